@@ -1,0 +1,52 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { Sandbox, type SandboxOptions } from './sandbox.js';
+import { authorizeRoutes } from './routes/authorize.js';
+import { discoveryRoutes } from './routes/discovery.js';
+import { introspectRevokeRoutes } from './routes/introspect-revoke.js';
+import { tokenRoutes } from './routes/token.js';
+import { userinfoRoutes } from './routes/userinfo.js';
+import { homeRoutes } from './routes/home.js';
+
+export interface BuildOptions extends SandboxOptions {
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+const PRUNE_INTERVAL_MS = 30_000;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readonly sandbox: Sandbox;
+  }
+}
+
+/**
+ * Builds the sandbox server: a Fastify instance that is ready to `inject()` or `listen()`. It never listens
+ * by itself and imports nothing from Electron, so the CLI, the desktop app and tests each own that edge.
+ */
+export async function buildServer(options: BuildOptions = {}): Promise<FastifyInstance> {
+  const sandbox = await Sandbox.create(options);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Large enough for a token request, small enough that a stray upload is refused early.
+    bodyLimit: 1024 * 1024,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  app.decorate('sandbox', sandbox);
+
+  await app.register(discoveryRoutes(sandbox));
+  await app.register(authorizeRoutes(sandbox));
+  await app.register(tokenRoutes(sandbox));
+  await app.register(introspectRevokeRoutes(sandbox));
+  await app.register(userinfoRoutes(sandbox));
+  await app.register(homeRoutes(sandbox));
+
+  const timer = setInterval(() => {
+    sandbox.prune();
+  }, PRUNE_INTERVAL_MS);
+  timer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+  });
+  return app;
+}

@@ -1,0 +1,30 @@
+/**
+ * The server's sense of time. Every issued `iat`/`exp` and every expiry check reads it, so a clock offset
+ * (to test a client's skew handling) and tests that move time forward need no sleeps.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch, offset included. */
+  now(): number;
+}
+
+export class SystemClock implements Clock {
+  constructor(public offsetMs = 0) {}
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+}
+
+/** A clock that moves only when told to: for tests. */
+export class ManualClock implements Clock {
+  constructor(private current = Date.UTC(2026, 0, 1)) {}
+  now(): number {
+    return this.current;
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+export function toSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}

@@ -1,0 +1,208 @@
+import { readFile } from 'node:fs/promises';
+import { Value } from 'typebox/value';
+import { ConfigSchema, type ClientConfig, type SandboxConfig } from './schema.js';
+import { splitScope } from '../oauth/scopes.js';
+import { resolveAuthMethod } from './defaults.js';
+
+export interface ConfigIssue {
+  /** Where in the document, as `clients[0].redirectUris[1]`. */
+  readonly path: string;
+  /** What was wrong and what was expected. */
+  readonly message: string;
+}
+
+/** A config document that cannot be used; its message names the source, the field and what was expected. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: readonly ConfigIssue[],
+  ) {
+    const shown = issues.slice(0, 5).map((i) => `${i.path === '' ? '(document)' : i.path}: ${i.message}`);
+    const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+    super(`${source} is not a valid token-sandbox config: ${shown.join('; ')}${more}.`);
+    this.name = 'ConfigError';
+  }
+}
+
+function toPath(pointer: string): string {
+  let out = '';
+  for (const part of pointer.split('/').slice(1)) {
+    const key = part.replaceAll('~1', '/').replaceAll('~0', '~');
+    out += /^\d+$/.test(key) ? `[${key}]` : out === '' ? key : `.${key}`;
+  }
+  return out;
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function schemaAt(schemaPath: string): unknown {
+  let node: unknown = ConfigSchema;
+  for (const part of schemaPath.replace(/^#\/?/, '').split('/')) {
+    if (part === '' || typeof node !== 'object' || node === null) continue;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return value.length > 60 ? 'a long string' : JSON.stringify(value);
+  if (typeof value === 'object') return 'an object';
+  return typeof value === 'undefined' ? 'nothing' : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(doc: unknown, pointer: string): unknown {
+  let node = doc;
+  for (const part of pointer.split('/').slice(1)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+function schemaIssues(doc: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const e of Value.Errors(ConfigSchema, doc)) {
+    const path = toPath(e.instancePath);
+    const params = e.params as Record<string, unknown>;
+    const actual = valueAt(doc, e.instancePath);
+    switch (e.keyword) {
+      case 'boolean':
+        break; // reported by its `additionalProperties` twin with the field list
+      case 'additionalProperties': {
+        const schema = schemaAt(e.schemaPath) as { properties?: Record<string, unknown> } | undefined;
+        const allowed = Object.keys(schema?.properties ?? {}).join(', ');
+        for (const name of (params['additionalProperties'] as string[] | undefined) ?? []) {
+          issues.push({ path: join(path, name), message: `unknown field; expected one of: ${allowed}` });
+        }
+        break;
+      }
+      case 'required':
+        for (const name of (params['requiredProperties'] as string[] | undefined) ?? []) {
+          issues.push({ path: join(path, name), message: 'is required' });
+        }
+        break;
+      case 'enum': {
+        const allowed = ((params['allowedValues'] as unknown[] | undefined) ?? []).map((v) =>
+          JSON.stringify(v),
+        );
+        issues.push({ path, message: `expected one of ${allowed.join(', ')}, got ${describe(actual)}` });
+        break;
+      }
+      case 'type':
+        issues.push({ path, message: `expected ${String(params['type'])}, got ${describe(actual)}` });
+        break;
+      default:
+        issues.push({ path, message: `${e.message} (got ${describe(actual)})` });
+    }
+  }
+  return issues;
+}
+
+function absoluteUrl(value: string, schemes: readonly string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `expected an absolute URL, got ${describe(value)}`;
+  }
+  if (!schemes.includes(url.protocol)) {
+    return `expected a ${schemes.map((s) => s.replace(':', '')).join(' or ')} URL, got ${describe(value)}`;
+  }
+  if (url.hash !== '' || value.includes('#')) return 'must not contain a fragment (RFC 6749 §3.1.2)';
+  return undefined;
+}
+
+/** Rules that span fields, which a JSON Schema cannot say clearly. */
+export function clientIssues(client: ClientConfig, at: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const method = resolveAuthMethod(client);
+  const grants = client.grantTypes ?? ['authorization_code', 'refresh_token'];
+  if ((method === 'client_secret_basic' || method === 'client_secret_post') && !client.clientSecret) {
+    issues.push({
+      path: `${at}.clientSecret`,
+      message: `is required when tokenEndpointAuthMethod is ${method}`,
+    });
+  }
+  if ((method === 'none' || method === 'private_key_jwt') && client.clientSecret !== undefined) {
+    issues.push({
+      path: `${at}.clientSecret`,
+      message: `must be absent when tokenEndpointAuthMethod is ${method}`,
+    });
+  }
+  if (method === 'private_key_jwt' && (client.jwks === undefined) === (client.jwksUri === undefined)) {
+    issues.push({ path: `${at}.jwks`, message: 'private_key_jwt needs exactly one of jwks or jwksUri' });
+  }
+  if (method === 'none' && grants.includes('client_credentials')) {
+    issues.push({
+      path: `${at}.grantTypes`,
+      message:
+        'client_credentials needs a confidential client (RFC 6749 §4.4); a public client cannot use it',
+    });
+  }
+  (client.redirectUris ?? []).forEach((uri, i) => {
+    const problem = absoluteUrl(uri, ['http:', 'https:']) ?? undefined;
+    const custom = /^[a-z][a-z0-9+.-]*:\/?\/?[^#]+$/i.test(uri) && !uri.startsWith('http');
+    if (problem && !custom) issues.push({ path: `${at}.redirectUris[${i}]`, message: problem });
+  });
+  if (grants.includes('authorization_code') && (client.redirectUris ?? []).length === 0) {
+    issues.push({
+      path: `${at}.redirectUris`,
+      message: 'needs at least one URI for the authorization_code grant',
+    });
+  }
+  for (const field of ['launchUrl', 'jwksUri'] as const) {
+    const value = client[field];
+    const problem = value === undefined ? undefined : absoluteUrl(value, ['http:', 'https:']);
+    if (problem) issues.push({ path: `${at}.${field}`, message: problem });
+  }
+  if (client.scope !== undefined && splitScope(client.scope) === undefined) {
+    issues.push({ path: `${at}.scope`, message: 'expected space-separated scope tokens (RFC 6749 §3.3)' });
+  }
+  return issues;
+}
+
+/** Validates a parsed JSON document as a config; throws ConfigError listing every problem. */
+export function parseConfig(doc: unknown, source = 'config'): SandboxConfig {
+  const issues = schemaIssues(doc);
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  const config = doc as SandboxConfig;
+  const seen = new Map<string, number>();
+  (config.clients ?? []).forEach((client, i) => {
+    const first = seen.get(client.clientId);
+    if (first !== undefined) {
+      issues.push({
+        path: `clients[${i}].clientId`,
+        message: `"${client.clientId}" is already used by clients[${first}]`,
+      });
+    } else {
+      seen.set(client.clientId, i);
+    }
+    issues.push(...clientIssues(client, `clients[${i}]`));
+  });
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  return config;
+}
+
+/** Reads and validates a config file; every failure is a ConfigError that names the file. */
+export async function loadConfigFile(file: string): Promise<SandboxConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new ConfigError(file, [
+      { path: '', message: `cannot be read (${code}); expected a readable JSON file` },
+    ]);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `is not valid JSON (${(err as Error).message})` }]);
+  }
+  return parseConfig(doc, file);
+}

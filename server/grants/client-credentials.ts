@@ -1,0 +1,47 @@
+import { InvalidScope, UnauthorizedClient } from '../oauth/errors.js';
+import { decideScope, splitScope } from '../oauth/scopes.js';
+import type { GrantHandler } from './grant.js';
+import { issueTokens } from './issue-tokens.js';
+
+const USER_SCOPES = new Set([
+  'openid',
+  'fhirUser',
+  'profile',
+  'launch',
+  'launch/patient',
+  'launch/encounter',
+  'offline_access',
+  'online_access',
+]);
+
+/** RFC 6749 §4.4 (and SMART Backend Services): a confidential client's own access, no refresh token. */
+export const clientCredentialsGrant: GrantHandler = async (ctx) => {
+  const { client, params, notes } = ctx;
+  if (client.authMethod === 'none') {
+    throw new UnauthorizedClient('client_credentials is for confidential clients; this client is public', {
+      rule: 'RFC 6749 §4.4',
+    });
+  }
+  const asked = params.get('scope');
+  // Without a scope parameter: everything the client may have that needs no user (RFC 6749 §3.3 default).
+  const requested = asked === undefined ? client.scope.filter((s) => !USER_SCOPES.has(s)) : splitScope(asked);
+  if (requested === undefined) {
+    throw new InvalidScope('scope is not a space-separated list of scope tokens', { rule: 'RFC 6749 §3.3' });
+  }
+  const { granted, refused } = decideScope(requested, client.scope);
+  if (refused.length > 0) {
+    throw new InvalidScope(`scope not allowed for client ${client.clientId}: ${refused.join(' ')}`, {
+      rule: 'RFC 6749 §4.4.2',
+    });
+  }
+  notes.push({ text: `client ${client.clientId} authenticated; scope granted: ${granted.join(' ')}` });
+  return issueTokens(ctx, {
+    grant: undefined,
+    scope: granted,
+    sub: client.clientId,
+    context: {},
+    nonce: undefined,
+    authTime: Math.floor(ctx.sandbox.clock.now() / 1000),
+    refresh: undefined,
+  });
+};

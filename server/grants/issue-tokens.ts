@@ -1,0 +1,97 @@
+import type { LaunchContext, GrantRecord, RefreshRecord } from '../store/artefacts.js';
+import { mintAccessToken, mintIdToken } from '../tokens/mint.js';
+import { joinScope } from '../oauth/scopes.js';
+import type { GrantContext, TokenResponse } from './grant.js';
+
+export interface IssueInput {
+  readonly grant: GrantRecord | undefined;
+  readonly scope: readonly string[];
+  readonly sub: string;
+  readonly context: LaunchContext;
+  readonly nonce: string | undefined;
+  readonly authTime: number;
+  /** The refresh token to return: a new one, the unrotated one, or none. */
+  readonly refresh: RefreshRecord | 'issue' | undefined;
+}
+
+/** SMART App Launch: a refresh token only when offline_access or online_access was granted. */
+export function wantsRefreshToken(ctx: GrantContext, scope: readonly string[]): boolean {
+  return (
+    ctx.client.grantTypes.includes('refresh_token') &&
+    (scope.includes('offline_access') || scope.includes('online_access'))
+  );
+}
+
+/** Mints the access token (and id_token, refresh token, launch context) every grant type answers with. */
+export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise<TokenResponse> {
+  const { sandbox, client } = ctx;
+  const key = await sandbox.signingKey();
+  const urls = sandbox.urls;
+  const now = sandbox.clock.now();
+  const scope = joinScope(input.scope);
+  const lifetime = client.accessTokenLifetime;
+  const access = await mintAccessToken(key, {
+    issuer: urls.issuer,
+    audience: urls.fhirBase,
+    clientId: client.clientId,
+    sub: input.sub,
+    scope,
+    context: input.context,
+    nowMs: now,
+    lifetimeSeconds: lifetime,
+  });
+  sandbox.store.recordAccessToken(input.grant, access.jti, client.clientId, access.exp * 1000);
+  const body: TokenResponse = {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: lifetime,
+    scope,
+  };
+
+  // An id_token describes a user; client_credentials has none (OIDC Core §2).
+  if (input.scope.includes('openid') && input.grant !== undefined) {
+    const fhirUser =
+      input.scope.includes('fhirUser') && input.context.fhirUser !== undefined
+        ? `${urls.fhirBase}/${input.context.fhirUser}`
+        : undefined;
+    const id = await mintIdToken(key, {
+      issuer: urls.issuer,
+      clientId: client.clientId,
+      sub: input.sub,
+      nonce: input.nonce,
+      authTime: input.authTime,
+      accessToken: access.token,
+      fhirUser,
+      name: undefined,
+      nowMs: now,
+      lifetimeSeconds: lifetime,
+    });
+    sandbox.events.emit('token.issued', {
+      kind: 'id_token',
+      clientId: client.clientId,
+      grantId: input.grant.id,
+      id: id.jti,
+      expiresAt: id.exp * 1000,
+    });
+    body.id_token = id.token;
+  }
+
+  if (input.refresh === 'issue' && input.grant) {
+    body.refresh_token = sandbox.store.issueRefreshToken(
+      input.grant,
+      client.refreshTokenLifetime * 1000,
+    ).token;
+  } else if (input.refresh !== undefined && input.refresh !== 'issue') {
+    body.refresh_token = input.refresh.token;
+  }
+
+  const c = input.context;
+  if (c.patient !== undefined) body.patient = c.patient;
+  if (c.encounter !== undefined) body.encounter = c.encounter;
+  if (c.fhirContext !== undefined) body.fhirContext = c.fhirContext;
+  if (c.needPatientBanner !== undefined) body.need_patient_banner = c.needPatientBanner;
+  if (c.smartStyleUrl !== undefined) body.smart_style_url = c.smartStyleUrl;
+  if (c.intent !== undefined) body.intent = c.intent;
+  if (c.tenant !== undefined) body.tenant = c.tenant;
+  return body;
+}

@@ -1,0 +1,76 @@
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JWK,
+  type JSONWebKeySet,
+} from 'jose';
+import type { SigningAlg } from '../config/schema.js';
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  readonly privateKey: CryptoKey;
+  readonly publicJwk: JWK;
+}
+
+/** What is persisted in the data folder: private JWKs, so tokens stay valid across restarts. */
+export interface StoredKeys {
+  readonly keys: readonly { alg: SigningAlg; jwk: JWK }[];
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'] as const;
+
+function publicPart(jwk: JWK, alg: SigningAlg, kid: string): JWK {
+  const entries = Object.entries(jwk).filter(
+    ([name]) => !(PRIVATE_MEMBERS as readonly string[]).includes(name),
+  );
+  return { ...(Object.fromEntries(entries) as JWK), kid, alg, use: 'sig' };
+}
+
+async function fromJwk(jwk: JWK, alg: SigningAlg): Promise<SigningKey> {
+  const kid = jwk.kid ?? (await calculateJwkThumbprint(jwk));
+  const privateKey = (await importJWK({ ...jwk, alg }, alg)) as CryptoKey;
+  return { kid, alg, privateKey, publicJwk: publicPart(jwk, alg, kid) };
+}
+
+/**
+ * The server's signing keys. One key per algorithm is active; every key stays published in the JWKS,
+ * so tokens signed before a rotation keep verifying.
+ */
+export class KeyRing {
+  private constructor(
+    private readonly keys: SigningKey[],
+    private readonly stored: { alg: SigningAlg; jwk: JWK }[],
+  ) {}
+
+  static async load(stored: StoredKeys | undefined): Promise<KeyRing> {
+    const entries = [...(stored?.keys ?? [])];
+    const keys = await Promise.all(entries.map((e) => fromJwk(e.jwk, e.alg)));
+    return new KeyRing(keys, entries);
+  }
+
+  /** The active key for an algorithm, generated on first use (RSA generation takes tens of milliseconds). */
+  async signingKey(alg: SigningAlg): Promise<SigningKey> {
+    const existing = this.keys.findLast((k) => k.alg === alg);
+    if (existing) return existing;
+    const { privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+    const jwk = await exportJWK(privateKey);
+    jwk.kid = await calculateJwkThumbprint(jwk);
+    const key = await fromJwk(jwk, alg);
+    this.keys.push(key);
+    this.stored.push({ alg, jwk });
+    return key;
+  }
+
+  /** The JWKS: public members only, never `d`, `p`, `q` or any other private part. */
+  publicJwks(): JSONWebKeySet {
+    return { keys: this.keys.map((k) => k.publicJwk) };
+  }
+
+  toStored(): StoredKeys {
+    return { keys: [...this.stored] };
+  }
+}

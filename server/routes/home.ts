@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { Sandbox } from '../sandbox.js';
+import { escapeHtml, sendPage } from './html.js';
+
+/** The server's front page: where everything is, for a person who opened the URL in a browser. */
+export function homeRoutes(sandbox: Sandbox) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get('/', async (_request, reply) => {
+      const u = sandbox.urls;
+      const rows = [
+        ['SMART configuration', `${u.issuer}/.well-known/smart-configuration`],
+        ['OpenID configuration', `${u.issuer}/.well-known/openid-configuration`],
+        ['Authorization endpoint', u.authorize],
+        ['Token endpoint', u.token],
+        ['Introspection endpoint', u.introspect],
+        ['Revocation endpoint', u.revoke],
+        ['JWKS', u.jwks],
+      ]
+        .map(
+          ([name, url]) =>
+            `<tr><th scope="row">${escapeHtml(name ?? '')}</th><td><code>${escapeHtml(url ?? '')}</code></td></tr>`,
+        )
+        .join('');
+      return sendPage(
+        reply,
+        200,
+        'Token Sandbox',
+        `<h1>Token Sandbox</h1><p>Profile: <code>${escapeHtml(sandbox.profile.name)}</code> (${escapeHtml(sandbox.profile.title)})</p><table>${rows}</table>`,
+      );
+    });
+  };
+}

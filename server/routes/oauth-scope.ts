@@ -1,0 +1,60 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidRequest, OAuthError, ServerError, toWireError } from '../oauth/errors.js';
+import { parseStrictForm, requireFormContentType, type Params } from '../oauth/form.js';
+
+/** Form bodies above this are refused; node-oidc-provider uses 56 KiB, Fastify's 1 MiB is far too generous. */
+export const OAUTH_BODY_LIMIT = 64 * 1024;
+
+export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+
+/**
+ * Makes an encapsulated Fastify scope speak OAuth: every body arrives as a raw string (so content-type and
+ * encoding rules are ours to enforce, not Fastify's lenient defaults), and every error leaves as
+ * RFC 6749 §5.2 JSON, never in Fastify's own shape and never as a stack trace.
+ */
+export function speakOAuth(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: OAUTH_BODY_LIMIT }, (_req, body, done) => {
+    done(null, body);
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => sendOAuthError(request, reply, error));
+}
+
+function asOAuthError(error: unknown): OAuthError {
+  if (error instanceof OAuthError) return error;
+  const e = error as Partial<FastifyError>;
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new InvalidRequest(`the request body is larger than ${OAUTH_BODY_LIMIT / 1024} KiB`);
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new InvalidRequest(`the request could not be read: ${e.message ?? 'malformed request'}`);
+  }
+  return new ServerError('unexpected server error; the sandbox log has the details');
+}
+
+export function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const oauth = asOAuthError(error);
+  if (oauth instanceof ServerError && !(error instanceof OAuthError)) {
+    request.log.error({ err: error }, 'unexpected error on an OAuth endpoint');
+  }
+  const wire = toWireError(oauth);
+  return reply
+    .code(wire.status)
+    .headers({ ...NO_STORE, ...wire.headers })
+    .send(wire.body);
+}
+
+/** The parameters of a form POST, parsed strictly; also refuses secrets in the URL (RFC 6749 §2.3.1). */
+export function readFormBody(request: FastifyRequest): Params {
+  requireFormContentType(request.headers['content-type']);
+  const query = request.url.indexOf('?');
+  if (
+    query !== -1 &&
+    /(^|&)(client_secret|client_assertion|code_verifier|refresh_token)=/.test(request.url.slice(query + 1))
+  ) {
+    throw new InvalidRequest('credentials must be sent in the request body, never in the URL', {
+      rule: 'RFC 6749 §2.3.1',
+    });
+  }
+  return parseStrictForm(typeof request.body === 'string' ? request.body : '');
+}

@@ -1,0 +1,271 @@
+import type { Clock } from '../clock.js';
+import type { EventBus } from '../events.js';
+import { randomToken } from './random.js';
+
+/** The launch context a code, grant and token carry (SMART App Launch "launch context"). */
+export interface LaunchContext {
+  readonly patient?: string;
+  readonly encounter?: string;
+  readonly fhirUser?: string;
+  readonly fhirContext?: readonly Record<string, unknown>[];
+  readonly intent?: string;
+  readonly needPatientBanner?: boolean;
+  readonly smartStyleUrl?: string;
+  readonly tenant?: string;
+}
+
+export interface CodeRecord {
+  readonly code: string;
+  readonly clientId: string;
+  /** The redirect_uri sent to /authorize, or undefined when it was omitted (RFC 6749 §4.1.3). */
+  readonly redirectUri: string | undefined;
+  /** Where the code was delivered: the sent redirect_uri or the client's only registered one. */
+  readonly deliveredTo: string;
+  readonly codeChallenge: string | undefined;
+  readonly scope: readonly string[];
+  readonly nonce: string | undefined;
+  readonly sub: string;
+  readonly authTime: number;
+  readonly context: LaunchContext;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  consumedAt: number | undefined;
+  grantId: string | undefined;
+}
+
+export interface GrantRecord {
+  readonly id: string;
+  readonly clientId: string;
+  readonly sub: string;
+  readonly scope: readonly string[];
+  readonly authTime: number;
+  readonly context: LaunchContext;
+  readonly createdAt: number;
+  readonly fromCode: string | undefined;
+  readonly accessTokens: Map<string, number>;
+  readonly refreshTokens: Set<string>;
+  revokedAt: number | undefined;
+  revokeReason: string | undefined;
+  /** When the last token of the grant expires; the grant is pruned after that. */
+  expiresAt: number;
+}
+
+export type RefreshState = 'active' | 'rotated' | 'revoked';
+
+export interface RefreshRecord {
+  readonly token: string;
+  readonly grantId: string;
+  readonly clientId: string;
+  /** The scope of the grant: a refresh can narrow the access token's scope, never this. */
+  readonly scope: readonly string[];
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  state: RefreshState;
+  rotatedAt: number | undefined;
+  replacedBy: string | undefined;
+}
+
+export type CodeTake =
+  | { readonly status: 'ok'; readonly record: CodeRecord }
+  | { readonly status: 'unknown' }
+  | { readonly status: 'expired'; readonly record: CodeRecord }
+  | { readonly status: 'consumed'; readonly record: CodeRecord; readonly revokedGrant: string | undefined };
+
+export type RefreshLookup =
+  | { readonly status: 'ok'; readonly record: RefreshRecord; readonly grant: GrantRecord }
+  | { readonly status: 'unknown' }
+  | { readonly status: 'wrong_client'; readonly record: RefreshRecord }
+  | { readonly status: 'expired'; readonly record: RefreshRecord }
+  | { readonly status: 'revoked'; readonly record: RefreshRecord; readonly grant: GrantRecord | undefined }
+  | { readonly status: 'rotated'; readonly record: RefreshRecord; readonly grant: GrantRecord };
+
+/** How long a consumed or expired code is remembered, so a replay is recognised and answered by revocation. */
+const CODE_MEMORY_MS = 10 * 60_000;
+
+/**
+ * Issued codes, grants and refresh tokens with the lifecycles the specs demand. Every check-and-change is
+ * synchronous, so two concurrent requests can never both win (a code redeemed twice, a refresh token rotated
+ * twice). Access tokens are self-contained JWTs: only revoked ones are remembered (a deny-list pruned at
+ * their `exp`), so memory stays flat however many tokens are issued.
+ */
+export class ArtefactStore {
+  readonly codes = new Map<string, CodeRecord>();
+  readonly grants = new Map<string, GrantRecord>();
+  readonly refreshTokens = new Map<string, RefreshRecord>();
+  /** jti → exp (ms) of revoked access tokens. */
+  readonly revokedAccessTokens = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly events: EventBus,
+  ) {}
+
+  issueCode(fields: Omit<CodeRecord, 'code' | 'issuedAt' | 'consumedAt' | 'grantId'>): CodeRecord {
+    const record: CodeRecord = {
+      ...fields,
+      code: randomToken(),
+      issuedAt: this.clock.now(),
+      consumedAt: undefined,
+      grantId: undefined,
+    };
+    this.codes.set(record.code, record);
+    this.events.emit('code.issued', {
+      code: record.code,
+      clientId: record.clientId,
+      expiresAt: record.expiresAt,
+    });
+    return record;
+  }
+
+  /**
+   * Checks and consumes a code in one synchronous step (RFC 6749 §4.1.2: single use). Any attempt burns it;
+   * a second use revokes every token already issued from it.
+   */
+  takeCode(code: string): CodeTake {
+    const record = this.codes.get(code);
+    if (!record) return { status: 'unknown' };
+    const now = this.clock.now();
+    if (record.consumedAt !== undefined) {
+      const revokedGrant = record.grantId;
+      if (revokedGrant !== undefined) this.revokeGrant(revokedGrant, 'authorization code replayed');
+      return { status: 'consumed', record, revokedGrant };
+    }
+    record.consumedAt = now;
+    if (now >= record.expiresAt) return { status: 'expired', record };
+    return { status: 'ok', record };
+  }
+
+  createGrant(
+    fields: Pick<GrantRecord, 'clientId' | 'sub' | 'scope' | 'authTime' | 'context' | 'fromCode'>,
+  ): GrantRecord {
+    const grant: GrantRecord = {
+      ...fields,
+      id: randomToken(12),
+      createdAt: this.clock.now(),
+      accessTokens: new Map(),
+      refreshTokens: new Set(),
+      revokedAt: undefined,
+      revokeReason: undefined,
+      expiresAt: this.clock.now(),
+    };
+    this.grants.set(grant.id, grant);
+    if (fields.fromCode !== undefined) {
+      const code = this.codes.get(fields.fromCode);
+      if (code) {
+        code.grantId = grant.id;
+        this.events.emit('code.consumed', { code: code.code, clientId: code.clientId, grantId: grant.id });
+      }
+    }
+    return grant;
+  }
+
+  recordAccessToken(grant: GrantRecord | undefined, jti: string, clientId: string, expiresAt: number): void {
+    if (grant) {
+      grant.accessTokens.set(jti, expiresAt);
+      grant.expiresAt = Math.max(grant.expiresAt, expiresAt);
+      // A replay may revoke the grant while this token was being signed: it is born revoked.
+      if (grant.revokedAt !== undefined) this.revokedAccessTokens.set(jti, expiresAt);
+    }
+    this.events.emit('token.issued', {
+      kind: 'access_token',
+      clientId,
+      grantId: grant?.id,
+      id: jti,
+      expiresAt,
+    });
+  }
+
+  issueRefreshToken(grant: GrantRecord, lifetimeMs: number): RefreshRecord {
+    const now = this.clock.now();
+    const record: RefreshRecord = {
+      token: randomToken(),
+      grantId: grant.id,
+      clientId: grant.clientId,
+      scope: grant.scope,
+      issuedAt: now,
+      expiresAt: now + lifetimeMs,
+      state: grant.revokedAt === undefined ? 'active' : 'revoked',
+      rotatedAt: undefined,
+      replacedBy: undefined,
+    };
+    this.refreshTokens.set(record.token, record);
+    grant.refreshTokens.add(record.token);
+    grant.expiresAt = Math.max(grant.expiresAt, record.expiresAt);
+    this.events.emit('token.issued', {
+      kind: 'refresh_token',
+      clientId: grant.clientId,
+      grantId: grant.id,
+      id: record.token,
+      expiresAt: record.expiresAt,
+    });
+    return record;
+  }
+
+  /** Looks a refresh token up for a client without changing it. */
+  lookupRefreshToken(token: string, clientId: string): RefreshLookup {
+    const record = this.refreshTokens.get(token);
+    if (!record) return { status: 'unknown' };
+    if (record.clientId !== clientId) return { status: 'wrong_client', record };
+    const grant = this.grants.get(record.grantId);
+    if (record.state === 'revoked' || !grant || grant.revokedAt !== undefined) {
+      return { status: 'revoked', record, grant };
+    }
+    if (this.clock.now() >= record.expiresAt) return { status: 'expired', record };
+    if (record.state === 'rotated') return { status: 'rotated', record, grant };
+    return { status: 'ok', record, grant };
+  }
+
+  /** Marks a refresh token used and issues its successor (RFC 9700 §4.14.2 rotation). */
+  rotateRefreshToken(record: RefreshRecord, grant: GrantRecord, lifetimeMs: number): RefreshRecord {
+    const next = this.issueRefreshToken(grant, lifetimeMs);
+    record.state = 'rotated';
+    record.rotatedAt = this.clock.now();
+    record.replacedBy = next.token;
+    this.events.emit('refresh.rotated', {
+      grantId: grant.id,
+      clientId: grant.clientId,
+      from: record.token,
+      to: next.token,
+    });
+    return next;
+  }
+
+  /** Revokes a grant: its refresh tokens stop working and its access tokens introspect as inactive. */
+  revokeGrant(grantId: string, reason: string): void {
+    const grant = this.grants.get(grantId);
+    if (!grant || grant.revokedAt !== undefined) return;
+    grant.revokedAt = this.clock.now();
+    grant.revokeReason = reason;
+    for (const token of grant.refreshTokens) {
+      const rt = this.refreshTokens.get(token);
+      if (rt) rt.state = 'revoked';
+    }
+    for (const [jti, exp] of grant.accessTokens) this.revokedAccessTokens.set(jti, exp);
+    this.events.emit('grant.revoked', { grantId, clientId: grant.clientId, reason });
+  }
+
+  revokeAccessToken(jti: string, clientId: string, expiresAt: number): void {
+    this.revokedAccessTokens.set(jti, expiresAt);
+    this.events.emit('token.revoked', { id: jti, clientId, kind: 'access_token' });
+  }
+
+  isAccessTokenRevoked(jti: string): boolean {
+    return this.revokedAccessTokens.has(jti);
+  }
+
+  /** Forgets what can no longer matter: expired codes, dead grants, deny-list entries past their exp. */
+  prune(): void {
+    const now = this.clock.now();
+    for (const [code, record] of this.codes) {
+      if (now > record.expiresAt + CODE_MEMORY_MS) this.codes.delete(code);
+    }
+    for (const [jti, exp] of this.revokedAccessTokens) if (now > exp) this.revokedAccessTokens.delete(jti);
+    for (const [token, record] of this.refreshTokens)
+      if (now > record.expiresAt) this.refreshTokens.delete(token);
+    for (const [id, grant] of this.grants) {
+      if (now > grant.expiresAt && now > grant.createdAt + CODE_MEMORY_MS) {
+        this.grants.delete(id);
+      }
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { SignJWT, base64url } from 'jose';
+import { toSeconds } from '../clock.js';
+import type { SigningKey } from '../keys/key-ring.js';
+import type { LaunchContext } from '../store/artefacts.js';
+import { randomToken } from '../store/random.js';
+
+export interface AccessTokenInput {
+  readonly issuer: string;
+  /** The resource server the token is for: the FHIR base. */
+  readonly audience: string;
+  readonly clientId: string;
+  readonly sub: string;
+  readonly scope: string;
+  readonly context: LaunchContext;
+  readonly nowMs: number;
+  readonly lifetimeSeconds: number;
+}
+
+export interface MintedToken {
+  readonly token: string;
+  readonly jti: string;
+  readonly iat: number;
+  readonly exp: number;
+}
+
+/** A JWT access token in the RFC 9068 shape (`typ: at+jwt`), carrying the SMART launch context. */
+export async function mintAccessToken(key: SigningKey, input: AccessTokenInput): Promise<MintedToken> {
+  const jti = randomToken(16);
+  const iat = toSeconds(input.nowMs);
+  const exp = iat + input.lifetimeSeconds;
+  const claims: Record<string, unknown> = { client_id: input.clientId, scope: input.scope };
+  if (input.context.patient !== undefined) claims['patient'] = input.context.patient;
+  if (input.context.encounter !== undefined) claims['encounter'] = input.context.encounter;
+  if (input.context.fhirUser !== undefined) claims['fhirUser'] = input.context.fhirUser;
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+    .setIssuer(input.issuer)
+    .setSubject(input.sub)
+    .setAudience(input.audience)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setJti(jti)
+    .sign(key.privateKey);
+  return { token, jti, iat, exp };
+}
+
+/** OIDC Core §3.1.3.6: the left-most half of the hash of the access token, base64url-encoded. */
+export function atHash(accessToken: string): string {
+  const digest = createHash('sha256').update(accessToken, 'ascii').digest();
+  return base64url.encode(digest.subarray(0, digest.length / 2));
+}
+
+export interface IdTokenInput {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly sub: string;
+  readonly nonce: string | undefined;
+  readonly authTime: number;
+  readonly accessToken: string;
+  /** Absolute URL of the user's FHIR resource, when `fhirUser` was granted. */
+  readonly fhirUser: string | undefined;
+  readonly name: string | undefined;
+  readonly nowMs: number;
+  readonly lifetimeSeconds: number;
+}
+
+export async function mintIdToken(key: SigningKey, input: IdTokenInput): Promise<MintedToken> {
+  const jti = randomToken(16);
+  const iat = toSeconds(input.nowMs);
+  const exp = iat + input.lifetimeSeconds;
+  const claims: Record<string, unknown> = { auth_time: input.authTime, at_hash: atHash(input.accessToken) };
+  if (input.nonce !== undefined) claims['nonce'] = input.nonce;
+  if (input.fhirUser !== undefined) claims['fhirUser'] = input.fhirUser;
+  if (input.name !== undefined) claims['name'] = input.name;
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+    .setIssuer(input.issuer)
+    .setSubject(input.sub)
+    .setAudience(input.clientId)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setJti(jti)
+    .sign(key.privateKey);
+  return { token, jti, iat, exp };
+}

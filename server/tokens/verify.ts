@@ -1,0 +1,53 @@
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { Sandbox } from '../sandbox.js';
+
+export interface AccessTokenClaims extends JWTPayload {
+  readonly client_id: string;
+  readonly scope: string;
+  readonly jti: string;
+  readonly exp: number;
+  readonly patient?: string;
+  readonly encounter?: string;
+  readonly fhirUser?: string;
+}
+
+export type AccessTokenCheck =
+  | { readonly active: true; readonly claims: AccessTokenClaims }
+  | { readonly active: false; readonly reason: string };
+
+/**
+ * Whether an access token is one this server issued and still honours: signature, issuer, expiry (by the
+ * server's clock) and the revocation deny-list. The FHIR base, userinfo and introspection share it.
+ */
+export async function checkAccessToken(sandbox: Sandbox, token: string): Promise<AccessTokenCheck> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, createLocalJWKSet(sandbox.keys.publicJwks()), {
+      issuer: sandbox.urls.issuer,
+      typ: 'at+jwt',
+      currentDate: new Date(sandbox.clock.now()),
+    }));
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired)
+      return { active: false, reason: 'the access token has expired' };
+    return { active: false, reason: 'the access token is not one this server issued' };
+  }
+  const claims = payload as AccessTokenClaims;
+  if (
+    typeof claims.jti !== 'string' ||
+    typeof claims.scope !== 'string' ||
+    typeof claims.client_id !== 'string'
+  ) {
+    return { active: false, reason: 'the access token lacks jti, scope or client_id' };
+  }
+  if (sandbox.store.isAccessTokenRevoked(claims.jti)) {
+    return { active: false, reason: 'the access token has been revoked' };
+  }
+  return { active: true, claims };
+}
+
+/** The token of an `Authorization: Bearer` header (RFC 6750 §2.1), or undefined. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization?.trim() ?? '');
+  return m?.[1];
+}

@@ -1,0 +1,135 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildServer, type BuildOptions } from '../../server/app.js';
+import { ManualClock } from '../../server/clock.js';
+import type { ClientConfig, SandboxConfig } from '../../server/config/schema.js';
+import { parseConfig } from '../../server/config/validate.js';
+import { s256Challenge } from '../../server/oauth/pkce.js';
+
+export const ORIGIN = 'http://127.0.0.1:9710';
+export const FHIR_BASE = `${ORIGIN}/fhir`;
+export const REDIRECT = 'http://127.0.0.1:5555/cb';
+/** RFC 7636 appendix B test vector. */
+export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+export const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+
+export const confidentialClient: ClientConfig = {
+  clientId: 'conf-app',
+  clientSecret: 's3cret',
+  redirectUris: [REDIRECT],
+  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  scope:
+    'openid fhirUser profile launch launch/patient launch/encounter patient/*.rs user/*.rs system/*.rs offline_access online_access',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+};
+
+export const postClient: ClientConfig = {
+  ...confidentialClient,
+  clientId: 'post-app',
+  tokenEndpointAuthMethod: 'client_secret_post',
+};
+
+export const publicClient: ClientConfig = {
+  clientId: 'public-app',
+  redirectUris: [REDIRECT, 'http://127.0.0.1:5555/other'],
+  grantTypes: ['authorization_code', 'refresh_token'],
+  scope: 'openid fhirUser launch/patient patient/*.rs offline_access',
+  tokenEndpointAuthMethod: 'none',
+};
+
+export interface TestSandbox {
+  readonly app: FastifyInstance;
+  readonly clock: ManualClock;
+}
+
+/** A sandbox on a manual clock with the three standard test clients, ready for inject(). */
+export async function startSandbox(
+  config: SandboxConfig = {},
+  options: Omit<BuildOptions, 'config' | 'clock' | 'origin'> = {},
+): Promise<TestSandbox> {
+  const clock = new ManualClock(Date.now());
+  const doc = { clients: [confidentialClient, postClient, publicClient], ...config };
+  const app = await buildServer({ ...options, config: parseConfig(doc), clock, origin: ORIGIN });
+  return { app, clock };
+}
+
+export function basic(clientId: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
+}
+
+export function form(params: Record<string, string | undefined>): string {
+  const entries = Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined);
+  return new URLSearchParams(entries).toString();
+}
+
+export async function postForm(
+  app: FastifyInstance,
+  url: string,
+  params: Record<string, string | undefined>,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    payload: form(params),
+  });
+}
+
+export interface AuthorizeResult {
+  readonly response: LightMyRequestResponse;
+  readonly location: URL | undefined;
+  readonly code: string | undefined;
+}
+
+/** GET /authorize with sensible defaults (PKCE S256, aud, state); pass `undefined` to leave a parameter out. */
+export async function authorize(
+  app: FastifyInstance,
+  overrides: Record<string, string | undefined> = {},
+): Promise<AuthorizeResult> {
+  const params = {
+    response_type: 'code',
+    client_id: confidentialClient.clientId,
+    redirect_uri: REDIRECT,
+    scope: 'openid fhirUser launch/patient patient/*.rs offline_access',
+    state: 'st4te',
+    aud: FHIR_BASE,
+    code_challenge: CHALLENGE,
+    code_challenge_method: 'S256',
+    nonce: 'n0nce',
+    ...overrides,
+  };
+  const response = await app.inject({ method: 'GET', url: `/authorize?${form(params)}` });
+  const header = response.headers.location;
+  const location = typeof header === 'string' ? new URL(header) : undefined;
+  return { response, location, code: location?.searchParams.get('code') ?? undefined };
+}
+
+/** Exchanges a code as the confidential test client unless told otherwise. */
+export async function redeem(
+  app: FastifyInstance,
+  code: string,
+  overrides: Record<string, string | undefined> = {},
+  headers: Record<string, string> = { authorization: basic('conf-app', 's3cret') },
+): Promise<LightMyRequestResponse> {
+  return postForm(
+    app,
+    '/token',
+    { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER, ...overrides },
+    headers,
+  );
+}
+
+/** Runs authorize and token for the confidential client and returns the token response body. */
+export async function fullCodeFlow(
+  app: FastifyInstance,
+  authorizeOverrides: Record<string, string | undefined> = {},
+): Promise<Record<string, unknown>> {
+  const { code } = await authorize(app, authorizeOverrides);
+  if (code === undefined) throw new Error('authorize returned no code');
+  const res = await redeem(app, code);
+  if (res.statusCode !== 200) throw new Error(`token request failed: ${res.body}`);
+  return res.json();
+}
+
+export { s256Challenge };
