@@ -151,21 +151,8 @@ export async function runCli(args: string[], out: NodeJS.WritableStream = proces
   const sandbox = app.sandbox;
   sandbox.origin = origin;
 
-  out.write(`token-sandbox: listening on ${origin}\n`);
-  out.write(`token-sandbox: workbench ${origin}/?token=${sandbox.adminToken}\n`);
-  out.write(
-    `token-sandbox: profile ${sandbox.profile.name}; discovery ${origin}/.well-known/smart-configuration\n`,
-  );
-  out.write(
-    `token-sandbox: ${sandbox.dataDir === undefined ? 'state in memory only' : `state in ${sandbox.dataDir}`}; ${sandbox.clients.list().length} client(s) registered\n`,
-  );
-  if (!['127.0.0.1', '::1', 'localhost'].includes(options.host)) {
-    process.stderr.write(
-      `token-sandbox: warning: bound to ${options.host}, reachable beyond this machine.\n`,
-    );
-  }
-
-  return new Promise<number>((resolve) => {
+  // Signal handlers go in before the "listening" line, so a signal sent on seeing it is always handled.
+  const closed = new Promise<number>((resolve) => {
     let closing = false;
     const stop = (signal: NodeJS.Signals) => {
       if (closing) return;
@@ -184,4 +171,20 @@ export async function runCli(args: string[], out: NodeJS.WritableStream = proces
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+
+  out.write(`token-sandbox: listening on ${origin}\n`);
+  out.write(`token-sandbox: workbench ${origin}/?token=${sandbox.adminToken}\n`);
+  out.write(
+    `token-sandbox: profile ${sandbox.profile.name}; discovery ${origin}/.well-known/smart-configuration\n`,
+  );
+  out.write(
+    `token-sandbox: ${sandbox.dataDir === undefined ? 'state in memory only' : `state in ${sandbox.dataDir}`}; ${sandbox.clients.list().length} client(s) registered\n`,
+  );
+  if (!['127.0.0.1', '::1', 'localhost'].includes(options.host)) {
+    process.stderr.write(
+      `token-sandbox: warning: bound to ${options.host}, reachable beyond this machine.\n`,
+    );
+  }
+
+  return closed;
 }

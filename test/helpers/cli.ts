@@ -1,0 +1,79 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/token-sandbox.js', import.meta.url));
+
+export interface RunningCli {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly origin: string;
+  readonly adminToken: string;
+  /** Everything printed to stdout so far. */
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Sends a signal and resolves with the exit code. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+/** Writes a config document to a temporary file and returns its path. */
+export async function writeConfig(doc: unknown): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sandbox-config-'));
+  const file = path.join(dir, 'sandbox.json');
+  await writeFile(file, JSON.stringify(doc));
+  return file;
+}
+
+/** Starts the real `token-sandbox serve` command and waits for its `listening on` line. */
+export async function startCli(args: string[]): Promise<RunningCli> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: 'pipe' });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const origin = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no "listening on" line within 15 s: ${out} ${err}`)),
+      15_000,
+    );
+    const check = () => {
+      const m = /listening on (http:\/\/\S+)\n[^]*\?token=\S+\n/.exec(out);
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${String(code)} before listening: ${err}`));
+    });
+  });
+  const adminToken = /\?token=(\S+)/.exec(out)?.[1] ?? '';
+  return {
+    child,
+    origin,
+    adminToken,
+    stdout: () => out,
+    stderr: () => err,
+    stop: async (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs the command to completion and returns its exit code and output. */
+export async function runCliToExit(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../server/config/validate.js';
+
+function issuesOf(doc: unknown): string[] {
+  try {
+    parseConfig(doc, 'sandbox.json');
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  }
+  return [];
+}
+
+describe('config validation (CONTRACT §2)', () => {
+  it('accepts the contract example', () => {
+    expect(
+      issuesOf({
+        profile: 'smart',
+        clients: [
+          {
+            clientId: 'my-app',
+            clientSecret: 's3cret',
+            redirectUris: ['http://localhost:3000/callback'],
+            grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+            scope: 'openid fhirUser launch launch/patient patient/*.rs offline_access',
+            tokenEndpointAuthMethod: 'client_secret_basic',
+            launchUrl: 'http://localhost:3000/launch',
+          },
+        ],
+        launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
+        authorize: { mode: 'auto' },
+        failures: [{ id: 'token.server_error', times: 1 }],
+      }),
+    ).toEqual([]);
+  });
+
+  it('names an unknown field by its path and lists the allowed ones', () => {
+    const [issue] = issuesOf({ clients: [{ clientId: 'a', redirectUri: 'x' }] });
+    expect(issue).toMatch(/^clients\[0\]\.redirectUri: unknown field; expected one of: clientId, /);
+  });
+
+  it('says which values an enum field accepts', () => {
+    expect(issuesOf({ profile: 'epic' })).toEqual([
+      'profile: expected one of "smart", "medirecords", "iehr", got "epic"',
+    ]);
+  });
+
+  it('reports wrong types with what was found', () => {
+    expect(issuesOf({ clients: [{ clientId: 'a', redirectUris: [3] }] })).toContain(
+      'clients[0].redirectUris[0]: expected string, got number 3',
+    );
+  });
+
+  it('checks rules across fields', () => {
+    expect(
+      issuesOf({
+        clients: [
+          {
+            clientId: 'a',
+            tokenEndpointAuthMethod: 'client_secret_basic',
+            redirectUris: ['https://a.example/cb'],
+          },
+        ],
+      }),
+    ).toEqual(['clients[0].clientSecret: is required when tokenEndpointAuthMethod is client_secret_basic']);
+    expect(issuesOf({ clients: [{ clientId: 'a', grantTypes: ['authorization_code'] }] })).toEqual([
+      'clients[0].redirectUris: needs at least one URI for the authorization_code grant',
+    ]);
+    expect(issuesOf({ clients: [{ clientId: 'p', grantTypes: ['client_credentials'] }] })[0]).toMatch(
+      /client_credentials needs a confidential client/,
+    );
+    expect(issuesOf({ clients: [{ clientId: 'a', redirectUris: ['https://a.example/cb#x'] }] })[0]).toMatch(
+      /fragment/,
+    );
+  });
+
+  it('refuses a client_id used twice', () => {
+    const client = { clientId: 'a', redirectUris: ['https://a.example/cb'] };
+    expect(issuesOf({ clients: [client, client] })).toEqual([
+      'clients[1].clientId: "a" is already used by clients[0]',
+    ]);
+  });
+
+  it('names the source in its message', () => {
+    expect(() => parseConfig({ bogus: true }, '/tmp/x.json')).toThrow(
+      /^\/tmp\/x\.json is not a valid token-sandbox config: bogus: unknown field/,
+    );
+  });
+});

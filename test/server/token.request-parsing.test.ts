@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { basic, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+
+let t: TestSandbox;
+beforeEach(async () => {
+  t = await startSandbox();
+});
+afterEach(async () => {
+  await t.app.close();
+});
+
+const auth = { authorization: basic('conf-app', 's3cret') };
+
+async function post(payload: string, headers: Record<string, string>) {
+  return t.app.inject({ method: 'POST', url: '/token', headers: { ...auth, ...headers }, payload });
+}
+
+function expectOAuth400(res: { statusCode: number; headers: Record<string, unknown>; json: () => unknown }) {
+  expect(res.statusCode).toBe(400);
+  expect(res.json()).toMatchObject({ error: 'invalid_request' });
+  expect(Object.keys(res.json() as object).sort()).toEqual(['error', 'error_description']);
+  expect(res.headers['cache-control']).toBe('no-store');
+}
+
+describe('strict request handling at the token endpoint (reliability P-series)', () => {
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+  it('refuses a duplicated parameter (P-01)', async () => {
+    expectOAuth400(await post('grant_type=client_credentials&grant_type=client_credentials', form));
+  });
+
+  it('refuses JSON, text and multipart bodies and a missing content type (P-02)', async () => {
+    expectOAuth400(await post('{"grant_type":"client_credentials"}', { 'content-type': 'application/json' }));
+    expectOAuth400(await post('grant_type=client_credentials', { 'content-type': 'text/plain' }));
+    expectOAuth400(await post('--x\r\n', { 'content-type': 'multipart/form-data; boundary=x' }));
+    expectOAuth400(await post('grant_type=client_credentials', {}));
+  });
+
+  it('refuses a body over 64 KiB in the OAuth shape (P-03)', async () => {
+    expectOAuth400(await post(`grant_type=client_credentials&x=${'a'.repeat(70_000)}`, form));
+  });
+
+  it('refuses malformed percent-encoding (P-04)', async () => {
+    expectOAuth400(await post('grant_type=client_credentials&scope=%FF%FE', form));
+  });
+
+  it('answers GET with invalid_request (T-15)', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/token' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('never answers 5xx or a Fastify-shaped error to any form body (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), async (payload) => {
+        const res = await post(payload, form);
+        expect(res.statusCode).toBeLessThan(500);
+        const body = res.json<Record<string, unknown>>();
+        expect(body['statusCode']).toBeUndefined();
+        if (res.statusCode !== 200) expect(typeof body['error']).toBe('string');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps error_description to the characters RFC 6749 §5.2 allows', async () => {
+    const res = await post('grant_type=%22quoted%5C%0A', form);
+    const description = res.json<{ error_description: string }>().error_description;
+    expect(description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/);
+  });
+});
