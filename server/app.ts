@@ -6,6 +6,7 @@ import { introspectRevokeRoutes } from './routes/introspect-revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
 import { homeRoutes } from './routes/home.js';
+import { callbackRoutes } from './routes/callback.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
@@ -40,6 +41,7 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   await app.register(introspectRevokeRoutes(sandbox));
   await app.register(userinfoRoutes(sandbox));
   await app.register(homeRoutes(sandbox));
+  await app.register(callbackRoutes(sandbox));
 
   const timer = setInterval(() => {
     sandbox.prune();
