@@ -6,6 +6,7 @@ import { introspectRevokeRoutes } from './routes/introspect-revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
 import { homeRoutes } from './routes/home.js';
+import { rewriteProfilePath } from './routes/profile-paths.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
@@ -31,6 +32,8 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
     bodyLimit: 1024 * 1024,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // The active profile decides where the token and authorization endpoints answer (profile-paths.ts).
+    rewriteUrl: (req) => rewriteProfilePath(sandbox.profile, req.url ?? '/'),
   });
   app.decorate('sandbox', sandbox);
 
