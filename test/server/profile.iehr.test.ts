@@ -135,6 +135,20 @@ describe('iEHR: POST /oauth2/token', () => {
     ).toBe(404);
   });
 
+  it('"Your app makes requests to this endpoint directly, not through the user\'s browser": no CORS', async () => {
+    const res = await postForm(
+      t.app,
+      TOKEN,
+      { grant_type: 'client_credentials' },
+      {
+        ...APP_BASIC,
+        origin: 'https://myclient',
+      },
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('"only supports HTTPS POST": a GET is refused with {"error":"invalid_request"}', async () => {
     const res = await t.app.inject({ method: 'GET', url: TOKEN });
     expectError(res, 'invalid_request');

@@ -5,6 +5,7 @@ import {
   basic,
   CHALLENGE,
   confidentialClient,
+  FHIR_BASE,
   ORIGIN,
   postForm,
   redeem,
@@ -226,7 +227,9 @@ describe('MediRecords: response parameters', () => {
     expect(body['token_type']).toBe('Bearer');
     expect(body['expires_in']).toBe(3600);
     expect(body['scope']).toBe('launch/patient patient/*.rs');
+    // "The access token is then used to access FHIR resources": a JWT for the FHIR base.
     const claims = decodeJwt(String(body['access_token']));
+    expect(claims.aud).toBe(FHIR_BASE);
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600);
   });
 
