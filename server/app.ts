@@ -7,6 +7,7 @@ import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
 import { homeRoutes } from './routes/home.js';
 import { callbackRoutes } from './routes/callback.js';
+import { rewriteProfilePath } from './routes/profile-paths.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
@@ -32,6 +33,8 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
     bodyLimit: 1024 * 1024,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // The active profile decides where the token and authorization endpoints answer (profile-paths.ts).
+    rewriteUrl: (req) => rewriteProfilePath(sandbox.profile, req.url ?? '/'),
   });
   app.decorate('sandbox', sandbox);
 

@@ -3,6 +3,7 @@ import { buildServer } from './app.js';
 import { PROFILE_NAMES, type SandboxConfig } from './config/schema.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config/validate.js';
 import { StateFileError } from './persistence/json-file.js';
+import { profileNames } from './profiles/profile.js';
 
 export const DEFAULT_PORT = 9710;
 
@@ -14,7 +15,8 @@ Options:
   --port N             port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
   --host H             address to bind (default 127.0.0.1; binding elsewhere exposes the sandbox)
   --config FILE        config file (JSON) with clients, profile, launch context and failures
-  --profile NAME       token endpoint profile: ${PROFILE_NAMES.join(', ')} (overrides the config's profile)
+  --profile NAME       token endpoint profile: ${PROFILE_NAMES.join(', ')} or one the config describes
+                       (overrides the config's profile)
   --data-dir DIR       keep clients, keys and settings in DIR (default: in memory only)
   --admin-token TOKEN  bearer token for the admin API (default: a random one, printed at start-up)
   -h, --help           show this help`;
@@ -66,9 +68,6 @@ function parseServeArgs(args: string[]): ServeOptions | 'help' {
   if (!/^\d+$/.test(portText) || port > 65535) {
     throw new UsageError(`--port must be a whole number from 0 to 65535, got "${portText}"`);
   }
-  if (values.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(values.profile)) {
-    throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got "${values.profile}"`);
-  }
   if (values['admin-token'] !== undefined && !/^[\x21-\x7e]{8,}$/.test(values['admin-token'])) {
     throw new UsageError('--admin-token must be at least 8 printable characters without spaces');
   }
@@ -89,6 +88,12 @@ function originOf(host: string, port: number): string {
 async function loadConfig(options: ServeOptions): Promise<SandboxConfig> {
   const config = options.configFile === undefined ? {} : await loadConfigFile(options.configFile);
   if (options.profile === undefined) return config;
+  // Checked after the config is read, because the config may describe the profile --profile names.
+  const names = profileNames(config);
+  if (!names.includes(options.profile)) {
+    const from = options.configFile === undefined ? '' : ` (built in or in ${options.configFile})`;
+    throw new UsageError(`--profile must be one of ${names.join(', ')}${from}, got "${options.profile}"`);
+  }
   return parseConfig({ ...config, profile: options.profile }, options.configFile ?? '--profile');
 }
 

@@ -7,7 +7,7 @@ import type { SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './persistence/json-file.js';
-import { profileNamed, type Profile } from './profiles/profile.js';
+import { resolveProfile, type Profile } from './profiles/profile.js';
 import { ArtefactStore } from './store/artefacts.js';
 import { randomToken } from './store/random.js';
 
@@ -43,6 +43,7 @@ export class Sandbox {
   readonly adminToken: string;
   /** Client assertion (iss, jti) pairs already used, with their exp in seconds (RFC 7523 §3). */
   readonly seenAssertionJtis = new Map<string, number>();
+  /** The active profile; read at request time, so swapping it (with the config) takes effect at once. */
   profile: Profile;
 
   private constructor(
@@ -55,7 +56,7 @@ export class Sandbox {
     this.origin = options.origin ?? 'http://127.0.0.1';
     this.adminToken = options.adminToken ?? randomToken(24);
     this.store = new ArtefactStore(clock, this.events);
-    this.profile = profileNamed(config.profile);
+    this.profile = resolveProfile(config);
     this.clients = new ClientRegistry(() => this.config);
     this.clients.replaceAll(config.clients ?? []);
   }

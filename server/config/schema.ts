@@ -1,5 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { FAILURE_IDS } from '../failures/ids.js';
+import { ERROR_FIELDS, OAUTH_ERROR_CODES, OAUTH_ERROR_REASONS } from '../oauth/errors.js';
+import { TOKEN_FIELDS } from '../profiles/token-fields.js';
 
 /**
  * The config document of CONTRACT §2: what `--config` reads, what "export settings" writes and
@@ -12,6 +14,7 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
+/** The built-in profiles; a config may describe more in `profiles`. */
 export const PROFILE_NAMES = ['smart', 'medirecords', 'iehr'] as const;
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
@@ -66,9 +69,97 @@ export const FailureArmSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const ParamNames = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\x21-\\x7E]+$' }), {
+  uniqueItems: true,
+  maxItems: 30,
+});
+const Description = Type.String({ minLength: 1, maxLength: 500 });
+
+/** An object whose keys are drawn from `keys` (all optional), each holding a `value`. */
+function keyedBy<T extends Parameters<typeof Type.Optional>[0]>(keys: readonly string[], value: T) {
+  return Type.Object(Object.fromEntries(keys.map((k) => [k, Type.Optional(value)])), {
+    additionalProperties: false,
+  });
+}
+
+/**
+ * A vendor described in the config file (docs/profiles.md, "Custom profiles"): a built-in profile to start
+ * from (`extends`, default `smart`) and the fields that differ. Each field means what it means on `Profile`.
+ */
+export const ProfileConfigSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$' }),
+    extends: Type.Optional(Type.Enum(PROFILE_NAMES)),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    tokenPath: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    authorizePath: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    grantTypes: Type.Optional(Type.Array(Type.Enum(GRANT_TYPES), { minItems: 1, uniqueItems: true })),
+    authMethods: Type.Optional(Type.Array(Type.Enum(AUTH_METHODS), { minItems: 1, uniqueItems: true })),
+    pkce: Type.Optional(Type.Enum(['required', 'client', 'when-sent'])),
+    requireAud: Type.Optional(Type.Boolean()),
+    parameterLocation: Type.Optional(Type.Enum(['body', 'query-or-body'])),
+    requiredParams: Type.Optional(
+      Type.Object(
+        { always: Type.Optional(ParamNames), byGrant: Type.Optional(keyedBy(GRANT_TYPES, ParamNames)) },
+        { additionalProperties: false },
+      ),
+    ),
+    refreshTokens: Type.Optional(
+      Type.Object(
+        {
+          onAuthorizationCode: Type.Optional(Type.Enum(['offline-scope', 'always', 'never'])),
+          offlineScopes: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { uniqueItems: true, maxItems: 20 }),
+          ),
+          onRefresh: Type.Optional(Type.Enum(['rotate', 'none'])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    scope: Type.Optional(
+      Type.Object(
+        {
+          onRefresh: Type.Optional(Type.Enum(['narrow', 'ignore'])),
+          unknownOnClientCredentials: Type.Optional(Type.Enum(['refuse', 'ignore'])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    tokenResponse: Type.Optional(
+      Type.Object(
+        {
+          fields: Type.Optional(Type.Array(Type.Enum(TOKEN_FIELDS), { minItems: 1, uniqueItems: true })),
+          extra: Type.Optional(
+            Type.Record(
+              Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$' }),
+              Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean()]),
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    errors: Type.Optional(
+      Type.Object(
+        {
+          fields: Type.Optional(Type.Array(Type.Enum(ERROR_FIELDS), { minItems: 1, uniqueItems: true })),
+          status: Type.Optional(keyedBy(OAUTH_ERROR_CODES, Type.Integer({ minimum: 400, maximum: 599 }))),
+          descriptionByReason: Type.Optional(keyedBy(OAUTH_ERROR_REASONS, Description)),
+          descriptionByCode: Type.Optional(keyedBy(OAUTH_ERROR_CODES, Description)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ProfileConfig = Static<typeof ProfileConfigSchema>;
+
 export const ConfigSchema = Type.Object(
   {
-    profile: Type.Optional(Type.Enum(PROFILE_NAMES)),
+    /** A built-in profile's name or the name of one in `profiles`. */
+    profile: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+    profiles: Type.Optional(Type.Array(ProfileConfigSchema, { maxItems: 50 })),
     clients: Type.Optional(Type.Array(ClientSchema, { maxItems: 1000 })),
     launch: Type.Optional(LaunchContextSchema),
     authorize: Type.Optional(

@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { Value } from 'typebox/value';
-import { ConfigSchema, type ClientConfig, type SandboxConfig } from './schema.js';
+import {
+  ConfigSchema,
+  PROFILE_NAMES,
+  type ClientConfig,
+  type ProfileConfig,
+  type SandboxConfig,
+} from './schema.js';
+import { profileFromConfig, reservedPathProblem, TOKEN_FIELDS } from '../profiles/profile.js';
 import { splitScope } from '../oauth/scopes.js';
 import { resolveAuthMethod } from './defaults.js';
 
@@ -165,6 +172,71 @@ export function clientIssues(client: ClientConfig, at: string): ConfigIssue[] {
   return issues;
 }
 
+/** Rules of a config-described profile that a JSON Schema cannot say clearly. */
+export function profileIssues(entry: ProfileConfig, at: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if ((PROFILE_NAMES as readonly string[]).includes(entry.name)) {
+    issues.push({
+      path: `${at}.name`,
+      message: `"${entry.name}" is a built-in profile; choose another name`,
+    });
+  }
+  const profile = profileFromConfig(entry);
+  for (const field of ['tokenPath', 'authorizePath'] as const) {
+    const problem = reservedPathProblem(profile[field]);
+    if (problem !== undefined) issues.push({ path: `${at}.${field}`, message: problem });
+  }
+  if (profile.tokenPath === profile.authorizePath) {
+    issues.push({
+      path: `${at}.authorizePath`,
+      message: `must differ from tokenPath (${profile.tokenPath})`,
+    });
+  }
+  for (const name of Object.keys(entry.tokenResponse?.extra ?? {})) {
+    if ((TOKEN_FIELDS as readonly string[]).includes(name)) {
+      issues.push({
+        path: `${at}.tokenResponse.extra.${name}`,
+        message: `${name} is produced by the sandbox; list it in tokenResponse.fields instead`,
+      });
+    }
+  }
+  (entry.refreshTokens?.offlineScopes ?? []).forEach((scope, i) => {
+    if (splitScope(scope)?.length !== 1) {
+      issues.push({
+        path: `${at}.refreshTokens.offlineScopes[${i}]`,
+        message: 'expected one scope token (RFC 6749 §3.3)',
+      });
+    }
+  });
+  return issues;
+}
+
+/** `profile` names a built-in profile or one in `profiles`; profile names are unique. */
+function profileChoiceIssues(config: SandboxConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Map<string, number>();
+  (config.profiles ?? []).forEach((entry, i) => {
+    const first = seen.get(entry.name);
+    if (first !== undefined) {
+      issues.push({
+        path: `profiles[${i}].name`,
+        message: `"${entry.name}" is already used by profiles[${first}]`,
+      });
+    } else {
+      seen.set(entry.name, i);
+    }
+    issues.push(...profileIssues(entry, `profiles[${i}]`));
+  });
+  const names = [...PROFILE_NAMES, ...seen.keys()];
+  if (config.profile !== undefined && !names.includes(config.profile)) {
+    issues.push({
+      path: 'profile',
+      message: `expected one of ${names.map((n) => JSON.stringify(n)).join(', ')} (built in or in profiles), got ${describe(config.profile)}`,
+    });
+  }
+  return issues;
+}
+
 /** Validates a parsed JSON document as a config; throws ConfigError listing every problem. */
 export function parseConfig(doc: unknown, source = 'config'): SandboxConfig {
   const issues = schemaIssues(doc);
@@ -183,6 +255,7 @@ export function parseConfig(doc: unknown, source = 'config'): SandboxConfig {
     }
     issues.push(...clientIssues(client, `clients[${i}]`));
   });
+  issues.push(...profileChoiceIssues(config));
   if (issues.length > 0) throw new ConfigError(source, issues);
   return config;
 }

@@ -19,17 +19,19 @@ export const authorizationCodeGrant: GrantHandler = async (ctx) => {
     case 'unknown':
       throw new InvalidGrant('the authorization code is not one this server issued (or it was forgotten)', {
         rule: 'RFC 6749 §5.2',
+        reason: 'code_invalid',
       });
     case 'consumed': {
       const revoked = taken.revokedGrant === undefined ? '' : '; every token issued from it is now revoked';
       throw new InvalidGrant(
         `this code was already used at ${clockTime(taken.record.consumedAt ?? 0)}${revoked}`,
-        { rule: 'RFC 6749 §4.1.2' },
+        { rule: 'RFC 6749 §4.1.2', reason: 'code_consumed' },
       );
     }
     case 'expired':
       throw new InvalidGrant(`the authorization code expired at ${clockTime(taken.record.expiresAt)}`, {
         rule: 'RFC 6749 §4.1.2',
+        reason: 'code_invalid',
       });
     case 'ok':
       break;
@@ -38,6 +40,7 @@ export const authorizationCodeGrant: GrantHandler = async (ctx) => {
   if (record.clientId !== client.clientId) {
     throw new InvalidGrant('the authorization code was issued to another client', {
       rule: 'RFC 6749 §4.1.3',
+      reason: 'code_invalid',
     });
   }
 
@@ -45,14 +48,13 @@ export const authorizationCodeGrant: GrantHandler = async (ctx) => {
   if (record.redirectUri !== undefined && redirectUri === undefined) {
     throw new InvalidRequest('redirect_uri is required: it was sent to the authorization endpoint', {
       rule: 'RFC 6749 §4.1.3',
+      reason: 'missing_parameter',
     });
   }
   if (redirectUri !== undefined && redirectUri !== record.deliveredTo) {
     throw new InvalidGrant(
       `redirect_uri does not match the one the code was issued for (${record.deliveredTo})`,
-      {
-        rule: 'RFC 6749 §4.1.3',
-      },
+      { rule: 'RFC 6749 §4.1.3', reason: 'redirect_uri_mismatch' },
     );
   }
 
@@ -61,18 +63,20 @@ export const authorizationCodeGrant: GrantHandler = async (ctx) => {
     if (verifier === undefined) {
       throw new InvalidGrant('code_verifier is missing; the code was issued with a code_challenge', {
         rule: 'RFC 7636 §4.6',
+        reason: 'missing_code_verifier',
       });
     }
     if (!isWellFormedPkceValue(verifier)) {
       throw new InvalidRequest('code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]', {
         rule: 'RFC 7636 §4.1',
+        reason: 'code_verifier_failed',
       });
     }
     const pkce = verifyS256(verifier, record.codeChallenge);
     if (!pkce.matched) {
       throw new InvalidGrant(
         `PKCE verification failed: S256(code_verifier) is ${pkce.computed}, the stored code_challenge is ${record.codeChallenge}`,
-        { rule: 'RFC 7636 §4.6' },
+        { rule: 'RFC 7636 §4.6', reason: 'code_verifier_failed' },
       );
     }
     notes.push({ text: 'PKCE S256 challenge matched', rule: 'RFC 7636 §4.6' });
@@ -80,6 +84,7 @@ export const authorizationCodeGrant: GrantHandler = async (ctx) => {
     // RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a downgrade attempt.
     throw new InvalidGrant('code_verifier sent, but the code was issued without a code_challenge', {
       rule: 'RFC 9700 §4.8.2',
+      reason: 'code_verifier_failed',
     });
   }
 

@@ -3,10 +3,15 @@ import { decideScope, splitScope } from '../oauth/scopes.js';
 import type { GrantHandler } from './grant.js';
 import { issueTokens } from './issue-tokens.js';
 
+/** Scopes that describe a user (OIDC Core §5.4, SMART launch scopes, offline access): none without one. */
 const USER_SCOPES = new Set([
   'openid',
   'fhirUser',
   'profile',
+  'email',
+  'phone',
+  'address',
+  'offline',
   'launch',
   'launch/patient',
   'launch/encounter',
@@ -29,7 +34,9 @@ export const clientCredentialsGrant: GrantHandler = async (ctx) => {
     throw new InvalidScope('scope is not a space-separated list of scope tokens', { rule: 'RFC 6749 §3.3' });
   }
   const { granted, refused } = decideScope(requested, client.scope);
-  if (refused.length > 0) {
+  if (refused.length > 0 && ctx.profile.scope.unknownOnClientCredentials === 'ignore') {
+    notes.push({ text: `scope ignored, not enabled for client ${client.clientId}: ${refused.join(' ')}` });
+  } else if (refused.length > 0) {
     throw new InvalidScope(`scope not allowed for client ${client.clientId}: ${refused.join(' ')}`, {
       rule: 'RFC 6749 §4.4.2',
     });

@@ -1,5 +1,6 @@
 import type { RegisteredClient } from '../config/defaults.js';
 import type { Params } from '../oauth/form.js';
+import type { Profile } from '../profiles/profile.js';
 import type { Sandbox } from '../sandbox.js';
 
 /** One thing the server checked and accepted, in plain words, with the rule behind it. */
@@ -12,6 +13,8 @@ export interface GrantContext {
   readonly sandbox: Sandbox;
   readonly client: RegisteredClient;
   readonly params: Params;
+  /** The profile active when the request arrived; every vendor difference is read from it. */
+  readonly profile: Profile;
   /** What the grant checked and accepted; the exchange log shows it as the verdict. */
   readonly notes: Note[];
 }

@@ -14,12 +14,22 @@ export interface IssueInput {
   readonly refresh: RefreshRecord | 'issue' | undefined;
 }
 
-/** SMART App Launch: a refresh token only when offline_access or online_access was granted. */
+/**
+ * Whether an authorization_code exchange returns a refresh token: never to a client not allowed the
+ * refresh_token grant; otherwise as the profile says (SMART App Launch: when offline_access or online_access
+ * was granted).
+ */
 export function wantsRefreshToken(ctx: GrantContext, scope: readonly string[]): boolean {
-  return (
-    ctx.client.grantTypes.includes('refresh_token') &&
-    (scope.includes('offline_access') || scope.includes('online_access'))
-  );
+  const rule = ctx.profile.refreshTokens;
+  if (!ctx.client.grantTypes.includes('refresh_token')) return false;
+  switch (rule.onAuthorizationCode) {
+    case 'always':
+      return true;
+    case 'never':
+      return false;
+    case 'offline-scope':
+      return rule.offlineScopes.some((s) => scope.includes(s));
+  }
 }
 
 /** Mints the access token (and id_token, refresh token, launch context) every grant type answers with. */

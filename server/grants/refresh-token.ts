@@ -18,17 +18,25 @@ export const refreshTokenGrant: GrantHandler = async (ctx) => {
   const found = store.lookupRefreshToken(token, client.clientId);
   switch (found.status) {
     case 'unknown':
-      throw new InvalidGrant('the refresh token is not one this server issued', { rule: 'RFC 6749 §6' });
+      throw new InvalidGrant('the refresh token is not one this server issued', {
+        rule: 'RFC 6749 §6',
+        reason: 'refresh_invalid',
+      });
     case 'wrong_client':
-      throw new InvalidGrant('the refresh token was issued to another client', { rule: 'RFC 6749 §6' });
+      throw new InvalidGrant('the refresh token was issued to another client', {
+        rule: 'RFC 6749 §6',
+        reason: 'refresh_invalid',
+      });
     case 'expired':
       throw new InvalidGrant(`the refresh token expired at ${clockTime(found.record.expiresAt)}`, {
         rule: 'RFC 6749 §6',
+        reason: 'refresh_invalid',
       });
     case 'revoked': {
       const why = found.grant?.revokeReason;
       throw new InvalidGrant(`the refresh token has been revoked${why === undefined ? '' : ` (${why})`}`, {
         rule: 'RFC 7009 §2',
+        reason: 'refresh_revoked',
       });
     }
     case 'rotated': {
@@ -37,11 +45,12 @@ export const refreshTokenGrant: GrantHandler = async (ctx) => {
         store.revokeGrant(found.grant.id, 'a rotated refresh token was reused');
         throw new InvalidGrant(
           `this refresh token was already used at ${when} and replaced; reuse revoked the whole grant`,
-          { rule: 'RFC 9700 §4.14.2' },
+          { rule: 'RFC 9700 §4.14.2', reason: 'refresh_revoked' },
         );
       }
       throw new InvalidGrant(`this refresh token was already used at ${when} and replaced`, {
         rule: 'RFC 9700 §4.14.2',
+        reason: 'refresh_invalid',
       });
     }
     case 'ok':
@@ -50,7 +59,8 @@ export const refreshTokenGrant: GrantHandler = async (ctx) => {
   const { record, grant } = found;
 
   let scope = record.scope;
-  const asked = params.get('scope');
+  // A profile whose vendor reads `scope` only for client_credentials ignores it here.
+  const asked = ctx.profile.scope.onRefresh === 'narrow' ? params.get('scope') : undefined;
   if (asked !== undefined) {
     const tokens = splitScope(asked);
     if (tokens === undefined)
@@ -66,13 +76,13 @@ export const refreshTokenGrant: GrantHandler = async (ctx) => {
     scope = tokens;
   }
 
-  const next = client.refreshTokenRotation
-    ? store.rotateRefreshToken(record, grant, client.refreshTokenLifetime * 1000)
-    : record;
+  // `none`: the vendor answers a refresh without a refresh_token, so the one in use stays valid.
+  const rotate = ctx.profile.refreshTokens.onRefresh === 'rotate' && client.refreshTokenRotation;
+  const next = rotate ? store.rotateRefreshToken(record, grant, client.refreshTokenLifetime * 1000) : record;
   notes.push(
-    client.refreshTokenRotation
+    rotate
       ? { text: 'refresh token accepted and rotated; the old one is now spent', rule: 'RFC 9700 §4.14.2' }
-      : { text: 'refresh token accepted (rotation is off for this client)', rule: 'RFC 6749 §6' },
+      : { text: 'refresh token accepted and kept (not rotated)', rule: 'RFC 6749 §6' },
   );
   return issueTokens(ctx, {
     grant,
@@ -82,6 +92,6 @@ export const refreshTokenGrant: GrantHandler = async (ctx) => {
     // OIDC Core §12.2: a refreshed id_token carries no nonce.
     nonce: undefined,
     authTime: grant.authTime,
-    refresh: next,
+    refresh: ctx.profile.refreshTokens.onRefresh === 'rotate' ? next : undefined,
   });
 };

@@ -41,8 +41,11 @@ function keySetFor(client: RegisteredClient): KeySet {
   return set;
 }
 
-const reject = (description: string, rule = 'SMART App Launch 2.2 client-confidential-asymmetric') =>
-  new InvalidClient(description, { rule });
+const reject = (
+  description: string,
+  rule = 'SMART App Launch 2.2 client-confidential-asymmetric',
+  reason: 'client_not_found' | 'client_auth_failed' = 'client_auth_failed',
+) => new InvalidClient(description, { rule, reason });
 
 /**
  * Verifies a private_key_jwt client assertion fully. jose checks the signature, `iss`, `sub`, `aud` and
@@ -66,7 +69,9 @@ export async function verifyClientAssertion(
     throw reject('client_id differs from the client_assertion iss', 'RFC 7523 §3');
   }
   const client = ctx.findClient(iss);
-  if (!client) throw reject(`client ${iss} (the assertion's iss) is not registered`, 'RFC 7523 §3');
+  if (!client) {
+    throw reject(`client ${iss} (the assertion's iss) is not registered`, 'RFC 7523 §3', 'client_not_found');
+  }
   if (client.authMethod !== 'private_key_jwt') {
     throw reject(
       `client ${iss} is registered for ${client.authMethod}, not private_key_jwt`,

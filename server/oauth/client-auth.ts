@@ -14,6 +14,8 @@ export interface AuthenticatedClient {
 export interface ClientAuthContext extends AssertionContext {
   readonly findClient: (clientId: string) => RegisteredClient | undefined;
   readonly realm: string;
+  /** The methods the active profile accepts; a client registered with another one cannot authenticate. */
+  readonly allowedMethods?: readonly AuthMethod[];
 }
 
 interface BasicCredentials {
@@ -87,8 +89,19 @@ export async function authenticateClient(
       rule: 'RFC 6749 §2.3.1',
     });
   }
-  const fail = (description: string, rule = 'RFC 6749 §2.3') =>
-    new InvalidClient(description, basic ? { rule, headers: challenge } : { rule });
+  const fail = (
+    description: string,
+    rule = 'RFC 6749 §2.3',
+    reason: 'client_not_found' | 'client_auth_failed' = 'client_auth_failed',
+  ) => new InvalidClient(description, basic ? { rule, reason, headers: challenge } : { rule, reason });
+  const allowed = ctx.allowedMethods;
+  const refuseUnlessAllowed = (method: AuthMethod, clientId: string) => {
+    if (allowed !== undefined && !allowed.includes(method)) {
+      throw fail(
+        `client ${clientId} uses ${method}, which this profile does not accept (it accepts ${allowed.join(', ')})`,
+      );
+    }
+  };
 
   if (assertion !== undefined || assertionType !== undefined) {
     if (assertionType !== JWT_BEARER_ASSERTION) {
@@ -96,6 +109,7 @@ export async function authenticateClient(
     }
     if (assertion === undefined)
       throw new InvalidRequest('client_assertion is missing', { rule: 'RFC 7521 §4.2' });
+    refuseUnlessAllowed('private_key_jwt', bodyId ?? 'of the assertion');
     const client = await verifyClientAssertion(assertion, bodyId, ctx);
     return { client, method: 'private_key_jwt' };
   }
@@ -110,7 +124,8 @@ export async function authenticateClient(
     );
   }
   const client = ctx.findClient(clientId);
-  if (!client) throw fail(`client ${clientId} is not registered`);
+  if (!client) throw fail(`client ${clientId} is not registered`, 'RFC 6749 §2.3', 'client_not_found');
+  refuseUnlessAllowed(client.authMethod, clientId);
 
   const used: AuthMethod = basic
     ? 'client_secret_basic'

@@ -3,24 +3,57 @@
  * status, so a throw site only says what went wrong (`description`) and which rule it broke (`rule`).
  */
 
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  | 'access_denied'
-  | 'unsupported_response_type'
-  | 'server_error'
-  | 'temporarily_unavailable'
-  | 'invalid_token'
-  | 'insufficient_scope'
-  | 'unsupported_token_type';
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'access_denied',
+  'unsupported_response_type',
+  'server_error',
+  'temporarily_unavailable',
+  'invalid_token',
+  'insufficient_scope',
+  'unsupported_token_type',
+] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
+/**
+ * The named cases of the vendor documents (and of the failure modes that reproduce them), so a profile can word
+ * each one as its document does while the class still fixes the wire code. A throw site names the case; it
+ * never words it for a vendor.
+ */
+export const OAUTH_ERROR_REASONS = [
+  /** A required parameter is absent (RFC 6749 §5.2 invalid_request). */
+  'missing_parameter',
+  /** redirect_uri differs from the one the code was issued for (RFC 6749 §4.1.3). */
+  'redirect_uri_mismatch',
+  /** The code was issued with a code_challenge and no code_verifier came (RFC 7636 §4.6). */
+  'missing_code_verifier',
+  /** The code_verifier is malformed, does not match, or was sent for a code without a challenge. */
+  'code_verifier_failed',
+  /** The code was already redeemed. */
+  'code_consumed',
+  /** The code is unknown, expired or belongs to another client. */
+  'code_invalid',
+  /** The refresh token was revoked, or its grant was (reuse of a rotated token included). */
+  'refresh_revoked',
+  /** The refresh token is unknown, expired or belongs to another client. */
+  'refresh_invalid',
+  /** No client is registered with the presented client_id. */
+  'client_not_found',
+  /** The client exists but did not authenticate as it registered. */
+  'client_auth_failed',
+] as const;
+export type OAuthErrorReason = (typeof OAUTH_ERROR_REASONS)[number];
 
 export interface OAuthErrorOptions {
   /** The rule the request broke, cited so a person can look it up ("RFC 6749 §4.1.2"). */
   readonly rule?: string;
+  /** The named case, for profiles that word it their own way. */
+  readonly reason?: OAuthErrorReason;
   /** Extra response headers (WWW-Authenticate, Retry-After). */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -29,6 +62,7 @@ export abstract class OAuthError extends Error {
   abstract readonly code: OAuthErrorCode;
   abstract readonly status: number;
   readonly rule: string | undefined;
+  readonly reason: OAuthErrorReason | undefined;
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(
@@ -37,6 +71,7 @@ export abstract class OAuthError extends Error {
   ) {
     super(description);
     this.rule = options.rule;
+    this.reason = options.reason;
     this.headers = options.headers ?? {};
   }
 }
@@ -109,10 +144,36 @@ export class InsufficientScope extends OAuthError {
   readonly status = 403;
 }
 
+/**
+ * How a profile writes errors on the wire: which body fields, the status where its document departs from
+ * RFC 6749 §5.2, and its own wording of the named cases. The RFC shape is the default.
+ */
+export interface ErrorShape {
+  /** The body fields: RFC 6749 §5.2 sends both; some vendors send `error` only. */
+  readonly fields: readonly ErrorField[];
+  /** Status by wire code, where the vendor's document differs from the class's own status. */
+  readonly status: Readonly<Partial<Record<OAuthErrorCode, number>>>;
+  /** The vendor's description of a named case; wins over `descriptionByCode`. */
+  readonly descriptionByReason: Readonly<Partial<Record<OAuthErrorReason, string>>>;
+  /** The vendor's description of a wire code; else the sandbox's own description is sent. */
+  readonly descriptionByCode: Readonly<Partial<Record<OAuthErrorCode, string>>>;
+}
+
+export const ERROR_FIELDS = ['error', 'error_description'] as const;
+export type ErrorField = (typeof ERROR_FIELDS)[number];
+
+/** RFC 6749 §5.2 exactly: `error` and `error_description`, the class's status, the sandbox's own words. */
+export const RFC6749_ERROR_SHAPE: ErrorShape = {
+  fields: ['error', 'error_description'],
+  status: {},
+  descriptionByReason: {},
+  descriptionByCode: {},
+};
+
 export interface WireError {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: { error: OAuthErrorCode; error_description: string };
+  readonly body: { error?: OAuthErrorCode; error_description?: string };
 }
 
 /**
@@ -128,11 +189,22 @@ export function sanitizeDescription(text: string): string {
   return out;
 }
 
-/** The one serializer for OAuth errors on the wire. */
-export function toWireError(error: OAuthError): WireError {
-  return {
-    status: error.status,
-    headers: error.headers,
-    body: { error: error.code, error_description: sanitizeDescription(error.description) },
-  };
+/**
+ * The one serializer for OAuth errors on the wire. The error's class fixes the code; the profile's shape
+ * decides the body fields, a documented status and the wording. `WWW-Authenticate` only goes with a 401
+ * (RFC 7235 §4.1): a vendor that answers 400 to a failed Basic login sends no challenge.
+ */
+export function toWireError(error: OAuthError, shape: ErrorShape = RFC6749_ERROR_SHAPE): WireError {
+  const status = shape.status[error.code] ?? error.status;
+  const description =
+    (error.reason === undefined ? undefined : shape.descriptionByReason[error.reason]) ??
+    shape.descriptionByCode[error.code] ??
+    error.description;
+  const headers = Object.fromEntries(
+    Object.entries(error.headers).filter(([name]) => status === 401 || name !== 'WWW-Authenticate'),
+  );
+  const body: WireError['body'] = {};
+  if (shape.fields.includes('error')) body.error = error.code;
+  if (shape.fields.includes('error_description')) body.error_description = sanitizeDescription(description);
+  return { status, headers, body };
 }

@@ -65,6 +65,8 @@ export function parseStrictQuery(url: string): Params {
 /** A required parameter, or `invalid_request` naming it. */
 export function requireParam(params: Params, name: string, rule: string): string {
   const value = params.get(name);
-  if (value === undefined) throw new InvalidRequest(`missing required parameter ${name}`, { rule });
+  if (value === undefined) {
+    throw new InvalidRequest(`missing required parameter ${name}`, { rule, reason: 'missing_parameter' });
+  }
   return value;
 }

@@ -17,6 +17,7 @@ import type { LaunchContext } from '../store/artefacts.js';
 import { toSeconds } from '../clock.js';
 import { escapeHtml, sendPage } from './html.js';
 import { OAUTH_BODY_LIMIT } from './oauth-scope.js';
+import { onlyThroughProfilePath, PROFILE_ROUTES } from './profile-paths.js';
 
 type MultiParams = ReadonlyMap<string, readonly string[]>;
 
@@ -149,9 +150,13 @@ function validateRequest(sandbox: Sandbox, client: RegisteredClient, params: Mul
       throw new InvalidRequest('code_challenge_method sent without code_challenge', {
         rule: 'RFC 7636 §4.3',
       });
-    if (sandbox.profile.requirePkce || client.requirePkce) {
+    const policy = sandbox.profile.pkce;
+    // `when-sent`: the vendor's document makes PKCE conditional, so only a client configured with
+    // `requirePkce: true` must use it; the verifier is still checked whenever a challenge was sent.
+    const clientRequires = policy === 'when-sent' ? client.source.requirePkce === true : client.requirePkce;
+    if (policy === 'required' || clientRequires) {
       throw new InvalidRequest('PKCE is required: send code_challenge and code_challenge_method=S256', {
-        rule: sandbox.profile.requirePkce ? 'SMART App Launch 2.2 §PKCE' : 'RFC 9700 §2.1.1',
+        rule: policy === 'required' ? 'SMART App Launch 2.2 §PKCE' : 'RFC 9700 §2.1.1',
       });
     }
   } else {
@@ -189,7 +194,7 @@ function validateRequest(sandbox: Sandbox, client: RegisteredClient, params: Mul
       rule: 'SMART App Launch 2.2 §authorization request (aud)',
     });
   }
-  if (aud === undefined && smartScopes && sandbox.profile.name === 'smart') {
+  if (aud === undefined && smartScopes && sandbox.profile.requireAud) {
     throw new InvalidRequest(`aud is required with SMART scopes; send aud=${fhirBase}`, {
       rule: 'SMART App Launch 2.2 §authorization request (aud)',
     });
@@ -272,8 +277,10 @@ export function authorizeRoutes(sandbox: Sandbox) {
       return reply.redirect(redirectTo(target, { code: code.code, state, iss }), status);
     };
 
-    app.get(sandbox.profile.authorizePath, handler);
-    app.post(sandbox.profile.authorizePath, handler);
+    // The active profile's authorize path is rewritten to this route (see profile-paths.ts).
+    app.addHook('onRequest', onlyThroughProfilePath);
+    app.get(PROFILE_ROUTES.authorize, handler);
+    app.post(PROFILE_ROUTES.authorize, handler);
   };
 }
 

@@ -1,6 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidRequest, OAuthError, ServerError, toWireError } from '../oauth/errors.js';
-import { parseStrictForm, requireFormContentType, type Params } from '../oauth/form.js';
+import {
+  InvalidRequest,
+  OAuthError,
+  RFC6749_ERROR_SHAPE,
+  ServerError,
+  toWireError,
+  type ErrorShape,
+} from '../oauth/errors.js';
+import { parseStrictForm, parseStrictQuery, requireFormContentType, type Params } from '../oauth/form.js';
 
 /** Form bodies above this are refused; node-oidc-provider uses 56 KiB, Fastify's 1 MiB is far too generous. */
 export const OAUTH_BODY_LIMIT = 64 * 1024;
@@ -9,15 +16,18 @@ export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as c
 
 /**
  * Makes an encapsulated Fastify scope speak OAuth: every body arrives as a raw string (so content-type and
- * encoding rules are ours to enforce, not Fastify's lenient defaults), and every error leaves as
- * RFC 6749 §5.2 JSON, never in Fastify's own shape and never as a stack trace.
+ * encoding rules are ours to enforce, not Fastify's lenient defaults), and every error leaves as OAuth JSON,
+ * never in Fastify's own shape and never as a stack trace. `shape` is read per error, so the token endpoint
+ * answers in the shape of whichever profile is active at that moment; RFC 6749 §5.2 when absent.
  */
-export function speakOAuth(app: FastifyInstance): void {
+export function speakOAuth(app: FastifyInstance, shape: () => ErrorShape = () => RFC6749_ERROR_SHAPE): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: OAUTH_BODY_LIMIT }, (_req, body, done) => {
     done(null, body);
   });
-  app.setErrorHandler((error: FastifyError, request, reply) => sendOAuthError(request, reply, error));
+  app.setErrorHandler((error: FastifyError, request, reply) =>
+    sendOAuthError(request, reply, error, shape()),
+  );
 }
 
 function asOAuthError(error: unknown): OAuthError {
@@ -32,16 +42,47 @@ function asOAuthError(error: unknown): OAuthError {
   return new ServerError('unexpected server error; the sandbox log has the details');
 }
 
-export function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+/** Writes any error as an OAuth error in `shape` (RFC 6749 §5.2 unless a profile says otherwise). */
+export function sendOAuthError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  shape: ErrorShape = RFC6749_ERROR_SHAPE,
+): FastifyReply {
   const oauth = asOAuthError(error);
   if (oauth instanceof ServerError && !(error instanceof OAuthError)) {
     request.log.error({ err: error }, 'unexpected error on an OAuth endpoint');
   }
-  const wire = toWireError(oauth);
+  // The sandbox's own words stay available to the exchange log when a profile rewords the body.
+  request.sandboxError = oauth;
+  const wire = toWireError(oauth, shape);
   return reply
     .code(wire.status)
     .headers({ ...NO_STORE, ...wire.headers })
     .send(wire.body);
+}
+
+/**
+ * The parameters of a token request where the profile reads them. `query-or-body` merges the URL's query
+ * with a form body (a name in both is sent twice, so refused); without a body no content type is needed.
+ */
+export function readParams(request: FastifyRequest, location: 'body' | 'query-or-body'): Params {
+  if (location === 'body') return readFormBody(request);
+  const body = typeof request.body === 'string' ? request.body : '';
+  const fromBody = body === '' ? new Map<string, string>() : readFormBodyOnly(request, body);
+  const merged = new Map(parseStrictQuery(request.url));
+  for (const [name, value] of fromBody) {
+    if (merged.has(name)) {
+      throw new InvalidRequest(`parameter ${name} was sent more than once`, { rule: 'RFC 6749 §3.1' });
+    }
+    merged.set(name, value);
+  }
+  return merged;
+}
+
+function readFormBodyOnly(request: FastifyRequest, body: string): Params {
+  requireFormContentType(request.headers['content-type']);
+  return parseStrictForm(body);
 }
 
 /** The parameters of a form POST, parsed strictly; also refuses secrets in the URL (RFC 6749 §2.3.1). */
@@ -57,4 +98,11 @@ export function readFormBody(request: FastifyRequest): Params {
     });
   }
   return parseStrictForm(typeof request.body === 'string' ? request.body : '');
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The OAuth error this request was answered with, in the sandbox's own words, before profile shaping. */
+    sandboxError?: OAuthError;
+  }
 }

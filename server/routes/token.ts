@@ -1,14 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import type { GrantType } from '../config/schema.js';
+import { GRANT_TYPES, type GrantType } from '../config/schema.js';
 import { authorizationCodeGrant } from '../grants/authorization-code.js';
 import { clientCredentialsGrant } from '../grants/client-credentials.js';
-import type { GrantHandler, Note } from '../grants/grant.js';
+import type { GrantHandler, Note, TokenResponse } from '../grants/grant.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
 import { authenticateClient, type ClientAuthContext } from '../oauth/client-auth.js';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
-import { requireParam } from '../oauth/form.js';
+import { requireParam, type Params } from '../oauth/form.js';
+import type { Profile } from '../profiles/profile.js';
 import type { Sandbox } from '../sandbox.js';
-import { NO_STORE, readFormBody, speakOAuth } from './oauth-scope.js';
+import { NO_STORE, readParams, speakOAuth } from './oauth-scope.js';
+import { onlyThroughProfilePath, PROFILE_ROUTES } from './profile-paths.js';
 
 const GRANT_HANDLERS: Readonly<Record<GrantType, GrantHandler>> = {
   authorization_code: authorizationCodeGrant,
@@ -23,29 +25,64 @@ export function clientAuthContext(sandbox: Sandbox): ClientAuthContext {
     clock: sandbox.clock,
     seenJtis: sandbox.seenAssertionJtis,
     realm: 'token-sandbox',
+    allowedMethods: sandbox.profile.authMethods,
   };
 }
 
 /**
- * The token endpoint as a pipeline of named steps: parse the form, authenticate the client, check the grant
- * type is served and allowed, run the grant's module, answer with no-store headers.
+ * The profile's required parameters, checked before the client is authenticated, so their absence is the
+ * documented invalid_request. `client_id` counts as present when a Basic Authorization header carries it.
+ */
+function requireProfileParams(profile: Profile, params: Params, authorization: string | undefined): void {
+  const grantType = params.get('grant_type');
+  const byGrant = (GRANT_TYPES as readonly string[]).includes(grantType ?? '')
+    ? profile.requiredParams.byGrant[grantType as GrantType]
+    : undefined;
+  const basic = authorization !== undefined && /^basic /i.test(authorization.trim());
+  const missing = [...profile.requiredParams.always, ...(byGrant ?? [])].filter(
+    (name) => !params.has(name) && !(name === 'client_id' && basic),
+  );
+  if (missing.length > 0) {
+    throw new InvalidRequest(`missing required parameter ${missing.join(', ')}`, {
+      rule: `${profile.title}; RFC 6749 §5.2`,
+      reason: 'missing_parameter',
+    });
+  }
+}
+
+/** The response as the profile writes it: only the fields its vendor sends, plus its constant extras. */
+function shapeTokenResponse(profile: Profile, body: TokenResponse): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of profile.tokenResponse.fields) {
+    if (body[field] !== undefined) out[field] = body[field];
+  }
+  return { ...out, ...profile.tokenResponse.extra };
+}
+
+/**
+ * The token endpoint as a pipeline of named steps, every one read from the active profile: parse the
+ * parameters, check the profile's required ones, authenticate the client, check the grant type is served and
+ * allowed, run the grant's module, shape the response for the profile, answer with no-store headers.
  */
 export function tokenRoutes(sandbox: Sandbox) {
   return async (app: FastifyInstance): Promise<void> => {
-    speakOAuth(app);
-    const path = sandbox.profile.tokenPath;
+    speakOAuth(app, () => sandbox.profile.errors);
+    // The active profile's token path is rewritten to this route (see profile-paths.ts).
+    app.addHook('onRequest', onlyThroughProfilePath);
 
-    app.post(path, async (request, reply) => {
-      const params = readFormBody(request);
+    app.post(PROFILE_ROUTES.token, async (request, reply) => {
+      const profile = sandbox.profile;
+      const params = readParams(request, profile.parameterLocation);
+      requireProfileParams(profile, params, request.headers.authorization);
       const { client } = await authenticateClient(
         request.headers.authorization,
         params,
         clientAuthContext(sandbox),
       );
       const grantType = requireParam(params, 'grant_type', 'RFC 6749 §4.1.3');
-      if (!(sandbox.profile.grantTypes as readonly string[]).includes(grantType)) {
+      if (!(profile.grantTypes as readonly string[]).includes(grantType)) {
         throw new UnsupportedGrantType(
-          `grant_type ${grantType} is not supported; expected one of ${sandbox.profile.grantTypes.join(', ')}`,
+          `grant_type ${grantType} is not supported; expected one of ${profile.grantTypes.join(', ')}`,
           { rule: 'RFC 6749 §5.2' },
         );
       }
@@ -56,12 +93,12 @@ export function tokenRoutes(sandbox: Sandbox) {
         });
       }
       const notes: Note[] = [];
-      const body = await GRANT_HANDLERS[type]({ sandbox, client, params, notes });
+      const body = await GRANT_HANDLERS[type]({ sandbox, client, params, notes, profile });
       request.sandboxNotes = notes;
-      return reply.code(200).headers(NO_STORE).send(body);
+      return reply.code(200).headers(NO_STORE).send(shapeTokenResponse(profile, body));
     });
 
-    app.get(path, async () => {
+    app.get(PROFILE_ROUTES.token, async () => {
       throw new InvalidRequest('the token endpoint takes POST requests only', { rule: 'RFC 6749 §3.2' });
     });
   };

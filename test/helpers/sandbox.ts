@@ -82,10 +82,14 @@ export interface AuthorizeResult {
   readonly code: string | undefined;
 }
 
-/** GET /authorize with sensible defaults (PKCE S256, aud, state); pass `undefined` to leave a parameter out. */
+/**
+ * GET /authorize with sensible defaults (PKCE S256, aud, state); pass `undefined` to leave a parameter out.
+ * `path` is the active profile's authorization endpoint.
+ */
 export async function authorize(
   app: FastifyInstance,
   overrides: Record<string, string | undefined> = {},
+  path = '/authorize',
 ): Promise<AuthorizeResult> {
   const params = {
     response_type: 'code',
@@ -99,22 +103,23 @@ export async function authorize(
     nonce: 'n0nce',
     ...overrides,
   };
-  const response = await app.inject({ method: 'GET', url: `/authorize?${form(params)}` });
+  const response = await app.inject({ method: 'GET', url: `${path}?${form(params)}` });
   const header = response.headers.location;
   const location = typeof header === 'string' ? new URL(header) : undefined;
   return { response, location, code: location?.searchParams.get('code') ?? undefined };
 }
 
-/** Exchanges a code as the confidential test client unless told otherwise. */
+/** Exchanges a code as the confidential test client unless told otherwise; `path` is the token endpoint. */
 export async function redeem(
   app: FastifyInstance,
   code: string,
   overrides: Record<string, string | undefined> = {},
   headers: Record<string, string> = { authorization: basic('conf-app', 's3cret') },
+  path = '/token',
 ): Promise<LightMyRequestResponse> {
   return postForm(
     app,
-    '/token',
+    path,
     { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER, ...overrides },
     headers,
   );

@@ -41,7 +41,7 @@ describe('config validation (CONTRACT §2)', () => {
 
   it('says which values an enum field accepts', () => {
     expect(issuesOf({ profile: 'epic' })).toEqual([
-      'profile: expected one of "smart", "medirecords", "iehr", got "epic"',
+      'profile: expected one of "smart", "medirecords", "iehr" (built in or in profiles), got "epic"',
     ]);
   });
 

@@ -1,0 +1,27 @@
+import { RFC6749_ERROR_SHAPE } from '../oauth/errors.js';
+import type { Profile } from './profile.js';
+import { TOKEN_FIELDS } from './token-fields.js';
+
+/** The default: SMART App Launch 2.2 and RFC 6749 as strictly as a careful EHR applies them. */
+export const smartProfile: Profile = {
+  name: 'smart',
+  title: 'SMART App Launch 2.2 (strict)',
+  tokenPath: '/token',
+  authorizePath: '/authorize',
+  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+  // SMART App Launch 2.2: every app uses PKCE S256, public or not.
+  pkce: 'required',
+  requireAud: true,
+  parameterLocation: 'body',
+  requiredParams: { always: [], byGrant: {} },
+  refreshTokens: {
+    // SMART App Launch 2.2 §scopes for requesting a refresh token.
+    onAuthorizationCode: 'offline-scope',
+    offlineScopes: ['offline_access', 'online_access'],
+    onRefresh: 'rotate',
+  },
+  scope: { onRefresh: 'narrow', unknownOnClientCredentials: 'refuse' },
+  tokenResponse: { fields: TOKEN_FIELDS, extra: {} },
+  errors: RFC6749_ERROR_SHAPE,
+};
