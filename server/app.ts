@@ -6,6 +6,8 @@ import { introspectRevokeRoutes } from './routes/introspect-revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
 import { homeRoutes } from './routes/home.js';
+import { registerCors } from './routes/cors.js';
+import { fhirRoutes } from './fhir/routes.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
@@ -34,12 +36,14 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   });
   app.decorate('sandbox', sandbox);
 
+  await registerCors(app, sandbox);
   await app.register(discoveryRoutes(sandbox));
   await app.register(authorizeRoutes(sandbox));
   await app.register(tokenRoutes(sandbox));
   await app.register(introspectRevokeRoutes(sandbox));
   await app.register(userinfoRoutes(sandbox));
   await app.register(homeRoutes(sandbox));
+  await app.register(fhirRoutes(sandbox), { prefix: '/fhir' });
 
   const timer = setInterval(() => {
     sandbox.prune();
