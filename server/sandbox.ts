@@ -7,6 +7,7 @@ import type { SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
 import { fixtureData, type FhirData } from './fhir/data.js';
 import { LaunchRegistry } from './launch/launches.js';
+import type { AssertionAudience } from './oauth/client-assertion.js';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './persistence/json-file.js';
 import { profileNamed, type Profile } from './profiles/profile.js';
@@ -114,6 +115,11 @@ export class Sandbox {
 
   get signingAlg(): 'RS256' | 'ES256' {
     return this.config.tokens?.signingAlg ?? DEFAULTS.signingAlg;
+  }
+
+  /** The `aud` rule for private_key_jwt assertions (`tokens.assertionAudience`). */
+  get assertionAudience(): AssertionAudience {
+    return this.config.tokens?.assertionAudience ?? 'token-url';
   }
 
   signingKey(): Promise<SigningKey> {
