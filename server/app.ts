@@ -8,6 +8,8 @@ import { userinfoRoutes } from './routes/userinfo.js';
 import { homeRoutes } from './routes/home.js';
 import { callbackRoutes } from './routes/callback.js';
 import { rewriteProfilePath } from './routes/profile-paths.js';
+import { registerCors } from './routes/cors.js';
+import { fhirRoutes } from './fhir/routes.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
@@ -38,6 +40,7 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   });
   app.decorate('sandbox', sandbox);
 
+  await registerCors(app, sandbox);
   await app.register(discoveryRoutes(sandbox));
   await app.register(authorizeRoutes(sandbox));
   await app.register(tokenRoutes(sandbox));
@@ -45,6 +48,7 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   await app.register(userinfoRoutes(sandbox));
   await app.register(homeRoutes(sandbox));
   await app.register(callbackRoutes(sandbox));
+  await app.register(fhirRoutes(sandbox), { prefix: '/fhir' });
 
   const timer = setInterval(() => {
     sandbox.prune();

@@ -5,10 +5,14 @@ import { SystemClock, type Clock } from './clock.js';
 import { DEFAULTS } from './config/defaults.js';
 import type { SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
+import { fixtureData, type FhirData } from './fhir/data.js';
+import { LaunchRegistry } from './launch/launches.js';
+import type { AssertionAudience } from './oauth/client-assertion.js';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './persistence/json-file.js';
 import { resolveProfile, type Profile } from './profiles/profile.js';
 import { ArtefactStore } from './store/artefacts.js';
+import { PendingAuthorizations, type PendingAuthorization } from './store/pending-authorizations.js';
 import { randomToken } from './store/random.js';
 
 export interface SandboxOptions {
@@ -43,6 +47,12 @@ export class Sandbox {
   readonly adminToken: string;
   /** Client assertion (iss, jti) pairs already used, with their exp in seconds (RFC 7523 §3). */
   readonly seenAssertionJtis = new Map<string, number>();
+  /** EHR launches made by the sandbox as the EHR (SMART App Launch 2.2 §EHR launch). */
+  readonly launches: LaunchRegistry;
+  /** Authorization requests waiting on the consent page (interactive mode). */
+  readonly pendingAuthorizations: PendingAuthorizations<PendingAuthorization>;
+  /** The FHIR base's data set: read-only, so sharing the parsed fixtures is safe. */
+  readonly fhir: FhirData = fixtureData();
   /** The active profile; read at request time, so swapping it (with the config) takes effect at once. */
   profile: Profile;
 
@@ -59,6 +69,13 @@ export class Sandbox {
     this.profile = resolveProfile(config);
     this.clients = new ClientRegistry(() => this.config);
     this.clients.replaceAll(config.clients ?? []);
+    this.launches = new LaunchRegistry(
+      clock,
+      this.clients,
+      () => this.config,
+      () => this.urls.fhirBase,
+    );
+    this.pendingAuthorizations = new PendingAuthorizations(clock);
   }
 
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -101,6 +118,11 @@ export class Sandbox {
     return this.config.tokens?.signingAlg ?? DEFAULTS.signingAlg;
   }
 
+  /** The `aud` rule for private_key_jwt assertions (`tokens.assertionAudience`). */
+  get assertionAudience(): AssertionAudience {
+    return this.config.tokens?.assertionAudience ?? 'token-url';
+  }
+
   signingKey(): Promise<SigningKey> {
     return this.keys.signingKey(this.signingAlg);
   }
@@ -108,6 +130,8 @@ export class Sandbox {
   /** Forgets expired codes, dead grants and spent assertion ids, so memory stays flat. */
   prune(): void {
     this.store.prune();
+    this.launches.prune();
+    this.pendingAuthorizations.prune();
     const now = Math.floor(this.clock.now() / 1000);
     for (const [key, exp] of this.seenAssertionJtis) if (now > exp) this.seenAssertionJtis.delete(key);
   }

@@ -172,6 +172,7 @@ export const ConfigSchema = Type.Object(
           accessTokenLifetime: Type.Optional(Seconds('default access token lifetime in seconds')),
           refreshTokenLifetime: Type.Optional(Seconds('default refresh token lifetime in seconds')),
           codeLifetime: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
+          assertionAudience: Type.Optional(Type.Enum(['token-url', 'issuer-strict'])),
         },
         { additionalProperties: false },
       ),

@@ -20,9 +20,21 @@ export const ASSERTION_ALGS = ['RS384', 'ES384', 'RS256', 'ES256'] as const;
 const MAX_LIFETIME_S = 300;
 const SKEW_S = 60;
 
+/**
+ * Which `aud` a client assertion must carry. `token-url`: the token endpoint URL, as SMART App Launch 2.2
+ * and RFC 7523 §3 say (a string, or an array that contains it). `issuer-strict`: RFC 10070 (rfc7523bis,
+ * the fix for the private_key_jwt audience-injection attacks): the authorization server's issuer
+ * identifier as the sole audience, a JSON string; the token URL is refused.
+ */
+export type AssertionAudience = 'token-url' | 'issuer-strict';
+
 export interface AssertionContext {
   readonly findClient: (clientId: string) => RegisteredClient | undefined;
   readonly tokenUrl: string;
+  /** The issuer identifier, the only accepted audience under `issuer-strict`. */
+  readonly issuer?: string;
+  /** Default `token-url`. */
+  readonly assertionAudience?: AssertionAudience;
   readonly clock: Clock;
   /** (iss, jti) pairs already used, with their exp in seconds (RFC 7523 §3 replay protection). */
   readonly seenJtis: Map<string, number>;
@@ -49,7 +61,8 @@ const reject = (
 
 /**
  * Verifies a private_key_jwt client assertion fully. jose checks the signature, `iss`, `sub`, `aud` and
- * `exp`; what it does not enforce is checked here: `exp` present and near, `jti` present and never reused.
+ * `exp`; what it does not enforce is checked here: a `kid` in the header, `exp` present and near, `jti`
+ * present and never reused, and under `issuer-strict` an `aud` that is one string.
  */
 export async function verifyClientAssertion(
   assertion: string,
@@ -58,8 +71,9 @@ export async function verifyClientAssertion(
 ): Promise<RegisteredClient> {
   let iss: unknown;
   let alg: unknown;
+  let kid: unknown;
   try {
-    alg = decodeProtectedHeader(assertion).alg;
+    ({ alg, kid } = decodeProtectedHeader(assertion));
     iss = decodeJwt(assertion).iss;
   } catch {
     throw reject('client_assertion is not a well-formed JWT', 'RFC 7523 §3');
@@ -83,6 +97,12 @@ export async function verifyClientAssertion(
       `client_assertion alg ${String(alg)} is not accepted; expected one of ${ASSERTION_ALGS.join(', ')}`,
     );
   }
+  // SMART App Launch 2.2 (client-confidential-asymmetric): kid is REQUIRED in the assertion header.
+  if (typeof kid !== 'string' || kid === '') {
+    throw reject('client_assertion header has no kid; it names the registered key that signed it');
+  }
+  const strict = ctx.assertionAudience === 'issuer-strict';
+  const audience = strict ? (ctx.issuer ?? ctx.tokenUrl) : ctx.tokenUrl;
   const now = toSeconds(ctx.clock.now());
   let payload;
   try {
@@ -90,13 +110,30 @@ export async function verifyClientAssertion(
       algorithms: [...ASSERTION_ALGS],
       issuer: iss,
       subject: iss,
-      audience: ctx.tokenUrl,
+      audience,
       requiredClaims: ['exp', 'jti'],
       currentDate: new Date(now * 1000),
       clockTolerance: SKEW_S,
     }));
   } catch (err) {
-    throw reject(`client_assertion rejected: ${assertionFailure(err, ctx.tokenUrl)}`);
+    const expected = strict
+      ? `the issuer ${audience} as its only audience (RFC 10070)`
+      : `the token URL ${audience}`;
+    throw reject(
+      `client_assertion rejected: ${assertionFailure(err, expected)}`,
+      strict ? 'RFC 10070' : undefined,
+    );
+  }
+  if (strict && typeof payload.aud !== 'string') {
+    throw reject(
+      `client_assertion aud must be one string, the issuer ${audience}, not an array`,
+      'RFC 10070',
+    );
+  }
+  // jose accepts an aud array that merely contains the expected value; an assertion also minted for
+  // another audience could be replayed there, so the expected audience must be the only one.
+  if (Array.isArray(payload.aud) && payload.aud.some((a) => a !== audience)) {
+    throw reject(`client_assertion aud must name ${audience} as its only audience`, 'RFC 7523 §3');
   }
   const exp = payload.exp ?? 0;
   if (exp > now + MAX_LIFETIME_S + SKEW_S) {
@@ -110,9 +147,9 @@ export async function verifyClientAssertion(
   return client;
 }
 
-function assertionFailure(err: unknown, tokenUrl: string): string {
+function assertionFailure(err: unknown, expectedAudience: string): string {
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
-    if (err.claim === 'aud') return `aud must be the token URL ${tokenUrl}`;
+    if (err.claim === 'aud') return `aud must be ${expectedAudience}`;
     if (err.claim === 'iss' || err.claim === 'sub') return 'iss and sub must both be the client_id';
     return `${err.claim} claim ${err.reason === 'missing' ? 'is missing' : 'is invalid'}`;
   }

@@ -18,6 +18,8 @@ export const iehrProfile: Profile = {
   // "code_verifier (Conditional) Required if ... the authorization code was requested with PKCE."
   pkce: 'when-sent',
   requireAud: false,
+  // "Your app makes requests to this endpoint directly, not through the user's browser."
+  tokenCors: false,
   // "Content-Type Must always be 'application/x-www-form-urlencoded'."
   parameterLocation: 'body',
   requiredParams: {

@@ -31,6 +31,8 @@ export const medirecordsProfile: Profile = {
   // "code_verifier ... This is mandatory if code_challenge was provided in the previous /authorize call".
   pkce: 'when-sent',
   requireAud: false,
+  // A SMART token endpoint: SMART App Launch 2.2 browser apps call it.
+  tokenCors: true,
   // "Query Parameters" of a POST: read as the form body SMART clients send; `query-or-body` is selectable.
   parameterLocation: 'body',
   // The request table marks no parameter optional; code_verifier is conditional (checked by the grant).

@@ -42,6 +42,11 @@ export interface Profile {
   /** SMART App Launch 2.2: `aud` is required at /authorize whenever SMART scopes are asked. */
   readonly requireAud: boolean;
   /**
+   * Whether browser apps may call the token endpoint (CORS). SMART App Launch 2.2 asks for it; a vendor whose
+   * document says apps call it "directly, not through the user's browser" answers without CORS headers.
+   */
+  readonly tokenCors: boolean;
+  /**
    * Where the token endpoint reads its parameters. `body` is RFC 6749 §3.2 (form body only; credentials in
    * the URL refused). `query-or-body` also takes them from the URL, for a document that calls a POST's
    * parameters "query parameters"; the body, when there is one, must still be form-urlencoded.

@@ -13,6 +13,7 @@ export const smartProfile: Profile = {
   // SMART App Launch 2.2: every app uses PKCE S256, public or not.
   pkce: 'required',
   requireAud: true,
+  tokenCors: true,
   parameterLocation: 'body',
   requiredParams: { always: [], byGrant: {} },
   refreshTokens: {

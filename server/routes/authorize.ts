@@ -11,13 +11,17 @@ import {
 } from '../oauth/errors.js';
 import { isWellFormedPkceValue } from '../oauth/pkce.js';
 import { matchRedirectUri } from '../oauth/redirect-uri.js';
+import { parseStrictForm, requireFormContentType } from '../oauth/form.js';
 import { decideScope, parseClinicalScope, splitScope } from '../oauth/scopes.js';
 import type { Sandbox } from '../sandbox.js';
 import type { LaunchContext } from '../store/artefacts.js';
+import type { PendingAuthorization } from '../store/pending-authorizations.js';
 import { toSeconds } from '../clock.js';
+import { configuredContext, LAUNCH_LIFETIME_MS } from '../launch/launches.js';
+import { consentPage, patientChoices, userChoices } from './consent-page.js';
 import { escapeHtml, sendPage } from './html.js';
 import { OAUTH_BODY_LIMIT } from './oauth-scope.js';
-import { onlyThroughProfilePath, PROFILE_ROUTES } from './profile-paths.js';
+import { decisionPath, onlyThroughProfilePath, PROFILE_ROUTES } from './profile-paths.js';
 
 type MultiParams = ReadonlyMap<string, readonly string[]>;
 
@@ -121,6 +125,39 @@ interface ApprovedRequest {
   readonly scope: readonly string[];
   readonly codeChallenge: string | undefined;
   readonly nonce: string | undefined;
+  /** The context bound to the request's `launch` value (EHR launch), if it had one. */
+  readonly ehrContext: LaunchContext | undefined;
+}
+
+/** SMART App Launch 2.2 §EHR launch: the `launch` value must be ours, alive and this client's. */
+function resolveLaunch(
+  sandbox: Sandbox,
+  client: RegisteredClient,
+  launch: string,
+  scope: readonly string[],
+): LaunchContext {
+  const rule = 'SMART App Launch 2.2 §EHR launch';
+  if (!scope.includes('launch')) {
+    throw new InvalidScope('an EHR launch (the launch parameter) needs the launch scope', { rule });
+  }
+  const found = sandbox.launches.resolve(launch, client.clientId);
+  switch (found.status) {
+    case 'ok':
+      return found.context;
+    case 'unknown':
+      throw new InvalidRequest('the launch value is not one this sandbox issued (or it was forgotten)', {
+        rule,
+      });
+    case 'expired':
+      throw new InvalidRequest(
+        `the launch value expired (launches live ${LAUNCH_LIFETIME_MS / 60_000} minutes); launch the app again`,
+        { rule },
+      );
+    case 'wrong_client':
+      throw new InvalidRequest(`the launch value was issued for another client, not ${client.clientId}`, {
+        rule,
+      });
+  }
 }
 
 /** Step 3: everything else; a failure here is redirected back to the client with `error`. */
@@ -199,16 +236,105 @@ function validateRequest(sandbox: Sandbox, client: RegisteredClient, params: Mul
       rule: 'SMART App Launch 2.2 §authorization request (aud)',
     });
   }
-  return { scope: granted, codeChallenge: challenge, nonce: single(params, 'nonce') };
+  const launch = single(params, 'launch');
+  return {
+    scope: granted,
+    codeChallenge: challenge,
+    nonce: single(params, 'nonce'),
+    ehrContext: launch === undefined ? undefined : resolveLaunch(sandbox, client, launch, granted),
+  };
 }
 
-function standaloneContext(sandbox: Sandbox, scope: readonly string[]): LaunchContext {
-  const launch = { ...DEFAULTS.launch, ...sandbox.config.launch };
+/** What a person chose on the consent page (interactive mode); nothing in auto mode. */
+interface Picked {
+  readonly patient?: string;
+  readonly fhirUser?: string;
+}
+
+/**
+ * The launch context a code carries. An EHR launch brings its own (SMART App Launch 2.2 §EHR launch);
+ * a standalone launch gets the patient and encounter the scopes ask for (`launch/patient`,
+ * `launch/encounter`) from the picker, else from the config's `launch`.
+ */
+function contextFor(
+  sandbox: Sandbox,
+  scope: readonly string[],
+  ehrContext: LaunchContext | undefined,
+  picked: Picked = {},
+): LaunchContext {
+  const configured = configuredContext(sandbox.config);
+  const wantsPatient = scope.includes('launch/patient');
+  const wantsEncounter = scope.includes('launch/encounter');
+  if (ehrContext !== undefined) {
+    const patient = ehrContext.patient ?? (wantsPatient ? (picked.patient ?? configured.patient) : undefined);
+    return {
+      ...ehrContext,
+      ...(patient === undefined ? {} : { patient }),
+      ...(ehrContext.encounter === undefined && wantsEncounter && configured.encounter !== undefined
+        ? { encounter: configured.encounter }
+        : {}),
+    };
+  }
+  const patient = wantsPatient ? (picked.patient ?? configured.patient) : undefined;
+  const encounter = !wantsEncounter
+    ? undefined
+    : picked.patient === undefined
+      ? configured.encounter
+      : encounterOf(sandbox, picked.patient, configured.encounter);
+  const fhirUser = picked.fhirUser ?? configured.fhirUser;
   return {
-    ...(scope.includes('launch/patient') ? { patient: launch.patient } : {}),
-    ...(scope.includes('launch/encounter') ? { encounter: launch.encounter } : {}),
-    fhirUser: launch.fhirUser,
+    ...(patient === undefined ? {} : { patient }),
+    ...(encounter === undefined ? {} : { encounter }),
+    ...(fhirUser === undefined ? {} : { fhirUser }),
+    ...(configured.needPatientBanner === undefined
+      ? {}
+      : { needPatientBanner: configured.needPatientBanner }),
+    ...(configured.smartStyleUrl === undefined ? {} : { smartStyleUrl: configured.smartStyleUrl }),
+    ...(configured.tenant === undefined ? {} : { tenant: configured.tenant }),
   };
+}
+
+/** The configured encounter when it is the picked patient's, else that patient's first encounter. */
+function encounterOf(sandbox: Sandbox, patient: string, configured: string | undefined): string | undefined {
+  const ofPatient = sandbox.fhir
+    .list('Encounter')
+    .filter((e) => (e['subject'] as { reference?: unknown } | undefined)?.reference === `Patient/${patient}`);
+  return ofPatient.find((e) => e.id === configured)?.id ?? ofPatient[0]?.id;
+}
+
+/** Issues the code and redirects back to the client (RFC 6749 §4.1.2). */
+function approve(
+  sandbox: Sandbox,
+  reply: FastifyReply,
+  request: PendingAuthorization,
+  context: LaunchContext,
+  status: 302 | 303,
+): FastifyReply {
+  const now = sandbox.clock.now();
+  const code = sandbox.store.issueCode({
+    clientId: request.clientId,
+    redirectUri: request.redirectUri,
+    deliveredTo: request.deliveredTo,
+    codeChallenge: request.codeChallenge,
+    scope: request.scope,
+    nonce: request.nonce,
+    sub: context.fhirUser ?? DEFAULTS.launch.fhirUser,
+    authTime: toSeconds(now),
+    context,
+    expiresAt: now + sandbox.lifetimes().code * 1000,
+  });
+  return reply.redirect(
+    redirectTo(request.deliveredTo, { code: code.code, state: request.state, iss: sandbox.urls.issuer }),
+    status,
+  );
+}
+
+/** The picker's answer, if it names one of the offered choices. */
+function chosen(
+  value: string | undefined,
+  offered: readonly { readonly value: string }[],
+): string | undefined {
+  return offered.some((o) => o.value === value) ? value : undefined;
 }
 
 function redirectTo(target: string, params: Record<string, string | undefined>): string {
@@ -260,27 +386,100 @@ export function authorizeRoutes(sandbox: Sandbox) {
           status,
         );
       }
-      const context = standaloneContext(sandbox, approved.scope);
-      const now = sandbox.clock.now();
-      const code = sandbox.store.issueCode({
+      const pending: PendingAuthorization = {
         clientId: client.clientId,
         redirectUri: sent,
         deliveredTo: target,
-        codeChallenge: approved.codeChallenge,
         scope: approved.scope,
+        codeChallenge: approved.codeChallenge,
         nonce: approved.nonce,
-        sub: context.fhirUser ?? DEFAULTS.launch.fhirUser,
-        authTime: toSeconds(now),
-        context,
-        expiresAt: now + sandbox.lifetimes().code * 1000,
-      });
-      return reply.redirect(redirectTo(target, { code: code.code, state, iss }), status);
+        state,
+        ehrContext: approved.ehrContext,
+      };
+      if (sandbox.config.authorize?.mode !== 'interactive') {
+        return approve(
+          sandbox,
+          reply,
+          pending,
+          contextFor(sandbox, approved.scope, approved.ehrContext),
+          status,
+        );
+      }
+      const id = sandbox.pendingAuthorizations.put(pending);
+      return consentPage(reply, sandbox, client, pending, id, decisionPath(sandbox.profile));
     };
 
     // The active profile's authorize path is rewritten to this route (see profile-paths.ts).
     app.addHook('onRequest', onlyThroughProfilePath);
     app.get(PROFILE_ROUTES.authorize, handler);
     app.post(PROFILE_ROUTES.authorize, handler);
+
+    // The consent page's form lands here. The pending id is unguessable and single-use, so only the page
+    // that was shown can decide, and only once (a forged cross-site post has no valid id).
+    app.post(PROFILE_ROUTES.decision, async (request, reply) => {
+      let form;
+      try {
+        requireFormContentType(request.headers['content-type']);
+        form = parseStrictForm(typeof request.body === 'string' ? request.body : '');
+      } catch (err) {
+        if (!(err instanceof OAuthError)) throw err;
+        return errorPage(reply, new PageError(err.code, err.description, err.rule ?? 'RFC 6749 §4.1.2.1'));
+      }
+      const id = form.get('request');
+      const pending = id === undefined ? undefined : sandbox.pendingAuthorizations.take(id);
+      const client = pending === undefined ? undefined : sandbox.clients.get(pending.clientId);
+      if (!pending || !client) {
+        return errorPage(
+          reply,
+          new PageError(
+            'invalid_request',
+            'this authorization request is unknown, already decided or expired; start again from the app',
+            'RFC 6749 §10.12',
+          ),
+        );
+      }
+      const decision = form.get('decision');
+      if (decision === 'deny') {
+        return reply.redirect(
+          redirectTo(pending.deliveredTo, {
+            error: 'access_denied',
+            error_description: 'the user denied the request',
+            state: pending.state,
+            iss: sandbox.urls.issuer,
+          }),
+          303,
+        );
+      }
+      const patients = patientChoices(sandbox, pending);
+      const users = userChoices(sandbox, pending);
+      const patient = chosen(form.get('patient'), patients);
+      const fhirUser = chosen(form.get('user'), users);
+      if (
+        decision !== 'approve' ||
+        (patients.length > 0 && patient === undefined) ||
+        (users.length > 0 && fhirUser === undefined)
+      ) {
+        return errorPage(
+          reply,
+          new PageError(
+            'invalid_request',
+            'the decision form was incomplete (approve or deny, and one of the offered patients and users); start again from the app',
+            'RFC 6749 §4.1.2.1',
+          ),
+        );
+      }
+      const picked = {
+        ...(patient === undefined ? {} : { patient }),
+        ...(fhirUser === undefined ? {} : { fhirUser }),
+      };
+      return approve(
+        sandbox,
+        reply,
+        pending,
+        contextFor(sandbox, pending.scope, pending.ehrContext, picked),
+        303,
+      );
+    });
   };
 }
 

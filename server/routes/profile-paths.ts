@@ -14,7 +14,14 @@ import type { Profile } from '../profiles/profile.js';
 export const PROFILE_ROUTES = {
   token: '/_sandbox/profile/token',
   authorize: '/_sandbox/profile/authorize',
+  /** Where the interactive consent page posts its decision: under the active authorize path. */
+  decision: '/_sandbox/profile/authorize/decision',
 } as const;
+
+/** The public path of the consent decision under a profile. */
+export function decisionPath(profile: Profile): string {
+  return `${profile.authorizePath}/decision`;
+}
 
 /** `rewriteUrl` for the factory: the active profile's endpoint paths to their internal routes. */
 export function rewriteProfilePath(profile: Profile, url: string): string {
@@ -23,6 +30,7 @@ export function rewriteProfilePath(profile: Profile, url: string): string {
   const query = q === -1 ? '' : url.slice(q);
   if (path === profile.tokenPath) return `${PROFILE_ROUTES.token}${query}`;
   if (path === profile.authorizePath) return `${PROFILE_ROUTES.authorize}${query}`;
+  if (path === decisionPath(profile)) return `${PROFILE_ROUTES.decision}${query}`;
   return url;
 }
 

@@ -22,6 +22,8 @@ export function clientAuthContext(sandbox: Sandbox): ClientAuthContext {
   return {
     findClient: (id) => sandbox.clients.get(id),
     tokenUrl: sandbox.urls.token,
+    issuer: sandbox.urls.issuer,
+    assertionAudience: sandbox.assertionAudience,
     clock: sandbox.clock,
     seenJtis: sandbox.seenAssertionJtis,
     realm: 'token-sandbox',

@@ -1,35 +1,51 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InsufficientScope, InvalidToken, toWireError, type OAuthError } from '../oauth/errors.js';
+import {
+  InsufficientScope,
+  InvalidToken,
+  sanitizeDescription,
+  toWireError,
+  type OAuthError,
+} from '../oauth/errors.js';
 import type { Sandbox } from '../sandbox.js';
 import { bearerToken, checkAccessToken, type AccessTokenClaims } from '../tokens/verify.js';
+
+/**
+ * RFC 6750 §3: the `WWW-Authenticate` challenge of a resource server's error. A request without any token
+ * gets the bare challenge (§3.1: no error code when the request lacked authentication information).
+ */
+export function bearerChallenge(error: OAuthError): string {
+  // RFC 6750 §3.1 says a request with no credentials SHOULD NOT get an error code; the sandbox names one
+  // anyway (with a description saying no token was sent), because saying why is what a developer needs here.
+  return `Bearer realm="token-sandbox", error="${error.code}", error_description="${sanitizeDescription(error.description)}"`;
+}
 
 /** RFC 6750 §3: a resource server's error carries the reason in WWW-Authenticate, too. */
 export function sendBearerError(reply: FastifyReply, error: OAuthError): FastifyReply {
   const wire = toWireError(error);
-  const challenge =
-    error.code === 'invalid_token' && error.description === 'no bearer token'
-      ? 'Bearer realm="token-sandbox"'
-      : `Bearer realm="token-sandbox", error="${error.code}", error_description="${wire.body.error_description}"`;
   return reply
     .code(wire.status)
-    .headers({ 'WWW-Authenticate': challenge, 'Cache-Control': 'no-store' })
+    .headers({ 'WWW-Authenticate': bearerChallenge(error), 'Cache-Control': 'no-store' })
     .send(wire.body);
 }
 
-/** The claims of a valid bearer token, or a sent 401 (RFC 6750 §3.1). */
+/**
+ * The claims of a valid bearer token, or a sent 401 (RFC 6750 §3.1). `send` shapes the error body: OAuth
+ * JSON by default; the FHIR base answers with an OperationOutcome and the same challenge.
+ */
 export async function requireBearer(
   sandbox: Sandbox,
   request: FastifyRequest,
   reply: FastifyReply,
+  send: (reply: FastifyReply, error: OAuthError) => FastifyReply = sendBearerError,
 ): Promise<AccessTokenClaims | undefined> {
   const token = bearerToken(request.headers.authorization);
   if (token === undefined) {
-    sendBearerError(reply, new InvalidToken('no bearer token', { rule: 'RFC 6750 §3.1' }));
+    send(reply, new InvalidToken('no bearer token was sent', { rule: 'RFC 6750 §3.1' }));
     return undefined;
   }
   const check = await checkAccessToken(sandbox, token);
   if (!check.active) {
-    sendBearerError(reply, new InvalidToken(check.reason, { rule: 'RFC 6750 §3.1' }));
+    send(reply, new InvalidToken(check.reason, { rule: 'RFC 6750 §3.1' }));
     return undefined;
   }
   return check.claims;

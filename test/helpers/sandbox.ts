@@ -36,6 +36,19 @@ export const publicClient: ClientConfig = {
   tokenEndpointAuthMethod: 'none',
 };
 
+export const LAUNCH_URL = 'http://127.0.0.1:5555/launch';
+
+/** A public SMART app registered with a launch URL, for EHR launches. */
+export const launchClient: ClientConfig = {
+  clientId: 'launch-app',
+  clientName: 'Growth Chart',
+  redirectUris: [REDIRECT],
+  grantTypes: ['authorization_code', 'refresh_token'],
+  scope: 'openid fhirUser launch launch/patient launch/encounter patient/*.rs user/*.rs offline_access',
+  tokenEndpointAuthMethod: 'none',
+  launchUrl: LAUNCH_URL,
+};
+
 export interface TestSandbox {
   readonly app: FastifyInstance;
   readonly clock: ManualClock;
@@ -47,7 +60,7 @@ export async function startSandbox(
   options: Omit<BuildOptions, 'config' | 'clock' | 'origin'> = {},
 ): Promise<TestSandbox> {
   const clock = new ManualClock(Date.now());
-  const doc = { clients: [confidentialClient, postClient, publicClient], ...config };
+  const doc = { clients: [confidentialClient, postClient, publicClient, launchClient], ...config };
   const app = await buildServer({ ...options, config: parseConfig(doc), clock, origin: ORIGIN });
   return { app, clock };
 }
@@ -123,6 +136,20 @@ export async function redeem(
     { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER, ...overrides },
     headers,
   );
+}
+
+/** GET a FHIR base path with a bearer token (or none). */
+export async function fhirGet(
+  app: FastifyInstance,
+  path: string,
+  token: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'GET',
+    url: `/fhir/${path}`,
+    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers },
+  });
 }
 
 /** Runs authorize and token for the confidential client and returns the token response body. */

@@ -116,7 +116,9 @@ describe('OpenID Connect userinfo', () => {
   it('answers a missing or revoked token with 401 and a Bearer challenge (RFC 6750 §3.1)', async () => {
     const none = await t.app.inject({ url: '/userinfo' });
     expect(none.statusCode).toBe(401);
-    expect(none.headers['www-authenticate']).toBe('Bearer realm="token-sandbox"');
+    expect(none.headers['www-authenticate']).toBe(
+      'Bearer realm="token-sandbox", error="invalid_token", error_description="no bearer token was sent"',
+    );
     const tokens = await fullCodeFlow(t.app);
     await postForm(t.app, '/revoke', { token: String(tokens['access_token']) }, auth);
     const revoked = await t.app.inject({

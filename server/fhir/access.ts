@@ -1,0 +1,184 @@
+import { parseClinicalScope, type ClinicalScope, type Interaction } from '../oauth/scopes.js';
+import type { AccessTokenClaims } from '../tokens/verify.js';
+import type { FhirResource, ResourceType } from './data.js';
+import { meetsCriterion, patientOf, type Criterion } from './search.js';
+
+/**
+ * What an access token lets its bearer see at the FHIR base (SMART App Launch 2.2 §scopes):
+ * `patient/` scopes reach the launch patient's compartment only, `user/` scopes what the user may see
+ * (a practitioner everything, a patient user their own compartment), `system/` scopes everything.
+ * v2 interactions `r` (read) and `s` (search) are told apart, and a v2 query (`?category=laboratory`)
+ * narrows a scope to the resources that match it.
+ */
+/** A granted clinical scope, parsed, with the token it was written as. */
+export type GrantedScope = ClinicalScope & { readonly token: string };
+
+export interface FhirAccess {
+  readonly scopes: readonly GrantedScope[];
+  readonly tokens: readonly string[];
+  readonly patient: string | undefined;
+  readonly fhirUser: string | undefined;
+}
+
+export type Decision<T = object> =
+  ({ readonly allowed: true } & T) | { readonly allowed: false; readonly reason: string };
+
+export function accessOf(claims: AccessTokenClaims): FhirAccess {
+  const tokens = claims.scope.split(' ').filter((s) => s !== '');
+  return {
+    tokens,
+    scopes: tokens.flatMap((token) => {
+      const parsed = parseClinicalScope(token);
+      return parsed === undefined ? [] : [{ ...parsed, token }];
+    }),
+    patient: claims.patient,
+    fhirUser: claims.fhirUser,
+  };
+}
+
+type Compartment =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'patient'; readonly id: string }
+  | { readonly kind: 'none'; readonly reason: string };
+
+function compartment(scope: ClinicalScope, access: FhirAccess): Compartment {
+  switch (scope.context) {
+    case 'system':
+      return { kind: 'all' };
+    case 'user':
+      return access.fhirUser?.startsWith('Patient/') === true
+        ? { kind: 'patient', id: access.fhirUser.slice('Patient/'.length) }
+        : { kind: 'all' };
+    case 'patient':
+      return access.patient === undefined
+        ? {
+            kind: 'none',
+            reason: 'patient/ scopes need a patient in the launch context, and this token has none',
+          }
+        : { kind: 'patient', id: access.patient };
+  }
+}
+
+/** The v2 query of a scope (`?category=laboratory&status=final`) as search criteria. */
+function restriction(scope: ClinicalScope): Criterion[] {
+  if (scope.query === undefined) return [];
+  return [...new URLSearchParams(scope.query.slice(1))].map(([name, value]) => ({
+    name,
+    values: value.split(','),
+  }));
+}
+
+function coversType(scope: ClinicalScope, type: string, interaction: Interaction): boolean {
+  return scope.interactions.has(interaction) && (scope.resource === '*' || scope.resource === type);
+}
+
+function allowsResource(scope: ClinicalScope, access: FhirAccess, r: FhirResource, i: Interaction): boolean {
+  if (!coversType(scope, r.resourceType, i)) return false;
+  const c = compartment(scope, access);
+  if (c.kind === 'none' || (c.kind === 'patient' && patientOf(r) !== c.id)) return false;
+  return restriction(scope).every((criterion) =>
+    meetsCriterion(r.resourceType as ResourceType, r, criterion),
+  );
+}
+
+function granted(access: FhirAccess): string {
+  return access.tokens.join(' ') || '(none)';
+}
+
+/** SMART App Launch 2.2 §scopes: may this token read this resource? */
+export function authorizeRead(access: FhirAccess, resource: FhirResource): Decision {
+  const ref = `${resource.resourceType}/${resource.id}`;
+  // The `fhirUser` scope lets an app read the resource that describes its signed-in user.
+  if (access.tokens.includes('fhirUser') && access.fhirUser === ref) return { allowed: true };
+  const candidates = access.scopes.filter((s) => coversType(s, resource.resourceType, 'r'));
+  if (candidates.length === 0) {
+    return {
+      allowed: false,
+      reason: `no granted scope allows reading ${resource.resourceType} (granted: ${granted(access)})`,
+    };
+  }
+  if (candidates.some((s) => allowsResource(s, access, resource, 'r'))) return { allowed: true };
+  const patientScoped = candidates.find((s) => s.context === 'patient');
+  const owner = patientOf(resource);
+  if (patientScoped && access.patient !== undefined && owner !== access.patient) {
+    return {
+      allowed: false,
+      reason: `${ref} is outside the compartment of the token's patient ${access.patient}`,
+    };
+  }
+  if (patientScoped && access.patient === undefined) {
+    return {
+      allowed: false,
+      reason: 'patient/ scopes need a patient in the launch context, and this token has none',
+    };
+  }
+  return { allowed: false, reason: `no granted scope covers ${ref} (granted: ${granted(access)})` };
+}
+
+function sameTokenValue(a: string, b: string): boolean {
+  if (a === b) return true;
+  const code = (v: string) => v.slice(v.indexOf('|') + 1);
+  return (!a.includes('|') || !b.includes('|')) && code(a) === code(b);
+}
+
+/** A search stays within a scope's query when it asks for the same parameters with no broader values. */
+function searchWithinRestriction(scope: ClinicalScope, criteria: readonly Criterion[]): boolean {
+  return restriction(scope).every((r) =>
+    criteria.some(
+      (c) =>
+        c.name === r.name &&
+        c.values.length > 0 &&
+        c.values.every((v) => r.values.some((rv) => sameTokenValue(v, rv))),
+    ),
+  );
+}
+
+/** The patients a search names: `_id` on Patient, `patient` / `subject` elsewhere. */
+function namedPatients(type: ResourceType, criteria: readonly Criterion[]): string[] {
+  const names = type === 'Patient' ? ['_id'] : ['patient', 'subject'];
+  return criteria
+    .filter((c) => names.includes(c.name))
+    .flatMap((c) => c.values.map((v) => (type === 'Patient' ? v : (v.split('/').pop() ?? v))));
+}
+
+/**
+ * SMART App Launch 2.2 §scopes: may this token run this search, and which results may it see? A search
+ * that names another patient than the token's, or that is broader than a v2 scope query allows, is refused;
+ * the results are further limited to what the applicable scopes cover.
+ */
+export function authorizeSearch(
+  access: FhirAccess,
+  type: ResourceType,
+  criteria: readonly Criterion[],
+): Decision<{ readonly visible: (r: FhirResource) => boolean }> {
+  const candidates = access.scopes.filter((s) => coversType(s, type, 's'));
+  if (candidates.length === 0) {
+    return {
+      allowed: false,
+      reason: `no granted scope allows searching ${type} (granted: ${granted(access)})`,
+    };
+  }
+  const named = namedPatients(type, criteria);
+  const reasons: string[] = [];
+  const applicable = candidates.filter((s) => {
+    const c = compartment(s, access);
+    if (c.kind === 'none') {
+      reasons.push(c.reason);
+      return false;
+    }
+    if (c.kind === 'patient' && named.some((p) => p !== c.id)) {
+      reasons.push(`the search names a patient outside the token's patient ${c.id}`);
+      return false;
+    }
+    if (!searchWithinRestriction(s, criteria)) {
+      reasons.push(`${s.token} allows only searches with ${s.query?.slice(1) ?? ''}`);
+      return false;
+    }
+    return true;
+  });
+  if (applicable.length === 0) return { allowed: false, reason: reasons.join('; ') };
+  return {
+    allowed: true,
+    visible: (r) => applicable.some((s) => allowsResource(s, access, r, 's')),
+  };
+}

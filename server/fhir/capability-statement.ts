@@ -1,0 +1,69 @@
+import type { Sandbox } from '../sandbox.js';
+import { RESOURCE_TYPES } from './data.js';
+import { SEARCH_PARAMS } from './search.js';
+
+const OAUTH_URIS = 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris';
+
+function searchParamType(name: string): string {
+  if (name === '_id') return 'token';
+  if (name === 'patient' || name === 'subject' || name === 'encounter') return 'reference';
+  if (name === 'name') return 'string';
+  return 'token';
+}
+
+/**
+ * FHIR R4 CapabilityStatement of the FHIR base, with the SMART `oauth-uris` extension (SMART App Launch
+ * 2.2 §conformance) naming the authorize, token, introspect and revoke endpoints.
+ */
+export function capabilityStatement(sandbox: Sandbox): Record<string, unknown> {
+  const urls = sandbox.urls;
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date(sandbox.clock.now()).toISOString(),
+    publisher: 'Token Sandbox',
+    kind: 'instance',
+    software: { name: 'Token Sandbox' },
+    implementation: { description: 'Token Sandbox FHIR base (fixture data)', url: urls.fhirBase },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    rest: [
+      {
+        mode: 'server',
+        security: {
+          cors: true,
+          service: [
+            {
+              coding: [
+                {
+                  system: 'http://terminology.hl7.org/CodeSystem/restful-security-service',
+                  code: 'SMART-on-FHIR',
+                },
+              ],
+              text: 'OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)',
+            },
+          ],
+          extension: [
+            {
+              url: OAUTH_URIS,
+              extension: [
+                { url: 'authorize', valueUri: urls.authorize },
+                { url: 'token', valueUri: urls.token },
+                { url: 'introspect', valueUri: urls.introspect },
+                { url: 'revoke', valueUri: urls.revoke },
+              ],
+            },
+          ],
+        },
+        resource: RESOURCE_TYPES.map((type) => ({
+          type,
+          interaction: [{ code: 'read' }, { code: 'search-type' }],
+          searchParam: Object.keys(SEARCH_PARAMS[type]).map((name) => ({
+            name,
+            type: searchParamType(name),
+          })),
+        })),
+      },
+    ],
+  };
+}

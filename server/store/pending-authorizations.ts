@@ -1,0 +1,50 @@
+import type { Clock } from '../clock.js';
+import type { LaunchContext } from './artefacts.js';
+import { randomToken } from './random.js';
+
+/** How long a consent page stays answerable. */
+export const PENDING_LIFETIME_MS = 10 * 60_000;
+
+/**
+ * Authorization requests waiting for a person's decision (interactive mode). Each id is 256 random bits
+ * and single-use: taking it removes it, so a decision can be posted once, and only by the page that was
+ * shown (an attacker's page cannot guess the id, which is what makes the decision form CSRF-safe).
+ */
+export class PendingAuthorizations<T> {
+  readonly #pending = new Map<string, { readonly value: T; readonly expiresAt: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  put(value: T): string {
+    const id = randomToken();
+    this.#pending.set(id, { value, expiresAt: this.clock.now() + PENDING_LIFETIME_MS });
+    return id;
+  }
+
+  /** The pending request, removed; undefined when unknown, already decided or expired. */
+  take(id: string): T | undefined {
+    const entry = this.#pending.get(id);
+    if (!entry) return undefined;
+    this.#pending.delete(id);
+    return this.clock.now() < entry.expiresAt ? entry.value : undefined;
+  }
+
+  prune(): void {
+    const now = this.clock.now();
+    for (const [id, entry] of this.#pending) if (now >= entry.expiresAt) this.#pending.delete(id);
+  }
+}
+
+/** An authorization request that passed validation and waits on the consent page. */
+export interface PendingAuthorization {
+  readonly clientId: string;
+  /** The redirect_uri as sent, or undefined when omitted (RFC 6749 §4.1.3). */
+  readonly redirectUri: string | undefined;
+  readonly deliveredTo: string;
+  readonly scope: readonly string[];
+  readonly codeChallenge: string | undefined;
+  readonly nonce: string | undefined;
+  readonly state: string | undefined;
+  /** The context bound by an EHR launch, when the request carried `launch`. */
+  readonly ehrContext: LaunchContext | undefined;
+}

@@ -1,0 +1,133 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../server/app.js';
+import { followRedirect, startSmartApp, type SmartApp } from '../helpers/smart-app.js';
+
+const SCOPE_EHR = 'launch openid fhirUser patient/*.rs';
+const SCOPE_STANDALONE = 'launch/patient openid fhirUser patient/*.rs';
+
+interface LaunchResult {
+  readonly patientId: string;
+  readonly patient: { resourceType: string; id: string };
+  readonly scope: string;
+}
+
+/** Runs a launch the way a browser does: app launch URL → /authorize → app callback, redirects by hand. */
+async function runLaunch(app: SmartApp, launchUrl: string, fhirBase: string): Promise<LaunchResult> {
+  const authorizeUrl = await followRedirect(launchUrl);
+  const url = new URL(authorizeUrl);
+  // fhirclient found /authorize through discovery on the iss, and asks for the FHIR base as aud.
+  expect(url.searchParams.get('aud')).toBe(fhirBase);
+  expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+  const callback = await followRedirect(authorizeUrl);
+  expect(callback.startsWith(app.redirectUri)).toBe(true);
+  const res = await fetch(callback);
+  const text = await res.text();
+  expect(res.status, text).toBe(200);
+  return JSON.parse(text) as LaunchResult;
+}
+
+describe('black box: an EHR launch driven by fhirclient against a listening server', () => {
+  let app: SmartApp;
+  let server: FastifyInstance;
+  let origin: string;
+
+  beforeAll(async () => {
+    app = await startSmartApp('growth-chart', SCOPE_EHR);
+    server = await buildServer({
+      config: {
+        clients: [
+          {
+            clientId: 'growth-chart',
+            redirectUris: [app.redirectUri],
+            launchUrl: app.launchUrl,
+            tokenEndpointAuthMethod: 'none',
+          },
+        ],
+      },
+    });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const address = server.server.address();
+    origin = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    server.sandbox.origin = origin;
+  });
+  afterAll(async () => {
+    await server.close();
+    await app.close();
+  });
+
+  it('launches the app with iss and launch, and the app reads the launch patient with its token', async () => {
+    // The admin route POST /_sandbox/api/launches calls this same registry.
+    const launch = server.sandbox.launches.create({ clientId: 'growth-chart', patient: 'pat-2' });
+    const result = await runLaunch(app, launch.url, `${origin}/fhir`);
+    expect(result.patientId).toBe('pat-2');
+    expect(result.patient).toMatchObject({ resourceType: 'Patient', id: 'pat-2' });
+    expect(result.scope).toBe(SCOPE_EHR);
+  });
+});
+
+describe('black box: the real CLI, a standalone launch driven by fhirclient', () => {
+  let app: SmartApp;
+  let child: ChildProcess;
+  let origin: string;
+
+  beforeAll(async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    // The CLI runs the compiled server; bring dist up to date (incremental, quick when nothing changed).
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.json'],
+      {
+        cwd: root,
+      },
+    );
+    app = await startSmartApp('standalone-app', SCOPE_STANDALONE);
+    const dir = mkdtempSync(path.join(tmpdir(), 'token-sandbox-'));
+    const configFile = path.join(dir, 'config.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        clients: [
+          { clientId: 'standalone-app', redirectUris: [app.redirectUri], tokenEndpointAuthMethod: 'none' },
+        ],
+        launch: { patient: 'pat-4' },
+      }),
+    );
+    child = spawn(
+      process.execPath,
+      ['bin/token-sandbox.js', 'serve', '--port', '0', '--config', configFile],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    origin = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m?.[1] !== undefined) resolve(m[1]);
+      });
+      child.once('exit', (code) => {
+        reject(new Error(`the CLI exited with ${String(code)} before listening`));
+      });
+    });
+  });
+  afterAll(async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    await app.close();
+  });
+
+  it('takes the patient from the config launch in auto mode, and the app reads it', async () => {
+    const fhirBase = `${origin}/fhir`;
+    const result = await runLaunch(app, `${app.launchUrl}?iss=${encodeURIComponent(fhirBase)}`, fhirBase);
+    expect(result.patientId).toBe('pat-4');
+    expect(result.patient).toMatchObject({ resourceType: 'Patient', id: 'pat-4', birthDate: '1947-01-30' });
+  });
+});

@@ -1,0 +1,158 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeJwt } from 'jose';
+import type { LightMyRequestResponse } from 'fastify';
+import {
+  authorize,
+  FHIR_BASE,
+  form,
+  ORIGIN,
+  REDIRECT,
+  redeem,
+  startSandbox,
+  type TestSandbox,
+} from '../helpers/sandbox.js';
+
+let t: TestSandbox;
+beforeEach(async () => {
+  t = await startSandbox({ authorize: { mode: 'interactive' } });
+});
+afterEach(async () => {
+  await t.app.close();
+});
+
+function pendingId(page: LightMyRequestResponse): string {
+  const id = /name="request" value="([^"]+)"/.exec(page.body)?.[1];
+  if (id === undefined) throw new Error('no pending request id on the page');
+  return id;
+}
+
+function decide(fields: Record<string, string | undefined>) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/authorize/decision',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form(fields),
+  });
+}
+
+const SCOPE = 'openid fhirUser launch/patient launch/encounter patient/Observation.rs?category=laboratory';
+
+describe('interactive mode: the consent page', () => {
+  it('shows the client, the redirect target and each scope in plain words, with pickers', async () => {
+    const { response } = await authorize(t.app, { scope: SCOPE });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.headers['content-security-policy']).toContain(
+      "form-action 'self' http://127.0.0.1:5555;",
+    );
+    expect(response.headers['x-frame-options']).toBe('DENY');
+    const html = response.body;
+    expect(html).toContain('client id <code>conf-app</code>');
+    expect(html).toContain(`<code>${REDIRECT}</code>`);
+    expect(html).toContain(
+      'Read and search Observation resources of the selected patient, limited to those matching category laboratory.',
+    );
+    expect(html).toContain('Work with one patient: the patient chosen here.');
+    expect(html).toContain('<legend>Patient</legend>');
+    expect(html).toContain('<legend>Signed-in user</legend>');
+    expect(html).toMatch(/<input type="radio" id="patient-0" name="patient" value="pat-1" checked required>/);
+    expect(html).toContain('<label for="patient-0">Maria Elena Alvarez');
+    expect(html).toContain('value="Practitioner/prac-1" checked');
+    expect(html).toContain(
+      '<button type="submit" name="decision" value="approve" class="primary">Approve</button>',
+    );
+    expect(html).toContain('<button type="submit" name="decision" value="deny">Deny</button>');
+    expect(html).not.toContain('<script');
+  });
+
+  it('escapes what the client registered', async () => {
+    await t.app.close();
+    t = await startSandbox({
+      authorize: { mode: 'interactive' },
+      clients: [{ clientId: 'x-app', clientName: '<img src=x onerror=alert(1)>', redirectUris: [REDIRECT] }],
+    });
+    const { response } = await authorize(t.app, { client_id: 'x-app', scope: 'openid' });
+    expect(response.body).not.toContain('<img');
+    expect(response.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('issues a code for the picked patient and user on Approve', async () => {
+    const { response } = await authorize(t.app, { scope: SCOPE });
+    const res = await decide({
+      request: pendingId(response),
+      decision: 'approve',
+      patient: 'pat-3',
+      user: 'Practitioner/prac-2',
+    });
+    expect(res.statusCode).toBe(303);
+    const location = new URL(String(res.headers.location));
+    expect(`${location.origin}${location.pathname}`).toBe(REDIRECT);
+    expect(location.searchParams.get('state')).toBe('st4te');
+    expect(location.searchParams.get('iss')).toBe(ORIGIN);
+    const token = await redeem(t.app, location.searchParams.get('code') ?? '');
+    expect(token.statusCode).toBe(200);
+    const body = token.json<Record<string, unknown>>();
+    expect(body).toMatchObject({ patient: 'pat-3', encounter: 'enc-4' });
+    expect(decodeJwt(String(body['id_token']))['fhirUser']).toBe(`${FHIR_BASE}/Practitioner/prac-2`);
+  });
+
+  it('redirects with access_denied and the state on Deny', async () => {
+    const { response } = await authorize(t.app, { scope: SCOPE });
+    const res = await decide({ request: pendingId(response), decision: 'deny' });
+    expect(res.statusCode).toBe(303);
+    const location = new URL(String(res.headers.location));
+    expect(location.searchParams.get('error')).toBe('access_denied');
+    expect(location.searchParams.get('state')).toBe('st4te');
+    expect(location.searchParams.get('code')).toBeNull();
+  });
+
+  it('accepts each decision once (the pending id is single-use)', async () => {
+    const { response } = await authorize(t.app, { scope: SCOPE });
+    const id = pendingId(response);
+    const fields = { request: id, decision: 'approve', patient: 'pat-1', user: 'Practitioner/prac-1' };
+    expect((await decide(fields)).statusCode).toBe(303);
+    const again = await decide(fields);
+    expect(again.statusCode).toBe(400);
+    expect(again.headers.location).toBeUndefined();
+    expect(again.body).toContain('already decided');
+  });
+
+  it('refuses a forged decision without a valid pending id, and a patient that was not offered', async () => {
+    const forged = await decide({ request: 'guess', decision: 'approve', patient: 'pat-1' });
+    expect(forged.statusCode).toBe(400);
+    expect(forged.headers.location).toBeUndefined();
+    const { response } = await authorize(t.app, { scope: SCOPE });
+    const odd = await decide({
+      request: pendingId(response),
+      decision: 'approve',
+      patient: 'pat-99',
+      user: 'Practitioner/prac-1',
+    });
+    expect(odd.statusCode).toBe(400);
+    expect(odd.body).toContain('incomplete');
+  });
+
+  it('still redirects invalid requests with an error instead of showing the page', async () => {
+    const { location, response } = await authorize(t.app, { code_challenge_method: 'plain' });
+    expect(response.statusCode).toBe(302);
+    expect(location?.searchParams.get('error')).toBe('invalid_request');
+  });
+
+  it('shows the EHR launch context instead of the pickers, and uses it on Approve', async () => {
+    const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-2' });
+    const { response } = await authorize(t.app, {
+      client_id: 'launch-app',
+      scope: 'openid fhirUser launch launch/patient patient/*.rs',
+      launch,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Launched from the EHR for patient <strong>James Okafor</strong>');
+    expect(response.body).not.toContain('<legend>Patient</legend>');
+    expect(response.body).not.toContain('<legend>Signed-in user</legend>');
+    const res = await decide({ request: pendingId(response), decision: 'approve' });
+    expect(res.statusCode).toBe(303);
+    const code = new URL(String(res.headers.location)).searchParams.get('code') ?? '';
+    const token = await redeem(t.app, code, { client_id: 'launch-app' }, {});
+    expect(token.json()).toMatchObject({ patient: 'pat-2' });
+  });
+});
