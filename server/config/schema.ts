@@ -150,6 +150,16 @@ export const ProfileConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    discovery: Type.Optional(
+      Type.Object(
+        {
+          scopesSupported: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { uniqueItems: true, maxItems: 200 }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

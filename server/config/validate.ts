@@ -200,14 +200,17 @@ export function profileIssues(entry: ProfileConfig, at: string): ConfigIssue[] {
       });
     }
   }
-  (entry.refreshTokens?.offlineScopes ?? []).forEach((scope, i) => {
-    if (splitScope(scope)?.length !== 1) {
-      issues.push({
-        path: `${at}.refreshTokens.offlineScopes[${i}]`,
-        message: 'expected one scope token (RFC 6749 §3.3)',
-      });
-    }
-  });
+  const scopeLists = [
+    ['refreshTokens.offlineScopes', entry.refreshTokens?.offlineScopes],
+    ['discovery.scopesSupported', entry.discovery?.scopesSupported],
+  ] as const;
+  for (const [field, list] of scopeLists) {
+    (list ?? []).forEach((scope, i) => {
+      if (splitScope(scope)?.length !== 1) {
+        issues.push({ path: `${at}.${field}[${i}]`, message: 'expected one scope token (RFC 6749 §3.3)' });
+      }
+    });
+  }
   return issues;
 }
 

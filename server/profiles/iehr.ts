@@ -60,4 +60,9 @@ export const iehrProfile: Profile = {
     descriptionByReason: {},
     descriptionByCode: {},
   },
+  discovery: {
+    // The scopes the document names: openid (the client_credentials sample), offline and offline_access (the
+    // refresh Note), email and profile (the invalid_grant example); custom scopes are per client.
+    scopesSupported: ['openid', 'profile', 'email', 'offline', 'offline_access'],
+  },
 };

@@ -84,4 +84,19 @@ export const medirecordsProfile: Profile = {
       server_error: D.unexpected,
     },
   },
+  discovery: {
+    // SMART scopes for the one grant it serves; no system/ scopes without client_credentials.
+    scopesSupported: [
+      'openid',
+      'fhirUser',
+      'profile',
+      'launch',
+      'launch/patient',
+      'launch/encounter',
+      'offline_access',
+      'online_access',
+      'patient/*.rs',
+      'user/*.rs',
+    ],
+  },
 };

@@ -87,6 +87,11 @@ export interface Profile {
   };
   /** How an error leaves the token endpoint. */
   readonly errors: ErrorShape;
+  /** What discovery says beyond the endpoints, grants and auth methods it takes from the fields above. */
+  readonly discovery: {
+    /** `scopes_supported`: the scopes a client of this vendor asks for. */
+    readonly scopesSupported: readonly string[];
+  };
 }
 
 /** The built-in profiles' names; config-defined profiles may not reuse them. */
@@ -161,6 +166,7 @@ export function profileFromConfig(entry: ProfileConfig): Profile {
       descriptionByReason: { ...base.errors.descriptionByReason, ...defined(errors?.descriptionByReason) },
       descriptionByCode: { ...base.errors.descriptionByCode, ...defined(errors?.descriptionByCode) },
     },
+    discovery: { ...base.discovery, ...defined(entry.discovery) },
   };
 }
 

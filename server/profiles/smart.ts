@@ -25,4 +25,19 @@ export const smartProfile: Profile = {
   scope: { onRefresh: 'narrow', unknownOnClientCredentials: 'refuse' },
   tokenResponse: { fields: TOKEN_FIELDS, extra: {} },
   errors: RFC6749_ERROR_SHAPE,
+  discovery: {
+    scopesSupported: [
+      'openid',
+      'fhirUser',
+      'profile',
+      'launch',
+      'launch/patient',
+      'launch/encounter',
+      'offline_access',
+      'online_access',
+      'patient/*.rs',
+      'user/*.rs',
+      'system/*.rs',
+    ],
+  },
 };

@@ -29,6 +29,7 @@ const ACME: NonNullable<SandboxConfig['profiles']>[number] = {
     fields: ['access_token', 'token_type', 'expires_in', 'scope'],
     extra: { region: 'eu-west', acme_version: 3 },
   },
+  discovery: { scopesSupported: ['openid', 'acme/records.read'] },
   errors: {
     fields: ['error', 'error_description'],
     status: { invalid_client: 403 },
@@ -138,6 +139,7 @@ describe('a profile described in the config', () => {
     expect(config['authorization_endpoint']).toBe(`${ORIGIN}/connect/authorize`);
     expect(config['grant_types_supported']).toEqual(['authorization_code', 'client_credentials']);
     expect(config['token_endpoint_auth_methods_supported']).toEqual(['client_secret_basic']);
+    expect(config['scopes_supported']).toEqual(['openid', 'acme/records.read']);
   });
 
   it('selects the other reading of a document: MediRecords parameters in the query string', async () => {
@@ -198,7 +200,7 @@ describe('validating config-described profiles (errors name the field)', () => {
       ],
     });
     expect(issues).toEqual([
-      'profiles[4].tokenpath: unknown field; expected one of: name, extends, title, tokenPath, authorizePath, grantTypes, authMethods, pkce, requireAud, parameterLocation, requiredParams, refreshTokens, scope, tokenResponse, errors',
+      'profiles[4].tokenpath: unknown field; expected one of: name, extends, title, tokenPath, authorizePath, grantTypes, authMethods, pkce, requireAud, parameterLocation, requiredParams, refreshTokens, scope, tokenResponse, errors, discovery',
     ]);
     const semantic = issuesOf({
       profiles: [
@@ -257,9 +259,22 @@ describe('switching the active profile at run time', () => {
     expect(config['token_endpoint']).toBe(`${ORIGIN}/oauth2/token`);
   });
 
-  it('resolves a swapped config with its own profiles', () => {
-    const config = parseConfig({ profile: 'acme', profiles: [ACME] });
+  it('serves a config-described profile swapped in at run time at its own paths', async () => {
+    t = await startSandbox();
+    const config = parseConfig({ ...t.app.sandbox.config, profile: 'acme', profiles: [ACME] });
     expect(resolveProfile(config).tokenPath).toBe('/connect/token');
+    // What importing a config does: the document and the profile it chooses change together.
+    t.app.sandbox.config = config;
+    t.app.sandbox.profile = resolveProfile(config);
+    const res = await postForm(
+      t.app,
+      '/connect/token',
+      { grant_type: 'client_credentials' },
+      { authorization: basic('conf-app', 's3cret') },
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ region: 'eu-west' });
+    expect((await t.app.inject({ url: '/authorize?client_id=conf-app' })).statusCode).toBe(404);
   });
 
   it('does not serve the internal routes the profile paths are rewritten to', async () => {

@@ -166,6 +166,7 @@ describe('iEHR: POST /oauth2/token', () => {
       'client_credentials',
     ]);
     expect(config['token_endpoint_auth_methods_supported']).toEqual(['client_secret_basic', 'none']);
+    expect(config['scopes_supported']).toEqual(['openid', 'profile', 'email', 'offline', 'offline_access']);
   });
 });
 

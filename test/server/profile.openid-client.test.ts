@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import * as oidc from 'openid-client';
+import { buildServer } from '../../server/app.js';
+import { parseConfig } from '../../server/config/validate.js';
+import { CHALLENGE, VERIFIER } from '../helpers/sandbox.js';
+
+/**
+ * An independent, certified OpenID Connect client (openid-client) drives each vendor profile through
+ * discovery, so the profiles are checked by a client that shares none of our tests' assumptions.
+ */
+
+const REDIRECT = 'https://myclient/redirect';
+/**
+ * The sandbox serves plain HTTP on loopback. openid-client marks allowInsecureRequests "deprecated" only so
+ * that it stands out; it is the documented switch for exactly this.
+ */
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- plain HTTP on loopback, see above
+const LOOPBACK_HTTP = { execute: [oidc.allowInsecureRequests] };
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+async function listening(config: unknown): Promise<string> {
+  app = await buildServer({ config: parseConfig(config) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('no address');
+  const origin = `http://127.0.0.1:${address.port}`;
+  app.sandbox.origin = origin;
+  return origin;
+}
+
+/** Follows the authorization URL the library built and returns the redirect it answers with. */
+async function callback(url: URL): Promise<URL> {
+  const res = await fetch(url, { redirect: 'manual' });
+  expect(res.status).toBe(302);
+  return new URL(res.headers.get('location') ?? '');
+}
+
+describe('openid-client against the vendor profiles', () => {
+  it('iehr: code flow with PKCE and client_secret_basic at /oauth2/token, then a refresh', async () => {
+    const origin = await listening({
+      profile: 'iehr',
+      clients: [
+        {
+          clientId: 'ehr-app',
+          clientSecret: 'abcdef01234567890',
+          redirectUris: [REDIRECT],
+          scope: 'openid profile offline_access',
+        },
+      ],
+    });
+    const config = await oidc.discovery(
+      new URL(origin),
+      'ehr-app',
+      'abcdef01234567890',
+      oidc.ClientSecretBasic('abcdef01234567890'),
+      LOOPBACK_HTTP,
+    );
+    expect(config.serverMetadata().token_endpoint).toBe(`${origin}/oauth2/token`);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid offline_access',
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+      state: 'st4te',
+      nonce: 'n0nce',
+    });
+    expect(url.pathname).toBe('/oauth2/authorize');
+    const tokens = await oidc.authorizationCodeGrant(config, await callback(url), {
+      pkceCodeVerifier: VERIFIER,
+      expectedState: 'st4te',
+      expectedNonce: 'n0nce',
+    });
+    expect(tokens.token_type).toBe('bearer');
+    expect(tokens.claims()?.aud).toBe('ehr-app');
+    expect(typeof tokens.refresh_token).toBe('string');
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    expect(typeof refreshed.access_token).toBe('string');
+    expect(refreshed.refresh_token).toBeUndefined();
+  });
+
+  it('medirecords: a public SMART app at /oauth/smartauth/token', async () => {
+    const origin = await listening({
+      profile: 'medirecords',
+      clients: [{ clientId: 'mr-app', redirectUris: [REDIRECT], scope: 'openid fhirUser launch/patient' }],
+    });
+    const config = await oidc.discovery(new URL(origin), 'mr-app', undefined, oidc.None(), LOOPBACK_HTTP);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid fhirUser launch/patient',
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+      state: 'st4te',
+      nonce: 'n0nce',
+    });
+    expect(url.pathname).toBe('/oauth/smartauth/authorize');
+    const tokens = await oidc.authorizationCodeGrant(config, await callback(url), {
+      pkceCodeVerifier: VERIFIER,
+      expectedState: 'st4te',
+      expectedNonce: 'n0nce',
+    });
+    expect(tokens.scope).toBe('openid fhirUser launch/patient');
+    expect(tokens['patient']).toBe('pat-1');
+    expect(tokens.claims()?.sub).toBe('Practitioner/prac-1');
+  });
+});
