@@ -130,6 +130,26 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
   });
 
+  it('accepts the authorization request as a form POST (authorize-post, A-02)', async () => {
+    const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-3' });
+    const res = await postForm(t.app, '/authorize', {
+      response_type: 'code',
+      client_id: 'launch-app',
+      redirect_uri: REDIRECT,
+      scope: EHR_SCOPE,
+      state: 'p0st',
+      aud: FHIR_BASE,
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+      launch,
+    });
+    expect(res.statusCode).toBe(303);
+    const location = new URL(String(res.headers.location));
+    expect(location.searchParams.get('state')).toBe('p0st');
+    const token = await redeemPublic(location.searchParams.get('code') ?? '');
+    expect(token.json()).toMatchObject({ patient: 'pat-3' });
+  });
+
   it('may be authorized again while it lives (an app restarting its authorization)', async () => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
     expect((await launchAuthorize(launch)).code).toBeDefined();
