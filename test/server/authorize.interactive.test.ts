@@ -5,16 +5,21 @@ import {
   authorize,
   FHIR_BASE,
   form,
+  launchClient,
   ORIGIN,
   REDIRECT,
   redeem,
+  standardClients,
   startSandbox,
   type TestSandbox,
 } from '../helpers/sandbox.js';
 
 let t: TestSandbox;
 beforeEach(async () => {
-  t = await startSandbox({ authorize: { mode: 'interactive' } });
+  t = await startSandbox({
+    clients: [...standardClients, launchClient],
+    authorize: { mode: 'interactive' },
+  });
 });
 afterEach(async () => {
   await t.app.close();

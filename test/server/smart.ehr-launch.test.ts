@@ -6,8 +6,10 @@ import {
   FHIR_BASE,
   fhirGet,
   LAUNCH_URL,
+  launchClient,
   postForm,
   REDIRECT,
+  standardClients,
   startSandbox,
   VERIFIER,
   type TestSandbox,
@@ -17,6 +19,7 @@ import { LAUNCH_LIFETIME_MS, LaunchError } from '../../server/launch/launches.js
 let t: TestSandbox;
 beforeEach(async () => {
   t = await startSandbox({
+    clients: [...standardClients, launchClient],
     launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1', tenant: 'clinic-a' },
   });
 });
