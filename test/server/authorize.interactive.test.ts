@@ -66,7 +66,7 @@ describe('interactive mode: the consent page', () => {
     expect(html).toContain(
       '<button type="submit" name="decision" value="approve" class="primary">Approve</button>',
     );
-    expect(html).toContain('<button type="submit" name="decision" value="deny">Deny</button>');
+    expect(html).toContain('<button type="submit" name="decision" value="deny" formnovalidate>Deny</button>');
     expect(html).not.toContain('<script');
   });
 
