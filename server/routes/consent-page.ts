@@ -94,7 +94,7 @@ ${launchedFor}
 <input type="hidden" name="request" value="${escapeHtml(pendingId)}">
 ${picker('patient', 'Patient', patientChoices(sandbox, pending), configured.patient)}
 ${picker('user', 'Signed-in user', userChoices(sandbox, pending), configured.fhirUser)}
-<div class="actions"><button type="submit" name="decision" value="approve" class="primary">Approve</button><button type="submit" name="decision" value="deny">Deny</button></div>
+<div class="actions"><button type="submit" name="decision" value="approve" class="primary">Approve</button><button type="submit" name="decision" value="deny" formnovalidate>Deny</button></div>
 </form>`;
   return sendPage(reply, 200, `Authorize ${name}`, body, {
     formActionSources: [redirectSource(pending.deliveredTo)],

@@ -8,9 +8,15 @@ import type { Sandbox } from '../sandbox.js';
 function capabilities(sandbox: Sandbox): string[] {
   const methods = sandbox.profile.authMethods;
   return [
+    'launch-ehr',
     'launch-standalone',
+    'context-ehr-patient',
+    'context-ehr-encounter',
     'context-standalone-patient',
     'context-standalone-encounter',
+    // need_patient_banner and smart_style_url pass from the launch (or the config) to the token response.
+    'context-passthrough-banner',
+    'context-passthrough-style',
     'authorize-post',
     ...(methods.includes('none') ? ['client-public'] : []),
     ...(methods.includes('client_secret_basic') || methods.includes('client_secret_post')

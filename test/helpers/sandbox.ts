@@ -49,6 +49,9 @@ export const launchClient: ClientConfig = {
   launchUrl: LAUNCH_URL,
 };
 
+/** The clients every test sandbox has unless the config names its own. */
+export const standardClients: readonly ClientConfig[] = [confidentialClient, postClient, publicClient];
+
 export interface TestSandbox {
   readonly app: FastifyInstance;
   readonly clock: ManualClock;
@@ -60,7 +63,7 @@ export async function startSandbox(
   options: Omit<BuildOptions, 'config' | 'clock' | 'origin'> = {},
 ): Promise<TestSandbox> {
   const clock = new ManualClock(Date.now());
-  const doc = { clients: [confidentialClient, postClient, publicClient, launchClient], ...config };
+  const doc = { clients: [...standardClients], ...config };
   const app = await buildServer({ ...options, config: parseConfig(doc), clock, origin: ORIGIN });
   return { app, clock };
 }

@@ -5,16 +5,21 @@ import {
   authorize,
   FHIR_BASE,
   form,
+  launchClient,
   ORIGIN,
   REDIRECT,
   redeem,
+  standardClients,
   startSandbox,
   type TestSandbox,
 } from '../helpers/sandbox.js';
 
 let t: TestSandbox;
 beforeEach(async () => {
-  t = await startSandbox({ authorize: { mode: 'interactive' } });
+  t = await startSandbox({
+    clients: [...standardClients, launchClient],
+    authorize: { mode: 'interactive' },
+  });
 });
 afterEach(async () => {
   await t.app.close();
@@ -61,7 +66,7 @@ describe('interactive mode: the consent page', () => {
     expect(html).toContain(
       '<button type="submit" name="decision" value="approve" class="primary">Approve</button>',
     );
-    expect(html).toContain('<button type="submit" name="decision" value="deny">Deny</button>');
+    expect(html).toContain('<button type="submit" name="decision" value="deny" formnovalidate>Deny</button>');
     expect(html).not.toContain('<script');
   });
 

@@ -6,8 +6,10 @@ import {
   FHIR_BASE,
   fhirGet,
   LAUNCH_URL,
+  launchClient,
   postForm,
   REDIRECT,
+  standardClients,
   startSandbox,
   VERIFIER,
   type TestSandbox,
@@ -17,6 +19,7 @@ import { LAUNCH_LIFETIME_MS, LaunchError } from '../../server/launch/launches.js
 let t: TestSandbox;
 beforeEach(async () => {
   t = await startSandbox({
+    clients: [...standardClients, launchClient],
     launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1', tenant: 'clinic-a' },
   });
 });
@@ -128,6 +131,26 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     const token = String(body['access_token']);
     expect((await fhirGet(t.app, 'Patient/pat-2', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
+  });
+
+  it('accepts the authorization request as a form POST (authorize-post, A-02)', async () => {
+    const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-3' });
+    const res = await postForm(t.app, '/authorize', {
+      response_type: 'code',
+      client_id: 'launch-app',
+      redirect_uri: REDIRECT,
+      scope: EHR_SCOPE,
+      state: 'p0st',
+      aud: FHIR_BASE,
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+      launch,
+    });
+    expect(res.statusCode).toBe(303);
+    const location = new URL(String(res.headers.location));
+    expect(location.searchParams.get('state')).toBe('p0st');
+    const token = await redeemPublic(location.searchParams.get('code') ?? '');
+    expect(token.json()).toMatchObject({ patient: 'pat-3' });
   });
 
   it('may be authorized again while it lives (an app restarting its authorization)', async () => {
