@@ -52,7 +52,7 @@ export function ipcHandlers(
       if (args.length !== 1 || !isExternalWebUrl(url)) {
         throw new IpcRefused(CHANNELS.openExternal, 'expects one absolute http(s) URL');
       }
-      await caps.openExternal(url);
+      await caps.openExternal(url); // eng-disable OPEN_EXTERNAL_JS_CHECK -- url passed isExternalWebUrl just above: absolute http(s) only
     },
     [CHANNELS.revealDataFolder]: async (event, ...args) => {
       assertTrustedSender(CHANNELS.revealDataFolder, event, caps.origin());

@@ -30,7 +30,7 @@ function showError(title: string, err: unknown): void {
 }
 
 async function openExternal(url: string): Promise<void> {
-  if (isExternalWebUrl(url)) await shell.openExternal(url);
+  if (isExternalWebUrl(url)) await shell.openExternal(url); // eng-disable OPEN_EXTERNAL_JS_CHECK -- guarded by isExternalWebUrl: absolute http(s) only
 }
 
 function focusWindow(): void {
