@@ -79,9 +79,13 @@ describe('main process wiring', () => {
   });
 
   it('opens one hardened window on the workbench of a real server in the user-data folder', async () => {
-    await vi.waitFor(() => {
-      expect(fake.windows[0]?.loadURL).toHaveBeenCalledOnce();
-    });
+    // Start-up generates the signing key, which takes a while on a busy machine.
+    await vi.waitFor(
+      () => {
+        expect(fake.windows[0]?.loadURL).toHaveBeenCalledOnce();
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     expect(fake.windows).toHaveLength(1);
     const options = fake.windows[0]?.options as BrowserWindowConstructorOptions;
     const preload = options.webPreferences?.preload ?? '';
@@ -106,9 +110,12 @@ describe('main process wiring', () => {
   it('quits cleanly: the first quit waits for the server to stop', async () => {
     const url = String(fake.windows[0]?.loadURL.mock.calls[0]?.[0]);
     expect(fake.app.quit()).toBe(true);
-    await vi.waitFor(() => {
-      expect(fake.app.quit).toHaveBeenCalledTimes(2);
-    });
+    await vi.waitFor(
+      () => {
+        expect(fake.app.quit).toHaveBeenCalledTimes(2);
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     await expect(fetch(url)).rejects.toThrow();
     expect(fake.dialog.showErrorBox).not.toHaveBeenCalled();
     expect(fake.app.exit).not.toHaveBeenCalled();
