@@ -22,6 +22,9 @@ const preloadPath = fileURLToPath(new URL('./preload.cjs', import.meta.url));
 const args = parseDesktopArgs(process.argv.slice(1));
 if (args.userDataDir !== undefined) app.setPath('userData', args.userDataDir);
 
+/** Chromium's net::ERR_ABORTED. */
+const ERR_ABORTED = -3;
+
 let host: ServerHost | undefined;
 let win: BrowserWindow | undefined;
 
@@ -79,13 +82,16 @@ function openWindow(running: ServerHost): void {
   const window = createWorkbenchWindow(BrowserWindow, preloadPath);
   win = window;
   window.webContents.on('did-fail-load', (_event, code, description, url, isMainFrame) => {
-    // A page that cannot load must say so, never leave a blank window.
-    if (isMainFrame) showError('The workbench did not load', new Error(`${url}: ${description} (${code})`));
+    // A page that cannot load must say so, never leave a blank window. ERR_ABORTED (-3) is a navigation that
+    // was cancelled on purpose (by the navigation rules, or by a newer one), not a failure.
+    if (isMainFrame && code !== ERR_ABORTED)
+      showError('The workbench did not load', new Error(`${url}: ${description} (${code})`));
   });
   window.webContents.on('render-process-gone', (_event, details) => {
     showError('The workbench stopped', new Error(`The page's process ended (${details.reason}).`));
   });
-  void window.loadURL(workbenchUrl(running.origin, running.adminToken));
+  // A failed load is reported by 'did-fail-load' above; the rejection itself carries nothing more.
+  window.loadURL(workbenchUrl(running.origin, running.adminToken)).catch(() => undefined);
 }
 
 async function start(): Promise<void> {
