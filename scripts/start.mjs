@@ -1,0 +1,38 @@
+// `npm start` (after the build): the desktop app where the Electron binary exists or can be fetched;
+// otherwise one line saying why, then the headless server, which prints the workbench URL with its token.
+// Arguments pass through: `npm start -- --port 0`.
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findElectron } from './electron-bin.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+
+let found = findElectron();
+let reason = found.ok ? '' : found.reason;
+if (!found.ok && found.dir !== undefined && process.env.ELECTRON_SKIP_BINARY_DOWNLOAD === undefined) {
+  // Electron's own installer downloads the binary (from GitHub) for people who have the network.
+  const install = spawnSync(process.execPath, [path.join(found.dir, 'install.js')], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 300_000,
+  });
+  found = findElectron();
+  if (!found.ok) {
+    const output = `${install.stdout ?? ''}\n${install.stderr ?? ''}`;
+    const cause = /(fetch failed|ENOTFOUND [^\s]+|ETIMEDOUT|ECONNREFUSED|EAI_AGAIN)/.exec(output)?.[1];
+    reason = `${reason}, and downloading it failed${cause === undefined ? '' : ` (${cause})`}`;
+  }
+}
+
+if (found.ok) {
+  const child = spawn(found.bin, ['.', ...args], { cwd: root, stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('close', (code, signal) => process.exit(code ?? (signal === null ? 0 : 1)));
+} else {
+  console.log(`Electron binary not available (${reason}); serving the workbench in your browser instead.`);
+  const { runCli } = await import(new URL('../dist/server/cli.js', import.meta.url).href);
+  process.exit(await runCli(['serve', ...args]));
+}

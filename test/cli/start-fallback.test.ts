@@ -1,0 +1,39 @@
+// `npm start` where no Electron binary can be had: one line saying why, then the headless server with the
+// workbench URL. Runs scripts/start.mjs after the build (`npm test` builds; so does `npm run typecheck`).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { describe, expect, it } from 'vitest';
+import { findElectron } from '../../scripts/electron-bin.mjs';
+
+const found = findElectron();
+
+describe('npm start without an Electron binary', () => {
+  it.skipIf(found.ok)('says why in one line and serves the workbench in the browser instead', async () => {
+    if (found.ok) return;
+    const child = spawn(process.execPath, ['scripts/start.mjs', '--port', '0'], {
+      // Skips electron's installer, so a machine with internet does not download Electron during tests.
+      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const lines: string[] = [];
+      const reader = createInterface({ input: child.stdout });
+      for await (const line of reader) {
+        lines.push(line);
+        if (line.includes('workbench http')) break;
+      }
+      expect(lines[0]).toBe(
+        `Electron binary not available (${found.reason}); serving the workbench in your browser instead.`,
+      );
+      expect(lines[1]).toMatch(/^token-sandbox: listening on http:\/\/127\.0\.0\.1:\d+$/);
+      const workbench = /workbench (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/.exec(lines[2] ?? '')?.[1];
+      expect(workbench).toBeDefined();
+      expect((await fetch(workbench ?? '')).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+  });
+});

@@ -1,0 +1,180 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  PortInUseError,
+  desktopSettingsFile,
+  findFreePort,
+  readDesktopSettings,
+  startServerHost,
+  type ServerHost,
+} from '../../electron/server-host.js';
+import { parseDesktopArgs, startWithPortChoice } from '../../electron/startup.js';
+
+let dataDir: string;
+const hosts: ServerHost[] = [];
+const blockers: Server[] = [];
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'token-sandbox-desktop-'));
+});
+
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.close()));
+  await Promise.all(blockers.splice(0).map((b) => new Promise((resolve) => b.close(resolve))));
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function occupyPort(): Promise<number> {
+  const blocker = createServer();
+  blockers.push(blocker);
+  await new Promise<void>((resolve) => blocker.listen({ port: 0, host: '127.0.0.1' }, resolve));
+  const address = blocker.address();
+  if (typeof address !== 'object' || address === null) throw new Error('no address');
+  return address.port;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const probe = createServer();
+  return new Promise((resolve) => {
+    probe.once('error', () => {
+      resolve(false);
+    });
+    probe.listen({ port, host: '127.0.0.1' }, () => {
+      probe.close(() => {
+        resolve(true);
+      });
+    });
+  });
+}
+
+describe('server host: start and stop', () => {
+  it('serves the sandbox on 127.0.0.1 with its state in the data folder (anchor L-01)', async () => {
+    const host = await startServerHost({ dataDir, port: 0 });
+    hosts.push(host);
+    const address = host.app.server.address();
+    expect(typeof address === 'object' && address?.address).toBe('127.0.0.1');
+    expect(host.origin).toBe(`http://127.0.0.1:${host.port}`);
+    expect(host.port).toBeGreaterThan(0);
+    expect(host.adminToken).toMatch(/^[\w-]{20,}$/);
+
+    const response = await fetch(`${host.origin}/.well-known/smart-configuration`);
+    expect(response.status).toBe(200);
+    const doc = (await response.json()) as { token_endpoint: string };
+    expect(doc.token_endpoint).toBe(`${host.origin}/token`);
+    expect(existsSync(path.join(dataDir, 'keys.json'))).toBe(true);
+  });
+
+  it('stops listening on close, and a second close is harmless', async () => {
+    const host = await startServerHost({ dataDir, port: 0 });
+    await host.close();
+    await host.close();
+    await expect(fetch(`${host.origin}/`)).rejects.toThrow();
+    expect(await portIsFree(host.port)).toBe(true);
+  });
+
+  it('keeps the signing key across restarts in the same data folder', async () => {
+    const first = await startServerHost({ dataDir, port: 0 });
+    const jwks1: unknown = await (await fetch(`${first.origin}/.well-known/jwks.json`)).json();
+    await first.close();
+    const second = await startServerHost({ dataDir, port: 0 });
+    hosts.push(second);
+    const jwks2: unknown = await (await fetch(`${second.origin}/.well-known/jwks.json`)).json();
+    expect(jwks2).toStrictEqual(jwks1);
+  });
+
+  it('exports the running config document', async () => {
+    const host = await startServerHost({ dataDir, port: 0 });
+    hosts.push(host);
+    expect(await host.exportConfig()).toStrictEqual(host.app.sandbox.config);
+  });
+});
+
+describe('server host: port conflict (anchor L-10)', () => {
+  it('says which port is taken and offers one that is free', async () => {
+    const busy = await occupyPort();
+    const error = await startServerHost({ dataDir, port: busy }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(PortInUseError);
+    const conflict = error as PortInUseError;
+    expect(conflict.port).toBe(busy);
+    expect(conflict.message).toBe(
+      `Port ${busy} on 127.0.0.1 is already in use (another Token Sandbox, or another program).`,
+    );
+    expect(conflict.freePort).not.toBe(busy);
+    expect(await portIsFree(conflict.freePort)).toBe(true);
+  });
+
+  it('uses the offered port when the user accepts, and remembers it', async () => {
+    const busy = await occupyPort();
+    await writeFile(desktopSettingsFile(dataDir), JSON.stringify({ port: busy }));
+    const ask = vi.fn(async (_conflict: PortInUseError) => true);
+    const host = await startWithPortChoice({ dataDir, askToUseFreePort: ask });
+    if (host === undefined) throw new Error('expected a running host');
+    hosts.push(host);
+    expect(ask).toHaveBeenCalledOnce();
+    expect(ask.mock.calls[0]?.[0].port).toBe(busy);
+    expect(host.port).toBe(ask.mock.calls[0]?.[0].freePort);
+    expect((await fetch(`${host.origin}/.well-known/openid-configuration`)).status).toBe(200);
+    expect(JSON.parse(await readFile(desktopSettingsFile(dataDir), 'utf8'))).toStrictEqual({
+      port: host.port,
+    });
+  });
+
+  it('starts nothing when the user declines', async () => {
+    const busy = await occupyPort();
+    const ask = vi.fn(async () => false);
+    const host = await startWithPortChoice({ dataDir, portOverride: busy, askToUseFreePort: ask });
+    expect(host).toBeUndefined();
+    expect(ask).toHaveBeenCalledOnce();
+  });
+
+  it('does not save a port given on the command line', async () => {
+    const port = await findFreePort();
+    const host = await startWithPortChoice({
+      dataDir,
+      portOverride: port,
+      askToUseFreePort: async () => false,
+    });
+    if (host === undefined) throw new Error('expected a running host');
+    hosts.push(host);
+    expect(host.port).toBe(port);
+    expect(existsSync(desktopSettingsFile(dataDir))).toBe(false);
+  });
+});
+
+describe('desktop settings', () => {
+  it('default to port 9710', async () => {
+    expect(await readDesktopSettings(dataDir)).toStrictEqual({ port: 9710 });
+  });
+
+  it.each([
+    ['damaged JSON', '{"port": 80'],
+    ['a port out of range', '{"port": 70000}'],
+    ['a port that is text', '{"port": "8080"}'],
+  ])('fall back to the defaults on %s', async (_name, text) => {
+    await writeFile(desktopSettingsFile(dataDir), text);
+    expect(await readDesktopSettings(dataDir)).toStrictEqual({ port: 9710 });
+  });
+});
+
+describe('desktop command-line flags', () => {
+  it('reads --port and --user-data-dir in both spellings, ignoring Chromium switches', () => {
+    expect(parseDesktopArgs(['.', '--port', '0', '--no-sandbox', '--user-data-dir=/tmp/x'])).toStrictEqual({
+      port: 0,
+      userDataDir: '/tmp/x',
+    });
+    expect(parseDesktopArgs(['--port=8080'])).toStrictEqual({ port: 8080 });
+  });
+
+  it('ignores a port that is not one', () => {
+    expect(parseDesktopArgs(['--port', 'abc'])).toStrictEqual({});
+    expect(parseDesktopArgs(['--port', '65536'])).toStrictEqual({});
+    expect(parseDesktopArgs(['--port'])).toStrictEqual({});
+  });
+});
