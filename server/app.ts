@@ -6,6 +6,7 @@ import { introspectRevokeRoutes } from './routes/introspect-revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
 import { homeRoutes } from './routes/home.js';
+import { ADMIN_PREFIX, adminApi } from './admin/plugin.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
@@ -40,6 +41,12 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   await app.register(introspectRevokeRoutes(sandbox));
   await app.register(userinfoRoutes(sandbox));
   await app.register(homeRoutes(sandbox));
+  await app.register(adminApi(sandbox), { prefix: ADMIN_PREFIX });
+
+  // Hung requests, injected delays and event streams are let go first, so close() never waits on them.
+  app.addHook('preClose', async () => {
+    sandbox.close();
+  });
 
   const timer = setInterval(() => {
     sandbox.prune();
