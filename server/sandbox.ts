@@ -5,6 +5,9 @@ import { SystemClock, type Clock } from './clock.js';
 import { DEFAULTS } from './config/defaults.js';
 import type { SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
+import { EventJournal } from './admin/event-journal.js';
+import { IssuedIndex } from './admin/issued-index.js';
+import { DEFAULT_EXCHANGE_LOG_CAPACITY, ExchangeLog } from './exchanges/exchange-log.js';
 import { FailureBoard } from './failures/board.js';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './persistence/json-file.js';
@@ -48,6 +51,12 @@ export class Sandbox {
   readonly seenAssertionJtis = new Map<string, number>();
   /** Failure modes armed through the admin API or the config's `failures` (CONTRACT §5). */
   readonly failures: FailureBoard;
+  /** Every HTTP exchange with the sandbox, in a bounded ring buffer. */
+  readonly exchanges: ExchangeLog;
+  /** Recent domain events, for the live stream and for clients that reconnect with Last-Event-ID. */
+  readonly journal: EventJournal;
+  /** Recently issued codes and tokens, for the grants view. */
+  readonly issued: IssuedIndex;
   profile: Profile;
   readonly #shutdown = new AbortController();
 
@@ -60,12 +69,19 @@ export class Sandbox {
   ) {
     this.origin = options.origin ?? 'http://127.0.0.1';
     this.adminToken = options.adminToken ?? randomToken(24);
+    // The journal listens first, so it sees every event from the very start.
+    this.journal = new EventJournal(this.events, clock);
     this.store = new ArtefactStore(clock, this.events);
+    this.issued = new IssuedIndex(this.events, this.store, () => clock.now());
     this.profile = profileNamed(config.profile);
     this.clients = new ClientRegistry(() => this.config);
     this.clients.replaceAll(config.clients ?? []);
     this.failures = new FailureBoard(this.events, () => clock.now(), options.random ?? Math.random);
     this.failures.replaceAll(config.failures ?? []);
+    this.exchanges = new ExchangeLog(
+      config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY,
+      this.events,
+    );
   }
 
   /** Aborted when the server starts closing: delays end, hung requests and event streams are let go. */
@@ -155,6 +171,7 @@ export class Sandbox {
     this.config = config;
     this.clients.replaceAll(config.clients ?? []);
     this.failures.replaceAll(config.failures ?? []);
+    this.exchanges.resize(config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY);
     this.events.emit('config.imported', {
       clients: config.clients?.length ?? 0,
       failures: config.failures?.length ?? 0,
