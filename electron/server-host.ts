@@ -86,23 +86,9 @@ export async function startServerHost(options: ServerHostOptions): Promise<Serve
     port,
     adminToken: app.sandbox.adminToken,
     dataDir: options.dataDir,
-    exportConfig: () => exportConfig(app),
+    exportConfig: async () => app.sandbox.exportConfig(),
     close: () => (closing ??= app.close()),
   };
-}
-
-/**
- * The config document: from the admin API when it serves one (it reflects clients added since start-up),
- * else the document the server was started with.
- */
-async function exportConfig(app: FastifyInstance): Promise<unknown> {
-  const response = await app.inject({
-    method: 'GET',
-    url: '/_sandbox/api/config',
-    headers: { authorization: `Bearer ${app.sandbox.adminToken}`, host: new URL(app.sandbox.origin).host },
-  });
-  if (response.statusCode === 200) return response.json<unknown>();
-  return app.sandbox.config;
 }
 
 /** What the desktop app remembers between launches, next to the sandbox's own state. */

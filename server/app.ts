@@ -10,6 +10,9 @@ import { callbackRoutes } from './routes/callback.js';
 import { rewriteProfilePath } from './routes/profile-paths.js';
 import { registerCors } from './routes/cors.js';
 import { fhirRoutes } from './fhir/routes.js';
+import { ADMIN_PREFIX, adminApi } from './admin/plugin.js';
+import { recordExchanges } from './exchanges/record-hooks.js';
+import { injectFhirFailures } from './failures/fhir-hook.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
@@ -39,6 +42,9 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
     rewriteUrl: (req) => rewriteProfilePath(sandbox.profile, req.url ?? '/'),
   });
   app.decorate('sandbox', sandbox);
+  // Before any route, so every route inherits the hooks.
+  recordExchanges(app, sandbox);
+  injectFhirFailures(app, sandbox);
 
   await registerCors(app, sandbox);
   await app.register(discoveryRoutes(sandbox));
@@ -49,6 +55,12 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   await app.register(homeRoutes(sandbox));
   await app.register(callbackRoutes(sandbox));
   await app.register(fhirRoutes(sandbox), { prefix: '/fhir' });
+  await app.register(adminApi(sandbox), { prefix: ADMIN_PREFIX });
+
+  // Hung requests, injected delays and event streams are let go first, so close() never waits on them.
+  app.addHook('preClose', async () => {
+    sandbox.close();
+  });
 
   const timer = setInterval(() => {
     sandbox.prune();
@@ -56,6 +68,8 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   timer.unref();
   app.addHook('onClose', async () => {
     clearInterval(timer);
+    // SIGTERM/SIGINT: whatever changed last is on disk before the process exits.
+    await sandbox.persist();
   });
   return app;
 }

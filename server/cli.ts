@@ -17,7 +17,8 @@ Options:
   --config FILE        config file (JSON) with clients, profile, launch context and failures
   --profile NAME       token endpoint profile: ${PROFILE_NAMES.join(', ')} or one the config describes
                        (overrides the config's profile)
-  --data-dir DIR       keep clients, keys and settings in DIR (default: in memory only)
+  --data-dir DIR       keep clients, settings, keys, failure presets and issued grants in DIR
+                       (default: in memory only)
   --admin-token TOKEN  bearer token for the admin API (default: a random one, printed at start-up)
   -h, --help           show this help`;
 

@@ -8,8 +8,23 @@ import { EventBus } from './events.js';
 import { fixtureData, type FhirData } from './fhir/data.js';
 import { LaunchRegistry } from './launch/launches.js';
 import type { AssertionAudience } from './oauth/client-assertion.js';
+import { EventJournal } from './admin/event-journal.js';
+import { IssuedIndex } from './admin/issued-index.js';
+import { DEFAULT_EXCHANGE_LOG_CAPACITY, ExchangeLog } from './exchanges/exchange-log.js';
+import { FailureBoard } from './failures/board.js';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './persistence/json-file.js';
+import {
+  STATE_FILE,
+  mergeConfig,
+  readStateFile,
+  removeStaleTemporaries,
+  restoreArtefacts,
+  snapshotArtefacts,
+  type StateDocument,
+} from './persistence/state-file.js';
+import { WriteQueue } from './persistence/write-queue.js';
+import type { FailureArm } from './failures/board.js';
 import { resolveProfile, type Profile } from './profiles/profile.js';
 import { ArtefactStore } from './store/artefacts.js';
 import { PendingAuthorizations, type PendingAuthorization } from './store/pending-authorizations.js';
@@ -25,6 +40,8 @@ export interface SandboxOptions {
   /** Where state persists; in memory only when absent. */
   readonly dataDir?: string;
   readonly clock?: Clock;
+  /** Uniform in [0, 1): decides failures armed with `probability`. Injectable for tests. */
+  readonly random?: () => number;
 }
 
 export interface SandboxUrls {
@@ -53,8 +70,20 @@ export class Sandbox {
   readonly pendingAuthorizations: PendingAuthorizations<PendingAuthorization>;
   /** The FHIR base's data set: read-only, so sharing the parsed fixtures is safe. */
   readonly fhir: FhirData = fixtureData();
+  /** Failure modes armed through the admin API or the config's `failures` (CONTRACT §5). */
+  readonly failures: FailureBoard;
+  /** Every HTTP exchange with the sandbox, in a bounded ring buffer. */
+  readonly exchanges: ExchangeLog;
+  /** Recent domain events, for the live stream and for clients that reconnect with Last-Event-ID. */
+  readonly journal: EventJournal;
+  /** Recently issued codes and tokens, for the grants view. */
+  readonly issued: IssuedIndex;
+  /** Saved sets of failures, by name; they persist in the data folder. */
+  readonly presets = new Map<string, FailureArm[]>();
   /** The active profile; read at request time, so swapping it (with the config) takes effect at once. */
   profile: Profile;
+  readonly #shutdown = new AbortController();
+  #writes: WriteQueue | undefined;
 
   private constructor(
     public config: SandboxConfig,
@@ -65,7 +94,10 @@ export class Sandbox {
   ) {
     this.origin = options.origin ?? 'http://127.0.0.1';
     this.adminToken = options.adminToken ?? randomToken(24);
+    // The journal listens first, so it sees every event from the very start.
+    this.journal = new EventJournal(this.events, clock);
     this.store = new ArtefactStore(clock, this.events);
+    this.issued = new IssuedIndex(this.events, this.store, () => clock.now());
     this.profile = resolveProfile(config);
     this.clients = new ClientRegistry(() => this.config);
     this.clients.replaceAll(config.clients ?? []);
@@ -76,18 +108,37 @@ export class Sandbox {
       () => this.urls.fhirBase,
     );
     this.pendingAuthorizations = new PendingAuthorizations(clock);
+    this.failures = new FailureBoard(this.events, () => clock.now(), options.random ?? Math.random);
+    this.failures.replaceAll(config.failures ?? []);
+    this.exchanges = new ExchangeLog(
+      config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY,
+      this.events,
+    );
+  }
+
+  /** Aborted when the server starts closing: delays end, hung requests and event streams are let go. */
+  get closing(): AbortSignal {
+    return this.#shutdown.signal;
+  }
+
+  /** Lets go of everything that waits (called from the app's `preClose` hook). */
+  close(): void {
+    this.#shutdown.abort();
   }
 
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
     const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
     let stored: StoredKeys | undefined;
+    let state: StateDocument | undefined;
     if (dataDir !== undefined) {
       await mkdir(dataDir, { recursive: true });
       stored = parseStoredKeys(await readJsonFile(path.join(dataDir, 'keys.json')), dataDir);
+      state = await readStateFile(dataDir);
+      await removeStaleTemporaries(dataDir);
     }
     const keys = await KeyRing.load(stored);
     const sandbox = new Sandbox(
-      options.config ?? {},
+      state === undefined ? (options.config ?? {}) : mergeConfig(state.config, options.config ?? {}),
       options.clock ?? new SystemClock(),
       keys,
       dataDir,
@@ -96,6 +147,15 @@ export class Sandbox {
     await sandbox.signingKey();
     if (dataDir !== undefined && keys.toStored().keys.length !== (stored?.keys.length ?? 0)) {
       await writeJsonFile(path.join(dataDir, 'keys.json'), keys.toStored());
+    }
+    if (dataDir !== undefined) {
+      if (state !== undefined) {
+        restoreArtefacts(sandbox.store, state.artefacts);
+        sandbox.issued.seedFrom(sandbox.store);
+        for (const [name, arms] of Object.entries(state.presets)) sandbox.presets.set(name, arms);
+      }
+      sandbox.#keepDurable(dataDir);
+      await sandbox.persist();
     }
     return sandbox;
   }
@@ -134,6 +194,74 @@ export class Sandbox {
     this.pendingAuthorizations.prune();
     const now = Math.floor(this.clock.now() / 1000);
     for (const [key, exp] of this.seenAssertionJtis) if (now > exp) this.seenAssertionJtis.delete(key);
+  }
+
+  /**
+   * Resolves once the current state is durably written to the data folder (at once when state is in memory
+   * only). Admin writes await it before they answer 2xx, so an acknowledged change survives a crash.
+   */
+  async persist(): Promise<void> {
+    return this.#writes?.request();
+  }
+
+  /** The state file's content at this moment. */
+  snapshot(): StateDocument {
+    const config = this.exportConfig();
+    delete config.failures;
+    return {
+      version: 1,
+      config,
+      presets: Object.fromEntries(this.presets),
+      artefacts: snapshotArtefacts(this.store),
+    };
+  }
+
+  /** Every issued or revoked artefact is written soon after (coalesced), so an app's tokens survive a restart. */
+  #keepDurable(dataDir: string): void {
+    const file = path.join(dataDir, STATE_FILE);
+    this.#writes = new WriteQueue(() => writeJsonFile(file, this.snapshot()));
+    const later = () => {
+      // Best effort between admin writes; the admin API awaits persist() itself before it answers.
+      this.persist().catch(() => undefined);
+    };
+    for (const name of [
+      'code.issued',
+      'code.consumed',
+      'token.issued',
+      'refresh.rotated',
+      'grant.revoked',
+      'token.revoked',
+      'token.expired',
+    ] as const) {
+      this.events.on(name, later);
+    }
+  }
+
+  /** The whole config document as it stands now (CONTRACT §2): what "export settings" writes. */
+  exportConfig(): SandboxConfig {
+    const settings: SandboxConfig = { ...this.config };
+    delete settings.clients;
+    delete settings.failures;
+    const failures = this.failures.toConfig();
+    return {
+      ...settings,
+      clients: this.clients.list().map((c) => c.source),
+      ...(failures.length > 0 ? { failures } : {}),
+    };
+  }
+
+  /** Replaces clients, settings and armed failures with a validated document, all in one step. */
+  importConfig(config: SandboxConfig): void {
+    this.config = config;
+    // The endpoints follow the profile at request time (routes/profile-paths.ts), so it can change here.
+    this.profile = resolveProfile(config);
+    this.clients.replaceAll(config.clients ?? []);
+    this.failures.replaceAll(config.failures ?? []);
+    this.exchanges.resize(config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY);
+    this.events.emit('config.imported', {
+      clients: config.clients?.length ?? 0,
+      failures: config.failures?.length ?? 0,
+    });
   }
 
   lifetimes(): { code: number; accessToken: number; refreshToken: number } {

@@ -19,6 +19,7 @@ import type { PendingAuthorization } from '../store/pending-authorizations.js';
 import { toSeconds } from '../clock.js';
 import { configuredContext, LAUNCH_LIFETIME_MS } from '../launch/launches.js';
 import { consentPage, patientChoices, userChoices } from './consent-page.js';
+import { fireFailure, interrupt } from '../failures/engine.js';
 import { escapeHtml, sendPage } from './html.js';
 import { OAUTH_BODY_LIMIT } from './oauth-scope.js';
 import { decisionPath, onlyThroughProfilePath, PROFILE_ROUTES } from './profile-paths.js';
@@ -323,6 +324,16 @@ function approve(
     context,
     expiresAt: now + sandbox.lifetimes().code * 1000,
   });
+  // What the exchange log shows as the verdict of this authorization request.
+  reply.request.sandboxNotes = [
+    ...(request.codeChallenge === undefined
+      ? []
+      : [{ text: 'PKCE S256 code_challenge recorded', rule: 'RFC 7636 §4.4' }]),
+    {
+      text: `authorization code issued to ${request.clientId}, sent to ${request.deliveredTo} (scope ${request.scope.join(' ')})`,
+      rule: 'RFC 6749 §4.1.2',
+    },
+  ];
   return reply.redirect(
     redirectTo(request.deliveredTo, { code: code.code, state: request.state, iss: sandbox.urls.issuer }),
     status,
@@ -371,10 +382,15 @@ export function authorizeRoutes(sandbox: Sandbox) {
       const state = single(params, 'state');
       const iss = sandbox.urls.issuer;
       let approved: ApprovedRequest;
+      let outcome: 'proceed' | 'hung';
       try {
         approved = validateRequest(sandbox, client, params);
+        // RFC 6749 §4.1.2.1: an armed authorize.* failure strikes only now, once the redirect target is trusted.
+        const failure = fireFailure(sandbox, request, 'authorize', client.clientId);
+        outcome = await interrupt(sandbox, request, reply, failure);
       } catch (err) {
         if (!(err instanceof OAuthError)) throw err;
+        request.sandboxRejection = err;
         const duplicateState = (params.get('state')?.length ?? 0) > 1;
         return reply.redirect(
           redirectTo(target, {
@@ -386,6 +402,7 @@ export function authorizeRoutes(sandbox: Sandbox) {
           status,
         );
       }
+      if (outcome === 'hung') return reply;
       const pending: PendingAuthorization = {
         clientId: client.clientId,
         redirectUri: sent,
@@ -484,6 +501,7 @@ export function authorizeRoutes(sandbox: Sandbox) {
 }
 
 function errorPage(reply: FastifyReply, err: PageError): FastifyReply {
+  reply.request.sandboxRejection = err;
   return sendPage(
     reply,
     400,

@@ -54,7 +54,7 @@ export function sendOAuthError(
     request.log.error({ err: error }, 'unexpected error on an OAuth endpoint');
   }
   // The sandbox's own words stay available to the exchange log when a profile rewords the body.
-  request.sandboxError = oauth;
+  request.sandboxRejection = oauth;
   const wire = toWireError(oauth, shape);
   return reply
     .code(wire.status)
@@ -98,11 +98,4 @@ export function readFormBody(request: FastifyRequest): Params {
     });
   }
   return parseStrictForm(typeof request.body === 'string' ? request.body : '');
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The OAuth error this request was answered with, in the sandbox's own words, before profile shaping. */
-    sandboxError?: OAuthError;
-  }
 }

@@ -4,6 +4,7 @@ import { authorizationCodeGrant } from '../grants/authorization-code.js';
 import { clientCredentialsGrant } from '../grants/client-credentials.js';
 import type { GrantHandler, Note, TokenResponse } from '../grants/grant.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
+import { fireFailure, interrupt, reshapeTokenResponse } from '../failures/engine.js';
 import { authenticateClient, type ClientAuthContext } from '../oauth/client-auth.js';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
 import { requireParam, type Params } from '../oauth/form.js';
@@ -53,7 +54,7 @@ function requireProfileParams(profile: Profile, params: Params, authorization: s
 }
 
 /** The response as the profile writes it: only the fields its vendor sends, plus its constant extras. */
-function shapeTokenResponse(profile: Profile, body: TokenResponse): Record<string, unknown> {
+function shapeTokenResponse(profile: Profile, body: Partial<TokenResponse>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of profile.tokenResponse.fields) {
     if (body[field] !== undefined) out[field] = body[field];
@@ -64,7 +65,8 @@ function shapeTokenResponse(profile: Profile, body: TokenResponse): Record<strin
 /**
  * The token endpoint as a pipeline of named steps, every one read from the active profile: parse the
  * parameters, check the profile's required ones, authenticate the client, check the grant type is served and
- * allowed, run the grant's module, shape the response for the profile, answer with no-store headers.
+ * allowed, apply an armed failure mode, run the grant's module, let a response-shaping failure spoil the
+ * answer, shape the response for the profile, answer with no-store headers.
  */
 export function tokenRoutes(sandbox: Sandbox) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -94,10 +96,15 @@ export function tokenRoutes(sandbox: Sandbox) {
           rule: 'RFC 6749 §5.2',
         });
       }
+      const failure = fireFailure(sandbox, request, 'token', client.clientId);
+      if ((await interrupt(sandbox, request, reply, failure)) === 'hung') return reply;
       const notes: Note[] = [];
       const body = await GRANT_HANDLERS[type]({ sandbox, client, params, notes, profile });
       request.sandboxNotes = notes;
-      return reply.code(200).headers(NO_STORE).send(shapeTokenResponse(profile, body));
+      const shaped = await reshapeTokenResponse(sandbox, failure, body);
+      reply.code(200).headers(NO_STORE);
+      if ('raw' in shaped) return reply.type('application/json; charset=utf-8').send(shaped.raw);
+      return reply.send(shapeTokenResponse(profile, shaped));
     });
 
     app.get(PROFILE_ROUTES.token, async () => {

@@ -22,6 +22,7 @@ export function bearerChallenge(error: OAuthError): string {
 /** RFC 6750 §3: a resource server's error carries the reason in WWW-Authenticate, too. */
 export function sendBearerError(reply: FastifyReply, error: OAuthError): FastifyReply {
   const wire = toWireError(error);
+  reply.request.sandboxRejection = error;
   return reply
     .code(wire.status)
     .headers({ 'WWW-Authenticate': bearerChallenge(error), 'Cache-Control': 'no-store' })

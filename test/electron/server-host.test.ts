@@ -86,10 +86,17 @@ describe('server host: start and stop', () => {
     expect(jwks2).toStrictEqual(jwks1);
   });
 
-  it('exports the running config document', async () => {
+  it('exports the running config document, clients added since start-up included', async () => {
     const host = await startServerHost({ dataDir, port: 0 });
     hosts.push(host);
-    expect(await host.exportConfig()).toStrictEqual(host.app.sandbox.config);
+    const added = await fetch(`${host.origin}/_sandbox/api/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${host.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: 'added-later', redirectUris: ['http://127.0.0.1:5555/cb'] }),
+    });
+    expect(added.status).toBe(201);
+    const exported = (await host.exportConfig()) as { clients: { clientId: string }[] };
+    expect(exported.clients.map((c) => c.clientId)).toContain('added-later');
   });
 });
 

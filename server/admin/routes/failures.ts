@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { FailureArmSchema } from '../../config/schema.js';
+import { FAILURE_CATALOG } from '../../failures/catalog.js';
+import { FAILURE_IDS } from '../../failures/ids.js';
+import type { Sandbox } from '../../sandbox.js';
+import { notFound } from '../errors.js';
+
+/** `GET/POST/DELETE /failures`, `DELETE /failures/:id` (CONTRACT §4, §5). */
+export function failureRoutes(sandbox: Sandbox) {
+  return async (base: FastifyInstance): Promise<void> => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    const available = [...FAILURE_CATALOG.values()].map(({ id, endpoint, produces }) => ({
+      id,
+      endpoint,
+      produces,
+    }));
+
+    app.get('/failures', async () => ({ armed: sandbox.failures.list(), available }));
+
+    app.post('/failures', { schema: { body: FailureArmSchema } }, async (request, reply) => {
+      const armed = sandbox.failures.arm(request.body);
+      await sandbox.persist();
+      return reply.code(201).send(armed);
+    });
+
+    app.delete(
+      '/failures/:id',
+      { schema: { params: Type.Object({ id: Type.Enum(FAILURE_IDS) }) } },
+      async (request, reply) => {
+        if (!sandbox.failures.disarm(request.params.id)) {
+          throw notFound(`failure ${request.params.id} is not armed`);
+        }
+        await sandbox.persist();
+        return reply.code(204).send();
+      },
+    );
+
+    app.delete('/failures', async (_request, reply) => {
+      sandbox.failures.clear();
+      await sandbox.persist();
+      return reply.code(204).send();
+    });
+
+    // Presets: named sets of failures a tester arms again and again; they persist in the data folder.
+    const PresetParams = Type.Object({
+      name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w .-]+$' }),
+    });
+
+    app.get('/failures/presets', async () => ({ presets: Object.fromEntries(sandbox.presets) }));
+
+    app.put(
+      '/failures/presets/:name',
+      {
+        schema: {
+          params: PresetParams,
+          body: Type.Object(
+            { failures: Type.Array(FailureArmSchema, { maxItems: 200 }) },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request, reply) => {
+        const existed = sandbox.presets.has(request.params.name);
+        sandbox.presets.set(request.params.name, request.body.failures);
+        await sandbox.persist();
+        return reply
+          .code(existed ? 200 : 201)
+          .send({ name: request.params.name, failures: request.body.failures });
+      },
+    );
+
+    app.delete('/failures/presets/:name', { schema: { params: PresetParams } }, async (request, reply) => {
+      if (!sandbox.presets.delete(request.params.name)) throw notFound(`no preset ${request.params.name}`);
+      await sandbox.persist();
+      return reply.code(204).send();
+    });
+
+    app.post('/failures/presets/:name/arm', { schema: { params: PresetParams } }, async (request) => {
+      const preset = sandbox.presets.get(request.params.name);
+      if (preset === undefined) throw notFound(`no preset ${request.params.name}`);
+      sandbox.failures.replaceAll(preset);
+      await sandbox.persist();
+      return { armed: sandbox.failures.list() };
+    });
+  };
+}
