@@ -9,6 +9,7 @@ import { eventRoutes } from './routes/events.js';
 import { exchangeRoutes } from './routes/exchanges.js';
 import { failureRoutes } from './routes/failures.js';
 import { grantRoutes } from './routes/grants.js';
+import { launchRoutes } from './routes/launches.js';
 
 /** Where the admin API lives (CONTRACT §4). */
 export const ADMIN_PREFIX = '/_sandbox/api';
@@ -24,6 +25,7 @@ export const ADMIN_ROUTES: readonly AdminRoutes[] = [
   grantRoutes,
   exchangeRoutes,
   eventRoutes,
+  launchRoutes,
 ];
 
 /**
