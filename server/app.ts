@@ -47,6 +47,7 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   timer.unref();
   app.addHook('onClose', async () => {
     clearInterval(timer);
+    await sandbox.close();
   });
   return app;
 }

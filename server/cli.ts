@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { buildServer } from './app.js';
 import { PROFILE_NAMES, type SandboxConfig } from './config/schema.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config/validate.js';
+import { defaultSigningWorkers } from './keys/signing-pool.js';
 import { StateFileError } from './persistence/json-file.js';
 
 export const DEFAULT_PORT = 9710;
@@ -122,6 +123,7 @@ export async function runCli(args: string[], out: NodeJS.WritableStream = proces
   try {
     app = await buildServer({
       config,
+      signingWorkers: defaultSigningWorkers(),
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
     });

@@ -5,7 +5,9 @@ import { SystemClock, type Clock } from './clock.js';
 import { DEFAULTS } from './config/defaults.js';
 import type { SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
+import type { JSONWebKeySet } from 'jose';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
+import { SigningPool } from './keys/signing-pool.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './persistence/json-file.js';
 import { profileNamed, type Profile } from './profiles/profile.js';
 import { ArtefactStore } from './store/artefacts.js';
@@ -21,6 +23,11 @@ export interface SandboxOptions {
   /** Where state persists; in memory only when absent. */
   readonly dataDir?: string;
   readonly clock?: Clock;
+  /**
+   * Worker threads that sign tokens, so RSA signing uses every core; 0 or absent signs on the event loop.
+   * The CLI starts `defaultSigningWorkers()` of them.
+   */
+  readonly signingWorkers?: number;
 }
 
 export interface SandboxUrls {
@@ -44,6 +51,8 @@ export class Sandbox {
   /** Client assertion (iss, jti) pairs already used, with their exp in seconds (RFC 7523 §3). */
   readonly seenAssertionJtis = new Map<string, number>();
   profile: Profile;
+  /** Signs tokens off the event loop when the server was built with signing workers. */
+  readonly signingPool: SigningPool | undefined;
 
   private constructor(
     public config: SandboxConfig,
@@ -58,6 +67,8 @@ export class Sandbox {
     this.profile = profileNamed(config.profile);
     this.clients = new ClientRegistry(() => this.config);
     this.clients.replaceAll(config.clients ?? []);
+    const workers = options.signingWorkers ?? 0;
+    this.signingPool = workers > 0 ? new SigningPool(workers) : undefined;
   }
 
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -75,9 +86,20 @@ export class Sandbox {
       dataDir,
       options,
     );
-    await sandbox.signingKey();
-    if (dataDir !== undefined && keys.toStored().keys.length !== (stored?.keys.length ?? 0)) {
-      await writeJsonFile(path.join(dataDir, 'keys.json'), keys.toStored());
+    const activeKey = sandbox.signingKey();
+    if (dataDir !== undefined) {
+      // A key that is to persist is written before the server starts: a token signed with a key that was
+      // never saved would stop verifying after a restart, and a failed write stops the start-up instead.
+      await activeKey;
+      if (keys.toStored().keys.length !== (stored?.keys.length ?? 0)) {
+        await writeJsonFile(path.join(dataDir, 'keys.json'), keys.toStored());
+      }
+    } else {
+      // In memory only, the key is generated while routes are registered and the server starts listening:
+      // RSA-2048 generation is most of a cold start. The first request that signs, or asks for the JWKS,
+      // waits for it. The no-op handler only keeps a failure from being an unhandled rejection; those
+      // requests still see it.
+      activeKey.catch(() => undefined);
     }
     return sandbox;
   }
@@ -102,6 +124,17 @@ export class Sandbox {
 
   signingKey(): Promise<SigningKey> {
     return this.keys.signingKey(this.signingAlg);
+  }
+
+  /** The published JWKS, once the active key exists (it may still be being generated at start-up). */
+  async publicJwks(): Promise<JSONWebKeySet> {
+    await this.signingKey();
+    return this.keys.publicJwks();
+  }
+
+  /** Releases what the instance holds beyond memory: the signing workers. */
+  async close(): Promise<void> {
+    await this.signingPool?.close();
   }
 
   /** Forgets expired codes, dead grants and spent assertion ids, so memory stays flat. */

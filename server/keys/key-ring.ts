@@ -41,6 +41,9 @@ async function fromJwk(jwk: JWK, alg: SigningAlg): Promise<SigningKey> {
  * so tokens signed before a rotation keep verifying.
  */
 export class KeyRing {
+  /** Keys being generated, per algorithm, so concurrent first uses share one generation. */
+  readonly #generating = new Map<SigningAlg, Promise<SigningKey>>();
+
   private constructor(
     private readonly keys: SigningKey[],
     private readonly stored: { alg: SigningAlg; jwk: JWK }[],
@@ -52,10 +55,22 @@ export class KeyRing {
     return new KeyRing(keys, entries);
   }
 
-  /** The active key for an algorithm, generated on first use (RSA generation takes tens of milliseconds). */
-  async signingKey(alg: SigningAlg): Promise<SigningKey> {
+  /**
+   * The active key for an algorithm, generated on first use. RSA-2048 generation takes 50 to 300 ms, off the
+   * event loop (WebCrypto runs it in libuv's threadpool); callers that ask meanwhile share that one key.
+   */
+  signingKey(alg: SigningAlg): Promise<SigningKey> {
     const existing = this.keys.findLast((k) => k.alg === alg);
-    if (existing) return existing;
+    if (existing) return Promise.resolve(existing);
+    let generating = this.#generating.get(alg);
+    if (generating === undefined) {
+      generating = this.#generate(alg).finally(() => this.#generating.delete(alg));
+      this.#generating.set(alg, generating);
+    }
+    return generating;
+  }
+
+  async #generate(alg: SigningAlg): Promise<SigningKey> {
     const { privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
     const jwk = await exportJWK(privateKey);
     jwk.kid = await calculateJwkThumbprint(jwk);
