@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildServer } from './app.js';
 import { PROFILE_NAMES, type SandboxConfig } from './config/schema.js';
@@ -97,7 +98,11 @@ async function loadConfig(options: ServeOptions): Promise<SandboxConfig> {
  * Runs the command line; resolves with the exit code once the server has closed (or failed to start).
  * 2 means the invocation or the config was wrong, 1 that the server could not start.
  */
-export async function runCli(args: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function runCli(
+  args: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  early: { readonly rs256Key?: Promise<webcrypto.CryptoKeyPair> } = {},
+): Promise<number> {
   let options: ServeOptions | 'help';
   let config: SandboxConfig;
   try {
@@ -124,6 +129,7 @@ export async function runCli(args: string[], out: NodeJS.WritableStream = proces
     app = await buildServer({
       config,
       signingWorkers: defaultSigningWorkers(),
+      ...(early.rs256Key === undefined ? {} : { earlyRs256Key: early.rs256Key }),
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
     });

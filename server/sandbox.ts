@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ClientRegistry } from './clients/registry.js';
@@ -28,6 +29,8 @@ export interface SandboxOptions {
    * The CLI starts `defaultSigningWorkers()` of them.
    */
   readonly signingWorkers?: number;
+  /** An RS256 key pair already being generated (the CLI starts one before it loads the server). */
+  readonly earlyRs256Key?: Promise<webcrypto.CryptoKeyPair>;
 }
 
 export interface SandboxUrls {
@@ -78,7 +81,7 @@ export class Sandbox {
       await mkdir(dataDir, { recursive: true });
       stored = parseStoredKeys(await readJsonFile(path.join(dataDir, 'keys.json')), dataDir);
     }
-    const keys = await KeyRing.load(stored);
+    const keys = await KeyRing.load(stored, options.earlyRs256Key);
     const sandbox = new Sandbox(
       options.config ?? {},
       options.clock ?? new SystemClock(),

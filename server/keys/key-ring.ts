@@ -7,6 +7,7 @@ import {
   type JWK,
   type JSONWebKeySet,
 } from 'jose';
+import type { webcrypto } from 'node:crypto';
 import type { SigningAlg } from '../config/schema.js';
 
 export interface SigningKey {
@@ -44,15 +45,28 @@ export class KeyRing {
   /** Keys being generated, per algorithm, so concurrent first uses share one generation. */
   readonly #generating = new Map<SigningAlg, Promise<SigningKey>>();
 
+  /** An RS256 key pair whose generation began before the server loaded; used by the first RS256 key. */
+  #earlyRs256: Promise<webcrypto.CryptoKeyPair> | undefined;
+
   private constructor(
     private readonly keys: SigningKey[],
     private readonly stored: { alg: SigningAlg; jwk: JWK }[],
-  ) {}
+    earlyRs256: Promise<webcrypto.CryptoKeyPair> | undefined,
+  ) {
+    this.#earlyRs256 = earlyRs256;
+  }
 
-  static async load(stored: StoredKeys | undefined): Promise<KeyRing> {
+  /**
+   * @param earlyRs256 a key pair already being generated (see early-key.ts); used only if an RS256 key has
+   *   to be generated.
+   */
+  static async load(
+    stored: StoredKeys | undefined,
+    earlyRs256?: Promise<webcrypto.CryptoKeyPair>,
+  ): Promise<KeyRing> {
     const entries = [...(stored?.keys ?? [])];
     const keys = await Promise.all(entries.map((e) => fromJwk(e.jwk, e.alg)));
-    return new KeyRing(keys, entries);
+    return new KeyRing(keys, entries, earlyRs256);
   }
 
   /**
@@ -71,7 +85,11 @@ export class KeyRing {
   }
 
   async #generate(alg: SigningAlg): Promise<SigningKey> {
-    const { privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+    const early = alg === 'RS256' ? this.#earlyRs256 : undefined;
+    if (early !== undefined) this.#earlyRs256 = undefined;
+    const { privateKey } =
+      (await early?.catch(() => undefined)) ??
+      (await generateKeyPair(alg, { extractable: true, modulusLength: 2048 }));
     const jwk = await exportJWK(privateKey);
     jwk.kid = await calculateJwkThumbprint(jwk);
     const key = await fromJwk(jwk, alg);

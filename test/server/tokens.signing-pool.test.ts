@@ -122,20 +122,3 @@ describe('the signing pool shuts down', () => {
     expect(() => new SigningPool(0)).toThrow(RangeError);
   });
 });
-
-describe('start-up does not wait for the signing key', () => {
-  it('shares one key between requests that arrive while it is being generated', async () => {
-    const ring = await KeyRing.load(undefined);
-    const [a, b] = await Promise.all([ring.signingKey('RS256'), ring.signingKey('RS256')]);
-    expect(a.kid).toBe(b.kid);
-    expect(ring.publicJwks().keys).toHaveLength(1);
-  });
-
-  it('publishes the active key in the JWKS even when it is the first thing asked for', async () => {
-    t = await startSandbox();
-    const keys = await jwks(t.app);
-    expect(keys.keys).toHaveLength(1);
-    expect(keys.keys[0]).toMatchObject({ alg: 'RS256', kty: 'RSA', use: 'sig' });
-    expect(keys.keys[0]).not.toHaveProperty('d');
-  });
-});
