@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { cpuMs } from './server-process.js';
 import type { LoadFigures } from './stats.js';
 
 export interface LoadOptions {
@@ -15,6 +16,8 @@ export interface LoadOptions {
   readonly okStatus: readonly number[];
   /** Successful responses per unit of work (2 for an authorize + token cycle). */
   readonly responsesPerUnit?: number;
+  /** The server's pid, to charge its CPU time to the run. */
+  readonly serverPid?: number;
 }
 
 /**
@@ -24,6 +27,7 @@ export interface LoadOptions {
 export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
   const url = new URL(options.url);
   if (url.hostname !== '127.0.0.1') throw new Error(`the bench only loads loopback, not ${url.hostname}`);
+  const cpuBefore = options.serverPid === undefined ? undefined : cpuMs(options.serverPid);
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
@@ -43,7 +47,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     if (options.okStatus.includes(Number(status))) ok += count;
   }
   const perUnit = options.responsesPerUnit ?? 1;
+  const cpuAfter = options.serverPid === undefined ? undefined : cpuMs(options.serverPid);
+  const units = ok / perUnit;
   return {
+    cpuUsPerUnit:
+      cpuBefore === undefined || cpuAfter === undefined || units === 0
+        ? undefined
+        : ((cpuAfter - cpuBefore) * 1000) / units,
     perSecond: ok / perUnit / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,

@@ -4,7 +4,9 @@
  * request count, so the run ends by itself (a few minutes on two cores). Prints a table and writes
  * bench/results.json.
  *
- *   node dist/bench/run.js [--duration S] [--connections N] [--quick] [--profile] [--out FILE]
+ *   node dist/bench/run.js [--duration S] [--connections N] [--quick] [--profile] [--out FILE] [--cli PATH]
+ *
+ * --cli points at another build's bin/token-sandbox.js, to measure a before and an after the same way.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -15,12 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { topSelfFrames, type CpuProfile } from './cpu-profile.js';
 import { runLoad } from './load.js';
-import { residentBytes, spawnListening, type Spawned } from './server-process.js';
+import { cpuMs, residentBytes, spawnListening, type Spawned } from './server-process.js';
 import { signsPerSecondOneCore } from './sign-rate.js';
 import { percentile, resultsTable, shapeResults, toMb, type LoadFigures, type MachineInfo } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = path.join(ROOT, 'bin', 'token-sandbox.js');
 const BARE = fileURLToPath(new URL('./bare-fastify.js', import.meta.url));
 
 const CLIENT_ID = 'bench-client';
@@ -95,6 +96,7 @@ interface RunOptions {
   readonly signMs: number;
   readonly profileDir: string | undefined;
   readonly out: string;
+  readonly cli: string;
 }
 
 function parseOptions(): RunOptions {
@@ -105,6 +107,7 @@ function parseOptions(): RunOptions {
       quick: { type: 'boolean' },
       profile: { type: 'boolean' },
       out: { type: 'string' },
+      cli: { type: 'string' },
     },
   });
   const quick = values.quick === true;
@@ -117,6 +120,7 @@ function parseOptions(): RunOptions {
     signMs: quick ? 500 : 2_000,
     profileDir: values.profile === true ? path.join(ROOT, 'bench', 'profiles') : undefined,
     out: values.out ?? path.join(ROOT, 'bench', 'results.json'),
+    cli: path.resolve(values.cli ?? path.join(ROOT, 'bin', 'token-sandbox.js')),
   };
 }
 
@@ -138,7 +142,9 @@ class Bench {
             `--cpu-prof-name=${profileName}.cpuprofile`,
           ]
         : [];
-    const s = await spawnListening([CLI, 'serve', '--port', '0', '--config', file], { nodeArgs });
+    const s = await spawnListening([this.options.cli, 'serve', '--port', '0', '--config', file], {
+      nodeArgs,
+    });
     this.spawned.add(s);
     return s;
   }
@@ -169,15 +175,18 @@ class Bench {
       connections: this.options.connections,
       durationS: this.options.durationS,
     });
+    const cpu =
+      figures.cpuUsPerUnit === undefined ? '' : `, server CPU ${Math.round(figures.cpuUsPerUnit)} µs each`;
     log(
-      `${label}: ${Math.round(figures.perSecond)}/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.failures} failures`,
+      `${label}: ${Math.round(figures.perSecond)}/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms${cpu}, ${figures.failures} failures`,
     );
     return figures;
   }
 
-  clientCredentials(origin: string, label: string): Promise<LoadFigures> {
+  clientCredentials(server: Spawned, label: string): Promise<LoadFigures> {
     return this.measure(label, {
-      url: `${origin}/token`,
+      serverPid: server.pid,
+      url: `${server.origin}/token`,
       method: 'POST',
       headers: TOKEN_HEADERS,
       body: CC_BODY,
@@ -186,7 +195,8 @@ class Bench {
   }
 
   /** Full authorization-code cycles: GET /authorize (auto-approved, 302 with a code), then POST /token. */
-  pkceCycles(origin: string, label: string): Promise<LoadFigures> {
+  pkceCycles(server: Spawned, label: string): Promise<LoadFigures> {
+    const origin = server.origin;
     const query = new URLSearchParams({
       response_type: 'code',
       client_id: CLIENT_ID,
@@ -198,6 +208,7 @@ class Bench {
       code_challenge_method: 'S256',
     });
     return this.measure(label, {
+      serverPid: server.pid,
       url: `${origin}/authorize`,
       okStatus: [200, 302],
       responsesPerUnit: 2,
@@ -230,7 +241,7 @@ class Bench {
   }
 
   /** Spawn to the first 200 from the token endpoint, polling right after the listening line. */
-  async startupMs(): Promise<number> {
+  async startupMs(): Promise<{ ms: number; cpuMs: number | undefined }> {
     const s = await this.sandbox('RS256');
     let response = await post(`${s.origin}/token`, TOKEN_HEADERS, CC_BODY);
     for (let tries = 0; response.status !== 200 && tries < 200; tries++) {
@@ -238,10 +249,11 @@ class Bench {
       response = await post(`${s.origin}/token`, TOKEN_HEADERS, CC_BODY);
     }
     const ms = performance.now() - s.spawnedAt;
+    const cpu = cpuMs(s.pid);
     await this.stop(s);
     if (response.status !== 200)
       throw new Error(`start-up run: token endpoint answered ${response.status}: ${response.body}`);
-    return ms;
+    return { ms, cpuMs: cpu };
   }
 
   async rssAfter(origin: string, pid: number, amount: number): Promise<{ mb: number; failures: number }> {
@@ -255,7 +267,7 @@ class Bench {
       okStatus: [200],
     });
     // Let in-flight work settle, so the figure is the steady state rather than a peak mid-request.
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 1_000));
     return { mb: toMb(residentBytes(pid)), failures: figures.failures };
   }
 }
@@ -290,7 +302,12 @@ async function main(): Promise<void> {
     await bench.stop(warm);
 
     const startupRunsMs: number[] = [];
-    for (let i = 0; i < options.startupRuns; i++) startupRunsMs.push(await bench.startupMs());
+    const startupCpuMs: number[] = [];
+    for (let i = 0; i < options.startupRuns; i++) {
+      const run = await bench.startupMs();
+      startupRunsMs.push(run.ms);
+      if (run.cpuMs !== undefined) startupCpuMs.push(run.cpuMs);
+    }
     log(
       `start-up: median ${Math.round(percentile(startupRunsMs, 50))} ms of ${startupRunsMs.map(Math.round).join(', ')}`,
     );
@@ -306,15 +323,15 @@ async function main(): Promise<void> {
     if (sample.status !== 200) throw new Error(`ES256 token request failed: ${sample.status} ${sample.body}`);
     const bareBodyBytes = Buffer.byteLength(sample.body);
     const bareServer = await bench.bare(bareBodyBytes);
-    const bare = await bench.clientCredentials(bareServer.origin, `bare Fastify (${bareBodyBytes} B)`);
+    const bare = await bench.clientCredentials(bareServer, `bare Fastify (${bareBodyBytes} B)`);
     await bench.stop(bareServer);
-    const es256 = await bench.clientCredentials(es.origin, 'client_credentials ES256');
-    const pkceEs256 = await bench.pkceCycles(es.origin, 'authorize + token ES256');
+    const es256 = await bench.clientCredentials(es, 'client_credentials ES256');
+    const pkceEs256 = await bench.pkceCycles(es, 'authorize + token ES256');
     await bench.stop(es);
 
     const rs = await bench.sandbox('RS256', 'rs256');
-    const rs256 = await bench.clientCredentials(rs.origin, 'client_credentials RS256');
-    const pkce = await bench.pkceCycles(rs.origin, 'authorize + token RS256');
+    const rs256 = await bench.clientCredentials(rs, 'client_credentials RS256');
+    const pkce = await bench.pkceCycles(rs, 'authorize + token RS256');
     await bench.stop(rs);
 
     const mem = await bench.sandbox('ES256');
@@ -338,6 +355,7 @@ async function main(): Promise<void> {
       rsaSignsPerSecond,
       p256SignsPerSecond,
       startupRunsMs,
+      startupCpuMs,
       rssMb10k: at10k.mb,
       rssMb200k: at200k.mb,
       memoryFailures: at10k.failures + at200k.failures,

@@ -37,9 +37,9 @@ export async function spawnListening(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
-        new Error(`${args.join(' ')} printed no listening line within ${options.timeoutMs ?? 10_000} ms`),
+        new Error(`${args.join(' ')} printed no listening line within ${options.timeoutMs ?? 30_000} ms`),
       );
-    }, options.timeoutMs ?? 10_000);
+    }, options.timeoutMs ?? 30_000);
     lines.on('line', (line) => {
       const m = LISTENING.exec(line);
       if (m?.[1] !== undefined) {
@@ -86,4 +86,26 @@ export function residentBytes(pid: number): number {
   const kib = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim());
   if (!Number.isFinite(kib)) throw new Error(`cannot read the resident size of process ${pid}`);
   return kib * 1024;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux Node supports. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time a process has used so far (user + system, every thread), in milliseconds, from /proc on Linux;
+ * undefined elsewhere. Unlike a rate, CPU time per request barely moves when other work shares the machine.
+ */
+export function cpuMs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // proc(5): fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
+  return ((utime + stime) * 1000) / CLOCK_TICKS;
 }

@@ -41,6 +41,8 @@ export interface LoadFigures {
   /** Responses that were not the expected status, plus socket errors and timeouts. */
   readonly failures: number;
   readonly requests: number;
+  /** Server CPU time (all threads) per successful unit, in microseconds; undefined off Linux. */
+  readonly cpuUsPerUnit?: number | undefined;
 }
 
 export interface MachineInfo {
@@ -67,6 +69,8 @@ export interface Measurements {
   readonly rsaSignsPerSecond: number;
   readonly p256SignsPerSecond: number;
   readonly startupRunsMs: readonly number[];
+  /** CPU time the server process used from spawn to its first token, per run. */
+  readonly startupCpuMs: readonly number[];
   readonly rssMb10k: number;
   readonly rssMb200k: number;
   readonly memoryFailures: number;
@@ -99,6 +103,13 @@ export interface BenchResults {
   readonly p99_ms_bare: number;
   readonly startup_ms: number;
   readonly startup_ms_runs: readonly number[];
+  readonly startup_cpu_ms: number | null;
+  readonly cpu_us_per_token_rs256: number | null;
+  readonly cpu_us_per_token_es256: number | null;
+  readonly cpu_us_per_pkce_cycle: number | null;
+  readonly cpu_us_per_bare_request: number | null;
+  /** Capacity ratio from CPU cost alone: what es256_vs_bare would be if CPU were the only limit. */
+  readonly cpu_bare_vs_es256: number | null;
   readonly rss_mb_10k: number;
   readonly rss_mb_200k: number;
   readonly rs256_vs_rsa_sign: number;
@@ -111,6 +122,10 @@ export interface BenchResults {
   readonly bare_body_bytes: number;
   readonly machine: MachineInfo;
   readonly targets: readonly TargetCheck[];
+}
+
+function cpu(f: LoadFigures): number | null {
+  return f.cpuUsPerUnit === undefined ? null : round(f.cpuUsPerUnit);
 }
 
 function check(name: string, value: number, op: '>=' | '<=', limit: number): TargetCheck {
@@ -148,6 +163,15 @@ export function shapeResults(m: Measurements): BenchResults {
     p99_ms_bare: m.bare.p99Ms,
     startup_ms: round(percentile(m.startupRunsMs, 50)),
     startup_ms_runs: m.startupRunsMs.map((ms) => round(ms)),
+    startup_cpu_ms: m.startupCpuMs.length === 0 ? null : round(percentile(m.startupCpuMs, 50)),
+    cpu_us_per_token_rs256: cpu(m.rs256),
+    cpu_us_per_token_es256: cpu(m.es256),
+    cpu_us_per_pkce_cycle: cpu(m.pkce),
+    cpu_us_per_bare_request: cpu(m.bare),
+    cpu_bare_vs_es256:
+      m.bare.cpuUsPerUnit === undefined || m.es256.cpuUsPerUnit === undefined
+        ? null
+        : ratio(m.bare.cpuUsPerUnit, m.es256.cpuUsPerUnit),
     rss_mb_10k: m.rssMb10k,
     rss_mb_200k: m.rssMb200k,
     rs256_vs_rsa_sign: ratio(m.rs256.perSecond, m.rsaSignsPerSecond),
@@ -203,6 +227,30 @@ export function resultsTable(r: BenchResults): string {
     ['node:crypto RSA-2048 sign, one core', `${n(r.rsa_signs_per_s_one_core)}/s`, '', ''],
     ['node:crypto P-256 sign, one core', `${n(r.p256_signs_per_s_one_core)}/s`, '', ''],
     ['spawn to first token', `${r.startup_ms} ms`, '', ''],
+    [
+      'server CPU from spawn to first token',
+      r.startup_cpu_ms === null ? 'n/a' : `${r.startup_cpu_ms} ms`,
+      '',
+      '',
+    ],
+    [
+      'server CPU per ES256 token',
+      r.cpu_us_per_token_es256 === null ? 'n/a' : `${r.cpu_us_per_token_es256} µs`,
+      '',
+      '',
+    ],
+    [
+      'server CPU per RS256 token',
+      r.cpu_us_per_token_rs256 === null ? 'n/a' : `${r.cpu_us_per_token_rs256} µs`,
+      '',
+      '',
+    ],
+    [
+      'server CPU per bare request',
+      r.cpu_us_per_bare_request === null ? 'n/a' : `${r.cpu_us_per_bare_request} µs`,
+      '',
+      '',
+    ],
     ['RSS after 10,000 tokens', `${r.rss_mb_10k} MB`, '', ''],
     ['RSS after 200,000 tokens', `${r.rss_mb_200k} MB`, '', ''],
   ];

@@ -66,6 +66,9 @@ class PoolWorker {
   constructor(readonly worker: Worker) {}
 }
 
+/** How long after its first use the pool starts its workers. */
+const START_DELAY_MS = 100;
+
 /** How many signing workers the CLI and the desktop app start: one per core the process may use. */
 export function defaultSigningWorkers(): number {
   return availableParallelism();
@@ -73,8 +76,8 @@ export function defaultSigningWorkers(): number {
 
 /**
  * A small pool of worker threads that make JWS signatures, so RSA signing uses every core and the event
- * loop only parses, routes and answers. Workers start on first use; until one has started, `sign()` answers
- * `undefined` and the caller signs on its own thread (so start-up never waits for a worker). Jobs queued in
+ * loop only parses, routes and answers. Workers start shortly after first use; until one has started,
+ * `sign()` answers `undefined` and the caller signs on its own thread (so start-up never waits for one). Jobs queued in
  * one turn of the event loop go to a worker as one message.
  */
 export class SigningPool {
@@ -86,6 +89,7 @@ export class SigningPool {
   #broken = false;
   #signatures = 0;
   #ready: Promise<void> | undefined;
+  #startTimer: NodeJS.Timeout | undefined;
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 1)
@@ -107,8 +111,10 @@ export class SigningPool {
     return this.#signatures;
   }
 
-  /** Starts the workers now rather than on first use; resolves once every one of them takes jobs. */
+  /** Starts the workers now rather than after first use; resolves once every one of them takes jobs. */
   start(): Promise<void> {
+    clearTimeout(this.#startTimer);
+    this.#startTimer = undefined;
     if (this.#workers.length === 0 && !this.#closed && !this.#broken) this.#start();
     return this.#ready ?? Promise.resolve();
   }
@@ -119,7 +125,10 @@ export class SigningPool {
    */
   sign(key: SigningKey, input: string): Promise<string> | undefined {
     if (this.#closed || this.#broken) return undefined;
-    if (this.#workers.length === 0) this.#start();
+    if (this.#workers.length === 0) {
+      this.#startSoon();
+      return undefined;
+    }
     const target = this.#leastBusy();
     if (target === undefined) return undefined;
     const id = this.#nextId++;
@@ -144,9 +153,23 @@ export class SigningPool {
   /** Stops every worker; jobs still in flight are rejected. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#startTimer);
     const workers = this.#workers.splice(0);
     for (const w of workers) this.#fail(w, new Error('the signing pool was closed'));
     await Promise.all(workers.map((w) => w.worker.terminate()));
+  }
+
+  /**
+   * Workers take tens of milliseconds of CPU each to boot. On first use they start a little later, once the
+   * request that asked has been answered, so a cold start's first token does not share the CPU with them.
+   */
+  #startSoon(): void {
+    if (this.#startTimer !== undefined) return;
+    this.#startTimer = setTimeout(() => {
+      this.#startTimer = undefined;
+      if (this.#workers.length === 0 && !this.#closed && !this.#broken) this.#start();
+    }, START_DELAY_MS);
+    this.#startTimer.unref();
   }
 
   #keyObject(key: SigningKey): KeyObject {

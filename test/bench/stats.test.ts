@@ -13,12 +13,13 @@ import {
   type Measurements,
 } from '../../bench/stats.js';
 
-const load = (perSecond: number, p99Ms = 10, failures = 0): LoadFigures => ({
+const load = (perSecond: number, p99Ms = 10, failures = 0, cpuUsPerUnit?: number): LoadFigures => ({
   perSecond,
   p50Ms: 2,
   p99Ms,
   failures,
   requests: perSecond * 8,
+  cpuUsPerUnit,
 });
 
 const measurements: Measurements = {
@@ -33,14 +34,15 @@ const measurements: Measurements = {
   connections: 16,
   durationS: 8,
   rs256: load(1800),
-  es256: load(5200, 18),
+  es256: load(5200, 18, 0, 200),
   pkce: load(700),
   pkceEs256: load(1500),
-  bare: load(10_000),
+  bare: load(10_000, 10, 0, 90),
   bareBodyBytes: 550,
   rsaSignsPerSecond: 1500,
   p256SignsPerSecond: 20_000,
   startupRunsMs: [390, 310, 300, 900, 320],
+  startupCpuMs: [150, 140, 160],
   rssMb10k: 90,
   rssMb200k: 99,
   memoryFailures: 0,
@@ -134,8 +136,17 @@ describe('shapeResults: the bench/results.json document', () => {
     expect(r.startup_ms_runs).toEqual([390, 310, 300, 900, 320]);
   });
 
+  it('reports server CPU per request, and null where it could not be read', () => {
+    expect(r.cpu_us_per_token_es256).toBe(200);
+    expect(r.cpu_us_per_bare_request).toBe(90);
+    expect(r.cpu_bare_vs_es256).toBe(0.45);
+    expect(r.cpu_us_per_token_rs256).toBeNull();
+    expect(r.startup_cpu_ms).toBe(150);
+    expect(shapeResults({ ...measurements, startupCpuMs: [] }).startup_cpu_ms).toBeNull();
+  });
+
   it('adds up the failures of every load run', () => {
-    const failing = shapeResults({ ...measurements, es256: load(5200, 18, 3), memoryFailures: 2 });
+    const failing = shapeResults({ ...measurements, es256: load(5200, 18, 3, 200), memoryFailures: 2 });
     expect(failing.failures).toBe(5);
   });
 
