@@ -134,13 +134,10 @@ class Bench {
 
   async sandbox(alg: 'RS256' | 'ES256', profileName?: string): Promise<Spawned> {
     const file = path.join(this.configDir, `${alg}.json`);
+    // One folder per server: node writes a profile per thread (the event loop and each signing worker).
     const nodeArgs =
       this.options.profileDir !== undefined && profileName !== undefined
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${this.options.profileDir}`,
-            `--cpu-prof-name=${profileName}.cpuprofile`,
-          ]
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(this.options.profileDir, profileName)}`]
         : [];
     const s = await spawnListening([this.options.cli, 'serve', '--port', '0', '--config', file], {
       nodeArgs,
@@ -272,11 +269,23 @@ class Bench {
   }
 }
 
+/** Node names profiles CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; thread 0 is the event loop. */
+function threadOf(file: string): string {
+  const tid = file.split('.').at(-3);
+  return tid === '0' ? 'event loop' : `worker thread ${tid ?? '?'}`;
+}
+
 async function printProfiles(dir: string): Promise<void> {
-  for (const name of (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort()) {
-    const profile = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as CpuProfile;
-    log(`${name}: top self-time frames (share of busy time)`);
-    for (const f of topSelfFrames(profile, 15)) log(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`);
+  for (const server of (await readdir(dir)).sort()) {
+    const files = (await readdir(path.join(dir, server))).filter((f) => f.endsWith('.cpuprofile')).sort();
+    for (const name of files) {
+      const file = path.join(dir, server, name);
+      const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+      log(
+        `${server}, ${threadOf(name)} (${path.relative(ROOT, file)}): top self-time frames, share of busy time`,
+      );
+      for (const f of topSelfFrames(profile, 15)) log(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`);
+    }
   }
 }
 
