@@ -9,5 +9,11 @@ if (!existsSync(entry)) {
   );
   process.exit(2);
 }
+// Start the RSA key's prime search before loading the server, so the two overlap (see early-key.ts).
+const { startRs256KeyGeneration } = await import(
+  new URL('../dist/server/keys/early-key.js', import.meta.url).href
+);
+const rs256Key = startRs256KeyGeneration();
+rs256Key.catch(() => undefined);
 const { runCli } = await import(entry.href);
-process.exit(await runCli(process.argv.slice(2)));
+process.exit(await runCli(process.argv.slice(2), process.stdout, { rs256Key }));

@@ -70,6 +70,7 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
     clearInterval(timer);
     // SIGTERM/SIGINT: whatever changed last is on disk before the process exits.
     await sandbox.persist();
+    await sandbox.stopSigningWorkers();
   });
   return app;
 }

@@ -1,7 +1,9 @@
+import type { webcrypto } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildServer } from './app.js';
 import { PROFILE_NAMES, type SandboxConfig } from './config/schema.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config/validate.js';
+import { defaultSigningWorkers } from './keys/signing-pool.js';
 import { StateFileError } from './persistence/json-file.js';
 import { profileNames } from './profiles/profile.js';
 
@@ -102,7 +104,11 @@ async function loadConfig(options: ServeOptions): Promise<SandboxConfig> {
  * Runs the command line; resolves with the exit code once the server has closed (or failed to start).
  * 2 means the invocation or the config was wrong, 1 that the server could not start.
  */
-export async function runCli(args: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function runCli(
+  args: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  early: { readonly rs256Key?: Promise<webcrypto.CryptoKeyPair> } = {},
+): Promise<number> {
   let options: ServeOptions | 'help';
   let config: SandboxConfig;
   try {
@@ -128,6 +134,8 @@ export async function runCli(args: string[], out: NodeJS.WritableStream = proces
   try {
     app = await buildServer({
       config,
+      signingWorkers: defaultSigningWorkers(),
+      ...(early.rs256Key === undefined ? {} : { earlyRs256Key: early.rs256Key }),
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
     });

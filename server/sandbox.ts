@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ClientRegistry } from './clients/registry.js';
@@ -12,7 +13,9 @@ import { EventJournal } from './admin/event-journal.js';
 import { IssuedIndex } from './admin/issued-index.js';
 import { DEFAULT_EXCHANGE_LOG_CAPACITY, ExchangeLog } from './exchanges/exchange-log.js';
 import { FailureBoard } from './failures/board.js';
+import type { JSONWebKeySet } from 'jose';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
+import { SigningPool } from './keys/signing-pool.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './persistence/json-file.js';
 import {
   STATE_FILE,
@@ -42,6 +45,13 @@ export interface SandboxOptions {
   readonly clock?: Clock;
   /** Uniform in [0, 1): decides failures armed with `probability`. Injectable for tests. */
   readonly random?: () => number;
+  /**
+   * Worker threads that sign tokens, so RSA signing uses every core; 0 or absent signs on the event loop.
+   * The CLI starts `defaultSigningWorkers()` of them.
+   */
+  readonly signingWorkers?: number;
+  /** An RS256 key pair already being generated (the CLI starts one before it loads the server). */
+  readonly earlyRs256Key?: Promise<webcrypto.CryptoKeyPair>;
 }
 
 export interface SandboxUrls {
@@ -84,6 +94,8 @@ export class Sandbox {
   profile: Profile;
   readonly #shutdown = new AbortController();
   #writes: WriteQueue | undefined;
+  /** Signs tokens off the event loop when the server was built with signing workers. */
+  readonly signingPool: SigningPool | undefined;
 
   private constructor(
     public config: SandboxConfig,
@@ -114,6 +126,8 @@ export class Sandbox {
       config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY,
       this.events,
     );
+    const workers = options.signingWorkers ?? 0;
+    this.signingPool = workers > 0 ? new SigningPool(workers) : undefined;
   }
 
   /** Aborted when the server starts closing: delays end, hung requests and event streams are let go. */
@@ -136,7 +150,7 @@ export class Sandbox {
       state = await readStateFile(dataDir);
       await removeStaleTemporaries(dataDir);
     }
-    const keys = await KeyRing.load(stored);
+    const keys = await KeyRing.load(stored, options.earlyRs256Key);
     const sandbox = new Sandbox(
       state === undefined ? (options.config ?? {}) : mergeConfig(state.config, options.config ?? {}),
       options.clock ?? new SystemClock(),
@@ -144,9 +158,20 @@ export class Sandbox {
       dataDir,
       options,
     );
-    await sandbox.signingKey();
-    if (dataDir !== undefined && keys.toStored().keys.length !== (stored?.keys.length ?? 0)) {
-      await writeJsonFile(path.join(dataDir, 'keys.json'), keys.toStored());
+    const activeKey = sandbox.signingKey();
+    if (dataDir !== undefined) {
+      // A key that is to persist is written before the server starts: a token signed with a key that was
+      // never saved would stop verifying after a restart, and a failed write stops the start-up instead.
+      await activeKey;
+      if (keys.toStored().keys.length !== (stored?.keys.length ?? 0)) {
+        await writeJsonFile(path.join(dataDir, 'keys.json'), keys.toStored());
+      }
+    } else {
+      // In memory only, the key is generated while routes are registered and the server starts listening:
+      // RSA-2048 generation is most of a cold start. The first request that signs, or asks for the JWKS,
+      // waits for it. The no-op handler only keeps a failure from being an unhandled rejection; those
+      // requests still see it.
+      activeKey.catch(() => undefined);
     }
     if (dataDir !== undefined) {
       if (state !== undefined) {
@@ -185,6 +210,17 @@ export class Sandbox {
 
   signingKey(): Promise<SigningKey> {
     return this.keys.signingKey(this.signingAlg);
+  }
+
+  /** The published JWKS, once the active key exists (it may still be being generated at start-up). */
+  async publicJwks(): Promise<JSONWebKeySet> {
+    await this.signingKey();
+    return this.keys.publicJwks();
+  }
+
+  /** Releases what the instance holds beyond memory: the signing workers. */
+  async stopSigningWorkers(): Promise<void> {
+    await this.signingPool?.close();
   }
 
   /** Forgets expired codes, dead grants and spent assertion ids, so memory stays flat. */

@@ -40,16 +40,20 @@ export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise
   const now = sandbox.clock.now();
   const scope = joinScope(input.scope);
   const lifetime = client.accessTokenLifetime;
-  const access = await mintAccessToken(key, {
-    issuer: urls.issuer,
-    audience: urls.fhirBase,
-    clientId: client.clientId,
-    sub: input.sub,
-    scope,
-    context: input.context,
-    nowMs: now,
-    lifetimeSeconds: lifetime,
-  });
+  const access = await mintAccessToken(
+    key,
+    {
+      issuer: urls.issuer,
+      audience: urls.fhirBase,
+      clientId: client.clientId,
+      sub: input.sub,
+      scope,
+      context: input.context,
+      nowMs: now,
+      lifetimeSeconds: lifetime,
+    },
+    sandbox.signingPool,
+  );
   sandbox.store.recordAccessToken(input.grant, access.jti, client.clientId, access.exp * 1000);
   const body: TokenResponse = {
     access_token: access.token,
@@ -64,18 +68,22 @@ export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise
       input.scope.includes('fhirUser') && input.context.fhirUser !== undefined
         ? `${urls.fhirBase}/${input.context.fhirUser}`
         : undefined;
-    const id = await mintIdToken(key, {
-      issuer: urls.issuer,
-      clientId: client.clientId,
-      sub: input.sub,
-      nonce: input.nonce,
-      authTime: input.authTime,
-      accessToken: access.token,
-      fhirUser,
-      name: undefined,
-      nowMs: now,
-      lifetimeSeconds: lifetime,
-    });
+    const id = await mintIdToken(
+      key,
+      {
+        issuer: urls.issuer,
+        clientId: client.clientId,
+        sub: input.sub,
+        nonce: input.nonce,
+        authTime: input.authTime,
+        accessToken: access.token,
+        fhirUser,
+        name: undefined,
+        nowMs: now,
+        lifetimeSeconds: lifetime,
+      },
+      sandbox.signingPool,
+    );
     sandbox.events.emit('token.issued', {
       kind: 'id_token',
       clientId: client.clientId,

@@ -7,6 +7,7 @@ import {
   type JWK,
   type JSONWebKeySet,
 } from 'jose';
+import type { webcrypto } from 'node:crypto';
 import type { SigningAlg } from '../config/schema.js';
 
 export interface SigningKey {
@@ -41,22 +42,54 @@ async function fromJwk(jwk: JWK, alg: SigningAlg): Promise<SigningKey> {
  * so tokens signed before a rotation keep verifying.
  */
 export class KeyRing {
+  /** Keys being generated, per algorithm, so concurrent first uses share one generation. */
+  readonly #generating = new Map<SigningAlg, Promise<SigningKey>>();
+
+  /** An RS256 key pair whose generation began before the server loaded; used by the first RS256 key. */
+  #earlyRs256: Promise<webcrypto.CryptoKeyPair> | undefined;
+
   private constructor(
     private readonly keys: SigningKey[],
     private readonly stored: { alg: SigningAlg; jwk: JWK }[],
-  ) {}
-
-  static async load(stored: StoredKeys | undefined): Promise<KeyRing> {
-    const entries = [...(stored?.keys ?? [])];
-    const keys = await Promise.all(entries.map((e) => fromJwk(e.jwk, e.alg)));
-    return new KeyRing(keys, entries);
+    earlyRs256: Promise<webcrypto.CryptoKeyPair> | undefined,
+  ) {
+    this.#earlyRs256 = earlyRs256;
   }
 
-  /** The active key for an algorithm, generated on first use (RSA generation takes tens of milliseconds). */
-  async signingKey(alg: SigningAlg): Promise<SigningKey> {
+  /**
+   * @param earlyRs256 a key pair already being generated (see early-key.ts); used only if an RS256 key has
+   *   to be generated.
+   */
+  static async load(
+    stored: StoredKeys | undefined,
+    earlyRs256?: Promise<webcrypto.CryptoKeyPair>,
+  ): Promise<KeyRing> {
+    const entries = [...(stored?.keys ?? [])];
+    const keys = await Promise.all(entries.map((e) => fromJwk(e.jwk, e.alg)));
+    return new KeyRing(keys, entries, earlyRs256);
+  }
+
+  /**
+   * The active key for an algorithm, generated on first use. RSA-2048 generation takes 50 to 300 ms, off the
+   * event loop (WebCrypto runs it in libuv's threadpool); callers that ask meanwhile share that one key.
+   */
+  signingKey(alg: SigningAlg): Promise<SigningKey> {
     const existing = this.keys.findLast((k) => k.alg === alg);
-    if (existing) return existing;
-    const { privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+    if (existing) return Promise.resolve(existing);
+    let generating = this.#generating.get(alg);
+    if (generating === undefined) {
+      generating = this.#generate(alg).finally(() => this.#generating.delete(alg));
+      this.#generating.set(alg, generating);
+    }
+    return generating;
+  }
+
+  async #generate(alg: SigningAlg): Promise<SigningKey> {
+    const early = alg === 'RS256' ? this.#earlyRs256 : undefined;
+    if (early !== undefined) this.#earlyRs256 = undefined;
+    const { privateKey } =
+      (await early?.catch(() => undefined)) ??
+      (await generateKeyPair(alg, { extractable: true, modulusLength: 2048 }));
     const jwk = await exportJWK(privateKey);
     jwk.kid = await calculateJwkThumbprint(jwk);
     const key = await fromJwk(jwk, alg);

@@ -74,7 +74,7 @@ export function discoveryRoutes(sandbox: Sandbox) {
       reply.type('application/json').send(smartConfiguration(sandbox)),
     );
     app.get('/.well-known/jwks.json', async (_req, reply) =>
-      reply.type('application/json').send(sandbox.keys.publicJwks()),
+      reply.type('application/json').send(await sandbox.publicJwks()),
     );
   };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
 import { toSeconds } from '../clock.js';
 import type { SigningKey } from '../keys/key-ring.js';
+import type { SigningPool } from '../keys/signing-pool.js';
 import type { LaunchContext } from '../store/artefacts.js';
 import { randomToken } from '../store/random.js';
 
@@ -24,8 +25,51 @@ export interface MintedToken {
   readonly exp: number;
 }
 
+interface RegisteredClaims {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+}
+
+/**
+ * Signs a JWT. With a signing pool that has a worker ready, the compact JWS (RFC 7515 §7.1) is put together
+ * here from jose's base64url and only the signature is made in the worker; otherwise jose's SignJWT signs on
+ * this thread. Both produce the same header and claims, and both verify with jose.
+ */
+async function signJwt(
+  key: SigningKey,
+  typ: 'at+jwt' | 'JWT',
+  claims: Record<string, unknown>,
+  registered: RegisteredClaims,
+  pool: SigningPool | undefined,
+): Promise<string> {
+  if (pool !== undefined) {
+    const header = base64url.encode(JSON.stringify({ alg: key.alg, kid: key.kid, typ }));
+    const payload = base64url.encode(JSON.stringify({ ...claims, ...registered }));
+    const signingInput = `${header}.${payload}`;
+    const signature = pool.sign(key, signingInput);
+    if (signature !== undefined) return `${signingInput}.${await signature}`;
+  }
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
+    .setIssuer(registered.iss)
+    .setSubject(registered.sub)
+    .setAudience(registered.aud)
+    .setIssuedAt(registered.iat)
+    .setExpirationTime(registered.exp)
+    .setJti(registered.jti)
+    .sign(key.privateKey);
+}
+
 /** A JWT access token in the RFC 9068 shape (`typ: at+jwt`), carrying the SMART launch context. */
-export async function mintAccessToken(key: SigningKey, input: AccessTokenInput): Promise<MintedToken> {
+export async function mintAccessToken(
+  key: SigningKey,
+  input: AccessTokenInput,
+  pool?: SigningPool,
+): Promise<MintedToken> {
   const jti = randomToken(16);
   const iat = toSeconds(input.nowMs);
   const exp = iat + input.lifetimeSeconds;
@@ -33,15 +77,13 @@ export async function mintAccessToken(key: SigningKey, input: AccessTokenInput):
   if (input.context.patient !== undefined) claims['patient'] = input.context.patient;
   if (input.context.encounter !== undefined) claims['encounter'] = input.context.encounter;
   if (input.context.fhirUser !== undefined) claims['fhirUser'] = input.context.fhirUser;
-  const token = await new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-    .setIssuer(input.issuer)
-    .setSubject(input.sub)
-    .setAudience(input.audience)
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setJti(jti)
-    .sign(key.privateKey);
+  const token = await signJwt(
+    key,
+    'at+jwt',
+    claims,
+    { iss: input.issuer, sub: input.sub, aud: input.audience, iat, exp, jti },
+    pool,
+  );
   return { token, jti, iat, exp };
 }
 
@@ -65,7 +107,11 @@ export interface IdTokenInput {
   readonly lifetimeSeconds: number;
 }
 
-export async function mintIdToken(key: SigningKey, input: IdTokenInput): Promise<MintedToken> {
+export async function mintIdToken(
+  key: SigningKey,
+  input: IdTokenInput,
+  pool?: SigningPool,
+): Promise<MintedToken> {
   const jti = randomToken(16);
   const iat = toSeconds(input.nowMs);
   const exp = iat + input.lifetimeSeconds;
@@ -73,14 +119,12 @@ export async function mintIdToken(key: SigningKey, input: IdTokenInput): Promise
   if (input.nonce !== undefined) claims['nonce'] = input.nonce;
   if (input.fhirUser !== undefined) claims['fhirUser'] = input.fhirUser;
   if (input.name !== undefined) claims['name'] = input.name;
-  const token = await new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-    .setIssuer(input.issuer)
-    .setSubject(input.sub)
-    .setAudience(input.clientId)
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setJti(jti)
-    .sign(key.privateKey);
+  const token = await signJwt(
+    key,
+    'JWT',
+    claims,
+    { iss: input.issuer, sub: input.sub, aud: input.clientId, iat, exp, jti },
+    pool,
+  );
   return { token, jti, iat, exp };
 }

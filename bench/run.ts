@@ -1,0 +1,383 @@
+/**
+ * `npm run bench`: starts the headless sandbox (the real CLI, as its own process) and, in the same run, measures
+ * it and the baselines that bound it with a load generator on 127.0.0.1 only. Every load is bounded by time or
+ * request count, so the run ends by itself (a few minutes on two cores). Prints a table and writes
+ * bench/results.json.
+ *
+ *   node dist/bench/run.js [--duration S] [--connections N] [--quick] [--profile] [--out FILE] [--cli PATH]
+ *
+ * --cli points at another build's bin/token-sandbox.js, to measure a before and an after the same way.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { topSelfFrames, type CpuProfile } from './cpu-profile.js';
+import { runLoad } from './load.js';
+import { cpuMs, residentBytes, spawnListening, type Spawned } from './server-process.js';
+import { signsPerSecondOneCore } from './sign-rate.js';
+import { percentile, resultsTable, shapeResults, toMb, type LoadFigures, type MachineInfo } from './stats.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BARE = fileURLToPath(new URL('./bare-fastify.js', import.meta.url));
+
+const CLIENT_ID = 'bench-client';
+const CLIENT_SECRET = 'bench-secret';
+const REDIRECT = 'http://127.0.0.1:5555/cb';
+/** A fixed PKCE verifier: the server still hashes and compares it on every redemption. */
+const VERIFIER = 'bench-verifier-0123456789-abcdefghijklmnopqrstuvwxyz';
+const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
+
+const BASIC = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
+const FORM = 'application/x-www-form-urlencoded';
+const CC_BODY = 'grant_type=client_credentials&scope=system%2F*.rs';
+const TOKEN_HEADERS = { authorization: BASIC, 'content-type': FORM };
+
+function config(signingAlg: 'RS256' | 'ES256'): unknown {
+  return {
+    clients: [
+      {
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        redirectUris: [REDIRECT],
+        grantTypes: ['authorization_code', 'client_credentials'],
+        scope: 'openid fhirUser launch/patient patient/*.rs system/*.rs',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+      },
+    ],
+    tokens: { signingAlg },
+  };
+}
+
+function machine(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverage1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+  };
+}
+
+/** One POST over a fresh connection; enough for start-up polling, where keep-alive would not help. */
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+interface RunOptions {
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly connections: number;
+  readonly startupRuns: number;
+  readonly memoryCounts: readonly [number, number];
+  readonly signMs: number;
+  readonly profileDir: string | undefined;
+  readonly out: string;
+  readonly cli: string;
+}
+
+function parseOptions(): RunOptions {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      quick: { type: 'boolean' },
+      profile: { type: 'boolean' },
+      out: { type: 'string' },
+      cli: { type: 'string' },
+    },
+  });
+  const quick = values.quick === true;
+  return {
+    durationS: Number(values.duration ?? (quick ? 2 : 8)),
+    warmupS: quick ? 1 : 2,
+    connections: Number(values.connections ?? 16),
+    startupRuns: quick ? 2 : 7,
+    memoryCounts: quick ? [2_000, 20_000] : [10_000, 200_000],
+    signMs: quick ? 500 : 2_000,
+    profileDir: values.profile === true ? path.join(ROOT, 'bench', 'profiles') : undefined,
+    out: values.out ?? path.join(ROOT, 'bench', 'results.json'),
+    cli: path.resolve(values.cli ?? path.join(ROOT, 'bin', 'token-sandbox.js')),
+  };
+}
+
+class Bench {
+  private readonly spawned = new Set<Spawned>();
+
+  constructor(
+    private readonly options: RunOptions,
+    private readonly configDir: string,
+  ) {}
+
+  async sandbox(alg: 'RS256' | 'ES256', profileName?: string): Promise<Spawned> {
+    const file = path.join(this.configDir, `${alg}.json`);
+    // One folder per server: node writes a profile per thread (the event loop and each signing worker).
+    const nodeArgs =
+      this.options.profileDir !== undefined && profileName !== undefined
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(this.options.profileDir, profileName)}`]
+        : [];
+    const s = await spawnListening([this.options.cli, 'serve', '--port', '0', '--config', file], {
+      nodeArgs,
+    });
+    this.spawned.add(s);
+    return s;
+  }
+
+  async bare(bodyBytes: number): Promise<Spawned> {
+    const s = await spawnListening([BARE, String(bodyBytes)]);
+    this.spawned.add(s);
+    return s;
+  }
+
+  async stop(s: Spawned): Promise<void> {
+    await s.stop();
+    this.spawned.delete(s);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.spawned].map((s) => this.stop(s)));
+  }
+
+  /** A warm-up run (discarded: JIT, connection set-up), then the measured run. */
+  async measure(
+    label: string,
+    load: Omit<Parameters<typeof runLoad>[0], 'connections' | 'durationS'>,
+  ): Promise<LoadFigures> {
+    await runLoad({ ...load, connections: this.options.connections, durationS: this.options.warmupS });
+    const figures = await runLoad({
+      ...load,
+      connections: this.options.connections,
+      durationS: this.options.durationS,
+    });
+    const cpu =
+      figures.cpuUsPerUnit === undefined ? '' : `, server CPU ${Math.round(figures.cpuUsPerUnit)} µs each`;
+    log(
+      `${label}: ${Math.round(figures.perSecond)}/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms${cpu}, ${figures.failures} failures`,
+    );
+    return figures;
+  }
+
+  clientCredentials(server: Spawned, label: string): Promise<LoadFigures> {
+    return this.measure(label, {
+      serverPid: server.pid,
+      url: `${server.origin}/token`,
+      method: 'POST',
+      headers: TOKEN_HEADERS,
+      body: CC_BODY,
+      okStatus: [200],
+    });
+  }
+
+  /** Full authorization-code cycles: GET /authorize (auto-approved, 302 with a code), then POST /token. */
+  pkceCycles(server: Spawned, label: string): Promise<LoadFigures> {
+    const origin = server.origin;
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: CLIENT_ID,
+      redirect_uri: REDIRECT,
+      scope: 'openid fhirUser launch/patient patient/*.rs',
+      state: 'bench',
+      aud: `${origin}/fhir`,
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+    });
+    return this.measure(label, {
+      serverPid: server.pid,
+      url: `${origin}/authorize`,
+      okStatus: [200, 302],
+      responsesPerUnit: 2,
+      requests: [
+        {
+          method: 'GET',
+          path: `/authorize?${query.toString()}`,
+          onResponse: (_status, _body, context, headers) => {
+            const location = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === 'location')?.[1];
+            const code = typeof location === 'string' ? new URL(location).searchParams.get('code') : null;
+            (context as { code?: string }).code = code ?? 'missing';
+          },
+        },
+        {
+          method: 'POST',
+          path: '/token',
+          headers: TOKEN_HEADERS,
+          setupRequest: (req, context) => ({
+            ...req,
+            body: new URLSearchParams({
+              grant_type: 'authorization_code',
+              code: (context as { code?: string }).code ?? 'missing',
+              redirect_uri: REDIRECT,
+              code_verifier: VERIFIER,
+            }).toString(),
+          }),
+        },
+      ],
+    });
+  }
+
+  /** Spawn to the first 200 from the token endpoint, polling right after the listening line. */
+  async startupMs(): Promise<{ ms: number; cpuMs: number | undefined }> {
+    const s = await this.sandbox('RS256');
+    let response = await post(`${s.origin}/token`, TOKEN_HEADERS, CC_BODY);
+    for (let tries = 0; response.status !== 200 && tries < 200; tries++) {
+      await new Promise((r) => setTimeout(r, 5));
+      response = await post(`${s.origin}/token`, TOKEN_HEADERS, CC_BODY);
+    }
+    const ms = performance.now() - s.spawnedAt;
+    const cpu = cpuMs(s.pid);
+    await this.stop(s);
+    if (response.status !== 200)
+      throw new Error(`start-up run: token endpoint answered ${response.status}: ${response.body}`);
+    return { ms, cpuMs: cpu };
+  }
+
+  async rssAfter(origin: string, pid: number, amount: number): Promise<{ mb: number; failures: number }> {
+    const figures = await runLoad({
+      url: `${origin}/token`,
+      connections: this.options.connections,
+      amount,
+      method: 'POST',
+      headers: TOKEN_HEADERS,
+      body: CC_BODY,
+      okStatus: [200],
+    });
+    // Let in-flight work settle, so the figure is the steady state rather than a peak mid-request.
+    await new Promise((r) => setTimeout(r, 1_000));
+    return { mb: toMb(residentBytes(pid)), failures: figures.failures };
+  }
+}
+
+/** Node names profiles CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; thread 0 is the event loop. */
+function threadOf(file: string): string {
+  const tid = file.split('.').at(-3);
+  return tid === '0' ? 'event loop' : `worker thread ${tid ?? '?'}`;
+}
+
+async function printProfiles(dir: string): Promise<void> {
+  for (const server of (await readdir(dir)).sort()) {
+    const files = (await readdir(path.join(dir, server))).filter((f) => f.endsWith('.cpuprofile')).sort();
+    for (const name of files) {
+      const file = path.join(dir, server, name);
+      const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+      log(
+        `${server}, ${threadOf(name)} (${path.relative(ROOT, file)}): top self-time frames, share of busy time`,
+      );
+      for (const f of topSelfFrames(profile, 15)) log(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const configDir = await mkdtemp(path.join(os.tmpdir(), 'token-sandbox-bench-'));
+  await writeFile(path.join(configDir, 'RS256.json'), JSON.stringify(config('RS256')));
+  await writeFile(path.join(configDir, 'ES256.json'), JSON.stringify(config('ES256')));
+  if (options.profileDir !== undefined) {
+    await rm(options.profileDir, { recursive: true, force: true });
+    await mkdir(options.profileDir, { recursive: true });
+  }
+  const bench = new Bench(options, configDir);
+  const info = machine();
+  log(
+    `${info.cpus} cores (${info.cpuModel}), ${info.memoryGb} GB, Node ${info.node}; load average ${info.loadAverage1m}`,
+  );
+
+  try {
+    // Warm this process's HTTP client once, so its first use is not charged to the first start-up run.
+    const warm = await bench.sandbox('RS256');
+    await post(`${warm.origin}/token`, TOKEN_HEADERS, CC_BODY);
+    await bench.stop(warm);
+
+    const startupRunsMs: number[] = [];
+    const startupCpuMs: number[] = [];
+    for (let i = 0; i < options.startupRuns; i++) {
+      const run = await bench.startupMs();
+      startupRunsMs.push(run.ms);
+      if (run.cpuMs !== undefined) startupCpuMs.push(run.cpuMs);
+    }
+    log(
+      `start-up: median ${Math.round(percentile(startupRunsMs, 50))} ms of ${startupRunsMs.map(Math.round).join(', ')}`,
+    );
+
+    const rsaSignsPerSecond = signsPerSecondOneCore('rsa-2048', options.signMs);
+    const p256SignsPerSecond = signsPerSecondOneCore('p-256', options.signMs);
+    log(
+      `one core: ${Math.round(rsaSignsPerSecond)} RSA-2048 and ${Math.round(p256SignsPerSecond)} P-256 signatures/s`,
+    );
+
+    const es = await bench.sandbox('ES256', 'es256');
+    const sample = await post(`${es.origin}/token`, TOKEN_HEADERS, CC_BODY);
+    if (sample.status !== 200) throw new Error(`ES256 token request failed: ${sample.status} ${sample.body}`);
+    const bareBodyBytes = Buffer.byteLength(sample.body);
+    const bareServer = await bench.bare(bareBodyBytes);
+    const bare = await bench.clientCredentials(bareServer, `bare Fastify (${bareBodyBytes} B)`);
+    await bench.stop(bareServer);
+    const es256 = await bench.clientCredentials(es, 'client_credentials ES256');
+    const pkceEs256 = await bench.pkceCycles(es, 'authorize + token ES256');
+    await bench.stop(es);
+
+    const rs = await bench.sandbox('RS256', 'rs256');
+    const rs256 = await bench.clientCredentials(rs, 'client_credentials RS256');
+    const pkce = await bench.pkceCycles(rs, 'authorize + token RS256');
+    await bench.stop(rs);
+
+    const mem = await bench.sandbox('ES256');
+    const [first, total] = options.memoryCounts;
+    const at10k = await bench.rssAfter(mem.origin, mem.pid, first);
+    log(`RSS after ${first} tokens: ${at10k.mb} MB`);
+    const at200k = await bench.rssAfter(mem.origin, mem.pid, total - first);
+    log(`RSS after ${total} tokens: ${at200k.mb} MB (${at10k.failures + at200k.failures} failures)`);
+    await bench.stop(mem);
+
+    const results = shapeResults({
+      machine: info,
+      connections: options.connections,
+      durationS: options.durationS,
+      rs256,
+      es256,
+      pkce,
+      pkceEs256,
+      bare,
+      bareBodyBytes,
+      rsaSignsPerSecond,
+      p256SignsPerSecond,
+      startupRunsMs,
+      startupCpuMs,
+      rssMb10k: at10k.mb,
+      rssMb200k: at200k.mb,
+      memoryFailures: at10k.failures + at200k.failures,
+    });
+    await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(
+      `\n${resultsTable(results)}\n\nwrote ${path.relative(process.cwd(), options.out)}\n`,
+    );
+    if (options.profileDir !== undefined) await printProfiles(options.profileDir);
+  } finally {
+    await bench.stopAll();
+    await rm(configDir, { recursive: true, force: true });
+  }
+}
+
+await main();
