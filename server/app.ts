@@ -5,10 +5,12 @@ import { discoveryRoutes } from './routes/discovery.js';
 import { introspectRevokeRoutes } from './routes/introspect-revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
-import { homeRoutes } from './routes/home.js';
+import { findWorkbenchDir, workbenchRoutes } from './routes/workbench.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
+  /** The built workbench UI to serve at `/`; found beside the server when absent, `false` for none. */
+  readonly workbenchDir?: string | false;
 }
 
 const PRUNE_INTERVAL_MS = 30_000;
@@ -39,7 +41,8 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   await app.register(tokenRoutes(sandbox));
   await app.register(introspectRevokeRoutes(sandbox));
   await app.register(userinfoRoutes(sandbox));
-  await app.register(homeRoutes(sandbox));
+  const workbenchDir = options.workbenchDir ?? findWorkbenchDir();
+  await app.register(workbenchRoutes(sandbox, workbenchDir === false ? undefined : workbenchDir));
 
   const timer = setInterval(() => {
     sandbox.prune();
