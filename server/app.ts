@@ -6,6 +6,7 @@ import { introspectRevokeRoutes } from './routes/introspect-revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
 import { findWorkbenchDir, workbenchRoutes } from './routes/workbench.js';
+import { ADMIN_PREFIX, adminApi } from './admin/plugin.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
@@ -43,6 +44,12 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   await app.register(userinfoRoutes(sandbox));
   const workbenchDir = options.workbenchDir ?? findWorkbenchDir();
   await app.register(workbenchRoutes(sandbox, workbenchDir === false ? undefined : workbenchDir));
+  await app.register(adminApi(sandbox), { prefix: ADMIN_PREFIX });
+
+  // Hung requests, injected delays and event streams are let go first, so close() never waits on them.
+  app.addHook('preClose', async () => {
+    sandbox.close();
+  });
 
   const timer = setInterval(() => {
     sandbox.prune();

@@ -5,6 +5,8 @@
 export interface Clock {
   /** Milliseconds since the epoch, offset included. */
   now(): number;
+  /** Skew added to every reading, so a client's clock-skew handling can be tested (admin `PUT /clock`). */
+  offsetMs: number;
 }
 
 export class SystemClock implements Clock {
@@ -16,9 +18,10 @@ export class SystemClock implements Clock {
 
 /** A clock that moves only when told to: for tests. */
 export class ManualClock implements Clock {
+  offsetMs = 0;
   constructor(private current = Date.UTC(2026, 0, 1)) {}
   now(): number {
-    return this.current;
+    return this.current + this.offsetMs;
   }
   advance(ms: number): void {
     this.current += ms;

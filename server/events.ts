@@ -1,4 +1,7 @@
 import { EventEmitter } from 'node:events';
+import type { ExchangeSummary } from './exchanges/exchange.js';
+import type { ArmedFailure } from './failures/board.js';
+import type { FailureId } from './failures/ids.js';
 
 /** Domain events the server emits; the exchange log and the UI's live view listen to them. */
 export interface SandboxEvents {
@@ -14,7 +17,34 @@ export interface SandboxEvents {
   'refresh.rotated': { grantId: string; clientId: string; from: string; to: string };
   'grant.revoked': { grantId: string; clientId: string; reason: string };
   'token.revoked': { id: string; clientId: string; kind: 'access_token' | 'refresh_token' };
+  /** An admin "expire now": the artefact is treated as expired from this moment. */
+  'token.expired': { id: string; clientId: string; kind: 'code' | 'access_token' | 'refresh_token' };
+  'failure.armed': { failure: ArmedFailure };
+  'failure.fired': { id: FailureId; clientId: string | undefined; remaining: number | undefined };
+  'failure.disarmed': { id: FailureId; reason: 'used up' | 'removed' | 'replaced' };
+  'client.changed': { clientId: string; change: 'added' | 'updated' | 'deleted' };
+  'config.imported': { clients: number; failures: number };
+  'clock.changed': { offsetSeconds: number };
+  'exchange.recorded': ExchangeSummary;
 }
+
+/** Every event name, so a listener that wants them all (the live event stream) can name them. */
+export const SANDBOX_EVENT_NAMES = Object.keys({
+  'code.issued': true,
+  'code.consumed': true,
+  'token.issued': true,
+  'refresh.rotated': true,
+  'grant.revoked': true,
+  'token.revoked': true,
+  'token.expired': true,
+  'failure.armed': true,
+  'failure.fired': true,
+  'failure.disarmed': true,
+  'client.changed': true,
+  'config.imported': true,
+  'clock.changed': true,
+  'exchange.recorded': true,
+} satisfies Record<SandboxEventName, true>) as SandboxEventName[];
 
 export type SandboxEventName = keyof SandboxEvents;
 

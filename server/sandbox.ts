@@ -5,6 +5,7 @@ import { SystemClock, type Clock } from './clock.js';
 import { DEFAULTS } from './config/defaults.js';
 import type { SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
+import { FailureBoard } from './failures/board.js';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './persistence/json-file.js';
 import { profileNamed, type Profile } from './profiles/profile.js';
@@ -21,6 +22,8 @@ export interface SandboxOptions {
   /** Where state persists; in memory only when absent. */
   readonly dataDir?: string;
   readonly clock?: Clock;
+  /** Uniform in [0, 1): decides failures armed with `probability`. Injectable for tests. */
+  readonly random?: () => number;
 }
 
 export interface SandboxUrls {
@@ -43,7 +46,10 @@ export class Sandbox {
   readonly adminToken: string;
   /** Client assertion (iss, jti) pairs already used, with their exp in seconds (RFC 7523 §3). */
   readonly seenAssertionJtis = new Map<string, number>();
+  /** Failure modes armed through the admin API or the config's `failures` (CONTRACT §5). */
+  readonly failures: FailureBoard;
   profile: Profile;
+  readonly #shutdown = new AbortController();
 
   private constructor(
     public config: SandboxConfig,
@@ -58,6 +64,18 @@ export class Sandbox {
     this.profile = profileNamed(config.profile);
     this.clients = new ClientRegistry(() => this.config);
     this.clients.replaceAll(config.clients ?? []);
+    this.failures = new FailureBoard(this.events, () => clock.now(), options.random ?? Math.random);
+    this.failures.replaceAll(config.failures ?? []);
+  }
+
+  /** Aborted when the server starts closing: delays end, hung requests and event streams are let go. */
+  get closing(): AbortSignal {
+    return this.#shutdown.signal;
+  }
+
+  /** Lets go of everything that waits (called from the app's `preClose` hook). */
+  close(): void {
+    this.#shutdown.abort();
   }
 
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -109,6 +127,38 @@ export class Sandbox {
     this.store.prune();
     const now = Math.floor(this.clock.now() / 1000);
     for (const [key, exp] of this.seenAssertionJtis) if (now > exp) this.seenAssertionJtis.delete(key);
+  }
+
+  /**
+   * Resolves once the current state is durably written to the data folder (at once when state is in memory
+   * only). Admin writes await it before they answer 2xx, so an acknowledged change survives a crash.
+   */
+  async persist(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The whole config document as it stands now (CONTRACT §2): what "export settings" writes. */
+  exportConfig(): SandboxConfig {
+    const settings: SandboxConfig = { ...this.config };
+    delete settings.clients;
+    delete settings.failures;
+    const failures = this.failures.toConfig();
+    return {
+      ...settings,
+      clients: this.clients.list().map((c) => c.source),
+      ...(failures.length > 0 ? { failures } : {}),
+    };
+  }
+
+  /** Replaces clients, settings and armed failures with a validated document, all in one step. */
+  importConfig(config: SandboxConfig): void {
+    this.config = config;
+    this.clients.replaceAll(config.clients ?? []);
+    this.failures.replaceAll(config.failures ?? []);
+    this.events.emit('config.imported', {
+      clients: config.clients?.length ?? 0,
+      failures: config.failures?.length ?? 0,
+    });
   }
 
   lifetimes(): { code: number; accessToken: number; refreshToken: number } {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { ConfigSchema, type ClientConfig, type SandboxConfig } from './schema.js';
 import { splitScope } from '../oauth/scopes.js';
@@ -37,8 +38,8 @@ function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
-function schemaAt(schemaPath: string): unknown {
-  let node: unknown = ConfigSchema;
+function schemaAt(schema: TSchema, schemaPath: string): unknown {
+  let node: unknown = schema;
   for (const part of schemaPath.replace(/^#\/?/, '').split('/')) {
     if (part === '' || typeof node !== 'object' || node === null) continue;
     node = (node as Record<string, unknown>)[part];
@@ -63,9 +64,13 @@ function valueAt(doc: unknown, pointer: string): unknown {
   return node;
 }
 
-function schemaIssues(doc: unknown): ConfigIssue[] {
+/**
+ * What is wrong with a document against a TypeBox schema, each issue with its path (`clients[0].scope`) and
+ * what was expected. The config file, config import and every admin API body share it.
+ */
+export function schemaIssues(schema: TSchema, doc: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  for (const e of Value.Errors(ConfigSchema, doc)) {
+  for (const e of Value.Errors(schema, doc)) {
     const path = toPath(e.instancePath);
     const params = e.params as Record<string, unknown>;
     const actual = valueAt(doc, e.instancePath);
@@ -73,8 +78,8 @@ function schemaIssues(doc: unknown): ConfigIssue[] {
       case 'boolean':
         break; // reported by its `additionalProperties` twin with the field list
       case 'additionalProperties': {
-        const schema = schemaAt(e.schemaPath) as { properties?: Record<string, unknown> } | undefined;
-        const allowed = Object.keys(schema?.properties ?? {}).join(', ');
+        const at = schemaAt(schema, e.schemaPath) as { properties?: Record<string, unknown> } | undefined;
+        const allowed = Object.keys(at?.properties ?? {}).join(', ');
         for (const name of (params['additionalProperties'] as string[] | undefined) ?? []) {
           issues.push({ path: join(path, name), message: `unknown field; expected one of: ${allowed}` });
         }
@@ -167,7 +172,7 @@ export function clientIssues(client: ClientConfig, at: string): ConfigIssue[] {
 
 /** Validates a parsed JSON document as a config; throws ConfigError listing every problem. */
 export function parseConfig(doc: unknown, source = 'config'): SandboxConfig {
-  const issues = schemaIssues(doc);
+  const issues = schemaIssues(ConfigSchema, doc);
   if (issues.length > 0) throw new ConfigError(source, issues);
   const config = doc as SandboxConfig;
   const seen = new Map<string, number>();

@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
+import { hostGuard } from '../admin/guard.js';
 import type { Sandbox } from '../sandbox.js';
 import { escapeHtml, sendPage } from './html.js';
 
 /** The server's front page: where everything is, for a person who opened the URL in a browser. */
 export function homeRoutes(sandbox: Sandbox, note?: string) {
   return async (app: FastifyInstance): Promise<void> => {
+    // The workbench page carries the admin token: a foreign Host (DNS rebinding) never gets it.
+    app.addHook('onRequest', hostGuard(sandbox));
     app.get('/', async (_request, reply) => {
       const u = sandbox.urls;
       const rows = [

@@ -4,6 +4,7 @@ import { authorizationCodeGrant } from '../grants/authorization-code.js';
 import { clientCredentialsGrant } from '../grants/client-credentials.js';
 import type { GrantHandler, Note } from '../grants/grant.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
+import { fireFailure, interrupt, reshapeTokenResponse } from '../failures/engine.js';
 import { authenticateClient, type ClientAuthContext } from '../oauth/client-auth.js';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
 import { requireParam } from '../oauth/form.js';
@@ -28,7 +29,8 @@ export function clientAuthContext(sandbox: Sandbox): ClientAuthContext {
 
 /**
  * The token endpoint as a pipeline of named steps: parse the form, authenticate the client, check the grant
- * type is served and allowed, run the grant's module, answer with no-store headers.
+ * type is served and allowed, apply an armed failure mode, run the grant's module, let a response-shaping
+ * failure spoil the answer, answer with no-store headers.
  */
 export function tokenRoutes(sandbox: Sandbox) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -55,10 +57,15 @@ export function tokenRoutes(sandbox: Sandbox) {
           rule: 'RFC 6749 §5.2',
         });
       }
+      const failure = fireFailure(sandbox, request, 'token', client.clientId);
+      if ((await interrupt(sandbox, request, reply, failure)) === 'hung') return reply;
       const notes: Note[] = [];
       const body = await GRANT_HANDLERS[type]({ sandbox, client, params, notes });
       request.sandboxNotes = notes;
-      return reply.code(200).headers(NO_STORE).send(body);
+      const shaped = await reshapeTokenResponse(sandbox, failure, body);
+      reply.code(200).headers(NO_STORE);
+      if ('raw' in shaped) return reply.type('application/json; charset=utf-8').send(shaped.raw);
+      return reply.send(shaped);
     });
 
     app.get(path, async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { hostGuard } from '../admin/guard.js';
 import type { Sandbox } from '../sandbox.js';
 import { homeRoutes } from './home.js';
 
@@ -39,6 +40,8 @@ export function findWorkbenchDir(): string | undefined {
  */
 export function workbenchRoutes(sandbox: Sandbox, dir: string | undefined) {
   return async (app: FastifyInstance): Promise<void> => {
+    // The page is the door to the admin token: a foreign Host (DNS rebinding) is refused before anything.
+    app.addHook('onRequest', hostGuard(sandbox));
     if (dir === undefined) {
       await app.register(homeRoutes(sandbox, 'The workbench UI is not built yet: run npm run build.'));
       return;

@@ -6,6 +6,8 @@ import { parseConfig } from '../../server/config/validate.js';
 import { s256Challenge } from '../../server/oauth/pkce.js';
 
 export const ORIGIN = 'http://127.0.0.1:9710';
+/** The admin token every test sandbox starts with. */
+export const ADMIN_TOKEN = 'admin-token-for-tests';
 export const FHIR_BASE = `${ORIGIN}/fhir`;
 export const REDIRECT = 'http://127.0.0.1:5555/cb';
 /** RFC 7636 appendix B test vector. */
@@ -48,8 +50,56 @@ export async function startSandbox(
 ): Promise<TestSandbox> {
   const clock = new ManualClock(Date.now());
   const doc = { clients: [confidentialClient, postClient, publicClient], ...config };
-  const app = await buildServer({ ...options, config: parseConfig(doc), clock, origin: ORIGIN });
+  const app = await buildServer({
+    adminToken: ADMIN_TOKEN,
+    ...options,
+    config: parseConfig(doc),
+    clock,
+    origin: ORIGIN,
+  });
   return { app, clock };
+}
+
+/**
+ * A request to the admin API as the workbench makes it: the server's own Host, the bearer admin token and a
+ * JSON body. Override or drop (`undefined`) any header to test the guard.
+ */
+export async function admin(
+  app: FastifyInstance,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string | undefined> = {},
+): Promise<LightMyRequestResponse> {
+  const all: Record<string, string | undefined> = {
+    host: '127.0.0.1:9710',
+    authorization: `Bearer ${ADMIN_TOKEN}`,
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...headers,
+  };
+  const sent = Object.fromEntries(
+    Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  return app.inject({
+    method,
+    url: `/_sandbox/api${path}`,
+    headers: sent,
+    ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+}
+
+/** A client_credentials token request as the confidential test client: the cheapest successful request. */
+export async function clientCredentials(
+  app: FastifyInstance,
+  clientId = 'conf-app',
+  secret = 's3cret',
+): Promise<LightMyRequestResponse> {
+  return postForm(
+    app,
+    '/token',
+    { grant_type: 'client_credentials', scope: 'system/*.rs' },
+    { authorization: basic(clientId, secret) },
+  );
 }
 
 export function basic(clientId: string, secret: string): string {

@@ -50,6 +50,14 @@ describe('the workbench UI at / (CONTRACT §1; reliability anchors L-07, L-08)',
     await app.close();
   });
 
+  it('refuses a foreign Host (DNS rebinding) with 403, as the admin API does', async () => {
+    const { app } = await startSandbox({}, { workbenchDir: dir });
+    const res = await app.inject({ url: '/', headers: { host: 'evil.example:9710' } });
+    expect(res.statusCode).toBe(403);
+    expect(res.body).not.toContain('id="root"');
+    await app.close();
+  });
+
   it('without a build, shows the endpoints page and says how to build the UI', async () => {
     const { app } = await startSandbox({}, { workbenchDir: false });
     const res = await app.inject({ url: '/', headers: { host: '127.0.0.1:9710' } });

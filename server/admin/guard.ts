@@ -1,0 +1,112 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Sandbox } from '../sandbox.js';
+
+/**
+ * The admin surface's guard (CONTRACT §4). Binding to 127.0.0.1 does not stop a web page from reaching the
+ * server: a page can send simple requests (CSRF) and, through DNS rebinding, read the answers. So:
+ * `Host` must be one of the server's own loopback names (webpack-dev-server#887, Node CVE-2018-7160), a
+ * foreign `Origin` is refused, and every request carries the per-start bearer token. No CORS headers are
+ * ever sent, so a browser never lets a foreign page read an answer.
+ */
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'] as const;
+
+function originParts(sandbox: Sandbox): { protocol: string; host: string; port: string } {
+  const url = new URL(sandbox.origin);
+  return { protocol: url.protocol, host: url.host, port: url.port };
+}
+
+/** The `Host` values this server answers to: its loopback names with its port, and its own origin's host. */
+export function allowedHosts(sandbox: Sandbox): Set<string> {
+  const { host, port } = originParts(sandbox);
+  const hosts = new Set<string>([host.toLowerCase()]);
+  for (const name of LOOPBACK_NAMES) {
+    hosts.add(port === '' ? name : `${name}:${port}`);
+    if (port === '') hosts.add(`${name}:80`);
+  }
+  return hosts;
+}
+
+/** The `Origin` values of pages served by this server itself. */
+export function allowedOrigins(sandbox: Sandbox): Set<string> {
+  const { protocol } = originParts(sandbox);
+  return new Set([...allowedHosts(sandbox)].map((host) => `${protocol}//${host}`));
+}
+
+/** Why a request must be refused with 403 (foreign `Host` or `Origin`), or undefined when it may pass. */
+export function foreignRequest(sandbox: Sandbox, request: FastifyRequest): string | undefined {
+  const host = request.headers.host?.toLowerCase();
+  if (host === undefined || !allowedHosts(sandbox).has(host)) {
+    return `Host ${host ?? '(none)'} is not this server's own name; use ${sandbox.origin} (DNS rebinding protection)`;
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined && !allowedOrigins(sandbox).has(origin.toLowerCase())) {
+    return `requests from the page at ${origin} are refused; only pages served by ${sandbox.origin} may call this`;
+  }
+  return undefined;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Constant-time comparison of a presented admin token with the server's (hashes first, so lengths leak nothing). */
+export function isAdminToken(sandbox: Sandbox, presented: string | undefined): boolean {
+  if (presented === undefined || presented === '') return false;
+  return timingSafeEqual(digest(presented), digest(sandbox.adminToken));
+}
+
+function presentedToken(request: FastifyRequest, allowQueryToken: boolean): string | undefined {
+  const header = /^Bearer (\S+)$/i.exec(request.headers.authorization?.trim() ?? '')?.[1];
+  if (header !== undefined) return header;
+  if (!allowQueryToken) return undefined;
+  // A browser's EventSource cannot send headers: the event stream also takes the token as `?token=`.
+  const query = request.query as Record<string, unknown> | undefined;
+  const token = query?.['token'];
+  return typeof token === 'string' ? token : undefined;
+}
+
+/** Answers 403 when the request has a foreign `Host` or `Origin`; true when it did. */
+function refuseForeign(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply): boolean {
+  const refusal = foreignRequest(sandbox, request);
+  if (refusal === undefined) return false;
+  void reply
+    .code(403)
+    .headers({ 'Cache-Control': 'no-store' })
+    .send({ error: 'forbidden', message: refusal });
+  return true;
+}
+
+/** Refuses requests with a foreign `Host` or `Origin` (403). For pages (the workbench UI) and the admin API. */
+export function hostGuard(sandbox: Sandbox) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    refuseForeign(sandbox, request, reply);
+  };
+}
+
+export interface AdminGuardOptions {
+  /** Accept the token as `?token=` on GET requests too (only the event stream, for EventSource). */
+  readonly queryTokenPaths?: readonly string[];
+}
+
+/**
+ * The admin API's `onRequest` guard: 403 for a foreign `Host` or `Origin`, then 401 without the bearer
+ * admin token. Exported so routes added later (the workbench's own) reuse exactly this check.
+ */
+export function adminGuard(sandbox: Sandbox, options: AdminGuardOptions = {}) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (refuseForeign(sandbox, request, reply)) return;
+    const path = request.url.split('?')[0] ?? '';
+    const allowQuery = request.method === 'GET' && (options.queryTokenPaths ?? []).includes(path);
+    if (isAdminToken(sandbox, presentedToken(request, allowQuery))) return;
+    void reply
+      .code(401)
+      .headers({ 'WWW-Authenticate': 'Bearer realm="token-sandbox-admin"', 'Cache-Control': 'no-store' })
+      .send({
+        error: 'unauthorized',
+        message:
+          'the admin API needs Authorization: Bearer ADMIN_TOKEN (the --admin-token value, or the token in the workbench URL printed at start-up)',
+      });
+  };
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import type { Sandbox } from '../sandbox.js';
+import { adminValidatorCompiler, speakAdminErrors } from './errors.js';
+import { adminGuard } from './guard.js';
+import { clientRoutes } from './routes/clients.js';
+import { clockRoutes } from './routes/clock.js';
+import { configRoutes } from './routes/config.js';
+import { failureRoutes } from './routes/failures.js';
+
+/** Where the admin API lives (CONTRACT §4). */
+export const ADMIN_PREFIX = '/_sandbox/api';
+
+/** A group of admin routes; register more with `adminApi(sandbox, [...ADMIN_ROUTES, yours])`. */
+export type AdminRoutes = (sandbox: Sandbox) => (app: FastifyInstance) => Promise<void>;
+
+export const ADMIN_ROUTES: readonly AdminRoutes[] = [clientRoutes, configRoutes, failureRoutes, clockRoutes];
+
+/**
+ * The admin API as an encapsulated plugin: its own guard, JSON-only bodies, schema validation that names the
+ * field at fault, and its own error shape. Register it with `{ prefix: ADMIN_PREFIX }`.
+ */
+export function adminApi(sandbox: Sandbox, groups: readonly AdminRoutes[] = ADMIN_ROUTES) {
+  return async (app: FastifyInstance): Promise<void> => {
+    // application/json only: a form or text/plain body (what a foreign page can send without a preflight) is refused.
+    app.removeContentTypeParser('text/plain');
+    app.setValidatorCompiler(adminValidatorCompiler);
+    speakAdminErrors(app);
+    app.addHook('onRequest', adminGuard(sandbox, { queryTokenPaths: [`${ADMIN_PREFIX}/events`] }));
+    app.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('Cache-Control', 'no-store');
+      return payload;
+    });
+    for (const group of groups) await app.register(group(sandbox));
+  };
+}

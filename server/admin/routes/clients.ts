@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ClientSchema, type ClientConfig } from '../../config/schema.js';
+import { clientIssues } from '../../config/validate.js';
+import type { Sandbox } from '../../sandbox.js';
+import { AdminError, invalidInput, notFound } from '../errors.js';
+
+const ClientIdParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 255 }) });
+
+/** The rules a JSON Schema cannot say (a secret for secret methods, redirect URIs for the code grant …). */
+function checkClient(client: ClientConfig): void {
+  const issues = clientIssues(client, '').map((i) => ({ ...i, path: i.path.replace(/^\./, '') }));
+  if (issues.length > 0) throw invalidInput(issues);
+}
+
+/** `GET/POST /clients`, `GET|PUT|DELETE /clients/:clientId` (CONTRACT §4). */
+export function clientRoutes(sandbox: Sandbox) {
+  return async (base: FastifyInstance): Promise<void> => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.get('/clients', async () => ({ clients: sandbox.clients.list().map((c) => c.source) }));
+
+    app.post('/clients', { schema: { body: ClientSchema } }, async (request, reply) => {
+      const client = request.body;
+      checkClient(client);
+      if (sandbox.clients.get(client.clientId)) {
+        throw new AdminError(
+          409,
+          'conflict',
+          `client ${client.clientId} already exists; PUT it to replace it`,
+          [{ path: 'clientId', message: `"${client.clientId}" is already registered` }],
+        );
+      }
+      sandbox.clients.put(client);
+      await sandbox.persist();
+      sandbox.events.emit('client.changed', { clientId: client.clientId, change: 'added' });
+      return reply
+        .code(201)
+        .header('Location', `/_sandbox/api/clients/${encodeURIComponent(client.clientId)}`)
+        .send(client);
+    });
+
+    app.get('/clients/:clientId', { schema: { params: ClientIdParams } }, async (request) => {
+      const found = sandbox.clients.get(request.params.clientId);
+      if (!found) throw notFound(`no client ${request.params.clientId}`);
+      return found.source;
+    });
+
+    app.put(
+      '/clients/:clientId',
+      { schema: { params: ClientIdParams, body: ClientSchema } },
+      async (request, reply) => {
+        const client = request.body;
+        if (client.clientId !== request.params.clientId) {
+          throw invalidInput([
+            {
+              path: 'clientId',
+              message: `must equal the client_id in the URL (${request.params.clientId}), got "${client.clientId}"`,
+            },
+          ]);
+        }
+        checkClient(client);
+        const existed = sandbox.clients.get(client.clientId) !== undefined;
+        sandbox.clients.put(client);
+        await sandbox.persist();
+        sandbox.events.emit('client.changed', {
+          clientId: client.clientId,
+          change: existed ? 'updated' : 'added',
+        });
+        return reply.code(existed ? 200 : 201).send(client);
+      },
+    );
+
+    app.delete('/clients/:clientId', { schema: { params: ClientIdParams } }, async (request, reply) => {
+      if (!sandbox.clients.delete(request.params.clientId)) {
+        throw notFound(`no client ${request.params.clientId}`);
+      }
+      await sandbox.persist();
+      sandbox.events.emit('client.changed', { clientId: request.params.clientId, change: 'deleted' });
+      return reply.code(204).send();
+    });
+  };
+}

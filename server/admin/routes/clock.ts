@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Sandbox } from '../../sandbox.js';
+
+/** A year either way is more skew than any client should tolerate, and enough to test that it does not. */
+const MAX_SKEW_SECONDS = 366 * 24 * 3600;
+
+/**
+ * `GET /clock`, `PUT /clock { offsetSeconds }`: skews the server's clock, and with it every issued `iat`/`exp`
+ * and every expiry check, so a client's clock-skew handling can be tested.
+ */
+export function clockRoutes(sandbox: Sandbox) {
+  return async (base: FastifyInstance): Promise<void> => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    const view = () => ({
+      now: new Date(sandbox.clock.now()).toISOString(),
+      offsetSeconds: sandbox.clock.offsetMs / 1000,
+    });
+
+    app.get('/clock', async () => view());
+
+    app.put(
+      '/clock',
+      {
+        schema: {
+          body: Type.Object(
+            { offsetSeconds: Type.Integer({ minimum: -MAX_SKEW_SECONDS, maximum: MAX_SKEW_SECONDS }) },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) => {
+        sandbox.clock.offsetMs = request.body.offsetSeconds * 1000;
+        sandbox.events.emit('clock.changed', { offsetSeconds: request.body.offsetSeconds });
+        return view();
+      },
+    );
+  };
+}

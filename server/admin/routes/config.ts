@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ConfigSchema } from '../../config/schema.js';
+import { ConfigError, parseConfig } from '../../config/validate.js';
+import type { Sandbox } from '../../sandbox.js';
+import { invalidInput } from '../errors.js';
+
+/** `GET /config` exports the whole config document (CONTRACT §2); `PUT /config` imports one. */
+export function configRoutes(sandbox: Sandbox) {
+  return async (base: FastifyInstance): Promise<void> => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.get('/config', async () => sandbox.exportConfig());
+
+    app.put('/config', { schema: { body: ConfigSchema } }, async (request) => {
+      let config;
+      try {
+        config = parseConfig(request.body, 'the imported config');
+      } catch (err) {
+        if (err instanceof ConfigError) throw invalidInput(err.issues);
+        throw err;
+      }
+      const running = sandbox.profile.name;
+      if ((config.profile ?? 'smart') !== running) {
+        // Each profile serves its own endpoint paths, registered when the server starts.
+        throw invalidInput([
+          {
+            path: 'profile',
+            message: `the running server serves the "${running}" profile; start it with --profile ${config.profile ?? 'smart'} to use another`,
+          },
+        ]);
+      }
+      sandbox.importConfig(config);
+      await sandbox.persist();
+      return sandbox.exportConfig();
+    });
+  };
+}

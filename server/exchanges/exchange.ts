@@ -1,0 +1,48 @@
+import type { FailureId } from '../failures/ids.js';
+
+/** One reason behind a verdict, in plain words, with the rule it comes from. */
+export interface Reason {
+  readonly text: string;
+  readonly rule?: string;
+}
+
+/** Why the sandbox accepted or rejected a request. */
+export interface Verdict {
+  readonly outcome: 'accepted' | 'rejected';
+  /** One line: "rejected: this code was already used at 12:03:04 — RFC 6749 §4.1.2". */
+  readonly summary: string;
+  readonly reasons: readonly Reason[];
+}
+
+/** A message as logged: headers and body with secrets masked and tokens shortened. */
+export interface LoggedMessage {
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body as text (masked), absent when there was none. */
+  readonly body?: string;
+  /** The body was longer than the log keeps. */
+  readonly truncated?: boolean;
+}
+
+/** What the live view needs to list an exchange (the `exchange.recorded` event). */
+export interface ExchangeSummary {
+  /** Increasing id; `GET /exchanges?since=` pages by it. */
+  readonly seq: number;
+  /** ISO time the request arrived (by the server's clock). */
+  readonly time: string;
+  readonly durationMs: number;
+  readonly method: string;
+  readonly path: string;
+  /** HTTP status, or 0 when no answer was sent (the client gave up first). */
+  readonly status: number;
+  readonly clientId?: string;
+  /** The failure mode that shaped the answer, when one was injected. */
+  readonly failure?: FailureId;
+  readonly verdict: Verdict;
+}
+
+/** Every HTTP exchange with the sandbox, as `GET /exchanges` shows it (CONTRACT §4). */
+export interface Exchange extends ExchangeSummary {
+  readonly query: Readonly<Record<string, string>>;
+  readonly request: LoggedMessage;
+  readonly response: LoggedMessage;
+}

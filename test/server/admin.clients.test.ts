@@ -1,0 +1,172 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  admin,
+  basic,
+  clientCredentials,
+  postForm,
+  startSandbox,
+  type TestSandbox,
+} from '../helpers/sandbox.js';
+
+let t: TestSandbox;
+beforeEach(async () => {
+  t = await startSandbox();
+});
+afterEach(async () => {
+  await t.app.close();
+});
+
+const backend = {
+  clientId: 'backend',
+  clientSecret: 'b4ckend-secret',
+  grantTypes: ['client_credentials'],
+  scope: 'system/*.rs',
+};
+
+describe('admin API: clients (CONTRACT §4)', () => {
+  it('registers a client that can get a token at once', async () => {
+    const created = await admin(t.app, 'POST', '/clients', backend);
+    expect(created.statusCode).toBe(201);
+    expect(created.headers.location).toBe('/_sandbox/api/clients/backend');
+    expect(created.json()).toEqual(backend);
+    expect((await clientCredentials(t.app, 'backend', 'b4ckend-secret')).statusCode).toBe(200);
+    expect((await admin(t.app, 'GET', '/clients/backend')).json()).toEqual(backend);
+  });
+
+  it('refuses to register a client_id twice with 409', async () => {
+    const res = await admin(t.app, 'POST', '/clients', { ...backend, clientId: 'conf-app' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ error: 'conflict', field: 'clientId' });
+  });
+
+  it.each([
+    [{ ...backend, clientId: 7 }, 'clientId'],
+    [{ ...backend, redirectUri: 'http://x/cb' }, 'redirectUri'],
+    [{ ...backend, grantTypes: ['implicit'] }, 'grantTypes[0]'],
+    [{ ...backend, clientSecret: undefined, tokenEndpointAuthMethod: 'client_secret_basic' }, 'clientSecret'],
+    [{ ...backend, clientSecret: undefined }, 'grantTypes'],
+    [{ ...backend, grantTypes: ['authorization_code'] }, 'redirectUris'],
+    [{ ...backend, redirectUris: ['not a url'] }, 'redirectUris[0]'],
+    [{ ...backend, accessTokenLifetime: 0 }, 'accessTokenLifetime'],
+    [{ clientSecret: 'x' }, 'clientId'],
+  ])('refuses an invalid client with 400 naming the field (%#)', async (body, field) => {
+    const res = await admin(t.app, 'POST', '/clients', body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_input', field });
+    expect(res.json<{ message: string }>().message).toContain(field);
+    expect((await admin(t.app, 'GET', '/clients')).json<{ clients: unknown[] }>().clients).toHaveLength(3);
+  });
+
+  it('refuses a body that is not JSON with 400', async () => {
+    const res = await admin(t.app, 'POST', '/clients', '{"clientId":');
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('refuses __proto__ in a body (P-05)', async () => {
+    const res = await admin(t.app, 'POST', '/clients', '{"clientId":"x","__proto__":{"admin":true}}');
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('replaces a client with PUT; the old secret stops working', async () => {
+    const res = await admin(t.app, 'PUT', '/clients/conf-app', {
+      ...backend,
+      clientId: 'conf-app',
+      clientSecret: 'n3w',
+    });
+    expect(res.statusCode).toBe(200);
+    expect((await clientCredentials(t.app, 'conf-app', 's3cret')).statusCode).toBe(401);
+    expect((await clientCredentials(t.app, 'conf-app', 'n3w')).statusCode).toBe(200);
+  });
+
+  it('creates a client with PUT (201)', async () => {
+    const res = await admin(t.app, 'PUT', '/clients/backend', backend);
+    expect(res.statusCode).toBe(201);
+  });
+
+  it('refuses a PUT whose body names another client', async () => {
+    const res = await admin(t.app, 'PUT', '/clients/other', backend);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ field: 'clientId' });
+  });
+
+  it('deletes a client: it can no longer authenticate; a second delete is 404', async () => {
+    expect((await admin(t.app, 'DELETE', '/clients/conf-app')).statusCode).toBe(204);
+    expect((await admin(t.app, 'DELETE', '/clients/conf-app')).statusCode).toBe(404);
+    expect((await admin(t.app, 'GET', '/clients/conf-app')).statusCode).toBe(404);
+    const res = await postForm(
+      t.app,
+      '/token',
+      { grant_type: 'client_credentials' },
+      { authorization: basic('conf-app', 's3cret') },
+    );
+    expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('admin API: config export and import (CONTRACT §2, §4)', () => {
+  it('exports the whole document, with clients added since start and armed failures', async () => {
+    await admin(t.app, 'POST', '/clients', backend);
+    await admin(t.app, 'POST', '/failures', { id: 'token.server_error', times: 2 });
+    const res = await admin(t.app, 'GET', '/config');
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<{ clients: { clientId: string }[]; failures: unknown[] }>();
+    expect(doc.clients.map((c) => c.clientId)).toEqual(['conf-app', 'post-app', 'public-app', 'backend']);
+    expect(doc.failures).toEqual([{ id: 'token.server_error', times: 2 }]);
+  });
+
+  it('imports a document: clients, settings and failures are replaced together', async () => {
+    const doc = {
+      profile: 'smart',
+      clients: [backend],
+      tokens: { accessTokenLifetime: 120 },
+      failures: [{ id: 'token.invalid_scope', times: 1 }],
+    };
+    const res = await admin(t.app, 'PUT', '/config', doc);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual(doc);
+    expect((await clientCredentials(t.app)).statusCode).toBe(401);
+    expect((await clientCredentials(t.app, 'backend', 'b4ckend-secret')).json()).toMatchObject({
+      error: 'invalid_scope',
+    });
+    const token = await clientCredentials(t.app, 'backend', 'b4ckend-secret');
+    expect(token.json()).toMatchObject({ expires_in: 120 });
+    expect((await admin(t.app, 'GET', '/config')).json()).toEqual({ ...doc, failures: undefined });
+  });
+
+  it('refuses an invalid document with 400 naming the path, and changes nothing', async () => {
+    const res = await admin(t.app, 'PUT', '/config', {
+      clients: [backend, { ...backend, grantTypes: ['password'] }],
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ field: 'clients[1].grantTypes[0]' });
+    const dup = await admin(t.app, 'PUT', '/config', { clients: [backend, backend] });
+    expect(dup.json()).toMatchObject({ field: 'clients[1].clientId' });
+    expect((await clientCredentials(t.app)).statusCode).toBe(200);
+  });
+
+  it('refuses a profile other than the running one', async () => {
+    const res = await admin(t.app, 'PUT', '/config', { profile: 'iehr', clients: [] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ field: 'profile' });
+  });
+});
+
+describe('admin API: clock skew', () => {
+  it('shifts every issued iat and exp by the offset', async () => {
+    const before = (await clientCredentials(t.app)).json<{ access_token: string }>().access_token;
+    const put = await admin(t.app, 'PUT', '/clock', { offsetSeconds: -300 });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({ offsetSeconds: -300 });
+    const after = (await clientCredentials(t.app)).json<{ access_token: string }>().access_token;
+    const iat = (jwt: string) =>
+      (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as { iat: number }).iat;
+    expect(iat(before) - iat(after)).toBe(300);
+    expect((await admin(t.app, 'GET', '/clock')).json()).toMatchObject({ offsetSeconds: -300 });
+  });
+
+  it('refuses a non-integer offset naming the field', async () => {
+    const res = await admin(t.app, 'PUT', '/clock', { offsetSeconds: 'soon' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ field: 'offsetSeconds' });
+  });
+});
