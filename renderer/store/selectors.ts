@@ -110,13 +110,23 @@ export interface Counts {
   readonly armedFailures: number;
 }
 
+const counts = memoizeLast(
+  (clients: number, activeGrants: number, exchanges: number, armedFailures: number): Counts => ({
+    clients,
+    activeGrants,
+    exchanges,
+    armedFailures,
+  }),
+);
+
+/** The Overview's counts; the same object while the numbers are unchanged (a new one each time would loop). */
 export function selectCounts(s: AppState): Counts {
-  return {
-    clients: selectClientList(s).length,
-    activeGrants: s.grants.status === 'ready' ? s.grants.data.filter((g) => g.state === 'active').length : 0,
-    exchanges: s.exchanges.items.length + s.exchanges.dropped,
-    armedFailures: s.failures.status === 'ready' ? s.failures.data.armed.length : 0,
-  };
+  return counts(
+    selectClientList(s).length,
+    s.grants.status === 'ready' ? s.grants.data.filter((g) => g.state === 'active').length : 0,
+    s.exchanges.items.length + s.exchanges.dropped,
+    s.failures.status === 'ready' ? s.failures.data.armed.length : 0,
+  );
 }
 
 /** One row of the failure board: what the mode does and, when armed, how. */

@@ -210,3 +210,13 @@ describe('selectors', () => {
     expect(artefactStateAt({ ...a, state: 'revoked' }, 0)).toBe('revoked');
   });
 });
+
+describe('selectors used by components', () => {
+  it('return the same value for the same state, so useSyncExternalStore never loops', () => {
+    const store = testStore();
+    const s = store.getState();
+    expect(selectCounts(s)).toBe(selectCounts(s));
+    expect(selectFailureGroups(s)).toBe(selectFailureGroups(s));
+    expect(selectVisibleExchanges(s)).toBe(selectVisibleExchanges(s));
+  });
+});
