@@ -7,6 +7,8 @@ import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
 import { findWorkbenchDir, workbenchRoutes } from './routes/workbench.js';
 import { ADMIN_PREFIX, adminApi } from './admin/plugin.js';
+import { recordExchanges } from './exchanges/record-hooks.js';
+import { injectFhirFailures } from './failures/fhir-hook.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
@@ -36,6 +38,9 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
     onConstructorPoisoning: 'error',
   });
   app.decorate('sandbox', sandbox);
+  // Before any route, so every route inherits the hooks.
+  recordExchanges(app, sandbox);
+  injectFhirFailures(app, sandbox);
 
   await app.register(discoveryRoutes(sandbox));
   await app.register(authorizeRoutes(sandbox));
@@ -57,6 +62,8 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   timer.unref();
   app.addHook('onClose', async () => {
     clearInterval(timer);
+    // SIGTERM/SIGINT: whatever changed last is on disk before the process exits.
+    await sandbox.persist();
   });
   return app;
 }

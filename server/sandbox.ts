@@ -5,9 +5,23 @@ import { SystemClock, type Clock } from './clock.js';
 import { DEFAULTS } from './config/defaults.js';
 import type { SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
+import { EventJournal } from './admin/event-journal.js';
+import { IssuedIndex } from './admin/issued-index.js';
+import { DEFAULT_EXCHANGE_LOG_CAPACITY, ExchangeLog } from './exchanges/exchange-log.js';
 import { FailureBoard } from './failures/board.js';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './persistence/json-file.js';
+import {
+  STATE_FILE,
+  mergeConfig,
+  readStateFile,
+  removeStaleTemporaries,
+  restoreArtefacts,
+  snapshotArtefacts,
+  type StateDocument,
+} from './persistence/state-file.js';
+import { WriteQueue } from './persistence/write-queue.js';
+import type { FailureArm } from './failures/board.js';
 import { profileNamed, type Profile } from './profiles/profile.js';
 import { ArtefactStore } from './store/artefacts.js';
 import { randomToken } from './store/random.js';
@@ -48,8 +62,17 @@ export class Sandbox {
   readonly seenAssertionJtis = new Map<string, number>();
   /** Failure modes armed through the admin API or the config's `failures` (CONTRACT §5). */
   readonly failures: FailureBoard;
+  /** Every HTTP exchange with the sandbox, in a bounded ring buffer. */
+  readonly exchanges: ExchangeLog;
+  /** Recent domain events, for the live stream and for clients that reconnect with Last-Event-ID. */
+  readonly journal: EventJournal;
+  /** Recently issued codes and tokens, for the grants view. */
+  readonly issued: IssuedIndex;
+  /** Saved sets of failures, by name; they persist in the data folder. */
+  readonly presets = new Map<string, FailureArm[]>();
   profile: Profile;
   readonly #shutdown = new AbortController();
+  #writes: WriteQueue | undefined;
 
   private constructor(
     public config: SandboxConfig,
@@ -60,12 +83,19 @@ export class Sandbox {
   ) {
     this.origin = options.origin ?? 'http://127.0.0.1';
     this.adminToken = options.adminToken ?? randomToken(24);
+    // The journal listens first, so it sees every event from the very start.
+    this.journal = new EventJournal(this.events, clock);
     this.store = new ArtefactStore(clock, this.events);
+    this.issued = new IssuedIndex(this.events, this.store, () => clock.now());
     this.profile = profileNamed(config.profile);
     this.clients = new ClientRegistry(() => this.config);
     this.clients.replaceAll(config.clients ?? []);
     this.failures = new FailureBoard(this.events, () => clock.now(), options.random ?? Math.random);
     this.failures.replaceAll(config.failures ?? []);
+    this.exchanges = new ExchangeLog(
+      config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY,
+      this.events,
+    );
   }
 
   /** Aborted when the server starts closing: delays end, hung requests and event streams are let go. */
@@ -81,13 +111,16 @@ export class Sandbox {
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
     const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
     let stored: StoredKeys | undefined;
+    let state: StateDocument | undefined;
     if (dataDir !== undefined) {
       await mkdir(dataDir, { recursive: true });
       stored = parseStoredKeys(await readJsonFile(path.join(dataDir, 'keys.json')), dataDir);
+      state = await readStateFile(dataDir);
+      await removeStaleTemporaries(dataDir);
     }
     const keys = await KeyRing.load(stored);
     const sandbox = new Sandbox(
-      options.config ?? {},
+      state === undefined ? (options.config ?? {}) : mergeConfig(state.config, options.config ?? {}),
       options.clock ?? new SystemClock(),
       keys,
       dataDir,
@@ -96,6 +129,14 @@ export class Sandbox {
     await sandbox.signingKey();
     if (dataDir !== undefined && keys.toStored().keys.length !== (stored?.keys.length ?? 0)) {
       await writeJsonFile(path.join(dataDir, 'keys.json'), keys.toStored());
+    }
+    if (dataDir !== undefined) {
+      if (state !== undefined) {
+        restoreArtefacts(sandbox.store, state.artefacts);
+        for (const [name, arms] of Object.entries(state.presets)) sandbox.presets.set(name, arms);
+      }
+      sandbox.#keepDurable(dataDir);
+      await sandbox.persist();
     }
     return sandbox;
   }
@@ -134,7 +175,40 @@ export class Sandbox {
    * only). Admin writes await it before they answer 2xx, so an acknowledged change survives a crash.
    */
   async persist(): Promise<void> {
-    return Promise.resolve();
+    return this.#writes?.request();
+  }
+
+  /** The state file's content at this moment. */
+  snapshot(): StateDocument {
+    const config = this.exportConfig();
+    delete config.failures;
+    return {
+      version: 1,
+      config,
+      presets: Object.fromEntries(this.presets),
+      artefacts: snapshotArtefacts(this.store),
+    };
+  }
+
+  /** Every issued or revoked artefact is written soon after (coalesced), so an app's tokens survive a restart. */
+  #keepDurable(dataDir: string): void {
+    const file = path.join(dataDir, STATE_FILE);
+    this.#writes = new WriteQueue(() => writeJsonFile(file, this.snapshot()));
+    const later = () => {
+      // Best effort between admin writes; the admin API awaits persist() itself before it answers.
+      this.persist().catch(() => undefined);
+    };
+    for (const name of [
+      'code.issued',
+      'code.consumed',
+      'token.issued',
+      'refresh.rotated',
+      'grant.revoked',
+      'token.revoked',
+      'token.expired',
+    ] as const) {
+      this.events.on(name, later);
+    }
   }
 
   /** The whole config document as it stands now (CONTRACT §2): what "export settings" writes. */
@@ -155,6 +229,7 @@ export class Sandbox {
     this.config = config;
     this.clients.replaceAll(config.clients ?? []);
     this.failures.replaceAll(config.failures ?? []);
+    this.exchanges.resize(config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY);
     this.events.emit('config.imported', {
       clients: config.clients?.length ?? 0,
       failures: config.failures?.length ?? 0,

@@ -67,22 +67,27 @@ function presentedToken(request: FastifyRequest, allowQueryToken: boolean): stri
   return typeof token === 'string' ? token : undefined;
 }
 
-/** Answers 403 when the request has a foreign `Host` or `Origin`; true when it did. */
-function refuseForeign(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply): boolean {
+/** The 403 for a foreign `Host` or `Origin`, sent; undefined when the request may pass. */
+function refuseForeign(
+  sandbox: Sandbox,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply | undefined {
   const refusal = foreignRequest(sandbox, request);
-  if (refusal === undefined) return false;
-  void reply
+  if (refusal === undefined) return undefined;
+  return reply
     .code(403)
     .headers({ 'Cache-Control': 'no-store' })
     .send({ error: 'forbidden', message: refusal });
-  return true;
 }
 
-/** Refuses requests with a foreign `Host` or `Origin` (403). For pages (the workbench UI) and the admin API. */
+/**
+ * Refuses requests with a foreign `Host` or `Origin` (403). For pages (the workbench UI) and the admin API.
+ * A hook that answers returns the reply: that is how an async Fastify hook stops the request there.
+ */
 export function hostGuard(sandbox: Sandbox) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> =>
     refuseForeign(sandbox, request, reply);
-  };
 }
 
 export interface AdminGuardOptions {
@@ -95,12 +100,13 @@ export interface AdminGuardOptions {
  * admin token. Exported so routes added later (the workbench's own) reuse exactly this check.
  */
 export function adminGuard(sandbox: Sandbox, options: AdminGuardOptions = {}) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (refuseForeign(sandbox, request, reply)) return;
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const refused = refuseForeign(sandbox, request, reply);
+    if (refused !== undefined) return refused;
     const path = request.url.split('?')[0] ?? '';
     const allowQuery = request.method === 'GET' && (options.queryTokenPaths ?? []).includes(path);
-    if (isAdminToken(sandbox, presentedToken(request, allowQuery))) return;
-    void reply
+    if (isAdminToken(sandbox, presentedToken(request, allowQuery))) return undefined;
+    return reply
       .code(401)
       .headers({ 'WWW-Authenticate': 'Bearer realm="token-sandbox-admin"', 'Cache-Control': 'no-store' })
       .send({

@@ -5,7 +5,10 @@ import { adminGuard } from './guard.js';
 import { clientRoutes } from './routes/clients.js';
 import { clockRoutes } from './routes/clock.js';
 import { configRoutes } from './routes/config.js';
+import { eventRoutes } from './routes/events.js';
+import { exchangeRoutes } from './routes/exchanges.js';
 import { failureRoutes } from './routes/failures.js';
+import { grantRoutes } from './routes/grants.js';
 
 /** Where the admin API lives (CONTRACT §4). */
 export const ADMIN_PREFIX = '/_sandbox/api';
@@ -13,7 +16,15 @@ export const ADMIN_PREFIX = '/_sandbox/api';
 /** A group of admin routes; register more with `adminApi(sandbox, [...ADMIN_ROUTES, yours])`. */
 export type AdminRoutes = (sandbox: Sandbox) => (app: FastifyInstance) => Promise<void>;
 
-export const ADMIN_ROUTES: readonly AdminRoutes[] = [clientRoutes, configRoutes, failureRoutes, clockRoutes];
+export const ADMIN_ROUTES: readonly AdminRoutes[] = [
+  clientRoutes,
+  configRoutes,
+  failureRoutes,
+  clockRoutes,
+  grantRoutes,
+  exchangeRoutes,
+  eventRoutes,
+];
 
 /**
  * The admin API as an encapsulated plugin: its own guard, JSON-only bodies, schema validation that names the

@@ -86,6 +86,16 @@ export const ConfigSchema = Type.Object(
       ),
     ),
     failures: Type.Optional(Type.Array(FailureArmSchema, { maxItems: 200 })),
+    exchangeLog: Type.Optional(
+      Type.Object(
+        {
+          capacity: Type.Optional(
+            Type.Integer({ minimum: 10, maximum: 100_000, description: 'exchanges kept in the log' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -8,7 +8,8 @@ export interface Reason {
 
 /** Why the sandbox accepted or rejected a request. */
 export interface Verdict {
-  readonly outcome: 'accepted' | 'rejected';
+  /** `unanswered`: no response was sent (the client gave up first, as with `token.hang`). */
+  readonly outcome: 'accepted' | 'rejected' | 'unanswered';
   /** One line: "rejected: this code was already used at 12:03:04 — RFC 6749 §4.1.2". */
   readonly summary: string;
   readonly reasons: readonly Reason[];
@@ -45,4 +46,18 @@ export interface Exchange extends ExchangeSummary {
   readonly query: Readonly<Record<string, string>>;
   readonly request: LoggedMessage;
   readonly response: LoggedMessage;
+}
+
+/** Why a request was refused, as the endpoint's error path knows it (an OAuthError fits). */
+export interface Rejection {
+  readonly code: string;
+  readonly description: string;
+  readonly rule?: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the error paths (`sendOAuthError`, `sendBearerError`, the authorize route) for the verdict. */
+    sandboxRejection?: Rejection;
+  }
 }

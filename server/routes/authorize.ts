@@ -15,6 +15,7 @@ import { decideScope, parseClinicalScope, splitScope } from '../oauth/scopes.js'
 import type { Sandbox } from '../sandbox.js';
 import type { LaunchContext } from '../store/artefacts.js';
 import { toSeconds } from '../clock.js';
+import { fireFailure, interrupt } from '../failures/engine.js';
 import { escapeHtml, sendPage } from './html.js';
 import { OAUTH_BODY_LIMIT } from './oauth-scope.js';
 
@@ -240,10 +241,15 @@ export function authorizeRoutes(sandbox: Sandbox) {
       const state = single(params, 'state');
       const iss = sandbox.urls.issuer;
       let approved: ApprovedRequest;
+      let outcome: 'proceed' | 'hung';
       try {
         approved = validateRequest(sandbox, client, params);
+        // RFC 6749 §4.1.2.1: an armed authorize.* failure strikes only now, once the redirect target is trusted.
+        const failure = fireFailure(sandbox, request, 'authorize', client.clientId);
+        outcome = await interrupt(sandbox, request, reply, failure);
       } catch (err) {
         if (!(err instanceof OAuthError)) throw err;
+        request.sandboxRejection = err;
         const duplicateState = (params.get('state')?.length ?? 0) > 1;
         return reply.redirect(
           redirectTo(target, {
@@ -255,6 +261,7 @@ export function authorizeRoutes(sandbox: Sandbox) {
           status,
         );
       }
+      if (outcome === 'hung') return reply;
       const context = standaloneContext(sandbox, approved.scope);
       const now = sandbox.clock.now();
       const code = sandbox.store.issueCode({
@@ -269,6 +276,15 @@ export function authorizeRoutes(sandbox: Sandbox) {
         context,
         expiresAt: now + sandbox.lifetimes().code * 1000,
       });
+      request.sandboxNotes = [
+        ...(approved.codeChallenge === undefined
+          ? []
+          : [{ text: 'PKCE S256 code_challenge recorded', rule: 'RFC 7636 §4.4' }]),
+        {
+          text: `authorization code issued to ${client.clientId}, sent to ${target} (scope ${approved.scope.join(' ')})`,
+          rule: 'RFC 6749 §4.1.2',
+        },
+      ];
       return reply.redirect(redirectTo(target, { code: code.code, state, iss }), status);
     };
 
@@ -278,6 +294,7 @@ export function authorizeRoutes(sandbox: Sandbox) {
 }
 
 function errorPage(reply: FastifyReply, err: PageError): FastifyReply {
+  reply.request.sandboxRejection = err;
   return sendPage(
     reply,
     400,

@@ -38,6 +38,7 @@ export function sendOAuthError(request: FastifyRequest, reply: FastifyReply, err
     request.log.error({ err: error }, 'unexpected error on an OAuth endpoint');
   }
   const wire = toWireError(oauth);
+  request.sandboxRejection = oauth;
   return reply
     .code(wire.status)
     .headers({ ...NO_STORE, ...wire.headers })

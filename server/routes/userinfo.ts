@@ -6,6 +6,7 @@ import { bearerToken, checkAccessToken, type AccessTokenClaims } from '../tokens
 /** RFC 6750 §3: a resource server's error carries the reason in WWW-Authenticate, too. */
 export function sendBearerError(reply: FastifyReply, error: OAuthError): FastifyReply {
   const wire = toWireError(error);
+  reply.request.sandboxRejection = error;
   const challenge =
     error.code === 'invalid_token' && error.description === 'no bearer token'
       ? 'Bearer realm="token-sandbox"'

@@ -28,7 +28,8 @@ export interface CodeRecord {
   readonly authTime: number;
   readonly context: LaunchContext;
   readonly issuedAt: number;
-  readonly expiresAt: number;
+  /** Mutable only so an admin "expire now" can move it to the present. */
+  expiresAt: number;
   consumedAt: number | undefined;
   grantId: string | undefined;
 }
@@ -59,7 +60,8 @@ export interface RefreshRecord {
   /** The scope of the grant: a refresh can narrow the access token's scope, never this. */
   readonly scope: readonly string[];
   readonly issuedAt: number;
-  readonly expiresAt: number;
+  /** Mutable only so an admin "expire now" can move it to the present. */
+  expiresAt: number;
   state: RefreshState;
   rotatedAt: number | undefined;
   replacedBy: string | undefined;
@@ -94,6 +96,8 @@ export class ArtefactStore {
   readonly refreshTokens = new Map<string, RefreshRecord>();
   /** jti → exp (ms) of revoked access tokens. */
   readonly revokedAccessTokens = new Map<string, number>();
+  /** jti → exp (ms) of access tokens an admin expired early; they are refused as expired until their exp. */
+  readonly expiredAccessTokens = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -253,6 +257,28 @@ export class ArtefactStore {
     return this.revokedAccessTokens.has(jti);
   }
 
+  /** "Expire now" for an access token: a self-contained JWT cannot change, so the server remembers it. */
+  expireAccessToken(jti: string, clientId: string, expiresAt: number): void {
+    this.expiredAccessTokens.set(jti, expiresAt);
+    this.events.emit('token.expired', { id: jti, clientId, kind: 'access_token' });
+  }
+
+  isAccessTokenExpiredEarly(jti: string): boolean {
+    return this.expiredAccessTokens.has(jti);
+  }
+
+  /** "Expire now" for a code: it is refused as expired from this moment (RFC 6749 §4.1.2). */
+  expireCode(record: CodeRecord): void {
+    record.expiresAt = Math.min(record.expiresAt, this.clock.now());
+    this.events.emit('token.expired', { id: record.code, clientId: record.clientId, kind: 'code' });
+  }
+
+  /** "Expire now" for a refresh token. */
+  expireRefreshToken(record: RefreshRecord): void {
+    record.expiresAt = Math.min(record.expiresAt, this.clock.now());
+    this.events.emit('token.expired', { id: record.token, clientId: record.clientId, kind: 'refresh_token' });
+  }
+
   /** Forgets what can no longer matter: expired codes, dead grants, deny-list entries past their exp. */
   prune(): void {
     const now = this.clock.now();
@@ -260,6 +286,7 @@ export class ArtefactStore {
       if (now > record.expiresAt + CODE_MEMORY_MS) this.codes.delete(code);
     }
     for (const [jti, exp] of this.revokedAccessTokens) if (now > exp) this.revokedAccessTokens.delete(jti);
+    for (const [jti, exp] of this.expiredAccessTokens) if (now > exp) this.expiredAccessTokens.delete(jti);
     for (const [token, record] of this.refreshTokens)
       if (now > record.expiresAt) this.refreshTokens.delete(token);
     for (const [id, grant] of this.grants) {

@@ -43,6 +43,9 @@ export async function checkAccessToken(sandbox: Sandbox, token: string): Promise
   if (sandbox.store.isAccessTokenRevoked(claims.jti)) {
     return { active: false, reason: 'the access token has been revoked' };
   }
+  if (sandbox.store.isAccessTokenExpiredEarly(claims.jti)) {
+    return { active: false, reason: 'the access token has expired (expired early from the admin API)' };
+  }
   return { active: true, claims };
 }
 

@@ -24,6 +24,22 @@ describe('admin API guard (CONTRACT §4; DNS rebinding and CSRF, L-02..L-04)', (
     expect(res.json()).toMatchObject({ error: 'unauthorized' });
   });
 
+  it('never runs the route of a refused request: nothing is armed or registered', async () => {
+    const body = { id: 'token.server_error' };
+    expect((await admin(t.app, 'POST', '/failures', body, { authorization: undefined })).statusCode).toBe(
+      401,
+    );
+    expect((await admin(t.app, 'POST', '/failures', body, { host: 'evil.example:9710' })).statusCode).toBe(
+      403,
+    );
+    const client = { clientId: 'x', clientSecret: 'y', grantTypes: ['client_credentials'] };
+    expect(
+      (await admin(t.app, 'POST', '/clients', client, { authorization: 'Bearer nope' })).statusCode,
+    ).toBe(401);
+    expect((await admin(t.app, 'GET', '/failures')).json<{ armed: unknown[] }>().armed).toEqual([]);
+    expect((await admin(t.app, 'GET', '/clients/x')).statusCode).toBe(404);
+  });
+
   it('refuses a wrong admin token with 401', async () => {
     const res = await admin(t.app, 'GET', '/clients', undefined, { authorization: 'Bearer not-the-token' });
     expect(res.statusCode).toBe(401);

@@ -353,6 +353,9 @@ describe('token.hang over a real socket', () => {
         });
       await until(async () => (await connections()) === 0);
       expect(await tokenRequest(port, 5000)).toBe('answered 200');
+      const [hung, answered] = app.sandbox.exchanges.query();
+      expect(hung).toMatchObject({ status: 0, failure: 'token.hang', verdict: { outcome: 'unanswered' } });
+      expect(answered).toMatchObject({ status: 200, verdict: { outcome: 'accepted' } });
     } finally {
       await app.close();
     }

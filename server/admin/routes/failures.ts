@@ -42,5 +42,47 @@ export function failureRoutes(sandbox: Sandbox) {
       await sandbox.persist();
       return reply.code(204).send();
     });
+
+    // Presets: named sets of failures a tester arms again and again; they persist in the data folder.
+    const PresetParams = Type.Object({
+      name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w .-]+$' }),
+    });
+
+    app.get('/failures/presets', async () => ({ presets: Object.fromEntries(sandbox.presets) }));
+
+    app.put(
+      '/failures/presets/:name',
+      {
+        schema: {
+          params: PresetParams,
+          body: Type.Object(
+            { failures: Type.Array(FailureArmSchema, { maxItems: 200 }) },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request, reply) => {
+        const existed = sandbox.presets.has(request.params.name);
+        sandbox.presets.set(request.params.name, request.body.failures);
+        await sandbox.persist();
+        return reply
+          .code(existed ? 200 : 201)
+          .send({ name: request.params.name, failures: request.body.failures });
+      },
+    );
+
+    app.delete('/failures/presets/:name', { schema: { params: PresetParams } }, async (request, reply) => {
+      if (!sandbox.presets.delete(request.params.name)) throw notFound(`no preset ${request.params.name}`);
+      await sandbox.persist();
+      return reply.code(204).send();
+    });
+
+    app.post('/failures/presets/:name/arm', { schema: { params: PresetParams } }, async (request) => {
+      const preset = sandbox.presets.get(request.params.name);
+      if (preset === undefined) throw notFound(`no preset ${request.params.name}`);
+      sandbox.failures.replaceAll(preset);
+      await sandbox.persist();
+      return { armed: sandbox.failures.list() };
+    });
   };
 }

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import type { EventBus } from '../events.js';
+import { shorten } from '../exchanges/mask.js';
+import type { ArtefactStore } from '../store/artefacts.js';
+
+export type ArtefactKind = 'code' | 'access_token' | 'refresh_token' | 'id_token';
+export type ArtefactState = 'active' | 'consumed' | 'expired' | 'revoked';
+
+/** One issued code or token as the grants view lists it (CONTRACT §4 `GET /grants`). */
+export interface IssuedArtefact {
+  /** Stable id for actions (`POST /grants/:id/expire`); never the secret value itself. */
+  readonly id: string;
+  readonly kind: ArtefactKind;
+  readonly clientId: string;
+  readonly grantId?: string;
+  /** The first characters of the value, to match it with what the client holds. */
+  readonly preview: string;
+  readonly state: ArtefactState;
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+}
+
+interface Entry {
+  readonly id: string;
+  readonly kind: ArtefactKind;
+  readonly clientId: string;
+  readonly grantId: string | undefined;
+  /** The code or refresh token value, or the jti of an access or id token. */
+  readonly value: string;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  revoked: boolean;
+}
+
+/** How many recently issued artefacts the grants view remembers; older ones drop off the list. */
+export const ISSUED_INDEX_CAPACITY = 2_000;
+
+/** The id shown for a code or refresh token: a digest, so the admin API never repeats a usable secret. */
+export function artefactId(kind: ArtefactKind, value: string): string {
+  if (kind === 'access_token' || kind === 'id_token') return value;
+  return `${kind === 'code' ? 'c' : 'r'}-${createHash('sha256').update(value).digest('base64url').slice(0, 16)}`;
+}
+
+/**
+ * The recently issued artefacts, for display and for "expire now" and "revoke". It listens to the domain
+ * events; what an artefact's state is comes from the store at the moment it is asked.
+ */
+export class IssuedIndex {
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(
+    events: EventBus,
+    private readonly store: ArtefactStore,
+    private readonly now: () => number,
+  ) {
+    events.on('code.issued', (e) => {
+      this.#add('code', e.code, e.clientId, undefined, e.expiresAt);
+    });
+    events.on('token.issued', (e) => {
+      this.#add(e.kind, e.id, e.clientId, e.grantId, e.expiresAt);
+    });
+  }
+
+  #add(
+    kind: ArtefactKind,
+    value: string,
+    clientId: string,
+    grantId: string | undefined,
+    expiresAt: number,
+  ): void {
+    const id = artefactId(kind, value);
+    this.#entries.set(id, {
+      id,
+      kind,
+      clientId,
+      grantId,
+      value,
+      issuedAt: this.now(),
+      expiresAt,
+      revoked: false,
+    });
+    if (this.#entries.size > ISSUED_INDEX_CAPACITY) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  /** Newest first. */
+  list(): IssuedArtefact[] {
+    return [...this.#entries.values()].reverse().map((e) => this.#view(e));
+  }
+
+  find(id: string): Entry | undefined {
+    return this.#entries.get(id);
+  }
+
+  view(id: string): IssuedArtefact | undefined {
+    const entry = this.#entries.get(id);
+    return entry === undefined ? undefined : this.#view(entry);
+  }
+
+  markRevoked(entry: Entry): void {
+    entry.revoked = true;
+  }
+
+  stateOf(entry: Entry): { state: ArtefactState; expiresAt: number; grantId: string | undefined } {
+    const now = this.now();
+    const store = this.store;
+    switch (entry.kind) {
+      case 'code': {
+        const record = store.codes.get(entry.value);
+        if (entry.revoked) return { state: 'revoked', expiresAt: entry.expiresAt, grantId: record?.grantId };
+        if (!record) return { state: 'expired', expiresAt: entry.expiresAt, grantId: undefined };
+        const state =
+          record.consumedAt !== undefined ? 'consumed' : now >= record.expiresAt ? 'expired' : 'active';
+        return { state, expiresAt: record.expiresAt, grantId: record.grantId };
+      }
+      case 'refresh_token': {
+        const record = store.refreshTokens.get(entry.value);
+        if (!record) return { state: 'expired', expiresAt: entry.expiresAt, grantId: entry.grantId };
+        const grant = store.grants.get(record.grantId);
+        const state: ArtefactState =
+          record.state === 'revoked' || grant?.revokedAt !== undefined
+            ? 'revoked'
+            : now >= record.expiresAt
+              ? 'expired'
+              : record.state === 'rotated'
+                ? 'consumed'
+                : 'active';
+        return { state, expiresAt: record.expiresAt, grantId: record.grantId };
+      }
+      case 'access_token': {
+        const grant = entry.grantId === undefined ? undefined : store.grants.get(entry.grantId);
+        const state: ArtefactState =
+          store.isAccessTokenRevoked(entry.value) || grant?.revokedAt !== undefined
+            ? 'revoked'
+            : store.isAccessTokenExpiredEarly(entry.value) || now >= entry.expiresAt
+              ? 'expired'
+              : 'active';
+        return { state, expiresAt: entry.expiresAt, grantId: entry.grantId };
+      }
+      case 'id_token': {
+        const grant = entry.grantId === undefined ? undefined : store.grants.get(entry.grantId);
+        const state: ArtefactState =
+          grant?.revokedAt !== undefined ? 'revoked' : now >= entry.expiresAt ? 'expired' : 'active';
+        return { state, expiresAt: entry.expiresAt, grantId: entry.grantId };
+      }
+    }
+  }
+
+  #view(entry: Entry): IssuedArtefact {
+    const { state, expiresAt, grantId } = this.stateOf(entry);
+    return {
+      id: entry.id,
+      kind: entry.kind,
+      clientId: entry.clientId,
+      ...(grantId === undefined ? {} : { grantId }),
+      preview: shorten(entry.value),
+      state,
+      issuedAt: new Date(entry.issuedAt).toISOString(),
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+  }
+}

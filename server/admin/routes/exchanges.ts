@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Sandbox } from '../../sandbox.js';
+import { notFound } from '../errors.js';
+
+const ExchangeQuerySchema = Type.Object(
+  {
+    since: Type.Optional(Type.Integer({ minimum: 0, description: 'only exchanges after this seq' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    clientId: Type.Optional(Type.String({ minLength: 1 })),
+    failure: Type.Optional(Type.String({ minLength: 1, description: 'a failure id, or * for any' })),
+    path: Type.Optional(Type.String({ minLength: 1, description: 'only paths starting with this' })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * `GET /exchanges` (CONTRACT §4): every HTTP exchange with the sandbox, secrets masked, with its verdict.
+ * Without `since` the newest `limit` (default 100); with it, the first `limit` after that seq, for paging.
+ */
+export function exchangeRoutes(sandbox: Sandbox) {
+  return async (base: FastifyInstance): Promise<void> => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.get('/exchanges', { schema: { querystring: ExchangeQuerySchema } }, async (request) => {
+      const log = sandbox.exchanges;
+      return {
+        exchanges: log.query(request.query),
+        latestSeq: log.latestSeq,
+        size: log.size,
+        capacity: log.capacity,
+      };
+    });
+
+    app.get(
+      '/exchanges/:seq',
+      { schema: { params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }) } },
+      async (request) => {
+        const found = sandbox.exchanges.get(request.params.seq);
+        if (!found) throw notFound(`exchange ${request.params.seq} is not (or no longer) in the log`);
+        return found;
+      },
+    );
+
+    app.delete('/exchanges', async (_request, reply) => {
+      sandbox.exchanges.clear();
+      return reply.code(204).send();
+    });
+  };
+}

@@ -1,0 +1,103 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Sandbox } from '../../sandbox.js';
+import { AdminError, notFound } from '../errors.js';
+
+const GrantQuery = Type.Object(
+  {
+    clientId: Type.Optional(Type.String({ minLength: 1 })),
+    kind: Type.Optional(Type.Enum(['code', 'access_token', 'refresh_token', 'id_token'])),
+    state: Type.Optional(Type.Enum(['active', 'consumed', 'expired', 'revoked'])),
+  },
+  { additionalProperties: false },
+);
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/**
+ * `GET /grants` (CONTRACT §4): recently issued codes and tokens with their state; `POST /grants/:id/revoke`
+ * and `POST /grants/:id/expire` ("expire now") act on one of them.
+ */
+export function grantRoutes(sandbox: Sandbox) {
+  return async (base: FastifyInstance): Promise<void> => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    const store = sandbox.store;
+
+    const entryOf = (id: string) => {
+      const entry = sandbox.issued.find(id);
+      if (!entry)
+        throw notFound(`no issued code or token ${id} (the grants view keeps the most recent ones)`);
+      return entry;
+    };
+
+    app.get('/grants', { schema: { querystring: GrantQuery } }, async (request) => {
+      const q = request.query;
+      const grants = sandbox.issued
+        .list()
+        .filter(
+          (a) =>
+            (q.clientId === undefined || a.clientId === q.clientId) &&
+            (q.kind === undefined || a.kind === q.kind) &&
+            (q.state === undefined || a.state === q.state),
+        );
+      return { grants };
+    });
+
+    app.post('/grants/:id/revoke', { schema: { params: IdParams } }, async (request) => {
+      const entry = entryOf(request.params.id);
+      switch (entry.kind) {
+        case 'code': {
+          const record = store.codes.get(entry.value);
+          // RFC 7009 §2.1 in spirit: whatever was issued from the code goes with it.
+          if (record?.grantId !== undefined) store.revokeGrant(record.grantId, 'revoked from the admin API');
+          store.codes.delete(entry.value);
+          sandbox.issued.markRevoked(entry);
+          break;
+        }
+        case 'access_token':
+          store.revokeAccessToken(entry.value, entry.clientId, entry.expiresAt);
+          break;
+        case 'refresh_token': {
+          const record = store.refreshTokens.get(entry.value);
+          if (record) store.revokeGrant(record.grantId, 'refresh token revoked from the admin API');
+          break;
+        }
+        case 'id_token':
+          throw new AdminError(
+            409,
+            'not_revocable',
+            'an id_token is a signed statement the client checks itself; revoke the refresh or access token of its grant instead',
+          );
+      }
+      await sandbox.persist();
+      return sandbox.issued.view(entry.id);
+    });
+
+    app.post('/grants/:id/expire', { schema: { params: IdParams } }, async (request) => {
+      const entry = entryOf(request.params.id);
+      switch (entry.kind) {
+        case 'code': {
+          const record = store.codes.get(entry.value);
+          if (record) store.expireCode(record);
+          break;
+        }
+        case 'access_token':
+          store.expireAccessToken(entry.value, entry.clientId, entry.expiresAt);
+          break;
+        case 'refresh_token': {
+          const record = store.refreshTokens.get(entry.value);
+          if (record) store.expireRefreshToken(record);
+          break;
+        }
+        case 'id_token':
+          throw new AdminError(
+            409,
+            'not_expirable',
+            'an id_token carries its own exp and is checked by the client; the server cannot expire it early',
+          );
+      }
+      await sandbox.persist();
+      return sandbox.issued.view(entry.id);
+    });
+  };
+}

@@ -1,0 +1,200 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { failureMode } from '../failures/catalog.js';
+import type { Sandbox } from '../sandbox.js';
+import type { Exchange, LoggedMessage, Reason, Verdict } from './exchange.js';
+import { clientIdOf, maskBody, maskForm, maskHeaders } from './mask.js';
+
+/** Bodies longer than this are cut in the log, so one large request cannot take the log's memory. */
+export const MAX_LOGGED_BODY = 4096;
+
+/**
+ * Whether a request belongs in the exchange log: everything sent to the sandbox (OAuth endpoints, discovery,
+ * the FHIR base, unknown paths) except the admin API itself and the workbench's own page and assets.
+ */
+export function isLoggedPath(path: string): boolean {
+  return !(
+    path === '/' ||
+    path === '/index.html' ||
+    path === '/favicon.ico' ||
+    path.startsWith('/_sandbox/') ||
+    path.startsWith('/assets/')
+  );
+}
+
+interface Pending {
+  readonly startedAt: number;
+  readonly time: number;
+  responseBody: string | undefined;
+  recorded: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    sandboxExchange?: Pending;
+  }
+}
+
+function bodyText(body: unknown): string | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function logged(
+  headers: Record<string, unknown>,
+  body: string | undefined,
+  contentType: string | undefined,
+): LoggedMessage {
+  if (body === undefined || body === '') return { headers: maskHeaders(headers) };
+  const cut = body.length > MAX_LOGGED_BODY;
+  const masked = maskBody(contentType, cut ? body.slice(0, MAX_LOGGED_BODY) : body);
+  return { headers: maskHeaders(headers), body: masked, ...(cut ? { truncated: true } : {}) };
+}
+
+function withRule(reason: Reason): string {
+  return reason.rule === undefined ? reason.text : `${reason.text} — ${reason.rule}`;
+}
+
+/** The verdict in plain words with the rule behind it, from what the endpoint recorded on the request. */
+export function verdictOf(request: FastifyRequest, status: number): Verdict {
+  const failure = request.sandboxFailure;
+  const injected: Reason[] =
+    failure === undefined
+      ? []
+      : [{ text: `failure mode ${failure} injected: ${failureMode(failure).produces}` }];
+  if (status === 0) {
+    return {
+      outcome: 'unanswered',
+      summary: 'no answer: the client closed the connection before the sandbox replied',
+      reasons: injected,
+    };
+  }
+  const rejection = request.sandboxRejection;
+  if (rejection !== undefined) {
+    const reason: Reason = {
+      text: `${rejection.code}: ${rejection.description}`,
+      ...(rejection.rule === undefined ? {} : { rule: rejection.rule }),
+    };
+    return {
+      outcome: 'rejected',
+      summary: `rejected: ${withRule({ text: rejection.description, ...(rejection.rule === undefined ? {} : { rule: rejection.rule }) })}`,
+      reasons: [...injected, reason],
+    };
+  }
+  if (status >= 400) {
+    return { outcome: 'rejected', summary: `rejected: answered ${status}`, reasons: injected };
+  }
+  const notes: Reason[] = request.sandboxNotes ?? [];
+  const accepted = notes.length === 0 ? `answered ${status}` : notes.map(withRule).join('; ');
+  const spoiled = failure === undefined ? '' : ` (then spoiled by failure mode ${failure})`;
+  return {
+    outcome: 'accepted',
+    summary: `accepted: ${accepted}${spoiled}`,
+    reasons: [...injected, ...notes],
+  };
+}
+
+function paramsOf(request: FastifyRequest, requestBody: string | undefined): Map<string, string> {
+  const params = new Map<string, string>();
+  const query = request.query as Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(query ?? {})) if (typeof v === 'string') params.set(k, v);
+  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (requestBody !== undefined && type === 'application/x-www-form-urlencoded') {
+    try {
+      for (const [k, v] of new URLSearchParams(requestBody)) params.set(k, v);
+    } catch {
+      // An unreadable form names no client.
+    }
+  }
+  return params;
+}
+
+function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply | undefined): void {
+  const pending = request.sandboxExchange;
+  if (pending === undefined || pending.recorded) return;
+  pending.recorded = true;
+  const status = reply?.sent === true || reply?.raw.headersSent === true ? reply.statusCode : 0;
+  const path = request.url.split('?')[0] ?? request.url;
+  const q = request.url.indexOf('?');
+  const requestBody = bodyText(request.body);
+  const params = paramsOf(request, requestBody);
+  const query: Record<string, string> = {};
+  if (q !== -1) {
+    for (const pair of maskForm(request.url.slice(q + 1)).split('&')) {
+      const eq = pair.indexOf('=');
+      const key = eq === -1 ? pair : pair.slice(0, eq);
+      if (key === '') continue;
+      try {
+        query[decodeURIComponent(key)] = decodeURIComponent(
+          (eq === -1 ? '' : pair.slice(eq + 1)).replaceAll('+', ' '),
+        );
+      } catch {
+        query[key] = eq === -1 ? '' : pair.slice(eq + 1);
+      }
+    }
+  }
+  const clientId = clientIdOf(request.headers.authorization, params);
+  const responseHeaders: Record<string, unknown> =
+    reply === undefined || status === 0 ? {} : reply.getHeaders();
+  const responseType = responseHeaders['content-type'];
+  const entry: Omit<Exchange, 'seq'> = {
+    time: new Date(pending.time).toISOString(),
+    durationMs: Math.round((performance.now() - pending.startedAt) * 100) / 100,
+    method: request.method,
+    path,
+    status,
+    ...(clientId === undefined ? {} : { clientId }),
+    ...(request.sandboxFailure === undefined ? {} : { failure: request.sandboxFailure }),
+    verdict: verdictOf(request, status),
+    query,
+    request: logged(request.headers, requestBody, request.headers['content-type']),
+    response: logged(
+      responseHeaders,
+      status === 0 ? undefined : pending.responseBody,
+      typeof responseType === 'string' ? responseType : undefined,
+    ),
+  };
+  sandbox.exchanges.record(entry);
+}
+
+/**
+ * Root-level hooks that record every exchange: start time on arrival, the body on its way out, the whole
+ * exchange once answered, or once the client gave up. Added before any route, so every route inherits them.
+ */
+export function recordExchanges(app: FastifyInstance, sandbox: Sandbox): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (!isLoggedPath(request.url.split('?')[0] ?? '')) return;
+    request.sandboxExchange = {
+      startedAt: performance.now(),
+      time: sandbox.clock.now(),
+      responseBody: undefined,
+      recorded: false,
+    };
+    // A connection that closes before the answer was written (a client that gave up on token.hang).
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) record(sandbox, request, undefined);
+    });
+  });
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.sandboxExchange !== undefined) {
+      request.sandboxExchange.responseBody =
+        typeof payload === 'string'
+          ? payload
+          : Buffer.isBuffer(payload)
+            ? payload.toString('utf8')
+            : undefined;
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    record(sandbox, request, reply);
+  });
+  app.addHook('onRequestAbort', async (request) => {
+    record(sandbox, request, undefined);
+  });
+}

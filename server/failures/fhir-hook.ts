@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import { clientIdOf } from '../exchanges/mask.js';
+import { OAuthError } from '../oauth/errors.js';
+import { sendBearerError } from '../routes/userinfo.js';
+import type { Sandbox } from '../sandbox.js';
+import { fireFailure, interrupt } from './engine.js';
+
+/**
+ * Whether a path is a FHIR resource request that needs a bearer token: the FHIR base and everything under
+ * it except its discovery document and CapabilityStatement, which are public.
+ */
+export function isProtectedFhirPath(path: string): boolean {
+  if (path !== '/fhir' && !path.startsWith('/fhir/')) return false;
+  return !path.startsWith('/fhir/.well-known/') && path !== '/fhir/metadata';
+}
+
+/**
+ * Applies `fhir.*` failures to every route of the FHIR base, whichever module serves it: a root `preHandler`
+ * that answers as a resource server does (RFC 6750 §3), with `WWW-Authenticate`. The client it scopes to is
+ * the `client_id` of the presented token.
+ */
+export function injectFhirFailures(app: FastifyInstance, sandbox: Sandbox): void {
+  app.addHook('preHandler', async (request, reply) => {
+    if (!isProtectedFhirPath(request.url.split('?')[0] ?? '')) return;
+    const clientId = clientIdOf(request.headers.authorization, new Map());
+    const failure = fireFailure(sandbox, request, 'fhir', clientId);
+    if (failure === undefined) return;
+    let outcome: 'proceed' | 'hung';
+    try {
+      outcome = await interrupt(sandbox, request, reply, failure);
+    } catch (err) {
+      if (err instanceof OAuthError) return sendBearerError(reply, err);
+      throw err;
+    }
+    // Returning the reply tells Fastify the hook took over: the route handler never runs.
+    return outcome === 'hung' ? reply : undefined;
+  });
+}

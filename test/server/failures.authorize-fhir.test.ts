@@ -1,0 +1,128 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  admin,
+  authorize,
+  clientCredentials,
+  REDIRECT,
+  startSandbox,
+  type TestSandbox,
+} from '../helpers/sandbox.js';
+
+let t: TestSandbox;
+beforeAll(async () => {
+  t = await startSandbox();
+  // A stand-in for the FHIR base: the failure hook applies to whatever serves /fhir/.
+  t.app.get('/fhir/Patient/:id', async (request) => ({
+    resourceType: 'Patient',
+    id: (request.params as { id: string }).id,
+  }));
+  t.app.get('/fhir/metadata', async () => ({ resourceType: 'CapabilityStatement' }));
+});
+afterAll(async () => {
+  await t.app.close();
+});
+afterEach(async () => {
+  await admin(t.app, 'DELETE', '/failures');
+});
+
+async function arm(body: Record<string, unknown>): Promise<void> {
+  expect((await admin(t.app, 'POST', '/failures', body)).statusCode).toBe(201);
+}
+
+describe('authorize.* failures redirect back with error= (RFC 6749 §4.1.2.1)', () => {
+  it.each([
+    ['authorize.access_denied', 'access_denied'],
+    ['authorize.invalid_scope', 'invalid_scope'],
+    ['authorize.server_error', 'server_error'],
+  ])('%s → error=%s with state and iss, then the next authorization succeeds', async (id, error) => {
+    await arm({ id, times: 1 });
+    const failed = await authorize(t.app);
+    expect(failed.response.statusCode).toBe(302);
+    expect(`${failed.location?.origin ?? ''}${failed.location?.pathname ?? ''}`).toBe(REDIRECT);
+    expect(failed.location?.searchParams.get('error')).toBe(error);
+    expect(failed.location?.searchParams.get('error_description')).toContain(
+      `injected by failure mode ${id}`,
+    );
+    expect(failed.location?.searchParams.get('state')).toBe('st4te');
+    expect(failed.location?.searchParams.get('iss')).toBe('http://127.0.0.1:9710');
+    expect(failed.code).toBeUndefined();
+    const next = await authorize(t.app);
+    expect(next.code).toBeDefined();
+  });
+
+  it('never redirects to an untrusted redirect_uri, and does not spend the failure on it', async () => {
+    await arm({ id: 'authorize.access_denied', times: 1 });
+    const untrusted = await authorize(t.app, { redirect_uri: 'http://evil.example/cb' });
+    expect(untrusted.response.statusCode).toBe(400);
+    expect(untrusted.location).toBeUndefined();
+    const next = await authorize(t.app);
+    expect(next.location?.searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('leaves other clients alone when scoped with clientId', async () => {
+    await arm({ id: 'authorize.access_denied', times: 1, clientId: 'public-app' });
+    expect((await authorize(t.app)).code).toBeDefined();
+    const pub = await authorize(t.app, { client_id: 'public-app' });
+    expect(pub.location?.searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('does not touch the token endpoint', async () => {
+    await arm({ id: 'authorize.server_error', times: 1 });
+    expect((await clientCredentials(t.app)).statusCode).toBe(200);
+    expect((await authorize(t.app)).location?.searchParams.get('error')).toBe('server_error');
+  });
+});
+
+describe('fhir.* failures answer as a resource server (RFC 6750 §3.1)', () => {
+  async function read(): Promise<{
+    status: number;
+    headers: Record<string, unknown>;
+    body: Record<string, unknown>;
+  }> {
+    const token = (await clientCredentials(t.app)).json<{ access_token: string }>().access_token;
+    const res = await t.app.inject({
+      url: '/fhir/Patient/pat-1',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return { status: res.statusCode, headers: res.headers, body: res.json() };
+  }
+
+  it('fhir.invalid_token → 401 with WWW-Authenticate, then the next read succeeds', async () => {
+    await arm({ id: 'fhir.invalid_token', times: 1 });
+    const failed = await read();
+    expect(failed.status).toBe(401);
+    expect(failed.body).toMatchObject({ error: 'invalid_token' });
+    expect(failed.headers['www-authenticate']).toMatch(
+      /^Bearer realm="token-sandbox", error="invalid_token"/,
+    );
+    expect((await read()).status).toBe(200);
+  });
+
+  it('fhir.insufficient_scope → 403 with WWW-Authenticate, then the next read succeeds', async () => {
+    await arm({ id: 'fhir.insufficient_scope', times: 1 });
+    const failed = await read();
+    expect(failed.status).toBe(403);
+    expect(failed.body).toMatchObject({ error: 'insufficient_scope' });
+    expect(failed.headers['www-authenticate']).toContain('error="insufficient_scope"');
+    expect((await read()).status).toBe(200);
+  });
+
+  it('scopes to the client the token was issued to', async () => {
+    await arm({ id: 'fhir.invalid_token', times: 1, clientId: 'someone-else' });
+    expect((await read()).status).toBe(200);
+    await arm({ id: 'fhir.invalid_token', times: 1, clientId: 'conf-app' });
+    expect((await read()).status).toBe(401);
+  });
+
+  it('leaves the public CapabilityStatement alone and is marked in the exchange log', async () => {
+    const before = (await admin(t.app, 'GET', '/exchanges?limit=1')).json<{ latestSeq: number }>().latestSeq;
+    await arm({ id: 'fhir.invalid_token', times: 1 });
+    expect((await t.app.inject({ url: '/fhir/metadata' })).statusCode).toBe(200);
+    expect((await read()).status).toBe(401);
+    const log = (await admin(t.app, 'GET', `/exchanges?failure=fhir.invalid_token&since=${before}`)).json<{
+      exchanges: { path: string; status: number; verdict: { summary: string } }[];
+    }>();
+    expect(log.exchanges.map((e) => `${e.status} ${e.path}`)).toEqual(['401 /fhir/Patient/pat-1']);
+    expect(log.exchanges[0]?.verdict.summary).toContain('— RFC 6750 §3.1');
+  });
+});

@@ -1,0 +1,159 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../server/app.js';
+import { ManualClock } from '../../server/clock.js';
+import type { ClientConfig, SandboxConfig } from '../../server/config/schema.js';
+import { StateFileError } from '../../server/persistence/json-file.js';
+import {
+  ADMIN_TOKEN,
+  ORIGIN,
+  admin,
+  basic,
+  confidentialClient,
+  fullCodeFlow,
+  postForm,
+} from '../helpers/sandbox.js';
+
+let dir: string;
+const clock = new ManualClock(Date.now());
+const open: FastifyInstance[] = [];
+
+async function start(config: SandboxConfig = { clients: [confidentialClient] }): Promise<FastifyInstance> {
+  const app = await buildServer({ config, dataDir: dir, clock, origin: ORIGIN, adminToken: ADMIN_TOKEN });
+  open.push(app);
+  return app;
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'token-sandbox-state-'));
+});
+afterEach(async () => {
+  for (const app of open.splice(0)) await app.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const backend: ClientConfig = {
+  clientId: 'backend',
+  clientSecret: 'b4ck',
+  grantTypes: ['client_credentials'],
+  scope: 'system/*.rs',
+};
+
+describe('durable state in --data-dir', () => {
+  it('keeps clients added through the admin API across a restart', async () => {
+    const first = await start({});
+    expect((await admin(first, 'POST', '/clients', backend)).statusCode).toBe(201);
+    await first.close();
+    const second = await start({});
+    expect((await admin(second, 'GET', '/clients/backend')).json()).toEqual(backend);
+  });
+
+  it('acknowledges an admin write only once it is in the state file', async () => {
+    const app = await start({});
+    await admin(app, 'POST', '/clients', backend);
+    const doc = JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as {
+      config: { clients: { clientId: string }[] };
+    };
+    expect(doc.config.clients.map((c) => c.clientId)).toEqual(['backend']);
+  });
+
+  it("keeps an app's tokens valid: refresh, introspection and revocation survive a restart", async () => {
+    const first = await start();
+    const tokens = await fullCodeFlow(first);
+    const second = await fullCodeFlow(first);
+    await postForm(
+      first,
+      '/revoke',
+      { token: String(second['access_token']) },
+      { authorization: basic('conf-app', 's3cret') },
+    );
+    await first.close();
+    const app = await start();
+    const introspect = (token: unknown) =>
+      postForm(app, '/introspect', { token: String(token) }, { authorization: basic('conf-app', 's3cret') });
+    expect((await introspect(tokens['access_token'])).json()).toMatchObject({ active: true });
+    expect((await introspect(second['access_token'])).json()).toEqual({ active: false });
+    const refreshed = await postForm(
+      app,
+      '/token',
+      { grant_type: 'refresh_token', refresh_token: String(tokens['refresh_token']) },
+      { authorization: basic('conf-app', 's3cret') },
+    );
+    expect(refreshed.statusCode, refreshed.body).toBe(200);
+  });
+
+  it('keeps settings imported with PUT /config, and failure presets, but not armed failures', async () => {
+    const first = await start({});
+    await admin(first, 'PUT', '/config', { clients: [backend], tokens: { accessTokenLifetime: 90 } });
+    await admin(first, 'PUT', '/failures/presets/flaky', {
+      failures: [{ id: 'token.server_error', times: 2 }],
+    });
+    await admin(first, 'POST', '/failures', { id: 'token.invalid_grant' });
+    await first.close();
+    const app = await start({});
+    expect((await admin(app, 'GET', '/config')).json()).toEqual({
+      clients: [backend],
+      tokens: { accessTokenLifetime: 90 },
+    });
+    expect((await admin(app, 'GET', '/failures/presets')).json()).toEqual({
+      presets: { flaky: [{ id: 'token.server_error', times: 2 }] },
+    });
+    expect((await admin(app, 'GET', '/failures')).json<{ armed: unknown[] }>().armed).toEqual([]);
+    const armed = await admin(app, 'POST', '/failures/presets/flaky/arm');
+    expect(armed.json()).toMatchObject({ armed: [{ id: 'token.server_error', remaining: 2 }] });
+  });
+
+  it('lays the config file over the stored state: its clients replace stored ones of the same id', async () => {
+    const first = await start({});
+    await admin(first, 'POST', '/clients', backend);
+    await admin(first, 'POST', '/clients', { ...backend, clientId: 'other' });
+    await first.close();
+    const app = await start({ clients: [{ ...backend, clientSecret: 'from-file' }] });
+    const clients = (await admin(app, 'GET', '/clients')).json<{
+      clients: { clientId: string; clientSecret: string }[];
+    }>();
+    expect(clients.clients.map((c) => `${c.clientId}:${c.clientSecret}`)).toEqual([
+      'backend:from-file',
+      'other:b4ck',
+    ]);
+  });
+
+  it('stops with a clear error on a corrupt state file and leaves it untouched', async () => {
+    const file = path.join(dir, 'state.json');
+    await writeFile(file, '{"version": 1, "config": {"clients": [');
+    await expect(start()).rejects.toThrow(StateFileError);
+    await expect(start()).rejects.toThrow(/state\.json is not valid JSON .* left untouched/);
+    expect(await readFile(file, 'utf8')).toBe('{"version": 1, "config": {"clients": [');
+  });
+
+  it('refuses a state file of the wrong shape, naming what is wrong', async () => {
+    const file = path.join(dir, 'state.json');
+    const doc = {
+      version: 1,
+      config: { clients: [{ clientId: 'x', grantTypes: ['password'] }] },
+      presets: {},
+      artefacts: {
+        codes: [],
+        grants: [],
+        refreshTokens: [],
+        revokedAccessTokens: [],
+        expiredAccessTokens: [],
+      },
+    };
+    await writeFile(file, JSON.stringify(doc));
+    await expect(start()).rejects.toThrow(/invalid config .*clients\[0\]\.grantTypes\[0\]/);
+    await writeFile(file, JSON.stringify({ ...doc, config: {}, artefacts: { codes: 'x' } }));
+    await expect(start()).rejects.toThrow(/issued grants in an unexpected shape/);
+    await writeFile(file, JSON.stringify({ version: 7 }));
+    await expect(start()).rejects.toThrow(/not a version 1/);
+  });
+
+  it('removes temporary files a killed writer left behind', async () => {
+    await writeFile(path.join(dir, 'state.json.123456'), '{"half":');
+    await start();
+    expect((await readdir(dir)).sort()).toEqual(['keys.json', 'state.json']);
+  });
+});
