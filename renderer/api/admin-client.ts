@@ -6,7 +6,7 @@ import type {
   FailureArm,
   FailureBoard,
   FailureId,
-  GrantFamily,
+  Artefact,
   LaunchRequest,
   LaunchResult,
   SandboxConfig,
@@ -50,8 +50,8 @@ export interface AdminApi {
   createClient(client: ClientConfig): Promise<ClientConfig>;
   updateClient(client: ClientConfig): Promise<ClientConfig>;
   deleteClient(clientId: string): Promise<void>;
-  listGrants(): Promise<GrantFamily[]>;
-  revokeGrant(id: string): Promise<void>;
+  listGrants(): Promise<Artefact[]>;
+  revokeArtefact(id: string): Promise<void>;
   expireArtefact(id: string): Promise<void>;
   listExchanges(): Promise<Exchange[]>;
   getExchange(seq: number): Promise<Exchange>;
@@ -145,14 +145,14 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     deleteClient: async (clientId) => {
       await call('DELETE', `/clients/${enc(clientId)}`);
     },
-    listGrants: async () => listIn<GrantFamily>(await call('GET', '/grants'), 'grants'),
-    revokeGrant: async (id) => {
+    listGrants: async () => listIn<Artefact>(await call('GET', '/grants'), 'grants'),
+    revokeArtefact: async (id) => {
       await call('POST', `/grants/${enc(id)}/revoke`);
     },
     expireArtefact: async (id) => {
       await call('POST', `/grants/${enc(id)}/expire`);
     },
-    listExchanges: async () => listIn<Exchange>(await call('GET', '/exchanges'), 'exchanges'),
+    listExchanges: async () => listIn<Exchange>(await call('GET', '/exchanges?limit=1000'), 'exchanges'),
     getExchange: async (seq) => (await call('GET', `/exchanges/${seq}`)) as Exchange,
     listFailures: async () => (await call('GET', '/failures')) as FailureBoard,
     armFailure: async (arm) => {

@@ -36,14 +36,48 @@ export interface AdminErrorBody {
   readonly issues?: readonly { readonly path: string; readonly message: string }[];
 }
 
-/** Exchanges as the server logs them (types only). */
-export type {
-  Exchange,
-  ExchangeSummary,
-  LoggedMessage,
-  Reason,
-  Verdict,
-} from '../../server/exchanges/exchange.js';
+/*
+ * The exchange log's shapes, as server/exchanges/exchange.ts defines them. Mirrored rather than imported:
+ * that module augments Fastify's types, which the browser build cannot (and must not) see.
+ */
+
+/** One reason behind a verdict, with the rule it comes from. */
+export interface Reason {
+  readonly text: string;
+  readonly rule?: string;
+}
+
+export interface Verdict {
+  readonly outcome: 'accepted' | 'rejected' | 'unanswered';
+  readonly summary: string;
+  readonly reasons: readonly Reason[];
+}
+
+export interface LoggedMessage {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly truncated?: boolean;
+}
+
+/** An exchange as the live stream announces it (`exchange.recorded`). */
+export interface ExchangeSummary {
+  readonly seq: number;
+  readonly time: string;
+  readonly durationMs: number;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly clientId?: string;
+  readonly failure?: FailureId;
+  readonly verdict: Verdict;
+}
+
+/** An exchange in full, with the (masked) request and response. */
+export interface Exchange extends ExchangeSummary {
+  readonly query: Readonly<Record<string, string>>;
+  readonly request: LoggedMessage;
+  readonly response: LoggedMessage;
+}
 
 export type FailureEndpoint = 'token' | 'authorize' | 'fhir';
 
@@ -77,28 +111,27 @@ export interface FailureBoard {
 }
 
 export type ArtefactKind = 'code' | 'access_token' | 'refresh_token' | 'id_token';
-export type ArtefactState = 'active' | 'consumed' | 'expired' | 'revoked' | 'rotated';
+export type ArtefactState = 'active' | 'consumed' | 'expired' | 'revoked';
 
-/** One issued code or token. */
+/** One issued code or token as `GET /grants` lists it: never the secret value, only its first characters. */
 export interface Artefact {
+  /** Stable id for actions (`POST /grants/:id/revoke|expire`): the jti of a JWT, a digest otherwise. */
   readonly id: string;
   readonly kind: ArtefactKind;
-  readonly state: ArtefactState;
   readonly clientId: string;
+  readonly grantId?: string;
+  readonly preview: string;
+  readonly state: ArtefactState;
   readonly issuedAt: string;
   readonly expiresAt: string;
-  readonly scope?: string;
-  /** The token itself, when the server keeps it (JWTs), so it can be decoded. */
-  readonly value?: string;
 }
 
-/** A grant family: a code and every token issued from it (or a client_credentials token on its own). */
+/** A grant family, put together in the page: a code and every token issued from it, or a lone token. */
 export interface GrantFamily {
   readonly id: string;
   readonly clientId: string;
   readonly state: ArtefactState;
   readonly createdAt: string;
-  readonly scope?: string;
   readonly artefacts: readonly Artefact[];
 }
 

@@ -76,7 +76,6 @@ const STATE_LABEL: Record<ArtefactState, string> = {
   consumed: 'consumed',
   expired: 'expired',
   revoked: 'revoked',
-  rotated: 'rotated',
 };
 
 export function StateBadge({ state }: { readonly state: ArtefactState }) {

@@ -50,7 +50,10 @@ export function createLiveRouter(store: AppStore, schedule?: FrameScheduler) {
       else if (FAILURE_EVENTS.has(name)) reloadFailures();
       else if (name === 'client.changed') reloadClients();
       else if (name === 'clock.changed') reloadServer();
-      else if (name === 'config.imported') {
+      else if (name === 'config.imported' || name === 'reset') {
+        // `reset`: the server's journal no longer holds what was missed, so everything is fetched again.
+        if (name === 'reset') void state().loadExchanges();
+        reloadGrants();
         reloadServer();
         reloadClients();
         reloadFailures();

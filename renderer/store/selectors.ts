@@ -123,7 +123,7 @@ const counts = memoizeLast(
 export function selectCounts(s: AppState): Counts {
   return counts(
     selectClientList(s).length,
-    s.grants.status === 'ready' ? s.grants.data.filter((g) => g.state === 'active').length : 0,
+    selectGrantFamilies(s).filter((g) => g.state === 'active').length,
     s.exchanges.items.length + s.exchanges.dropped,
     s.failures.status === 'ready' ? s.failures.data.armed.length : 0,
   );
@@ -166,12 +166,36 @@ export function artefactStateAt(a: Pick<Artefact, 'state' | 'expiresAt'>, now: n
   return a.state;
 }
 
-/** Grant families, newest first, optionally for one client. */
-export function selectGrantFamilies(s: AppState): readonly GrantFamily[] {
-  if (s.grants.status !== 'ready') return EMPTY;
-  return sortFamilies(s.grants.data);
+const STATE_RANK: Record<ArtefactState, number> = { active: 0, consumed: 1, expired: 2, revoked: 3 };
+
+/** Groups artefacts by grant (a lone token is its own family); newest family first. */
+export function groupFamilies(artefacts: readonly Artefact[]): readonly GrantFamily[] {
+  const groups = new Map<string, Artefact[]>();
+  for (const a of artefacts) {
+    const key = a.grantId ?? a.id;
+    const list = groups.get(key);
+    if (list === undefined) groups.set(key, [a]);
+    else list.push(a);
+  }
+  const families: GrantFamily[] = [];
+  for (const [id, list] of groups) {
+    const ordered = [...list].sort((x, y) => Date.parse(x.issuedAt) - Date.parse(y.issuedAt));
+    const first = ordered[0];
+    if (first === undefined) continue;
+    // A family is as alive as its liveliest member: one active token keeps the grant active.
+    const state = ordered.reduce<ArtefactState>(
+      (best, a) => (STATE_RANK[a.state] < STATE_RANK[best] ? a.state : best),
+      'revoked',
+    );
+    families.push({ id, clientId: first.clientId, state, createdAt: first.issuedAt, artefacts: ordered });
+  }
+  return families.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
 }
 
-const sortFamilies = memoizeLast((families: readonly GrantFamily[]): readonly GrantFamily[] =>
-  [...families].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt)),
-);
+const familiesOf = memoizeLast(groupFamilies);
+
+/** Grant families, newest first. */
+export function selectGrantFamilies(s: AppState): readonly GrantFamily[] {
+  if (s.grants.status !== 'ready') return EMPTY;
+  return familiesOf(s.grants.data);
+}

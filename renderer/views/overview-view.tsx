@@ -108,6 +108,7 @@ export function OverviewView() {
 function TryItCard({ tokenEndpoint }: { readonly tokenEndpoint: string | undefined }) {
   const client = useApp(selectTryItClient);
   const saveClient = useApp((s) => s.saveClient);
+  const holdToken = useApp((s) => s.holdToken);
   const { fetch: doFetch } = useDeps();
   const [state, setState] = useState<TryIt>({ step: 'idle' });
 
@@ -130,6 +131,12 @@ function TryItCard({ tokenEndpoint }: { readonly tokenEndpoint: string | undefin
     setState({ step: 'requesting', clientId: target.clientId });
     try {
       const result = await requestClientCredentialsToken(tokenEndpoint, target, systemScope(target), doFetch);
+      // Keep the token so Codes & tokens can decode and introspect it (the server lists only a preview).
+      const token = (result.body as { access_token?: unknown } | undefined)?.access_token;
+      if (typeof token === 'string') {
+        const decoded = decodeJwt(token);
+        if (decoded.ok && typeof decoded.claims['jti'] === 'string') holdToken(decoded.claims['jti'], token);
+      }
       setState({ step: 'done', clientId: target.clientId, result });
     } catch (err) {
       setState({

@@ -18,7 +18,7 @@ export function SettingsView() {
   if (server.status === 'error') return <ErrorText message={server.message} />;
   return (
     <div className="view-body settings">
-      <TokenSettings key={JSON.stringify(server.data.config.tokens ?? {})} info={server.data} />
+      <TokenSettings info={server.data} />
       <ClockSettings info={server.data} />
       <ConfigFile />
       <Appearance />

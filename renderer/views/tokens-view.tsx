@@ -100,15 +100,22 @@ function Family({
   readonly now: number;
   readonly jwks: JSONWebKeySet | undefined;
 }) {
-  const revoke = useApp((s) => s.revokeGrant);
+  const revoke = useApp((s) => s.revokeArtefact);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const state = family.state;
+  // Revoking the code or refresh token revokes the whole grant on the server; a lone token is revoked itself.
   async function onRevoke() {
     setBusy(true);
-    const result = await revoke(family.id);
+    const live = family.artefacts.filter((a) => a.state === 'active' && a.kind !== 'id_token');
+    const root = live.find((a) => a.kind === 'refresh_token' || a.kind === 'code');
+    let message: string | undefined;
+    for (const a of root === undefined ? live : [root]) {
+      const result = await revoke(a.id);
+      if (!result.ok) message = result.message;
+    }
     setBusy(false);
-    setError(result.ok ? undefined : result.message);
+    setError(message);
   }
   return (
     <li className="card family" data-grant-id={family.id} data-state={state}>
@@ -129,11 +136,7 @@ function Family({
           </button>
         </div>
       </header>
-      {family.scope === undefined ? null : (
-        <p className="muted small">
-          scope <code>{family.scope}</code> · created {new Date(family.createdAt).toLocaleTimeString()}
-        </p>
-      )}
+      <p className="muted small">issued {new Date(family.createdAt).toLocaleTimeString()}</p>
       <ErrorText message={error} />
       <ul className="artefacts">
         {family.artefacts.map((a) => (
@@ -156,6 +159,8 @@ function ArtefactItem({
   readonly jwks: JSONWebKeySet | undefined;
 }) {
   const expire = useApp((s) => s.expireArtefact);
+  const revoke = useApp((s) => s.revokeArtefact);
+  const held = useApp((s) => s.heldTokens[a.id]);
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string>();
   const state = artefactStateAt(a, now);
@@ -164,13 +169,19 @@ function ArtefactItem({
     const result = await expire(a.id);
     setError(result.ok ? undefined : result.message);
   }
-  const isJwt = a.value?.split('.').length === 3;
+  async function onRevoke() {
+    const result = await revoke(a.id);
+    setError(result.ok ? undefined : result.message);
+  }
+  const isJwt = held?.split('.').length === 3;
   return (
     <li className="artefact" data-kind={a.kind} data-state={state}>
       <div className="artefact-row">
         <span className="artefact-kind">{KIND_LABEL[a.kind]}</span>
         <StateBadge state={state} />
-        <code className="ellipsis small">{a.id}</code>
+        <code className="ellipsis small" title={`id ${a.id}`}>
+          {a.preview}…
+        </code>
         <span
           className="countdown mono"
           aria-label={state === 'active' ? `expires in ${formatDuration(left)}` : undefined}
@@ -190,16 +201,26 @@ function ArtefactItem({
               {open ? 'Hide JWT' : 'Decode'}
             </button>
           ) : null}
-          {a.kind === 'access_token' && a.value !== undefined ? (
-            <IntrospectButton token={a.value} clientId={clientId} />
+          {a.kind === 'access_token' && held !== undefined ? (
+            <IntrospectButton token={held} clientId={clientId} />
           ) : null}
+          {a.kind === 'id_token' ? null : (
+            <button
+              type="button"
+              className="button small danger"
+              onClick={onRevoke}
+              disabled={state !== 'active'}
+            >
+              Revoke
+            </button>
+          )}
           <button type="button" className="button small" onClick={onExpire} disabled={state !== 'active'}>
             Expire now
           </button>
         </span>
       </div>
       <ErrorText message={error} />
-      {open && a.value !== undefined ? <JwtPanel token={a.value} jwks={jwks} /> : null}
+      {open && held !== undefined ? <JwtPanel token={held} jwks={jwks} /> : null}
     </li>
   );
 }

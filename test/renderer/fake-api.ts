@@ -1,10 +1,10 @@
 import { AdminApiError, type AdminApi } from '../../renderer/api/admin-client.js';
 import type {
+  Artefact,
   ClientConfig,
   Exchange,
   ExchangeSummary,
   FailureBoard,
-  GrantFamily,
 } from '../../renderer/api/types.js';
 import { createAppStore, type AppStore } from '../../renderer/store/store.js';
 
@@ -34,8 +34,8 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
       if (i < 0) throw new AdminApiError(404, 'not_found', `no client ${id}`);
       clients.splice(i, 1);
     },
-    listGrants: async (): Promise<GrantFamily[]> => [],
-    revokeGrant: notHere('grants'),
+    listGrants: async (): Promise<Artefact[]> => [],
+    revokeArtefact: notHere('grants'),
     expireArtefact: notHere('grants'),
     listExchanges: async (): Promise<Exchange[]> => [],
     getExchange: notHere('exchange'),

@@ -7,6 +7,7 @@ import {
   selectCounts,
   selectExchangeEndpoints,
   selectFailureGroups,
+  selectGrantFamilies,
   selectTryItClient,
   selectVisibleExchanges,
 } from '../../renderer/store/selectors.js';
@@ -218,5 +219,63 @@ describe('selectors used by components', () => {
     expect(selectCounts(s)).toBe(selectCounts(s));
     expect(selectFailureGroups(s)).toBe(selectFailureGroups(s));
     expect(selectVisibleExchanges(s)).toBe(selectVisibleExchanges(s));
+  });
+});
+
+describe('grant families', () => {
+  it('groups the flat /grants list by grant; a lone token is its own family; one active member keeps it active', async () => {
+    const t = (s: number) => new Date(1_700_000_000_000 + s * 1000).toISOString();
+    const store = testStore(
+      fakeApi({
+        listGrants: async () => [
+          {
+            id: 'at2',
+            kind: 'access_token',
+            clientId: 'a',
+            grantId: 'g1',
+            preview: 'eyJ',
+            state: 'active',
+            issuedAt: t(3),
+            expiresAt: t(99),
+          },
+          {
+            id: 'r-1',
+            kind: 'refresh_token',
+            clientId: 'a',
+            grantId: 'g1',
+            preview: 'abc',
+            state: 'revoked',
+            issuedAt: t(2),
+            expiresAt: t(99),
+          },
+          {
+            id: 'c-1',
+            kind: 'code',
+            clientId: 'a',
+            grantId: 'g1',
+            preview: 'xyz',
+            state: 'consumed',
+            issuedAt: t(1),
+            expiresAt: t(60),
+          },
+          {
+            id: 'cc1',
+            kind: 'access_token',
+            clientId: 'svc',
+            preview: 'eyJ',
+            state: 'revoked',
+            issuedAt: t(5),
+            expiresAt: t(99),
+          },
+        ],
+      }),
+    );
+    await store.getState().loadGrants();
+    const families = selectGrantFamilies(store.getState());
+    expect(families.map((f) => [f.id, f.state, f.artefacts.map((a) => a.id)])).toEqual([
+      ['cc1', 'revoked', ['cc1']],
+      ['g1', 'active', ['c-1', 'r-1', 'at2']],
+    ]);
+    expect(selectCounts(store.getState()).activeGrants).toBe(1);
   });
 });
