@@ -100,8 +100,11 @@ export const E2E_CONFIG = {
   ],
 };
 
-/** One real server per test file (worker), started from the CLI with `E2E_CONFIG`. */
-export const test = base.extend<{ workbench: Page }, { sandbox: RunningSandbox }>({
+/**
+ * A real server per test, started from the CLI with `E2E_CONFIG`: tests running side by side never see each
+ * other's exchanges, grants or armed failures.
+ */
+export const test = base.extend<{ workbench: Page; sandbox: RunningSandbox }>({
   sandbox: [
     // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring.
     async ({}, use) => {
@@ -109,7 +112,7 @@ export const test = base.extend<{ workbench: Page }, { sandbox: RunningSandbox }
       await use(sandbox);
       await stop();
     },
-    { scope: 'worker' },
+    { scope: 'test' },
   ],
   /** The workbench opened from the start-up URL (with its token), on the Overview. */
   workbench: async ({ page, sandbox }, use) => {
