@@ -15,7 +15,8 @@ Options:
   --host H             address to bind (default 127.0.0.1; binding elsewhere exposes the sandbox)
   --config FILE        config file (JSON) with clients, profile, launch context and failures
   --profile NAME       token endpoint profile: ${PROFILE_NAMES.join(', ')} (overrides the config's profile)
-  --data-dir DIR       keep clients, keys and settings in DIR (default: in memory only)
+  --data-dir DIR       keep clients, settings, keys, failure presets and issued grants in DIR
+                       (default: in memory only)
   --admin-token TOKEN  bearer token for the admin API (default: a random one, printed at start-up)
   -h, --help           show this help`;
 

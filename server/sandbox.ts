@@ -133,6 +133,7 @@ export class Sandbox {
     if (dataDir !== undefined) {
       if (state !== undefined) {
         restoreArtefacts(sandbox.store, state.artefacts);
+        sandbox.issued.seedFrom(sandbox.store);
         for (const [name, arms] of Object.entries(state.presets)) sandbox.presets.set(name, arms);
       }
       sandbox.#keepDurable(dataDir);

@@ -61,12 +61,31 @@ export class IssuedIndex {
     });
   }
 
+  /**
+   * Lists what a restored store still holds (after a restart): codes, refresh tokens and the access tokens of
+   * grants. Tokens of client_credentials and id tokens live only in the clients' hands and are not listed.
+   */
+  seedFrom(store: ArtefactStore): void {
+    for (const c of store.codes.values()) {
+      this.#add('code', c.code, c.clientId, undefined, c.expiresAt, c.issuedAt);
+    }
+    for (const g of store.grants.values()) {
+      for (const [jti, exp] of g.accessTokens) {
+        this.#add('access_token', jti, g.clientId, g.id, exp, g.createdAt);
+      }
+    }
+    for (const r of store.refreshTokens.values()) {
+      this.#add('refresh_token', r.token, r.clientId, r.grantId, r.expiresAt, r.issuedAt);
+    }
+  }
+
   #add(
     kind: ArtefactKind,
     value: string,
     clientId: string,
     grantId: string | undefined,
     expiresAt: number,
+    issuedAt: number = this.now(),
   ): void {
     const id = artefactId(kind, value);
     this.#entries.set(id, {
@@ -75,7 +94,7 @@ export class IssuedIndex {
       clientId,
       grantId,
       value,
-      issuedAt: this.now(),
+      issuedAt,
       expiresAt,
       revoked: false,
     });

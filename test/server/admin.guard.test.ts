@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 let t: TestSandbox;
-beforeEach(async () => {
+beforeAll(async () => {
   t = await startSandbox();
 });
-afterEach(async () => {
+afterAll(async () => {
   await t.app.close();
 });
 

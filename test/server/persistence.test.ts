@@ -85,6 +85,19 @@ describe('durable state in --data-dir', () => {
     expect(refreshed.statusCode, refreshed.body).toBe(200);
   });
 
+  it('lists the restored codes and tokens in the grants view after a restart', async () => {
+    const first = await start();
+    await fullCodeFlow(first);
+    await first.close();
+    const app = await start();
+    const grants = (await admin(app, 'GET', '/grants')).json<{ grants: { kind: string; state: string }[] }>();
+    expect(grants.grants.map((g) => `${g.kind} ${g.state}`).sort()).toEqual([
+      'access_token active',
+      'code consumed',
+      'refresh_token active',
+    ]);
+  });
+
   it('keeps settings imported with PUT /config, and failure presets, but not armed failures', async () => {
     const first = await start({});
     await admin(first, 'PUT', '/config', { clients: [backend], tokens: { accessTokenLifetime: 90 } });
