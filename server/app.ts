@@ -5,17 +5,19 @@ import { discoveryRoutes } from './routes/discovery.js';
 import { introspectRevokeRoutes } from './routes/introspect-revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
-import { homeRoutes } from './routes/home.js';
 import { callbackRoutes } from './routes/callback.js';
 import { rewriteProfilePath } from './routes/profile-paths.js';
 import { registerCors } from './routes/cors.js';
 import { fhirRoutes } from './fhir/routes.js';
+import { findWorkbenchDir, workbenchRoutes } from './routes/workbench.js';
 import { ADMIN_PREFIX, adminApi } from './admin/plugin.js';
 import { recordExchanges } from './exchanges/record-hooks.js';
 import { injectFhirFailures } from './failures/fhir-hook.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
+  /** The built workbench UI to serve at `/`; found beside the server when absent, `false` for none. */
+  readonly workbenchDir?: string | false;
 }
 
 const PRUNE_INTERVAL_MS = 30_000;
@@ -52,7 +54,8 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   await app.register(tokenRoutes(sandbox));
   await app.register(introspectRevokeRoutes(sandbox));
   await app.register(userinfoRoutes(sandbox));
-  await app.register(homeRoutes(sandbox));
+  const workbenchDir = options.workbenchDir ?? findWorkbenchDir();
+  await app.register(workbenchRoutes(sandbox, workbenchDir === false ? undefined : workbenchDir));
   await app.register(callbackRoutes(sandbox));
   await app.register(fhirRoutes(sandbox), { prefix: '/fhir' });
   await app.register(adminApi(sandbox), { prefix: ADMIN_PREFIX });

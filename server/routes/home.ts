@@ -4,7 +4,7 @@ import type { Sandbox } from '../sandbox.js';
 import { escapeHtml, sendPage } from './html.js';
 
 /** The server's front page: where everything is, for a person who opened the URL in a browser. */
-export function homeRoutes(sandbox: Sandbox) {
+export function homeRoutes(sandbox: Sandbox, note?: string) {
   return async (app: FastifyInstance): Promise<void> => {
     // The workbench page carries the admin token: a foreign Host (DNS rebinding) never gets it.
     app.addHook('onRequest', hostGuard(sandbox));
@@ -28,7 +28,7 @@ export function homeRoutes(sandbox: Sandbox) {
         reply,
         200,
         'Token Sandbox',
-        `<h1>Token Sandbox</h1><p>Profile: <code>${escapeHtml(sandbox.profile.name)}</code> (${escapeHtml(sandbox.profile.title)})</p><table>${rows}</table>`,
+        `<h1>Token Sandbox</h1>${note === undefined ? '' : `<p>${escapeHtml(note)}</p>`}<p>Profile: <code>${escapeHtml(sandbox.profile.name)}</code> (${escapeHtml(sandbox.profile.title)})</p><table>${rows}</table>`,
       );
     });
   };

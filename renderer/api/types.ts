@@ -1,0 +1,165 @@
+/**
+ * The admin API's shapes as the workbench reads them (CONTRACT §4). Config, client and failure types come
+ * from the server's own schema (types only: nothing of the server runs in the browser); the rest mirror the
+ * admin API's JSON.
+ */
+import type {
+  AuthMethod,
+  ClientConfig,
+  GrantType,
+  SandboxConfig,
+  SigningAlg,
+} from '../../server/config/schema.js';
+import type { FailureId } from '../../server/failures/ids.js';
+
+export type { AuthMethod, ClientConfig, FailureId, GrantType, SandboxConfig, SigningAlg };
+
+/** The values of the config's enums, kept at runtime here; `satisfies` keeps them equal to the server's. */
+export const GRANT_TYPE_VALUES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+] as const satisfies readonly GrantType[];
+export const AUTH_METHOD_VALUES = [
+  'client_secret_basic',
+  'client_secret_post',
+  'none',
+  'private_key_jwt',
+] as const satisfies readonly AuthMethod[];
+export const SIGNING_ALG_VALUES = ['RS256', 'ES256'] as const satisfies readonly SigningAlg[];
+
+/** The admin API's error body. */
+export interface AdminErrorBody {
+  readonly error: string;
+  readonly message: string;
+  readonly field?: string;
+  readonly issues?: readonly { readonly path: string; readonly message: string }[];
+}
+
+/*
+ * The exchange log's shapes, as server/exchanges/exchange.ts defines them. Mirrored rather than imported:
+ * that module augments Fastify's types, which the browser build cannot (and must not) see.
+ */
+
+/** One reason behind a verdict, with the rule it comes from. */
+export interface Reason {
+  readonly text: string;
+  readonly rule?: string;
+}
+
+export interface Verdict {
+  readonly outcome: 'accepted' | 'rejected' | 'unanswered';
+  readonly summary: string;
+  readonly reasons: readonly Reason[];
+}
+
+export interface LoggedMessage {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly truncated?: boolean;
+}
+
+/** An exchange as the live stream announces it (`exchange.recorded`). */
+export interface ExchangeSummary {
+  readonly seq: number;
+  readonly time: string;
+  readonly durationMs: number;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly clientId?: string;
+  readonly failure?: FailureId;
+  readonly verdict: Verdict;
+}
+
+/** An exchange in full, with the (masked) request and response. */
+export interface Exchange extends ExchangeSummary {
+  readonly query: Readonly<Record<string, string>>;
+  readonly request: LoggedMessage;
+  readonly response: LoggedMessage;
+}
+
+export type FailureEndpoint = 'token' | 'authorize' | 'fhir';
+
+export interface FailureInfo {
+  readonly id: FailureId;
+  readonly endpoint: FailureEndpoint;
+  readonly produces: string;
+}
+
+export interface ArmedFailure {
+  readonly id: FailureId;
+  readonly remaining?: number;
+  readonly probability?: number;
+  readonly clientId?: string;
+  readonly delayMs?: number;
+  readonly fired: number;
+  readonly armedAt: string;
+}
+
+export interface FailureArm {
+  readonly id: FailureId;
+  readonly times?: number;
+  readonly probability?: number;
+  readonly clientId?: string;
+  readonly delayMs?: number;
+}
+
+export interface FailureBoard {
+  readonly armed: readonly ArmedFailure[];
+  readonly available: readonly FailureInfo[];
+}
+
+export type ArtefactKind = 'code' | 'access_token' | 'refresh_token' | 'id_token';
+export type ArtefactState = 'active' | 'consumed' | 'expired' | 'revoked';
+
+/** One issued code or token as `GET /grants` lists it: never the secret value, only its first characters. */
+export interface Artefact {
+  /** Stable id for actions (`POST /grants/:id/revoke|expire`): the jti of a JWT, a digest otherwise. */
+  readonly id: string;
+  readonly kind: ArtefactKind;
+  readonly clientId: string;
+  readonly grantId?: string;
+  readonly preview: string;
+  readonly state: ArtefactState;
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+}
+
+/** A grant family, put together in the page: a code and every token issued from it, or a lone token. */
+export interface GrantFamily {
+  readonly id: string;
+  readonly clientId: string;
+  readonly state: ArtefactState;
+  readonly createdAt: string;
+  readonly artefacts: readonly Artefact[];
+}
+
+export interface ClockView {
+  readonly now: string;
+  readonly offsetSeconds: number;
+}
+
+export interface LaunchRequest {
+  readonly clientId: string;
+  readonly patient?: string;
+  readonly encounter?: string;
+  readonly fhirUser?: string;
+  readonly intent?: string;
+}
+
+export interface LaunchResult {
+  readonly launch: string;
+  readonly url: string;
+}
+
+/** The SMART configuration document (SMART App Launch 2.2 §2.1), the fields the workbench shows. */
+export interface SmartConfiguration {
+  readonly issuer?: string;
+  readonly authorization_endpoint: string;
+  readonly token_endpoint: string;
+  readonly jwks_uri?: string;
+  readonly introspection_endpoint?: string;
+  readonly revocation_endpoint?: string;
+  readonly [field: string]: unknown;
+}

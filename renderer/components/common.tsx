@@ -1,0 +1,156 @@
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import type { ArtefactState } from '../api/types.js';
+
+/** Copies `text` and says so in words, for screen readers too. */
+export function CopyButton({ text, label = 'Copy' }: { readonly text: string; readonly label?: string }) {
+  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(text);
+      setState('copied');
+    } catch {
+      setState('failed');
+    }
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      setState('idle');
+    }, 1500);
+  }
+  return (
+    <button
+      type="button"
+      className="button small ghost"
+      onClick={copy}
+      data-state={state}
+      aria-label={`${label}: ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`}
+    >
+      <span aria-live="polite">
+        {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy blocked' : label}
+      </span>
+    </button>
+  );
+}
+
+/** A URL or value with its copy button. */
+export function CopyValue({ value, label }: { readonly value: string; readonly label?: string }) {
+  return (
+    <span className="copy-value">
+      <code>{value}</code>
+      <CopyButton text={value} {...(label === undefined ? {} : { label })} />
+    </span>
+  );
+}
+
+/** An error in words, announced when it appears. */
+export function ErrorText({ message, id }: { readonly message: string | undefined; readonly id?: string }) {
+  if (message === undefined || message === '') return null;
+  return (
+    <p className="error-text" role="alert" {...(id === undefined ? {} : { id })}>
+      {message}
+    </p>
+  );
+}
+
+/** What to do when a view has nothing to show yet. */
+export function EmptyState({ title, children }: { readonly title: string; readonly children?: ReactNode }) {
+  return (
+    <div className="empty-state" role="status">
+      <p className="empty-title">{title}</p>
+      {children === undefined ? null : <div className="empty-body">{children}</div>}
+    </div>
+  );
+}
+
+export function Loading({ what }: { readonly what: string }) {
+  return (
+    <p className="muted" role="status" aria-busy="true">
+      Loading {what}…
+    </p>
+  );
+}
+
+const STATE_LABEL: Record<ArtefactState, string> = {
+  active: 'active',
+  consumed: 'consumed',
+  expired: 'expired',
+  revoked: 'revoked',
+};
+
+export function StateBadge({ state }: { readonly state: ArtefactState }) {
+  return (
+    <span className={`badge state-${state}`} data-state={state}>
+      {STATE_LABEL[state]}
+    </span>
+  );
+}
+
+export function StatusBadge({ status }: { readonly status: number }) {
+  const family = status === 0 ? 'none' : `${Math.floor(status / 100)}xx`;
+  return <span className={`badge status status-${family}`}>{status === 0 ? 'no answer' : status}</span>;
+}
+
+/** A labelled form field: the label, the control, a hint and the field's own error. */
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  readonly label: string;
+  readonly hint?: string;
+  readonly error?: string | undefined;
+  readonly children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => ReactNode;
+}) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const describedBy = [hint === undefined ? undefined : hintId, error === undefined ? undefined : errorId]
+    .filter((x) => x !== undefined)
+    .join(' ');
+  return (
+    <div className={`field${error === undefined ? '' : ' invalid'}`}>
+      <label htmlFor={id}>{label}</label>
+      {children({
+        id,
+        describedBy: describedBy === '' ? undefined : describedBy,
+        invalid: error !== undefined,
+      })}
+      {hint === undefined ? null : (
+        <p className="hint" id={hintId}>
+          {hint}
+        </p>
+      )}
+      {error === undefined ? null : (
+        <p className="field-error" id={errorId}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A section card with a heading. */
+export function Card({
+  title,
+  actions,
+  children,
+  className,
+}: {
+  readonly title: string;
+  readonly actions?: ReactNode;
+  readonly children: ReactNode;
+  readonly className?: string;
+}) {
+  const id = useId();
+  return (
+    <section className={`card${className === undefined ? '' : ` ${className}`}`} aria-labelledby={id}>
+      <header className="card-header">
+        <h2 id={id}>{title}</h2>
+        {actions === undefined ? null : <div className="card-actions">{actions}</div>}
+      </header>
+      {children}
+    </section>
+  );
+}

@@ -1,0 +1,52 @@
+import type { ClientConfig } from '../api/types.js';
+import { failed, messageOf, OK } from './errors.js';
+import type { ActionResult, Remote, SliceCreator } from './types.js';
+
+export interface ClientsSlice {
+  readonly clients: Remote<readonly ClientConfig[]>;
+  readonly loadClients: () => Promise<void>;
+  /** Creates or replaces a client; the result carries the server's message and field when it refuses. */
+  readonly saveClient: (client: ClientConfig, mode: 'create' | 'update') => Promise<ActionResult>;
+  readonly deleteClient: (clientId: string) => Promise<ActionResult>;
+}
+
+function sorted(clients: readonly ClientConfig[]): readonly ClientConfig[] {
+  return [...clients].sort((a, b) => a.clientId.localeCompare(b.clientId));
+}
+
+export const createClientsSlice: SliceCreator<ClientsSlice> = (deps) => (set, get) => ({
+  clients: { status: 'idle' },
+  loadClients: async () => {
+    if (get().clients.status !== 'ready') set({ clients: { status: 'loading' } });
+    try {
+      set({ clients: { status: 'ready', data: sorted(await deps.api.listClients()) } });
+    } catch (err) {
+      set({ clients: { status: 'error', message: messageOf(err) } });
+    }
+  },
+  saveClient: async (client, mode) => {
+    try {
+      const saved =
+        mode === 'create' ? await deps.api.createClient(client) : await deps.api.updateClient(client);
+      const current = get().clients;
+      const others =
+        current.status === 'ready' ? current.data.filter((c) => c.clientId !== saved.clientId) : [];
+      set({ clients: { status: 'ready', data: sorted([...others, saved]) } });
+      return OK;
+    } catch (err) {
+      return failed(err);
+    }
+  },
+  deleteClient: async (clientId) => {
+    try {
+      await deps.api.deleteClient(clientId);
+      const current = get().clients;
+      if (current.status === 'ready') {
+        set({ clients: { status: 'ready', data: current.data.filter((c) => c.clientId !== clientId) } });
+      }
+      return OK;
+    } catch (err) {
+      return failed(err);
+    }
+  },
+});

@@ -1,0 +1,96 @@
+import type { AdminApi } from '../api/admin-client.js';
+import { runEventStream, type SseMessage } from '../api/sse.js';
+import type { ExchangeSummary } from '../api/types.js';
+import { createFrameBatcher, type FrameScheduler } from '../lib/frame-batcher.js';
+import type { AppStore } from './store.js';
+
+/** Events after which the Codes & tokens view reloads (the server's domain events, STYLE.md §7). */
+const GRANT_EVENTS = new Set([
+  'code.issued',
+  'code.consumed',
+  'token.issued',
+  'refresh.rotated',
+  'grant.revoked',
+  'token.revoked',
+  'token.expired',
+]);
+const FAILURE_EVENTS = new Set(['failure.armed', 'failure.fired', 'failure.disarmed']);
+
+/** Runs `task` at most once per `ms`, always after the last call (trailing), so bursts cost one reload. */
+function trailing(task: () => void, ms: number): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return () => {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      task();
+    }, ms);
+  };
+}
+
+/** Routes one event of the live stream into the store. */
+export function createLiveRouter(store: AppStore, schedule?: FrameScheduler) {
+  const state = () => store.getState();
+  const exchanges = createFrameBatcher<ExchangeSummary>((batch) => {
+    state().appendExchanges(batch);
+  }, schedule);
+  const reloadGrants = trailing(() => void state().loadGrants(), 200);
+  const reloadFailures = trailing(() => void state().loadFailures(), 100);
+  const reloadClients = trailing(() => void state().loadClients(), 100);
+  const reloadServer = trailing(() => void state().loadServer(), 100);
+  return {
+    route(message: SseMessage): void {
+      const name = message.event;
+      if (name === 'exchange.recorded') {
+        try {
+          exchanges.push(JSON.parse(message.data) as ExchangeSummary);
+        } catch {
+          // A malformed event is skipped; the next reload of the list has it right.
+        }
+      } else if (GRANT_EVENTS.has(name)) reloadGrants();
+      else if (FAILURE_EVENTS.has(name)) reloadFailures();
+      else if (name === 'client.changed') reloadClients();
+      else if (name === 'clock.changed') reloadServer();
+      else if (name === 'config.imported' || name === 'reset') {
+        // `reset`: the server's journal no longer holds what was missed, so everything is fetched again.
+        if (name === 'reset') void state().loadExchanges();
+        reloadGrants();
+        reloadServer();
+        reloadClients();
+        reloadFailures();
+      }
+    },
+    stop(): void {
+      exchanges.cancel();
+    },
+  };
+}
+
+/** Keeps the store in step with the server until `signal` aborts. */
+export function connectLive(store: AppStore, api: AdminApi, signal: AbortSignal): Promise<void> {
+  const router = createLiveRouter(store);
+  signal.addEventListener('abort', () => {
+    router.stop();
+  });
+  let wasRetrying = false;
+  return runEventStream({
+    url: api.eventsUrl,
+    headers: () => api.headers(),
+    signal,
+    onMessage: (m) => {
+      router.route(m);
+    },
+    onStatus: (status) => {
+      store.getState().setLive(status);
+      if (status.state === 'retrying') wasRetrying = true;
+      if (status.state === 'open' && wasRetrying) {
+        // Whatever happened while the stream was down is fetched once it is back.
+        wasRetrying = false;
+        void store.getState().loadGrants();
+        void store.getState().loadFailures();
+      }
+      if (status.state === 'stopped' && (status.status === 401 || status.status === 403)) {
+        store.getState().signOut('The server did not accept the admin token. Paste the current one below.');
+      }
+    },
+  });
+}

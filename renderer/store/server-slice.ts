@@ -1,0 +1,77 @@
+import { fetchSmartConfiguration } from '../api/oauth-client.js';
+import type { StreamStatus } from '../api/sse.js';
+import type { ClockView, SandboxConfig, SmartConfiguration } from '../api/types.js';
+import { failed, messageOf, OK } from './errors.js';
+import type { ActionResult, Remote, SliceCreator } from './types.js';
+
+/** What the Overview and Settings show about the running server. */
+export interface ServerInfo {
+  readonly origin: string;
+  readonly config: SandboxConfig;
+  readonly discovery: SmartConfiguration | undefined;
+  readonly discoveryError?: string;
+  readonly clock: ClockView | undefined;
+}
+
+export interface ServerSlice {
+  readonly server: Remote<ServerInfo>;
+  readonly live: StreamStatus;
+  readonly loadServer: () => Promise<void>;
+  readonly setLive: (status: StreamStatus) => void;
+  readonly importConfig: (config: SandboxConfig) => Promise<ActionResult>;
+  readonly setClockOffset: (offsetSeconds: number) => Promise<ActionResult>;
+}
+
+export const createServerSlice: SliceCreator<ServerSlice> = (deps) => (set, get) => ({
+  server: { status: 'idle' },
+  live: { state: 'connecting', attempt: 1 },
+  loadServer: async () => {
+    if (get().server.status !== 'ready') set({ server: { status: 'loading' } });
+    try {
+      const [config, discovery, clock] = await Promise.all([
+        deps.api.getConfig(),
+        fetchSmartConfiguration(deps.api.origin, deps.fetch).then(
+          (doc) => ({ doc }) as const,
+          (err: unknown) => ({ error: messageOf(err) }) as const,
+        ),
+        deps.api.getClock().catch(() => undefined),
+      ]);
+      set({
+        server: {
+          status: 'ready',
+          data: {
+            origin: deps.api.origin,
+            config,
+            discovery: 'doc' in discovery ? discovery.doc : undefined,
+            ...('error' in discovery ? { discoveryError: discovery.error } : {}),
+            clock,
+          },
+        },
+      });
+    } catch (err) {
+      set({ server: { status: 'error', message: messageOf(err) } });
+    }
+  },
+  setLive: (live) => {
+    set({ live });
+  },
+  importConfig: async (config) => {
+    try {
+      await deps.api.putConfig(config);
+      await Promise.all([get().loadServer(), get().loadClients(), get().loadFailures()]);
+      return OK;
+    } catch (err) {
+      return failed(err);
+    }
+  },
+  setClockOffset: async (offsetSeconds) => {
+    try {
+      const clock = await deps.api.setClockOffset(offsetSeconds);
+      const server = get().server;
+      if (server.status === 'ready') set({ server: { status: 'ready', data: { ...server.data, clock } } });
+      return OK;
+    } catch (err) {
+      return failed(err);
+    }
+  },
+});

@@ -1,0 +1,323 @@
+import { useRef, useState, type ChangeEvent, type SubmitEvent } from 'react';
+import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/types.js';
+import { Card, ErrorText, Field, Loading } from '../components/common.js';
+import {
+  browserTokenEnvironment,
+  forgetAdminToken,
+  isRemembered,
+  keepAdminToken,
+} from '../lib/session-token.js';
+import { selectServer, selectSession, selectTheme } from '../store/selectors.js';
+import { useApp } from '../store/react.js';
+import type { ThemeChoice } from '../store/ui-slice.js';
+import type { ServerInfo } from '../store/server-slice.js';
+
+export function SettingsView() {
+  const server = useApp(selectServer);
+  if (server.status === 'idle' || server.status === 'loading') return <Loading what="settings" />;
+  if (server.status === 'error') return <ErrorText message={server.message} />;
+  return (
+    <div className="view-body settings">
+      <TokenSettings info={server.data} />
+      <ClockSettings info={server.data} />
+      <ConfigFile />
+      <Appearance />
+      <Session />
+    </div>
+  );
+}
+
+function TokenSettings({ info }: { readonly info: ServerInfo }) {
+  const importConfig = useApp((s) => s.importConfig);
+  const t = info.config.tokens ?? {};
+  const [alg, setAlg] = useState<SigningAlg>(t.signingAlg ?? 'RS256');
+  const [access, setAccess] = useState(String(t.accessTokenLifetime ?? ''));
+  const [refresh, setRefresh] = useState(String(t.refreshTokenLifetime ?? ''));
+  const [code, setCode] = useState(String(t.codeLifetime ?? ''));
+  const [result, setResult] = useState<{ ok: boolean; message: string }>();
+
+  async function submit(event: SubmitEvent) {
+    event.preventDefault();
+    const numbers: [string, string, 'accessTokenLifetime' | 'refreshTokenLifetime' | 'codeLifetime'][] = [
+      ['access token lifetime', access, 'accessTokenLifetime'],
+      ['refresh token lifetime', refresh, 'refreshTokenLifetime'],
+      ['code lifetime', code, 'codeLifetime'],
+    ];
+    const tokens: NonNullable<SandboxConfig['tokens']> & Record<string, unknown> = { signingAlg: alg };
+    for (const [name, text, key] of numbers) {
+      if (text.trim() === '') continue;
+      if (!/^\d+$/.test(text.trim())) {
+        setResult({
+          ok: false,
+          message: `${name} must be a whole number of seconds, or empty for the default`,
+        });
+        return;
+      }
+      tokens[key] = Number(text.trim());
+    }
+    const next: SandboxConfig = { ...info.config, tokens };
+    const r = await importConfig(next);
+    setResult(
+      r.ok
+        ? { ok: true, message: 'Saved. New tokens use these settings.' }
+        : { ok: false, message: r.message },
+    );
+  }
+
+  return (
+    <Card title="Server">
+      <dl className="facts">
+        <div>
+          <dt>Profile</dt>
+          <dd>
+            <code>{info.config.profile ?? 'smart'}</code>{' '}
+            <span className="muted small">(start the server with --profile to change it)</span>
+          </dd>
+        </div>
+        <div>
+          <dt>Where the data lives</dt>
+          <dd>
+            Given by <code>--data-dir</code> when the server started (the start-up output names it); without
+            it, everything is in memory and gone when the server stops.
+          </dd>
+        </div>
+      </dl>
+      <form onSubmit={submit} className="form" aria-label="Token settings">
+        <div className="form-grid">
+          <Field label="Signing algorithm">
+            {({ id }) => (
+              <select id={id} value={alg} onChange={(e) => setAlg(e.target.value as SigningAlg)}>
+                {SIGNING_ALG_VALUES.map((a) => (
+                  <option key={a} value={a}>
+                    {a}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Access token lifetime (s)" hint="Default 3600.">
+            {({ id, describedBy }) => (
+              <input
+                id={id}
+                inputMode="numeric"
+                value={access}
+                onChange={(e) => setAccess(e.target.value)}
+                aria-describedby={describedBy}
+                placeholder="3600"
+              />
+            )}
+          </Field>
+          <Field label="Refresh token lifetime (s)" hint="Default 2592000 (30 days).">
+            {({ id, describedBy }) => (
+              <input
+                id={id}
+                inputMode="numeric"
+                value={refresh}
+                onChange={(e) => setRefresh(e.target.value)}
+                aria-describedby={describedBy}
+                placeholder="2592000"
+              />
+            )}
+          </Field>
+          <Field label="Code lifetime (s)" hint="At most 600; default 60.">
+            {({ id, describedBy }) => (
+              <input
+                id={id}
+                inputMode="numeric"
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                aria-describedby={describedBy}
+                placeholder="60"
+              />
+            )}
+          </Field>
+        </div>
+        <div className="button-row">
+          <button type="submit" className="button primary">
+            Save token settings
+          </button>
+          {result === undefined ? null : result.ok ? (
+            <span role="status" className="ok-text">
+              {result.message}
+            </span>
+          ) : null}
+        </div>
+        {result !== undefined && !result.ok ? <ErrorText message={result.message} /> : null}
+      </form>
+    </Card>
+  );
+}
+
+function ClockSettings({ info }: { readonly info: ServerInfo }) {
+  const setOffset = useApp((s) => s.setClockOffset);
+  const [offset, setOffsetText] = useState(String(info.clock?.offsetSeconds ?? 0));
+  const [error, setError] = useState<string>();
+  const [saved, setSaved] = useState(false);
+  async function submit(event: SubmitEvent) {
+    event.preventDefault();
+    if (!/^-?\d+$/.test(offset.trim())) {
+      setError('the offset is a whole number of seconds, negative for the past');
+      return;
+    }
+    const r = await setOffset(Number(offset.trim()));
+    setError(r.ok ? undefined : r.message);
+    setSaved(r.ok);
+  }
+  return (
+    <Card title="Clock">
+      <p className="muted">
+        Skews the server’s clock, and with it every iat, exp and expiry check, to test how your app handles
+        clock skew.
+      </p>
+      {info.clock === undefined ? <ErrorText message="This server does not report its clock." /> : null}
+      <form onSubmit={submit} className="inline-form">
+        <label htmlFor="clock-offset">Offset (seconds)</label>
+        <input
+          id="clock-offset"
+          inputMode="numeric"
+          value={offset}
+          onChange={(e) => setOffsetText(e.target.value)}
+        />
+        <button type="submit" className="button">
+          Apply
+        </button>
+        {saved ? (
+          <span role="status" className="ok-text">
+            Server time is now {info.clock === undefined ? '' : new Date(info.clock.now).toLocaleTimeString()}
+          </span>
+        ) : null}
+      </form>
+      <ErrorText message={error} />
+    </Card>
+  );
+}
+
+function ConfigFile() {
+  const importConfig = useApp((s) => s.importConfig);
+  const server = useApp(selectServer);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [result, setResult] = useState<{ ok: boolean; message: string }>();
+
+  function exportConfig() {
+    if (server.status !== 'ready') return;
+    const blob = new Blob([`${JSON.stringify(server.data.config, null, 2)}\n`], { type: 'application/json' });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'token-sandbox.config.json';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  async function onFile(event: ChangeEvent<HTMLInputElement>) {
+    const file = event.target.files?.[0];
+    event.target.value = '';
+    if (file === undefined) return;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(await file.text());
+    } catch {
+      setResult({ ok: false, message: `${file.name} is not valid JSON` });
+      return;
+    }
+    const r = await importConfig(doc as SandboxConfig);
+    setResult(
+      r.ok
+        ? { ok: true, message: `Imported ${file.name}.` }
+        : { ok: false, message: `${file.name}: ${r.message}` },
+    );
+  }
+
+  return (
+    <Card title="Config file">
+      <p className="muted">
+        The same JSON document <code>--config</code> reads: clients, launch context, token settings and armed
+        failures.
+      </p>
+      <div className="button-row">
+        <button type="button" className="button" onClick={exportConfig}>
+          Export config
+        </button>
+        <button type="button" className="button" onClick={() => fileRef.current?.click()}>
+          Import config…
+        </button>
+        <input
+          ref={fileRef}
+          type="file"
+          accept="application/json,.json"
+          className="visually-hidden"
+          onChange={onFile}
+          aria-label="Config file to import"
+          tabIndex={-1}
+        />
+      </div>
+      {result === undefined ? null : result.ok ? (
+        <p role="status" className="ok-text">
+          {result.message}
+        </p>
+      ) : (
+        <ErrorText message={result.message} />
+      )}
+    </Card>
+  );
+}
+
+function Appearance() {
+  const theme = useApp(selectTheme);
+  const setTheme = useApp((s) => s.setTheme);
+  const labels: Record<ThemeChoice, string> = { system: 'Follow the system', light: 'Light', dark: 'Dark' };
+  return (
+    <Card title="Appearance">
+      <fieldset className="field">
+        <legend>Theme</legend>
+        <div className="choice-row">
+          {(Object.keys(labels) as ThemeChoice[]).map((t) => (
+            <label key={t} className="choice">
+              <input type="radio" name="theme" checked={theme === t} onChange={() => setTheme(t)} />
+              {labels[t]}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+    </Card>
+  );
+}
+
+function Session() {
+  const session = useApp(selectSession);
+  const signIn = useApp((s) => s.signIn);
+  const signOut = useApp((s) => s.signOut);
+  if (session.status !== 'signed-in') return null;
+  const env = browserTokenEnvironment();
+  return (
+    <Card title="Admin token">
+      <p className="muted">
+        The token from the start-up URL is kept for this tab only, unless you ask to be remembered on this
+        computer.
+      </p>
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={session.remembered || isRemembered(env)}
+          onChange={(e) => {
+            keepAdminToken(env, session.token, e.target.checked);
+            signIn(session.token, e.target.checked);
+          }}
+        />
+        Remember on this computer
+      </label>
+      <div className="button-row">
+        <button
+          type="button"
+          className="button"
+          onClick={() => {
+            forgetAdminToken(env);
+            signOut();
+          }}
+        >
+          Sign out
+        </button>
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import {
+  clientToForm,
+  formFieldOf,
+  formToClient,
+  newClientForm,
+} from '../../renderer/views/client-form-model.js';
+
+describe('client form', () => {
+  it('turns a confidential client form into the admin API document', () => {
+    const { client, errors } = formToClient({
+      ...newClientForm('s3cret'),
+      clientId: ' my-app ',
+      redirectUris: 'http://localhost:3000/cb\n\n  http://127.0.0.1/cb  ',
+      accessTokenLifetime: '300',
+    });
+    expect(errors).toEqual({});
+    expect(client).toMatchObject({
+      clientId: 'my-app',
+      clientSecret: 's3cret',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      redirectUris: ['http://localhost:3000/cb', 'http://127.0.0.1/cb'],
+      accessTokenLifetime: 300,
+    });
+    expect(client).not.toHaveProperty('refreshTokenLifetime');
+  });
+
+  it('says what to fix before sending: id, lifetimes, grants, JWKS', () => {
+    const { errors } = formToClient({
+      ...newClientForm(''),
+      clientId: 'has space',
+      accessTokenLifetime: '1.5',
+      grantTypes: [],
+    });
+    expect(Object.keys(errors).sort()).toEqual([
+      'accessTokenLifetime',
+      'clientId',
+      'clientSecret',
+      'grantTypes',
+    ]);
+    const backend = formToClient({
+      ...newClientForm(''),
+      clientId: 'svc',
+      kind: 'backend',
+      authMethod: 'private_key_jwt',
+      jwks: '{"nokeys":1}',
+    });
+    expect(backend.errors.jwks).toMatch(/"keys" array/);
+  });
+
+  it('never sends a secret for a public client, and always requires PKCE for it', () => {
+    const { client } = formToClient({
+      ...newClientForm('leftover'),
+      clientId: 'spa',
+      kind: 'public',
+      authMethod: 'none',
+      requirePkce: false,
+    });
+    expect(client).not.toHaveProperty('clientSecret');
+    expect(client.requirePkce).toBe(true);
+  });
+
+  it('round-trips a registered client through the form', () => {
+    const original = {
+      clientId: 'svc',
+      tokenEndpointAuthMethod: 'private_key_jwt' as const,
+      jwksUri: 'https://svc.example/jwks.json',
+      grantTypes: ['client_credentials' as const],
+      scope: 'system/*.rs',
+      redirectUris: [],
+      requirePkce: true,
+      refreshTokenRotation: true,
+      refreshTokenReuseDetection: true,
+    };
+    expect(formToClient(clientToForm(original)).client).toEqual(original);
+  });
+
+  it('maps the server’s field paths onto form fields', () => {
+    expect(formFieldOf('redirectUris[0]')).toBe('redirectUris');
+    expect(formFieldOf('.tokenEndpointAuthMethod')).toBe('authMethod');
+    expect(formFieldOf('(body)')).toBeUndefined();
+  });
+});

@@ -1,0 +1,82 @@
+import { AdminApiError, type AdminApi } from '../../renderer/api/admin-client.js';
+import type {
+  Artefact,
+  ClientConfig,
+  Exchange,
+  ExchangeSummary,
+  FailureBoard,
+} from '../../renderer/api/types.js';
+import { createAppStore, type AppStore } from '../../renderer/store/store.js';
+
+/** An in-memory stand-in for the admin API, with just enough behaviour for the store's slices. */
+export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients: ClientConfig[] } {
+  const clients: ClientConfig[] = [];
+  const notHere = (what: string) => () =>
+    Promise.reject(new AdminApiError(404, 'not_found', `no ${what} in the fake`));
+  const api: AdminApi & { clients: ClientConfig[] } = {
+    clients,
+    origin: 'http://127.0.0.1:9710',
+    eventsUrl: 'http://127.0.0.1:9710/_sandbox/api/events',
+    headers: () => ({ Authorization: 'Bearer test' }),
+    listClients: async () => [...clients],
+    createClient: async (c) => {
+      if (clients.some((x) => x.clientId === c.clientId)) {
+        throw new AdminApiError(409, 'conflict', `client ${c.clientId} already exists`, 'clientId', [
+          { path: 'clientId', message: `"${c.clientId}" is already registered` },
+        ]);
+      }
+      clients.push(c);
+      return c;
+    },
+    updateClient: async (c) => c,
+    deleteClient: async (id) => {
+      const i = clients.findIndex((c) => c.clientId === id);
+      if (i < 0) throw new AdminApiError(404, 'not_found', `no client ${id}`);
+      clients.splice(i, 1);
+    },
+    listGrants: async (): Promise<Artefact[]> => [],
+    revokeArtefact: notHere('grants'),
+    expireArtefact: notHere('grants'),
+    listExchanges: async (): Promise<Exchange[]> => [],
+    getExchange: notHere('exchange'),
+    listFailures: async (): Promise<FailureBoard> => ({ armed: [], available: [] }),
+    armFailure: async () => undefined,
+    disarmFailure: async () => undefined,
+    disarmAllFailures: async () => undefined,
+    getConfig: async () => ({ profile: 'smart' }),
+    putConfig: async (c) => c,
+    getClock: async () => ({ now: new Date(0).toISOString(), offsetSeconds: 0 }),
+    setClockOffset: async (offsetSeconds) => ({ now: new Date(0).toISOString(), offsetSeconds }),
+    createLaunch: notHere('launches'),
+    ...overrides,
+  };
+  return api;
+}
+
+export function memoryStorage() {
+  const map = new Map<string, string>();
+  return {
+    map,
+    getItem: (k: string) => map.get(k) ?? null,
+    setItem: (k: string, v: string) => void map.set(k, v),
+    removeItem: (k: string) => void map.delete(k),
+  };
+}
+
+/** A fresh store per test: nothing leaks from one test into the next. */
+export function testStore(api: AdminApi = fakeApi(), storage = memoryStorage()): AppStore {
+  return createAppStore({ api, fetch: () => Promise.reject(new Error('no network in unit tests')) }, storage);
+}
+
+export function exchange(seq: number, fields: Partial<ExchangeSummary> = {}): ExchangeSummary {
+  return {
+    seq,
+    time: new Date(1_700_000_000_000 + seq).toISOString(),
+    durationMs: 1,
+    method: 'POST',
+    path: '/token',
+    status: 200,
+    verdict: { outcome: 'accepted', summary: 'accepted', reasons: [] },
+    ...fields,
+  };
+}

@@ -1,0 +1,69 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKBENCH_CSP } from '../../server/routes/workbench.js';
+import { startSandbox } from '../helpers/sandbox.js';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'workbench-'));
+  await mkdir(path.join(dir, 'assets'));
+  await writeFile(
+    path.join(dir, 'index.html'),
+    '<!doctype html><title>Token Sandbox</title><div id="root"></div>',
+  );
+  await writeFile(path.join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the workbench UI at / (CONTRACT §1; reliability anchors L-07, L-08)', () => {
+  it('serves the built page with a strict CSP, no framing, no referrer and no caching of the page', async () => {
+    const { app } = await startSandbox({}, { workbenchDir: dir });
+    const res = await app.inject({ url: '/', headers: { host: '127.0.0.1:9710' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.headers['content-security-policy']).toBe(WORKBENCH_CSP);
+    expect(WORKBENCH_CSP).toContain("script-src 'self'");
+    expect(WORKBENCH_CSP).not.toContain('unsafe-inline');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.body).toContain('<div id="root">');
+    await app.close();
+  });
+
+  it('lets hashed assets be cached for good, and keeps the server’s 404 for unknown paths', async () => {
+    const { app } = await startSandbox({}, { workbenchDir: dir });
+    const asset = await app.inject({ url: '/assets/index-abc123.js', headers: { host: '127.0.0.1:9710' } });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const missing = await app.inject({
+      url: '/assets/../../etc/passwd',
+      headers: { host: '127.0.0.1:9710' },
+    });
+    expect(missing.statusCode).toBe(404);
+    await app.close();
+  });
+
+  it('refuses a foreign Host (DNS rebinding) with 403, as the admin API does', async () => {
+    const { app } = await startSandbox({}, { workbenchDir: dir });
+    const res = await app.inject({ url: '/', headers: { host: 'evil.example:9710' } });
+    expect(res.statusCode).toBe(403);
+    expect(res.body).not.toContain('id="root"');
+    await app.close();
+  });
+
+  it('without a build, shows the endpoints page and says how to build the UI', async () => {
+    const { app } = await startSandbox({}, { workbenchDir: false });
+    const res = await app.inject({ url: '/', headers: { host: '127.0.0.1:9710' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('run npm run build');
+    expect(res.body).toContain('/.well-known/smart-configuration');
+    await app.close();
+  });
+});
