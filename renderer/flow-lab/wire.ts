@@ -1,0 +1,96 @@
+/** One HTTP exchange as the Flow Lab shows it: what was sent, what came back. */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
+
+export interface WireRequest {
+  readonly method: HttpMethod;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** An application/x-www-form-urlencoded body, parameter by parameter. */
+  readonly form?: Readonly<Record<string, string>>;
+  /** A JSON body (admin API calls). */
+  readonly json?: unknown;
+}
+
+export interface WireResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  /** Set when the server answered with a redirect that was followed: where it pointed. */
+  readonly redirectedTo: string | undefined;
+}
+
+/** Sends a request; the browser and tests each bring their own. */
+export type Transport = (request: WireRequest) => Promise<WireResponse>;
+
+export function encodeForm(form: Readonly<Record<string, string>>): string {
+  return new URLSearchParams(Object.entries(form)).toString();
+}
+
+/** RFC 6749 §2.3.1: client id and secret are form-encoded before they are joined and base64-encoded. */
+export function basicAuthorization(clientId: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${btoa(`${enc(clientId)}:${enc(secret)}`)}`;
+}
+
+export function withQuery(base: string, params: Readonly<Record<string, string>>): string {
+  const url = new URL(base);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+/** The query parameters of a URL, in order, for display. */
+export function queryParams(url: string): [string, string][] {
+  return [...new URL(url).searchParams.entries()];
+}
+
+/** Replaces parameters a person edited: form fields of a POST, query parameters of a GET. */
+export function applyEdits(request: WireRequest, edits: Readonly<Record<string, string>>): WireRequest {
+  if (Object.keys(edits).length === 0) return request;
+  if (request.form !== undefined) return { ...request, form: { ...request.form, ...edits } };
+  return { ...request, url: withQuery(request.url, edits) };
+}
+
+export function parseJson(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A transport over `fetch`. Redirects are followed (a browser cannot read a redirect's Location without
+ * following it), and the response says where it went: the Flow Lab's redirect targets are the sandbox's own
+ * callback page, so the final URL is exactly the Location the authorization server sent.
+ */
+export function fetchTransport(fetchImpl: typeof fetch = fetch): Transport {
+  return async (request) => {
+    const headers: Record<string, string> = { ...request.headers };
+    let body: string | undefined;
+    if (request.form !== undefined) {
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      body = encodeForm(request.form);
+    } else if (request.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(request.json);
+    }
+    const response = await fetchImpl(request.url, {
+      method: request.method,
+      headers,
+      redirect: 'follow',
+      ...(body === undefined ? {} : { body }),
+    });
+    const responseHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => (responseHeaders[name] = value));
+    return {
+      status: response.status,
+      headers: responseHeaders,
+      body: await response.text(),
+      redirectedTo: response.redirected ? response.url : undefined,
+    };
+  };
+}

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../server/app.js';
+import {
+  FLOWS,
+  flowById,
+  INITIAL_STATE,
+  type FlowContext,
+  type FlowId,
+  type FlowState,
+} from '../../renderer/flow-lab/flows.js';
+import { pkceMaterial } from '../../renderer/flow-lab/pkce.js';
+import { runStep, verdictOf, type WalkedStep } from '../../renderer/flow-lab/runner.js';
+import { toCurlScript, toMarkdown } from '../../renderer/flow-lab/export.js';
+import { applyEdits, fetchTransport } from '../../renderer/flow-lab/wire.js';
+import { CHALLENGE, VERIFIER } from '../helpers/sandbox.js';
+
+const ADMIN_TOKEN = 'flow-lab-test-token';
+
+async function listening(): Promise<{ app: FastifyInstance; ctx: FlowContext }> {
+  const app = await buildServer({ adminToken: ADMIN_TOKEN });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  app.sandbox.origin = `http://127.0.0.1:${port}`;
+  return { app, ctx: { origin: app.sandbox.origin, adminToken: ADMIN_TOKEN } };
+}
+
+/** Walks a whole flow, applying edits to the steps named in `edits`. */
+async function walk(
+  id: FlowId,
+  ctx: FlowContext,
+  edits: Record<string, (state: FlowState) => Record<string, string>> = {},
+): Promise<WalkedStep[]> {
+  const transport = fetchTransport();
+  let state = INITIAL_STATE;
+  const walked: WalkedStep[] = [];
+  for (const step of flowById(id).steps) {
+    const done = await runStep(step, state, ctx, transport, edits[step.id]?.(state) ?? {});
+    walked.push(done);
+    state = done.after;
+  }
+  return walked;
+}
+
+function verdicts(walked: readonly WalkedStep[]): string[] {
+  return walked.map((w) =>
+    w.response === undefined ? 'local' : verdictOf(w.response).ok ? 'ok' : 'rejected',
+  );
+}
+
+describe('Flow Lab engine (pure parts)', () => {
+  it('shows the PKCE computation step by step (RFC 7636 appendix B)', async () => {
+    const material = await pkceMaterial(VERIFIER);
+    expect(material.challenge).toBe(CHALLENGE);
+    expect(material.sha256Hex).toBe('13d31e961a1ad8ec2f16b10c4c982e0876a878ad6df144566ee1894acb70f9c3');
+  });
+
+  it('applies an edit to a form field or a query parameter', () => {
+    const post = applyEdits(
+      { method: 'POST', url: 'http://x/token', headers: {}, form: { code: 'a' } },
+      { code: 'b' },
+    );
+    expect(post.form).toEqual({ code: 'b' });
+    const get = applyEdits(
+      { method: 'GET', url: 'http://x/authorize?scope=a&state=s', headers: {} },
+      { scope: 'b c' },
+    );
+    expect(new URL(get.url).searchParams.get('scope')).toBe('b c');
+  });
+
+  it('declares every step with a sentence, a narration and a spec citation', () => {
+    expect(FLOWS.map((f) => f.id)).toEqual([
+      'code-pkce-public',
+      'code-pkce-confidential',
+      'refresh-rotation',
+      'client-credentials',
+      'backend-services',
+      'ehr-launch',
+    ]);
+    for (const step of FLOWS.flatMap((f) => f.steps)) {
+      expect(step.sentence.length).toBeGreaterThan(20);
+      expect(step.cite).toMatch(/RFC|SMART/);
+    }
+  });
+});
+
+describe('Flow Lab walks against a running sandbox', () => {
+  let app: FastifyInstance;
+  let ctx: FlowContext;
+  beforeAll(async () => {
+    ({ app, ctx } = await listening());
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('walks the public PKCE flow up to tokens', async () => {
+    const walked = await walk('code-pkce-public', ctx);
+    const exchange = walked.find((w) => w.step.id === 'exchange');
+    expect(exchange?.response?.status).toBe(200);
+    expect(exchange?.after.accessToken).toBeDefined();
+    expect(exchange?.after.refreshTokens).toHaveLength(1);
+  });
+
+  it('shows the server refusing a tampered verifier with the rule behind it', async () => {
+    const walked = await walk('code-pkce-confidential', ctx, {
+      exchange: () => ({ code_verifier: 'x'.repeat(43) }),
+    });
+    const exchange = walked.find((w) => w.step.id === 'exchange');
+    expect(exchange?.response?.status).toBe(400);
+    const verdict = verdictOf(
+      exchange?.response ?? { status: 0, headers: {}, body: '', redirectedTo: undefined },
+    );
+    expect(verdict.ok).toBe(false);
+    expect(verdict.text).toMatch(
+      /^invalid_grant: PKCE verification failed: S256\(code_verifier\) is \S+, the stored code_challenge is \S+/,
+    );
+  });
+
+  it('shows a reused refresh token revoking the family (RT1 → RT2 → RT3, reuse RT1)', async () => {
+    const walked = await walk('refresh-rotation', ctx);
+    const byId = Object.fromEntries(walked.map((w) => [w.step.id, w]));
+    expect(byId['refresh-2']?.after.refreshTokens).toHaveLength(3);
+    expect(
+      verdictOf(byId['reuse']?.response ?? { status: 0, headers: {}, body: '', redirectedTo: undefined })
+        .text,
+    ).toContain('revoked the whole grant');
+    expect(byId['after-reuse']?.response?.status).toBe(400);
+  });
+
+  it('walks client credentials and backend services', async () => {
+    expect(verdicts(await walk('client-credentials', ctx))).toEqual(['ok', 'ok', 'ok']);
+    const backend = await walk('backend-services', ctx);
+    expect(verdicts(backend)).toEqual(['local', 'ok', 'ok', 'local', 'ok']);
+  });
+
+  it('exports a curl script that replays the walk against a fresh sandbox, tampered step included', async () => {
+    const flow = flowById('refresh-rotation');
+    const walked = await walk('refresh-rotation', ctx);
+    const script = toCurlScript(flow, walked, ctx);
+    const markdown = toMarkdown(flow, walked);
+    expect(markdown).toContain('## 8. Reuse RT1');
+    expect(markdown).toContain('Verdict: rejected: invalid_grant');
+
+    const fresh = await listening();
+    try {
+      const dir = await mkdtemp(path.join(tmpdir(), 'flow-lab-'));
+      const file = path.join(dir, 'flow.sh');
+      await writeFile(file, script);
+      // Asynchronously: the fresh sandbox answers from this very process.
+      const run = await promisify(execFile)('bash', [file], {
+        env: { ...process.env, SANDBOX_URL: fresh.ctx.origin, ADMIN_TOKEN },
+        cwd: process.cwd(),
+      });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toContain('every step answered as in the walk');
+      expect(run.stdout).toContain('revoked the whole grant');
+    } finally {
+      await fresh.app.close();
+    }
+  });
+});
