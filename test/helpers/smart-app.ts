@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import smart from 'fhirclient/lib/entry/node.js';
+import * as oidc from 'openid-client';
 
 /**
- * A minimal SMART app, built on SMART's own JavaScript client (`fhirclient`, Node adapter), served over
- * real HTTP: `/launch` starts an EHR launch (iss + launch) or a standalone one (iss only), `/cb` finishes
- * it and answers with the launch patient as the app read it from the FHIR base with its token.
+ * A minimal SMART app served over real HTTP, its OAuth side done by an independent, certified client library
+ * (`openid-client`): `/launch` takes `iss` (and `launch` for an EHR launch), discovers the server from
+ * `iss/.well-known/smart-configuration` and sends the browser to authorize with PKCE and `aud` = `iss`;
+ * `/cb` exchanges the code and answers with the launch patient as the app read it from the FHIR base.
  */
 export interface SmartApp {
   readonly origin: string;
@@ -14,47 +15,81 @@ export interface SmartApp {
   close(): Promise<void>;
 }
 
+interface Session {
+  readonly config: oidc.Configuration;
+  readonly iss: string;
+  readonly verifier: string;
+  readonly state: string;
+}
+
+async function smartConfiguration(iss: string, clientId: string): Promise<oidc.Configuration> {
+  const res = await fetch(`${iss}/.well-known/smart-configuration`, {
+    headers: { accept: 'application/json' },
+  });
+  if (!res.ok) throw new Error(`SMART discovery at ${iss} answered ${res.status}`);
+  const metadata = (await res.json()) as oidc.ServerMetadata;
+  const config = new oidc.Configuration(metadata, clientId, undefined, oidc.None());
+  // The sandbox listens on plain http on loopback; this is the library's documented switch for that.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
+  oidc.allowInsecureRequests(config);
+  return config;
+}
+
 export async function startSmartApp(clientId: string, scope: string): Promise<SmartApp> {
-  // One browser session is enough for a test: fhirclient keeps its state (PKCE verifier, state) here.
-  const session = new Map<string, unknown>();
-  const storage = {
-    get: async (key: string) => session.get(key),
-    set: async (key: string, value: unknown) => {
-      session.set(key, value);
-      return value;
-    },
-    unset: async (key: string) => session.delete(key),
-  };
+  // One browser session is enough for a test.
+  let session: Session | undefined;
+  let origin = '';
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = new URL(req.url ?? '/', origin);
     const fail = (err: unknown) => {
       res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(err instanceof Error ? err.message : String(err));
+      res.end(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
     };
-    if (path === '/launch') {
-      smart(req, res, storage).authorize({ clientId, scope, redirectUri: '/cb' }).catch(fail);
-    } else if (path === '/cb') {
-      smart(req, res, storage)
-        .ready()
-        .then(async (client) => {
-          const patient = await client.patient.read();
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify({
-              patientId: client.patient.id,
-              patient,
-              scope: client.state.tokenResponse?.scope,
-            }),
-          );
-        })
-        .catch(fail);
+    if (url.pathname === '/launch') {
+      const iss = url.searchParams.get('iss') ?? '';
+      const launch = url.searchParams.get('launch');
+      (async () => {
+        const config = await smartConfiguration(iss, clientId);
+        const verifier = oidc.randomPKCECodeVerifier();
+        const state = oidc.randomState();
+        session = { config, iss, verifier, state };
+        const target = oidc.buildAuthorizationUrl(config, {
+          redirect_uri: `${origin}/cb`,
+          scope,
+          state,
+          aud: iss,
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+          ...(launch === null ? {} : { launch }),
+        });
+        res.writeHead(302, { location: target.href });
+        res.end();
+      })().catch(fail);
+    } else if (url.pathname === '/cb' && session !== undefined) {
+      const { config, iss, verifier, state } = session;
+      (async () => {
+        const tokens = await oidc.authorizationCodeGrant(config, url, {
+          pkceCodeVerifier: verifier,
+          expectedState: state,
+        });
+        const patientId = typeof tokens['patient'] === 'string' ? tokens['patient'] : '';
+        const read = await oidc.fetchProtectedResource(
+          config,
+          tokens.access_token,
+          new URL(`${iss}/Patient/${patientId}`),
+          'GET',
+        );
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const patient: unknown = await read.json();
+        res.end(JSON.stringify({ patientId, patient, scope: tokens.scope }));
+      })().catch(fail);
     } else {
       res.writeHead(404);
       res.end();
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     origin,
     launchUrl: `${origin}/launch`,

@@ -20,7 +20,7 @@ interface LaunchResult {
 async function runLaunch(app: SmartApp, launchUrl: string, fhirBase: string): Promise<LaunchResult> {
   const authorizeUrl = await followRedirect(launchUrl);
   const url = new URL(authorizeUrl);
-  // fhirclient found /authorize through discovery on the iss, and asks for the FHIR base as aud.
+  // The app found /authorize through discovery on the iss, and asks for the FHIR base as aud.
   expect(url.searchParams.get('aud')).toBe(fhirBase);
   expect(url.searchParams.get('code_challenge_method')).toBe('S256');
   const callback = await followRedirect(authorizeUrl);
@@ -31,7 +31,7 @@ async function runLaunch(app: SmartApp, launchUrl: string, fhirBase: string): Pr
   return JSON.parse(text) as LaunchResult;
 }
 
-describe('black box: an EHR launch driven by fhirclient against a listening server', () => {
+describe('black box: an EHR launch, started through the admin API, driven by openid-client', () => {
   let app: SmartApp;
   let server: FastifyInstance;
   let origin: string;
@@ -61,8 +61,13 @@ describe('black box: an EHR launch driven by fhirclient against a listening serv
   });
 
   it('launches the app with iss and launch, and the app reads the launch patient with its token', async () => {
-    // The admin route POST /_sandbox/api/launches calls this same registry.
-    const launch = server.sandbox.launches.create({ clientId: 'growth-chart', patient: 'pat-2' });
+    const started = await fetch(`${origin}/_sandbox/api/launches`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.sandbox.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: 'growth-chart', patient: 'pat-2' }),
+    });
+    expect(started.status).toBe(201);
+    const launch = (await started.json()) as { url: string };
     const result = await runLaunch(app, launch.url, `${origin}/fhir`);
     expect(result.patientId).toBe('pat-2');
     expect(result.patient).toMatchObject({ resourceType: 'Patient', id: 'pat-2' });
@@ -70,7 +75,7 @@ describe('black box: an EHR launch driven by fhirclient against a listening serv
   });
 });
 
-describe('black box: the real CLI, a standalone launch driven by fhirclient', () => {
+describe('black box: the real CLI, a standalone launch driven by openid-client', () => {
   let app: SmartApp;
   let child: ChildProcess;
   let origin: string;
