@@ -36,48 +36,13 @@ export interface AdminErrorBody {
   readonly issues?: readonly { readonly path: string; readonly message: string }[];
 }
 
-/*
- * The exchange log's shapes, as server/exchanges/exchange.ts defines them. Mirrored rather than imported:
- * that module augments Fastify's types, which the browser build cannot (and must not) see.
- */
-
-/** One reason behind a verdict, with the rule it comes from. */
-export interface Reason {
-  readonly text: string;
-  readonly rule?: string;
-}
-
-export interface Verdict {
-  readonly outcome: 'accepted' | 'rejected' | 'unanswered';
-  readonly summary: string;
-  readonly reasons: readonly Reason[];
-}
-
-export interface LoggedMessage {
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly truncated?: boolean;
-}
-
-/** An exchange as the live stream announces it (`exchange.recorded`). */
-export interface ExchangeSummary {
-  readonly seq: number;
-  readonly time: string;
-  readonly durationMs: number;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly clientId?: string;
-  readonly failure?: FailureId;
-  readonly verdict: Verdict;
-}
-
-/** An exchange in full, with the (masked) request and response. */
-export interface Exchange extends ExchangeSummary {
-  readonly query: Readonly<Record<string, string>>;
-  readonly request: LoggedMessage;
-  readonly response: LoggedMessage;
-}
+export type {
+  Exchange,
+  ExchangeSummary,
+  LoggedMessage,
+  Reason,
+  Verdict,
+} from '../../server/exchanges/exchange.js';
 
 export type FailureEndpoint = 'token' | 'authorize' | 'fhir';
 

@@ -1,5 +1,7 @@
 import type { FailureId } from '../failures/ids.js';
 
+// Plain types only: the workbench imports them too (type-only), so nothing here may touch Fastify.
+
 /** One reason behind a verdict, in plain words, with the rule it comes from. */
 export interface Reason {
   readonly text: string;
@@ -53,11 +55,4 @@ export interface Rejection {
   readonly code: string;
   readonly description: string;
   readonly rule?: string | undefined;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the error paths (`sendOAuthError`, `sendBearerError`, the authorize route) for the verdict. */
-    sandboxRejection?: Rejection;
-  }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { failureMode } from '../failures/catalog.js';
 import type { Sandbox } from '../sandbox.js';
-import type { Exchange, LoggedMessage, Reason, Verdict } from './exchange.js';
+import type { Exchange, LoggedMessage, Reason, Rejection, Verdict } from './exchange.js';
 import { clientIdOf, maskBody, maskForm, maskHeaders } from './mask.js';
 
 /** Bodies longer than this are cut in the log, so one large request cannot take the log's memory. */
@@ -31,6 +31,8 @@ interface Pending {
 declare module 'fastify' {
   interface FastifyRequest {
     sandboxExchange?: Pending;
+    /** Set by the error paths (`sendOAuthError`, `sendBearerError`, the authorize route) for the verdict. */
+    sandboxRejection?: Rejection;
   }
 }
 
