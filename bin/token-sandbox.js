@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The installed command: runs the compiled CLI, or says how to build it.
+// The installed command: runs the built CLI (one bundled file, see scripts/bundle.mjs), or says how to build it.
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/server/cli.js', import.meta.url);
-if (!existsSync(entry)) {
+const bundle = fileURLToPath(new URL('../dist/server/cli.bundle.cjs', import.meta.url));
+if (!existsSync(bundle)) {
   process.stderr.write(
-    'token-sandbox: not built yet (dist/server/cli.js is missing); run "npm run build" first.\n',
+    'token-sandbox: not built yet (dist/server/cli.bundle.cjs is missing); run "npm run build" first.\n',
   );
   process.exit(2);
 }
@@ -15,5 +16,9 @@ const { startRs256KeyGeneration } = await import(
 );
 const rs256Key = startRs256KeyGeneration();
 rs256Key.catch(() => undefined);
-const { runCli } = await import(entry.href);
+const { loadCachedBundle } = await import(new URL('../dist/server/bundle-loader.js', import.meta.url).href);
+const loaded = loadCachedBundle(bundle);
+// The build sets this once (scripts/bundle.mjs) to record the code a start and a first token compile.
+if (process.env.TOKEN_SANDBOX_SAVE_CODE_CACHE === '1') process.once('exit', () => loaded.saveCodeCache());
+const { runCli } = loaded.exports;
 process.exit(await runCli(process.argv.slice(2), process.stdout, { rs256Key }));

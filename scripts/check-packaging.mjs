@@ -83,6 +83,7 @@ try {
       '/dist/electron/preload.cjs',
       '/dist/server/app.js',
       '/dist/server/cli.js',
+      '/dist/renderer/index.html',
     ]) {
       check(entries.has(required), `app.asar holds ${required}`);
     }
@@ -103,6 +104,7 @@ try {
       );
     }
     check(!entries.has('/dist/electron/preload.js'), 'app.asar leaves out the unbundled preload');
+    check(!entries.has('/dist/server/cli.bundle.cjs'), "app.asar leaves out the command's bundle");
     console.log(`check-packaging: app.asar holds ${entries.size} entries`);
   }
 

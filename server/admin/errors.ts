@@ -50,8 +50,11 @@ export function notFound(message: string): AdminError {
  * Unlike Fastify's default Ajv setup it never strips unknown fields silently: they are errors.
  */
 export const adminValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
-  const check = Compile(schema);
+  // Compiled on first use: Fastify asks for every route's validators while the server starts, and compiling
+  // them all there would add tens of milliseconds to every start for routes a headless run may never call.
+  let check: ReturnType<typeof Compile> | undefined;
   return (value: unknown) => {
+    check ??= Compile(schema);
     const converted = httpPart === 'body' ? value : Value.Convert(schema, value);
     if (check.Check(converted)) return { value: converted };
     return { error: invalidInput(schemaIssues(schema, converted), httpPart ?? 'body') };

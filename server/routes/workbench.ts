@@ -25,13 +25,21 @@ const WORKBENCH_HEADERS = {
 } as const;
 
 /**
- * Where the built renderer lives: `dist/renderer` beside the compiled server (`dist/server/routes/…`), or
- * under the repository's `dist/` when the server runs from source (tests). Undefined when it is not built.
+ * Where the built renderer lives: `dist/renderer` beside the compiled server (`dist/server/routes/…`, or
+ * `dist/server/` for the bundled command), or under the repository's `dist/` when the server runs from source
+ * (tests). Undefined when it is not built.
  */
 export function findWorkbenchDir(): string | undefined {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.resolve(here, '../../renderer'), path.resolve(here, '../../dist/renderer')];
-  return candidates.find((dir) => existsSync(path.join(dir, 'index.html')));
+  const candidates = [
+    path.resolve(here, '../renderer'),
+    path.resolve(here, '../../renderer'),
+    path.resolve(here, '../../dist/renderer'),
+  ];
+  // Vite builds into dist/renderer; renderer/ itself holds the sources, whose index.html must never be served.
+  return candidates.find(
+    (dir) => path.basename(path.dirname(dir)) === 'dist' && existsSync(path.join(dir, 'index.html')),
+  );
 }
 
 /**

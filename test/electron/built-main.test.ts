@@ -10,7 +10,7 @@ import { CHANNELS } from '../../electron/ipc-contract.js';
 
 beforeAll(() => {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.json']);
-  execFileSync(process.execPath, ['scripts/build-preload.mjs']);
+  execFileSync(process.execPath, ['scripts/bundle.mjs', 'preload']);
 }, 120_000);
 
 describe('built main process', () => {

@@ -37,7 +37,7 @@ describe('preload API (one function per capability)', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'token-sandbox-preload-'));
     try {
       const outfile = path.join(dir, 'preload.cjs');
-      execFileSync(process.execPath, ['scripts/build-preload.mjs', '--outfile', outfile], {
+      execFileSync(process.execPath, ['scripts/bundle.mjs', 'preload', '--outfile', outfile], {
         cwd: process.cwd(),
       });
       const code = await readFile(outfile, 'utf8');
