@@ -58,9 +58,13 @@ export class ExchangeLog {
     return this.#seq;
   }
 
-  record(entry: Omit<Exchange, 'seq'>): Exchange {
+  /**
+   * Records the exchange `build` makes for the next seq. A builder rather than an object to copy, so an
+   * entry's lazily masked parts (record-hooks.ts) stay lazy.
+   */
+  record(build: (seq: number) => Exchange): Exchange {
     this.#seq += 1;
-    const exchange: Exchange = { seq: this.#seq, ...entry };
+    const exchange = build(this.#seq);
     this.#buffer.push(exchange);
     this.events.emit('exchange.recorded', summaryOf(exchange));
     return exchange;

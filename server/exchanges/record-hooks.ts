@@ -116,6 +116,25 @@ function paramsOf(request: FastifyRequest, requestBody: string | undefined): Map
   return params;
 }
 
+function queryOf(url: string): Record<string, string> {
+  const query: Record<string, string> = {};
+  const q = url.indexOf('?');
+  if (q === -1) return query;
+  for (const pair of maskForm(url.slice(q + 1)).split('&')) {
+    const eq = pair.indexOf('=');
+    const key = eq === -1 ? pair : pair.slice(0, eq);
+    if (key === '') continue;
+    try {
+      query[decodeURIComponent(key)] = decodeURIComponent(
+        (eq === -1 ? '' : pair.slice(eq + 1)).replaceAll('+', ' '),
+      );
+    } catch {
+      query[key] = eq === -1 ? '' : pair.slice(eq + 1);
+    }
+  }
+  return query;
+}
+
 function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply | undefined): void {
   const pending = request.sandboxExchange;
   if (pending === undefined || pending.recorded) return;
@@ -124,29 +143,20 @@ function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply |
   // The URL the client sent, before the profile rewrite (routes/profile-paths.ts) renamed it.
   const url = request.originalUrl;
   const path = url.split('?')[0] ?? url;
-  const q = url.indexOf('?');
   const requestBody = bodyText(request.body);
-  const params = paramsOf(request, requestBody);
-  const query: Record<string, string> = {};
-  if (q !== -1) {
-    for (const pair of maskForm(url.slice(q + 1)).split('&')) {
-      const eq = pair.indexOf('=');
-      const key = eq === -1 ? pair : pair.slice(0, eq);
-      if (key === '') continue;
-      try {
-        query[decodeURIComponent(key)] = decodeURIComponent(
-          (eq === -1 ? '' : pair.slice(eq + 1)).replaceAll('+', ' '),
-        );
-      } catch {
-        query[key] = eq === -1 ? '' : pair.slice(eq + 1);
-      }
-    }
-  }
-  const clientId = clientIdOf(request.headers.authorization, params);
+  const requestHeaders = request.headers;
+  const requestType = request.headers['content-type'];
+  const clientId = clientIdOf(request.headers.authorization, paramsOf(request, requestBody));
   const responseHeaders: Record<string, unknown> =
     reply === undefined || status === 0 ? {} : reply.getHeaders();
-  const responseType = responseHeaders['content-type'];
-  const entry: Omit<Exchange, 'seq'> = {
+  const responseBody = status === 0 ? undefined : pending.responseBody;
+  // Masking every message as it passes would cost each request a tenth of its time, and most entries are
+  // never opened: the query and both messages are masked when first read, once, from what was kept here.
+  let query: Exchange['query'] | undefined;
+  let requestMessage: LoggedMessage | undefined;
+  let responseMessage: LoggedMessage | undefined;
+  sandbox.exchanges.record((seq) => ({
+    seq,
     time: new Date(pending.time).toISOString(),
     durationMs: Math.round((performance.now() - pending.startedAt) * 100) / 100,
     method: request.method,
@@ -155,36 +165,45 @@ function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply |
     ...(clientId === undefined ? {} : { clientId }),
     ...(request.sandboxFailure === undefined ? {} : { failure: request.sandboxFailure }),
     verdict: verdictOf(request, status),
-    query,
-    request: logged(request.headers, requestBody, request.headers['content-type']),
-    response: logged(
-      responseHeaders,
-      status === 0 ? undefined : pending.responseBody,
-      typeof responseType === 'string' ? responseType : undefined,
-    ),
-  };
-  sandbox.exchanges.record(entry);
+    get query() {
+      return (query ??= queryOf(url));
+    },
+    get request() {
+      return (requestMessage ??= logged(requestHeaders, requestBody, requestType));
+    },
+    get response() {
+      const type = responseHeaders['content-type'];
+      return (responseMessage ??= logged(
+        responseHeaders,
+        responseBody,
+        typeof type === 'string' ? type : undefined,
+      ));
+    },
+  }));
 }
 
 /**
  * Root-level hooks that record every exchange: start time on arrival, the body on its way out, the whole
  * exchange once answered, or once the client gave up. Added before any route, so every route inherits them.
+ * Callback-style rather than async: they run on every request, and none of them waits for anything.
  */
 export function recordExchanges(app: FastifyInstance, sandbox: Sandbox): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (!isLoggedPath(request.originalUrl.split('?')[0] ?? '')) return;
-    request.sandboxExchange = {
-      startedAt: performance.now(),
-      time: sandbox.clock.now(),
-      responseBody: undefined,
-      recorded: false,
-    };
-    // A connection that closes before the answer was written (a client that gave up on token.hang).
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) record(sandbox, request, undefined);
-    });
+  app.addHook('onRequest', (request, reply, done) => {
+    if (isLoggedPath(request.originalUrl.split('?')[0] ?? '')) {
+      request.sandboxExchange = {
+        startedAt: performance.now(),
+        time: sandbox.clock.now(),
+        responseBody: undefined,
+        recorded: false,
+      };
+      // A connection that closes before the answer was written (a client that gave up on token.hang).
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) record(sandbox, request, undefined);
+      });
+    }
+    done();
   });
-  app.addHook('onSend', async (request, _reply, payload) => {
+  app.addHook('onSend', (request, _reply, payload, done) => {
     if (request.sandboxExchange !== undefined) {
       request.sandboxExchange.responseBody =
         typeof payload === 'string'
@@ -193,12 +212,14 @@ export function recordExchanges(app: FastifyInstance, sandbox: Sandbox): void {
             ? payload.toString('utf8')
             : undefined;
     }
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     record(sandbox, request, reply);
+    done();
   });
-  app.addHook('onRequestAbort', async (request) => {
+  app.addHook('onRequestAbort', (request, done) => {
     record(sandbox, request, undefined);
+    done();
   });
 }

@@ -7,13 +7,15 @@ import {
   type JWK,
   type JSONWebKeySet,
 } from 'jose';
-import type { webcrypto } from 'node:crypto';
+import { KeyObject, type webcrypto } from 'node:crypto';
 import type { SigningAlg } from '../config/schema.js';
 
 export interface SigningKey {
   readonly kid: string;
   readonly alg: SigningAlg;
   readonly privateKey: CryptoKey;
+  /** The same private key for node:crypto, which signs where WebCrypto would cost a threadpool hop. */
+  readonly keyObject: KeyObject;
   readonly publicJwk: JWK;
 }
 
@@ -34,7 +36,13 @@ function publicPart(jwk: JWK, alg: SigningAlg, kid: string): JWK {
 async function fromJwk(jwk: JWK, alg: SigningAlg): Promise<SigningKey> {
   const kid = jwk.kid ?? (await calculateJwkThumbprint(jwk));
   const privateKey = (await importJWK({ ...jwk, alg }, alg)) as CryptoKey;
-  return { kid, alg, privateKey, publicJwk: publicPart(jwk, alg, kid) };
+  return {
+    kid,
+    alg,
+    privateKey,
+    keyObject: KeyObject.from(privateKey),
+    publicJwk: publicPart(jwk, alg, kid),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { SigningKey } from './key-ring.js';
@@ -83,7 +83,6 @@ export function defaultSigningWorkers(): number {
 export class SigningPool {
   readonly #size: number;
   readonly #workers: PoolWorker[] = [];
-  readonly #keyObjects = new Map<string, KeyObject>();
   #nextId = 1;
   #closed = false;
   #broken = false;
@@ -134,7 +133,7 @@ export class SigningPool {
     const id = this.#nextId++;
     let job: Job = { id, kid: key.kid, alg: key.alg, input };
     if (!target.kids.has(key.kid)) {
-      job = { ...job, key: this.#keyObject(key) };
+      job = { ...job, key: key.keyObject };
       target.kids.add(key.kid);
     }
     if (target.queue.length === 0) {
@@ -170,15 +169,6 @@ export class SigningPool {
       if (this.#workers.length === 0 && !this.#closed && !this.#broken) this.#start();
     }, START_DELAY_MS);
     this.#startTimer.unref();
-  }
-
-  #keyObject(key: SigningKey): KeyObject {
-    let ko = this.#keyObjects.get(key.kid);
-    if (ko === undefined) {
-      ko = KeyObject.from(key.privateKey);
-      this.#keyObjects.set(key.kid, ko);
-    }
-    return ko;
   }
 
   #leastBusy(): PoolWorker | undefined {
