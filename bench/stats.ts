@@ -71,6 +71,10 @@ export interface Measurements {
   readonly startupRunsMs: readonly number[];
   /** CPU time the server process used from spawn to its first token, per run. */
   readonly startupCpuMs: readonly number[];
+  /** The same start with `--data-dir` holding the RSA key of an earlier run: no key to generate. */
+  readonly startupKeptKeyRunsMs: readonly number[];
+  /** Spawn of the bare Fastify server to its first answer: what starting Node and Fastify costs. */
+  readonly startupBareRunsMs: readonly number[];
   readonly rssMb10k: number;
   readonly rssMb200k: number;
   readonly memoryFailures: number;
@@ -104,6 +108,8 @@ export interface BenchResults {
   readonly startup_ms: number;
   readonly startup_ms_runs: readonly number[];
   readonly startup_cpu_ms: number | null;
+  readonly startup_ms_kept_key: number;
+  readonly startup_ms_bare_fastify: number;
   readonly cpu_us_per_token_rs256: number | null;
   readonly cpu_us_per_token_es256: number | null;
   readonly cpu_us_per_pkce_cycle: number | null;
@@ -164,6 +170,8 @@ export function shapeResults(m: Measurements): BenchResults {
     startup_ms: round(percentile(m.startupRunsMs, 50)),
     startup_ms_runs: m.startupRunsMs.map((ms) => round(ms)),
     startup_cpu_ms: m.startupCpuMs.length === 0 ? null : round(percentile(m.startupCpuMs, 50)),
+    startup_ms_kept_key: round(percentile(m.startupKeptKeyRunsMs, 50)),
+    startup_ms_bare_fastify: round(percentile(m.startupBareRunsMs, 50)),
     cpu_us_per_token_rs256: cpu(m.rs256),
     cpu_us_per_token_es256: cpu(m.es256),
     cpu_us_per_pkce_cycle: cpu(m.pkce),
@@ -227,6 +235,8 @@ export function resultsTable(r: BenchResults): string {
     ['node:crypto RSA-2048 sign, one core', `${n(r.rsa_signs_per_s_one_core)}/s`, '', ''],
     ['node:crypto P-256 sign, one core', `${n(r.p256_signs_per_s_one_core)}/s`, '', ''],
     ['spawn to first token', `${r.startup_ms} ms`, '', ''],
+    ['spawn to first token, RSA key kept in --data-dir', `${r.startup_ms_kept_key} ms`, '', ''],
+    ['spawn of bare Fastify to first answer', `${r.startup_ms_bare_fastify} ms`, '', ''],
     [
       'server CPU from spawn to first token',
       r.startup_cpu_ms === null ? 'n/a' : `${r.startup_cpu_ms} ms`,

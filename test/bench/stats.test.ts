@@ -43,6 +43,8 @@ const measurements: Measurements = {
   p256SignsPerSecond: 20_000,
   startupRunsMs: [390, 310, 300, 900, 320],
   startupCpuMs: [150, 140, 160],
+  startupKeptKeyRunsMs: [260, 250, 700],
+  startupBareRunsMs: [140, 120, 130],
   rssMb10k: 90,
   rssMb200k: 99,
   memoryFailures: 0,
@@ -142,6 +144,8 @@ describe('shapeResults: the bench/results.json document', () => {
     expect(r.cpu_bare_vs_es256).toBe(0.45);
     expect(r.cpu_us_per_token_rs256).toBeNull();
     expect(r.startup_cpu_ms).toBe(150);
+    expect(r.startup_ms_kept_key).toBe(260);
+    expect(r.startup_ms_bare_fastify).toBe(130);
     expect(shapeResults({ ...measurements, startupCpuMs: [] }).startup_cpu_ms).toBeNull();
   });
 
