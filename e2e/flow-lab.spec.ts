@@ -1,10 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { expect, openView, screenshots, test } from './sandbox.js';
 
 type Outcome = 'accepted' | 'rejected' | 'local';
 
 const stepCard = (page: Page) => page.locator('.lab-step');
+
+/** Scrolls the view so a panel sits mid-screen for its screenshot (the view scrolls, not the page). */
+async function centre(locator: Locator): Promise<void> {
+  await locator.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+}
 
 /** Chooses a flow in the picker and waits for its first step. */
 async function chooseFlow(page: Page, title: string): Promise<void> {
@@ -87,6 +92,7 @@ test.describe('Flow Lab', () => {
     await expect(page.locator('.lab-table tr[data-name="code_verifier"]').first()).toContainText(
       'RFC 7636 §4.5–4.6',
     );
+    await centre(compare);
     await screenshots(page, 'flow-lab-pkce-match');
 
     expect(await activityRows(page)).toEqual([
@@ -118,6 +124,7 @@ test.describe('Flow Lab', () => {
     expect(stored).not.toBe(computed);
     await expect(page.locator('.pkce-steps')).toContainText(stored);
     await expect(page.locator('[data-outcome="rejected"].lab-step-link')).toContainText('Exchange the code');
+    await centre(compare);
     await screenshots(page, 'flow-lab-pkce-mismatch');
 
     // A fresh walk, then a redirect_uri other than the one the code was issued for.
@@ -154,7 +161,7 @@ test.describe('Flow Lab', () => {
       'rejected',
       'rejected',
     ]);
-    const family = page.getByRole('region', { name: 'Refresh token family' });
+    const family = page.getByRole('region', { name: 'Refresh token family', exact: true });
     await expect(family).toHaveAttribute('data-state', 'revoked');
     await expect(family.locator('.family-token')).toHaveText([
       /RT1.*revoked/,
@@ -175,6 +182,7 @@ test.describe('Flow Lab', () => {
     await expect(page.locator('.lab-step-count')).toContainText('Step 7 of 9');
     await expect(page.getByText(/discards its answer and the 2 later steps/)).toBeVisible();
     await page.getByRole('button', { name: /^8\. Reuse RT1/ }).click();
+    await centre(page.getByRole('region', { name: 'Refresh token family', exact: true }));
     await screenshots(page, 'flow-lab-refresh-family-revoked');
 
     const rows = await activityRows(page);
@@ -197,11 +205,12 @@ test.describe('Flow Lab', () => {
 
     await chooseFlow(page, 'SMART Backend Services');
     expect(await walk(page, 5)).toEqual(['local', 'accepted', 'accepted', 'local', 'accepted']);
-    const assertion = page.getByRole('region', { name: 'Client assertion' });
+    const assertion = page.getByRole('region', { name: 'Client assertion', exact: true });
     await expect(assertion).toContainText('"iss": "flow-lab-backend"');
     await expect(assertion).toContainText('"alg": "ES384"');
     await expect(assertion.locator('.jwt-signature')).not.toBeEmpty();
     await page.getByRole('button', { name: /^4\. Sign a client assertion/ }).click();
+    await centre(page.getByRole('region', { name: 'Client assertion', exact: true }));
     await screenshots(page, 'flow-lab-backend-assertion');
 
     await chooseFlow(page, 'EHR launch');

@@ -1,7 +1,8 @@
-import { flowById, INITIAL_STATE, type FlowContext, type FlowId, type FlowState } from '../flow-lab/flows.js';
+import { flowById, type FlowContext, type FlowId } from '../flow-lab/flows.js';
 import { runStep, type WalkedStep } from '../flow-lab/runner.js';
 import { isLogged, latestSeq, serverRecordOf, type ServerRecord } from '../flow-lab/server-side.js';
 import { fetchTransport, type WireRequest } from '../flow-lab/wire.js';
+import { effectiveEdits, requestValue, stateAfter } from '../flow-lab/edits.js';
 import { messageOf } from './errors.js';
 import type { SliceCreator } from './types.js';
 
@@ -55,31 +56,6 @@ export const INITIAL_FLOW_LAB: FlowLabState = {
   error: undefined,
   presenting: false,
 };
-
-/** The state the walk had reached after its last walked step. */
-export function stateAfter(steps: readonly LabStep[]): FlowState {
-  return steps.at(-1)?.walked.after ?? INITIAL_STATE;
-}
-
-/** The value a request carries for a parameter: a form field, else a query parameter. */
-export function requestValue(request: WireRequest, name: string): string | undefined {
-  if (request.form !== undefined) return request.form[name];
-  return new URL(request.url).searchParams.get(name) ?? undefined;
-}
-
-/** The edits that change the request: fields whose value differs from what the step would send. */
-export function effectiveEdits(
-  draft: WireRequest | undefined,
-  edits: Readonly<Record<string, string>>,
-): Record<string, string> {
-  if (draft === undefined) return {};
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(edits)) {
-    const original = requestValue(draft, name);
-    if (value !== (original ?? '')) out[name] = value;
-  }
-  return out;
-}
 
 export const createFlowLabSlice: SliceCreator<FlowLabSlice> = (deps) => (set, get) => {
   const transport = fetchTransport(deps.fetch);

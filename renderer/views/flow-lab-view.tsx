@@ -5,13 +5,14 @@ import { toCurlScript, toMarkdown } from '../flow-lab/export.js';
 import { FLOWS, flowById, type FlowId, type StepDefinition } from '../flow-lab/flows.js';
 import { pkceComparison } from '../flow-lab/server-side.js';
 import { applyEdits } from '../flow-lab/wire.js';
-import { effectiveEdits, requestValue, stateAfter, type FlowLabState } from '../store/flow-lab-slice.js';
+import { effectiveEdits, requestValue, stateAfter } from '../flow-lab/edits.js';
+import type { FlowLabState } from '../store/flow-lab-slice.js';
 import { selectFlowLab, selectLabOutcomes, selectLabTimeline, selectSession } from '../store/selectors.js';
 import { useApp, useDeps } from '../store/react.js';
 import { ExportBar } from './flow-lab/export-bar.js';
 import { AssertionPanel, FamilyTimelineView, PkcePanel } from './flow-lab/explainers.js';
 import { EditFields, RequestPanel } from './flow-lab/request-panel.js';
-import { ResponsePanel } from './flow-lab/response-panel.js';
+import { ResponsePanel, ServerVerdict } from './flow-lab/response-panel.js';
 import { SequenceDiagram } from './flow-lab/sequence-diagram.js';
 import type { StepOutcome } from '../flow-lab/diagram.js';
 
@@ -20,6 +21,10 @@ const OUTCOME_TEXT: Record<NonNullable<StepOutcome>, string> = {
   rejected: 'rejected',
   local: 'done',
 };
+
+/** The steps where PKCE is at work, and those where the client assertion is: their panels show there. */
+const PKCE_STEPS = new Set(['pkce', 'authorize', 'exchange']);
+const ASSERTION_STEPS = new Set(['assertion', 'backend-token']);
 
 function isTyping(target: EventTarget | null): boolean {
   return (
@@ -278,14 +283,10 @@ function LabMain({ lab }: { readonly lab: FlowLabState }) {
       {!sent && step.kind === 'local' ? (
         <p className="muted lab-local">This step happens inside the app: nothing is sent over the network.</p>
       ) : null}
-      {walked?.walked.request === undefined ? null : (
-        <RequestPanel request={walked.walked.request} title="Request (as sent)" />
-      )}
       {walked?.walked.response === undefined ? null : (
-        <ResponsePanel response={walked.walked.response} server={walked.server} />
+        <ServerVerdict response={walked.walked.response} server={walked.server} />
       )}
-
-      {state.pkce === undefined ? null : (
+      {state.pkce === undefined || !PKCE_STEPS.has(step.id) ? null : (
         <PkcePanel
           pkce={state.pkce}
           comparison={comparison}
@@ -298,8 +299,15 @@ function LabMain({ lab }: { readonly lab: FlowLabState }) {
           <pre className="code-block">{JSON.stringify(state.backendKey.publicJwk, null, 2)}</pre>
         </section>
       ) : null}
-      {state.assertion === undefined ? null : <AssertionPanel assertion={state.assertion} />}
+      {state.assertion === undefined || !ASSERTION_STEPS.has(step.id) ? null : (
+        <AssertionPanel assertion={state.assertion} />
+      )}
       {flow.id === 'refresh-rotation' ? <FamilyTimelineView timeline={timeline} /> : null}
+      {walked?.walked.request === undefined ? null : (
+        <RequestPanel request={walked.walked.request} title="Request (as sent)" />
+      )}
+      {walked?.walked.response === undefined ? null : <ResponsePanel response={walked.walked.response} />}
+
       {lab.presenting ? null : <LabExport lab={lab} />}
     </div>
   );

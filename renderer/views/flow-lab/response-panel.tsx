@@ -37,13 +37,7 @@ function prettyBody(body: string): string {
 }
 
 /** The response: status, headers, body pretty-printed, JWTs decoded, and what the server made of it. */
-export function ResponsePanel({
-  response,
-  server,
-}: {
-  readonly response: WireResponse;
-  readonly server: ServerRecord | undefined;
-}) {
+export function ResponsePanel({ response }: { readonly response: WireResponse }) {
   const json = parseJson(response.body);
   const fields = json === undefined ? [] : Object.entries(json);
   const jwts = fields.filter(
@@ -73,7 +67,6 @@ export function ResponsePanel({
           />
         </>
       )}
-      <ServerVerdict response={response} server={server} />
       <details className="lab-details">
         <summary>Headers ({Object.keys(response.headers).length})</summary>
         <AnnotatedTable caption="Response headers" rows={Object.entries(response.headers)} place="header" />

@@ -1,10 +1,10 @@
 import { useId } from 'react';
 import type { DiagramModel } from '../../flow-lab/diagram.js';
 
-const LANE_GAP = 190;
-const LEFT = 95;
-const TOP = 56;
-const ROW = 40;
+const LANE_GAP = 165;
+const LEFT = 82;
+const TOP = 60;
+const ROW = 44;
 const STATUSES = ['pending', 'current', 'accepted', 'rejected', 'local'] as const;
 
 /** The sequence diagram (app, browser, authorization server, FHIR server), the current step highlighted. */
@@ -45,11 +45,11 @@ export function SequenceDiagram({
       </defs>
       {model.lanes.map((lane, i) => (
         <g key={lane.id} className="lane" aria-hidden="true">
-          <rect x={x(i) - 80} y={4} width={160} height={30} rx={6} />
-          <text x={x(i)} y={24} textAnchor="middle">
+          <rect x={x(i) - 79} y={4} width={158} height={34} rx={6} />
+          <text x={x(i)} y={26} textAnchor="middle">
             {lane.label}
           </text>
-          <line x1={x(i)} y1={34} x2={x(i)} y2={height - 4} />
+          <line x1={x(i)} y1={38} x2={x(i)} y2={height - 4} />
         </g>
       ))}
       {model.arrows.map((a) => {
@@ -71,7 +71,7 @@ export function SequenceDiagram({
               <rect className="current-band" x={4} y={y - 24} width={width - 8} height={ROW - 2} rx={4} />
             ) : null}
             {a.self ? (
-              <path d={`M${from},${y - 6} h44 v14 h-42`} markerEnd={marker} fill="none" />
+              <path d={`M${from},${y - 8} h40 v14 h-38`} markerEnd={marker} fill="none" />
             ) : (
               <line
                 x1={from + (to > from ? 4 : -4)}
@@ -81,7 +81,7 @@ export function SequenceDiagram({
                 markerEnd={marker}
               />
             )}
-            <text x={a.self ? from + 52 : (from + to) / 2} y={y - 6} textAnchor={a.self ? 'start' : 'middle'}>
+            <text x={a.self ? from + 48 : (from + to) / 2} y={y - 7} textAnchor={a.self ? 'start' : 'middle'}>
               {a.index + 1}. {a.title}
             </text>
           </g>
