@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { Locator, Page } from '@playwright/test';
 import { expect, openView, screenshots, test } from './sandbox.js';
 
@@ -289,6 +291,23 @@ test.describe('Flow Lab', () => {
     expect(text).toContain('--data-urlencode "grant_type=client_credentials"');
     expect(text).toContain('"${BASE}/token"');
     expect(text).not.toContain(sandbox.token);
+
+    // The downloaded script runs as it is: it replays the walk against the sandbox given to it.
+    const replay = await promisify(execFile)('bash', [await script.path()], {
+      env: { ...process.env, SANDBOX_URL: sandbox.origin, ADMIN_TOKEN: sandbox.token },
+    });
+    expect(replay.stderr).toBe('');
+    expect(replay.stdout).toContain('every step answered as in the walk');
+    const replayed = (await (await sandbox.admin('GET', '/exchanges?path=/token')).json()) as {
+      exchanges: { status: number }[];
+    };
+    expect(replayed.exchanges.map((e) => e.status)).toEqual([200, 200]);
+
+    // Copy puts the very same script on the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.getByRole('button', { name: /^Copy curl script/ }).click();
+    await expect(page.getByRole('button', { name: /^Copy curl script/ })).toHaveText('Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
 
     const [markdown] = await Promise.all([
       page.waitForEvent('download'),
