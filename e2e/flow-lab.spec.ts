@@ -117,6 +117,9 @@ test.describe('Flow Lab', () => {
       'x'.repeat(43),
     );
     expect(await sendStep(page)).toBe('rejected');
+    await expect(page.locator('.lab-verdict')).toContainText(
+      'The server’s verdict: rejected with invalid_grant',
+    );
     await expect(page.locator('.lab-verdict')).toContainText('PKCE verification failed');
     await expect(page.locator('.lab-verdict')).toContainText('RFC 7636 §4.6');
     const compare = page.getByRole('group', { name: "The server's PKCE check" });
@@ -135,6 +138,7 @@ test.describe('Flow Lab', () => {
     await nextStep(page, 4);
     await page.getByLabel('redirect_uri', { exact: true }).fill('https://elsewhere.example/callback');
     expect(await sendStep(page)).toBe('rejected');
+    await expect(page.locator('.lab-verdict')).toContainText('rejected with invalid_grant');
     await expect(page.locator('.lab-verdict')).toContainText(
       'redirect_uri does not match the one the code was issued for',
     );

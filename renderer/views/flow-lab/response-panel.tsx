@@ -87,6 +87,15 @@ export function ResponsePanel({ response }: { readonly response: WireResponse })
   );
 }
 
+/** The OAuth error code of a refusal: from a JSON body, or from the redirect's query. */
+function errorCodeOf(response: WireResponse): string | undefined {
+  if (response.redirectedTo !== undefined) {
+    return new URL(response.redirectedTo).searchParams.get('error') ?? undefined;
+  }
+  const error = parseJson(response.body)?.['error'];
+  return typeof error === 'string' ? error : undefined;
+}
+
 /** The verdict: the exchange log's, with every reason and rule, else the response's own error. */
 export function ServerVerdict({
   response,
@@ -111,14 +120,26 @@ export function ServerVerdict({
     );
   }
   const { verdict } = server;
+  const error = errorCodeOf(response);
+  // The summary already says the one reason and its rule; a list helps only when there are several.
+  const summary = verdict.summary.replace(/^(accepted|rejected|no answer): /, '');
   return (
     <div
       className={`verdict lab-verdict${verdict.outcome === 'accepted' ? '' : ' rejected'}`}
       data-outcome={verdict.outcome}
       role="status"
     >
-      <p className="verdict-summary">The server’s verdict: {verdict.summary}</p>
-      {verdict.reasons.length === 0 ? null : (
+      <p className="verdict-summary">
+        The server’s verdict: {verdict.outcome}
+        {error === undefined ? null : (
+          <>
+            {' '}
+            with <code>{error}</code>
+          </>
+        )}
+      </p>
+      <p className="verdict-text">{summary}</p>
+      {verdict.reasons.length < 2 ? null : (
         <ul className="reasons">
           {verdict.reasons.map((r, i) => (
             <li key={i}>
