@@ -283,6 +283,14 @@ function LabMain({ lab }: { readonly lab: FlowLabState }) {
       {!sent && step.kind === 'local' ? (
         <p className="muted lab-local">This step happens inside the app: nothing is sent over the network.</p>
       ) : null}
+      {step.id === 'authorize' &&
+      walked?.walked.response?.status === 200 &&
+      walked.walked.response.redirectedTo === undefined ? (
+        <p className="error-text" role="note">
+          The server showed its consent page instead of redirecting with a code: it runs with
+          <code> authorize.mode: interactive</code>. The Flow Lab walks flows in <code>auto</code> mode.
+        </p>
+      ) : null}
       {walked?.walked.response === undefined ? null : (
         <ServerVerdict response={walked.walked.response} server={walked.server} />
       )}
