@@ -14,6 +14,7 @@ import { VIEW_IDS, type ViewId } from './store/ui-slice.js';
 import { ActivityView } from './views/activity-view.js';
 import { ClientsView } from './views/clients-view.js';
 import { FailuresView } from './views/failures-view.js';
+import { FlowLabView } from './views/flow-lab-view.js';
 import { LaunchView } from './views/launch-view.js';
 import { OverviewView } from './views/overview-view.js';
 import { SettingsView } from './views/settings-view.js';
@@ -26,6 +27,7 @@ export const VIEW_TITLES: Record<ViewId, string> = {
   tokens: 'Codes & tokens',
   failures: 'Failure modes',
   launch: 'Launch',
+  'flow-lab': 'Flow Lab',
   settings: 'Settings',
 };
 
@@ -36,6 +38,7 @@ const VIEWS: Record<ViewId, () => React.JSX.Element> = {
   tokens: TokensView,
   failures: FailuresView,
   launch: LaunchView,
+  'flow-lab': FlowLabView,
   settings: SettingsView,
 };
 
@@ -129,7 +132,7 @@ function Workbench() {
   );
 }
 
-/** Alt+1 … Alt+7 switch views. */
+/** Alt+1 … Alt+8 switch views. */
 function KeyboardShortcuts() {
   const setView = useApp((s) => s.setView);
   useEffect(() => {

@@ -42,7 +42,8 @@ const PRELUDE = `#!/usr/bin/env bash
 # codes and tokens are taken from this run's own responses, and each answer is checked against the walk's.
 set -euo pipefail
 BASE="\${SANDBOX_URL:-__ORIGIN__}"
-ADMIN_TOKEN="\${ADMIN_TOKEN:-}"
+# The admin token registers the walk's clients; the walk's own is never written into the script.
+ADMIN_TOKEN="\${ADMIN_TOKEN:?set ADMIN_TOKEN to the admin token of the sandbox: the part after ?token= in the URL it printed}"
 
 json_field() { sed -n 's/.*"'"$1"'":"\\([^"]*\\)".*/\\1/p'; }
 query_param() { printf '%s' "$1" | sed -n 's/.*[?&]'"$2"'=\\([^&#]*\\).*/\\1/p'; }
@@ -83,7 +84,7 @@ process.stdout.write(await new SignJWT({ jti: crypto.randomUUID() })
 
 /** A runnable bash script of curl commands that reproduces the walk against a fresh sandbox. */
 export function toCurlScript(flow: FlowDefinition, walked: readonly WalkedStep[], ctx: FlowContext): string {
-  const learnt: Learnt[] = [];
+  const learnt: Learnt[] = ctx.adminToken === '' ? [] : [{ value: ctx.adminToken, variable: 'ADMIN_TOKEN' }];
   const lines = [PRELUDE.replace('__ORIGIN__', ctx.origin), `# Flow: ${flow.title}`];
   let rt = 0;
   walked.forEach((w, i) => {
@@ -141,7 +142,11 @@ export function toCurlScript(flow: FlowDefinition, walked: readonly WalkedStep[]
 function httpText(request: WireRequest): string {
   const url = new URL(request.url);
   const head = [`${request.method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
-  for (const [k, v] of Object.entries(request.headers)) head.push(`${k}: ${v}`);
+  // The admin API's bearer token is the sandbox's master key: a transcript names it, never shows it.
+  const admin = url.pathname.startsWith('/_sandbox/api/');
+  for (const [k, v] of Object.entries(request.headers)) {
+    head.push(`${k}: ${admin && k.toLowerCase() === 'authorization' ? 'Bearer <admin token>' : v}`);
+  }
   if (request.form !== undefined)
     return [...head, 'Content-Type: application/x-www-form-urlencoded', '', encodeForm(request.form)].join(
       '\n',

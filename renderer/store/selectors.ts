@@ -9,6 +9,10 @@ import type {
   Artefact,
 } from '../api/types.js';
 import { canAuthenticate } from '../api/oauth-client.js';
+import type { StepOutcome } from '../flow-lab/diagram.js';
+import { verdictOf } from '../flow-lab/runner.js';
+import { familyTimeline } from '../flow-lab/timeline.js';
+import type { LabStep } from './flow-lab-slice.js';
 import type { AppState } from './types.js';
 import type { ActivityFilters, StatusFilter } from './ui-slice.js';
 
@@ -199,3 +203,23 @@ export function selectGrantFamilies(s: AppState): readonly GrantFamily[] {
   if (s.grants.status !== 'ready') return EMPTY;
   return familiesOf(s.grants.data);
 }
+
+// Flow Lab
+
+export const selectFlowLab = (s: AppState) => s.flowLab;
+
+/** Each walked step's outcome: the server's verdict where it recorded one, else the response's own. */
+export function labOutcomes(steps: readonly LabStep[]): StepOutcome[] {
+  return steps.map(({ walked, server }) => {
+    if (walked.response === undefined) return 'local';
+    if (server !== undefined) return server.verdict.outcome === 'accepted' ? 'accepted' : 'rejected';
+    return verdictOf(walked.response).ok ? 'accepted' : 'rejected';
+  });
+}
+
+const labOutcomesOf = memoizeLast(labOutcomes);
+export const selectLabOutcomes = (s: AppState) => labOutcomesOf(s.flowLab.steps);
+
+const timelineOf = memoizeLast((steps: readonly LabStep[]) => familyTimeline(steps.map((x) => x.walked)));
+/** The refresh token family of the walk so far (RT1 → RT2 → …), with what the server did to each. */
+export const selectLabTimeline = (s: AppState) => timelineOf(s.flowLab.steps);

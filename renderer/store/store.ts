@@ -3,6 +3,7 @@ import { createJSONStorage, persist, type StateStorage } from 'zustand/middlewar
 import { createClientsSlice } from './clients-slice.js';
 import { createExchangesSlice } from './exchanges-slice.js';
 import { createFailuresSlice } from './failures-slice.js';
+import { createFlowLabSlice } from './flow-lab-slice.js';
 import { createGrantsSlice } from './grants-slice.js';
 import { createServerSlice } from './server-slice.js';
 import { createSessionSlice } from './session-slice.js';
@@ -59,6 +60,7 @@ export function createAppStore(deps: StoreDeps, storage?: StateStorage): AppStor
         ...createGrantsSlice(deps)(...a),
         ...createFailuresSlice(deps)(...a),
         ...createUiSlice(deps)(...a),
+        ...createFlowLabSlice(deps)(...a),
       }),
       {
         name: PERSIST_KEY,

@@ -3,6 +3,7 @@ import type { AdminApi } from '../api/admin-client.js';
 import type { ClientsSlice } from './clients-slice.js';
 import type { ExchangesSlice } from './exchanges-slice.js';
 import type { FailuresSlice } from './failures-slice.js';
+import type { FlowLabSlice } from './flow-lab-slice.js';
 import type { GrantsSlice } from './grants-slice.js';
 import type { ServerSlice } from './server-slice.js';
 import type { SessionSlice } from './session-slice.js';
@@ -32,7 +33,8 @@ export type AppState = SessionSlice &
   ExchangesSlice &
   GrantsSlice &
   FailuresSlice &
-  UiSlice;
+  UiSlice &
+  FlowLabSlice;
 
 /** What the slices need from outside, injected so tests can hand in fakes. */
 export interface StoreDeps {

@@ -7,6 +7,7 @@ export const VIEW_IDS = [
   'tokens',
   'failures',
   'launch',
+  'flow-lab',
   'settings',
 ] as const;
 export type ViewId = (typeof VIEW_IDS)[number];

@@ -79,7 +79,11 @@ export const authorizationCodeGrant: GrantHandler = async (ctx) => {
         { rule: 'RFC 7636 §4.6', reason: 'code_verifier_failed' },
       );
     }
-    notes.push({ text: 'PKCE S256 challenge matched', rule: 'RFC 7636 §4.6' });
+    // Both values, as the mismatch error gives them, so a reader (the Flow Lab) sees the comparison itself.
+    notes.push({
+      text: `PKCE S256 challenge matched: S256(code_verifier) is ${pkce.computed}, the stored code_challenge is ${record.codeChallenge}`,
+      rule: 'RFC 7636 §4.6',
+    });
   } else if (verifier !== undefined) {
     // RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a downgrade attempt.
     throw new InvalidGrant('code_verifier sent, but the code was issued without a code_challenge', {

@@ -22,13 +22,13 @@ import { CHALLENGE, VERIFIER } from '../helpers/sandbox.js';
 
 const ADMIN_TOKEN = 'flow-lab-test-token';
 
-async function listening(): Promise<{ app: FastifyInstance; ctx: FlowContext }> {
-  const app = await buildServer({ adminToken: ADMIN_TOKEN });
+async function listening(adminToken = ADMIN_TOKEN): Promise<{ app: FastifyInstance; ctx: FlowContext }> {
+  const app = await buildServer({ adminToken });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   app.sandbox.origin = `http://127.0.0.1:${port}`;
-  return { app, ctx: { origin: app.sandbox.origin, adminToken: ADMIN_TOKEN } };
+  return { app, ctx: { origin: app.sandbox.origin, adminToken } };
 }
 
 /** Walks a whole flow, applying edits to the steps named in `edits`. */
@@ -147,15 +147,21 @@ describe('Flow Lab walks against a running sandbox', () => {
     const markdown = toMarkdown(flow, walked);
     expect(markdown).toContain('## 8. Reuse RT1');
     expect(markdown).toContain('Verdict: rejected: invalid_grant');
+    // The admin token is the sandbox's master key: neither export carries it.
+    expect(script).not.toContain(ADMIN_TOKEN);
+    expect(markdown).not.toContain(ADMIN_TOKEN);
+    expect(markdown).toContain('Authorization: Bearer <admin token>');
 
-    const fresh = await listening();
+    // A fresh sandbox with an admin token of its own, as another person's would have.
+    const freshToken = 'another-sandbox-admin-token';
+    const fresh = await listening(freshToken);
     try {
       const dir = await mkdtemp(path.join(tmpdir(), 'flow-lab-'));
       const file = path.join(dir, 'flow.sh');
       await writeFile(file, script);
       // Asynchronously: the fresh sandbox answers from this very process.
       const run = await promisify(execFile)('bash', [file], {
-        env: { ...process.env, SANDBOX_URL: fresh.ctx.origin, ADMIN_TOKEN },
+        env: { ...process.env, SANDBOX_URL: fresh.ctx.origin, ADMIN_TOKEN: freshToken },
         cwd: process.cwd(),
       });
       expect(run.stderr).toBe('');

@@ -3,6 +3,7 @@ import {
   admin,
   authorize,
   basic,
+  CHALLENGE,
   clientCredentials,
   postForm,
   redeem,
@@ -78,9 +79,12 @@ describe('the exchange log (CONTRACT §4 GET /exchanges)', () => {
   it('gives an accepted verdict with the rules that were checked', async () => {
     await redeem(t.app, (await authorize(t.app)).code ?? '');
     const entry = await last();
-    expect(entry.verdict.summary).toContain('accepted: PKCE S256 challenge matched — RFC 7636 §4.6');
+    const comparison = `S256(code_verifier) is ${CHALLENGE}, the stored code_challenge is ${CHALLENGE}`;
+    expect(entry.verdict.summary).toContain(
+      `accepted: PKCE S256 challenge matched: ${comparison} — RFC 7636 §4.6`,
+    );
     expect(entry.verdict.reasons).toContainEqual({
-      text: 'PKCE S256 challenge matched',
+      text: `PKCE S256 challenge matched: ${comparison}`,
       rule: 'RFC 7636 §4.6',
     });
     const auth = (await exchanges('?path=/authorize')).at(-1);

@@ -1,0 +1,163 @@
+/**
+ * What each parameter, header and response field of the Flow Lab's exchanges is for, with the rule that
+ * defines it. Data, next to the flows, so the view only looks things up.
+ */
+
+/** Where a name appears: the request's query or form body, a header, or the response body. */
+export type GlossaryPlace = 'param' | 'header' | 'response';
+
+export interface GlossaryEntry {
+  /** What it is for, in one plain sentence. */
+  readonly meaning: string;
+  /** The section that defines it, e.g. "RFC 7636 §4.3". */
+  readonly rule: string;
+}
+
+const PARAMS: Readonly<Record<string, GlossaryEntry>> = {
+  response_type: {
+    meaning: '"code" asks for an authorization code, to be exchanged at the token endpoint.',
+    rule: 'RFC 6749 §4.1.1',
+  },
+  client_id: { meaning: 'Which registered app is asking.', rule: 'RFC 6749 §2.2' },
+  redirect_uri: {
+    meaning:
+      'Where the server sends the browser back; it must match a registered URI, and at the token step the one used here.',
+    rule: 'RFC 6749 §3.1.2, §4.1.3',
+  },
+  scope: { meaning: 'The access the app asks for, space-separated.', rule: 'RFC 6749 §3.3; SMART §scopes' },
+  state: {
+    meaning: 'An unguessable value the app checks on return, so a forged redirect is refused (CSRF).',
+    rule: 'RFC 6749 §10.12',
+  },
+  aud: {
+    meaning: 'The FHIR server the token is for; the server refuses a base it does not serve.',
+    rule: 'SMART App Launch 2.2 §authorization request',
+  },
+  code_challenge: {
+    meaning: 'BASE64URL(SHA-256(code_verifier)): the server stores it with the code.',
+    rule: 'RFC 7636 §4.2–4.3',
+  },
+  code_challenge_method: {
+    meaning: 'How the challenge was made; S256 is the only method SMART allows.',
+    rule: 'RFC 7636 §4.3',
+  },
+  nonce: {
+    meaning: 'Echoed in the ID token, so the app can tell its ID token from a replayed one.',
+    rule: 'OpenID Connect Core §3.1.2.1',
+  },
+  launch: {
+    meaning: 'The opaque EHR launch value, handed back so the server can bind the EHR context.',
+    rule: 'SMART App Launch 2.2 §EHR launch',
+  },
+  iss: {
+    meaning: 'The FHIR base URL of the EHR that launched the app.',
+    rule: 'SMART App Launch 2.2 §EHR launch',
+  },
+  grant_type: {
+    meaning: 'Which grant the app is using at the token endpoint.',
+    rule: 'RFC 6749 §4.1.3, §4.4.2, §6',
+  },
+  code: {
+    meaning: 'The one-time authorization code from the redirect; it works once and only for this client.',
+    rule: 'RFC 6749 §4.1.2',
+  },
+  code_verifier: {
+    meaning:
+      'The secret behind the challenge: the server hashes it and compares with the stored code_challenge.',
+    rule: 'RFC 7636 §4.5–4.6',
+  },
+  refresh_token: {
+    meaning: 'Traded for a new access token; with rotation each one works once.',
+    rule: 'RFC 6749 §6; RFC 9700 §4.14.2',
+  },
+  client_assertion_type: {
+    meaning: 'Says the client authenticates with a signed JWT.',
+    rule: 'RFC 7521 §4.2',
+  },
+  client_assertion: {
+    meaning: 'The signed JWT that authenticates the client (iss = sub = client_id, aud = token URL).',
+    rule: 'RFC 7523 §3; SMART Backend Services',
+  },
+  client_secret: { meaning: 'The client’s password, for client_secret_post.', rule: 'RFC 6749 §2.3.1' },
+  error: { meaning: 'The error code the server answered with.', rule: 'RFC 6749 §4.1.2.1, §5.2' },
+  error_description: { meaning: 'The server’s explanation, for a developer.', rule: 'RFC 6749 §5.2' },
+};
+
+const HEADERS: Readonly<Record<string, GlossaryEntry>> = {
+  authorization: {
+    meaning:
+      'Basic: the client id and secret (client_secret_basic); Bearer: the access or admin token being presented.',
+    rule: 'RFC 6749 §2.3.1; RFC 6750 §2.1',
+  },
+  accept: { meaning: 'The media type the app wants back.', rule: 'RFC 9110 §12.5.1' },
+  'content-type': {
+    meaning: 'Token requests are form-encoded; JSON comes back.',
+    rule: 'RFC 6749 §4.1.3, §5.1',
+  },
+  'cache-control': {
+    meaning: 'Token responses must not be cached: they carry credentials.',
+    rule: 'RFC 6749 §5.1',
+  },
+  pragma: { meaning: 'The HTTP/1.0 form of no-store, for old caches.', rule: 'RFC 6749 §5.1' },
+  location: { meaning: 'Where the redirect sends the browser.', rule: 'RFC 9110 §10.2.2' },
+  'www-authenticate': {
+    meaning: 'Why a protected resource refused the token.',
+    rule: 'RFC 6750 §3',
+  },
+};
+
+const RESPONSE: Readonly<Record<string, GlossaryEntry>> = {
+  access_token: { meaning: 'What the app presents to the FHIR server.', rule: 'RFC 6749 §5.1' },
+  token_type: { meaning: 'Bearer: whoever holds it may use it, so keep it secret.', rule: 'RFC 6750 §1.2' },
+  expires_in: { meaning: 'Seconds the access token lives.', rule: 'RFC 6749 §5.1' },
+  refresh_token: {
+    meaning: 'Traded later for a new access token without the user; rotated on each use.',
+    rule: 'RFC 6749 §1.5, §6',
+  },
+  scope: { meaning: 'The scopes actually granted (may be fewer than asked).', rule: 'RFC 6749 §5.1' },
+  id_token: {
+    meaning: 'A signed JWT saying who the user is (sub, fhirUser) for openid requests.',
+    rule: 'OpenID Connect Core §2',
+  },
+  patient: {
+    meaning: 'Launch context: the patient in context.',
+    rule: 'SMART App Launch 2.2 §launch context',
+  },
+  encounter: {
+    meaning: 'Launch context: the encounter in context.',
+    rule: 'SMART App Launch 2.2 §launch context',
+  },
+  need_patient_banner: {
+    meaning: 'Whether the app must show the patient banner itself.',
+    rule: 'SMART App Launch 2.2 §launch context',
+  },
+  smart_style_url: {
+    meaning: 'Where the app can read the EHR’s styling.',
+    rule: 'SMART App Launch 2.2 §launch context',
+  },
+  fhirContext: {
+    meaning: 'Further FHIR resources in context.',
+    rule: 'SMART App Launch 2.2 §launch context',
+  },
+  authorization_endpoint: {
+    meaning: 'Where the browser goes to authorize.',
+    rule: 'SMART App Launch 2.2 §discovery',
+  },
+  token_endpoint: {
+    meaning: 'Where the app trades codes and tokens.',
+    rule: 'SMART App Launch 2.2 §discovery',
+  },
+  code_challenge_methods_supported: {
+    meaning: 'PKCE methods the server accepts (S256).',
+    rule: 'SMART App Launch 2.2 §discovery',
+  },
+  error: { meaning: 'The error code: what kind of refusal.', rule: 'RFC 6749 §5.2' },
+  error_description: { meaning: 'The server’s explanation, for a developer.', rule: 'RFC 6749 §5.2' },
+};
+
+/** What a parameter, header or response field is for, or undefined when the glossary has nothing on it. */
+export function glossaryFor(place: GlossaryPlace, name: string): GlossaryEntry | undefined {
+  const table = place === 'header' ? HEADERS : place === 'response' ? RESPONSE : PARAMS;
+  const key = place === 'header' ? name.toLowerCase() : name;
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

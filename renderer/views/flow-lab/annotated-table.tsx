@@ -1,0 +1,50 @@
+import { glossaryFor, type GlossaryPlace } from '../../flow-lab/glossary.js';
+
+/** Name / value / what it is for: a request's parameters, headers or a response's fields, each annotated. */
+export function AnnotatedTable({
+  caption,
+  rows,
+  place,
+}: {
+  readonly caption: string;
+  readonly rows: readonly (readonly [string, string])[];
+  readonly place: GlossaryPlace;
+}) {
+  if (rows.length === 0) return null;
+  return (
+    <table className="table lab-table">
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Value</th>
+          <th scope="col">What it is for</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([name, value], i) => {
+          const entry = glossaryFor(place, name);
+          return (
+            <tr key={`${name}-${i}`} data-name={name}>
+              <th scope="row">
+                <code>{name}</code>
+              </th>
+              <td>
+                <code className="wrap">{value}</code>
+              </td>
+              <td>
+                {entry === undefined ? (
+                  <span className="muted">—</span>
+                ) : (
+                  <>
+                    {entry.meaning} <span className="rule">({entry.rule})</span>
+                  </>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
