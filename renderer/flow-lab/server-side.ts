@@ -1,5 +1,6 @@
 import type { Exchange, Verdict } from '../api/types.js';
 import type { FlowContext } from './flows.js';
+import { parseJson, type WireResponse } from './wire.js';
 
 /** The server's own record of one exchange the walk sent: its seq in the exchange log and its verdict. */
 export interface ServerRecord {
@@ -54,7 +55,7 @@ export async function serverRecordOf(
   ctx: FlowContext,
   path: string,
   afterSeq: number,
-  attempts = 20,
+  attempts = 40,
 ): Promise<ServerRecord | undefined> {
   const route = `/exchanges?since=${afterSeq}&path=${encodeURIComponent(path)}`;
   for (let attempt = 0; attempt < attempts; attempt += 1) {
@@ -83,4 +84,20 @@ export function pkceComparison(verdict: Verdict): PkceComparison | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * The comparison from a refusal's own error_description, for when the exchange log has no record of the
+ * request (yet): the server words a mismatch the same way in both places.
+ */
+export function pkceComparisonInResponse(response: WireResponse): PkceComparison | undefined {
+  const body = parseJson(response.body);
+  const error = body?.['error'];
+  const description = body?.['error_description'];
+  if (typeof error !== 'string' || typeof description !== 'string') return undefined;
+  return pkceComparison({
+    outcome: 'rejected',
+    summary: '',
+    reasons: [{ text: `${error}: ${description}`, rule: 'RFC 7636 §4.6' }],
+  });
 }

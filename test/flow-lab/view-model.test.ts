@@ -8,7 +8,7 @@ import {
 } from '../../renderer/flow-lab/flows.js';
 import { glossaryFor } from '../../renderer/flow-lab/glossary.js';
 import type { WalkedStep } from '../../renderer/flow-lab/runner.js';
-import { isLogged, pkceComparison } from '../../renderer/flow-lab/server-side.js';
+import { isLogged, pkceComparison, pkceComparisonInResponse } from '../../renderer/flow-lab/server-side.js';
 import { familyTimeline, shortToken } from '../../renderer/flow-lab/timeline.js';
 import type { WireResponse } from '../../renderer/flow-lab/wire.js';
 import { effectiveEdits, requestValue } from '../../renderer/flow-lab/edits.js';
@@ -215,6 +215,23 @@ describe("the server's side", () => {
         ],
       }),
     ).toEqual({ matched: false, computed: X, stored: C, rule: 'RFC 7636 §4.6' });
+  });
+
+  it("reads a mismatch from the refusal's error_description when the log has no record", () => {
+    const body = JSON.stringify({
+      error: 'invalid_grant',
+      error_description: `PKCE verification failed: S256(code_verifier) is ${X}, the stored code_challenge is ${C}`,
+    });
+    expect(pkceComparisonInResponse({ status: 400, headers: {}, body, redirectedTo: undefined })).toEqual({
+      matched: false,
+      computed: X,
+      stored: C,
+      rule: 'RFC 7636 §4.6',
+    });
+    const other = JSON.stringify({ error: 'invalid_grant', error_description: 'this code was already used' });
+    expect(
+      pkceComparisonInResponse({ status: 400, headers: {}, body: other, redirectedTo: undefined }),
+    ).toBeUndefined();
   });
 
   it('finds no comparison where the server made none', () => {

@@ -100,9 +100,12 @@ function errorCodeOf(response: WireResponse): string | undefined {
 export function ServerVerdict({
   response,
   server,
+  logged,
 }: {
   readonly response: WireResponse;
   readonly server: ServerRecord | undefined;
+  /** Whether the exchange log records requests like this one (it leaves out the admin API). */
+  readonly logged: boolean;
 }) {
   if (server === undefined) {
     const verdict = verdictOf(response);
@@ -115,7 +118,11 @@ export function ServerVerdict({
         <p className="verdict-summary">
           {verdict.ok ? 'Accepted' : 'Rejected'}: {verdict.text}
         </p>
-        <p className="muted small">An admin API call: the exchange log (Activity) does not record these.</p>
+        <p className="muted small">
+          {logged
+            ? 'The exchange log had no record of this request yet: this is what the response itself says.'
+            : 'An admin API call: the exchange log (Activity) does not record these.'}
+        </p>
       </div>
     );
   }
