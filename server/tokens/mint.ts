@@ -1,4 +1,4 @@
-import { createHash, sign } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
 import { toSeconds } from '../clock.js';
 import type { SigningKey } from '../keys/key-ring.js';
@@ -35,12 +35,9 @@ interface RegisteredClaims {
 }
 
 /**
- * Signs a JWT. The compact JWS (RFC 7515 §7.1) is put together here from jose's base64url, and the signature
- * made where it costs least: an ES256 signature (tens of microseconds) on this thread with node:crypto, since
- * handing it to a worker or to WebCrypto's threadpool costs the event loop more than signing; an RS256
- * signature (about a millisecond) in the signing pool's workers, so RSA uses every core, or, until a worker
- * is ready, through jose's SignJWT off the event loop. All produce the same header and claims, and every
- * token verifies with jose.
+ * Signs a JWT. With a signing pool that has a worker ready, the compact JWS (RFC 7515 §7.1) is put together
+ * here from jose's base64url and only the signature is made in the worker; otherwise jose's SignJWT signs on
+ * this thread. Both produce the same header and claims, and both verify with jose.
  */
 async function signJwt(
   key: SigningKey,
@@ -49,19 +46,13 @@ async function signJwt(
   registered: RegisteredClaims,
   pool: SigningPool | undefined,
 ): Promise<string> {
-  const header = base64url.encode(JSON.stringify({ alg: key.alg, kid: key.kid, typ }));
-  const payload = base64url.encode(JSON.stringify({ ...claims, ...registered }));
-  const signingInput = `${header}.${payload}`;
-  if (key.alg === 'ES256') {
-    // RFC 7518 §3.4: ECDSA signatures in JWS are R || S, not DER.
-    const signature = sign('sha256', Buffer.from(signingInput, 'ascii'), {
-      key: key.keyObject,
-      dsaEncoding: 'ieee-p1363',
-    });
-    return `${signingInput}.${signature.toString('base64url')}`;
+  if (pool !== undefined) {
+    const header = base64url.encode(JSON.stringify({ alg: key.alg, kid: key.kid, typ }));
+    const payload = base64url.encode(JSON.stringify({ ...claims, ...registered }));
+    const signingInput = `${header}.${payload}`;
+    const signature = pool.sign(key, signingInput);
+    if (signature !== undefined) return `${signingInput}.${await signature}`;
   }
-  const pooled = pool?.sign(key, signingInput);
-  if (pooled !== undefined) return `${signingInput}.${await pooled}`;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
     .setIssuer(registered.iss)
