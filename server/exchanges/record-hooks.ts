@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { failureMode } from '../failures/catalog.js';
 import type { Sandbox } from '../sandbox.js';
-import type { Exchange, LoggedMessage, Reason, Rejection, Verdict } from './exchange.js';
+import type { Exchange, ExchangeSummary, LoggedMessage, Reason, Rejection, Verdict } from './exchange.js';
 import { clientIdOf, maskBody, maskForm, maskHeaders } from './mask.js';
 
 /** Bodies longer than this are cut in the log, so one large request cannot take the log's memory. */
@@ -135,6 +135,42 @@ function queryOf(url: string): Record<string, string> {
   return query;
 }
 
+/** What an exchange's messages are masked from when first read. */
+interface RawMessages {
+  readonly url: string;
+  readonly requestHeaders: Record<string, unknown>;
+  readonly requestBody: string | undefined;
+  readonly responseHeaders: Record<string, unknown>;
+  readonly responseBody: string | undefined;
+}
+
+/**
+ * Masking every message as it passes would cost each request a tenth of its time, and most entries are never
+ * opened: the query and both messages are masked when first read, once. Built here, apart from the request,
+ * so the accessors keep only the raw messages alive, never the request, its reply or their socket.
+ */
+function withLazyMessages(summary: ExchangeSummary, raw: RawMessages): Exchange {
+  let query: Exchange['query'] | undefined;
+  let request: LoggedMessage | undefined;
+  let response: LoggedMessage | undefined;
+  const typeOf = (headers: Record<string, unknown>) => {
+    const type = headers['content-type'];
+    return typeof type === 'string' ? type : undefined;
+  };
+  return {
+    ...summary,
+    get query() {
+      return (query ??= queryOf(raw.url));
+    },
+    get request() {
+      return (request ??= logged(raw.requestHeaders, raw.requestBody, typeOf(raw.requestHeaders)));
+    },
+    get response() {
+      return (response ??= logged(raw.responseHeaders, raw.responseBody, typeOf(raw.responseHeaders)));
+    },
+  };
+}
+
 function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply | undefined): void {
   const pending = request.sandboxExchange;
   if (pending === undefined || pending.recorded) return;
@@ -142,44 +178,26 @@ function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply |
   const status = reply?.sent === true || reply?.raw.headersSent === true ? reply.statusCode : 0;
   // The URL the client sent, before the profile rewrite (routes/profile-paths.ts) renamed it.
   const url = request.originalUrl;
-  const path = url.split('?')[0] ?? url;
   const requestBody = bodyText(request.body);
-  const requestHeaders = request.headers;
-  const requestType = request.headers['content-type'];
   const clientId = clientIdOf(request.headers.authorization, paramsOf(request, requestBody));
-  const responseHeaders: Record<string, unknown> =
-    reply === undefined || status === 0 ? {} : reply.getHeaders();
-  const responseBody = status === 0 ? undefined : pending.responseBody;
-  // Masking every message as it passes would cost each request a tenth of its time, and most entries are
-  // never opened: the query and both messages are masked when first read, once, from what was kept here.
-  let query: Exchange['query'] | undefined;
-  let requestMessage: LoggedMessage | undefined;
-  let responseMessage: LoggedMessage | undefined;
-  sandbox.exchanges.record((seq) => ({
-    seq,
+  const summary: Omit<ExchangeSummary, 'seq'> = {
     time: new Date(pending.time).toISOString(),
     durationMs: Math.round((performance.now() - pending.startedAt) * 100) / 100,
     method: request.method,
-    path,
+    path: url.split('?')[0] ?? url,
     status,
     ...(clientId === undefined ? {} : { clientId }),
     ...(request.sandboxFailure === undefined ? {} : { failure: request.sandboxFailure }),
     verdict: verdictOf(request, status),
-    get query() {
-      return (query ??= queryOf(url));
-    },
-    get request() {
-      return (requestMessage ??= logged(requestHeaders, requestBody, requestType));
-    },
-    get response() {
-      const type = responseHeaders['content-type'];
-      return (responseMessage ??= logged(
-        responseHeaders,
-        responseBody,
-        typeof type === 'string' ? type : undefined,
-      ));
-    },
-  }));
+  };
+  const raw: RawMessages = {
+    url,
+    requestHeaders: request.headers,
+    requestBody,
+    responseHeaders: reply === undefined || status === 0 ? {} : reply.getHeaders(),
+    responseBody: status === 0 ? undefined : pending.responseBody,
+  };
+  sandbox.exchanges.record((seq) => withLazyMessages({ seq, ...summary }, raw));
 }
 
 /**
