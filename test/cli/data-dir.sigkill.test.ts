@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BIN } from '../helpers/cli.js';
 
-// Black-box: the real command, as built by `npm run build` (the typecheck step builds it too).
-const BIN = path.resolve('bin/token-sandbox.js');
+// Black-box: the real command, as built (test/global-setup.ts rebuilds it before every run).
 const TOKEN = 'sigkill-admin-token';
 
 let dir: string;

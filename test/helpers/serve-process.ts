@@ -2,9 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const BIN = fileURLToPath(new URL('../../bin/token-sandbox.js', import.meta.url));
+import { BIN } from './cli.js';
 
 export interface ServeProcess {
   readonly origin: string;

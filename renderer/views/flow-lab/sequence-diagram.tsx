@@ -1,8 +1,8 @@
 import { useId } from 'react';
 import type { DiagramModel } from '../../flow-lab/diagram.js';
 
-const LANE_GAP = 165;
-const LEFT = 82;
+const LANE_GAP = 180;
+const LEFT = 90;
 const TOP = 60;
 const ROW = 44;
 const STATUSES = ['pending', 'current', 'accepted', 'rejected', 'local'] as const;
@@ -45,7 +45,7 @@ export function SequenceDiagram({
       </defs>
       {model.lanes.map((lane, i) => (
         <g key={lane.id} className="lane" aria-hidden="true">
-          <rect x={x(i) - 79} y={4} width={158} height={34} rx={6} />
+          <rect x={x(i) - 86} y={4} width={172} height={34} rx={6} />
           <text x={x(i)} y={26} textAnchor="middle">
             {lane.label}
           </text>
