@@ -1,18 +1,20 @@
 /**
- * The admin API's shapes as the workbench reads them (CONTRACT §4). Config, client and failure types come
- * from the server's own schema (types only: nothing of the server runs in the browser); the rest mirror the
- * admin API's JSON.
+ * The admin API's shapes as the workbench reads them (CONTRACT §4). Config, client, failure, artefact and
+ * exchange types come from the server's own modules (types only: nothing of the server runs in the browser);
+ * the rest mirror the admin API's JSON.
  */
 import type {
   AuthMethod,
   ClientConfig,
+  FailureArm,
   GrantType,
   SandboxConfig,
   SigningAlg,
 } from '../../server/config/schema.js';
+import type { ArtefactState, IssuedArtefact } from '../../server/admin/shapes.js';
 import type { FailureId } from '../../server/failures/ids.js';
 
-export type { AuthMethod, ClientConfig, FailureId, GrantType, SandboxConfig, SigningAlg };
+export type { AuthMethod, ClientConfig, FailureArm, FailureId, GrantType, SandboxConfig, SigningAlg };
 
 /** The values of the config's enums, kept at runtime here; `satisfies` keeps them equal to the server's. */
 export const GRANT_TYPE_VALUES = [
@@ -44,52 +46,15 @@ export type {
   Verdict,
 } from '../../server/exchanges/exchange.js';
 
-export type FailureEndpoint = 'token' | 'authorize' | 'fhir';
-
-export interface FailureInfo {
-  readonly id: FailureId;
-  readonly endpoint: FailureEndpoint;
-  readonly produces: string;
-}
-
-export interface ArmedFailure {
-  readonly id: FailureId;
-  readonly remaining?: number;
-  readonly probability?: number;
-  readonly clientId?: string;
-  readonly delayMs?: number;
-  readonly fired: number;
-  readonly armedAt: string;
-}
-
-export interface FailureArm {
-  readonly id: FailureId;
-  readonly times?: number;
-  readonly probability?: number;
-  readonly clientId?: string;
-  readonly delayMs?: number;
-}
-
-export interface FailureBoard {
-  readonly armed: readonly ArmedFailure[];
-  readonly available: readonly FailureInfo[];
-}
-
-export type ArtefactKind = 'code' | 'access_token' | 'refresh_token' | 'id_token';
-export type ArtefactState = 'active' | 'consumed' | 'expired' | 'revoked';
-
-/** One issued code or token as `GET /grants` lists it: never the secret value, only its first characters. */
-export interface Artefact {
-  /** Stable id for actions (`POST /grants/:id/revoke|expire`): the jti of a JWT, a digest otherwise. */
-  readonly id: string;
-  readonly kind: ArtefactKind;
-  readonly clientId: string;
-  readonly grantId?: string;
-  readonly preview: string;
-  readonly state: ArtefactState;
-  readonly issuedAt: string;
-  readonly expiresAt: string;
-}
+export type {
+  ArmedFailure,
+  ArtefactKind,
+  ArtefactState,
+  FailureEndpoint,
+  FailureInfo,
+  IssuedArtefact as Artefact,
+  FailureBoardView as FailureBoard,
+} from '../../server/admin/shapes.js';
 
 /** A grant family, put together in the page: a code and every token issued from it, or a lone token. */
 export interface GrantFamily {
@@ -97,7 +62,7 @@ export interface GrantFamily {
   readonly clientId: string;
   readonly state: ArtefactState;
   readonly createdAt: string;
-  readonly artefacts: readonly Artefact[];
+  readonly artefacts: readonly IssuedArtefact[];
 }
 
 export interface ClockView {

@@ -2,23 +2,9 @@ import { createHash } from 'node:crypto';
 import type { EventBus } from '../events.js';
 import { shorten } from '../exchanges/mask.js';
 import type { ArtefactStore } from '../store/artefacts.js';
+import type { ArtefactKind, ArtefactState, IssuedArtefact } from './shapes.js';
 
-export type ArtefactKind = 'code' | 'access_token' | 'refresh_token' | 'id_token';
-export type ArtefactState = 'active' | 'consumed' | 'expired' | 'revoked';
-
-/** One issued code or token as the grants view lists it (CONTRACT §4 `GET /grants`). */
-export interface IssuedArtefact {
-  /** Stable id for actions (`POST /grants/:id/expire`); never the secret value itself. */
-  readonly id: string;
-  readonly kind: ArtefactKind;
-  readonly clientId: string;
-  readonly grantId?: string;
-  /** The first characters of the value, to match it with what the client holds. */
-  readonly preview: string;
-  readonly state: ArtefactState;
-  readonly issuedAt: string;
-  readonly expiresAt: string;
-}
+export type { ArtefactKind, ArtefactState, IssuedArtefact };
 
 interface Entry {
   readonly id: string;

@@ -68,6 +68,8 @@ export const FailureArmSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** How a failure is armed (CONTRACT §5): the body of `POST /failures` and an entry of the config's `failures`. */
+export type FailureArm = Static<typeof FailureArmSchema>;
 
 const ParamNames = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\x21-\\x7E]+$' }), {
   uniqueItems: true,

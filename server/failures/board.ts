@@ -1,24 +1,10 @@
-import type { Static } from 'typebox';
-import type { FailureArmSchema } from '../config/schema.js';
+import type { ArmedFailure, FailureEndpoint } from '../admin/shapes.js';
+import type { FailureArm } from '../config/schema.js';
 import type { EventBus } from '../events.js';
-import { failureMode, type FailureEndpoint } from './catalog.js';
+import { failureMode } from './catalog.js';
 import type { FailureId } from './ids.js';
 
-/** How a failure is armed (CONTRACT §5): the body of `POST /failures` and an entry of the config's `failures`. */
-export type FailureArm = Static<typeof FailureArmSchema>;
-
-/** An armed failure as the admin API shows it. */
-export interface ArmedFailure {
-  readonly id: FailureId;
-  /** Firings left; absent means it stays armed until removed. */
-  readonly remaining?: number;
-  readonly probability?: number;
-  readonly clientId?: string;
-  readonly delayMs?: number;
-  /** How many requests it has shaped so far. */
-  readonly fired: number;
-  readonly armedAt: string;
-}
+export type { ArmedFailure, FailureArm };
 
 /** A failure that fired on this request. */
 export interface FiredFailure {

@@ -13,10 +13,10 @@ import {
   type OAuthError,
   type OAuthErrorOptions,
 } from '../oauth/errors.js';
+import type { FailureEndpoint } from '../admin/shapes.js';
 import type { FailureId } from './ids.js';
 
-/** Where a failure mode applies: the token endpoint, the authorization endpoint or the FHIR base. */
-export type FailureEndpoint = 'token' | 'authorize' | 'fhir';
+export type { FailureEndpoint };
 
 /** How an injected failure reshapes an otherwise successful token response. */
 export type ResponseShape = 'malformed_json' | 'missing_access_token' | 'expired_token' | 'bad_signature';

@@ -6,18 +6,22 @@ import { FAILURE_CATALOG } from '../../failures/catalog.js';
 import { FAILURE_IDS } from '../../failures/ids.js';
 import type { Sandbox } from '../../sandbox.js';
 import { notFound } from '../errors.js';
+import type { FailureBoardView, FailureInfo } from '../shapes.js';
 
 /** `GET/POST/DELETE /failures`, `DELETE /failures/:id` (CONTRACT §4, §5). */
 export function failureRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
-    const available = [...FAILURE_CATALOG.values()].map(({ id, endpoint, produces }) => ({
+    const available: FailureInfo[] = [...FAILURE_CATALOG.values()].map(({ id, endpoint, produces }) => ({
       id,
       endpoint,
       produces,
     }));
 
-    app.get('/failures', async () => ({ armed: sandbox.failures.list(), available }));
+    app.get('/failures', async (): Promise<FailureBoardView> => ({
+      armed: sandbox.failures.list(),
+      available,
+    }));
 
     app.post('/failures', { schema: { body: FailureArmSchema } }, async (request, reply) => {
       const armed = sandbox.failures.arm(request.body);
