@@ -1,4 +1,5 @@
 import type { Profile } from './profile.js';
+import { SMART_APP_SCOPES } from './smart.js';
 
 /**
  * The MediRecords FHIR Implementation Guide 1.4.2, "token" (POST {MRAPP_BASE_URL}/oauth/smartauth/token).
@@ -86,17 +87,6 @@ export const medirecordsProfile: Profile = {
   },
   discovery: {
     // SMART scopes for the one grant it serves; no system/ scopes without client_credentials.
-    scopesSupported: [
-      'openid',
-      'fhirUser',
-      'profile',
-      'launch',
-      'launch/patient',
-      'launch/encounter',
-      'offline_access',
-      'online_access',
-      'patient/*.rs',
-      'user/*.rs',
-    ],
+    scopesSupported: [...SMART_APP_SCOPES],
   },
 };

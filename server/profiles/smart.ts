@@ -2,6 +2,20 @@ import { RFC6749_ERROR_SHAPE } from '../oauth/errors.js';
 import type { Profile } from './profile.js';
 import { TOKEN_FIELDS } from './token-fields.js';
 
+/** The scopes a SMART app asks for (SMART App Launch 2.2 §scopes), without the Backend Services' system/ ones. */
+export const SMART_APP_SCOPES = [
+  'openid',
+  'fhirUser',
+  'profile',
+  'launch',
+  'launch/patient',
+  'launch/encounter',
+  'offline_access',
+  'online_access',
+  'patient/*.rs',
+  'user/*.rs',
+] as const;
+
 /** The default: SMART App Launch 2.2 and RFC 6749 as strictly as a careful EHR applies them. */
 export const smartProfile: Profile = {
   name: 'smart',
@@ -26,18 +40,6 @@ export const smartProfile: Profile = {
   tokenResponse: { fields: TOKEN_FIELDS, extra: {} },
   errors: RFC6749_ERROR_SHAPE,
   discovery: {
-    scopesSupported: [
-      'openid',
-      'fhirUser',
-      'profile',
-      'launch',
-      'launch/patient',
-      'launch/encounter',
-      'offline_access',
-      'online_access',
-      'patient/*.rs',
-      'user/*.rs',
-      'system/*.rs',
-    ],
+    scopesSupported: [...SMART_APP_SCOPES, 'system/*.rs'],
   },
 };
