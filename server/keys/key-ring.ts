@@ -14,7 +14,7 @@ export interface SigningKey {
   readonly kid: string;
   readonly alg: SigningAlg;
   readonly privateKey: CryptoKey;
-  /** The same private key for node:crypto, which signs where WebCrypto would cost a threadpool hop. */
+  /** The same private key as node:crypto takes it: the signing workers (signing-pool.ts) sign with it. */
   readonly keyObject: KeyObject;
   readonly publicJwk: JWK;
 }
