@@ -33,6 +33,12 @@ if (found.ok) {
   child.on('close', (code, signal) => process.exit(code ?? (signal === null ? 0 : 1)));
 } else {
   console.log(`Electron binary not available (${reason}); serving the workbench in your browser instead.`);
-  const { runCli } = await import(new URL('../dist/server/cli.js', import.meta.url).href);
-  process.exit(await runCli(['serve', ...args]));
+  // The installed command itself (bundled, with its code cache), as `token-sandbox serve …`; it exits when done.
+  process.argv = [
+    process.argv[0],
+    fileURLToPath(new URL('../bin/token-sandbox.js', import.meta.url)),
+    'serve',
+    ...args,
+  ];
+  await import('../bin/token-sandbox.js');
 }
