@@ -7,7 +7,7 @@ import {
   type JWK,
   type JSONWebKeySet,
 } from 'jose';
-import { KeyObject, type webcrypto } from 'node:crypto';
+import { createPrivateKey, type KeyObject, type webcrypto } from 'node:crypto';
 import type { SigningAlg } from '../config/schema.js';
 
 export interface SigningKey {
@@ -40,7 +40,8 @@ async function fromJwk(jwk: JWK, alg: SigningAlg): Promise<SigningKey> {
     kid,
     alg,
     privateKey,
-    keyObject: KeyObject.from(privateKey),
+    // From the JWK, not KeyObject.from(privateKey): Node 26 deprecates that for non-extractable keys (DEP0204).
+    keyObject: createPrivateKey({ key: jwk, format: 'jwk' }),
     publicJwk: publicPart(jwk, alg, kid),
   };
 }

@@ -107,6 +107,11 @@ describe('token-sandbox serve (CONTRACT §1), driven by openid-client', () => {
       error: 'invalid_grant',
     });
   });
+
+  it('prints no warning on stderr after signing tokens, on every supported Node', () => {
+    // Node 26 deprecates KeyObject.from() on a non-extractable key (DEP0204); a user would see that on every start.
+    expect(cli.stderr()).not.toMatch(/Warning/);
+  });
 });
 
 describe('token-sandbox command line errors', () => {
