@@ -52,6 +52,12 @@ export interface SandboxOptions {
   readonly signingWorkers?: number;
   /** An RS256 key pair already being generated (the CLI starts one before it loads the server). */
   readonly earlyRs256Key?: Promise<webcrypto.CryptoKeyPair>;
+  /**
+   * Private signing keys to start with, in the shape a data folder's `keys.json` keeps them, so a caller that
+   * starts many sandboxes generates a key once instead of once per sandbox. A data folder's own keys win; with
+   * a data folder that has none yet, these are the keys it keeps.
+   */
+  readonly signingKeys?: StoredKeys;
 }
 
 export interface SandboxUrls {
@@ -150,7 +156,7 @@ export class Sandbox {
       state = await readStateFile(dataDir);
       await removeStaleTemporaries(dataDir);
     }
-    const keys = await KeyRing.load(stored, options.earlyRs256Key);
+    const keys = await KeyRing.load(stored ?? options.signingKeys, options.earlyRs256Key);
     const sandbox = new Sandbox(
       state === undefined ? (options.config ?? {}) : mergeConfig(state.config, options.config ?? {}),
       options.clock ?? new SystemClock(),

@@ -1,13 +1,29 @@
 import { execFileSync } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
+import { KeyRing, type StoredKeys } from '../server/keys/key-ring.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Signing keys generated once per run, handed to every test sandbox (see test/helpers/sandbox.ts). */
+    signingKeys: StoredKeys;
+  }
+}
 
 /**
  * The black-box tests start `bin/token-sandbox.js`, which runs the bundled server (scripts/bundle.mjs). tsc
  * alone (the typecheck) does not rebuild the bundle, so without this a test run after a change would drive the
  * previous build. Both steps are incremental or take about a second.
+ *
+ * It also generates one RS256 key for the whole run: an RSA-2048 key takes 50 to 300 ms, and generating one per
+ * test sandbox was most of the suite's time. ES256 keys take a millisecond, so each sandbox that signs ES256
+ * still makes its own, and a JWKS holds only the keys its sandbox has used, as outside tests.
  */
-export default function buildTheCommand(): void {
+export default async function setup(project: TestProject): Promise<void> {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.json'], {
     stdio: 'inherit',
   });
   execFileSync(process.execPath, ['scripts/bundle.mjs', 'cli'], { stdio: 'inherit' });
+  const ring = await KeyRing.load(undefined);
+  await ring.signingKey('RS256');
+  project.provide('signingKeys', ring.toStored());
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { inject } from 'vitest';
 import { buildServer, type BuildOptions } from '../../server/app.js';
 import { ManualClock } from '../../server/clock.js';
 import type { ClientConfig, SandboxConfig } from '../../server/config/schema.js';
@@ -59,7 +60,10 @@ export interface TestSandbox {
   readonly clock: ManualClock;
 }
 
-/** A sandbox on a manual clock with the three standard test clients, ready for inject(). */
+/**
+ * A sandbox on a manual clock with the three standard test clients, ready for inject(). It signs with the
+ * run's shared keys (test/global-setup.ts) unless `options.signingKeys` names others.
+ */
 export async function startSandbox(
   config: SandboxConfig = {},
   options: Omit<BuildOptions, 'config' | 'clock' | 'origin'> = {},
@@ -68,6 +72,7 @@ export async function startSandbox(
   const doc = { clients: [...standardClients], ...config };
   const app = await buildServer({
     adminToken: ADMIN_TOKEN,
+    signingKeys: inject('signingKeys'),
     ...options,
     config: parseConfig(doc),
     clock,

@@ -54,7 +54,8 @@ describe('tokens signed by the signing workers', () => {
         algorithms: [alg],
         currentDate: new Date(t.clock.now()),
       });
-      expect(protectedHeader).toEqual({ alg, kid: (await jwks(t.app)).keys[0]?.kid, typ: 'at+jwt' });
+      const published = (await jwks(t.app)).keys.find((k) => k.alg === alg);
+      expect(protectedHeader).toEqual({ alg, kid: published?.kid, typ: 'at+jwt' });
       expect(payload).toMatchObject({ client_id: 'conf-app', sub: 'conf-app', scope: 'system/*.rs' });
       expect(payload.exp).toBe(Number(payload.iat) + 3600);
     });
