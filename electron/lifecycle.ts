@@ -4,7 +4,7 @@
 import type { App } from 'electron';
 
 /**
- * Takes the single-instance lock (reliability anchor L-10: two instances must never share one data folder).
+ * Takes the single-instance lock (docs/cli.md#data-folder: two instances must never share one data folder).
  * Returns false when another instance holds it; that instance is then told to show its window.
  */
 export function setupSingleInstance(

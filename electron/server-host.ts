@@ -31,7 +31,7 @@ export interface ServerHost {
   readonly port: number;
   readonly adminToken: string;
   readonly dataDir: string;
-  /** The whole config document (CONTRACT §2), as "Export config" writes it. */
+  /** The whole config document (docs/config.md), as "Export config" writes it. */
   exportConfig(): Promise<unknown>;
   /** Stops listening and lets pending writes finish; safe to call twice. */
   close(): Promise<void>;

@@ -34,7 +34,7 @@ import { PendingAuthorizations, type PendingAuthorization } from './store/pendin
 import { randomToken } from './store/random.js';
 
 export interface SandboxOptions {
-  /** A validated config document (CONTRACT §2); defaults apply to whatever it leaves out. */
+  /** A validated config document (docs/config.md); defaults apply to whatever it leaves out. */
   readonly config?: SandboxConfig;
   /** The origin clients reach the server at; the issuer derives from it. Settable after listen(). */
   readonly origin?: string;
@@ -86,7 +86,7 @@ export class Sandbox {
   readonly pendingAuthorizations: PendingAuthorizations<PendingAuthorization>;
   /** The FHIR base's data set: read-only, so sharing the parsed fixtures is safe. */
   readonly fhir: FhirData = fixtureData();
-  /** Failure modes armed through the admin API or the config's `failures` (CONTRACT §5). */
+  /** Failure modes armed through the admin API or the config's `failures` (docs/failures.md). */
   readonly failures: FailureBoard;
   /** Every HTTP exchange with the sandbox, in a bounded ring buffer. */
   readonly exchanges: ExchangeLog;
@@ -279,7 +279,7 @@ export class Sandbox {
     }
   }
 
-  /** The whole config document as it stands now (CONTRACT §2): what "export settings" writes. */
+  /** The whole config document as it stands now (docs/config.md): what "export settings" writes. */
   exportConfig(): SandboxConfig {
     const settings: SandboxConfig = { ...this.config };
     delete settings.clients;

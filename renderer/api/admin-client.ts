@@ -12,7 +12,7 @@ import type {
   SandboxConfig,
 } from './types.js';
 
-/** Where the admin API lives on the sandbox's origin (CONTRACT §4). */
+/** Where the admin API lives on the sandbox's origin (docs/admin-api.md). */
 export const ADMIN_PREFIX = '/_sandbox/api';
 
 /** An admin request that failed, worded for the person looking at the form or button that sent it. */

@@ -1,5 +1,5 @@
 /**
- * The admin API's shapes as the workbench reads them (CONTRACT §4). Config, client, failure, artefact and
+ * The admin API's shapes as the workbench reads them (docs/admin-api.md). Config, client, failure, artefact and
  * exchange types come from the server's own modules (types only: nothing of the server runs in the browser);
  * the rest mirror the admin API's JSON.
  */

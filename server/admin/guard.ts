@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Sandbox } from '../sandbox.js';
 
 /**
- * The admin surface's guard (CONTRACT §4). Binding to 127.0.0.1 does not stop a web page from reaching the
+ * The admin surface's guard (docs/admin-api.md#guard). Binding to 127.0.0.1 does not stop a web page from reaching the
  * server: a page can send simple requests (CSRF) and, through DNS rebinding, read the answers. So:
  * `Host` must be one of the server's own loopback names (webpack-dev-server#887, Node CVE-2018-7160), a
  * foreign `Origin` is refused, and every request carries the per-start bearer token. No CORS headers are

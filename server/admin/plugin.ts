@@ -11,7 +11,7 @@ import { failureRoutes } from './routes/failures.js';
 import { grantRoutes } from './routes/grants.js';
 import { launchRoutes } from './routes/launches.js';
 
-/** Where the admin API lives (CONTRACT §4). */
+/** Where the admin API lives (docs/admin-api.md). */
 export const ADMIN_PREFIX = '/_sandbox/api';
 
 /** A group of admin routes; register more with `adminApi(sandbox, [...ADMIN_ROUTES, yours])`. */
@@ -45,7 +45,7 @@ export function adminApi(sandbox: Sandbox, groups: readonly AdminRoutes[] = ADMI
     });
     for (const group of groups) await app.register(group(sandbox));
     // Preflights to the admin API land here rather than on the CORS plugin's root `OPTIONS *` route, so the
-    // guard above answers them (403 for a foreign page) and no CORS header is ever sent (L-04).
+    // guard above answers them (403 for a foreign page) and no CORS header is ever sent (docs/admin-api.md#guard).
     app.options('/*', async (request) => {
       throw notFound(`no admin route OPTIONS ${request.url.split('?')[0] ?? ''}`);
     });

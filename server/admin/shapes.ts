@@ -25,7 +25,7 @@ export interface ArmedFailure {
   readonly armedAt: string;
 }
 
-/** The body of `GET /failures` (CONTRACT §4). */
+/** The body of `GET /failures` (docs/admin-api.md#failures). */
 export interface FailureBoardView {
   readonly armed: readonly ArmedFailure[];
   readonly available: readonly FailureInfo[];
@@ -34,7 +34,7 @@ export interface FailureBoardView {
 export type ArtefactKind = 'code' | 'access_token' | 'refresh_token' | 'id_token';
 export type ArtefactState = 'active' | 'consumed' | 'expired' | 'revoked';
 
-/** One issued code or token as the grants view lists it (CONTRACT §4 `GET /grants`). */
+/** One issued code or token as the grants view lists it (docs/admin-api.md#grants). */
 export interface IssuedArtefact {
   /** Stable id for actions (`POST /grants/:id/revoke|expire`): a JWT's jti or a digest, never the value. */
   readonly id: string;

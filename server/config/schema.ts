@@ -4,7 +4,7 @@ import { ERROR_FIELDS, OAUTH_ERROR_CODES, OAUTH_ERROR_REASONS } from '../oauth/e
 import { TOKEN_FIELDS } from '../profiles/token-fields.js';
 
 /**
- * The config document of CONTRACT §2: what `--config` reads, what "export settings" writes and
+ * The config document of docs/config.md: what `--config` reads, what "export settings" writes and
  * "import settings" reads. Unknown fields are errors, so a typo never silently does nothing.
  */
 
@@ -68,7 +68,7 @@ export const FailureArmSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-/** How a failure is armed (CONTRACT §5): the body of `POST /failures` and an entry of the config's `failures`. */
+/** How a failure is armed (docs/failures.md#arming): the body of `POST /failures` and an entry of the config's `failures`. */
 export type FailureArm = Static<typeof FailureArmSchema>;
 
 const ParamNames = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\x21-\\x7E]+$' }), {

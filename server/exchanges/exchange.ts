@@ -43,7 +43,7 @@ export interface ExchangeSummary {
   readonly verdict: Verdict;
 }
 
-/** Every HTTP exchange with the sandbox, as `GET /exchanges` shows it (CONTRACT §4). */
+/** Every HTTP exchange with the sandbox, as `GET /exchanges` shows it (docs/admin-api.md#exchanges). */
 export interface Exchange extends ExchangeSummary {
   readonly query: Readonly<Record<string, string>>;
   readonly request: LoggedMessage;

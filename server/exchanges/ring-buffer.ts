@@ -1,6 +1,6 @@
 /**
  * A fixed-capacity ring buffer: pushing past capacity drops the oldest item, so memory stays flat however
- * long the server runs (M-01).
+ * long the server runs (docs/admin-api.md#exchanges).
  */
 export class RingBuffer<T> {
   #items: (T | undefined)[];

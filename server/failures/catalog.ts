@@ -80,7 +80,7 @@ function error(
 }
 
 /**
- * Every failure mode of CONTRACT §5, declared as data. The engine (`engine.ts`) is the one place that applies
+ * Every failure mode of docs/failures.md, declared as data. The engine (`engine.ts`) is the one place that applies
  * them; endpoints only say where in their pipeline a failure may strike.
  */
 export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([

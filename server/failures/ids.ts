@@ -1,4 +1,4 @@
-/** Every failure mode id of the public contract (CONTRACT §5), grouped by the endpoint it shapes. */
+/** Every failure mode id of the public contract (docs/failures.md), grouped by the endpoint it shapes. */
 export const FAILURE_IDS = [
   'token.invalid_request',
   'token.invalid_client',

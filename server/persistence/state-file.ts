@@ -146,7 +146,7 @@ export function mergeConfig(stored: SandboxConfig, given: SandboxConfig): Sandbo
   return { ...stored, ...given, clients: [...clients.values()] };
 }
 
-/** Removes temporary files a killed writer left behind (S-05); the state files themselves are never touched. */
+/** Removes temporary files a killed writer left behind (docs/cli.md#data-folder); the state files themselves are never touched. */
 export async function removeStaleTemporaries(dataDir: string): Promise<void> {
   for (const name of await readdir(dataDir)) {
     if (/^(state|keys)\.json\.\d+$/.test(name)) await unlink(path.join(dataDir, name)).catch(() => undefined);

@@ -1,5 +1,5 @@
 /**
- * One serialized, coalescing writer (S-07): at most one write runs at a time, and every change requested
+ * One serialized, coalescing writer (docs/cli.md#data-folder): at most one write runs at a time, and every change requested
  * while one runs is folded into the single write that follows it. A caller's promise resolves only after a
  * write that began after its request has completed, so "acknowledged" always means "on disk".
  */

@@ -3,9 +3,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Sandbox } from '../sandbox.js';
 
 /**
- * SMART App Launch 2.2 (and reliability check L-09): browser apps call discovery, the JWKS, the token,
+ * SMART App Launch 2.2 (and docs/endpoints.md#cors): browser apps call discovery, the JWKS, the token,
  * revocation and userinfo endpoints and the FHIR base directly, so those answer CORS requests, errors
- * included (T-20). The authorization endpoint never does (RFC 9700 §2.6, A-17): it is navigated to, not
+ * included (docs/endpoints.md#cors). The authorization endpoint never does (RFC 9700 §2.6): it is navigated to, not
  * fetched. Nor do introspection (a resource server's call) or anything else.
  */
 export function corsOpenPaths(sandbox: Sandbox): (path: string) => boolean {

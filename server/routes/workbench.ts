@@ -10,7 +10,7 @@ import { homeRoutes } from './home.js';
 /**
  * The workbench page's policy: scripts, styles and connections to this origin only, no framing, no inline
  * code (the built index.html has none), so a string an attacker planted in the exchange log can never run
- * (reliability anchors L-07, L-08).
+ * (docs/endpoints.md#sandbox-pages).
  */
 export const WORKBENCH_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +

@@ -74,7 +74,7 @@ async function addClient(origin: string, clientId: string): Promise<number> {
   return res.status;
 }
 
-describe('crash safety of --data-dir (S-01)', () => {
+describe('crash safety of --data-dir (docs/cli.md#data-folder)', () => {
   it('keeps every acknowledged write when the server is SIGKILLed in the middle of a burst', async () => {
     const { child, origin } = await serve();
     const acknowledged: string[] = [];

@@ -7,7 +7,7 @@ import { runCliToExit, startCli, writeConfig, type RunningCli } from '../helpers
 
 const REDIRECT = 'http://127.0.0.1:5555/cb';
 
-describe('token-sandbox serve (CONTRACT §1), driven by openid-client', () => {
+describe('token-sandbox serve (docs/cli.md), driven by openid-client', () => {
   let cli: RunningCli;
 
   beforeAll(async () => {

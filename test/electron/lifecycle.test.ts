@@ -21,7 +21,7 @@ function fakeApp(lock = true) {
   };
 }
 
-describe('single instance (anchor L-10)', () => {
+describe('single instance (docs/cli.md#data-folder)', () => {
   it('a second launch focuses the first window', () => {
     const { app, emitter } = fakeApp(true);
     const focus = vi.fn();

@@ -52,7 +52,7 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 describe('server host: start and stop', () => {
-  it('serves the sandbox on 127.0.0.1 with its state in the data folder (anchor L-01)', async () => {
+  it('serves the sandbox on 127.0.0.1 with its state in the data folder (docs/cli.md#options)', async () => {
     const host = await startServerHost({ dataDir, port: 0 });
     hosts.push(host);
     const address = host.app.server.address();
@@ -100,7 +100,7 @@ describe('server host: start and stop', () => {
   });
 });
 
-describe('server host: port conflict (anchor L-10)', () => {
+describe('server host: port conflict (README.md#desktop-app)', () => {
   it('says which port is taken and offers one that is free', async () => {
     const busy = await occupyPort();
     const error = await startServerHost({ dataDir, port: busy }).then(

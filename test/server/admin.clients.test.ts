@@ -24,7 +24,7 @@ const backend = {
   scope: 'system/*.rs',
 };
 
-describe('admin API: clients (CONTRACT §4)', () => {
+describe('admin API: clients (docs/admin-api.md#clients)', () => {
   it('registers a client that can get a token at once', async () => {
     const created = await admin(t.app, 'POST', '/clients', backend);
     expect(created.statusCode).toBe(201);
@@ -63,7 +63,7 @@ describe('admin API: clients (CONTRACT §4)', () => {
     expect(res.statusCode).toBe(400);
   });
 
-  it('refuses __proto__ in a body (P-05)', async () => {
+  it('refuses __proto__ in a body (docs/admin-api.md#guard)', async () => {
     const res = await admin(t.app, 'POST', '/clients', '{"clientId":"x","__proto__":{"admin":true}}');
     expect(res.statusCode).toBe(400);
   });
@@ -104,7 +104,7 @@ describe('admin API: clients (CONTRACT §4)', () => {
   });
 });
 
-describe('admin API: config export and import (CONTRACT §2, §4)', () => {
+describe('admin API: config export and import (docs/config.md, docs/admin-api.md#config)', () => {
   it('exports the whole document, with clients added since start and armed failures', async () => {
     await admin(t.app, 'POST', '/clients', backend);
     await admin(t.app, 'POST', '/failures', { id: 'token.server_error', times: 2 });

@@ -41,7 +41,7 @@ const refresh = (token: string) =>
     { authorization: basic('conf-app', 's3cret') },
   );
 
-describe('GET /grants: issued codes and tokens with their state (CONTRACT §4)', () => {
+describe('GET /grants: issued codes and tokens with their state (docs/admin-api.md#grants)', () => {
   it('lists the code, access, refresh and id token of a flow, shortened, with states', async () => {
     const body = await fullCodeFlow(t.app);
     const list = await grants();

@@ -9,7 +9,7 @@ afterAll(async () => {
   await t.app.close();
 });
 
-describe('admin API guard (CONTRACT §4; DNS rebinding and CSRF, L-02..L-04)', () => {
+describe('admin API guard (docs/admin-api.md#guard; DNS rebinding and CSRF)', () => {
   it('answers the workbench: own Host, bearer token, JSON', async () => {
     const res = await admin(t.app, 'GET', '/clients');
     expect(res.statusCode).toBe(200);
@@ -94,7 +94,7 @@ describe('admin API guard (CONTRACT §4; DNS rebinding and CSRF, L-02..L-04)', (
     }
   });
 
-  it('sends no CORS headers, even to a preflight from a foreign page (L-04)', async () => {
+  it('sends no CORS headers, even to a preflight from a foreign page (docs/admin-api.md#guard)', async () => {
     const res = await admin(t.app, 'OPTIONS', '/clients', undefined, {
       origin: 'http://evil.example',
       'access-control-request-method': 'POST',
@@ -104,7 +104,7 @@ describe('admin API guard (CONTRACT §4; DNS rebinding and CSRF, L-02..L-04)', (
     expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
   });
 
-  it('refuses a text/plain body: 401 without the token, 415 with it (L-03)', async () => {
+  it('refuses a text/plain body: 401 without the token, 415 with it (docs/admin-api.md#guard)', async () => {
     const body = JSON.stringify({ id: 'token.server_error' });
     const anonymous = await admin(t.app, 'POST', '/failures', body, {
       'content-type': 'text/plain',
@@ -132,7 +132,7 @@ describe('admin API guard (CONTRACT §4; DNS rebinding and CSRF, L-02..L-04)', (
     expect(res.json()).toMatchObject({ error: 'not_found' });
   });
 
-  it('has no state-changing GET routes (L-05)', async () => {
+  it('has no state-changing GET routes (docs/admin-api.md#guard)', async () => {
     const res = await admin(t.app, 'GET', '/failures/token.server_error');
     expect(res.statusCode).toBe(404);
   });

@@ -20,7 +20,7 @@ afterEach(async () => {
   await t.app.close();
 });
 
-describe('admin API: POST /launches (CONTRACT §4, SMART App Launch 2.2 §EHR launch)', () => {
+describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launch 2.2 §EHR launch)', () => {
   it('mints a launch bound to the chosen context and answers with the app launch URL', async () => {
     const res = await admin(t.app, 'POST', '/launches', {
       clientId: 'launch-app',

@@ -130,7 +130,7 @@ async function expectRejected(res: LightMyRequestResponse, contains: string): Pr
 }
 
 describe('SMART Backend Services: client_credentials with private_key_jwt (default: aud = token URL)', () => {
-  it('issues a system access token without a refresh token, that reads the FHIR base (B-01)', async () => {
+  it('issues a system access token without a refresh token, that reads the FHIR base (docs/endpoints.md#client-credentials-and-backend-services)', async () => {
     await start();
     const res = await tokenRequest(await assertion());
     expect(res.statusCode).toBe(200);
@@ -154,14 +154,14 @@ describe('SMART Backend Services: client_credentials with private_key_jwt (defau
     expect((await tokenRequest(await assertion({ alg, kid, key }))).statusCode).toBe(200);
   });
 
-  it('refuses a replayed jti (B-02)', async () => {
+  it('refuses a replayed jti (RFC 7523 §3)', async () => {
     await start();
     const jwt = await assertion();
     expect((await tokenRequest(jwt)).statusCode).toBe(200);
     await expectRejected(await tokenRequest(jwt), 'jti was already used');
   });
 
-  it('lets exactly one of ten concurrent uses of one assertion win (B-03)', async () => {
+  it('lets exactly one of ten concurrent uses of one assertion win (docs/endpoints.md#client-credentials-and-backend-services)', async () => {
     await start();
     const jwt = await assertion();
     const results = await Promise.all(Array.from({ length: 10 }, () => tokenRequest(jwt)));
@@ -169,7 +169,7 @@ describe('SMART Backend Services: client_credentials with private_key_jwt (defau
     expect(results.filter((r) => r.statusCode === 401)).toHaveLength(9);
   });
 
-  it('refuses exp an hour ahead, in milliseconds, missing or past (B-04)', async () => {
+  it('refuses exp an hour ahead, in milliseconds, missing or past (RFC 7523 §3)', async () => {
     await start();
     const now = Math.floor(t.clock.now() / 1000);
     await expectRejected(
@@ -184,7 +184,7 @@ describe('SMART Backend Services: client_credentials with private_key_jwt (defau
     await expectRejected(await tokenRequest(await assertion({ claims: { exp: now - 120 } })), 'expired');
   });
 
-  it('refuses an aud other than the token URL, or one shared with another audience (B-05)', async () => {
+  it('refuses an aud other than the token URL, or one shared with another audience (RFC 7523 §3)', async () => {
     await start();
     await expectRejected(
       await tokenRequest(await assertion({ claims: { aud: 'https://other.example/token' } })),
@@ -197,7 +197,7 @@ describe('SMART Backend Services: client_credentials with private_key_jwt (defau
     );
   });
 
-  it('refuses iss different from sub, an unknown iss, and a body client_id that differs (B-06)', async () => {
+  it('refuses iss different from sub, an unknown iss, and a body client_id that differs (RFC 7523 §3)', async () => {
     await start();
     await expectRejected(
       await tokenRequest(await assertion({ claims: { sub: 'backend-2' } })),
@@ -213,18 +213,18 @@ describe('SMART Backend Services: client_credentials with private_key_jwt (defau
     );
   });
 
-  it('refuses an assertion without jti (B-07)', async () => {
+  it('refuses an assertion without jti (RFC 7523 §3)', async () => {
     await start();
     await expectRejected(await tokenRequest(await assertion({ omit: ['jti'] })), 'jti claim is missing');
   });
 
-  it('refuses an unknown client_assertion_type (B-08)', async () => {
+  it('refuses an unknown client_assertion_type (RFC 7521 §4.2)', async () => {
     await start();
     const res = await tokenRequest(await assertion(), { client_assertion_type: 'not_an_assertion_type' });
     await expectRejected(res, 'client_assertion_type must be');
   });
 
-  it('refuses an unregistered key, an unknown kid, a missing kid and a kid whose kty does not fit alg (B-09)', async () => {
+  it('refuses an unregistered key, an unknown kid, a missing kid and a kid whose kty does not fit alg (docs/endpoints.md#client-credentials-and-backend-services)', async () => {
     await start();
     await expectRejected(
       await tokenRequest(await assertion({ key: stranger.privateKey })),
@@ -238,7 +238,7 @@ describe('SMART Backend Services: client_credentials with private_key_jwt (defau
     );
   });
 
-  it('refuses alg none, HS256 keyed with the public key, and algorithms not offered (B-10)', async () => {
+  it('refuses alg none, HS256 keyed with the public key, and algorithms not offered (RFC 8725 §3.1)', async () => {
     await start();
     const now = Math.floor(t.clock.now() / 1000);
     const enc = (o: unknown) => base64url.encode(JSON.stringify(o));
@@ -252,7 +252,7 @@ describe('SMART Backend Services: client_credentials with private_key_jwt (defau
     await expectRejected(await tokenRequest(ps), 'alg PS384 is not accepted');
   });
 
-  it('refuses a malformed assertion and a header that decodes to JSON null (B-11)', async () => {
+  it('refuses a malformed assertion and a header that decodes to JSON null (docs/endpoints.md#client-credentials-and-backend-services)', async () => {
     await start();
     await expectRejected(await tokenRequest('abc.def'), 'not a well-formed JWT');
     const enc = (o: unknown) => base64url.encode(JSON.stringify(o));
@@ -262,7 +262,7 @@ describe('SMART Backend Services: client_credentials with private_key_jwt (defau
     );
   });
 
-  it('refuses a scope beyond the pre-authorized one, and one that breaks the scope grammar (B-12, B-13)', async () => {
+  it('refuses a scope beyond the pre-authorized one, and one that breaks the scope grammar (RFC 6749 §3.3)', async () => {
     await start();
     const beyond = await tokenRequest(await assertion(), { scope: 'system/Condition.rs' });
     expect(beyond.statusCode).toBe(400);
@@ -272,7 +272,7 @@ describe('SMART Backend Services: client_credentials with private_key_jwt (defau
     expect(grammar.json()).toMatchObject({ error: 'invalid_scope' });
   });
 
-  it('verifies keys registered by jwksUri as well as inline jwks (B-14)', async () => {
+  it('verifies keys registered by jwksUri as well as inline jwks (docs/config.md#clients)', async () => {
     await start();
     const jwt = await assertion({ claims: { iss: 'backend-uri', sub: 'backend-uri' } });
     const res = await tokenRequest(jwt, { scope: 'system/Patient.rs' });
@@ -287,7 +287,7 @@ describe('RFC 10070 strict audience (tokens.assertionAudience = "issuer-strict")
     expect((await tokenRequest(await assertion({ claims: { aud: ORIGIN } }))).statusCode).toBe(200);
   });
 
-  it('refuses the token URL, an array holding the issuer, and an extra audience (B-05)', async () => {
+  it('refuses the token URL, an array holding the issuer, and an extra audience (RFC 10070)', async () => {
     await start({ tokens: { assertionAudience: 'issuer-strict' } });
     await expectRejected(await tokenRequest(await assertion()), `the issuer ${ORIGIN} as its only audience`);
     await expectRejected(await tokenRequest(await assertion({ claims: { aud: [ORIGIN] } })), 'not an array');

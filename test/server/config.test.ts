@@ -11,7 +11,7 @@ function issuesOf(doc: unknown): string[] {
   return [];
 }
 
-describe('config validation (CONTRACT §2)', () => {
+describe('config validation (docs/config.md#validation)', () => {
   it('accepts the contract example', () => {
     expect(
       issuesOf({

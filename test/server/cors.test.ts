@@ -23,7 +23,7 @@ function preflight(url: string, method = 'POST', headers = 'content-type') {
 }
 
 describe('CORS for browser apps (SMART App Launch 2.2; RFC 9700 §2.6)', () => {
-  it('opens discovery under the root and the FHIR base, and the JWKS (D-05)', async () => {
+  it('opens discovery under the root and the FHIR base, and the JWKS (docs/endpoints.md#cors)', async () => {
     for (const url of [
       '/.well-known/smart-configuration',
       '/fhir/.well-known/smart-configuration',
@@ -38,7 +38,7 @@ describe('CORS for browser apps (SMART App Launch 2.2; RFC 9700 §2.6)', () => {
     }
   });
 
-  it('answers a token endpoint preflight, and its errors carry CORS headers too (T-20)', async () => {
+  it('answers a token endpoint preflight, and its errors carry CORS headers too (docs/endpoints.md#cors)', async () => {
     const pre = await preflight('/token');
     expect(pre.statusCode).toBe(204);
     expect(pre.headers['access-control-allow-origin']).toBe(APP);
@@ -66,7 +66,7 @@ describe('CORS for browser apps (SMART App Launch 2.2; RFC 9700 §2.6)', () => {
     expect(res.headers['access-control-expose-headers']).toContain('WWW-Authenticate');
   });
 
-  it('never answers CORS at the authorization endpoint (A-17)', async () => {
+  it('never answers CORS at the authorization endpoint (RFC 9700 §2.6)', async () => {
     const pre = await preflight('/authorize', 'GET');
     expect(pre.statusCode).toBe(404);
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();

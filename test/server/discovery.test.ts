@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 describe('discovery (SMART App Launch 2.2, OpenID Connect Discovery)', () => {
-  it('serves the SMART configuration as JSON whatever the Accept header (D-01, D-02)', async () => {
+  it('serves the SMART configuration as JSON whatever the Accept header (docs/endpoints.md#discovery)', async () => {
     for (const url of ['/.well-known/smart-configuration', '/fhir/.well-known/smart-configuration']) {
       const res = await t.app.inject({ url, headers: { accept: 'text/html' } });
       expect(res.statusCode).toBe(200);
@@ -30,7 +30,7 @@ describe('discovery (SMART App Launch 2.2, OpenID Connect Discovery)', () => {
     }
   });
 
-  it('lists absolute endpoint URLs under the exact issuer (D-03, D-06, D-07)', async () => {
+  it('lists absolute endpoint URLs under the exact issuer (docs/endpoints.md#discovery)', async () => {
     const doc = (await t.app.inject({ url: '/.well-known/openid-configuration' })).json<
       Record<string, unknown>
     >();
@@ -47,7 +47,7 @@ describe('discovery (SMART App Launch 2.2, OpenID Connect Discovery)', () => {
     });
   });
 
-  it('publishes public key members only (D-08)', async () => {
+  it('publishes public key members only (docs/endpoints.md#jwks)', async () => {
     const jwks = (await t.app.inject({ url: '/.well-known/jwks.json' })).json<{
       keys: Record<string, unknown>[];
     }>();

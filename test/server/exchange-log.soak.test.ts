@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { admin, startSandbox } from '../helpers/sandbox.js';
 import { DEFAULT_EXCHANGE_LOG_CAPACITY } from '../../server/exchanges/exchange-log.js';
 
-describe('the exchange log holds its bound (M-01)', () => {
+describe('the exchange log holds its bound (docs/admin-api.md#exchanges)', () => {
   it('keeps exactly the default 5,000 newest of 50,000 exchanges', async () => {
     const { app } = await startSandbox();
     try {

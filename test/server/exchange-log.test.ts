@@ -37,7 +37,7 @@ async function last(): Promise<Exchange> {
   return found;
 }
 
-describe('the exchange log (CONTRACT §4 GET /exchanges)', () => {
+describe('the exchange log (docs/admin-api.md#exchanges)', () => {
   it('records a token exchange with timing, method, path, status, headers, bodies and the client', async () => {
     const res = await clientCredentials(t.app);
     const entry = await last();
@@ -188,7 +188,7 @@ describe('the exchange log (CONTRACT §4 GET /exchanges)', () => {
   });
 });
 
-describe('the exchange log stays bounded (M-01)', () => {
+describe('the exchange log stays bounded (docs/admin-api.md#exchanges)', () => {
   it('keeps only the configured capacity, newest last', async () => {
     const s = await startSandbox({ exchangeLog: { capacity: 50 } });
     try {

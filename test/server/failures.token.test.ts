@@ -33,7 +33,7 @@ async function arm(body: Record<string, unknown>): Promise<void> {
   expect(res.statusCode, res.body).toBe(201);
 }
 
-describe('the failure catalog (CONTRACT §5)', () => {
+describe('the failure catalog (docs/failures.md)', () => {
   it('declares every contract id exactly once', () => {
     expect([...FAILURE_CATALOG.keys()].sort()).toEqual([...FAILURE_IDS].sort());
   });
@@ -387,7 +387,7 @@ describe('token.hang over a real socket', () => {
   });
 });
 
-describe('config failures (CONTRACT §2) arm at start', () => {
+describe('config failures (docs/config.md#failures) arm at start', () => {
   it('arms what the config lists', async () => {
     const s = await startSandbox({ failures: [{ id: 'token.server_error', times: 1 }] });
     try {

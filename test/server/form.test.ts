@@ -8,11 +8,11 @@ describe('strict form parsing (RFC 6749 §3.1, §3.2)', () => {
     expect(Object.fromEntries(parseStrictForm('a=b+c&d=%2F%20x'))).toEqual({ a: 'b c', d: '/ x' });
   });
 
-  it('rejects a parameter sent twice (P-01)', () => {
+  it('rejects a parameter sent twice (RFC 6749 §3.1)', () => {
     expect(() => parseStrictForm('grant_type=a&grant_type=b')).toThrow(/more than once/);
   });
 
-  it('rejects malformed percent-encoding instead of passing it through (P-04)', () => {
+  it('rejects malformed percent-encoding instead of passing it through (docs/endpoints.md#request-parsing)', () => {
     expect(() => parseStrictForm('code=%FF')).toThrow(/malformed percent-encoding/);
     expect(() => parseStrictForm('code=%zz')).toThrow(OAuthError);
   });
@@ -21,7 +21,7 @@ describe('strict form parsing (RFC 6749 §3.1, §3.2)', () => {
     expect(parseStrictForm('a=&b=1').has('a')).toBe(false);
   });
 
-  it('keeps __proto__ and constructor as plain data (P-05)', () => {
+  it('keeps __proto__ and constructor as plain data (docs/endpoints.md#request-parsing)', () => {
     const params = parseStrictForm('__proto__=x&constructor=y');
     expect(params.get('__proto__')).toBe('x');
     expect(({} as Record<string, unknown>)['x']).toBeUndefined();

@@ -24,7 +24,7 @@ describe('RFC 7636 PKCE', () => {
     expect(isWellFormedPkceValue(`${'a'.repeat(42)}+`)).toBe(false);
   });
 
-  it('matches every well-formed verifier with its own challenge and no other (P-07)', () => {
+  it('matches every well-formed verifier with its own challenge and no other (RFC 7636 §4.6)', () => {
     fc.assert(
       fc.property(verifierArb, verifierArb, (v, other) => {
         expect(isWellFormedPkceValue(v)).toBe(true);

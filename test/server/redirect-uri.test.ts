@@ -9,7 +9,7 @@ describe('redirect URI matching (RFC 9700 §4.1.3, RFC 8252 §7.3)', () => {
     for (const uri of registered) expect(matchRedirectUri(registered, uri)).toBe(true);
   });
 
-  it('rejects every near miss of an https URI (A-05, P-08)', () => {
+  it('rejects every near miss of an https URI (RFC 9700 §2.1)', () => {
     for (const uri of [
       'https://app.example.com/cb/',
       'https://app.example.com/cb/x',
@@ -27,7 +27,7 @@ describe('redirect URI matching (RFC 9700 §4.1.3, RFC 8252 §7.3)', () => {
     }
   });
 
-  it('lets only the port vary for loopback IP literals (A-06)', () => {
+  it('lets only the port vary for loopback IP literals (RFC 8252 §7.3)', () => {
     expect(matchRedirectUri(registered, 'http://127.0.0.1:49152/native')).toBe(true);
     expect(matchRedirectUri(registered, 'http://[::1]:1234/cb')).toBe(true);
     expect(matchRedirectUri(registered, 'http://127.0.0.1:49152/native/x')).toBe(false);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decideScope, parseClinicalScope, scopeCovers, splitScope } from '../../server/oauth/scopes.js';
 
 describe('SMART scopes (SMART App Launch 2.2 scopes-and-launch-context)', () => {
-  it('reads v1 permissions as their v2 equivalents (P-09)', () => {
+  it('reads v1 permissions as their v2 equivalents (docs/endpoints.md#fhir-base)', () => {
     expect([...(parseClinicalScope('patient/*.read')?.interactions ?? [])]).toEqual(['r', 's']);
     expect([...(parseClinicalScope('user/Observation.write')?.interactions ?? [])]).toEqual(['c', 'u', 'd']);
     expect([...(parseClinicalScope('system/*.*')?.interactions ?? [])]).toEqual(['c', 'r', 'u', 'd', 's']);

@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 describe('SMART App Launch 2.2 §discovery under the FHIR base (the iss of a launch)', () => {
-  it('answers application/json whatever the Accept header says (D-01)', async () => {
+  it('answers application/json whatever the Accept header says (docs/endpoints.md#discovery)', async () => {
     for (const accept of [undefined, 'application/fhir+json', 'text/html']) {
       const res = await t.app.inject({
         url: '/fhir/.well-known/smart-configuration',
@@ -21,7 +21,7 @@ describe('SMART App Launch 2.2 §discovery under the FHIR base (the iss of a lau
     }
   });
 
-  it('lists exactly the capabilities that work, with S256 only and the asymmetric algorithms (D-02, D-04)', async () => {
+  it('lists exactly the capabilities that work, with S256 only and the asymmetric algorithms (docs/endpoints.md#discovery)', async () => {
     const config = (await t.app.inject({ url: '/fhir/.well-known/smart-configuration' })).json<
       Record<string, unknown>
     >();

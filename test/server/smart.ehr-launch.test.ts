@@ -98,7 +98,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     }
   });
 
-  it('returns the bound context in the token response and in the access token (T-17)', async () => {
+  it('returns the bound context in the token response and in the access token (docs/endpoints.md#ehr-launch)', async () => {
     const { launch } = t.app.sandbox.launches.create({
       clientId: 'launch-app',
       patient: 'pat-2',
@@ -133,7 +133,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
   });
 
-  it('accepts the authorization request as a form POST (authorize-post, A-02)', async () => {
+  it('accepts the authorization request as a form POST (SMART App Launch 2.2 authorize-post)', async () => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-3' });
     const res = await postForm(t.app, '/authorize', {
       response_type: 'code',
@@ -196,7 +196,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     expect(location?.searchParams.get('error_description')).toContain('needs the launch scope');
   });
 
-  it('checks aud against the FHIR base on an EHR launch too (A-16)', async () => {
+  it('checks aud against the FHIR base on an EHR launch too (docs/endpoints.md#authorization-endpoint)', async () => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
     const { location } = await launchAuthorize(launch, { aud: 'https://evil.example/fhir' });
     expect(location?.searchParams.get('error')).toBe('invalid_request');

@@ -46,27 +46,27 @@ afterEach(async () => {
 const cc = { grant_type: 'client_credentials', scope: 'system/*.rs' };
 
 describe('RFC 6749 §2.3: client authentication at the token endpoint', () => {
-  it('answers a wrong Basic secret with 401 invalid_client and a Basic challenge (C-01)', async () => {
+  it('answers a wrong Basic secret with 401 invalid_client and a Basic challenge (RFC 6749 §5.2)', async () => {
     const res = await postForm(t.app, '/token', cc, { authorization: basic('conf-app', 'wrong') });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });
     expect(res.headers['www-authenticate']).toBe('Basic realm="token-sandbox"');
   });
 
-  it('answers a wrong client_secret_post secret with 401 and no challenge (C-02)', async () => {
+  it('answers a wrong client_secret_post secret with 401 and no challenge (RFC 6749 §5.2)', async () => {
     const res = await postForm(t.app, '/token', { ...cc, client_id: 'post-app', client_secret: 'nope' });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });
     expect(res.headers['www-authenticate']).toBeUndefined();
   });
 
-  it('answers an unknown client with 401 invalid_client (C-03)', async () => {
+  it('answers an unknown client with 401 invalid_client (RFC 6749 §5.2)', async () => {
     const res = await postForm(t.app, '/token', cc, { authorization: basic('ghost', 'x') });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });
   });
 
-  it('refuses credentials sent two ways with invalid_request (C-04)', async () => {
+  it('refuses credentials sent two ways with invalid_request (RFC 6749 §2.3)', async () => {
     const res = await postForm(
       t.app,
       '/token',
@@ -77,12 +77,12 @@ describe('RFC 6749 §2.3: client authentication at the token endpoint', () => {
     expect(res.json()).toMatchObject({ error: 'invalid_request' });
   });
 
-  it('form-decodes Basic credentials as RFC 6749 appendix B says (C-05)', async () => {
+  it('form-decodes Basic credentials as RFC 6749 appendix B says (RFC 6749 §2.3.1)', async () => {
     const res = await postForm(t.app, '/token', cc, { authorization: basic('odd:id+%', 'p@ss:word+%/') });
     expect(res.statusCode).toBe(200);
   });
 
-  it('refuses a malformed Basic header (C-06)', async () => {
+  it('refuses a malformed Basic header (docs/endpoints.md#client-authentication)', async () => {
     for (const header of ['Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`, 'Bearer abc']) {
       const res = await postForm(t.app, '/token', cc, { authorization: header });
       expect(res.statusCode, header).toBe(401);
@@ -90,14 +90,14 @@ describe('RFC 6749 §2.3: client authentication at the token endpoint', () => {
     }
   });
 
-  it('refuses a public client that sends a secret (C-07)', async () => {
+  it('refuses a public client that sends a secret (docs/endpoints.md#client-authentication)', async () => {
     const { code } = await authorize(t.app, { client_id: 'public-app', scope: 'openid' });
     const res = await redeem(t.app, code ?? '', { client_id: 'public-app', client_secret: 'x' }, {});
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });
   });
 
-  it('refuses a secret in the query string (C-08)', async () => {
+  it('refuses a secret in the query string (RFC 6749 §2.3.1)', async () => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/token?client_secret=s3cret',
@@ -108,7 +108,7 @@ describe('RFC 6749 §2.3: client authentication at the token endpoint', () => {
     expect(res.json()).toMatchObject({ error: 'invalid_request' });
   });
 
-  it('refuses a confidential client that sends no credentials (C-09)', async () => {
+  it('refuses a confidential client that sends no credentials (docs/endpoints.md#client-authentication)', async () => {
     const res = await postForm(t.app, '/token', { ...cc, client_id: 'conf-app' });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });
@@ -134,7 +134,7 @@ describe('RFC 6749 §2.3: client authentication at the token endpoint', () => {
     expect(res.statusCode).toBe(200);
   });
 
-  it('refuses an unknown grant type and a grant the client is not allowed (T-14)', async () => {
+  it('refuses an unknown grant type and a grant the client is not allowed (RFC 6749 §5.2)', async () => {
     const unknown = await postForm(
       t.app,
       '/token',

@@ -13,7 +13,7 @@ describe('RFC 6749 §4.4: client credentials with a client secret', () => {
   });
   const auth = { authorization: basic('conf-app', 's3cret') };
 
-  it('issues an access token and no refresh or id token (B-01 shape)', async () => {
+  it('issues an access token and no refresh or id token (RFC 6749 §4.4.3)', async () => {
     const res = await postForm(
       t.app,
       '/token',
@@ -33,7 +33,7 @@ describe('RFC 6749 §4.4: client credentials with a client secret', () => {
     expect(res.json<{ scope: string }>().scope).toBe('patient/*.rs user/*.rs system/*.rs');
   });
 
-  it('refuses a scope the client was not given (B-12)', async () => {
+  it('refuses a scope the client was not given (RFC 6749 §3.3)', async () => {
     const res = await postForm(
       t.app,
       '/token',
@@ -44,7 +44,7 @@ describe('RFC 6749 §4.4: client credentials with a client secret', () => {
     expect(res.json()).toMatchObject({ error: 'invalid_scope' });
   });
 
-  it('refuses a scope that breaks the scope-token grammar (B-13)', async () => {
+  it('refuses a scope that breaks the scope-token grammar (RFC 6749 §3.3)', async () => {
     const res = await postForm(
       t.app,
       '/token',
@@ -96,13 +96,13 @@ describe('SMART Backend Services: client_credentials with private_key_jwt', () =
     });
   }
 
-  it('accepts a valid ES384 assertion (B-01)', async () => {
+  it('accepts a valid ES384 assertion (docs/endpoints.md#client-credentials-and-backend-services)', async () => {
     const res = await request(await assertion());
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ scope: 'system/Observation.rs', token_type: 'Bearer' });
   });
 
-  it('refuses the same assertion twice (B-02)', async () => {
+  it('refuses the same assertion twice (RFC 7523 §3)', async () => {
     const jwt = await assertion();
     expect((await request(jwt)).statusCode).toBe(200);
     const replay = await request(jwt);
@@ -110,7 +110,7 @@ describe('SMART Backend Services: client_credentials with private_key_jwt', () =
     expect(replay.json<{ error_description: string }>().error_description).toContain('jti was already used');
   });
 
-  it('refuses an assertion whose exp is more than five minutes ahead (B-04)', async () => {
+  it('refuses an assertion whose exp is more than five minutes ahead (docs/endpoints.md#client-credentials-and-backend-services)', async () => {
     const res = await request(await assertion({}, 3600));
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });

@@ -28,7 +28,7 @@ async function refresh(
 }
 
 describe('RFC 6749 §6 and RFC 9700 §4.14.2: refreshing', () => {
-  it('answers a refresh without scope with the original scope and a rotated token (R-01)', async () => {
+  it('answers a refresh without scope with the original scope and a rotated token (RFC 6749 §6)', async () => {
     const first = await fullCodeFlow(t.app);
     const res = await refresh(String(first['refresh_token']));
     expect(res.statusCode).toBe(200);
@@ -39,7 +39,7 @@ describe('RFC 6749 §6 and RFC 9700 §4.14.2: refreshing', () => {
     expect(body['patient']).toBe('pat-1');
   });
 
-  it('refuses a refresh that widens scope (R-02) and allows one that narrows it (R-03)', async () => {
+  it('refuses a refresh that widens scope and allows one that narrows it (RFC 6749 §6)', async () => {
     const first = await fullCodeFlow(t.app);
     const wider = await refresh(String(first['refresh_token']), { scope: 'openid user/*.rs' });
     expect(wider.statusCode).toBe(400);
@@ -51,7 +51,7 @@ describe('RFC 6749 §6 and RFC 9700 §4.14.2: refreshing', () => {
     expect(again.json<{ scope: string }>().scope).toBe(first['scope']);
   });
 
-  it('refuses a refresh token presented by another client (R-04)', async () => {
+  it('refuses a refresh token presented by another client (RFC 6749 §10.4)', async () => {
     const first = await fullCodeFlow(t.app);
     const res = await refresh(
       String(first['refresh_token']),
@@ -62,7 +62,7 @@ describe('RFC 6749 §6 and RFC 9700 §4.14.2: refreshing', () => {
     expect(res.json<{ error_description: string }>().error_description).toContain('another client');
   });
 
-  it('revokes the whole family when a rotated refresh token is reused (R-05)', async () => {
+  it('revokes the whole family when a rotated refresh token is reused (RFC 9700 §4.14.2)', async () => {
     const first = await fullCodeFlow(t.app);
     const rt1 = String(first['refresh_token']);
     const second = (await refresh(rt1)).json<{ refresh_token: string; access_token: string }>();
@@ -77,7 +77,7 @@ describe('RFC 6749 §6 and RFC 9700 §4.14.2: refreshing', () => {
     expect(introspection.json()).toEqual({ active: false });
   });
 
-  it('lets only one of two concurrent refreshes with the same token win (K-02)', async () => {
+  it('lets only one of two concurrent refreshes with the same token win (docs/endpoints.md#refresh-token)', async () => {
     const first = await fullCodeFlow(t.app);
     const results = await Promise.all([
       refresh(String(first['refresh_token'])),
@@ -86,7 +86,7 @@ describe('RFC 6749 §6 and RFC 9700 §4.14.2: refreshing', () => {
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 400]);
   });
 
-  it('refuses a bogus, a revoked and an expired refresh token (R-06, R-07, R-08)', async () => {
+  it('refuses a bogus, a revoked and an expired refresh token (docs/endpoints.md#refresh-token)', async () => {
     expect((await refresh('bogus')).json()).toMatchObject({ error: 'invalid_grant' });
 
     const a = await fullCodeFlow(t.app);
@@ -99,7 +99,7 @@ describe('RFC 6749 §6 and RFC 9700 §4.14.2: refreshing', () => {
     expect(expired.json<{ error_description: string }>().error_description).toContain('expired');
   });
 
-  it('returns an id_token with the same sub and aud, a new iat and no nonce (R-09)', async () => {
+  it('returns an id_token with the same sub and aud, a new iat and no nonce (OpenID Connect Core §12.2)', async () => {
     const first = await fullCodeFlow(t.app);
     t.clock.advance(5_000);
     const body = (await refresh(String(first['refresh_token']))).json<{ id_token: string }>();

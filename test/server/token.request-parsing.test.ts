@@ -26,26 +26,26 @@ function expectOAuth400(res: { statusCode: number; headers: Record<string, unkno
 describe('strict request handling at the token endpoint (reliability P-series)', () => {
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
-  it('refuses a duplicated parameter (P-01)', async () => {
+  it('refuses a duplicated parameter (RFC 6749 §3.2)', async () => {
     expectOAuth400(await post('grant_type=client_credentials&grant_type=client_credentials', form));
   });
 
-  it('refuses JSON, text and multipart bodies and a missing content type (P-02)', async () => {
+  it('refuses JSON, text and multipart bodies and a missing content type (docs/endpoints.md#request-parsing)', async () => {
     expectOAuth400(await post('{"grant_type":"client_credentials"}', { 'content-type': 'application/json' }));
     expectOAuth400(await post('grant_type=client_credentials', { 'content-type': 'text/plain' }));
     expectOAuth400(await post('--x\r\n', { 'content-type': 'multipart/form-data; boundary=x' }));
     expectOAuth400(await post('grant_type=client_credentials', {}));
   });
 
-  it('refuses a body over 64 KiB in the OAuth shape (P-03)', async () => {
+  it('refuses a body over 64 KiB in the OAuth shape (docs/endpoints.md#request-parsing)', async () => {
     expectOAuth400(await post(`grant_type=client_credentials&x=${'a'.repeat(70_000)}`, form));
   });
 
-  it('refuses malformed percent-encoding (P-04)', async () => {
+  it('refuses malformed percent-encoding (docs/endpoints.md#request-parsing)', async () => {
     expectOAuth400(await post('grant_type=client_credentials&scope=%FF%FE', form));
   });
 
-  it('answers GET with invalid_request (T-15)', async () => {
+  it('answers GET with invalid_request (RFC 6749 §3.2)', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/token' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'invalid_request' });

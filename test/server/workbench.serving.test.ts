@@ -21,7 +21,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('the workbench UI at / (CONTRACT §1; reliability anchors L-07, L-08)', () => {
+describe('the workbench UI at / (docs/cli.md#output, docs/endpoints.md#sandbox-pages)', () => {
   it('serves the built page with a strict CSP, no framing, no referrer and no caching of the page', async () => {
     const { app } = await startSandbox({}, { workbenchDir: dir });
     const res = await app.inject({ url: '/', headers: { host: '127.0.0.1:9710' } });

@@ -14,7 +14,7 @@ function checkClient(client: ClientConfig): void {
   if (issues.length > 0) throw invalidInput(issues);
 }
 
-/** `GET/POST /clients`, `GET|PUT|DELETE /clients/:clientId` (CONTRACT §4). */
+/** `GET/POST /clients`, `GET|PUT|DELETE /clients/:clientId` (docs/admin-api.md#clients). */
 export function clientRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();

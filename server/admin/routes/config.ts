@@ -5,7 +5,7 @@ import { ConfigError, parseConfig } from '../../config/validate.js';
 import type { Sandbox } from '../../sandbox.js';
 import { invalidInput } from '../errors.js';
 
-/** `GET /config` exports the whole config document (CONTRACT §2); `PUT /config` imports one. */
+/** `GET /config` exports the whole config document (docs/config.md); `PUT /config` imports one. */
 export function configRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();

@@ -16,7 +16,7 @@ const ExchangeQuerySchema = Type.Object(
 );
 
 /**
- * `GET /exchanges` (CONTRACT §4): every HTTP exchange with the sandbox, secrets masked, with its verdict.
+ * `GET /exchanges` (docs/admin-api.md#exchanges): every HTTP exchange with the sandbox, secrets masked, with its verdict.
  * Without `since` the newest `limit` (default 100); with it, the first `limit` after that seq, for paging.
  */
 export function exchangeRoutes(sandbox: Sandbox) {

@@ -8,7 +8,7 @@ import type { Sandbox } from '../../sandbox.js';
 import { notFound } from '../errors.js';
 import type { FailureBoardView, FailureInfo } from '../shapes.js';
 
-/** `GET/POST/DELETE /failures`, `DELETE /failures/:id` (CONTRACT §4, §5). */
+/** `GET/POST/DELETE /failures`, `DELETE /failures/:id` (docs/admin-api.md#failures, docs/failures.md). */
 export function failureRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();

@@ -15,7 +15,7 @@ const GrantQuery = Type.Object(
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
 /**
- * `GET /grants` (CONTRACT §4): recently issued codes and tokens with their state; `POST /grants/:id/revoke`
+ * `GET /grants` (docs/admin-api.md#grants): recently issued codes and tokens with their state; `POST /grants/:id/revoke`
  * and `POST /grants/:id/expire` ("expire now") act on one of them.
  */
 export function grantRoutes(sandbox: Sandbox) {

@@ -7,7 +7,7 @@ import { AdminError, notFound } from '../errors.js';
 
 const Text = Type.String({ minLength: 1, maxLength: 2000 });
 
-/** CONTRACT §4 `POST /launches`: the body of an EHR launch request. */
+/** docs/admin-api.md#launches: the body of an EHR launch request. */
 const LaunchBody = Type.Object(
   {
     clientId: Type.String({ minLength: 1, maxLength: 255 }),

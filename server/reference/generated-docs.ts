@@ -1,0 +1,201 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Fastify, { type RouteOptions } from 'fastify';
+import { ADMIN_PREFIX, adminApi } from '../admin/plugin.js';
+import { ClientSchema, ConfigSchema, FailureArmSchema } from '../config/schema.js';
+import { FAILURE_CATALOG, type FailureMode } from '../failures/catalog.js';
+import { toWireError } from '../oauth/errors.js';
+import { BUILT_IN_PROFILES, type BuiltInProfileName } from '../profiles/profile.js';
+import { Sandbox } from '../sandbox.js';
+
+/**
+ * The parts of docs/ that are read from the code rather than written by hand: the failure-id table (from
+ * the catalog and the built-in profiles' error shapes) and the admin route list (from the routes the admin
+ * plugin registers). `npm run docs` writes them between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`;
+ * a test fails when a committed page differs from what this module renders.
+ */
+
+/** The pages that hold generated regions, relative to the repository root, with the regions each holds. */
+export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
+  'docs/failures.md': ['failures'],
+  'docs/admin-api.md': ['admin-routes'],
+};
+
+const PROFILE_ORDER: readonly BuiltInProfileName[] = ['smart', 'medirecords', 'iehr'];
+
+/** A Markdown table cell: no pipe or line break may end it early. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const lines = [head, head.map(() => '---'), ...rows].map((row) => `| ${row.map(cell).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** How one profile's token endpoint answers an injected error: status, code, the vendor's words, headers. */
+function answerUnder(mode: FailureMode, profile: BuiltInProfileName): string {
+  if (mode.effect.kind !== 'error') return 'same';
+  // usedBasic: the one context that changes an answer (RFC 6749 §5.2: a Basic login gets a challenge).
+  const own = mode.effect.error({ usedBasic: true });
+  if (mode.endpoint !== 'token') return 'same';
+  const wire = toWireError(own, BUILT_IN_PROFILES[profile].errors);
+  const parts = [`\`${wire.status} ${wire.body.error ?? ''}\``];
+  const description = wire.body.error_description;
+  if (description === undefined) parts.push('no `error_description`');
+  else if (description !== own.description) parts.push(`"${description}"`);
+  for (const [name, value] of Object.entries(wire.headers)) parts.push(`\`${name}: ${value}\``);
+  return parts.join(', ');
+}
+
+/** The `error_description` the sandbox writes itself (the `smart` profile, and any profile without words). */
+function ownDescription(mode: FailureMode): string {
+  return mode.effect.kind === 'error' ? mode.effect.error({ usedBasic: false }).description : '';
+}
+
+/** The failure-id table of docs/failures.md. */
+export function renderFailureTable(): string {
+  const rows = [...FAILURE_CATALOG.values()].map((mode) => [
+    `\`${mode.id}\``,
+    mode.endpoint,
+    mode.produces,
+    ...PROFILE_ORDER.map((profile) => answerUnder(mode, profile)),
+    ownDescription(mode),
+  ]);
+  return table(
+    ['id', 'endpoint', 'answers', ...PROFILE_ORDER.map((p) => `\`${p}\``), 'own `error_description`'],
+    rows,
+  );
+}
+
+interface SchemaLike {
+  readonly properties?: Readonly<Record<string, unknown>>;
+  readonly required?: readonly string[];
+}
+
+function isSchemaLike(value: unknown): value is SchemaLike {
+  return typeof value === 'object' && value !== null;
+}
+
+/** The fields of an object schema, optional ones marked `?`. */
+function fieldList(schema: unknown): string {
+  if (!isSchemaLike(schema) || schema.properties === undefined) return '';
+  const required = new Set(schema.required ?? []);
+  return Object.keys(schema.properties)
+    .map((name) => `\`${name}${required.has(name) ? '' : '?'}\``)
+    .join(', ');
+}
+
+/** The shared schemas are named after the config section that documents them, not spelled out again. */
+function bodyOf(schema: unknown): string {
+  if (schema === undefined) return '';
+  if (schema === ClientSchema) return 'a client ([config.md#clients](config.md#clients))';
+  if (schema === ConfigSchema) return 'the config document ([config.md](config.md))';
+  if (schema === FailureArmSchema) return `${fieldList(schema)} ([failures.md#arming](failures.md#arming))`;
+  return fieldList(schema);
+}
+
+interface RouteRow {
+  readonly method: string;
+  readonly url: string;
+  readonly params: string;
+  readonly query: string;
+  readonly body: string;
+}
+
+/**
+ * The admin routes exactly as the admin plugin registers them, read from Fastify's `onRoute` hook on a
+ * sandbox of its own (in memory, no socket). HEAD twins of GET routes and the preflight catch-all
+ * (`OPTIONS /*`, which only answers 403/401/404) are left out.
+ */
+export async function adminRouteRows(): Promise<RouteRow[]> {
+  const sandbox = await Sandbox.create({});
+  const app = Fastify({ logger: false });
+  const rows: RouteRow[] = [];
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter(
+      (m) => m !== 'HEAD' && m !== 'OPTIONS',
+    );
+    const schema = route.schema ?? {};
+    for (const method of methods) {
+      rows.push({
+        method,
+        url: route.url.slice(ADMIN_PREFIX.length),
+        params: fieldList(schema.params),
+        query: fieldList(schema.querystring),
+        body: bodyOf(schema.body),
+      });
+    }
+  });
+  try {
+    await app.register(adminApi(sandbox), { prefix: ADMIN_PREFIX });
+    await app.ready();
+  } finally {
+    sandbox.close();
+    await app.close();
+    await sandbox.stopSigningWorkers();
+  }
+  return rows;
+}
+
+/** The route list of docs/admin-api.md: every route, its path parameters, query and body fields. */
+export async function renderAdminRoutes(): Promise<string> {
+  const rows = await adminRouteRows();
+  return table(
+    ['route', 'path parameters', 'query', 'JSON body'],
+    rows.map((r) => [`\`${r.method} ${r.url}\``, r.params, r.query, r.body]),
+  );
+}
+
+/** Every generated region's content, by region name. */
+export async function renderRegions(): Promise<Record<string, string>> {
+  return { failures: renderFailureTable(), 'admin-routes': await renderAdminRoutes() };
+}
+
+/** A page whose generated region markers are missing or unbalanced. */
+export class RegionError extends Error {}
+
+/**
+ * Replaces the content of each `<!-- generated:NAME -->` … `<!-- /generated:NAME -->` region of a page with
+ * `regions[NAME]`, leaving everything else as written. Every region the page names must be rendered, and
+ * every region asked for must be in the page, so a renamed marker is an error rather than stale text.
+ */
+export function fillRegions(page: string, names: readonly string[], regions: Record<string, string>): string {
+  let out = page;
+  for (const name of names) {
+    const content = regions[name];
+    if (content === undefined) throw new RegionError(`no renderer for the generated region "${name}"`);
+    const open = `<!-- generated:${name} -->`;
+    const close = `<!-- /generated:${name} -->`;
+    const start = out.indexOf(open);
+    const end = out.indexOf(close);
+    if (start === -1 || end === -1 || end < start) {
+      throw new RegionError(`expected the markers ${open} and ${close}, in that order`);
+    }
+    out = `${out.slice(0, start + open.length)}\n\n${content}\n\n${out.slice(end)}`;
+  }
+  return out;
+}
+
+/** Formats a Markdown page as the repository's Prettier does (injected: Prettier is a development tool). */
+export type FormatMarkdown = (markdown: string, filepath: string) => Promise<string>;
+
+export interface GeneratedPage {
+  /** Relative to the repository root. */
+  readonly path: string;
+  readonly current: string;
+  /** The page with its generated regions rendered from the code, formatted. */
+  readonly fresh: string;
+}
+
+/** Every page with generated regions, as it is on disk and as `npm run docs` would write it. */
+export async function generatedPages(root: string, format: FormatMarkdown): Promise<GeneratedPage[]> {
+  const regions = await renderRegions();
+  const pages: GeneratedPage[] = [];
+  for (const [path, names] of Object.entries(GENERATED_PAGES)) {
+    const file = join(root, path);
+    const current = await readFile(file, 'utf8');
+    pages.push({ path, current, fresh: await format(fillRegions(current, names, regions), file) });
+  }
+  return pages;
+}

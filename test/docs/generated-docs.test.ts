@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
+import { describe, expect, it } from 'vitest';
+import { FAILURE_IDS } from '../../server/failures/ids.js';
+import { fillRegions, generatedPages, RegionError } from '../../server/reference/generated-docs.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+async function format(markdown: string, filepath: string): Promise<string> {
+  const options = (await prettier.resolveConfig(filepath)) ?? {};
+  return prettier.format(markdown, { ...options, filepath });
+}
+
+describe('the generated parts of docs/ (docs/README.md#generated-sections)', () => {
+  it('match the failure catalog and the registered admin routes; run npm run docs when they do not', async () => {
+    for (const page of await generatedPages(root, format)) {
+      expect(page.current, `${page.path} is out of date: run npm run docs`).toBe(page.fresh);
+    }
+  });
+
+  it('list every failure id and every admin route a test pipeline scripts against', async () => {
+    const [failures, admin] = await generatedPages(root, format);
+    for (const id of FAILURE_IDS) expect(failures?.fresh).toContain(`| \`${id}\``);
+    for (const route of [
+      'GET /clients',
+      'POST /grants/:id/revoke',
+      'POST /launches',
+      'DELETE /failures/:id',
+    ]) {
+      expect(admin?.fresh).toContain(`\`${route}\``);
+    }
+  });
+
+  it('refuses a page whose markers are missing, rather than leaving stale text', () => {
+    expect(() => fillRegions('# no markers\n', ['failures'], { failures: 'x' })).toThrow(RegionError);
+    expect(fillRegions('a\n<!-- generated:x -->\nold\n<!-- /generated:x -->\nb\n', ['x'], { x: 'new' })).toBe(
+      'a\n<!-- generated:x -->\n\nnew\n\n<!-- /generated:x -->\nb\n',
+    );
+  });
+});
