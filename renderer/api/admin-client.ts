@@ -10,6 +10,7 @@ import type {
   LaunchRequest,
   LaunchResult,
   SandboxConfig,
+  StorageView,
 } from './types.js';
 
 /** Where the admin API lives on the sandbox's origin (CONTRACT §4). */
@@ -62,6 +63,8 @@ export interface AdminApi {
   getConfig(): Promise<SandboxConfig>;
   putConfig(config: SandboxConfig): Promise<SandboxConfig>;
   getClock(): Promise<ClockView>;
+  /** Where the server keeps its state: its data folder, or null in memory. */
+  getStorage(): Promise<StorageView>;
   setClockOffset(offsetSeconds: number): Promise<ClockView>;
   createLaunch(request: LaunchRequest): Promise<LaunchResult>;
 }
@@ -167,6 +170,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     getConfig: async () => (await call('GET', '/config')) as SandboxConfig,
     putConfig: async (config) => (await call('PUT', '/config', config)) as SandboxConfig,
     getClock: async () => (await call('GET', '/clock')) as ClockView,
+    getStorage: async () => (await call('GET', '/storage')) as StorageView,
     setClockOffset: async (offsetSeconds) => (await call('PUT', '/clock', { offsetSeconds })) as ClockView,
     createLaunch: async (request) => (await call('POST', '/launches', request)) as LaunchResult,
   };
