@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { JSONWebKeySet } from 'jose';
 import { canAuthenticate, introspectToken } from '../api/oauth-client.js';
 import type { Artefact, ArtefactKind, GrantFamily } from '../api/types.js';
-import { EmptyState, ErrorText, Loading, StateBadge } from '../components/common.js';
+import { ClaimTimes, CodeBlock, EmptyState, ErrorText, Loading, StateBadge } from '../components/common.js';
 import { decodeJwt, formatDuration, secondsLeft } from '../lib/jwt.js';
 import { verifySignature, type SignatureStatus } from '../lib/verify-jwt.js';
 import {
@@ -179,8 +179,9 @@ function ArtefactItem({
       <div className="artefact-row">
         <span className="artefact-kind">{KIND_LABEL[a.kind]}</span>
         <StateBadge state={state} />
-        <code className="ellipsis small" title={`id ${a.id}`}>
-          {a.preview}…
+        {/* The preview already ends in an ellipsis when the value is longer (server/exchanges/mask.ts). */}
+        <code className="artefact-preview small" title={`id ${a.id}`}>
+          {a.preview}
         </code>
         <span
           className="countdown mono"
@@ -220,7 +221,7 @@ function ArtefactItem({
         </span>
       </div>
       <ErrorText message={error} />
-      {open && held !== undefined ? <JwtPanel token={held} jwks={jwks} /> : null}
+      {open && held !== undefined ? <JwtPanel token={held} jwks={jwks} now={now} /> : null}
     </li>
   );
 }
@@ -256,7 +257,15 @@ function IntrospectButton({ token, clientId }: { readonly token: string; readonl
   );
 }
 
-function JwtPanel({ token, jwks }: { readonly token: string; readonly jwks: JSONWebKeySet | undefined }) {
+function JwtPanel({
+  token,
+  jwks,
+  now,
+}: {
+  readonly token: string;
+  readonly jwks: JSONWebKeySet | undefined;
+  readonly now: number;
+}) {
   const decoded = decodeJwt(token);
   const [signature, setSignature] = useState<SignatureStatus>();
   useEffect(() => {
@@ -283,11 +292,12 @@ function JwtPanel({ token, jwks }: { readonly token: string; readonly jwks: JSON
       <div className="two-col">
         <div>
           <h3>Header</h3>
-          <pre className="code-block">{JSON.stringify(decoded.header, null, 2)}</pre>
+          <CodeBlock>{JSON.stringify(decoded.header, null, 2)}</CodeBlock>
         </div>
         <div>
           <h3>Claims</h3>
-          <pre className="code-block">{JSON.stringify(decoded.claims, null, 2)}</pre>
+          <ClaimTimes claims={decoded.claims} now={now} />
+          <CodeBlock>{JSON.stringify(decoded.claims, null, 2)}</CodeBlock>
         </div>
       </div>
     </div>
