@@ -96,4 +96,26 @@ test.describe('The workbench’s first hour', () => {
     await page.getByRole('button', { name: 'Decode' }).first().click();
     await expect(page.getByRole('definition').filter({ hasText: /\(in 59 min|\(in 1 h/ })).toBeVisible();
   });
+
+  test('Codes & tokens decodes and introspects a token the workbench did not request itself', async ({
+    workbench: page,
+    sandbox,
+  }) => {
+    // A backend app outside the workbench gets a token.
+    const res = await fetch(`${sandbox.origin}/token`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: `Basic ${Buffer.from('backend-svc:backend-secret-0001').toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials&scope=system%2F*.rs',
+    });
+    expect(res.status).toBe(200);
+    await openView(page, 'Codes & tokens');
+    await page.getByRole('button', { name: 'Decode' }).first().click();
+    await expect(page.locator('.jwt')).toContainText('"client_id": "backend-svc"');
+    await expect(page.locator('.signature')).toHaveAttribute('data-state', 'valid');
+    await page.getByRole('button', { name: 'Introspect' }).first().click();
+    await expect(page.getByTestId('introspection')).toHaveText('introspection: active true');
+  });
 });

@@ -53,6 +53,8 @@ export interface AdminApi {
   deleteClient(clientId: string): Promise<void>;
   listGrants(): Promise<Artefact[]>;
   revokeArtefact(id: string): Promise<void>;
+  /** The whole signed access or id token behind a listed artefact (a deliberate "show"). */
+  getArtefactToken(id: string): Promise<string>;
   expireArtefact(id: string): Promise<void>;
   listExchanges(): Promise<Exchange[]>;
   getExchange(seq: number): Promise<Exchange>;
@@ -149,6 +151,8 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       await call('DELETE', `/clients/${enc(clientId)}`);
     },
     listGrants: async () => listIn<Artefact>(await call('GET', '/grants'), 'grants'),
+    getArtefactToken: async (id) =>
+      ((await call('GET', `/grants/${enc(id)}/token`)) as { token: string }).token,
     revokeArtefact: async (id) => {
       await call('POST', `/grants/${enc(id)}/revoke`);
     },

@@ -12,6 +12,7 @@ import {
   selectGrants,
   selectServer,
 } from '../store/selectors.js';
+import { messageOf } from '../store/errors.js';
 import { useApp, useDeps } from '../store/react.js';
 
 const KIND_LABEL: Record<ArtefactKind, string> = {
@@ -161,6 +162,8 @@ function ArtefactItem({
   const expire = useApp((s) => s.expireArtefact);
   const revoke = useApp((s) => s.revokeArtefact);
   const held = useApp((s) => s.heldTokens[a.id]);
+  const holdToken = useApp((s) => s.holdToken);
+  const { api } = useDeps();
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string>();
   const state = artefactStateAt(a, now);
@@ -173,7 +176,26 @@ function ArtefactItem({
     const result = await revoke(a.id);
     setError(result.ok ? undefined : result.message);
   }
-  const isJwt = held?.split('.').length === 3;
+  // Access and id tokens are JWTs; the list shows a preview, so the whole token is fetched on first use.
+  const isJwt = a.kind === 'access_token' || a.kind === 'id_token';
+  async function tokenValue(): Promise<string | undefined> {
+    if (held !== undefined) return held;
+    try {
+      const token = await api.getArtefactToken(a.id);
+      holdToken(a.id, token);
+      return token;
+    } catch (err) {
+      setError(`Cannot fetch the token: ${messageOf(err)}`);
+      return undefined;
+    }
+  }
+  async function onDecode() {
+    if (open) {
+      setOpen(false);
+      return;
+    }
+    if ((await tokenValue()) !== undefined) setOpen(true);
+  }
   return (
     <li className="artefact" data-kind={a.kind} data-state={state}>
       <div className="artefact-row">
@@ -197,14 +219,12 @@ function ArtefactItem({
               type="button"
               className="button small ghost"
               aria-expanded={open}
-              onClick={() => setOpen((o) => !o)}
+              onClick={() => void onDecode()}
             >
               {open ? 'Hide JWT' : 'Decode'}
             </button>
           ) : null}
-          {a.kind === 'access_token' && held !== undefined ? (
-            <IntrospectButton token={held} clientId={clientId} />
-          ) : null}
+          {a.kind === 'access_token' ? <IntrospectButton token={tokenValue} clientId={clientId} /> : null}
           {a.kind === 'id_token' ? null : (
             <button
               type="button"
@@ -226,7 +246,13 @@ function ArtefactItem({
   );
 }
 
-function IntrospectButton({ token, clientId }: { readonly token: string; readonly clientId: string }) {
+function IntrospectButton({
+  token: tokenValue,
+  clientId,
+}: {
+  readonly token: () => Promise<string | undefined>;
+  readonly clientId: string;
+}) {
   const clients = useApp(selectClientList);
   const server = useApp(selectServer);
   const { fetch: doFetch } = useDeps();
@@ -236,6 +262,8 @@ function IntrospectButton({ token, clientId }: { readonly token: string; readonl
   if (client === undefined || !canAuthenticate(client) || endpoint === undefined) return null;
   async function run() {
     if (client === undefined || endpoint === undefined) return;
+    const token = await tokenValue();
+    if (token === undefined) return;
     const r = await introspectToken(endpoint, client, token, doFetch);
     const active =
       typeof r.body === 'object' && r.body !== null ? (r.body as { active?: unknown }).active : undefined;
