@@ -310,7 +310,7 @@ test.describe('Flow Lab', () => {
     // Copy puts the very same script on the clipboard.
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     await page.getByRole('button', { name: /^Copy curl script/ }).click();
-    await expect(page.getByRole('button', { name: /^Copy curl script/ })).toHaveText('Copied');
+    await expect(page.getByRole('button', { name: 'Copied' })).toBeVisible();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
 
     const [markdown] = await Promise.all([

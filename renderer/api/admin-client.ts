@@ -10,6 +10,7 @@ import type {
   LaunchRequest,
   LaunchResult,
   SandboxConfig,
+  StorageView,
 } from './types.js';
 
 /** Where the admin API lives on the sandbox's origin (docs/admin-api.md). */
@@ -52,6 +53,8 @@ export interface AdminApi {
   deleteClient(clientId: string): Promise<void>;
   listGrants(): Promise<Artefact[]>;
   revokeArtefact(id: string): Promise<void>;
+  /** The whole signed access or id token behind a listed artefact (a deliberate "show"). */
+  getArtefactToken(id: string): Promise<string>;
   expireArtefact(id: string): Promise<void>;
   listExchanges(): Promise<Exchange[]>;
   getExchange(seq: number): Promise<Exchange>;
@@ -62,6 +65,8 @@ export interface AdminApi {
   getConfig(): Promise<SandboxConfig>;
   putConfig(config: SandboxConfig): Promise<SandboxConfig>;
   getClock(): Promise<ClockView>;
+  /** Where the server keeps its state: its data folder, or null in memory. */
+  getStorage(): Promise<StorageView>;
   setClockOffset(offsetSeconds: number): Promise<ClockView>;
   createLaunch(request: LaunchRequest): Promise<LaunchResult>;
 }
@@ -146,6 +151,8 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       await call('DELETE', `/clients/${enc(clientId)}`);
     },
     listGrants: async () => listIn<Artefact>(await call('GET', '/grants'), 'grants'),
+    getArtefactToken: async (id) =>
+      ((await call('GET', `/grants/${enc(id)}/token`)) as { token: string }).token,
     revokeArtefact: async (id) => {
       await call('POST', `/grants/${enc(id)}/revoke`);
     },
@@ -167,6 +174,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     getConfig: async () => (await call('GET', '/config')) as SandboxConfig,
     putConfig: async (config) => (await call('PUT', '/config', config)) as SandboxConfig,
     getClock: async () => (await call('GET', '/clock')) as ClockView,
+    getStorage: async () => (await call('GET', '/storage')) as StorageView,
     setClockOffset: async (offsetSeconds) => (await call('PUT', '/clock', { offsetSeconds })) as ClockView,
     createLaunch: async (request) => (await call('POST', '/launches', request)) as LaunchResult,
   };

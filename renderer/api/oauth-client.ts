@@ -94,3 +94,15 @@ export function introspectToken(
 ): Promise<HttpResult> {
   return postForm(doFetch, introspectionEndpoint, client, { token });
 }
+
+/** Reads a FHIR resource with a bearer token, as an app does after it got one (RFC 6750 §2.1). */
+export function readFhirResource(
+  fhirBase: string,
+  resourcePath: string,
+  accessToken: string,
+  doFetch: typeof fetch = fetch,
+): Promise<HttpResult> {
+  return send(doFetch, `${fhirBase}/${resourcePath}`, {
+    headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/fhir+json' },
+  });
+}

@@ -54,6 +54,7 @@ export type {
   FailureInfo,
   IssuedArtefact as Artefact,
   FailureBoardView as FailureBoard,
+  StorageView,
 } from '../../server/admin/shapes.js';
 
 /** A grant family, put together in the page: a code and every token issued from it, or a lone token. */

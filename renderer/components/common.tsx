@@ -1,8 +1,21 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { ArtefactState } from '../api/types.js';
+import { claimTimes } from '../lib/jwt.js';
 
-/** Copies `text` and says so in words, for screen readers too. */
-export function CopyButton({ text, label = 'Copy' }: { readonly text: string; readonly label?: string }) {
+/**
+ * Copies `text` and says so in words, for screen readers too. The button's accessible name is its visible
+ * text (WCAG 2.5.3 Label in Name), so speech users can say what they see; the value it copies is its
+ * description (`describedBy`, the id of the element that shows it) where one is on screen.
+ */
+export function CopyButton({
+  text,
+  label = 'Copy',
+  describedBy,
+}: {
+  readonly text: string;
+  readonly label?: string;
+  readonly describedBy?: string;
+}) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
@@ -24,7 +37,7 @@ export function CopyButton({ text, label = 'Copy' }: { readonly text: string; re
       className="button small ghost"
       onClick={copy}
       data-state={state}
-      aria-label={`${label}: ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`}
+      {...(describedBy === undefined ? {} : { 'aria-describedby': describedBy })}
     >
       <span aria-live="polite">
         {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy blocked' : label}
@@ -35,11 +48,24 @@ export function CopyButton({ text, label = 'Copy' }: { readonly text: string; re
 
 /** A URL or value with its copy button. */
 export function CopyValue({ value, label }: { readonly value: string; readonly label?: string }) {
+  const id = useId();
   return (
     <span className="copy-value">
-      <code>{value}</code>
-      <CopyButton text={value} {...(label === undefined ? {} : { label })} />
+      <code id={id}>{value}</code>
+      <CopyButton text={value} describedBy={id} {...(label === undefined ? {} : { label })} />
     </span>
+  );
+}
+
+/**
+ * A block of code or JSON. It scrolls past its maximum height, so it takes keyboard focus: a keyboard user
+ * can then scroll it too (WCAG 2.1.1; axe `scrollable-region-focusable`).
+ */
+export function CodeBlock({ children, label }: { readonly children: ReactNode; readonly label?: string }) {
+  return (
+    <pre className="code-block" tabIndex={0} {...(label === undefined ? {} : { 'aria-label': label })}>
+      {children}
+    </pre>
   );
 }
 
@@ -128,6 +154,34 @@ export function Field({
         </p>
       )}
     </div>
+  );
+}
+
+/** A token's iat, nbf, exp and auth_time as local times with "in 59 min" / "2 min ago" beside them. */
+export function ClaimTimes({
+  claims,
+  now,
+}: {
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** The moment the relative times count from (milliseconds since the epoch). */
+  readonly now: number;
+}) {
+  const times = claimTimes(claims, now);
+  if (times.length === 0) return null;
+  return (
+    <dl className="claim-times" aria-label="Token times">
+      {times.map((t) => (
+        <div key={t.claim}>
+          <dt>
+            <code>{t.claim}</code>
+          </dt>
+          <dd>
+            <time dateTime={new Date(t.at).toISOString()}>{new Date(t.at).toLocaleString()}</time>{' '}
+            <span className="muted">({t.relative})</span>
+          </dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 

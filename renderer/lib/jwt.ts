@@ -52,3 +52,33 @@ export function formatDuration(seconds: number): string {
     return `${Math.floor(seconds / 3600)} h ${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')} min`;
   return `${Math.floor(seconds / 86400)} d ${Math.floor((seconds % 86400) / 3600)} h`;
 }
+
+/** The NumericDate claims a reader wants as times (RFC 7519 §4.1.4–4.1.6; OIDC Core §2 `auth_time`). */
+const TIME_CLAIMS = ['iat', 'nbf', 'exp', 'auth_time'] as const;
+
+/** One NumericDate claim put into words: the moment, and how far it is from now. */
+export interface ClaimTime {
+  readonly claim: (typeof TIME_CLAIMS)[number];
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  /** "in 59 min 44 s", "3 min 05 s ago", "now". */
+  readonly relative: string;
+}
+
+/**
+ * The time claims of a decoded token, in claim order, for display beside the raw JSON. A claim that is not
+ * a finite number (RFC 7519 §2 NumericDate: seconds since the epoch) is left out rather than guessed at.
+ */
+export function claimTimes(claims: Readonly<Record<string, unknown>>, now: number): ClaimTime[] {
+  const times: ClaimTime[] = [];
+  for (const claim of TIME_CLAIMS) {
+    const value = claims[claim];
+    if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+    const at = value * 1000;
+    const delta = Math.round((at - now) / 1000);
+    const relative =
+      delta === 0 ? 'now' : delta > 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
+    times.push({ claim, at, relative });
+  }
+  return times;
+}

@@ -1,6 +1,6 @@
 import { fetchSmartConfiguration } from '../api/oauth-client.js';
 import type { StreamStatus } from '../api/sse.js';
-import type { ClockView, SandboxConfig, SmartConfiguration } from '../api/types.js';
+import type { ClockView, SandboxConfig, SmartConfiguration, StorageView } from '../api/types.js';
 import { failed, messageOf, OK } from './errors.js';
 import type { ActionResult, Remote, SliceCreator } from './types.js';
 
@@ -11,6 +11,8 @@ export interface ServerInfo {
   readonly discovery: SmartConfiguration | undefined;
   readonly discoveryError?: string;
   readonly clock: ClockView | undefined;
+  /** Undefined when the server did not say (an older server without `GET /storage`). */
+  readonly storage: StorageView | undefined;
 }
 
 export interface ServerSlice {
@@ -28,13 +30,14 @@ export const createServerSlice: SliceCreator<ServerSlice> = (deps) => (set, get)
   loadServer: async () => {
     if (get().server.status !== 'ready') set({ server: { status: 'loading' } });
     try {
-      const [config, discovery, clock] = await Promise.all([
+      const [config, discovery, clock, storage] = await Promise.all([
         deps.api.getConfig(),
         fetchSmartConfiguration(deps.api.origin, deps.fetch).then(
           (doc) => ({ doc }) as const,
           (err: unknown) => ({ error: messageOf(err) }) as const,
         ),
         deps.api.getClock().catch(() => undefined),
+        deps.api.getStorage().catch(() => undefined),
       ]);
       set({
         server: {
@@ -45,6 +48,7 @@ export const createServerSlice: SliceCreator<ServerSlice> = (deps) => (set, get)
             discovery: 'doc' in discovery ? discovery.doc : undefined,
             ...('error' in discovery ? { discoveryError: discovery.error } : {}),
             clock,
+            storage,
           },
         },
       });

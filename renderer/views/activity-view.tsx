@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Exchange, ExchangeSummary, LoggedMessage } from '../api/types.js';
-import { CopyButton, EmptyState, ErrorText, Loading, StatusBadge } from '../components/common.js';
+import { CodeBlock, CopyButton, EmptyState, ErrorText, Loading, StatusBadge } from '../components/common.js';
 import { exchangeToCurl } from '../lib/curl.js';
 import {
   selectActivityFilters,
@@ -279,13 +279,13 @@ function Message({
   return (
     <section className="message" aria-label={title}>
       <h3>{title}</h3>
-      <pre className="code-block">
+      <CodeBlock>
         {first}
         {'\n'}
         {headers}
         {message.body === undefined ? '' : `\n\n${prettyBody(message.body)}`}
         {message.truncated === true ? '\n… (truncated)' : ''}
-      </pre>
+      </CodeBlock>
     </section>
   );
 }
@@ -323,14 +323,25 @@ function ExchangeDetail() {
   );
 }
 
+const OUTCOME_LABEL: Record<Exchange['verdict']['outcome'], string> = {
+  accepted: 'Accepted',
+  rejected: 'Rejected',
+  unanswered: 'No answer',
+};
+
 function DetailBody({ exchange: e, origin }: { readonly exchange: Exchange; readonly origin: string }) {
   const query = new URLSearchParams(Object.entries(e.query)).toString();
   return (
     <div className="detail-body">
       <div className={`verdict ${e.verdict.outcome}`} data-testid="verdict">
+        {/* The summary is what the list row shows; here the reasons carry the same words in full, and the
+            badge the status, so the headline is the outcome alone and nothing is said twice. */}
         <p className="verdict-summary">
-          <StatusBadge status={e.status} /> {e.verdict.summary}
+          <StatusBadge status={e.status} /> {OUTCOME_LABEL[e.verdict.outcome]}
         </p>
+        {e.verdict.reasons.length === 0 && e.verdict.outcome === 'unanswered' ? (
+          <p>{e.verdict.summary}</p>
+        ) : null}
         {e.failure === undefined ? null : (
           <p>
             <span className="badge injected-badge">injected</span> by failure mode <code>{e.failure}</code>

@@ -6,7 +6,7 @@ import {
   type ClientConfig,
   type GrantType,
 } from '../api/types.js';
-import { CopyButton, EmptyState, ErrorText, Field, Loading } from '../components/common.js';
+import { Card, CopyButton, CopyValue, EmptyState, ErrorText, Field, Loading } from '../components/common.js';
 import { randomSecret } from '../lib/random.js';
 import { selectClientEditor, selectClients } from '../store/selectors.js';
 import { useApp } from '../store/react.js';
@@ -46,6 +46,8 @@ export function ClientsView() {
   const editor = useApp(selectClientEditor);
   const setEditor = useApp((s) => s.setClientEditor);
   const loadClients = useApp((s) => s.loadClients);
+  // The client just registered, with the secret it was given: shown once, until dismissed or another form opens.
+  const [registered, setRegistered] = useState<ClientConfig>();
 
   useEffect(() => {
     void loadClients();
@@ -64,7 +66,15 @@ export function ClientsView() {
           New client
         </button>
       </div>
-      {editor.mode === 'create' ? <ClientForm key="new" mode="create" /> : null}
+      {registered !== undefined && editor.mode === 'closed' ? (
+        <Registered
+          client={registered}
+          onDismiss={() => {
+            setRegistered(undefined);
+          }}
+        />
+      ) : null}
+      {editor.mode === 'create' ? <ClientForm key="new" mode="create" onRegistered={setRegistered} /> : null}
       {editor.mode === 'edit' && editing !== undefined ? (
         <ClientForm key={editing.clientId} mode="update" client={editing} />
       ) : null}
@@ -199,12 +209,48 @@ function ConfirmDelete({ clientId }: { readonly clientId: string }) {
   );
 }
 
+/** The confirmation of a registration; the admin API never returns a secret again (Edit → Reveal aside). */
+function Registered({
+  client,
+  onDismiss,
+}: {
+  readonly client: ClientConfig;
+  readonly onDismiss: () => void;
+}) {
+  const secret = client.clientSecret;
+  return (
+    <Card
+      title={`Client ${client.clientId} registered`}
+      className="registered"
+      actions={
+        <button type="button" className="button small ghost" onClick={onDismiss}>
+          Dismiss
+        </button>
+      }
+    >
+      {secret === undefined || secret === '' ? (
+        <p>It needs no secret: it authenticates with {client.tokenEndpointAuthMethod ?? 'its own means'}.</p>
+      ) : (
+        <>
+          <p>Copy its client secret into your app now; it is shown here this once.</p>
+          <div className="secret-once">
+            <span className="muted">client_secret</span>
+            <CopyValue value={secret} label="Copy secret" />
+          </div>
+        </>
+      )}
+    </Card>
+  );
+}
+
 function ClientForm({
   mode,
   client,
+  onRegistered,
 }: {
   readonly mode: 'create' | 'update';
   readonly client?: ClientConfig;
+  readonly onRegistered?: (client: ClientConfig) => void;
 }) {
   const [values, setValues] = useState<ClientFormValues>(() =>
     client === undefined ? newClientForm(randomSecret()) : clientToForm(client),
@@ -253,6 +299,7 @@ function ClientForm({
     setBusy(false);
     if (result.ok) {
       setEditor({ mode: 'closed' });
+      if (mode === 'create') onRegistered?.(doc);
       announce(`Client ${doc.clientId} ${mode === 'create' ? 'registered' : 'saved'}`);
       return;
     }

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { ErrorText } from '../components/common.js';
+import { CodeBlock, ErrorText } from '../components/common.js';
 import { diagramModel } from '../flow-lab/diagram.js';
 import { toCurlScript, toMarkdown } from '../flow-lab/export.js';
 import { FLOWS, flowById, type FlowId, type StepDefinition } from '../flow-lab/flows.js';
@@ -313,7 +313,7 @@ function LabMain({ lab }: { readonly lab: FlowLabState }) {
       {state.backendKey !== undefined && step.id === 'backend-key' && sent ? (
         <section className="lab-panel" aria-label="Public key">
           <h3>Public key (JWK) given to the server</h3>
-          <pre className="code-block">{JSON.stringify(state.backendKey.publicJwk, null, 2)}</pre>
+          <CodeBlock>{JSON.stringify(state.backendKey.publicJwk, null, 2)}</CodeBlock>
         </section>
       ) : null}
       {state.assertion === undefined || !ASSERTION_STEPS.has(step.id) ? null : (

@@ -1,6 +1,7 @@
 import { useState, type SubmitEvent } from 'react';
 import type { LaunchResult } from '../api/types.js';
 import { CopyValue, EmptyState, ErrorText } from '../components/common.js';
+import { openInNewTab, type OpenOutcome } from '../lib/open-tab.js';
 import { messageOf } from '../store/errors.js';
 import { selectClientList, selectServer } from '../store/selectors.js';
 import { useApp, useDeps } from '../store/react.js';
@@ -9,8 +10,15 @@ import { useApp, useDeps } from '../store/react.js';
 type LaunchState =
   | { readonly step: 'editing' }
   | { readonly step: 'launching' }
-  | { readonly step: 'launched'; readonly result: LaunchResult; readonly opened: boolean }
+  | { readonly step: 'launched'; readonly result: LaunchResult; readonly opened: OpenOutcome }
   | { readonly step: 'failed'; readonly message: string };
+
+const OPENED_MESSAGE: Record<OpenOutcome, string> = {
+  'new-tab': 'Launched: the app’s launch URL opened in a new tab.',
+  'system-browser': 'Launched: the app’s launch URL opened in your browser.',
+  blocked:
+    'Launch minted, but the browser blocked the new tab (allow pop-ups for this page, or open the URL yourself):',
+};
 
 export function LaunchView() {
   const clients = useApp(selectClientList);
@@ -36,9 +44,8 @@ export function LaunchView() {
         ...(encounter.trim() === '' ? {} : { encounter: encounter.trim() }),
         ...(fhirUser.trim() === '' ? {} : { fhirUser: fhirUser.trim() }),
       });
-      // The app opens in a new tab, as an EHR opens it; the page keeps no handle on it (noopener).
-      const opened = window.open(result.url, '_blank', 'noopener,noreferrer') !== null;
-      setState({ step: 'launched', result, opened });
+      // The app opens in a new tab, as an EHR opens it.
+      setState({ step: 'launched', result, opened: await openInNewTab(result.url, window) });
     } catch (err) {
       setState({ step: 'failed', message: messageOf(err) });
     }
@@ -113,12 +120,11 @@ export function LaunchView() {
             <ErrorText message={`The launch could not start: ${state.message}`} />
           ) : null}
           {state.step === 'launched' ? (
-            <div className="result ok">
-              <p className="result-title">
-                {state.opened
-                  ? 'Launched: the app opened in a new tab.'
-                  : 'Launch minted. Your browser blocked the new tab; open the URL yourself:'}
-              </p>
+            <div
+              className={`result ${state.opened === 'blocked' ? 'warn' : 'ok'}`}
+              data-opened={state.opened}
+            >
+              <p className="result-title">{OPENED_MESSAGE[state.opened]}</p>
               <CopyValue value={state.result.url} label="Copy launch URL" />
               <p className="muted small">
                 launch <code>{state.result.launch}</code>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { requestClientCredentialsToken, type HttpResult } from '../api/oauth-client.js';
+import { readFhirResource, requestClientCredentialsToken, type HttpResult } from '../api/oauth-client.js';
 import type { ClientConfig } from '../api/types.js';
-import { Card, CopyValue, ErrorText, Loading } from '../components/common.js';
+import { Card, ClaimTimes, CodeBlock, CopyValue, ErrorText, Loading } from '../components/common.js';
 import { decodeJwt } from '../lib/jwt.js';
 import { randomSecret } from '../lib/random.js';
 import { selectCounts, selectServer, selectTryItClient } from '../store/selectors.js';
@@ -17,6 +17,8 @@ type TryIt =
   | { readonly step: 'failed'; readonly message: string };
 
 export const SAMPLE_CLIENT_ID = 'sample-app';
+/** The patient of the config's default launch context, should a config leave it out. */
+const DEFAULT_PATIENT = 'pat-1';
 
 function sampleClient(): ClientConfig {
   return {
@@ -67,19 +69,17 @@ export function OverviewView() {
     <div className="view-body overview">
       <div className="stat-row">
         {countCards.map(([label, value, view]) => (
-          <button
-            key={label}
-            type="button"
-            className="stat"
-            onClick={() => setView(view)}
-            aria-label={`${label}: ${value}. Open ${label}`}
-          >
+          <button key={label} type="button" className="stat" onClick={() => setView(view)}>
             <span className="stat-value">{value}</span>
             <span className="stat-label">{label}</span>
           </button>
         ))}
       </div>
-      <TryItCard tokenEndpoint={d?.token_endpoint} />
+      <TryItCard
+        tokenEndpoint={d?.token_endpoint}
+        fhirBase={`${info.origin}/fhir`}
+        patient={info.config.launch?.patient ?? DEFAULT_PATIENT}
+      />
       <Card title="Endpoints">
         <p className="muted">
           Profile <strong>{info.config.profile ?? 'smart'}</strong>. Apps find every endpoint through
@@ -105,7 +105,15 @@ export function OverviewView() {
   );
 }
 
-function TryItCard({ tokenEndpoint }: { readonly tokenEndpoint: string | undefined }) {
+function TryItCard({
+  tokenEndpoint,
+  fhirBase,
+  patient,
+}: {
+  readonly tokenEndpoint: string | undefined;
+  readonly fhirBase: string;
+  readonly patient: string;
+}) {
   const client = useApp(selectTryItClient);
   const saveClient = useApp((s) => s.saveClient);
   const holdToken = useApp((s) => s.holdToken);
@@ -176,12 +184,99 @@ function TryItCard({ tokenEndpoint }: { readonly tokenEndpoint: string | undefin
       <div aria-live="polite">
         {state.step === 'failed' ? <ErrorText message={state.message} /> : null}
         {state.step === 'done' ? <TryItResult result={state.result} clientId={state.clientId} /> : null}
+        {state.step === 'done' && accessTokenOf(state.result) !== undefined ? (
+          <NextSteps token={accessTokenOf(state.result) ?? ''} fhirBase={fhirBase} patient={patient} />
+        ) : null}
       </div>
     </Card>
   );
 }
 
+function accessTokenOf(result: HttpResult): string | undefined {
+  if (result.status !== 200 || typeof result.body !== 'object' || result.body === null) return undefined;
+  const token = (result.body as { access_token?: unknown }).access_token;
+  return typeof token === 'string' ? token : undefined;
+}
+
+type PatientRead =
+  | { readonly step: 'idle' }
+  | { readonly step: 'reading' }
+  | { readonly step: 'done'; readonly result: HttpResult }
+  | { readonly step: 'failed'; readonly message: string };
+
+/** What an app does with its token next: read FHIR with it, or be launched by the EHR. */
+function NextSteps({
+  token,
+  fhirBase,
+  patient,
+}: {
+  readonly token: string;
+  readonly fhirBase: string;
+  readonly patient: string;
+}) {
+  const setView = useApp((s) => s.setView);
+  const { fetch: doFetch } = useDeps();
+  const [read, setRead] = useState<PatientRead>({ step: 'idle' });
+  const resourcePath = `Patient/${encodeURIComponent(patient)}`;
+
+  async function readPatient() {
+    setRead({ step: 'reading' });
+    try {
+      setRead({ step: 'done', result: await readFhirResource(fhirBase, resourcePath, token, doFetch) });
+    } catch (err) {
+      setRead({
+        step: 'failed',
+        message: `the FHIR read did not complete: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+  }
+
+  const result = read.step === 'done' ? read.result : undefined;
+  const ok = result?.status === 200;
+  return (
+    <div className="next-steps">
+      <h3>Next: use the token</h3>
+      <p>
+        Send it as <code>Authorization: Bearer …</code> to the FHIR base, or launch an app the way an EHR
+        does.
+      </p>
+      <div className="button-row">
+        <button
+          type="button"
+          className="button"
+          onClick={readPatient}
+          disabled={read.step === 'reading'}
+          data-state={read.step}
+        >
+          Read a patient with it
+        </button>
+        <button type="button" className="button ghost" onClick={() => setView('launch')}>
+          Launch an app
+        </button>
+      </div>
+      {read.step === 'failed' ? <ErrorText message={read.message} /> : null}
+      {result === undefined ? null : (
+        <div
+          className={`result ${ok ? 'ok' : 'bad'}`}
+          data-testid="patient-read-result"
+          data-status={result.status}
+        >
+          <p className="result-title">
+            GET <code>{`${fhirBase}/${resourcePath}`}</code> answered {result.status}
+            {ok ? '.' : ': the token does not grant this read (see the OperationOutcome below).'}
+          </p>
+          <CodeBlock label={`Response to GET ${resourcePath}`}>
+            {typeof result.body === 'string' ? result.text : JSON.stringify(result.body, null, 2)}
+          </CodeBlock>
+        </div>
+      )}
+    </div>
+  );
+}
+
 function TryItResult({ result, clientId }: { readonly result: HttpResult; readonly clientId: string }) {
+  // The relative times count from when the answer arrived, like the token's own expires_in.
+  const [shownAt] = useState(() => Date.now());
   const body =
     typeof result.body === 'object' && result.body !== null
       ? (result.body as Record<string, unknown>)
@@ -200,12 +295,13 @@ function TryItResult({ result, clientId }: { readonly result: HttpResult; readon
       <div className="two-col">
         <div>
           <h3>Response</h3>
-          <pre className="code-block">{body === undefined ? result.text : JSON.stringify(body, null, 2)}</pre>
+          <CodeBlock>{body === undefined ? result.text : JSON.stringify(body, null, 2)}</CodeBlock>
         </div>
         {decoded?.ok === true ? (
           <div>
             <h3>Access token claims</h3>
-            <pre className="code-block">{JSON.stringify(decoded.claims, null, 2)}</pre>
+            <ClaimTimes claims={decoded.claims} now={shownAt} />
+            <CodeBlock>{JSON.stringify(decoded.claims, null, 2)}</CodeBlock>
           </div>
         ) : null}
       </div>

@@ -1,6 +1,6 @@
 import { useRef, useState, type ChangeEvent, type SubmitEvent } from 'react';
 import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/types.js';
-import { Card, ErrorText, Field, Loading } from '../components/common.js';
+import { Card, CopyValue, ErrorText, Field, Loading } from '../components/common.js';
 import {
   browserTokenEnvironment,
   forgetAdminToken,
@@ -24,6 +24,28 @@ export function SettingsView() {
       <Appearance />
       <Session />
     </div>
+  );
+}
+
+/** This server's data folder, with "show in folder" where the desktop app can open one. */
+function DataFolder({ info }: { readonly info: ServerInfo }) {
+  const storage = info.storage;
+  if (storage === undefined) {
+    return <span className="muted">This server does not say (it answers no GET /storage).</span>;
+  }
+  if (storage.dataDir === null) {
+    return (
+      <>
+        In memory only: clients, keys and tokens are gone when the server stops. Start it with{' '}
+        <code>--data-dir</code> to keep them.
+      </>
+    );
+  }
+  return (
+    <>
+      <CopyValue value={storage.dataDir} label="Copy path" />{' '}
+      <span className="muted small">keys, clients and issued tokens survive a restart</span>
+    </>
   );
 }
 
@@ -76,9 +98,8 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
         </div>
         <div>
           <dt>Where the data lives</dt>
-          <dd>
-            Given by <code>--data-dir</code> when the server started (the start-up output names it); without
-            it, everything is in memory and gone when the server stops.
+          <dd data-testid="data-dir">
+            <DataFolder info={info} />
           </dd>
         </div>
       </dl>

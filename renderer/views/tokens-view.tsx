@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { JSONWebKeySet } from 'jose';
 import { canAuthenticate, introspectToken } from '../api/oauth-client.js';
 import type { Artefact, ArtefactKind, GrantFamily } from '../api/types.js';
-import { EmptyState, ErrorText, Loading, StateBadge } from '../components/common.js';
+import { ClaimTimes, CodeBlock, EmptyState, ErrorText, Loading, StateBadge } from '../components/common.js';
 import { decodeJwt, formatDuration, secondsLeft } from '../lib/jwt.js';
 import { verifySignature, type SignatureStatus } from '../lib/verify-jwt.js';
 import {
@@ -12,6 +12,7 @@ import {
   selectGrants,
   selectServer,
 } from '../store/selectors.js';
+import { messageOf } from '../store/errors.js';
 import { useApp, useDeps } from '../store/react.js';
 
 const KIND_LABEL: Record<ArtefactKind, string> = {
@@ -161,6 +162,8 @@ function ArtefactItem({
   const expire = useApp((s) => s.expireArtefact);
   const revoke = useApp((s) => s.revokeArtefact);
   const held = useApp((s) => s.heldTokens[a.id]);
+  const holdToken = useApp((s) => s.holdToken);
+  const { api } = useDeps();
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string>();
   const state = artefactStateAt(a, now);
@@ -173,14 +176,34 @@ function ArtefactItem({
     const result = await revoke(a.id);
     setError(result.ok ? undefined : result.message);
   }
-  const isJwt = held?.split('.').length === 3;
+  // Access and id tokens are JWTs; the list shows a preview, so the whole token is fetched on first use.
+  const isJwt = a.kind === 'access_token' || a.kind === 'id_token';
+  async function tokenValue(): Promise<string | undefined> {
+    if (held !== undefined) return held;
+    try {
+      const token = await api.getArtefactToken(a.id);
+      holdToken(a.id, token);
+      return token;
+    } catch (err) {
+      setError(`Cannot fetch the token: ${messageOf(err)}`);
+      return undefined;
+    }
+  }
+  async function onDecode() {
+    if (open) {
+      setOpen(false);
+      return;
+    }
+    if ((await tokenValue()) !== undefined) setOpen(true);
+  }
   return (
     <li className="artefact" data-kind={a.kind} data-state={state}>
       <div className="artefact-row">
         <span className="artefact-kind">{KIND_LABEL[a.kind]}</span>
         <StateBadge state={state} />
-        <code className="ellipsis small" title={`id ${a.id}`}>
-          {a.preview}…
+        {/* The preview already ends in an ellipsis when the value is longer (server/exchanges/mask.ts). */}
+        <code className="artefact-preview small" title={`id ${a.id}`}>
+          {a.preview}
         </code>
         <span
           className="countdown mono"
@@ -196,14 +219,12 @@ function ArtefactItem({
               type="button"
               className="button small ghost"
               aria-expanded={open}
-              onClick={() => setOpen((o) => !o)}
+              onClick={() => void onDecode()}
             >
               {open ? 'Hide JWT' : 'Decode'}
             </button>
           ) : null}
-          {a.kind === 'access_token' && held !== undefined ? (
-            <IntrospectButton token={held} clientId={clientId} />
-          ) : null}
+          {a.kind === 'access_token' ? <IntrospectButton token={tokenValue} clientId={clientId} /> : null}
           {a.kind === 'id_token' ? null : (
             <button
               type="button"
@@ -220,12 +241,18 @@ function ArtefactItem({
         </span>
       </div>
       <ErrorText message={error} />
-      {open && held !== undefined ? <JwtPanel token={held} jwks={jwks} /> : null}
+      {open && held !== undefined ? <JwtPanel token={held} jwks={jwks} now={now} /> : null}
     </li>
   );
 }
 
-function IntrospectButton({ token, clientId }: { readonly token: string; readonly clientId: string }) {
+function IntrospectButton({
+  token: tokenValue,
+  clientId,
+}: {
+  readonly token: () => Promise<string | undefined>;
+  readonly clientId: string;
+}) {
   const clients = useApp(selectClientList);
   const server = useApp(selectServer);
   const { fetch: doFetch } = useDeps();
@@ -235,6 +262,8 @@ function IntrospectButton({ token, clientId }: { readonly token: string; readonl
   if (client === undefined || !canAuthenticate(client) || endpoint === undefined) return null;
   async function run() {
     if (client === undefined || endpoint === undefined) return;
+    const token = await tokenValue();
+    if (token === undefined) return;
     const r = await introspectToken(endpoint, client, token, doFetch);
     const active =
       typeof r.body === 'object' && r.body !== null ? (r.body as { active?: unknown }).active : undefined;
@@ -256,7 +285,15 @@ function IntrospectButton({ token, clientId }: { readonly token: string; readonl
   );
 }
 
-function JwtPanel({ token, jwks }: { readonly token: string; readonly jwks: JSONWebKeySet | undefined }) {
+function JwtPanel({
+  token,
+  jwks,
+  now,
+}: {
+  readonly token: string;
+  readonly jwks: JSONWebKeySet | undefined;
+  readonly now: number;
+}) {
   const decoded = decodeJwt(token);
   const [signature, setSignature] = useState<SignatureStatus>();
   useEffect(() => {
@@ -283,11 +320,12 @@ function JwtPanel({ token, jwks }: { readonly token: string; readonly jwks: JSON
       <div className="two-col">
         <div>
           <h3>Header</h3>
-          <pre className="code-block">{JSON.stringify(decoded.header, null, 2)}</pre>
+          <CodeBlock>{JSON.stringify(decoded.header, null, 2)}</CodeBlock>
         </div>
         <div>
           <h3>Claims</h3>
-          <pre className="code-block">{JSON.stringify(decoded.claims, null, 2)}</pre>
+          <ClaimTimes claims={decoded.claims} now={now} />
+          <CodeBlock>{JSON.stringify(decoded.claims, null, 2)}</CodeBlock>
         </div>
       </div>
     </div>

@@ -33,6 +33,11 @@ export function artefactId(kind: ArtefactKind, value: string): string {
  */
 export class IssuedIndex {
   readonly #entries = new Map<string, Entry>();
+  /**
+   * The signed access and id tokens of listed entries, for the workbench's Decode and Introspect behind the
+   * admin token (`GET /grants/:id/token`). Never in `list()`, events or the state file; dropped with the entry.
+   */
+  readonly #tokens = new Map<string, string>();
 
   constructor(
     events: EventBus,
@@ -86,13 +91,27 @@ export class IssuedIndex {
     });
     if (this.#entries.size > ISSUED_INDEX_CAPACITY) {
       const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
+      if (oldest !== undefined) {
+        this.#entries.delete(oldest);
+        this.#tokens.delete(oldest);
+      }
     }
   }
 
   /** Newest first. */
   list(): IssuedArtefact[] {
     return [...this.#entries.values()].reverse().map((e) => this.#view(e));
+  }
+
+  /** Keeps the signed JWT of a listed access or id token (by its jti), so an admin can ask for it. */
+  keepToken(jti: string, token: string): void {
+    const entry = this.#entries.get(jti);
+    if (entry?.kind === 'access_token' || entry?.kind === 'id_token') this.#tokens.set(jti, token);
+  }
+
+  /** The signed JWT of a listed access or id token issued since this process started, if kept. */
+  tokenOf(id: string): string | undefined {
+    return this.#tokens.get(id);
   }
 
   find(id: string): Entry | undefined {

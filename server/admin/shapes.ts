@@ -47,3 +47,9 @@ export interface IssuedArtefact {
   readonly issuedAt: string;
   readonly expiresAt: string;
 }
+
+/** The body of `GET /storage`: where this server keeps its keys, clients and issued artefacts. */
+export interface StorageView {
+  /** The absolute data folder (`--data-dir`), or null when state lives in memory and ends with the process. */
+  readonly dataDir: string | null;
+}

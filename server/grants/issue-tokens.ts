@@ -55,6 +55,7 @@ export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise
     sandbox.signingPool,
   );
   sandbox.store.recordAccessToken(input.grant, access.jti, client.clientId, access.exp * 1000);
+  sandbox.issued.keepToken(access.jti, access.token);
   const body: TokenResponse = {
     access_token: access.token,
     token_type: 'Bearer',
@@ -91,6 +92,7 @@ export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise
       id: id.jti,
       expiresAt: id.exp * 1000,
     });
+    sandbox.issued.keepToken(id.jti, id.token);
     body.id_token = id.token;
   }
 

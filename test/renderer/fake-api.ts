@@ -46,6 +46,8 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     getConfig: async () => ({ profile: 'smart' }),
     putConfig: async (c) => c,
     getClock: async () => ({ now: new Date(0).toISOString(), offsetSeconds: 0 }),
+    getStorage: async () => ({ dataDir: null }),
+    getArtefactToken: notHere('grant tokens'),
     setClockOffset: async (offsetSeconds) => ({ now: new Date(0).toISOString(), offsetSeconds }),
     createLaunch: notHere('launches'),
     ...overrides,

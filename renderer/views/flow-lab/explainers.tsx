@@ -1,3 +1,4 @@
+import { CodeBlock } from '../../components/common.js';
 import type { PkceMaterial } from '../../flow-lab/pkce.js';
 import type { PkceComparison } from '../../flow-lab/server-side.js';
 import type { FamilyTimeline } from '../../flow-lab/timeline.js';
@@ -119,11 +120,11 @@ export function AssertionPanel({ assertion }: { readonly assertion: string }) {
         <div className="two-col">
           <div>
             <p className="table-caption">Header (alg, kid of the registered key)</p>
-            <pre className="code-block">{JSON.stringify(decoded.header, null, 2)}</pre>
+            <CodeBlock>{JSON.stringify(decoded.header, null, 2)}</CodeBlock>
           </div>
           <div>
             <p className="table-caption">Claims (iss = sub = client_id, aud = token URL, jti, exp)</p>
-            <pre className="code-block">{JSON.stringify(decoded.claims, null, 2)}</pre>
+            <CodeBlock>{JSON.stringify(decoded.claims, null, 2)}</CodeBlock>
           </div>
         </div>
       ) : null}

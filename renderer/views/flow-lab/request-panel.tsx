@@ -1,3 +1,4 @@
+import { CodeBlock } from '../../components/common.js';
 import { useId } from 'react';
 import { queryParams, type WireRequest } from '../../flow-lab/wire.js';
 import { glossaryFor } from '../../flow-lab/glossary.js';
@@ -29,7 +30,7 @@ export function RequestPanel({ request, title }: { readonly request: WireRequest
       {request.json === undefined ? null : (
         <>
           <p className="table-caption">JSON body (admin API: registers the app for this walk)</p>
-          <pre className="code-block">{JSON.stringify(request.json, null, 2)}</pre>
+          <CodeBlock>{JSON.stringify(request.json, null, 2)}</CodeBlock>
         </>
       )}
     </section>

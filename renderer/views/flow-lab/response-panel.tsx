@@ -2,7 +2,7 @@ import type { ServerRecord } from '../../flow-lab/server-side.js';
 import { verdictOf } from '../../flow-lab/runner.js';
 import { parseJson, queryParams, type WireResponse } from '../../flow-lab/wire.js';
 import { decodeJwt } from '../../lib/jwt.js';
-import { StatusBadge } from '../../components/common.js';
+import { CodeBlock, StatusBadge } from '../../components/common.js';
 import { AnnotatedTable } from './annotated-table.js';
 
 const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]+\.[\w-]*$/;
@@ -19,11 +19,11 @@ export function DecodedJwtView({ name, token }: { readonly name: string; readonl
       <div className="two-col">
         <div>
           <p className="table-caption">Header</p>
-          <pre className="code-block">{JSON.stringify(decoded.header, null, 2)}</pre>
+          <CodeBlock>{JSON.stringify(decoded.header, null, 2)}</CodeBlock>
         </div>
         <div>
           <p className="table-caption">Claims</p>
-          <pre className="code-block">{JSON.stringify(decoded.claims, null, 2)}</pre>
+          <CodeBlock>{JSON.stringify(decoded.claims, null, 2)}</CodeBlock>
         </div>
       </div>
     </details>
@@ -77,7 +77,7 @@ export function ResponsePanel({ response }: { readonly response: WireResponse })
       {response.body === '' ? null : (
         <details className="lab-details" open={json !== undefined && annotated.length > 12}>
           <summary>Body</summary>
-          <pre className="code-block">{prettyBody(response.body)}</pre>
+          <CodeBlock>{prettyBody(response.body)}</CodeBlock>
         </details>
       )}
       {jwts.map(([name, token]) => (

@@ -4,13 +4,19 @@ import { ConfigSchema } from '../../config/schema.js';
 import { ConfigError, parseConfig } from '../../config/validate.js';
 import type { Sandbox } from '../../sandbox.js';
 import { invalidInput } from '../errors.js';
+import type { StorageView } from '../shapes.js';
 
-/** `GET /config` exports the whole config document (docs/config.md); `PUT /config` imports one. */
+/**
+ * `GET /config` exports the whole config document (docs/config.md); `PUT /config` imports one. `GET /storage`
+ * says where the state lives: read-only and apart from the config, so an exported config stays importable.
+ */
 export function configRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
     app.get('/config', async () => sandbox.exportConfig());
+
+    app.get('/storage', async (): Promise<StorageView> => ({ dataDir: sandbox.dataDir ?? null }));
 
     app.put('/config', { schema: { body: ConfigSchema } }, async (request) => {
       let config;
