@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Exchange } from '../../server/exchanges/exchange.js';
+import { ADMIN_TOKEN, admin, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+
+/**
+ * Secrets never reach the exchange log, whatever the request looks like: masking fails closed when a body
+ * cannot be parsed, and admin calls stay out of the log however their path is spelled.
+ */
+
+let t: TestSandbox;
+beforeAll(async () => {
+  t = await startSandbox();
+});
+afterAll(async () => {
+  await t.app.close();
+});
+beforeEach(async () => {
+  await admin(t.app, 'DELETE', '/exchanges');
+});
+
+async function logged(): Promise<Exchange[]> {
+  return (await admin(t.app, 'GET', '/exchanges?limit=1000')).json<{ exchanges: Exchange[] }>().exchanges;
+}
+
+/** Everything the log would show for its entries, as one string to search for leaks. */
+async function logText(): Promise<string> {
+  return JSON.stringify(await logged());
+}
+
+describe('masking fails closed (hardening 10)', () => {
+  it('hides a client_secret whose value is badly percent-encoded', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=client_credentials&client_id=post-app&client_secret=CorrectHorse%',
+    });
+    const text = await logText();
+    expect(text).toContain('client_secret=');
+    expect(text).not.toContain('CorrectHorse');
+  });
+
+  it('hides a client_secret whose name is percent-encoded or whose pair is broken', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload:
+        'grant_type=client_credentials&client%5Fsecret=BatteryStaple&password=%E0%A4%A&code=%zzLongCodeValue',
+    });
+    const text = await logText();
+    expect(text).not.toContain('BatteryStaple');
+    expect(text).not.toContain('%E0%A4%A');
+    expect(text).not.toContain('LongCodeValue');
+  });
+
+  it('hides secrets in a malformed JSON body', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'application/json' },
+      payload:
+        '{"client_id":"post-app", "client_secret" : "CorrectHorse\\"Battery", "refresh_token":"abcdefghijklmnop",',
+    });
+    const text = await logText();
+    expect(text).not.toContain('CorrectHorse');
+    expect(text).not.toContain('Battery');
+    expect(text).not.toContain('ijklmnop');
+  });
+
+  it('hides secrets in a body of any other content type', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'grant_type=client_credentials&client_secret=CorrectHorse',
+    });
+    expect(await logText()).not.toContain('CorrectHorse');
+  });
+});
+
+describe('admin calls are never logged, however spelled (hardening 10)', () => {
+  it.each([
+    '/%5Fsandbox/api/config',
+    '/%5fsandbox/api/config',
+    '/_sandbox%2Fapi/config',
+    '//_sandbox/api/config',
+    '/_sandbox/api/../api/config',
+    '/fhir/../_sandbox/api/config',
+    '/_SANDBOX/api/config',
+    '/_sandbox/api/config/',
+    '/%2F_sandbox/api/config',
+  ])('%s is not in the log, nor any part of the admin token', async (path) => {
+    await t.app.inject({
+      method: 'GET',
+      url: path,
+      headers: { host: '127.0.0.1:9710', authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const text = await logText();
+    expect(text).not.toContain(ADMIN_TOKEN.slice(0, 5));
+    expect(text).not.toContain('"clients"');
+  });
+
+  it('keeps the admin token out of the log when it is presented at any path', async () => {
+    await t.app.inject({
+      method: 'GET',
+      url: '/fhir/Patient',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+  });
+});
