@@ -61,7 +61,8 @@ function presentsAdminToken(sandbox: Sandbox, request: FastifyRequest): boolean 
   if (bearer !== undefined && isAdminToken(sandbox, bearer)) return true;
   const query = request.query as Record<string, unknown> | undefined;
   const token = query?.['token'];
-  return typeof token === 'string' && isAdminToken(sandbox, token);
+  const tokens: unknown[] = Array.isArray(token) ? token : [token];
+  return tokens.some((t) => typeof t === 'string' && isAdminToken(sandbox, t));
 }
 
 interface Pending {
