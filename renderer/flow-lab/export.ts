@@ -1,6 +1,6 @@
 import type { FlowContext, FlowDefinition } from './flows.js';
 import { verdictOf, type WalkedStep } from './runner.js';
-import { encodeForm, type WireRequest } from './wire.js';
+import { encodeForm, isAdminUrl, type WireRequest } from './wire.js';
 
 /** A value learnt from the server during the walk, and the shell variable that stands for it in the script. */
 interface Learnt {
@@ -168,7 +168,7 @@ function httpText(request: WireRequest): string {
   const url = new URL(request.url);
   const head = [`${request.method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   // The admin API's bearer token is the sandbox's master key: a transcript names it, never shows it.
-  const admin = url.pathname.startsWith('/_sandbox/api/');
+  const admin = isAdminUrl(request.url);
   for (const [k, v] of Object.entries(request.headers)) {
     head.push(`${k}: ${admin && k.toLowerCase() === 'authorization' ? 'Bearer <admin token>' : v}`);
   }
