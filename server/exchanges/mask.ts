@@ -175,7 +175,7 @@ export function maskHeaders(headers: Record<string, unknown>): Record<string, st
     const lower = name.toLowerCase();
     if (lower === 'authorization' || lower === 'proxy-authorization') out[name] = maskAuthorization(value);
     else if (lower === 'cookie' || lower === 'set-cookie') out[name] = HIDDEN;
-    else if (lower === 'location') out[name] = maskLocation(value);
+    else if (lower === 'location' || lower === 'referer') out[name] = maskLocation(value);
     else out[name] = value;
   }
   return out;

@@ -55,14 +55,27 @@ export function isLoggedPath(path: string): boolean {
   );
 }
 
-/** Whether a request presents the admin token (as a bearer header or a `token` parameter) anywhere at all. */
+/** The values of every `token` parameter in a URL's query, however many and however spelled. */
+function tokenParams(url: string | undefined): string[] {
+  const q = url?.indexOf('?') ?? -1;
+  if (url === undefined || q === -1) return [];
+  try {
+    return new URLSearchParams(url.slice(q + 1)).getAll('token');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Whether a request carries the admin token anywhere it could be recorded: as a bearer header, as a `token`
+ * query parameter, or in the `?token=` of the page it came from (its Referer: the workbench's start-up URL).
+ */
 function presentsAdminToken(sandbox: Sandbox, request: FastifyRequest): boolean {
   const bearer = /^\s*Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1];
   if (bearer !== undefined && isAdminToken(sandbox, bearer)) return true;
-  const query = request.query as Record<string, unknown> | undefined;
-  const token = query?.['token'];
-  const tokens: unknown[] = Array.isArray(token) ? token : [token];
-  return tokens.some((t) => typeof t === 'string' && isAdminToken(sandbox, t));
+  return [...tokenParams(request.url), ...tokenParams(request.headers.referer)].some((t) =>
+    isAdminToken(sandbox, t),
+  );
 }
 
 interface Pending {

@@ -114,4 +114,13 @@ describe('admin calls are never logged, however spelled (hardening 10)', () => {
     await t.app.inject({ method: 'GET', url: `/nowhere?token=x&token=${ADMIN_TOKEN}` });
     expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
   });
+
+  it('keeps the admin token out of the log when it arrives in the Referer of the start-up page', async () => {
+    await t.app.inject({
+      method: 'GET',
+      url: '/.well-known/smart-configuration',
+      headers: { referer: `http://127.0.0.1:9710/?token=${ADMIN_TOKEN}` },
+    });
+    expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+  });
 });
