@@ -135,7 +135,8 @@ export function maskUnparsed(text: string): string {
 /** A body as text, masked according to its content type; any other or unreadable body by `maskUnparsed`. */
 export function maskBody(contentType: string | undefined, text: string): string {
   const type = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (type === 'application/x-www-form-urlencoded') return maskForm(text);
+  // A form that is not one (JSON sent as a form, say) is still masked wherever it looks like JSON.
+  if (type === 'application/x-www-form-urlencoded') return maskUnparsed(maskForm(text));
   if (type === 'application/json' || type?.endsWith('+json') === true) {
     try {
       return JSON.stringify(maskJson(JSON.parse(text) as unknown));

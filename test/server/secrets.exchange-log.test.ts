@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { Exchange } from '../../server/exchanges/exchange.js';
+import { maskBody } from '../../server/exchanges/mask.js';
 import { ADMIN_TOKEN, admin, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 /**
@@ -122,5 +124,39 @@ describe('admin calls are never logged, however spelled (hardening 10)', () => {
       headers: { referer: `http://127.0.0.1:9710/?token=${ADMIN_TOKEN}` },
     });
     expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+  });
+});
+
+describe('masking fails closed for any body (property)', () => {
+  const secret = fc.stringMatching(/^[A-Za-z0-9]{12,20}$/);
+  const junk = fc.constantFrom('', '%', '%E0%A4%A', '"', ',', '}', '&x=%zz', '\\');
+  const type = fc.constantFrom(
+    'application/x-www-form-urlencoded',
+    'application/json',
+    'application/json; charset=utf-8',
+    'text/plain',
+    undefined,
+  );
+  const name = fc.constantFrom(
+    'client_secret',
+    'client%5Fsecret',
+    'clientSecret',
+    'password',
+    'Client_Secret',
+  );
+
+  it('never shows a secret-named value, whatever the body looks like', () => {
+    fc.assert(
+      fc.property(type, name, secret, junk, junk, (contentType, key, value, before, after) => {
+        const jsonKey = decodeURIComponent(key);
+        for (const body of [
+          `grant_type=client_credentials&${before}&${key}=${value}${after}`,
+          `{"client_id":"a",${before}"${jsonKey}" : "${value}${after}`,
+          `{"${jsonKey}":"${value}"}`,
+        ]) {
+          expect(maskBody(contentType, body)).not.toContain(value);
+        }
+      }),
+    );
   });
 });
