@@ -109,7 +109,11 @@ const HEADERS: Readonly<Record<string, GlossaryEntry>> = {
     meaning: 'Token responses must not be cached: they carry credentials.',
     rule: 'RFC 6749 §5.1',
   },
-  pragma: { meaning: 'The HTTP/1.0 form of no-store, for old caches.', rule: 'RFC 6749 §5.1' },
+  pragma: {
+    meaning:
+      'The HTTP/1.0 way to ask caches not to reuse an answer; token responses send it beside no-store.',
+    rule: 'RFC 9111 §5.4; RFC 6749 §5.1',
+  },
   location: { meaning: 'Where the redirect sends the browser.', rule: 'RFC 9110 §10.2.2' },
   'www-authenticate': {
     meaning: 'Why a protected resource refused the token.',
@@ -141,6 +145,18 @@ function authorizationEntry({ value, url }: HeaderContext): GlossaryEntry {
     };
   }
   return ANY_AUTHORIZATION;
+}
+
+/** A response's Cache-Control, explained by what it says rather than assumed to be a token response's. */
+function cacheControlEntry({ value }: HeaderContext): GlossaryEntry {
+  if (/(^|,)\s*no-store\s*(,|$)/i.test(value)) {
+    return {
+      meaning:
+        'No cache may keep this answer: it carries credentials or state that must be fresh (token responses must say so).',
+      rule: 'RFC 9111 §5.2.2.5; RFC 6749 §5.1',
+    };
+  }
+  return { meaning: 'Whether and for how long caches may keep this answer.', rule: 'RFC 9111 §5.2' };
 }
 
 /** A Content-Type, explained by the media type it names and which way it travels. */
@@ -234,6 +250,7 @@ export function glossaryFor(
     if (context !== undefined && key === 'authorization' && place === 'header')
       return authorizationEntry(context);
     if (context !== undefined && key === 'content-type') return contentTypeEntry(place, context);
+    if (context !== undefined && key === 'cache-control') return cacheControlEntry(context);
     return Object.hasOwn(HEADERS, key) ? HEADERS[key] : undefined;
   }
   const table = place === 'response' ? RESPONSE : PARAMS;

@@ -99,6 +99,15 @@ describe('headers explained by what they carry and where they went (first-hour 9
     expect(admin?.meaning).toMatch(/admin token/);
   });
 
+  it('reads Cache-Control for what it says, not as a token response’s', () => {
+    const url = 'http://127.0.0.1:9710/.well-known/smart-configuration';
+    const cached = glossaryFor('response-header', 'cache-control', { value: 'public, max-age=3600', url });
+    expect(cached?.meaning).not.toMatch(/must not be cached/);
+    expect(cached?.rule).toBe('RFC 9111 §5.2');
+    const noStore = glossaryFor('response-header', 'Cache-Control', { value: 'no-store', url });
+    expect(noStore?.rule).toBe('RFC 9111 §5.2.2.5; RFC 6749 §5.1');
+  });
+
   it('says what a response body is from its own Content-Type', () => {
     const url = 'http://127.0.0.1:9710/fhir/Patient/1';
     expect(
