@@ -16,4 +16,20 @@ test.describe('the admin token in the workbench', () => {
     const kept = await page.evaluate(() => sessionStorage.getItem('token-sandbox.admin-token'));
     expect(kept).toBe(sandbox.token);
   });
+
+  test('a restarted server’s new token from the URL replaces the tab’s stale one', async ({
+    workbench: page,
+    sandbox,
+  }) => {
+    // The tab still holds the token of an earlier server start.
+    await page.evaluate(() =>
+      sessionStorage.setItem('token-sandbox.admin-token', 'stale-token-of-last-start'),
+    );
+    await page.goto(sandbox.workbenchUrl);
+    await expect(page).toHaveURL(`${sandbox.origin}/`);
+    await openView(page, 'Clients');
+    await expect(page.getByText('backend-svc').first()).toBeVisible();
+    const kept = await page.evaluate(() => sessionStorage.getItem('token-sandbox.admin-token'));
+    expect(kept).toBe(sandbox.token);
+  });
 });

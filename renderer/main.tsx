@@ -36,12 +36,13 @@ const api = createAdminApi({
 });
 const store = createAppStore({ api, fetch: globalThis.fetch.bind(globalThis) });
 holder.store = store;
-if (found !== undefined) store.getState().signIn(found.token, isRemembered(env));
-// A token navigated in while this tab had one replaces it only once the server accepts it.
+// A token navigated in while this tab had one replaces it only once the server accepts it; until that is
+// known the tab signs in with neither, so a restarted server's stale token never signs it out in between.
 const candidate = found?.candidate;
-if (candidate !== undefined) {
+if (found !== undefined && candidate === undefined) store.getState().signIn(found.token, isRemembered(env));
+if (found !== undefined && candidate !== undefined) {
   void adoptIfValid(env, candidate, (t) => isAcceptedAdminToken(serverOrigin(), t)).then((adopted) => {
-    if (adopted) store.getState().signIn(candidate, isRemembered(env));
+    store.getState().signIn(adopted ? candidate : found.token, isRemembered(env));
   });
 }
 
