@@ -247,16 +247,32 @@ test.describe('Flow Lab', () => {
 
   test('presentation mode: large type, arrow keys step, narration cites the spec, Escape leaves', async ({
     workbench: page,
+    sandbox,
   }) => {
     await openView(page, 'Flow Lab');
     await chooseFlow(page, 'Authorization code + PKCE (public app)');
     await page.getByRole('button', { name: 'Presentation mode' }).click();
     const lab = page.locator('.flow-lab.presenting');
     await expect(lab).toBeVisible();
+    // A projector shows step 1 to a room: that the admin token was sent, never the token itself.
+    const headers = page
+      .getByRole('region', { name: 'Request (about to be sent)' })
+      .locator('tr[data-name="Authorization"]');
+    await expect(headers).toContainText('admin token: sent, never shown');
+    await expect(headers).toContainText('The sandbox’s admin token');
+    await expect(lab).not.toContainText(sandbox.token);
+    await page.keyboard.press('ArrowRight');
+    await expect(stepCard(page)).toHaveAttribute('data-sent', 'true');
+    await expect(page.getByRole('region', { name: 'Request (as sent)' })).toContainText(
+      'admin token: sent, never shown',
+    );
+    await expect(lab).not.toContainText(sandbox.token);
+    await page.keyboard.press('ArrowRight');
+    await expect(page.locator('.lab-step-count')).toContainText('Step 2 of 6');
     expect(await lab.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(20);
     // → sends the step on screen, → again moves on.
-    for (let i = 0; i < 5; i += 1) {
-      if (i > 0) {
+    for (let i = 1; i < 5; i += 1) {
+      if (i > 1) {
         await page.keyboard.press('ArrowRight');
         await expect(page.locator('.lab-step-count')).toContainText(`Step ${i + 1} of 6`);
       }

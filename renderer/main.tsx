@@ -2,7 +2,13 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createAdminApi } from './api/admin-client.js';
 import { App } from './app.js';
-import { browserTokenEnvironment, isRemembered, takeAdminToken } from './lib/session-token.js';
+import {
+  adoptIfValid,
+  browserTokenEnvironment,
+  isAcceptedAdminToken,
+  isRemembered,
+  takeAdminToken,
+} from './lib/session-token.js';
 import { connectLive } from './store/live.js';
 import { AppContext } from './store/react.js';
 import { createAppStore, type AppStore } from './store/store.js';
@@ -30,7 +36,15 @@ const api = createAdminApi({
 });
 const store = createAppStore({ api, fetch: globalThis.fetch.bind(globalThis) });
 holder.store = store;
-if (found !== undefined) store.getState().signIn(found.token, isRemembered(env));
+// A token navigated in while this tab had one replaces it only once the server accepts it; until that is
+// known the tab signs in with neither, so a restarted server's stale token never signs it out in between.
+const candidate = found?.candidate;
+if (found !== undefined && candidate === undefined) store.getState().signIn(found.token, isRemembered(env));
+if (found !== undefined && candidate !== undefined) {
+  void adoptIfValid(env, candidate, (t) => isAcceptedAdminToken(serverOrigin(), t)).then((adopted) => {
+    store.getState().signIn(adopted ? candidate : found.token, isRemembered(env));
+  });
+}
 
 // The live stream runs while signed in and restarts after a new sign-in.
 let live: AbortController | undefined;

@@ -1,6 +1,6 @@
 import type { FlowContext, FlowDefinition } from './flows.js';
 import { verdictOf, type WalkedStep } from './runner.js';
-import { encodeForm, type WireRequest } from './wire.js';
+import { encodeForm, isAdminUrl, type WireRequest } from './wire.js';
 
 /** A value learnt from the server during the walk, and the shell variable that stands for it in the script. */
 interface Learnt {
@@ -8,20 +8,45 @@ interface Learnt {
   readonly variable: string;
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A double-quoted shell word for `text`, with the origin and every learnt value replaced by its variable.
+ * The values are found in the text as sent, before anything is escaped: a token holding `$`, `"`, `\` or a
+ * backquote looks different once escaped, and would otherwise be written out in clear.
+ */
 function shellQuote(text: string, learnt: readonly Learnt[], origin: string): string {
-  let quoted = text.replace(/[\\"$`]/g, '\\$&');
-  quoted = quoted.replaceAll(origin, '${BASE}');
+  const variables = new Map<string, string>(origin === '' ? [] : [[origin, 'BASE']]);
+  // Short values would match by accident inside unrelated text; the admin token never reaches here.
+  for (const { value, variable } of learnt) if (value.length >= 8) variables.set(value, variable);
   // Longest first, so a token never matches inside a longer one.
-  for (const { value, variable } of [...learnt].sort((a, b) => b.value.length - a.value.length)) {
-    if (value.length >= 8) quoted = quoted.replaceAll(value, `\${${variable}}`);
-  }
+  const pattern = [...variables.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegExp)
+    .join('|');
+  const parts = pattern === '' ? [text] : text.split(new RegExp(`(${pattern})`));
+  const quoted = parts
+    .map((part, i) => (i % 2 === 1 ? `\${${variables.get(part) ?? ''}}` : part.replace(/[\\"$`]/g, '\\$&')))
+    .join('');
   return `"${quoted}"`;
 }
 
-function curlCommand(request: WireRequest, learnt: readonly Learnt[], origin: string): string {
-  const q = (s: string) => shellQuote(s, learnt, origin);
+/** The admin API's bearer header, whatever the token is: always the script's own variable, never the value. */
+const ADMIN_AUTHORIZATION = '-H "Authorization: Bearer ${ADMIN_TOKEN}"';
+
+function curlCommand(
+  request: WireRequest,
+  learnt: readonly Learnt[],
+  ctx: Pick<FlowContext, 'origin' | 'adminToken'>,
+): string {
+  const q = (s: string) => shellQuote(s, learnt, ctx.origin);
   const parts = ['curl -sS', `-X ${request.method}`];
-  for (const [name, value] of Object.entries(request.headers)) parts.push(`-H ${q(`${name}: ${value}`)}`);
+  for (const [name, value] of Object.entries(request.headers)) {
+    const admin = name.toLowerCase() === 'authorization' && value === `Bearer ${ctx.adminToken}`;
+    parts.push(admin ? ADMIN_AUTHORIZATION : `-H ${q(`${name}: ${value}`)}`);
+  }
   const url = new URL(request.url);
   const query = [...url.searchParams.entries()];
   url.search = '';
@@ -84,7 +109,7 @@ process.stdout.write(await new SignJWT({ jti: crypto.randomUUID() })
 
 /** A runnable bash script of curl commands that reproduces the walk against a fresh sandbox. */
 export function toCurlScript(flow: FlowDefinition, walked: readonly WalkedStep[], ctx: FlowContext): string {
-  const learnt: Learnt[] = ctx.adminToken === '' ? [] : [{ value: ctx.adminToken, variable: 'ADMIN_TOKEN' }];
+  const learnt: Learnt[] = [];
   const lines = [PRELUDE.replace('__ORIGIN__', ctx.origin), `# Flow: ${flow.title}`];
   let rt = 0;
   walked.forEach((w, i) => {
@@ -104,7 +129,7 @@ export function toCurlScript(flow: FlowDefinition, walked: readonly WalkedStep[]
       return;
     }
     if (w.request === undefined || w.response === undefined) return;
-    lines.push(`send ${curlCommand(w.request, learnt, ctx.origin)}`);
+    lines.push(`send ${curlCommand(w.request, learnt, ctx)}`);
     // The walk followed redirects (a browser must); curl does not, so a redirect is checked as one.
     // Registering a client is a PUT: 201 on a fresh sandbox, 200 where it already exists; both are success.
     lines.push(
@@ -143,7 +168,7 @@ function httpText(request: WireRequest): string {
   const url = new URL(request.url);
   const head = [`${request.method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   // The admin API's bearer token is the sandbox's master key: a transcript names it, never shows it.
-  const admin = url.pathname.startsWith('/_sandbox/api/');
+  const admin = isAdminUrl(request.url);
   for (const [k, v] of Object.entries(request.headers)) {
     head.push(`${k}: ${admin && k.toLowerCase() === 'authorization' ? 'Bearer <admin token>' : v}`);
   }

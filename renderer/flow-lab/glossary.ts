@@ -1,10 +1,20 @@
+import { isAdminUrl } from './wire.js';
+
 /**
  * What each parameter, header and response field of the Flow Lab's exchanges is for, with the rule that
  * defines it. Data, next to the flows, so the view only looks things up.
  */
 
-/** Where a name appears: the request's query or form body, a header, or the response body. */
-export type GlossaryPlace = 'param' | 'header' | 'response';
+/** Where a name appears: the request's query or form body, a request or response header, or the response body. */
+export type GlossaryPlace = 'param' | 'header' | 'response-header' | 'response';
+
+/** What a header is said about depends on what it carries and where it was sent. */
+export interface HeaderContext {
+  /** The header's value as shown (an admin token is already hidden). */
+  readonly value: string;
+  /** The URL of the request it belongs to. */
+  readonly url: string;
+}
 
 export interface GlossaryEntry {
   /** What it is for, in one plain sentence. */
@@ -83,28 +93,99 @@ const PARAMS: Readonly<Record<string, GlossaryEntry>> = {
   error_description: { meaning: 'The server’s explanation, for a developer.', rule: 'RFC 6749 §5.2' },
 };
 
+/** Authorization and Content-Type when nothing is known of their value. */
+const ANY_AUTHORIZATION: GlossaryEntry = {
+  meaning:
+    'Basic: the client id and secret (client_secret_basic); Bearer: the access or admin token being presented.',
+  rule: 'RFC 6749 §2.3.1; RFC 6750 §2.1',
+};
+const ANY_CONTENT_TYPE: GlossaryEntry = { meaning: 'The media type of the body.', rule: 'RFC 9110 §8.3' };
+
 const HEADERS: Readonly<Record<string, GlossaryEntry>> = {
-  authorization: {
-    meaning:
-      'Basic: the client id and secret (client_secret_basic); Bearer: the access or admin token being presented.',
-    rule: 'RFC 6749 §2.3.1; RFC 6750 §2.1',
-  },
+  authorization: ANY_AUTHORIZATION,
   accept: { meaning: 'The media type the app wants back.', rule: 'RFC 9110 §12.5.1' },
-  'content-type': {
-    meaning: 'Token requests are form-encoded; JSON comes back.',
-    rule: 'RFC 6749 §4.1.3, §5.1',
-  },
+  'content-type': ANY_CONTENT_TYPE,
   'cache-control': {
     meaning: 'Token responses must not be cached: they carry credentials.',
     rule: 'RFC 6749 §5.1',
   },
-  pragma: { meaning: 'The HTTP/1.0 form of no-store, for old caches.', rule: 'RFC 6749 §5.1' },
+  pragma: {
+    meaning:
+      'The HTTP/1.0 way to ask caches not to reuse an answer; token responses send it beside no-store.',
+    rule: 'RFC 9111 §5.4; RFC 6749 §5.1',
+  },
   location: { meaning: 'Where the redirect sends the browser.', rule: 'RFC 9110 §10.2.2' },
   'www-authenticate': {
     meaning: 'Why a protected resource refused the token.',
     rule: 'RFC 6750 §3',
   },
 };
+
+/** A request's Authorization header, explained by its scheme and where it went. */
+function authorizationEntry({ value, url }: HeaderContext): GlossaryEntry {
+  const scheme = value.trim().split(/\s+/)[0]?.toLowerCase();
+  if (scheme === 'basic') {
+    return {
+      meaning:
+        'The client authenticates with its id and secret, each form-encoded, joined by ":" and base64-encoded (client_secret_basic).',
+      rule: 'RFC 6749 §2.3.1',
+    };
+  }
+  if (scheme === 'bearer' && isAdminUrl(url)) {
+    return {
+      meaning:
+        'The sandbox’s admin token, which lets the Flow Lab set up this walk. It was sent; it is never shown.',
+      rule: 'RFC 6750 §2.1',
+    };
+  }
+  if (scheme === 'bearer') {
+    return {
+      meaning: 'The access token, presented to the resource server: whoever holds it may use it.',
+      rule: 'RFC 6750 §2.1',
+    };
+  }
+  return ANY_AUTHORIZATION;
+}
+
+/** A response's Cache-Control, explained by what it says rather than assumed to be a token response's. */
+function cacheControlEntry({ value }: HeaderContext): GlossaryEntry {
+  if (/(^|,)\s*no-store\s*(,|$)/i.test(value)) {
+    return {
+      meaning:
+        'No cache may keep this answer: it carries credentials or state that must be fresh (token responses must say so).',
+      rule: 'RFC 9111 §5.2.2.5; RFC 6749 §5.1',
+    };
+  }
+  return { meaning: 'Whether and for how long caches may keep this answer.', rule: 'RFC 9111 §5.2' };
+}
+
+/** A Content-Type, explained by the media type it names and which way it travels. */
+function contentTypeEntry(place: 'header' | 'response-header', { value }: HeaderContext): GlossaryEntry {
+  const type = value.split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') {
+    return {
+      meaning: 'The body is form-encoded, as token, introspection and revocation requests must be.',
+      rule: 'RFC 6749 §3.2, §4.1.3',
+    };
+  }
+  if (type === 'application/json' && place === 'header') {
+    return {
+      meaning:
+        'The body is JSON: the sandbox’s admin API takes JSON. This call sets up the walk; it is not OAuth.',
+      rule: 'RFC 8259',
+    };
+  }
+  if (type === 'application/json') {
+    return { meaning: 'The body is JSON, as token and error responses are.', rule: 'RFC 6749 §5.1, §5.2' };
+  }
+  if (type === 'application/fhir+json') {
+    return { meaning: 'The body is a FHIR resource in JSON.', rule: 'FHIR R4 §3.1.0 (http)' };
+  }
+  if (type === 'text/html') {
+    return { meaning: 'An HTML page, for the browser to show.', rule: 'RFC 9110 §8.3' };
+  }
+  return ANY_CONTENT_TYPE;
+}
 
 const RESPONSE: Readonly<Record<string, GlossaryEntry>> = {
   access_token: { meaning: 'What the app presents to the FHIR server.', rule: 'RFC 6749 §5.1' },
@@ -155,9 +236,23 @@ const RESPONSE: Readonly<Record<string, GlossaryEntry>> = {
   error_description: { meaning: 'The server’s explanation, for a developer.', rule: 'RFC 6749 §5.2' },
 };
 
-/** What a parameter, header or response field is for, or undefined when the glossary has nothing on it. */
-export function glossaryFor(place: GlossaryPlace, name: string): GlossaryEntry | undefined {
-  const table = place === 'header' ? HEADERS : place === 'response' ? RESPONSE : PARAMS;
-  const key = place === 'header' ? name.toLowerCase() : name;
-  return Object.hasOwn(table, key) ? table[key] : undefined;
+/**
+ * What a parameter, header or response field is for, or undefined when the glossary has nothing on it.
+ * Headers whose meaning depends on their value (Authorization, Content-Type) are explained from `context`.
+ */
+export function glossaryFor(
+  place: GlossaryPlace,
+  name: string,
+  context?: HeaderContext,
+): GlossaryEntry | undefined {
+  if (place === 'header' || place === 'response-header') {
+    const key = name.toLowerCase();
+    if (context !== undefined && key === 'authorization' && place === 'header')
+      return authorizationEntry(context);
+    if (context !== undefined && key === 'content-type') return contentTypeEntry(place, context);
+    if (context !== undefined && key === 'cache-control') return cacheControlEntry(context);
+    return Object.hasOwn(HEADERS, key) ? HEADERS[key] : undefined;
+  }
+  const table = place === 'response' ? RESPONSE : PARAMS;
+  return Object.hasOwn(table, name) ? table[name] : undefined;
 }

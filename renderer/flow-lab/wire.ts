@@ -39,6 +39,33 @@ export function withQuery(base: string, params: Readonly<Record<string, string>>
   return url.toString();
 }
 
+/** The sandbox's own admin API (registering the walk's apps, starting a launch), whose bearer is the admin token. */
+export function isAdminUrl(url: string): boolean {
+  try {
+    return new URL(url).pathname.startsWith('/_sandbox/api/');
+  } catch {
+    return false;
+  }
+}
+
+/** What the Flow Lab shows instead of the admin token: that it was sent, never what it is. */
+export const HIDDEN_ADMIN_TOKEN = 'Bearer •••••• (admin token: sent, never shown)';
+
+/**
+ * The request's headers as the Flow Lab shows them, Content-Type included: the admin token is replaced by
+ * HIDDEN_ADMIN_TOKEN, on screen and in presentation mode alike, where a projector would show it to a room.
+ */
+export function shownHeaders(request: WireRequest): [string, string][] {
+  const admin = isAdminUrl(request.url);
+  const rows = Object.entries(request.headers).map(([name, value]): [string, string] => [
+    name,
+    admin && name.toLowerCase() === 'authorization' ? HIDDEN_ADMIN_TOKEN : value,
+  ]);
+  if (request.form !== undefined) rows.push(['Content-Type', 'application/x-www-form-urlencoded']);
+  else if (request.json !== undefined) rows.push(['Content-Type', 'application/json']);
+  return rows;
+}
+
 /** The query parameters of a URL, in order, for display. */
 export function queryParams(url: string): [string, string][] {
   return [...new URL(url).searchParams.entries()];

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sameSecret } from '../oauth/same-secret.js';
 import type { Sandbox } from '../sandbox.js';
 
 /**
@@ -47,24 +47,18 @@ export function foreignRequest(sandbox: Sandbox, request: FastifyRequest): strin
   return undefined;
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
 /** Constant-time comparison of a presented admin token with the server's (hashes first, so lengths leak nothing). */
 export function isAdminToken(sandbox: Sandbox, presented: string | undefined): boolean {
   if (presented === undefined || presented === '') return false;
-  return timingSafeEqual(digest(presented), digest(sandbox.adminToken));
+  return sameSecret(sandbox.adminToken, presented);
 }
 
-function presentedToken(request: FastifyRequest, allowQueryToken: boolean): string | undefined {
-  const header = /^Bearer (\S+)$/i.exec(request.headers.authorization?.trim() ?? '')?.[1];
-  if (header !== undefined) return header;
-  if (!allowQueryToken) return undefined;
-  // A browser's EventSource cannot send headers: the event stream also takes the token as `?token=`.
-  const query = request.query as Record<string, unknown> | undefined;
-  const token = query?.['token'];
-  return typeof token === 'string' ? token : undefined;
+/**
+ * The bearer token of the Authorization header: the only place the admin token is accepted. Never a query
+ * parameter: URLs end up in history, logs and Referer headers (RFC 6750 §2.3, §5.3).
+ */
+function presentedToken(request: FastifyRequest): string | undefined {
+  return /^Bearer (\S+)$/i.exec(request.headers.authorization?.trim() ?? '')?.[1];
 }
 
 /** The 403 for a foreign `Host` or `Origin`, sent; undefined when the request may pass. */
@@ -90,22 +84,15 @@ export function hostGuard(sandbox: Sandbox) {
     refuseForeign(sandbox, request, reply);
 }
 
-export interface AdminGuardOptions {
-  /** Accept the token as `?token=` on GET requests too (only the event stream, for EventSource). */
-  readonly queryTokenPaths?: readonly string[];
-}
-
 /**
  * The admin API's `onRequest` guard: 403 for a foreign `Host` or `Origin`, then 401 without the bearer
  * admin token. Exported so routes added later (the workbench's own) reuse exactly this check.
  */
-export function adminGuard(sandbox: Sandbox, options: AdminGuardOptions = {}) {
+export function adminGuard(sandbox: Sandbox) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const refused = refuseForeign(sandbox, request, reply);
     if (refused !== undefined) return refused;
-    const path = request.url.split('?')[0] ?? '';
-    const allowQuery = request.method === 'GET' && (options.queryTokenPaths ?? []).includes(path);
-    if (isAdminToken(sandbox, presentedToken(request, allowQuery))) return undefined;
+    if (isAdminToken(sandbox, presentedToken(request))) return undefined;
     return reply
       .code(401)
       .headers({ 'WWW-Authenticate': 'Bearer realm="token-sandbox-admin"', 'Cache-Control': 'no-store' })

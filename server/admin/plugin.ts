@@ -38,7 +38,7 @@ export function adminApi(sandbox: Sandbox, groups: readonly AdminRoutes[] = ADMI
     app.removeContentTypeParser('text/plain');
     app.setValidatorCompiler(adminValidatorCompiler);
     speakAdminErrors(app);
-    app.addHook('onRequest', adminGuard(sandbox, { queryTokenPaths: [`${ADMIN_PREFIX}/events`] }));
+    app.addHook('onRequest', adminGuard(sandbox));
     app.addHook('onSend', async (_request, reply, payload) => {
       reply.header('Cache-Control', 'no-store');
       return payload;

@@ -8,8 +8,12 @@ import { decodeJwt } from 'jose';
 const HIDDEN = '••••••';
 const SHORT = 8;
 
-/** Parameters and JSON fields whose value is a secret. */
-const SECRET_KEYS = new Set(['client_secret', 'clientSecret', 'password']);
+/**
+ * Parameters and JSON fields whose value is a secret. Names are compared in lower case, and any name that
+ * mentions a secret or a password counts: masking fails closed, so an unexpected spelling is hidden too.
+ */
+const SECRET_KEYS = new Set(['client_secret', 'clientsecret', 'password']);
+const SECRET_LOOKING = /secret|passw/i;
 /** Parameters and JSON fields holding a bearer credential: shown shortened. */
 const TOKEN_KEYS = new Set([
   'code',
@@ -28,26 +32,49 @@ export function shorten(value: string): string {
   return value.length <= SHORT ? value : `${value.slice(0, SHORT)}…`;
 }
 
+function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.has(key.toLowerCase()) || SECRET_LOOKING.test(key);
+}
+
 export function maskValue(key: string, value: string): string {
-  if (SECRET_KEYS.has(key)) return HIDDEN;
-  if (TOKEN_KEYS.has(key)) return shorten(value);
+  if (isSecretKey(key)) return HIDDEN;
+  if (TOKEN_KEYS.has(key.toLowerCase())) return shorten(value);
   return value;
 }
 
-/** A form or query string with secret values replaced; everything else is left exactly as sent. */
+/**
+ * A form name decoded as far as it can be: every well-formed `%XX` run is decoded, a broken one is left as
+ * sent. Used only to recognise a name (`client%5Fsecret`), never to show it.
+ */
+function lenientDecode(raw: string): string {
+  return raw.replaceAll('+', ' ').replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/**
+ * A form or query string with secret values replaced; everything else is left exactly as sent. A pair that
+ * cannot be decoded is judged by its name decoded leniently, so `client_secret=CorrectHorse%` is hidden too.
+ */
 export function maskForm(text: string): string {
   return text
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=');
       if (eq === -1) return pair;
-      let key: string;
+      const rawValue = pair.slice(eq + 1);
+      const key = lenientDecode(pair.slice(0, eq));
       let value: string;
       try {
-        key = decodeURIComponent(pair.slice(0, eq).replaceAll('+', ' '));
-        value = decodeURIComponent(pair.slice(eq + 1).replaceAll('+', ' '));
+        value = decodeURIComponent(rawValue.replaceAll('+', ' '));
       } catch {
-        return pair;
+        // Undecodable: hide or shorten what was sent, by the name it was sent under.
+        const masked = maskValue(key, rawValue);
+        return masked === rawValue ? pair : `${pair.slice(0, eq)}=${masked}`;
       }
       const masked = maskValue(key, value);
       return masked === value ? pair : `${pair.slice(0, eq)}=${masked}`;
@@ -55,30 +82,69 @@ export function maskForm(text: string): string {
     .join('&');
 }
 
-/** A JSON value with secret fields replaced, at any depth. */
+/** A JSON value with secret fields replaced, at any depth (a secret field is hidden whatever its type). */
 export function maskJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskJson);
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = typeof inner === 'string' ? maskValue(key, inner) : maskJson(inner);
+    out[key] =
+      typeof inner === 'string'
+        ? maskValue(key, inner)
+        : inner !== null && isSecretKey(key)
+          ? HIDDEN
+          : maskJson(inner);
   }
   return out;
 }
 
-/** A body as text, masked according to its content type. */
+/** `"name" : "value"` (the value possibly unterminated, at a cut) or `"name": 123`, in text that is not JSON. */
+const JSON_MEMBER = /"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*"?|[^\s,}\]]+)/g;
+/** `name=value` at the start, after `&`, `;`, `?` or white space, in text that is not a form. */
+const FORM_MEMBER = /(^|[&;?\s])([^&;?\s=]+)=([^&;\s]*)/g;
+
+function jsonString(quoted: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(quoted);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A body that could not be parsed as its type says (malformed JSON, a cut body, text/plain, no type): shown
+ * as sent, except that every value that looks like a JSON member or a form pair with a secret or token name
+ * is masked anyway. Masking must fail closed: what cannot be read is not assumed harmless.
+ */
+export function maskUnparsed(text: string): string {
+  const json = text.replace(JSON_MEMBER, (whole, rawKey: string, colon: string, rawValue: string) => {
+    const key = jsonString(`"${rawKey}"`) ?? rawKey;
+    const quoted = rawValue.startsWith('"');
+    const inner = quoted ? (jsonString(rawValue) ?? rawValue.slice(1).replace(/"$/, '')) : rawValue;
+    const masked = maskValue(key, inner);
+    if (masked === inner) return whole;
+    return `"${rawKey}"${colon}${JSON.stringify(masked)}`;
+  });
+  return json.replace(FORM_MEMBER, (whole, lead: string, rawKey: string, rawValue: string) => {
+    const masked = maskValue(lenientDecode(rawKey), rawValue);
+    return masked === rawValue ? whole : `${lead}${rawKey}=${masked}`;
+  });
+}
+
+/** A body as text, masked according to its content type; any other or unreadable body by `maskUnparsed`. */
 export function maskBody(contentType: string | undefined, text: string): string {
   const type = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (type === 'application/x-www-form-urlencoded') return maskForm(text);
+  // A form that is not one (JSON sent as a form, say) is still masked wherever it looks like JSON.
+  if (type === 'application/x-www-form-urlencoded') return maskUnparsed(maskForm(text));
   if (type === 'application/json' || type?.endsWith('+json') === true) {
     try {
       return JSON.stringify(maskJson(JSON.parse(text) as unknown));
     } catch {
-      // Not JSON after all (an injected malformed body): shown as sent, tokens in it cut short.
-      return text.replace(/"(access_token|refresh_token|id_token)":"([^"]{8})[^"]*"/g, '"$1":"$2…"');
+      return maskUnparsed(text);
     }
   }
-  return text;
+  return maskUnparsed(text);
 }
 
 function maskAuthorization(value: string): string {
@@ -110,7 +176,7 @@ export function maskHeaders(headers: Record<string, unknown>): Record<string, st
     const lower = name.toLowerCase();
     if (lower === 'authorization' || lower === 'proxy-authorization') out[name] = maskAuthorization(value);
     else if (lower === 'cookie' || lower === 'set-cookie') out[name] = HIDDEN;
-    else if (lower === 'location') out[name] = maskLocation(value);
+    else if (lower === 'location' || lower === 'referer') out[name] = maskLocation(value);
     else out[name] = value;
   }
   return out;

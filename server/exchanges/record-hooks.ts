@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isAdminToken } from '../admin/guard.js';
 import { failureMode } from '../failures/catalog.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Exchange, ExchangeSummary, LoggedMessage, Reason, Rejection, Verdict } from './exchange.js';
@@ -8,16 +9,72 @@ import { clientIdOf, maskBody, maskForm, maskHeaders } from './mask.js';
 export const MAX_LOGGED_BODY = 4096;
 
 /**
+ * A request path as a router might understand it, for deciding what must stay out of the log: percent-escapes
+ * decoded (repeatedly, so `%255F` counts too), backslashes as slashes, repeated slashes and dot segments
+ * collapsed, `;` parameters dropped, lower case. Deliberately looser than Fastify's own routing, so any
+ * spelling that might reach the admin API is treated as admin.
+ */
+export function canonicalPath(path: string): string {
+  let decoded = path;
+  for (let i = 0; i < 4; i += 1) {
+    const next = decoded.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+    if (next === decoded) break;
+    decoded = next;
+  }
+  const segments: string[] = [];
+  for (const segment of decoded.replaceAll('\\', '/').split('/')) {
+    const name = (segment.split(';')[0] ?? '').trim().toLowerCase();
+    if (name === '' || name === '.') continue;
+    if (name === '..') segments.pop();
+    else segments.push(name);
+  }
+  return `/${segments.join('/')}`;
+}
+
+/**
  * Whether a request belongs in the exchange log: everything sent to the sandbox (OAuth endpoints, discovery,
- * the FHIR base, unknown paths) except the admin API itself and the workbench's own page and assets.
+ * the FHIR base, unknown paths) except the admin API itself and the workbench's own page and assets. The
+ * admin API is recognised however its path is spelled (`/%5Fsandbox/api`, `//_sandbox/api`, `/x/../_sandbox`):
+ * its answers carry the config export and its requests the admin token.
  */
 export function isLoggedPath(path: string): boolean {
+  const canonical = canonicalPath(path);
   return !(
     path === '/' ||
     path === '/index.html' ||
     path === '/favicon.ico' ||
-    path.startsWith('/_sandbox/') ||
-    path.startsWith('/assets/')
+    path.startsWith('/assets/') ||
+    canonical === '/_sandbox' ||
+    canonical.startsWith('/_sandbox/')
+  );
+}
+
+/** The values of every `token` parameter in a URL's query, however many and however spelled. */
+function tokenParams(url: string | undefined): string[] {
+  const q = url?.indexOf('?') ?? -1;
+  if (url === undefined || q === -1) return [];
+  try {
+    return new URLSearchParams(url.slice(q + 1)).getAll('token');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Whether a request carries the admin token anywhere it could be recorded: as a bearer header, as a `token`
+ * query parameter, or in the `?token=` of the page it came from (its Referer: the workbench's start-up URL).
+ */
+function presentsAdminToken(sandbox: Sandbox, request: FastifyRequest): boolean {
+  const bearer = /^\s*Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1];
+  if (bearer !== undefined && isAdminToken(sandbox, bearer)) return true;
+  return [...tokenParams(request.url), ...tokenParams(request.headers.referer)].some((t) =>
+    isAdminToken(sandbox, t),
   );
 }
 
@@ -207,7 +264,8 @@ function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply |
  */
 export function recordExchanges(app: FastifyInstance, sandbox: Sandbox): void {
   app.addHook('onRequest', (request, reply, done) => {
-    if (isLoggedPath(request.originalUrl.split('?')[0] ?? '')) {
+    // The admin token is the sandbox's master key: a request that carries it is never kept, at any path.
+    if (isLoggedPath(request.originalUrl.split('?')[0] ?? '') && !presentsAdminToken(sandbox, request)) {
       request.sandboxExchange = {
         startedAt: performance.now(),
         time: sandbox.clock.now(),

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from './same-secret.js';
 import type { RegisteredClient } from '../config/defaults.js';
 import type { AuthMethod } from '../config/schema.js';
 import { InvalidClient, InvalidRequest } from './errors.js';
@@ -48,12 +48,6 @@ function parseBasic(header: string, challenge: Record<string, string>): BasicCre
       headers: challenge,
     });
   }
-}
-
-function sameSecret(expected: string, presented: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(presented);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**

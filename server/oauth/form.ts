@@ -23,11 +23,17 @@ export function requireFormContentType(contentType: string | undefined): void {
   }
 }
 
-function decodeComponent(raw: string): string {
+/**
+ * Decodes one name or value. The error names the parameter, never echoes a value: the value may be a
+ * client_secret, and the error description travels to the client, the exchange log and its curl copy.
+ */
+function decodeComponent(raw: string, name?: string): string {
   try {
     return decodeURIComponent(raw.replaceAll('+', ' '));
   } catch {
-    throw new InvalidRequest(`malformed percent-encoding in "${raw.slice(0, 40)}"`, {
+    const where =
+      name === undefined ? `the parameter name "${raw.slice(0, 40)}"` : `the value of parameter ${name}`;
+    throw new InvalidRequest(`malformed percent-encoding in ${where}; expected %XX escapes of UTF-8 bytes`, {
       rule: 'RFC 3986 §2.1',
     });
   }
@@ -46,7 +52,7 @@ export function parseStrictForm(raw: string): Params {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
     const name = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));
-    const value = eq === -1 ? '' : decodeComponent(pair.slice(eq + 1));
+    const value = eq === -1 ? '' : decodeComponent(pair.slice(eq + 1), name);
     if (seen.has(name)) {
       throw new InvalidRequest(`parameter ${name} was sent more than once`, { rule: 'RFC 6749 §3.1' });
     }

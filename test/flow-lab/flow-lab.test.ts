@@ -171,4 +171,36 @@ describe('Flow Lab walks against a running sandbox', () => {
       await fresh.app.close();
     }
   });
+
+  it.each(['a$b"c\\d`e-admin-token', 'k$`1'])(
+    'never writes an admin token like %s into either export, and the script still replays',
+    async (token) => {
+      const mine = await listening(token);
+      const fresh = await listening(token);
+      try {
+        const flow = flowById('client-credentials');
+        const walked = await walk('client-credentials', mine.ctx);
+        expect(verdicts(walked)).toEqual(['ok', 'ok', 'ok']);
+        const script = toCurlScript(flow, walked, mine.ctx);
+        const markdown = toMarkdown(flow, walked);
+        const escaped = token.replace(/[\\"$`]/g, '\\$&');
+        for (const text of [script, markdown]) {
+          expect(text).not.toContain(token);
+          expect(text).not.toContain(escaped);
+        }
+        expect(script).toContain('-H "Authorization: Bearer ${ADMIN_TOKEN}"');
+        const dir = await mkdtemp(path.join(tmpdir(), 'flow-lab-'));
+        const file = path.join(dir, 'flow.sh');
+        await writeFile(file, script);
+        const run = await promisify(execFile)('bash', [file], {
+          env: { ...process.env, SANDBOX_URL: fresh.ctx.origin, ADMIN_TOKEN: token },
+          cwd: process.cwd(),
+        });
+        expect(run.stdout).toContain('every step answered as in the walk');
+      } finally {
+        await mine.app.close();
+        await fresh.app.close();
+      }
+    },
+  );
 });

@@ -10,7 +10,12 @@ import { glossaryFor } from '../../renderer/flow-lab/glossary.js';
 import type { WalkedStep } from '../../renderer/flow-lab/runner.js';
 import { isLogged, pkceComparison, pkceComparisonInResponse } from '../../renderer/flow-lab/server-side.js';
 import { familyTimeline, shortToken } from '../../renderer/flow-lab/timeline.js';
-import type { WireResponse } from '../../renderer/flow-lab/wire.js';
+import {
+  HIDDEN_ADMIN_TOKEN,
+  shownHeaders,
+  type WireRequest,
+  type WireResponse,
+} from '../../renderer/flow-lab/wire.js';
 import { effectiveEdits, requestValue } from '../../renderer/flow-lab/edits.js';
 
 describe('parameter glossary', () => {
@@ -43,6 +48,75 @@ describe('parameter glossary', () => {
     expect(glossaryFor('param', 'x-unknown')).toBeUndefined();
     expect(glossaryFor('param', 'constructor')).toBeUndefined();
     expect(glossaryFor('header', 'toString')).toBeUndefined();
+  });
+});
+
+describe('headers explained by what they carry and where they went (first-hour 9)', () => {
+  const ctx = { origin: 'http://127.0.0.1:9710', adminToken: 'the-admin-token-$"`' };
+  /** Step 1 of the public flow: registering the walk's app through the admin API. */
+  async function registerRequest(): Promise<WireRequest> {
+    const first = flowById('code-pkce-public').steps[0];
+    if (first?.kind !== 'http') throw new Error('the public flow does not start with a request');
+    return first.build(INITIAL_STATE, ctx);
+  }
+
+  it('never shows the admin token of step 1: it shows that it was sent', async () => {
+    const register = await registerRequest();
+    const rows = shownHeaders(register);
+    expect(JSON.stringify(rows)).not.toContain(ctx.adminToken);
+    expect(rows).toContainEqual(['Authorization', HIDDEN_ADMIN_TOKEN]);
+  });
+
+  it('labels the admin call’s JSON body as JSON, not as a form-encoded token request', async () => {
+    const register = await registerRequest();
+    const contentType = shownHeaders(register).find(([name]) => name === 'Content-Type');
+    expect(contentType).toEqual(['Content-Type', 'application/json']);
+    const entry = glossaryFor('header', 'Content-Type', { value: contentType?.[1] ?? '', url: register.url });
+    expect(entry?.meaning).not.toMatch(/form-encoded/);
+    expect(entry?.meaning).toMatch(/admin API takes JSON/);
+  });
+
+  it('explains a Bearer header as a bearer token and a Basic one as client credentials', async () => {
+    const register = await registerRequest();
+    const fhir: WireRequest = {
+      method: 'GET',
+      url: 'http://127.0.0.1:9710/fhir/Patient/1',
+      headers: { Authorization: 'Bearer eyJhbGciOi' },
+    };
+    const bearer = glossaryFor('header', 'Authorization', {
+      value: 'Bearer eyJhbGciOi',
+      url: fhir.url,
+    });
+    expect(bearer?.meaning).toMatch(/access token/);
+    expect(bearer?.meaning).not.toMatch(/Basic|secret/);
+    expect(bearer?.rule).toBe('RFC 6750 §2.1');
+    const basic = glossaryFor('header', 'authorization', {
+      value: 'Basic Zm9vOmJhcg==',
+      url: 'http://127.0.0.1:9710/token',
+    });
+    expect(basic?.rule).toBe('RFC 6749 §2.3.1');
+    const admin = glossaryFor('header', 'Authorization', { value: HIDDEN_ADMIN_TOKEN, url: register.url });
+    expect(admin?.meaning).toMatch(/admin token/);
+  });
+
+  it('reads Cache-Control for what it says, not as a token response’s', () => {
+    const url = 'http://127.0.0.1:9710/.well-known/smart-configuration';
+    const cached = glossaryFor('response-header', 'cache-control', { value: 'public, max-age=3600', url });
+    expect(cached?.meaning).not.toMatch(/must not be cached/);
+    expect(cached?.rule).toBe('RFC 9111 §5.2');
+    const noStore = glossaryFor('response-header', 'Cache-Control', { value: 'no-store', url });
+    expect(noStore?.rule).toBe('RFC 9111 §5.2.2.5; RFC 6749 §5.1');
+  });
+
+  it('says what a response body is from its own Content-Type', () => {
+    const url = 'http://127.0.0.1:9710/fhir/Patient/1';
+    expect(
+      glossaryFor('response-header', 'content-type', { value: 'application/fhir+json', url })?.meaning,
+    ).toMatch(/FHIR/);
+    expect(
+      glossaryFor('response-header', 'content-type', { value: 'application/json; charset=utf-8', url })
+        ?.meaning,
+    ).not.toMatch(/form-encoded/);
   });
 });
 

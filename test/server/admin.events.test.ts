@@ -116,11 +116,14 @@ describe('GET /events: the live view as Server-Sent Events', () => {
     stream.close();
   });
 
-  it('takes the token as ?token= for EventSource, and refuses a foreign Host', async () => {
-    const stream = await connect(`/events?token=${TOKEN}`);
-    expect(stream.status).toBe(200);
-    stream.close();
-    const foreign = await connect(`/events?token=${TOKEN}`, { host: `evil.example:${port}` });
+  it('refuses the token as ?token= (header only), and refuses a foreign Host', async () => {
+    const query = await connect(`/events?token=${TOKEN}`);
+    expect(query.status).toBe(401);
+    query.close();
+    const foreign = await connect('/events', {
+      authorization: `Bearer ${TOKEN}`,
+      host: `evil.example:${port}`,
+    });
     expect(foreign.status).toBe(403);
     foreign.close();
   });

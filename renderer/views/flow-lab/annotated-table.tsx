@@ -5,10 +5,13 @@ export function AnnotatedTable({
   caption,
   rows,
   place,
+  url,
 }: {
   readonly caption: string;
   readonly rows: readonly (readonly [string, string])[];
   readonly place: GlossaryPlace;
+  /** The request's URL: what a header means can depend on where it was sent (the admin API or not). */
+  readonly url?: string;
 }) {
   if (rows.length === 0) return null;
   return (
@@ -23,7 +26,7 @@ export function AnnotatedTable({
       </thead>
       <tbody>
         {rows.map(([name, value], i) => {
-          const entry = glossaryFor(place, name);
+          const entry = glossaryFor(place, name, { value, url: url ?? '' });
           return (
             <tr key={`${name}-${i}`} data-name={name}>
               <th scope="row">

@@ -1,6 +1,6 @@
 import { CodeBlock } from '../../components/common.js';
 import { useId } from 'react';
-import { queryParams, type WireRequest } from '../../flow-lab/wire.js';
+import { queryParams, shownHeaders, type WireRequest } from '../../flow-lab/wire.js';
 import { glossaryFor } from '../../flow-lab/glossary.js';
 import { AnnotatedTable } from './annotated-table.js';
 
@@ -12,9 +12,7 @@ function baseUrl(url: string): string {
 /** The exact HTTP request: method, URL with its query broken out, headers, body; each part annotated. */
 export function RequestPanel({ request, title }: { readonly request: WireRequest; readonly title: string }) {
   const query = queryParams(request.url);
-  const headers = Object.entries(request.headers);
-  if (request.form !== undefined) headers.push(['Content-Type', 'application/x-www-form-urlencoded']);
-  else if (request.json !== undefined) headers.push(['Content-Type', 'application/json']);
+  const headers = shownHeaders(request);
   return (
     <section className="lab-panel" aria-label={title}>
       <h3>{title}</h3>
@@ -23,7 +21,7 @@ export function RequestPanel({ request, title }: { readonly request: WireRequest
         <code className="wrap">{baseUrl(request.url)}</code>
       </p>
       <AnnotatedTable caption="Query parameters" rows={query} place="param" />
-      <AnnotatedTable caption="Headers" rows={headers} place="header" />
+      <AnnotatedTable caption="Headers" rows={headers} place="header" url={request.url} />
       {request.form === undefined ? null : (
         <AnnotatedTable caption="Form body" rows={Object.entries(request.form)} place="param" />
       )}

@@ -69,7 +69,11 @@ export function ResponsePanel({ response }: { readonly response: WireResponse })
       )}
       <details className="lab-details">
         <summary>Headers ({Object.keys(response.headers).length})</summary>
-        <AnnotatedTable caption="Response headers" rows={Object.entries(response.headers)} place="header" />
+        <AnnotatedTable
+          caption="Response headers"
+          rows={Object.entries(response.headers)}
+          place="response-header"
+        />
       </details>
       {annotated.length > 0 && annotated.length <= 12 ? (
         <AnnotatedTable caption="Response fields" rows={annotated} place="response" />

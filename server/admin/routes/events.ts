@@ -26,7 +26,6 @@ export function eventRoutes(sandbox: Sandbox) {
         schema: {
           querystring: Type.Object(
             {
-              token: Type.Optional(Type.String()),
               lastEventId: Type.Optional(Type.Integer({ minimum: 0 })),
             },
             { additionalProperties: false },

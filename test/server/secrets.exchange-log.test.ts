@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { Exchange } from '../../server/exchanges/exchange.js';
+import { maskBody } from '../../server/exchanges/mask.js';
+import { ADMIN_TOKEN, admin, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+
+/**
+ * Secrets never reach the exchange log, whatever the request looks like: masking fails closed when a body
+ * cannot be parsed, and admin calls stay out of the log however their path is spelled.
+ */
+
+let t: TestSandbox;
+beforeAll(async () => {
+  t = await startSandbox();
+});
+afterAll(async () => {
+  await t.app.close();
+});
+beforeEach(async () => {
+  await admin(t.app, 'DELETE', '/exchanges');
+});
+
+async function logged(): Promise<Exchange[]> {
+  return (await admin(t.app, 'GET', '/exchanges?limit=1000')).json<{ exchanges: Exchange[] }>().exchanges;
+}
+
+/** Everything the log would show for its entries, as one string to search for leaks. */
+async function logText(): Promise<string> {
+  return JSON.stringify(await logged());
+}
+
+describe('masking fails closed (hardening 10)', () => {
+  it('hides a client_secret whose value is badly percent-encoded', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=client_credentials&client_id=post-app&client_secret=CorrectHorse%',
+    });
+    const text = await logText();
+    expect(text).toContain('client_secret=');
+    expect(text).not.toContain('CorrectHorse');
+  });
+
+  it('hides a client_secret whose name is percent-encoded or whose pair is broken', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload:
+        'grant_type=client_credentials&client%5Fsecret=BatteryStaple&password=%E0%A4%A&code=%zzLongCodeValue',
+    });
+    const text = await logText();
+    expect(text).not.toContain('BatteryStaple');
+    expect(text).not.toContain('%E0%A4%A');
+    expect(text).not.toContain('LongCodeValue');
+  });
+
+  it('hides secrets in a malformed JSON body', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'application/json' },
+      payload:
+        '{"client_id":"post-app", "client_secret" : "CorrectHorse\\"Battery", "refresh_token":"abcdefghijklmnop",',
+    });
+    const text = await logText();
+    expect(text).not.toContain('CorrectHorse');
+    expect(text).not.toContain('Battery');
+    expect(text).not.toContain('ijklmnop');
+  });
+
+  it('hides secrets in a body of any other content type', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'grant_type=client_credentials&client_secret=CorrectHorse',
+    });
+    expect(await logText()).not.toContain('CorrectHorse');
+  });
+});
+
+describe('admin calls are never logged, however spelled (hardening 10)', () => {
+  it.each([
+    '/%5Fsandbox/api/config',
+    '/%5fsandbox/api/config',
+    '/_sandbox%2Fapi/config',
+    '//_sandbox/api/config',
+    '/_sandbox/api/../api/config',
+    '/fhir/../_sandbox/api/config',
+    '/_SANDBOX/api/config',
+    '/_sandbox/api/config/',
+    '/%2F_sandbox/api/config',
+  ])('%s is not in the log, nor any part of the admin token', async (path) => {
+    await t.app.inject({
+      method: 'GET',
+      url: path,
+      headers: { host: '127.0.0.1:9710', authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const text = await logText();
+    expect(text).not.toContain(ADMIN_TOKEN.slice(0, 5));
+    expect(text).not.toContain('"clients"');
+  });
+
+  it('keeps the admin token out of the log when it is presented at any path', async () => {
+    await t.app.inject({
+      method: 'GET',
+      url: '/fhir/Patient',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+  });
+
+  it('keeps the admin token out of the log when it is sent as a query parameter, even twice', async () => {
+    await t.app.inject({ method: 'GET', url: `/nowhere?token=x&token=${ADMIN_TOKEN}` });
+    expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+  });
+
+  it('keeps the admin token out of the log when it arrives in the Referer of the start-up page', async () => {
+    await t.app.inject({
+      method: 'GET',
+      url: '/.well-known/smart-configuration',
+      headers: { referer: `http://127.0.0.1:9710/?token=${ADMIN_TOKEN}` },
+    });
+    expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+  });
+});
+
+describe('masking fails closed for any body (property)', () => {
+  const secret = fc.stringMatching(/^[A-Za-z0-9]{12,20}$/);
+  const junk = fc.constantFrom('', '%', '%E0%A4%A', '"', ',', '}', '&x=%zz', '\\');
+  const type = fc.constantFrom(
+    'application/x-www-form-urlencoded',
+    'application/json',
+    'application/json; charset=utf-8',
+    'text/plain',
+    undefined,
+  );
+  const name = fc.constantFrom(
+    'client_secret',
+    'client%5Fsecret',
+    'clientSecret',
+    'password',
+    'Client_Secret',
+  );
+
+  it('never shows a secret-named value, whatever the body looks like', () => {
+    fc.assert(
+      fc.property(type, name, secret, junk, junk, (contentType, key, value, before, after) => {
+        const jsonKey = decodeURIComponent(key);
+        for (const body of [
+          `grant_type=client_credentials&${before}&${key}=${value}${after}`,
+          `{"client_id":"a",${before}"${jsonKey}" : "${value}${after}`,
+          `{"${jsonKey}":"${value}"}`,
+        ]) {
+          expect(maskBody(contentType, body)).not.toContain(value);
+        }
+      }),
+    );
+  });
+});
