@@ -166,24 +166,32 @@ export async function runCli(
   sandbox.origin = origin;
 
   // Signal handlers go in before the "listening" line, so a signal sent on seeing it is always handled.
+  // They stay installed (`on`, not `once`) until the state is persisted and the server closed: signal-exit,
+  // which write-file-atomic installs for the length of each write, re-raises a signal when it finds itself
+  // the only listener, and the process would then die by the signal before the final persist.
   const closed = new Promise<number>((resolve) => {
     let closing = false;
     const stop = (signal: NodeJS.Signals) => {
-      if (closing) return;
+      if (closing) return; // a second signal while closing changes nothing: the close is already bounded
       closing = true;
       out.write(`token-sandbox: ${signal} received, closing\n`);
+      const finish = (code: number) => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(code);
+      };
       app.close().then(
         () => {
-          resolve(0);
+          finish(0);
         },
         (err: unknown) => {
           process.stderr.write(`token-sandbox: error while closing: ${String(err)}\n`);
-          resolve(1);
+          finish(1);
         },
       );
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 
   out.write(`token-sandbox: listening on ${origin}\n`);
