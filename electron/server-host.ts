@@ -33,6 +33,11 @@ export interface ServerHost {
   readonly dataDir: string;
   /** The whole config document (CONTRACT §2), as "Export config" writes it. */
   exportConfig(): Promise<unknown>;
+  /**
+   * Writes that document to `file`, atomically and readable by its owner only (0600): it holds client
+   * secrets. A file that already exists is replaced, so it does not keep wider permissions.
+   */
+  exportConfigTo(file: string): Promise<void>;
   /** Stops listening and lets pending writes finish; safe to call twice. */
   close(): Promise<void>;
 }
@@ -87,6 +92,7 @@ export async function startServerHost(options: ServerHostOptions): Promise<Serve
     adminToken: app.sandbox.adminToken,
     dataDir: options.dataDir,
     exportConfig: async () => app.sandbox.exportConfig(),
+    exportConfigTo: (file) => writeJsonFile(file, app.sandbox.exportConfig()),
     close: () => (closing ??= app.close()),
   };
 }
