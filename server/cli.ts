@@ -5,6 +5,7 @@ import { buildServer } from './app.js';
 import { PROFILE_NAMES, type SandboxConfig } from './config/schema.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config/validate.js';
 import { findFreePort } from './free-port.js';
+import { VALUE_OPTIONS, npmKeptFlags } from './cli-flags.js';
 import { defaultSigningWorkers } from './keys/signing-pool.js';
 import { StateFileError } from './persistence/json-file.js';
 import { profileNames } from './profiles/profile.js';
@@ -29,15 +30,6 @@ Options:
 
 Through npm, put -- before the flags: npm start -- --port 0`;
 
-/** The options that take a value, with the placeholder the usage shows for it. */
-const VALUE_OPTIONS = {
-  port: 'N',
-  host: 'H',
-  config: 'FILE',
-  profile: 'NAME',
-  'data-dir': 'DIR',
-  'admin-token': 'TOKEN',
-} as const;
 type ValueOption = keyof typeof VALUE_OPTIONS;
 const FLAGS = [...Object.keys(VALUE_OPTIONS), 'version', 'help'];
 
@@ -82,27 +74,6 @@ function checkOptionNames(args: readonly string[]): void {
       throw new UsageError(`unknown option ${arg}${closestFlag(arg.slice(1))}`);
     }
   }
-}
-
-/**
- * `npm start --port 0` gives `--port` to npm, which keeps it as its own config (npm_config_port=true) and passes
- * only `0` on. Says so, with the command that passes the flags through, instead of "unexpected argument 0".
- */
-function npmTookFlags(env: NodeJS.ProcessEnv, positionals: readonly string[]): string | undefined {
-  const script = env['npm_lifecycle_event'];
-  if (script === undefined) return undefined;
-  const values = [...positionals];
-  const taken: string[] = [];
-  for (const name of Object.keys(VALUE_OPTIONS) as ValueOption[]) {
-    const value = env[`npm_config_${name.replace('-', '_')}`];
-    if (value === undefined) continue;
-    // `--port 0` leaves npm_config_port=true and 0 among the positionals; `--port=0` leaves npm_config_port=0.
-    taken.push(`--${name} ${value === 'true' ? (values.shift() ?? VALUE_OPTIONS[name]) : value}`);
-  }
-  if (taken.length === 0) return undefined;
-  const run = script === 'start' ? 'npm start' : `npm run ${script}`;
-  const flags = taken.map((t) => t.split(' ')[0]).join(' ');
-  return `npm kept ${flags} for itself and did not pass it on; put -- before the flags: ${run} -- ${taken.join(' ')}`;
 }
 
 /** The package's version: package.json is two folders above the build (dist/server/), one above the source. */
@@ -165,7 +136,7 @@ function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 
   if (values.help === true) return 'help';
   if (values.version === true) return 'version';
   const [command, ...extra] = positionals;
-  const npm = npmTookFlags(env, command === 'serve' ? extra : positionals);
+  const npm = npmKeptFlags(env, command === 'serve' ? extra : positionals, VALUE_OPTIONS);
   if (npm !== undefined) throw new UsageError(npm);
   if (command !== 'serve') {
     throw new UsageError(
