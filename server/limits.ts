@@ -4,7 +4,7 @@
  * Without them a client that sends nothing, or one byte every few seconds, holds its socket for minutes and
  * delays shutdown without end.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, maxHeaderSize, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 
@@ -37,14 +37,21 @@ const TIMEOUT_REFUSAL = rawResponse(
   '408 Request Timeout',
   'request_timeout',
   `the request did not arrive in time: its headers must arrive within ${LIMITS.headersTimeoutMs / 1000} s and ` +
-    `the whole request within ${LIMITS.requestTimeoutMs / 1000} s of the connection (limits "header timeout" ` +
-    'and "request timeout"; fixed). Send the request in one go.',
+    `the whole request within ${LIMITS.requestTimeoutMs / 1000} s of the connection (the header timeout and ` +
+    'request timeout limits, fixed). Send the request in one go.',
+);
+
+const HEADER_SIZE_REFUSAL = rawResponse(
+  '431 Request Header Fields Too Large',
+  'request_header_too_large',
+  `the request line and headers exceed ${maxHeaderSize / 1024} KiB (the header size limit; Node's ` +
+    '--max-http-header-size raises it).',
 );
 
 const CONNECTION_REFUSAL = rawResponse(
   '503 Service Unavailable',
   'too_many_connections',
-  `${LIMITS.maxConnections} connections are already open (limit "open connections"; fixed). Close idle ` +
+  `${LIMITS.maxConnections} connections are already open (the open connections limit, fixed). Close idle ` +
     `connections, or reuse them: idle keep-alive connections are closed after ${LIMITS.keepAliveTimeoutMs / 1000} s.`,
 );
 
@@ -97,8 +104,11 @@ export function connectionLimitOptions(): Pick<FastifyServerOptions, 'serverFact
   return {
     serverFactory: (handler) => limitedServer(handler),
     clientErrorHandler: (err, socket) => {
-      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') refuse(socket, TIMEOUT_REFUSAL);
-      // Anything else is a malformed request (RFC 9112 §2.2): 400, as Node and Fastify answer it by default.
+      // A reset connection has nobody left to tell.
+      if (err.code === 'ECONNRESET') socket.destroy();
+      else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') refuse(socket, TIMEOUT_REFUSAL);
+      else if (err.code === 'HPE_HEADER_OVERFLOW') refuse(socket, HEADER_SIZE_REFUSAL);
+      // Anything else is not HTTP/1.1 (RFC 9112): 400, as Node and Fastify answer it by default.
       else
         refuse(
           socket,
