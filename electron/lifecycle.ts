@@ -39,3 +39,17 @@ export function setupCleanQuit(
       });
   });
 }
+
+/**
+ * SIGINT and SIGTERM (a terminal's Ctrl-C, a session logout, `kill`) quit through the same clean path as the
+ * menu, so the server closes and the state is written. The handlers stay installed (`on`): signal-exit, which
+ * write-file-atomic installs for the length of each write, re-raises a signal it finds no other listener for,
+ * and the app would then die mid-write without its final persist.
+ */
+export function setupSignalQuit(proc: Pick<NodeJS.Process, 'on'>, quit: () => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    proc.on(signal, () => {
+      quit();
+    });
+  }
+}

@@ -2,11 +2,10 @@
  * The desktop app's main process: wires the modules of this folder to Electron and nothing more. Every rule
  * lives in a module that tests can run without Electron.
  */
-import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, session, shell } from 'electron';
 import { registerIpc } from './ipc.js';
-import { setupCleanQuit, setupSingleInstance } from './lifecycle.js';
+import { setupCleanQuit, setupSignalQuit, setupSingleInstance } from './lifecycle.js';
 import { menuTemplate } from './menu.js';
 import {
   denyAllPermissions,
@@ -72,7 +71,7 @@ async function exportConfig(running: ServerHost): Promise<void> {
     win === undefined ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(win, options);
   if (choice.canceled || choice.filePath === '') return;
   try {
-    await writeFile(choice.filePath, `${JSON.stringify(await running.exportConfig(), null, 2)}\n`, 'utf8');
+    await running.exportConfigTo(choice.filePath);
   } catch (err) {
     showError('Export config failed', err);
   }
@@ -131,6 +130,9 @@ async function start(): Promise<void> {
       showError('Token Sandbox did not stop cleanly', err);
     },
   );
+  setupSignalQuit(process, () => {
+    app.quit();
+  });
   registerIpc(ipcMain, {
     origin: () => running.origin,
     openExternal,

@@ -3,11 +3,11 @@
  * state in the app's data folder and listens on 127.0.0.1 only. Nothing here imports Electron, so tests run
  * it for real on a free port.
  */
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../server/app.js';
 import { DEFAULT_PORT } from '../server/cli.js';
+import { findFreePort as findFreePortOn } from '../server/free-port.js';
 import { readJsonFile, StateFileError, writeJsonFile } from '../server/persistence/json-file.js';
 
 /** The desktop app binds loopback only; the CLI's `--host` has no desktop counterpart on purpose. */
@@ -33,6 +33,11 @@ export interface ServerHost {
   readonly dataDir: string;
   /** The whole config document (docs/config.md), as "Export config" writes it. */
   exportConfig(): Promise<unknown>;
+  /**
+   * Writes that document to `file`, atomically and readable by its owner only (0600): it holds client
+   * secrets. A file that already exists is replaced, so it does not keep wider permissions.
+   */
+  exportConfigTo(file: string): Promise<void>;
   /** Stops listening and lets pending writes finish; safe to call twice. */
   close(): Promise<void>;
 }
@@ -45,17 +50,7 @@ export interface ServerHostOptions {
 
 /** A port that is free on 127.0.0.1 right now (the OS picks it). */
 export async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ port: 0, host: DESKTOP_HOST, exclusive: true }, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => {
-        resolve(port);
-      });
-    });
-  });
+  return findFreePortOn(DESKTOP_HOST);
 }
 
 /**
@@ -87,6 +82,7 @@ export async function startServerHost(options: ServerHostOptions): Promise<Serve
     adminToken: app.sandbox.adminToken,
     dataDir: options.dataDir,
     exportConfig: async () => app.sandbox.exportConfig(),
+    exportConfigTo: (file) => writeJsonFile(file, app.sandbox.exportConfig()),
     close: () => (closing ??= app.close()),
   };
 }

@@ -9,6 +9,14 @@ import { findElectron } from './electron-bin.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 
+// `npm start --port 0` leaves --port with npm: say so before either app starts on the wrong port.
+const { VALUE_OPTIONS, npmKeptFlags } = await import('../dist/server/cli-flags.js');
+const kept = npmKeptFlags(process.env, args, { ...VALUE_OPTIONS, 'user-data-dir': 'DIR' });
+if (kept !== undefined) {
+  process.stderr.write(`token-sandbox: ${kept}.\n`);
+  process.exit(2);
+}
+
 let found = findElectron();
 let reason = found.ok ? '' : found.reason;
 if (!found.ok && found.dir !== undefined && process.env.ELECTRON_SKIP_BINARY_DOWNLOAD === undefined) {

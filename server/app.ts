@@ -13,6 +13,7 @@ import { findWorkbenchDir, workbenchRoutes } from './routes/workbench.js';
 import { ADMIN_PREFIX, adminApi } from './admin/plugin.js';
 import { recordExchanges } from './exchanges/record-hooks.js';
 import { injectFhirFailures } from './failures/fhir-hook.js';
+import { boundShutdown, connectionLimitOptions } from './limits.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
@@ -42,7 +43,10 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
     onConstructorPoisoning: 'error',
     // The active profile decides where the token and authorization endpoints answer (profile-paths.ts).
     rewriteUrl: (req) => rewriteProfilePath(sandbox.profile, req.url ?? '/'),
+    // Request, header and keep-alive timeouts and a connection cap (README "Limits").
+    ...connectionLimitOptions(),
   });
+  boundShutdown(app);
   app.decorate('sandbox', sandbox);
   // Before any route, so every route inherits the hooks.
   recordExchanges(app, sandbox);

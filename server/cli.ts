@@ -1,8 +1,11 @@
 import type { webcrypto } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildServer } from './app.js';
 import { PROFILE_NAMES, type SandboxConfig } from './config/schema.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config/validate.js';
+import { findFreePort } from './free-port.js';
+import { VALUE_OPTIONS, npmKeptFlags } from './cli-flags.js';
 import { defaultSigningWorkers } from './keys/signing-pool.js';
 import { StateFileError } from './persistence/json-file.js';
 import { profileNames } from './profiles/profile.js';
@@ -22,7 +25,72 @@ Options:
   --data-dir DIR       keep clients, settings, keys, failure presets and issued grants in DIR
                        (default: in memory only)
   --admin-token TOKEN  bearer token for the admin API (default: a random one, printed at start-up)
-  -h, --help           show this help`;
+  --version            print the version
+  -h, --help           show this help
+
+Through npm, put -- before the flags: npm start -- --port 0`;
+
+type ValueOption = keyof typeof VALUE_OPTIONS;
+const FLAGS = [...Object.keys(VALUE_OPTIONS), 'version', 'help'];
+
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps): how far a typo is from a flag. */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => d[i]?.[j] ?? 0;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      (d[i] ?? [])[j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** ` did you mean --port?` for a flag close enough to a real one to be a typo of it, else nothing. */
+function closestFlag(name: string): string {
+  let best: { flag: string; d: number } | undefined;
+  for (const flag of FLAGS) {
+    const d = distance(name.toLowerCase(), flag);
+    if (best === undefined || d < best.d) best = { flag, d };
+  }
+  return best !== undefined && best.d <= Math.max(1, Math.floor(best.flag.length / 3))
+    ? `; did you mean --${best.flag}?`
+    : '';
+}
+
+/** Names the first option that is not ours, before Node's parser words it (`Unknown option '--prot'. To…`). */
+function checkOptionNames(args: readonly string[]): void {
+  for (const arg of args) {
+    if (arg === '--') return;
+    if (arg.startsWith('--')) {
+      const name = arg.slice(2).split('=')[0] ?? '';
+      if (!FLAGS.includes(name)) throw new UsageError(`unknown option --${name}${closestFlag(name)}`);
+    } else if (arg.startsWith('-') && arg !== '-h' && !/^-\d/.test(arg)) {
+      throw new UsageError(`unknown option ${arg}${closestFlag(arg.slice(1))}`);
+    }
+  }
+}
+
+/** The package's version: package.json is two folders above the build (dist/server/), one above the source. */
+function version(): string {
+  for (const relative of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === 'token-sandbox' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not this one; try the next
+    }
+  }
+  return 'unknown';
+}
 
 class UsageError extends Error {}
 
@@ -35,7 +103,8 @@ interface ServeOptions {
   readonly adminToken: string | undefined;
 }
 
-function parseServeArgs(args: string[]): ServeOptions | 'help' {
+function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 'help' | 'version' {
+  checkOptionNames(args);
   let parsed;
   try {
     parsed = parseArgs({
@@ -49,15 +118,26 @@ function parseServeArgs(args: string[]): ServeOptions | 'help' {
         profile: { type: 'string' },
         'data-dir': { type: 'string' },
         'admin-token': { type: 'string' },
+        version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // Left after checkOptionNames: a value missing (`--port` last) or given a flag (`--port --host`).
+    const name = /'--([a-z-]+)/.exec((err as Error).message)?.[1];
+    const placeholder = name === undefined ? undefined : VALUE_OPTIONS[name as ValueOption];
+    throw new UsageError(
+      placeholder === undefined
+        ? (err as Error).message
+        : `--${name} needs a value: --${name} ${placeholder}`,
+    );
   }
   const { values, positionals } = parsed;
   if (values.help === true) return 'help';
+  if (values.version === true) return 'version';
   const [command, ...extra] = positionals;
+  const npm = npmKeptFlags(env, command === 'serve' ? extra : positionals, VALUE_OPTIONS);
+  if (npm !== undefined) throw new UsageError(npm);
   if (command !== 'serve') {
     throw new UsageError(
       command === undefined
@@ -65,7 +145,11 @@ function parseServeArgs(args: string[]): ServeOptions | 'help' {
         : `unknown command "${command}"; expected "serve"`,
     );
   }
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra.join(' ')}"`);
+  if (extra.length > 0) {
+    const hint =
+      extra.length === 1 && /^\d+$/.test(extra[0] ?? '') ? `; did you mean --port ${extra[0]}?` : '';
+    throw new UsageError(`unexpected argument "${extra.join(' ')}"${hint}`);
+  }
   const portText = values.port ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) {
@@ -108,19 +192,26 @@ export async function runCli(
   args: string[],
   out: NodeJS.WritableStream = process.stdout,
   early: { readonly rs256Key?: Promise<webcrypto.CryptoKeyPair> } = {},
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  let options: ServeOptions | 'help';
+  let options: ServeOptions | 'help' | 'version';
   let config: SandboxConfig;
   try {
-    options = parseServeArgs(args);
+    options = parseServeArgs(args, env);
     if (options === 'help') {
       out.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (options === 'version') {
+      out.write(`token-sandbox ${version()}\n`);
       return 0;
     }
     config = await loadConfig(options);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`token-sandbox: ${err.message}.\n\n${USAGE}\n`);
+      // One line that says what was wrong; the whole usage would bury it.
+      const sentence = err.message.endsWith('?') ? err.message : `${err.message}.`;
+      process.stderr.write(`token-sandbox: ${sentence} See "token-sandbox --help".\n`);
       return 2;
     }
     if (err instanceof ConfigError) {
@@ -151,9 +242,11 @@ export async function runCli(
     await app.listen({ port: options.port, host: options.host });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    const free = code === 'EADDRINUSE' ? await findFreePort(options.host).catch(() => undefined) : undefined;
     const why =
       code === 'EADDRINUSE'
-        ? `port ${options.port} is already in use; choose another with --port, or --port 0 for a free one`
+        ? `port ${options.port} on ${options.host} is already in use; ` +
+          `${free === undefined ? '' : `try --port ${free} (free just now), or `}--port 0 for any free port`
         : `cannot listen on ${options.host}:${options.port} (${code ?? (err as Error).message})`;
     process.stderr.write(`token-sandbox: ${why}.\n`);
     await app.close();
@@ -166,24 +259,32 @@ export async function runCli(
   sandbox.origin = origin;
 
   // Signal handlers go in before the "listening" line, so a signal sent on seeing it is always handled.
+  // They stay installed (`on`, not `once`) until the state is persisted and the server closed: signal-exit,
+  // which write-file-atomic installs for the length of each write, re-raises a signal when it finds itself
+  // the only listener, and the process would then die by the signal before the final persist.
   const closed = new Promise<number>((resolve) => {
     let closing = false;
     const stop = (signal: NodeJS.Signals) => {
-      if (closing) return;
+      if (closing) return; // a second signal while closing changes nothing: the close is already bounded
       closing = true;
       out.write(`token-sandbox: ${signal} received, closing\n`);
+      const finish = (code: number) => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(code);
+      };
       app.close().then(
         () => {
-          resolve(0);
+          finish(0);
         },
         (err: unknown) => {
           process.stderr.write(`token-sandbox: error while closing: ${String(err)}\n`);
-          resolve(1);
+          finish(1);
         },
       );
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 
   out.write(`token-sandbox: listening on ${origin}\n`);

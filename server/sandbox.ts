@@ -1,5 +1,4 @@
 import type { webcrypto } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ClientRegistry } from './clients/registry.js';
 import { SystemClock, type Clock } from './clock.js';
@@ -16,6 +15,7 @@ import { FailureBoard } from './failures/board.js';
 import type { JSONWebKeySet } from 'jose';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
 import { SigningPool } from './keys/signing-pool.js';
+import { prepareDataDir } from './persistence/data-dir.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './persistence/json-file.js';
 import {
   STATE_FILE,
@@ -151,7 +151,7 @@ export class Sandbox {
     let stored: StoredKeys | undefined;
     let state: StateDocument | undefined;
     if (dataDir !== undefined) {
-      await mkdir(dataDir, { recursive: true });
+      await prepareDataDir(dataDir);
       stored = parseStoredKeys(await readJsonFile(path.join(dataDir, 'keys.json')), dataDir);
       state = await readStateFile(dataDir);
       await removeStaleTemporaries(dataDir);

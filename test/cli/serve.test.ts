@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as oidc from 'openid-client';
@@ -138,16 +138,83 @@ describe('token-sandbox command line errors', () => {
     );
   });
 
-  it('exits 2 for bad flags, with the usage', async () => {
-    for (const args of [
-      ['serve', '--port', 'abc'],
-      ['serve', '--bogus'],
-      ['launch'],
-      ['serve', '--profile', 'nope'],
-    ]) {
-      const { code, stderr } = await runCliToExit(args);
+  it('exits 2 for bad flags with one line that says what was wrong, not the whole usage', async () => {
+    for (const [args, line] of [
+      [['serve', '--port', 'abc'], '--port must be a whole number from 0 to 65535, got "abc"'],
+      [['serve', '--bogus'], 'unknown option --bogus'],
+      [['launch'], 'unknown command "launch"; expected "serve"'],
+      [['serve', '--profile', 'nope'], '--profile must be one of smart, medirecords, iehr, got "nope"'],
+      [['serve', '--port'], '--port needs a value: --port N'],
+      [['serve', '--data-dir', '--port', '0'], '--data-dir needs a value: --data-dir DIR'],
+    ] as const) {
+      const { code, stdout, stderr } = await runCliToExit([...args]);
       expect(code, args.join(' ')).toBe(2);
-      expect(stderr).toContain('Usage: token-sandbox serve');
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`token-sandbox: ${line}. See "token-sandbox --help".\n`);
+    }
+  });
+
+  it('suggests the closest flag for a mistyped one', async () => {
+    for (const [typo, flag] of [
+      ['--prot', '--port'],
+      ['--data_dir', '--data-dir'],
+      ['--admintoken', '--admin-token'],
+      ['--hots', '--host'],
+      ['--verison', '--version'],
+    ]) {
+      const { code, stderr } = await runCliToExit(['serve', typo ?? '', '0']);
+      expect(code).toBe(2);
+      expect(stderr).toBe(
+        `token-sandbox: unknown option ${typo ?? ''}; did you mean ${flag ?? ''}? See "token-sandbox --help".\n`,
+      );
+    }
+    expect((await runCliToExit(['serve', '0'])).stderr).toContain(
+      'unexpected argument "0"; did you mean --port 0?',
+    );
+  });
+
+  it('says how to pass flags through npm when npm kept them (npm start --port 0)', async () => {
+    // What npm 10/11 hands the command for `npm start --port 0 --data-dir=/tmp/x`.
+    const { code, stderr } = await runCliToExit(['serve', '0'], {
+      npm_lifecycle_event: 'start',
+      npm_config_port: 'true',
+      npm_config_data_dir: '/tmp/x',
+    });
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'token-sandbox: npm kept --port --data-dir for itself and did not pass it on; put -- before the flags: ' +
+        'npm start -- --port 0 --data-dir /tmp/x. See "token-sandbox --help".\n',
+    );
+  });
+
+  it('prints the version with --version and the usage with --help, exit 0', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(await runCliToExit(['--version'])).toEqual({
+      code: 0,
+      stdout: `token-sandbox ${pkg.version}\n`,
+      stderr: '',
+    });
+    const help = await runCliToExit(['serve', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: token-sandbox serve');
+    expect(help.stdout).toContain('--version');
+    expect(help.stdout).toContain('npm start -- --port 0');
+  });
+
+  it('names a free port to try when the port is in use', async () => {
+    const running = await startCli([]);
+    try {
+      const port = new URL(running.origin).port;
+      const { code, stderr } = await runCliToExit(['serve', '--port', port]);
+      expect(code).toBe(1);
+      const free = /try --port (\d+) \(free just now\), or --port 0 for any free port\.\n$/.exec(stderr)?.[1];
+      expect(stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(Number(free)).toBeGreaterThan(0);
+      expect(free).not.toBe(port);
+    } finally {
+      await running.stop();
     }
   });
 

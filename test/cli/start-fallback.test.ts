@@ -37,3 +37,27 @@ describe('npm start without an Electron binary', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('npm start --port 0 (npm keeps --port for itself)', () => {
+  it('says how to pass flags through npm before starting either app, exit 2', async () => {
+    // What npm 10/11 hands scripts/start.mjs for `npm start --port 0 --user-data-dir=/tmp/x`.
+    const child = spawn(process.execPath, ['scripts/start.mjs', '0'], {
+      env: {
+        ...process.env,
+        ELECTRON_SKIP_BINARY_DOWNLOAD: '1',
+        npm_lifecycle_event: 'start',
+        npm_config_port: 'true',
+        npm_config_user_data_dir: '/tmp/x',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'token-sandbox: npm kept --port --user-data-dir for itself and did not pass it on; put -- before the ' +
+        'flags: npm start -- --port 0 --user-data-dir /tmp/x.\n',
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -97,6 +97,16 @@ describe('server host: start and stop', () => {
     expect(added.status).toBe(201);
     const exported = (await host.exportConfig()) as { clients: { clientId: string }[] };
     expect(exported.clients.map((c) => c.clientId)).toContain('added-later');
+  });
+
+  it('writes "Export Config…" readable by its owner only (0600), even over a file that was world-readable', async () => {
+    const host = await startServerHost({ dataDir, port: 0 });
+    hosts.push(host);
+    const file = path.join(dataDir, 'exported.json');
+    await writeFile(file, 'old', { mode: 0o644 });
+    await host.exportConfigTo(file);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(await host.exportConfig());
   });
 });
 

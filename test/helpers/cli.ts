@@ -68,8 +68,9 @@ export async function startCli(args: string[]): Promise<RunningCli> {
 /** Runs the command to completion and returns its exit code and output. */
 export async function runCliToExit(
   args: string[],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe' });
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -100,7 +100,7 @@ describe('signing keys in the data folder', () => {
 
   it('refuses to start on a damaged key file and leaves it untouched', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'sandbox-keys-'));
-    await writeFile(path.join(dataDir, 'keys.json'), '{"keys": [');
+    await writeFile(path.join(dataDir, 'keys.json'), '{"keys": [', { mode: 0o600 });
     await expect(buildServer({ dataDir })).rejects.toThrow(/keys\.json is not valid JSON .* left untouched/);
     expect(await readFile(path.join(dataDir, 'keys.json'), 'utf8')).toBe('{"keys": [');
   });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -168,5 +168,40 @@ describe('durable state in --data-dir', () => {
     await writeFile(path.join(dir, 'state.json.123456'), '{"half":');
     await start();
     expect((await readdir(dir)).sort()).toEqual(['keys.json', 'state.json']);
+  });
+});
+
+describe('data folder permissions (as ssh checks ~/.ssh)', () => {
+  it('creates a new data folder, and the folders above it, readable by the owner only (0700)', async () => {
+    const nested = path.join(dir, 'a', 'b');
+    await buildServer({ dataDir: nested }).then((app) => open.push(app));
+    expect((await stat(path.join(dir, 'a'))).mode & 0o777).toBe(0o700);
+    expect((await stat(nested)).mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses a data folder other users can write, saying how to fix it', async () => {
+    await chmod(dir, 0o777);
+    await expect(start()).rejects.toThrow(StateFileError);
+    await expect(start()).rejects.toThrow(
+      `${dir} is writable by other users (mode 0777), so anyone could replace its signing keys; run "chmod go-w ${dir}"`,
+    );
+  });
+
+  it.runIf(process.getuid?.() === 0)('refuses a data folder that belongs to another user', async () => {
+    await chown(dir, 65534, 65534);
+    await expect(start()).rejects.toThrow(`${dir} belongs to another user (uid 65534)`);
+  });
+
+  it('refuses signing keys other users can read, and a state file they can write', async () => {
+    const first = await start({});
+    await first.close();
+    const keys = path.join(dir, 'keys.json');
+    await chmod(keys, 0o644);
+    await expect(start()).rejects.toThrow(
+      `${keys} is readable or writable by other users (mode 0644); run "chmod 600 ${keys}"`,
+    );
+    await chmod(keys, 0o600);
+    await chmod(path.join(dir, 'state.json'), 0o666);
+    await expect(start()).rejects.toThrow(/state\.json is writable by other users \(mode 0666\)/);
   });
 });

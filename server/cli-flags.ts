@@ -1,0 +1,42 @@
+/** The command's options that take a value, with the placeholder the usage shows for each. */
+export const VALUE_OPTIONS = {
+  port: 'N',
+  host: 'H',
+  config: 'FILE',
+  profile: 'NAME',
+  'data-dir': 'DIR',
+  'admin-token': 'TOKEN',
+} as const;
+
+/**
+ * `npm start --port 0` gives `--port` to npm, which keeps it as its own config (npm_config_port=true) and
+ * passes only `0` on; `npm start --port=0` passes nothing on (npm_config_port=0). Both start the sandbox on the
+ * wrong port without a word unless the command notices. Kept apart from the CLI so `npm start` (scripts/start.mjs)
+ * can check before it decides between the desktop app and the headless server.
+ */
+
+/**
+ * When npm kept some of `flags` (option names without dashes, each with its value placeholder) for itself,
+ * the sentence that says so and gives the command that passes them on; otherwise undefined.
+ */
+export function npmKeptFlags(
+  env: NodeJS.ProcessEnv,
+  positionals: readonly string[],
+  flags: Readonly<Record<string, string>>,
+): string | undefined {
+  const script = env['npm_lifecycle_event'];
+  if (script === undefined) return undefined;
+  const values = [...positionals];
+  const kept: { flag: string; value: string }[] = [];
+  for (const [name, placeholder] of Object.entries(flags)) {
+    const value = env[`npm_config_${name.replaceAll('-', '_')}`];
+    if (value === undefined) continue;
+    kept.push({ flag: `--${name}`, value: value === 'true' ? (values.shift() ?? placeholder) : value });
+  }
+  if (kept.length === 0) return undefined;
+  const run = script === 'start' ? 'npm start' : `npm run ${script}`;
+  return (
+    `npm kept ${kept.map((k) => k.flag).join(' ')} for itself and did not pass it on; put -- before the flags: ` +
+    `${run} -- ${kept.map((k) => `${k.flag} ${k.value}`).join(' ')}`
+  );
+}
