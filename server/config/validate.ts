@@ -9,6 +9,7 @@ import {
   type SandboxConfig,
 } from './schema.js';
 import { profileFromConfig, reservedPathProblem, TOKEN_FIELDS } from '../profiles/profile.js';
+import { redirectUriProblem } from '../oauth/redirect-uri.js';
 import { splitScope } from '../oauth/scopes.js';
 import { resolveAuthMethod } from './defaults.js';
 
@@ -156,9 +157,8 @@ export function clientIssues(client: ClientConfig, at: string): ConfigIssue[] {
     });
   }
   (client.redirectUris ?? []).forEach((uri, i) => {
-    const problem = absoluteUrl(uri, ['http:', 'https:']) ?? undefined;
-    const custom = /^[a-z][a-z0-9+.-]*:\/?\/?[^#]+$/i.test(uri) && !uri.startsWith('http');
-    if (problem && !custom) issues.push({ path: `${at}.redirectUris[${i}]`, message: problem });
+    const problem = redirectUriProblem(uri);
+    if (problem) issues.push({ path: `${at}.redirectUris[${i}]`, message: problem });
   });
   if (grants.includes('authorization_code') && (client.redirectUris ?? []).length === 0) {
     issues.push({
