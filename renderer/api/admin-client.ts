@@ -7,6 +7,7 @@ import type {
   FailureBoard,
   FailureId,
   Artefact,
+  LaunchPatientChoice,
   LaunchRequest,
   LaunchResult,
   SandboxConfig,
@@ -64,6 +65,7 @@ export interface AdminApi {
   getClock(): Promise<ClockView>;
   setClockOffset(offsetSeconds: number): Promise<ClockView>;
   createLaunch(request: LaunchRequest): Promise<LaunchResult>;
+  listLaunchChoices(): Promise<LaunchPatientChoice[]>;
 }
 
 export interface AdminApiOptions {
@@ -169,5 +171,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     getClock: async () => (await call('GET', '/clock')) as ClockView,
     setClockOffset: async (offsetSeconds) => (await call('PUT', '/clock', { offsetSeconds })) as ClockView,
     createLaunch: async (request) => (await call('POST', '/launches', request)) as LaunchResult,
+    listLaunchChoices: async () =>
+      listIn<LaunchPatientChoice>(await call('GET', '/launches/choices'), 'patients'),
   };
 }

@@ -1,5 +1,5 @@
-import { useState, type SubmitEvent } from 'react';
-import type { LaunchResult } from '../api/types.js';
+import { useEffect, useState, type SubmitEvent } from 'react';
+import type { LaunchPatientChoice, LaunchResult } from '../api/types.js';
 import { CopyValue, EmptyState, ErrorText } from '../components/common.js';
 import { messageOf } from '../store/errors.js';
 import { selectClientList, selectServer } from '../store/selectors.js';
@@ -16,14 +16,32 @@ export function LaunchView() {
   const clients = useApp(selectClientList);
   const server = useApp(selectServer);
   const { api } = useDeps();
-  const launchable = clients.filter((c) => c.launchUrl !== undefined);
+  // Clients with a launch URL first; one without still gets a launch value to hand to its app.
+  const launchable = [...clients].sort(
+    (a, b) => Number(a.launchUrl === undefined) - Number(b.launchUrl === undefined),
+  );
   const defaults = server.status === 'ready' ? server.data.config.launch : undefined;
   const [clientId, setClientId] = useState('');
   const [patient, setPatient] = useState('');
   const [encounter, setEncounter] = useState('');
   const [fhirUser, setFhirUser] = useState('');
+  const [choices, setChoices] = useState<readonly LaunchPatientChoice[] | string>([]);
   const [state, setState] = useState<LaunchState>({ step: 'editing' });
   const chosen = clientId === '' ? launchable[0]?.clientId : clientId;
+
+  // The patients and encounters come from the FHIR data, so a launch can only name what exists.
+  useEffect(() => {
+    api.listLaunchChoices().then(setChoices, (err: unknown) => setChoices(messageOf(err)));
+  }, [api]);
+  const patients = typeof choices === 'string' ? [] : choices;
+  const chosenPatient =
+    patients.find((p) => p.id === patient) ?? patients.find((p) => p.id === defaults?.patient) ?? patients[0];
+  const encounters = chosenPatient?.encounters ?? [];
+  const chosenEncounter = (
+    encounters.find((e) => e.id === encounter) ??
+    encounters.find((e) => e.id === defaults?.encounter) ??
+    encounters[0]
+  )?.id;
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
@@ -32,12 +50,12 @@ export function LaunchView() {
     try {
       const result = await api.createLaunch({
         clientId: chosen,
-        ...(patient.trim() === '' ? {} : { patient: patient.trim() }),
-        ...(encounter.trim() === '' ? {} : { encounter: encounter.trim() }),
+        ...(chosenPatient === undefined ? {} : { patient: chosenPatient.id }),
+        ...(chosenEncounter === undefined ? {} : { encounter: chosenEncounter }),
         ...(fhirUser.trim() === '' ? {} : { fhirUser: fhirUser.trim() }),
       });
       // The app opens in a new tab, as an EHR opens it; the page keeps no handle on it (noopener).
-      const opened = window.open(result.url, '_blank', 'noopener,noreferrer') !== null;
+      const opened = result.url !== null && window.open(result.url, '_blank', 'noopener,noreferrer') !== null;
       setState({ step: 'launched', result, opened });
     } catch (err) {
       setState({ step: 'failed', message: messageOf(err) });
@@ -46,10 +64,10 @@ export function LaunchView() {
 
   if (launchable.length === 0) {
     return (
-      <EmptyState title="No client has a launch URL">
+      <EmptyState title="No clients yet">
         <p>
-          An EHR launch opens the app’s launch URL with <code>iss</code> and <code>launch</code>. Give a
-          client a launch URL in Clients, then come back here.
+          An EHR launch opens the app’s launch URL with <code>iss</code> and <code>launch</code>. Register a
+          client in Clients, then come back here.
         </p>
       </EmptyState>
     );
@@ -61,8 +79,8 @@ export function LaunchView() {
           <h2 id="launch-title">Start an EHR launch</h2>
         </header>
         <p className="muted">
-          The sandbox mints a launch bound to this context and opens the app’s launch URL, as an EHR would.
-          Empty fields take the config’s launch defaults.
+          The sandbox mints a launch bound to this context and opens the app’s launch URL, as an EHR would. An
+          empty user takes the config’s launch default.
         </p>
         <div className="form-grid">
           <div className="field">
@@ -70,28 +88,45 @@ export function LaunchView() {
             <select id="launch-client" value={chosen} onChange={(e) => setClientId(e.target.value)}>
               {launchable.map((c) => (
                 <option key={c.clientId} value={c.clientId}>
-                  {c.clientId} — {c.launchUrl}
+                  {c.clientId} — {c.launchUrl ?? 'no launch URL'}
                 </option>
               ))}
             </select>
           </div>
           <div className="field">
             <label htmlFor="launch-patient">Patient</label>
-            <input
+            <select
               id="launch-patient"
-              value={patient}
-              onChange={(e) => setPatient(e.target.value)}
-              placeholder={defaults?.patient ?? 'pat-1'}
-            />
+              value={chosenPatient?.id ?? ''}
+              onChange={(e) => {
+                setPatient(e.target.value);
+                setEncounter('');
+              }}
+            >
+              {patients.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name} — {p.id}
+                </option>
+              ))}
+            </select>
+            {typeof choices === 'string' ? (
+              <ErrorText message={`The patients could not be listed: ${choices}`} />
+            ) : null}
           </div>
           <div className="field">
             <label htmlFor="launch-encounter">Encounter</label>
-            <input
+            <select
               id="launch-encounter"
-              value={encounter}
+              value={chosenEncounter ?? ''}
               onChange={(e) => setEncounter(e.target.value)}
-              placeholder={defaults?.encounter ?? 'enc-1'}
-            />
+            >
+              {encounters.length === 0 ? <option value="">No encounter for this patient</option> : null}
+              {encounters.map((e) => (
+                <option key={e.id} value={e.id}>
+                  {e.label}
+                </option>
+              ))}
+            </select>
           </div>
           <div className="field">
             <label htmlFor="launch-user">User (fhirUser)</label>
@@ -114,15 +149,27 @@ export function LaunchView() {
           ) : null}
           {state.step === 'launched' ? (
             <div className="result ok">
-              <p className="result-title">
-                {state.opened
-                  ? 'Launched: the app opened in a new tab.'
-                  : 'Launch minted. Your browser blocked the new tab; open the URL yourself:'}
-              </p>
-              <CopyValue value={state.result.url} label="Copy launch URL" />
-              <p className="muted small">
-                launch <code>{state.result.launch}</code>
-              </p>
+              {state.result.url === null ? (
+                <>
+                  <p className="result-title">
+                    Launch minted. This client has no launch URL, so nothing was opened: give this launch
+                    value to your app, with <code>iss</code> set to the FHIR base.
+                  </p>
+                  <CopyValue value={state.result.launch} label="Copy launch value" />
+                </>
+              ) : (
+                <>
+                  <p className="result-title">
+                    {state.opened
+                      ? 'Launched: the app opened in a new tab.'
+                      : 'Launch minted. Your browser blocked the new tab; open the URL yourself:'}
+                  </p>
+                  <CopyValue value={state.result.url} label="Copy launch URL" />
+                  <p className="muted small">
+                    launch <code>{state.result.launch}</code>
+                  </p>
+                </>
+              )}
             </div>
           ) : null}
         </div>

@@ -48,6 +48,7 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     getClock: async () => ({ now: new Date(0).toISOString(), offsetSeconds: 0 }),
     setClockOffset: async (offsetSeconds) => ({ now: new Date(0).toISOString(), offsetSeconds }),
     createLaunch: notHere('launches'),
+    listLaunchChoices: async () => [],
     ...overrides,
   };
   return api;
