@@ -38,15 +38,16 @@ function shown(uri: string): string {
 export function redirectUriProblem(uri: string): string | undefined {
   const expected =
     'expected an http(s) URL or a private-use scheme in reverse-domain form such as com.example.app:/cb (RFC 8252 §7.1)';
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
-  if (/[\s\x00-\x1f\x7f]/.test(uri)) {
-    return `${shown(uri)} contains a space or a control character (CR, LF, tab …), which a URI cannot hold (RFC 3986 §2); percent-encode it`;
-  }
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
-    return `${shown(uri)} is not an absolute URI; ${expected}`;
+    return `expected an absolute URL, got ${shown(uri)}; ${expected}`;
+  }
+  // The URL parser drops tabs and newlines and encodes spaces; the registered string itself must have none.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
+  if (/[\s\x00-\x1f\x7f]/.test(uri)) {
+    return `${shown(uri)} contains a space or a control character (CR, LF, tab …), which a URI cannot hold (RFC 3986 §2); percent-encode it`;
   }
   const scheme = url.protocol;
   if (DANGEROUS_SCHEMES.includes(scheme)) {

@@ -19,8 +19,8 @@ const REFUSED: readonly (readonly [string, RegExp])[] = [
   ['https://app.example/c b', /space or a control character/],
   ['https://app.example/cb\r\nSet-Cookie: x=1', /space or a control character/],
   ['https://app.example/cb#frag', /fragment/],
-  ['http://127.0.0.1:99999/cb', /not an absolute URI/],
-  ['/relative/cb', /not an absolute URI/],
+  ['http://127.0.0.1:99999/cb', /expected an absolute URL, got/],
+  ['/relative/cb', /expected an absolute URL, got/],
 ];
 
 const ACCEPTED = [
