@@ -6,8 +6,14 @@ test.describe('Launch and Settings', () => {
   }) => {
     await openView(page, 'Launch');
     await expect(page.getByLabel('Client')).toHaveValue('web-app');
-    await page.getByLabel('Patient').fill('pat-42');
+    // Patients and encounters come from the FHIR data: the config's pat-1 and enc-1 first, then pat-2's own.
+    await expect(page.getByLabel('Patient')).toHaveValue('pat-1');
+    await expect(page.getByLabel('Encounter')).toHaveValue('enc-1');
+    await page.getByLabel('Patient').selectOption('pat-2');
+    await expect(page.getByLabel('Encounter')).toHaveValue('enc-3');
+    await expect(page.getByLabel('Encounter').locator('option')).toHaveCount(1);
     await screenshots(page, 'launch');
+    const launched = page.waitForResponse((r) => r.url().endsWith('/_sandbox/api/launches'));
     await page
       .getByRole('form', { name: 'Start an EHR launch' })
       .getByRole('button', { name: 'Launch' })
@@ -16,6 +22,30 @@ test.describe('Launch and Settings', () => {
     await expect(outcome).toBeVisible();
     await expect(outcome).toContainText('http://127.0.0.1:5555/launch?');
     await expect(outcome).toContainText('iss=');
+    expect(await (await launched).json()).toMatchObject({
+      context: { patient: 'pat-2', encounter: 'enc-3' },
+    });
+  });
+
+  test('Launch mints a launch value for a client without a launch URL and says there is no URL', async ({
+    workbench: page,
+    sandbox,
+  }) => {
+    const created = await sandbox.admin('POST', '/clients', {
+      clientId: 'script-app',
+      redirectUris: ['http://127.0.0.1:5555/callback'],
+      tokenEndpointAuthMethod: 'none',
+    });
+    expect(created.status).toBe(201);
+    await openView(page, 'Launch');
+    await page.getByLabel('Client').selectOption('script-app');
+    await page
+      .getByRole('form', { name: 'Start an EHR launch' })
+      .getByRole('button', { name: 'Launch' })
+      .click();
+    const outcome = page.locator('[data-state="launched"]');
+    await expect(outcome).toContainText('This client has no launch URL');
+    await expect(outcome.getByRole('button', { name: 'Copy launch value' })).toBeVisible();
   });
 
   test('Settings: theme override, token lifetimes saved to the server, clock offset, config import errors', async ({

@@ -8,6 +8,7 @@ import { userinfoRoutes } from './routes/userinfo.js';
 import { callbackRoutes } from './routes/callback.js';
 import { rewriteProfilePath } from './routes/profile-paths.js';
 import { registerCors } from './routes/cors.js';
+import { notFoundHandler } from './routes/not-found.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { findWorkbenchDir, workbenchRoutes } from './routes/workbench.js';
 import { ADMIN_PREFIX, adminApi } from './admin/plugin.js';
@@ -52,6 +53,8 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   recordExchanges(app, sandbox);
   injectFhirFailures(app, sandbox);
 
+  // Before the routes, so every plugin without its own 404 answers with the profile's paths.
+  app.setNotFoundHandler(notFoundHandler(sandbox));
   await registerCors(app, sandbox);
   await app.register(discoveryRoutes(sandbox));
   await app.register(authorizeRoutes(sandbox));

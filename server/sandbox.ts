@@ -124,6 +124,7 @@ export class Sandbox {
       this.clients,
       () => this.config,
       () => this.urls.fhirBase,
+      this.fhir,
     );
     this.pendingAuthorizations = new PendingAuthorizations(clock);
     this.failures = new FailureBoard(this.events, () => clock.now(), options.random ?? Math.random);

@@ -7,6 +7,7 @@ import type {
   FailureBoard,
   FailureId,
   Artefact,
+  LaunchPatientChoice,
   LaunchRequest,
   LaunchResult,
   SandboxConfig,
@@ -69,6 +70,7 @@ export interface AdminApi {
   getStorage(): Promise<StorageView>;
   setClockOffset(offsetSeconds: number): Promise<ClockView>;
   createLaunch(request: LaunchRequest): Promise<LaunchResult>;
+  listLaunchChoices(): Promise<LaunchPatientChoice[]>;
 }
 
 export interface AdminApiOptions {
@@ -177,5 +179,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     getStorage: async () => (await call('GET', '/storage')) as StorageView,
     setClockOffset: async (offsetSeconds) => (await call('PUT', '/clock', { offsetSeconds })) as ClockView,
     createLaunch: async (request) => (await call('POST', '/launches', request)) as LaunchResult,
+    listLaunchChoices: async () =>
+      listIn<LaunchPatientChoice>(await call('GET', '/launches/choices'), 'patients'),
   };
 }

@@ -55,6 +55,7 @@ export type {
   IssuedArtefact as Artefact,
   FailureBoardView as FailureBoard,
   StorageView,
+  LaunchPatientChoice,
 } from '../../server/admin/shapes.js';
 
 /** A grant family, put together in the page: a code and every token issued from it, or a lone token. */
@@ -81,7 +82,8 @@ export interface LaunchRequest {
 
 export interface LaunchResult {
   readonly launch: string;
-  readonly url: string;
+  /** Null when neither the request nor the client has a launch URL: the launch value is all there is. */
+  readonly url: string | null;
 }
 
 /** The SMART configuration document (SMART App Launch 2.2 §2.1), the fields the workbench shows. */

@@ -1,5 +1,5 @@
-import { useState, type SubmitEvent } from 'react';
-import type { LaunchResult } from '../api/types.js';
+import { useEffect, useState, type SubmitEvent } from 'react';
+import type { LaunchPatientChoice, LaunchResult } from '../api/types.js';
 import { CopyValue, EmptyState, ErrorText } from '../components/common.js';
 import { openInNewTab, type OpenOutcome } from '../lib/open-tab.js';
 import { messageOf } from '../store/errors.js';
@@ -10,7 +10,7 @@ import { useApp, useDeps } from '../store/react.js';
 type LaunchState =
   | { readonly step: 'editing' }
   | { readonly step: 'launching' }
-  | { readonly step: 'launched'; readonly result: LaunchResult; readonly opened: OpenOutcome }
+  | { readonly step: 'launched'; readonly result: LaunchResult; readonly opened: OpenOutcome | null }
   | { readonly step: 'failed'; readonly message: string };
 
 const OPENED_MESSAGE: Record<OpenOutcome, string> = {
@@ -24,14 +24,32 @@ export function LaunchView() {
   const clients = useApp(selectClientList);
   const server = useApp(selectServer);
   const { api } = useDeps();
-  const launchable = clients.filter((c) => c.launchUrl !== undefined);
+  // Clients with a launch URL first; one without still gets a launch value to hand to its app.
+  const launchable = [...clients].sort(
+    (a, b) => Number(a.launchUrl === undefined) - Number(b.launchUrl === undefined),
+  );
   const defaults = server.status === 'ready' ? server.data.config.launch : undefined;
   const [clientId, setClientId] = useState('');
   const [patient, setPatient] = useState('');
   const [encounter, setEncounter] = useState('');
   const [fhirUser, setFhirUser] = useState('');
+  const [choices, setChoices] = useState<readonly LaunchPatientChoice[] | string>([]);
   const [state, setState] = useState<LaunchState>({ step: 'editing' });
   const chosen = clientId === '' ? launchable[0]?.clientId : clientId;
+
+  // The patients and encounters come from the FHIR data, so a launch can only name what exists.
+  useEffect(() => {
+    api.listLaunchChoices().then(setChoices, (err: unknown) => setChoices(messageOf(err)));
+  }, [api]);
+  const patients = typeof choices === 'string' ? [] : choices;
+  const chosenPatient =
+    patients.find((p) => p.id === patient) ?? patients.find((p) => p.id === defaults?.patient) ?? patients[0];
+  const encounters = chosenPatient?.encounters ?? [];
+  const chosenEncounter = (
+    encounters.find((e) => e.id === encounter) ??
+    encounters.find((e) => e.id === defaults?.encounter) ??
+    encounters[0]
+  )?.id;
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
@@ -40,12 +58,13 @@ export function LaunchView() {
     try {
       const result = await api.createLaunch({
         clientId: chosen,
-        ...(patient.trim() === '' ? {} : { patient: patient.trim() }),
-        ...(encounter.trim() === '' ? {} : { encounter: encounter.trim() }),
+        ...(chosenPatient === undefined ? {} : { patient: chosenPatient.id }),
+        ...(chosenEncounter === undefined ? {} : { encounter: chosenEncounter }),
         ...(fhirUser.trim() === '' ? {} : { fhirUser: fhirUser.trim() }),
       });
-      // The app opens in a new tab, as an EHR opens it.
-      setState({ step: 'launched', result, opened: await openInNewTab(result.url, window) });
+      // The app opens in a new tab, as an EHR opens it; without a launch URL there is nothing to open.
+      const opened = result.url === null ? null : await openInNewTab(result.url, window);
+      setState({ step: 'launched', result, opened });
     } catch (err) {
       setState({ step: 'failed', message: messageOf(err) });
     }
@@ -53,10 +72,10 @@ export function LaunchView() {
 
   if (launchable.length === 0) {
     return (
-      <EmptyState title="No client has a launch URL">
+      <EmptyState title="No clients yet">
         <p>
-          An EHR launch opens the app’s launch URL with <code>iss</code> and <code>launch</code>. Give a
-          client a launch URL in Clients, then come back here.
+          An EHR launch opens the app’s launch URL with <code>iss</code> and <code>launch</code>. Register a
+          client in Clients, then come back here.
         </p>
       </EmptyState>
     );
@@ -68,8 +87,8 @@ export function LaunchView() {
           <h2 id="launch-title">Start an EHR launch</h2>
         </header>
         <p className="muted">
-          The sandbox mints a launch bound to this context and opens the app’s launch URL, as an EHR would.
-          Empty fields take the config’s launch defaults.
+          The sandbox mints a launch bound to this context and opens the app’s launch URL, as an EHR would. An
+          empty user takes the config’s launch default.
         </p>
         <div className="form-grid">
           <div className="field">
@@ -77,28 +96,45 @@ export function LaunchView() {
             <select id="launch-client" value={chosen} onChange={(e) => setClientId(e.target.value)}>
               {launchable.map((c) => (
                 <option key={c.clientId} value={c.clientId}>
-                  {c.clientId} — {c.launchUrl}
+                  {c.clientId} — {c.launchUrl ?? 'no launch URL'}
                 </option>
               ))}
             </select>
           </div>
           <div className="field">
             <label htmlFor="launch-patient">Patient</label>
-            <input
+            <select
               id="launch-patient"
-              value={patient}
-              onChange={(e) => setPatient(e.target.value)}
-              placeholder={defaults?.patient ?? 'pat-1'}
-            />
+              value={chosenPatient?.id ?? ''}
+              onChange={(e) => {
+                setPatient(e.target.value);
+                setEncounter('');
+              }}
+            >
+              {patients.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name} — {p.id}
+                </option>
+              ))}
+            </select>
+            {typeof choices === 'string' ? (
+              <ErrorText message={`The patients could not be listed: ${choices}`} />
+            ) : null}
           </div>
           <div className="field">
             <label htmlFor="launch-encounter">Encounter</label>
-            <input
+            <select
               id="launch-encounter"
-              value={encounter}
+              value={chosenEncounter ?? ''}
               onChange={(e) => setEncounter(e.target.value)}
-              placeholder={defaults?.encounter ?? 'enc-1'}
-            />
+            >
+              {encounters.length === 0 ? <option value="">No encounter for this patient</option> : null}
+              {encounters.map((e) => (
+                <option key={e.id} value={e.id}>
+                  {e.label}
+                </option>
+              ))}
+            </select>
           </div>
           <div className="field">
             <label htmlFor="launch-user">User (fhirUser)</label>
@@ -122,13 +158,25 @@ export function LaunchView() {
           {state.step === 'launched' ? (
             <div
               className={`result ${state.opened === 'blocked' ? 'warn' : 'ok'}`}
-              data-opened={state.opened}
+              data-opened={state.opened ?? 'no-url'}
             >
-              <p className="result-title">{OPENED_MESSAGE[state.opened]}</p>
-              <CopyValue value={state.result.url} label="Copy launch URL" />
-              <p className="muted small">
-                launch <code>{state.result.launch}</code>
-              </p>
+              {state.result.url === null || state.opened === null ? (
+                <>
+                  <p className="result-title">
+                    Launch minted. This client has no launch URL, so nothing was opened: give this launch
+                    value to your app, with <code>iss</code> set to the FHIR base.
+                  </p>
+                  <CopyValue value={state.result.launch} label="Copy launch value" />
+                </>
+              ) : (
+                <>
+                  <p className="result-title">{OPENED_MESSAGE[state.opened]}</p>
+                  <CopyValue value={state.result.url} label="Copy launch URL" />
+                  <p className="muted small">
+                    launch <code>{state.result.launch}</code>
+                  </p>
+                </>
+              )}
             </div>
           ) : null}
         </div>

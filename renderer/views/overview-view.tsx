@@ -32,10 +32,14 @@ function sampleClient(): ClientConfig {
   };
 }
 
-/** The system scopes a client may ask for on its own (client_credentials carries no user). */
+/**
+ * The system scopes a client may ask for on its own (client_credentials carries no patient or user, SMART
+ * Backend Services), or `system/*.rs` when it has none: a token that reads FHIR, or the server's refusal
+ * saying which scope the client lacks, never a token for nothing.
+ */
 function systemScope(client: ClientConfig): string {
   const scopes = (client.scope ?? '').split(/\s+/).filter((s) => s.startsWith('system/'));
-  return scopes.join(' ');
+  return scopes.length === 0 ? 'system/*.rs' : scopes.join(' ');
 }
 
 export function OverviewView() {

@@ -34,6 +34,13 @@ export interface FailureBoardView {
 export type ArtefactKind = 'code' | 'access_token' | 'refresh_token' | 'id_token';
 export type ArtefactState = 'active' | 'consumed' | 'expired' | 'revoked';
 
+/** A patient of the FHIR data with its encounters, as `GET /launches/choices` lists them (the Launch view's pickers). */
+export interface LaunchPatientChoice {
+  readonly id: string;
+  readonly name: string;
+  readonly encounters: readonly { readonly id: string; readonly label: string }[];
+}
+
 /** One issued code or token as the grants view lists it (docs/admin-api.md#grants). */
 export interface IssuedArtefact {
   /** Stable id for actions (`POST /grants/:id/revoke|expire`): a JWT's jti or a digest, never the value. */

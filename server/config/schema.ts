@@ -123,6 +123,7 @@ export const ProfileConfigSchema = Type.Object(
         {
           onRefresh: Type.Optional(Type.Enum(['narrow', 'ignore'])),
           unknownOnClientCredentials: Type.Optional(Type.Enum(['refuse', 'ignore'])),
+          patientUserOnClientCredentials: Type.Optional(Type.Enum(['refuse', 'grant'])),
         },
         { additionalProperties: false },
       ),

@@ -9,6 +9,10 @@ import {
   type SandboxConfig,
 } from './schema.js';
 import { profileFromConfig, reservedPathProblem, TOKEN_FIELDS } from '../profiles/profile.js';
+import { fixtureData } from '../fhir/data.js';
+import { launchContextIssues } from '../launch/context-check.js';
+import { configuredContext } from '../launch/launches.js';
+import { redirectUriProblem } from '../oauth/redirect-uri.js';
 import { splitScope } from '../oauth/scopes.js';
 import { resolveAuthMethod } from './defaults.js';
 
@@ -114,7 +118,8 @@ export function schemaIssues(schema: TSchema, doc: unknown): ConfigIssue[] {
   return issues;
 }
 
-function absoluteUrl(value: string, schemes: readonly string[]): string | undefined {
+/** Why `value` is not an absolute URL of one of `schemes` without a fragment, or undefined when it is. */
+export function absoluteUrl(value: string, schemes: readonly string[]): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -156,9 +161,8 @@ export function clientIssues(client: ClientConfig, at: string): ConfigIssue[] {
     });
   }
   (client.redirectUris ?? []).forEach((uri, i) => {
-    const problem = absoluteUrl(uri, ['http:', 'https:']) ?? undefined;
-    const custom = /^[a-z][a-z0-9+.-]*:\/?\/?[^#]+$/i.test(uri) && !uri.startsWith('http');
-    if (problem && !custom) issues.push({ path: `${at}.redirectUris[${i}]`, message: problem });
+    const problem = redirectUriProblem(uri);
+    if (problem) issues.push({ path: `${at}.redirectUris[${i}]`, message: problem });
   });
   if (grants.includes('authorization_code') && (client.redirectUris ?? []).length === 0) {
     issues.push({
@@ -264,6 +268,8 @@ export function parseConfig(doc: unknown, source = 'config'): SandboxConfig {
     issues.push(...clientIssues(client, `clients[${i}]`));
   });
   issues.push(...profileChoiceIssues(config));
+  // The launch context as every launch will see it (defaults resolved), against the data the FHIR base serves.
+  issues.push(...launchContextIssues(configuredContext(config), fixtureData(), 'launch.'));
   if (issues.length > 0) throw new ConfigError(source, issues);
   return config;
 }

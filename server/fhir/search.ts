@@ -124,6 +124,15 @@ export const SEARCH_PARAMS: Readonly<Record<ResourceType, Readonly<Record<string
   },
 };
 
+/**
+ * The matcher of a supported parameter. Own properties only: a name such as `__proto__`, `constructor` or
+ * `toString` is a property of every object, and must be as unknown as any other unsupported name.
+ */
+function matcherFor(type: ResourceType, name: string): Matcher | undefined {
+  const params = SEARCH_PARAMS[type];
+  return Object.hasOwn(params, name) ? params[name] : undefined;
+}
+
 /** One search criterion: a parameter and its comma-separated alternatives. */
 export interface Criterion {
   readonly name: string;
@@ -132,7 +141,7 @@ export interface Criterion {
 
 /** Whether a resource satisfies one criterion; an unsupported parameter never matches (fail closed). */
 export function meetsCriterion(type: ResourceType, resource: FhirResource, c: Criterion): boolean {
-  const matcher = SEARCH_PARAMS[type][c.name];
+  const matcher = matcherFor(type, c.name);
   return matcher !== undefined && c.values.some((v) => matcher(resource, v));
 }
 
@@ -148,7 +157,7 @@ export function parseCriteria(
   const unsupported: string[] = [];
   for (const [name, value] of params) {
     if (name === '_format') continue;
-    if (SEARCH_PARAMS[type][name] === undefined) {
+    if (matcherFor(type, name) === undefined) {
       unsupported.push(name);
       continue;
     }

@@ -2,8 +2,10 @@ import type { Clock } from '../clock.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { SandboxConfig } from '../config/schema.js';
+import type { FhirData } from '../fhir/data.js';
 import type { LaunchContext } from '../store/artefacts.js';
 import { randomToken } from '../store/random.js';
+import { launchContextIssues, type LaunchContextIssue } from './context-check.js';
 
 /**
  * How long an EHR launch value stays redeemable at /authorize. SMART leaves it to the EHR; ten minutes is
@@ -14,6 +16,8 @@ export const LAUNCH_LIFETIME_MS = 10 * 60_000;
 /** What an EHR launch binds; fields left out come from the config's `launch` (then the defaults). */
 export interface LaunchInput {
   readonly clientId: string;
+  /** Where to open the app this once; the client's registered launchUrl otherwise. */
+  readonly launchUrl?: string;
   readonly patient?: string;
   readonly encounter?: string;
   readonly fhirUser?: string;
@@ -27,8 +31,11 @@ export interface LaunchInput {
 /** A minted EHR launch: the opaque value, the URL the EHR opens, and the context the value stands for. */
 export interface CreatedLaunch {
   readonly launch: string;
-  /** The client's launchUrl with `iss` (the FHIR base) and `launch` added. */
-  readonly url: string;
+  /**
+   * The launch URL (the request's, else the client's) with `iss` (the FHIR base) and `launch` added; null
+   * when there is none, for an app without a launch page yet or a launch driven from a script.
+   */
+  readonly url: string | null;
   readonly context: LaunchContext;
   /** Milliseconds since the epoch (server clock). */
   readonly expiresAt: number;
@@ -49,8 +56,10 @@ export type LaunchLookup =
 /** Why a launch could not be created; the admin API answers `unknown_client` with 404, the other with 400. */
 export class LaunchError extends Error {
   constructor(
-    readonly reason: 'unknown_client' | 'no_launch_url',
+    readonly reason: 'unknown_client' | 'invalid_context',
     message: string,
+    /** The fields at fault, for `invalid_context`. */
+    readonly issues: readonly LaunchContextIssue[] = [],
   ) {
     super(message);
     this.name = 'LaunchError';
@@ -70,25 +79,30 @@ export class LaunchRegistry {
     private readonly clients: ClientRegistry,
     private readonly config: () => SandboxConfig,
     private readonly fhirBase: () => string,
+    private readonly fhir: FhirData,
   ) {}
 
-  /** Mints a launch for a registered client that has a launchUrl; throws {@link LaunchError} otherwise. */
+  /**
+   * Mints a launch for a registered client whose context names a patient and encounter of the FHIR data;
+   * throws {@link LaunchError} otherwise. A client without a launchUrl still gets its `launch` value (url null).
+   */
   create(input: LaunchInput): CreatedLaunch {
     const client = this.clients.get(input.clientId);
     if (!client) {
       throw new LaunchError('unknown_client', `client ${input.clientId} is not registered`);
     }
-    if (client.launchUrl === undefined) {
-      throw new LaunchError(
-        'no_launch_url',
-        `client ${input.clientId} has no launchUrl, so it cannot be launched from the EHR`,
-      );
-    }
     const context = launchContext(input, this.config());
+    const issues = launchContextIssues(context, this.fhir);
+    if (issues.length > 0) {
+      const first = issues[0];
+      throw new LaunchError('invalid_context', `${first?.path ?? ''}: ${first?.message ?? ''}`, issues);
+    }
     const launch = randomToken();
     const expiresAt = this.clock.now() + LAUNCH_LIFETIME_MS;
     this.#launches.set(launch, { clientId: client.clientId, context, expiresAt });
-    const url = new URL(client.launchUrl);
+    const target = input.launchUrl ?? client.launchUrl;
+    if (target === undefined) return { launch, url: null, context, expiresAt };
+    const url = new URL(target);
     url.searchParams.set('iss', this.fhirBase());
     url.searchParams.set('launch', launch);
     return { launch, url: url.toString(), context, expiresAt };
@@ -123,15 +137,21 @@ const CONTEXT_KEYS = [
 
 /** The config's `launch` over the documented defaults: the context of any launch that does not say otherwise. */
 export function configuredContext(config: SandboxConfig): LaunchContext {
+  const { encounter, ...defaults } = DEFAULTS.launch;
+  // The default encounter is the default patient's: it goes with that patient only, never with another.
+  const samePatient = config.launch?.patient === undefined || config.launch.patient === defaults.patient;
   // The schema types fhirContext items as bare objects; JSON objects are string-keyed records.
-  return { ...DEFAULTS.launch, ...config.launch } as LaunchContext;
+  return { ...defaults, ...(samePatient ? { encounter } : {}), ...config.launch } as LaunchContext;
 }
 
 function launchContext(input: LaunchInput, config: SandboxConfig): LaunchContext {
   const base = configuredContext(config);
+  // As above: a launch naming another patient does not inherit the configured patient's encounter.
+  const otherPatient = input.patient !== undefined && input.patient !== base.patient;
   const merged: Record<string, unknown> = {};
   for (const key of CONTEXT_KEYS) {
-    const value = input[key] ?? base[key];
+    const inherited = key === 'encounter' && otherPatient ? undefined : base[key];
+    const value = input[key] ?? inherited;
     if (value !== undefined) merged[key] = value;
   }
   // Each key was copied from a LaunchContext field of the same name, so the record is one.

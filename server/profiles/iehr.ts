@@ -46,6 +46,8 @@ export const iehrProfile: Profile = {
     onRefresh: 'ignore',
     // "Any scope that you request must be activated for the app client, or iEHR will ignore it."
     unknownOnClientCredentials: 'ignore',
+    // The document grants whatever scope is enabled for the client and says nothing of SMART contexts.
+    patientUserOnClientCredentials: 'grant',
   },
   tokenResponse: {
     // The sample responses carry exactly these fields; none carries scope or launch context.

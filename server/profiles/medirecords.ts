@@ -47,7 +47,11 @@ export const medirecordsProfile: Profile = {
     offlineScopes: ['offline_access', 'online_access'],
     onRefresh: 'rotate',
   },
-  scope: { onRefresh: 'narrow', unknownOnClientCredentials: 'refuse' },
+  scope: {
+    onRefresh: 'narrow',
+    unknownOnClientCredentials: 'refuse',
+    patientUserOnClientCredentials: 'refuse',
+  },
   tokenResponse: {
     // "Response Parameters", in the document's order.
     fields: [

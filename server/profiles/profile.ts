@@ -78,6 +78,11 @@ export interface Profile {
     readonly onRefresh: 'narrow' | 'ignore';
     /** A client_credentials scope the client may not have: `refuse` (invalid_scope) or `ignore` it. */
     readonly unknownOnClientCredentials: 'refuse' | 'ignore';
+    /**
+     * A `patient/` or `user/` clinical scope on client_credentials: `refuse` it (SMART Backend Services grants
+     * only `system/` scopes: there is no patient or user in context) or `grant` it like any other enabled scope.
+     */
+    readonly patientUserOnClientCredentials: 'refuse' | 'grant';
   };
   readonly tokenResponse: {
     /** The fields this vendor answers with; any other the pipeline produced is left out. */

@@ -36,7 +36,12 @@ export const smartProfile: Profile = {
     offlineScopes: ['offline_access', 'online_access'],
     onRefresh: 'rotate',
   },
-  scope: { onRefresh: 'narrow', unknownOnClientCredentials: 'refuse' },
+  // SMART Backend Services §scopes: a client_credentials token carries system/ scopes only.
+  scope: {
+    onRefresh: 'narrow',
+    unknownOnClientCredentials: 'refuse',
+    patientUserOnClientCredentials: 'refuse',
+  },
   tokenResponse: { fields: TOKEN_FIELDS, extra: {} },
   errors: RFC6749_ERROR_SHAPE,
   discovery: {

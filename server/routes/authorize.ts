@@ -10,7 +10,7 @@ import {
   type OAuthErrorCode,
 } from '../oauth/errors.js';
 import { isWellFormedPkceValue } from '../oauth/pkce.js';
-import { matchRedirectUri } from '../oauth/redirect-uri.js';
+import { matchRedirectUri, redirectUriProblem } from '../oauth/redirect-uri.js';
 import { parseStrictForm, requireFormContentType } from '../oauth/form.js';
 import { decideScope, parseClinicalScope, splitScope } from '../oauth/scopes.js';
 import type { Sandbox } from '../sandbox.js';
@@ -102,6 +102,12 @@ function trustedTarget(
   }
   const sent = single(params, 'redirect_uri');
   if (sent !== undefined) {
+    // RFC 6749 §4.1.2.1: a malformed redirect_uri (a loopback port above 65535, a control character …) is an
+    // invalid request shown here, never a redirect and never a server error.
+    const malformed = redirectUriProblem(sent);
+    if (malformed !== undefined) {
+      throw new PageError('invalid_request', `redirect_uri ${malformed}`, 'RFC 6749 §3.1.2');
+    }
     if (!matchRedirectUri(client.redirectUris, sent)) {
       throw new PageError(
         'invalid_request',

@@ -50,6 +50,7 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     getArtefactToken: notHere('grant tokens'),
     setClockOffset: async (offsetSeconds) => ({ now: new Date(0).toISOString(), offsetSeconds }),
     createLaunch: notHere('launches'),
+    listLaunchChoices: async () => [],
     ...overrides,
   };
   return api;

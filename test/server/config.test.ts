@@ -81,6 +81,20 @@ describe('config validation (docs/config.md#validation)', () => {
     ]);
   });
 
+  it('refuses a launch context the FHIR data contradicts, naming the field and the choices', () => {
+    expect(issuesOf({ launch: { patient: 'pat-99' } })).toEqual([
+      'launch.patient: no Patient "pat-99" in the FHIR data; expected one of pat-1, pat-2, pat-3, pat-4',
+    ]);
+    expect(issuesOf({ launch: { patient: 'pat-2', encounter: 'enc-1' } })).toEqual([
+      'launch.encounter: Encounter "enc-1" belongs to pat-1, not pat-2; expected an encounter of pat-2 (pat-2\'s: enc-3)',
+    ]);
+    expect(issuesOf({ launch: { encounter: 'enc-9' } })[0]).toMatch(
+      /^launch\.encounter: no Encounter "enc-9"/,
+    );
+    // The default encounter (pat-1's enc-1) does not follow another patient.
+    expect(issuesOf({ launch: { patient: 'pat-2' } })).toEqual([]);
+  });
+
   it('names the source in its message', () => {
     expect(() => parseConfig({ bogus: true }, '/tmp/x.json')).toThrow(
       /^\/tmp\/x\.json is not a valid token-sandbox config: bogus: unknown field/,

@@ -173,6 +173,20 @@ describe('FHIR base: read and search', () => {
     expect(strict.statusCode).toBe(400);
     expectOutcome(strict, 'not-supported');
   });
+
+  it('treats __proto__, constructor, toString and other object property names as unknown parameters', async () => {
+    const token = await systemToken('system/*.rs');
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const lenient = await fhirGet(t.app, `Encounter?patient=pat-1&${name}=x`, token);
+      expect(lenient.statusCode, name).toBe(200);
+      expect(ids(lenient.json<Bundle>()), name).toEqual(['enc-1', 'enc-2']);
+      expect(lenient.json<Bundle>().link[0]?.url, name).toBe(`${FHIR_BASE}/Encounter?patient=pat-1`);
+      const strict = await fhirGet(t.app, `Encounter?${name}=x`, token, { prefer: 'handling=strict' });
+      expect(strict.statusCode, name).toBe(400);
+      expectOutcome(strict, 'not-supported');
+      expect(JSON.stringify(strict.json()), name).toContain(name);
+    }
+  });
 });
 
 describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {

@@ -51,7 +51,7 @@ async function redeemPublic(code: string) {
 describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the EHR', () => {
   it('builds the launch URL from the client launchUrl with iss = FHIR base and an opaque launch value', () => {
     const created = t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-2' });
-    const url = new URL(created.url);
+    const url = new URL(created.url ?? '');
     expect(`${url.origin}${url.pathname}`).toBe(LAUNCH_URL);
     expect(url.searchParams.get('iss')).toBe(FHIR_BASE);
     expect(url.searchParams.get('launch')).toBe(created.launch);
@@ -82,19 +82,20 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     });
   });
 
-  it('refuses an unknown client and a client without launchUrl with a typed error', () => {
+  it('refuses an unknown client and a context the FHIR data contradicts with a typed error', () => {
     expect(() => t.app.sandbox.launches.create({ clientId: 'nobody' })).toThrow(LaunchError);
-    try {
-      t.app.sandbox.launches.create({ clientId: 'conf-app' });
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(LaunchError);
-      expect((err as LaunchError).reason).toBe('no_launch_url');
-    }
     try {
       t.app.sandbox.launches.create({ clientId: 'nobody' });
     } catch (err) {
       expect((err as LaunchError).reason).toBe('unknown_client');
+    }
+    try {
+      t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-2', encounter: 'enc-1' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(LaunchError);
+      expect((err as LaunchError).reason).toBe('invalid_context');
+      expect((err as LaunchError).issues.map((i) => i.path)).toEqual(['encounter']);
     }
   });
 

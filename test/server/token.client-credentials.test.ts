@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { basic, ORIGIN, postForm, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import type { Exchange } from '../../server/exchanges/exchange.js';
+import { admin, basic, ORIGIN, postForm, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 let t: TestSandbox;
 afterEach(async () => {
@@ -28,9 +29,53 @@ describe('RFC 6749 §4.4: client credentials with a client secret', () => {
     expect(decodeJwt(String(body['access_token'])).sub).toBe('conf-app');
   });
 
-  it('grants the client scopes that need no user when none is asked', async () => {
+  it('grants the client scopes that need no user or patient when none is asked', async () => {
     const res = await postForm(t.app, '/token', { grant_type: 'client_credentials' }, auth);
-    expect(res.json<{ scope: string }>().scope).toBe('patient/*.rs user/*.rs system/*.rs');
+    expect(res.json<{ scope: string }>().scope).toBe('system/*.rs');
+  });
+
+  it('refuses patient/ and user/ scopes, naming the system/ scopes to ask for (SMART Backend Services)', async () => {
+    const res = await postForm(
+      t.app,
+      '/token',
+      { grant_type: 'client_credentials', scope: 'patient/*.rs user/Observation.rs' },
+      auth,
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_scope' });
+    const description = res.json<{ error_description: string }>().error_description;
+    expect(description).toContain('client_credentials cannot grant patient/*.rs user/Observation.rs');
+    expect(description).toContain('ask for system/*.rs system/Observation.rs instead');
+    // The client may have system/*.rs, so nothing needs adding to its registration.
+    expect(description).not.toContain('add ');
+  });
+
+  it('says which system/ scopes to add when the client has none', async () => {
+    await t.app.close();
+    t = await startSandbox({
+      clients: [
+        { clientId: 'ehr-app', clientSecret: 'x', grantTypes: ['client_credentials'], scope: 'patient/*.rs' },
+      ],
+    });
+    const res = await postForm(
+      t.app,
+      '/token',
+      { grant_type: 'client_credentials', scope: 'patient/*.rs' },
+      { authorization: basic('ehr-app', 'x') },
+    );
+    expect(res.json<{ error_description: string }>().error_description).toContain(
+      "ask for system/*.rs instead (and add system/*.rs to client ehr-app's scope)",
+    );
+    const none = await postForm(
+      t.app,
+      '/token',
+      { grant_type: 'client_credentials' },
+      { authorization: basic('ehr-app', 'x') },
+    );
+    expect(none.statusCode).toBe(400);
+    expect(none.json<{ error_description: string }>().error_description).toContain(
+      'client ehr-app has no scope a client_credentials token can carry; add system/ scopes',
+    );
   });
 
   it('refuses a scope the client was not given (RFC 6749 §3.3)', async () => {
@@ -114,5 +159,32 @@ describe('SMART Backend Services: client_credentials with private_key_jwt', () =
     const res = await request(await assertion({}, 3600));
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });
+  });
+});
+
+describe('client_credentials scopes under a vendor profile', () => {
+  it('iEHR grants an enabled patient/ scope and ignores one not enabled, saying so in the verdict', async () => {
+    t = await startSandbox({
+      profile: 'iehr',
+      clients: [
+        {
+          clientId: 'iehr-app',
+          clientSecret: 'x',
+          grantTypes: ['client_credentials'],
+          scope: 'patient/*.rs',
+        },
+      ],
+    });
+    const res = await postForm(
+      t.app,
+      '/oauth2/token',
+      { grant_type: 'client_credentials', scope: 'patient/*.rs system/*.rs' },
+      { authorization: basic('iehr-app', 'x') },
+    );
+    expect(res.statusCode).toBe(200);
+    expect(decodeJwt(res.json<{ access_token: string }>().access_token)['scope']).toBe('patient/*.rs');
+    const log = await admin(t.app, 'GET', '/exchanges');
+    const entry = log.json<{ exchanges: Exchange[] }>().exchanges.at(-1);
+    expect(entry?.verdict.summary).toContain('scope ignored, not enabled for client iehr-app: system/*.rs');
   });
 });

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { absoluteUrl } from '../../config/validate.js';
+import { launchPatientChoices } from '../../launch/context-check.js';
 import { LaunchError, type LaunchInput } from '../../launch/launches.js';
 import type { Sandbox } from '../../sandbox.js';
-import { AdminError, notFound } from '../errors.js';
+import { invalidInput, notFound } from '../errors.js';
 
 const Text = Type.String({ minLength: 1, maxLength: 2000 });
 
@@ -11,6 +13,7 @@ const Text = Type.String({ minLength: 1, maxLength: 2000 });
 const LaunchBody = Type.Object(
   {
     clientId: Type.String({ minLength: 1, maxLength: 255 }),
+    launchUrl: Type.Optional(Text),
     patient: Type.Optional(Text),
     encounter: Type.Optional(Text),
     fhirUser: Type.Optional(Text),
@@ -25,13 +28,20 @@ const LaunchBody = Type.Object(
 
 /**
  * `POST /launches`: the sandbox, as the EHR, mints the opaque `launch` value bound to a context and answers
- * with the URL that opens the app (its launchUrl with `iss` and `launch`), as SMART App Launch 2.2 §EHR launch.
+ * with the URL that opens the app (its launchUrl with `iss` and `launch`), as SMART App Launch 2.2 §EHR launch;
+ * `url` is null when neither the body nor the client has a launchUrl. `GET /launches/choices`: the patients
+ * and encounters a launch can name.
  */
 export function launchRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
+    app.get('/launches/choices', async () => ({ patients: launchPatientChoices(sandbox.fhir) }));
+
     app.post('/launches', { schema: { body: LaunchBody } }, async (request, reply) => {
+      const launchUrl = request.body.launchUrl;
+      const problem = launchUrl === undefined ? undefined : absoluteUrl(launchUrl, ['http:', 'https:']);
+      if (problem !== undefined) throw invalidInput([{ path: 'launchUrl', message: problem }]);
       let created;
       try {
         // The schema's open objects are typed `object`; fhirContext entries are JSON objects by that schema.
@@ -39,7 +49,7 @@ export function launchRoutes(sandbox: Sandbox) {
       } catch (err) {
         if (!(err instanceof LaunchError)) throw err;
         if (err.reason === 'unknown_client') throw notFound(err.message);
-        throw new AdminError(400, 'invalid_input', err.message, [{ path: 'clientId', message: err.message }]);
+        throw invalidInput(err.issues);
       }
       return reply.code(201).send({
         launch: created.launch,

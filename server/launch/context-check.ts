@@ -1,0 +1,77 @@
+import type { LaunchPatientChoice } from '../admin/shapes.js';
+import { displayName, type FhirData, type FhirResource } from '../fhir/data.js';
+import { patientOf } from '../fhir/search.js';
+
+/** One problem with a launch context: the field at fault and what was wrong and expected. */
+export interface LaunchContextIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+function encounterLabel(encounter: FhirResource): string {
+  const type = encounter['type'];
+  const first = Array.isArray(type) ? (type[0] as { text?: unknown } | undefined) : undefined;
+  const period = encounter['period'] as { start?: unknown } | undefined;
+  const parts = [
+    typeof first?.text === 'string' ? first.text : undefined,
+    typeof period?.start === 'string' ? period.start.slice(0, 10) : undefined,
+  ].filter((p): p is string => p !== undefined);
+  return parts.length === 0 ? encounter.id : `${encounter.id} (${parts.join(', ')})`;
+}
+
+/** The patients of the FHIR data and each one's encounters: what a launch can name (the workbench's pickers). */
+export function launchPatientChoices(data: FhirData): LaunchPatientChoice[] {
+  const encounters = data.list('Encounter');
+  return data.list('Patient').map((p) => ({
+    id: p.id,
+    name: displayName(p),
+    encounters: encounters
+      .filter((e) => patientOf(e) === p.id)
+      .map((e) => ({ id: e.id, label: encounterLabel(e) })),
+  }));
+}
+
+function encountersOf(data: FhirData, patient: string): string {
+  const ids = data
+    .list('Encounter')
+    .filter((e) => patientOf(e) === patient)
+    .map((e) => e.id);
+  return ids.length === 0
+    ? `${patient} has no encounters; leave encounter out`
+    : `${patient}'s: ${ids.join(', ')}`;
+}
+
+/**
+ * What makes a launch context name something that is not in the FHIR data, or pair a patient with another
+ * patient's encounter (SMART App Launch 2.2 §launch context: `encounter` is an encounter of `patient`). A
+ * token minted from such a context would send the app to records that do not exist or are someone else's.
+ * `at` prefixes each path (`launch.` in a config file, '' in an admin API body).
+ */
+export function launchContextIssues(
+  context: { readonly patient?: string | undefined; readonly encounter?: string | undefined },
+  data: FhirData,
+  at = '',
+): LaunchContextIssue[] {
+  const issues: LaunchContextIssue[] = [];
+  const { patient, encounter } = context;
+  if (patient !== undefined && data.get('Patient', patient) === undefined) {
+    const known = data.list('Patient').map((p) => p.id);
+    issues.push({
+      path: `${at}patient`,
+      message: `no Patient "${patient}" in the FHIR data; expected one of ${known.join(', ')}`,
+    });
+    return issues;
+  }
+  if (encounter === undefined) return issues;
+  const found = data.get('Encounter', encounter);
+  const hint = patient === undefined ? '' : ` (${encountersOf(data, patient)})`;
+  if (found === undefined) {
+    issues.push({ path: `${at}encounter`, message: `no Encounter "${encounter}" in the FHIR data${hint}` });
+  } else if (patient !== undefined && patientOf(found) !== patient) {
+    issues.push({
+      path: `${at}encounter`,
+      message: `Encounter "${encounter}" belongs to ${patientOf(found) ?? 'no patient'}, not ${patient}; expected an encounter of ${patient}${hint}`,
+    });
+  }
+  return issues;
+}
