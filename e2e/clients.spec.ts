@@ -1,4 +1,4 @@
-import { expect, openView, screenshots, test } from './sandbox.js';
+import { E2E_CONFIG, expect, openView, screenshots, test } from './sandbox.js';
 
 test.describe('Clients', () => {
   test('registers a client through the form, shows it, edits it and deletes it after confirmation', async ({
@@ -61,5 +61,20 @@ test.describe('Clients', () => {
     await expect(secret).toHaveAttribute('type', 'text');
     expect((await secret.inputValue()).length).toBeGreaterThanOrEqual(40);
     await screenshots(page, 'clients-error');
+  });
+
+  test('warns beside a client what the active profile cannot serve it', async ({
+    workbench: page,
+    sandbox,
+  }) => {
+    // MediRecords serves only authorization_code: web-app's refresh grant and offline_access cannot work.
+    const put = await sandbox.admin('PUT', '/config', { ...E2E_CONFIG, profile: 'medirecords' });
+    expect(put.status).toBe(200);
+    await openView(page, 'Clients');
+    const row = page.locator('tr[data-client-id="web-app"]');
+    await expect(row.getByRole('note').first()).toContainText(
+      'grant refresh_token is not served by the medirecords profile',
+    );
+    await expect(row).toContainText('scope offline_access asks for a refresh token');
   });
 });

@@ -9,6 +9,7 @@ import { VALUE_OPTIONS, npmKeptFlags } from './cli-flags.js';
 import { defaultSigningWorkers } from './keys/signing-pool.js';
 import { StateFileError } from './persistence/json-file.js';
 import { profileNames } from './profiles/profile.js';
+import { clientWarnings } from './profiles/serves.js';
 
 export const DEFAULT_PORT = 9710;
 
@@ -295,6 +296,11 @@ export async function runCli(
   out.write(
     `token-sandbox: ${sandbox.dataDir === undefined ? 'state in memory only' : `state in ${sandbox.dataDir}`}; ${sandbox.clients.list().length} client(s) registered\n`,
   );
+  for (const client of sandbox.clients.list()) {
+    for (const warning of clientWarnings(sandbox.profile, client)) {
+      process.stderr.write(`token-sandbox: warning: client ${client.clientId}: ${warning}.\n`);
+    }
+  }
   if (!['127.0.0.1', '::1', 'localhost'].includes(options.host)) {
     process.stderr.write(
       `token-sandbox: warning: bound to ${options.host}, reachable beyond this machine.\n`,

@@ -91,6 +91,15 @@ export function ClientsView() {
   );
 }
 
+/**
+ * What the active profile cannot serve this client: `GET /clients` computes it on the server and lists it
+ * beside each client (README "Admin API"); the client as registered has no such field.
+ */
+function warningsOf(client: ClientConfig): readonly string[] {
+  const listed = (client as { readonly warnings?: unknown }).warnings;
+  return Array.isArray(listed) ? listed.filter((w): w is string => typeof w === 'string') : [];
+}
+
 function ClientTable({ clients }: { readonly clients: readonly ClientConfig[] }) {
   const setEditor = useApp((s) => s.setClientEditor);
   return (
@@ -113,6 +122,11 @@ function ClientTable({ clients }: { readonly clients: readonly ClientConfig[] })
             <th scope="row">
               <code>{c.clientId}</code>
               {c.clientName === undefined ? null : <div className="muted small">{c.clientName}</div>}
+              {warningsOf(c).map((w) => (
+                <div key={w} className="small" role="note">
+                  <span className="badge armed-badge">warning</span> {w}
+                </div>
+              ))}
             </th>
             <td>{kindOf(c.tokenEndpointAuthMethod, c)}</td>
             <td>

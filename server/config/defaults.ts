@@ -11,6 +11,8 @@ export const DEFAULTS = {
   scope:
     'openid fhirUser profile launch launch/patient launch/encounter patient/*.rs user/*.rs offline_access online_access',
   launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
+  /** `exchangeLog.verdictHeader`: rejections carry X-Sandbox-Verdict unless a config turns it off. */
+  verdictHeader: true,
 } as const;
 
 /** The auth method a client uses: the explicit one, else what its credentials imply. */

@@ -197,6 +197,9 @@ export const ConfigSchema = Type.Object(
           capacity: Type.Optional(
             Type.Integer({ minimum: 10, maximum: 100_000, description: 'exchanges kept in the log' }),
           ),
+          verdictHeader: Type.Optional(
+            Type.Boolean({ description: 'send the X-Sandbox-Verdict header on every rejected request' }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAdminToken } from '../admin/guard.js';
+import { DEFAULTS } from '../config/defaults.js';
 import { failureMode } from '../failures/catalog.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Exchange, ExchangeSummary, LoggedMessage, Reason, Rejection, Verdict } from './exchange.js';
@@ -139,9 +140,11 @@ export function verdictOf(request: FastifyRequest, status: number): Verdict {
       text: `${rejection.code}: ${rejection.description}`,
       ...(rejection.rule === undefined ? {} : { rule: rejection.rule }),
     };
+    // The answer imitates the genuine error exactly, so the verdict is where the injection shows.
+    const by = failure === undefined ? '' : ` (injected by failure mode ${failure})`;
     return {
       outcome: 'rejected',
-      summary: `rejected: ${withRule({ text: rejection.description, ...(rejection.rule === undefined ? {} : { rule: rejection.rule }) })}`,
+      summary: `rejected: ${withRule({ text: rejection.description, ...(rejection.rule === undefined ? {} : { rule: rejection.rule }) })}${by}`,
       reasons: [...injected, reason],
     };
   }
@@ -156,6 +159,23 @@ export function verdictOf(request: FastifyRequest, status: number): Verdict {
     summary: `accepted: ${accepted}${spoiled}`,
     reasons: [...injected, ...notes],
   };
+}
+
+/** The response header that carries a rejection's verdict (README "Exchange log"). */
+export const VERDICT_HEADER = 'X-Sandbox-Verdict';
+/** A header value stays well under what proxies and clients accept (8 KiB is common for all headers). */
+export const MAX_VERDICT_HEADER = 512;
+
+/**
+ * A verdict as a header value: printable ASCII only (RFC 9110 §5.5 field values; anything else is replaced),
+ * cut to `MAX_VERDICT_HEADER` characters.
+ */
+export function verdictHeaderValue(verdict: Verdict): string {
+  const ascii = verdict.summary
+    .replaceAll('—', '-')
+    .replaceAll('§', 'S')
+    .replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= MAX_VERDICT_HEADER ? ascii : `${ascii.slice(0, MAX_VERDICT_HEADER - 3)}...`;
 }
 
 function paramsOf(request: FastifyRequest, requestBody: string | undefined): Map<string, string> {
@@ -279,7 +299,15 @@ export function recordExchanges(app: FastifyInstance, sandbox: Sandbox): void {
     }
     done();
   });
-  app.addHook('onSend', (request, _reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    // A vendor's terse body (iEHR's `{"error":"invalid_client"}`) stays byte for byte; the reason rides in a
+    // header a developer sees in any HTTP client, unless the config turns it off.
+    if (
+      request.sandboxRejection !== undefined &&
+      (sandbox.config.exchangeLog?.verdictHeader ?? DEFAULTS.verdictHeader)
+    ) {
+      reply.header(VERDICT_HEADER, verdictHeaderValue(verdictOf(request, reply.statusCode)));
+    }
     if (request.sandboxExchange !== undefined) {
       request.sandboxExchange.responseBody =
         typeof payload === 'string'

@@ -12,6 +12,7 @@ import {
   UnsupportedGrantType,
   type OAuthError,
   type OAuthErrorOptions,
+  type OAuthErrorReason,
 } from '../oauth/errors.js';
 import type { FailureEndpoint } from '../admin/shapes.js';
 import type { FailureId } from './ids.js';
@@ -25,11 +26,17 @@ export type ResponseShape = 'malformed_json' | 'missing_access_token' | 'expired
 export interface InjectionContext {
   /** The client sent `Authorization: Basic` (RFC 6749 §5.2: invalid_client then carries WWW-Authenticate). */
   readonly usedBasic: boolean;
+  /** The authenticated client and the grant it asked for, where the endpoint knows them (token). */
+  readonly clientId?: string | undefined;
+  readonly grantType?: string | undefined;
 }
 
 /**
  * What a failure mode does. Errors go through the endpoint's normal error path, so the active profile words
  * them; `delay` and `hang` hold the answer back; `respond` lets the request succeed and then spoils the answer.
+ * An error imitates the genuine one: the same class, named case (`reason`) and wording, so the profile words
+ * it as its document words the real error, and nothing in the answer says it was injected (the exchange log,
+ * the verdict header and the workbench do).
  */
 export type FailureEffect =
   | { readonly kind: 'error'; readonly error: (context: InjectionContext) => OAuthError }
@@ -52,10 +59,23 @@ export const RETRY_AFTER_SECONDS = 5;
 
 type ErrorClass = new (description: string, options?: OAuthErrorOptions) => OAuthError;
 
-function injected(id: FailureId, Class: ErrorClass, description: string, rule: string) {
+/** What stands for the request's client or grant when the endpoint does not know it. */
+const clientOf = (c: InjectionContext) => c.clientId ?? 'of this request';
+
+interface Imitation {
+  /** The genuine error's wording, from what the request says where the genuine one names it. */
+  readonly description: string | ((context: InjectionContext) => string);
+  readonly rule: string;
+  /** The named case the genuine error carries, so a profile words both alike. */
+  readonly reason?: OAuthErrorReason;
+}
+
+function injected(Class: ErrorClass, imitation: Imitation) {
+  const { description, ...options } = imitation;
   return {
     kind: 'error',
-    error: () => new Class(`${description} (injected by failure mode ${id})`, { rule }),
+    error: (context: InjectionContext) =>
+      new Class(typeof description === 'string' ? description : description(context), options),
   } as const;
 }
 
@@ -73,10 +93,9 @@ function error(
   endpoint: FailureEndpoint,
   produces: string,
   Class: ErrorClass,
-  description: string,
-  rule: string,
+  imitation: Imitation,
 ): readonly [FailureId, FailureMode] {
-  return mode(id, endpoint, produces, injected(id, Class, description, rule));
+  return mode(id, endpoint, produces, injected(Class, imitation));
 }
 
 /**
@@ -89,14 +108,15 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
     'token',
     '400 invalid_request',
     InvalidRequest,
-    'the request is missing a required parameter or is otherwise malformed',
-    'RFC 6749 §5.2',
+    // The genuine case the document tables name first: a required parameter left out.
+    { description: 'missing required parameter code', rule: 'RFC 6749 §5.2', reason: 'missing_parameter' },
   ),
   mode('token.invalid_client', 'token', '401 invalid_client (WWW-Authenticate when Basic was used)', {
     kind: 'error',
     error: (context) =>
-      new InvalidClient('client authentication failed (injected by failure mode token.invalid_client)', {
-        rule: 'RFC 6749 §5.2',
+      new InvalidClient(`wrong client_secret for client ${clientOf(context)}`, {
+        rule: 'RFC 6749 §2.3',
+        reason: 'client_auth_failed',
         ...(context.usedBasic ? { headers: { 'WWW-Authenticate': 'Basic realm="token-sandbox"' } } : {}),
       }),
   }),
@@ -105,40 +125,35 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
     'token',
     '400 invalid_grant',
     InvalidGrant,
-    'the authorization grant or refresh token is invalid, expired or revoked',
-    'RFC 6749 §5.2',
+    // A code this server never issued, as the genuine error words it.
+    {
+      description: 'the authorization code is not one this server issued (or it was forgotten)',
+      rule: 'RFC 6749 §5.2',
+      reason: 'code_invalid',
+    },
   ),
-  error(
-    'token.unauthorized_client',
-    'token',
-    '400 unauthorized_client',
-    UnauthorizedClient,
-    'the client is not allowed to use this grant type',
-    'RFC 6749 §5.2',
-  ),
-  error(
-    'token.unsupported_grant_type',
-    'token',
-    '400 unsupported_grant_type',
-    UnsupportedGrantType,
-    'the grant type is not supported by this server',
-    'RFC 6749 §5.2',
-  ),
-  error(
-    'token.invalid_scope',
-    'token',
-    '400 invalid_scope',
-    InvalidScope,
-    'the requested scope is invalid, unknown, or exceeds what was granted',
-    'RFC 6749 §5.2',
-  ),
+  error('token.unauthorized_client', 'token', '400 unauthorized_client', UnauthorizedClient, {
+    description: (c) => `client ${clientOf(c)} is not allowed the ${c.grantType ?? 'requested'} grant`,
+    rule: 'RFC 6749 §5.2',
+  }),
+  error('token.unsupported_grant_type', 'token', '400 unsupported_grant_type', UnsupportedGrantType, {
+    description: (c) => `grant_type ${c.grantType ?? 'of this request'} is not supported by this server`,
+    rule: 'RFC 6749 §5.2',
+  }),
+  error('token.invalid_scope', 'token', '400 invalid_scope', InvalidScope, {
+    description: (c) => `scope not allowed for client ${clientOf(c)}`,
+    rule: 'RFC 6749 §5.2',
+  }),
   error(
     'token.server_error',
     'token',
     '500 server_error',
     ServerError,
-    'the server met an unexpected condition',
-    'RFC 6749 §4.1.2.1',
+    // RFC 6749 §5.2 lists no server_error for the token endpoint; a 500 with it is what OAuth servers answer.
+    {
+      description: 'unexpected server error; the sandbox log has the details',
+      rule: 'RFC 6749 §5.2; RFC 9110 §15.6.1',
+    },
   ),
   mode(
     'token.temporarily_unavailable',
@@ -148,55 +163,47 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
       kind: 'error',
       error: () =>
         new TemporarilyUnavailable(
-          'the server is temporarily overloaded or down for maintenance; retry later (injected by failure mode token.temporarily_unavailable)',
+          'the server is temporarily overloaded or down for maintenance; retry later',
           {
-            rule: 'RFC 6749 §4.1.2.1; RFC 9110 §10.2.3',
+            // As server_error: RFC 6749 §5.2 names no 503, HTTP does (RFC 9110 §15.6.4, Retry-After §10.2.3).
+            rule: 'RFC 6749 §5.2; RFC 9110 §15.6.4; RFC 9110 §10.2.3',
             headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
           },
         ),
     },
   ),
   // The seed documents' named cases: the error a real server gives for each, worded as ours are.
-  error(
-    'token.redirect_uri_mismatch',
-    'token',
-    '400 invalid_grant: redirect_uri mismatch',
-    InvalidGrant,
-    'redirect_uri does not match the one the code was issued for',
-    'RFC 6749 §4.1.3',
-  ),
-  error(
-    'token.missing_code_verifier',
-    'token',
-    '400 invalid_grant: missing code_verifier',
-    InvalidGrant,
-    'code_verifier is missing; the code was issued with a code_challenge',
-    'RFC 7636 §4.6',
-  ),
+  error('token.redirect_uri_mismatch', 'token', '400 invalid_grant: redirect_uri mismatch', InvalidGrant, {
+    description: 'redirect_uri does not match the one the code was issued for',
+    rule: 'RFC 6749 §4.1.3',
+    reason: 'redirect_uri_mismatch',
+  }),
+  error('token.missing_code_verifier', 'token', '400 invalid_grant: missing code_verifier', InvalidGrant, {
+    description: 'code_verifier is missing; the code was issued with a code_challenge',
+    rule: 'RFC 7636 §4.6',
+    reason: 'missing_code_verifier',
+  }),
   error(
     'token.code_verifier_failed',
     'token',
     '400 invalid_grant: code_verifier check failed',
     InvalidGrant,
-    'PKCE verification failed: S256(code_verifier) does not match the code_challenge',
-    'RFC 7636 §4.6',
+    {
+      description: 'PKCE verification failed: S256(code_verifier) does not match the stored code_challenge',
+      rule: 'RFC 7636 §4.6',
+      reason: 'code_verifier_failed',
+    },
   ),
-  error(
-    'token.code_consumed',
-    'token',
-    '400 invalid_grant: code already used',
-    InvalidGrant,
-    'this authorization code was already used',
-    'RFC 6749 §4.1.2',
-  ),
-  error(
-    'token.refresh_revoked',
-    'token',
-    '400 invalid_grant: refresh token revoked',
-    InvalidGrant,
-    'the refresh token has been revoked',
-    'RFC 7009 §2',
-  ),
+  error('token.code_consumed', 'token', '400 invalid_grant: code already used', InvalidGrant, {
+    description: 'this code was already used',
+    rule: 'RFC 6749 §4.1.2',
+    reason: 'code_consumed',
+  }),
+  error('token.refresh_revoked', 'token', '400 invalid_grant: refresh token revoked', InvalidGrant, {
+    description: 'the refresh token has been revoked',
+    rule: 'RFC 7009 §2',
+    reason: 'refresh_revoked',
+  }),
   mode('token.slow', 'token', `the normal answer, after delayMs (default ${DEFAULT_SLOW_MS} ms)`, {
     kind: 'delay',
   }),
@@ -217,45 +224,31 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
     kind: 'respond',
     shape: 'bad_signature',
   }),
-  error(
-    'authorize.access_denied',
-    'authorize',
-    'redirect with error=access_denied',
-    AccessDenied,
-    'the resource owner denied the request',
-    'RFC 6749 §4.1.2.1',
-  ),
-  error(
-    'authorize.invalid_scope',
-    'authorize',
-    'redirect with error=invalid_scope',
-    InvalidScope,
-    'the requested scope is invalid, unknown, or malformed',
-    'RFC 6749 §4.1.2.1',
-  ),
-  error(
-    'authorize.server_error',
-    'authorize',
-    'redirect with error=server_error',
-    ServerError,
-    'the authorization server met an unexpected condition',
-    'RFC 6749 §4.1.2.1',
-  ),
-  error(
-    'fhir.invalid_token',
-    'fhir',
-    '401 invalid_token with WWW-Authenticate',
-    InvalidToken,
-    'the access token is invalid, expired or revoked',
-    'RFC 6750 §3.1',
-  ),
+  error('authorize.access_denied', 'authorize', 'redirect with error=access_denied', AccessDenied, {
+    description: 'the user denied the request',
+    rule: 'RFC 6749 §4.1.2.1',
+  }),
+  error('authorize.invalid_scope', 'authorize', 'redirect with error=invalid_scope', InvalidScope, {
+    description: (c) => `scope not allowed for client ${clientOf(c)}`,
+    rule: 'RFC 6749 §4.1.2.1',
+  }),
+  error('authorize.server_error', 'authorize', 'redirect with error=server_error', ServerError, {
+    description: 'the authorization server met an unexpected condition',
+    rule: 'RFC 6749 §4.1.2.1',
+  }),
+  error('fhir.invalid_token', 'fhir', '401 invalid_token with WWW-Authenticate', InvalidToken, {
+    description: 'the access token has been revoked',
+    rule: 'RFC 6750 §3.1',
+  }),
   error(
     'fhir.insufficient_scope',
     'fhir',
     '403 insufficient_scope with WWW-Authenticate',
     InsufficientScope,
-    'the access token does not grant the scope this request needs',
-    'RFC 6750 §3.1',
+    {
+      description: 'no granted scope covers this request',
+      rule: 'SMART App Launch 2.2 §scopes; RFC 6750 §3.1',
+    },
   ),
 ]);
 

@@ -5,7 +5,13 @@ import { toSeconds } from '../clock.js';
 import type { TokenResponse } from '../grants/grant.js';
 import type { Sandbox } from '../sandbox.js';
 import type { FiredFailure } from './board.js';
-import { DEFAULT_SLOW_MS, failureMode, type FailureEndpoint, type ResponseShape } from './catalog.js';
+import {
+  DEFAULT_SLOW_MS,
+  failureMode,
+  type FailureEndpoint,
+  type InjectionContext,
+  type ResponseShape,
+} from './catalog.js';
 import type { FailureId } from './ids.js';
 
 /**
@@ -42,6 +48,7 @@ export async function interrupt(
   request: FastifyRequest,
   reply: FastifyReply,
   fired: FiredFailure | undefined,
+  known: Pick<InjectionContext, 'clientId' | 'grantType'> = {},
 ): Promise<'proceed' | 'hung'> {
   if (fired === undefined) return 'proceed';
   const mode = failureMode(fired.id);
@@ -49,7 +56,7 @@ export async function interrupt(
   if (delay > 0) await wait(sandbox, delay);
   switch (mode.effect.kind) {
     case 'error':
-      throw mode.effect.error({ usedBasic: /^basic /i.test(request.headers.authorization ?? '') });
+      throw mode.effect.error({ ...known, usedBasic: /^basic /i.test(request.headers.authorization ?? '') });
     case 'hang':
       await holdUntilGone(sandbox, reply);
       return 'hung';

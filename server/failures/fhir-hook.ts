@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { clientIdOf } from '../exchanges/mask.js';
 import { OAuthError } from '../oauth/errors.js';
-import { sendBearerError } from '../routes/userinfo.js';
+import { sendFhirBearerError } from '../fhir/routes.js';
 import type { Sandbox } from '../sandbox.js';
 import { fireFailure, interrupt } from './engine.js';
 
@@ -16,7 +16,8 @@ export function isProtectedFhirPath(path: string): boolean {
 
 /**
  * Applies `fhir.*` failures to every route of the FHIR base, whichever module serves it: a root `preHandler`
- * that answers as a resource server does (RFC 6750 §3), with `WWW-Authenticate`. The client it scopes to is
+ * that answers as the FHIR base's own bearer check does (RFC 6750 §3): `WWW-Authenticate` and an
+ * OperationOutcome, never OAuth JSON. The client it scopes to is
  * the `client_id` of the presented token.
  */
 export function injectFhirFailures(app: FastifyInstance, sandbox: Sandbox): void {
@@ -29,7 +30,7 @@ export function injectFhirFailures(app: FastifyInstance, sandbox: Sandbox): void
     try {
       outcome = await interrupt(sandbox, request, reply, failure);
     } catch (err) {
-      if (err instanceof OAuthError) return sendBearerError(reply, err);
+      if (err instanceof OAuthError) return sendFhirBearerError(reply, err);
       throw err;
     }
     // Returning the reply tells Fastify the hook took over: the route handler never runs.

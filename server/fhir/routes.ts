@@ -25,6 +25,8 @@ function sendOutcome(reply: FastifyReply, status: number, code: string, diagnost
  */
 export function sendFhirBearerError(reply: FastifyReply, error: OAuthError): FastifyReply {
   const wire = toWireError(error);
+  // The exchange log's verdict names the error and its rule, as it does for every OAuth endpoint.
+  reply.request.sandboxRejection = error;
   return reply
     .code(wire.status)
     .headers({ 'WWW-Authenticate': bearerChallenge(error), 'Cache-Control': 'no-store' })

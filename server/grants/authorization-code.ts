@@ -1,7 +1,8 @@
-import { InvalidGrant, InvalidRequest } from '../oauth/errors.js';
+import { InvalidGrant, InvalidRequest, OAuthError } from '../oauth/errors.js';
+import type { CodeRecord } from '../store/artefacts.js';
 import { requireParam } from '../oauth/form.js';
 import { isWellFormedPkceValue, verifyS256 } from '../oauth/pkce.js';
-import type { GrantHandler } from './grant.js';
+import type { GrantContext, GrantHandler } from './grant.js';
 import { issueTokens, wantsRefreshToken } from './issue-tokens.js';
 
 function clockTime(ms: number): string {
@@ -10,7 +11,7 @@ function clockTime(ms: number): string {
 
 /** RFC 6749 §4.1.3 with RFC 7636 §4.6: exchange a code, once, for tokens. */
 export const authorizationCodeGrant: GrantHandler = async (ctx) => {
-  const { sandbox, client, params, notes } = ctx;
+  const { sandbox, params, notes } = ctx;
   const code = requireParam(params, 'code', 'RFC 6749 §4.1.3');
 
   // Check and consume in one synchronous step, before any await: of many concurrent redemptions, one wins.
@@ -22,11 +23,20 @@ export const authorizationCodeGrant: GrantHandler = async (ctx) => {
         reason: 'code_invalid',
       });
     case 'consumed': {
+      const at = clockTime(taken.record.consumedAt ?? 0);
+      const burnedBy = taken.record.burnedBy;
+      if (burnedBy !== undefined) {
+        // The earlier redemption failed, yet spent the code: say so, not "already used".
+        throw new InvalidGrant(
+          `this code was burned at ${at} by a failed redemption (${burnedBy}); a code is single use even when its redemption fails, so start a new authorization`,
+          { rule: 'RFC 6749 §4.1.2', reason: 'code_consumed' },
+        );
+      }
       const revoked = taken.revokedGrant === undefined ? '' : '; every token issued from it is now revoked';
-      throw new InvalidGrant(
-        `this code was already used at ${clockTime(taken.record.consumedAt ?? 0)}${revoked}`,
-        { rule: 'RFC 6749 §4.1.2', reason: 'code_consumed' },
-      );
+      throw new InvalidGrant(`this code was already used at ${at}${revoked}`, {
+        rule: 'RFC 6749 §4.1.2',
+        reason: 'code_consumed',
+      });
     }
     case 'expired':
       throw new InvalidGrant(`the authorization code expired at ${clockTime(taken.record.expiresAt)}`, {
@@ -37,6 +47,36 @@ export const authorizationCodeGrant: GrantHandler = async (ctx) => {
       break;
   }
   const record = taken.record;
+  try {
+    checkRedemption(ctx, record);
+  } catch (err) {
+    if (err instanceof OAuthError) record.burnedBy = `${err.code}: ${err.description}`;
+    throw err;
+  }
+
+  const grant = sandbox.store.createGrant({
+    clientId: record.clientId,
+    sub: record.sub,
+    scope: record.scope,
+    authTime: record.authTime,
+    context: record.context,
+    fromCode: record.code,
+  });
+  notes.push({ text: 'authorization code accepted and consumed (single use)', rule: 'RFC 6749 §4.1.2' });
+  return issueTokens(ctx, {
+    grant,
+    scope: record.scope,
+    sub: record.sub,
+    context: record.context,
+    nonce: record.nonce,
+    authTime: record.authTime,
+    refresh: wantsRefreshToken(ctx, record.scope) ? 'issue' : undefined,
+  });
+};
+
+/** The checks a redemption must pass once the code is taken: client, redirect_uri, PKCE (RFC 7636 §4.6). */
+function checkRedemption(ctx: GrantContext, record: CodeRecord): void {
+  const { client, params, notes } = ctx;
   if (record.clientId !== client.clientId) {
     throw new InvalidGrant('the authorization code was issued to another client', {
       rule: 'RFC 6749 §4.1.3',
@@ -91,23 +131,4 @@ export const authorizationCodeGrant: GrantHandler = async (ctx) => {
       reason: 'code_verifier_failed',
     });
   }
-
-  const grant = sandbox.store.createGrant({
-    clientId: client.clientId,
-    sub: record.sub,
-    scope: record.scope,
-    authTime: record.authTime,
-    context: record.context,
-    fromCode: record.code,
-  });
-  notes.push({ text: 'authorization code accepted and consumed (single use)', rule: 'RFC 6749 §4.1.2' });
-  return issueTokens(ctx, {
-    grant,
-    scope: record.scope,
-    sub: record.sub,
-    context: record.context,
-    nonce: record.nonce,
-    authTime: record.authTime,
-    refresh: wantsRefreshToken(ctx, record.scope) ? 'issue' : undefined,
-  });
-};
+}

@@ -1,6 +1,8 @@
 import type { LaunchContext, GrantRecord, RefreshRecord } from '../store/artefacts.js';
 import { mintAccessToken, mintIdToken } from '../tokens/mint.js';
 import { joinScope } from '../oauth/scopes.js';
+import { userClaims } from '../fhir/user-claims.js';
+import { issuesRefreshTokens } from '../profiles/serves.js';
 import type { GrantContext, TokenResponse } from './grant.js';
 
 export interface IssueInput {
@@ -22,6 +24,17 @@ export interface IssueInput {
 export function wantsRefreshToken(ctx: GrantContext, scope: readonly string[]): boolean {
   const rule = ctx.profile.refreshTokens;
   if (!ctx.client.grantTypes.includes('refresh_token')) return false;
+  if (!issuesRefreshTokens(ctx.profile)) {
+    // Said where it happens: a refresh token this profile could not redeem is not issued at all.
+    const asked = rule.offlineScopes.filter((s) => scope.includes(s));
+    if (asked.length > 0) {
+      ctx.notes.push({
+        text: `no refresh token despite ${asked.join(' ')}: the ${ctx.profile.name} profile serves only ${ctx.profile.grantTypes.join(', ')}, so it issues none it could not redeem`,
+        rule: ctx.profile.title,
+      });
+    }
+    return false;
+  }
   switch (rule.onAuthorizationCode) {
     case 'always':
       return true;
@@ -79,7 +92,7 @@ export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise
         authTime: input.authTime,
         accessToken: access.token,
         fhirUser,
-        name: undefined,
+        userClaims: userClaims(sandbox.fhir, input.context.fhirUser, input.scope),
         nowMs: now,
         lifetimeSeconds: lifetime,
       },

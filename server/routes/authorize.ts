@@ -463,6 +463,12 @@ export function authorizeRoutes(sandbox: Sandbox) {
       }
       const decision = form.get('decision');
       if (decision === 'deny') {
+        // A rejection like any other: the exchange log's verdict and the verdict header name it.
+        request.sandboxRejection = {
+          code: 'access_denied',
+          description: 'the user denied the request',
+          rule: 'RFC 6749 §4.1.2.1',
+        };
         return reply.redirect(
           redirectTo(pending.deliveredTo, {
             error: 'access_denied',

@@ -1,5 +1,6 @@
 import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { VERDICT_HEADER } from '../exchanges/record-hooks.js';
 import type { Sandbox } from '../sandbox.js';
 
 /**
@@ -26,8 +27,9 @@ const OPEN: FastifyCorsOptions = {
   // Reflect the caller's origin (with Vary: Origin): any app origin may call, no credentials are needed.
   origin: true,
   methods: ['GET', 'HEAD', 'POST'],
-  // Browsers hide response headers unless exposed; apps need the RFC 6750 challenge and FHIR's Location.
-  exposedHeaders: ['WWW-Authenticate', 'Location', 'Content-Location', 'Retry-After'],
+  // Browsers hide response headers unless exposed; apps need the RFC 6750 challenge and FHIR's Location,
+  // and a browser app's developer the reason behind a rejection (X-Sandbox-Verdict).
+  exposedHeaders: ['WWW-Authenticate', 'Location', 'Content-Location', 'Retry-After', VERDICT_HEADER],
   maxAge: 600,
 };
 const CLOSED: FastifyCorsOptions = { origin: false };

@@ -97,7 +97,8 @@ export function tokenRoutes(sandbox: Sandbox) {
         });
       }
       const failure = fireFailure(sandbox, request, 'token', client.clientId);
-      if ((await interrupt(sandbox, request, reply, failure)) === 'hung') return reply;
+      const known = { clientId: client.clientId, grantType: type };
+      if ((await interrupt(sandbox, request, reply, failure, known)) === 'hung') return reply;
       const notes: Note[] = [];
       const body = await GRANT_HANDLERS[type]({ sandbox, client, params, notes, profile });
       request.sandboxNotes = notes;

@@ -31,6 +31,11 @@ export interface CodeRecord {
   /** Mutable only so an admin "expire now" can move it to the present. */
   expiresAt: number;
   consumedAt: number | undefined;
+  /**
+   * Why a redemption that consumed the code failed (a PKCE or redirect_uri check), so a retry is told the
+   * code was burned by that check rather than used (RFC 6749 §4.1.2: single use, failed or not).
+   */
+  burnedBy: string | undefined;
   grantId: string | undefined;
 }
 
@@ -104,12 +109,15 @@ export class ArtefactStore {
     private readonly events: EventBus,
   ) {}
 
-  issueCode(fields: Omit<CodeRecord, 'code' | 'issuedAt' | 'consumedAt' | 'grantId'>): CodeRecord {
+  issueCode(
+    fields: Omit<CodeRecord, 'code' | 'issuedAt' | 'consumedAt' | 'burnedBy' | 'grantId'>,
+  ): CodeRecord {
     const record: CodeRecord = {
       ...fields,
       code: randomToken(),
       issuedAt: this.clock.now(),
       consumedAt: undefined,
+      burnedBy: undefined,
       grantId: undefined,
     };
     this.codes.set(record.code, record);
@@ -135,7 +143,10 @@ export class ArtefactStore {
       return { status: 'consumed', record, revokedGrant };
     }
     record.consumedAt = now;
-    if (now >= record.expiresAt) return { status: 'expired', record };
+    if (now >= record.expiresAt) {
+      record.burnedBy = 'the code had expired';
+      return { status: 'expired', record };
+    }
     return { status: 'ok', record };
   }
 

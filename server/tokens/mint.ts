@@ -102,7 +102,8 @@ export interface IdTokenInput {
   readonly accessToken: string;
   /** Absolute URL of the user's FHIR resource, when `fhirUser` was granted. */
   readonly fhirUser: string | undefined;
-  readonly name: string | undefined;
+  /** OpenID Connect Core §5.4 claims of the granted scopes (`name`, `email`, …). */
+  readonly userClaims: Readonly<Record<string, string>>;
   readonly nowMs: number;
   readonly lifetimeSeconds: number;
 }
@@ -115,10 +116,13 @@ export async function mintIdToken(
   const jti = randomToken(16);
   const iat = toSeconds(input.nowMs);
   const exp = iat + input.lifetimeSeconds;
-  const claims: Record<string, unknown> = { auth_time: input.authTime, at_hash: atHash(input.accessToken) };
+  const claims: Record<string, unknown> = {
+    ...input.userClaims,
+    auth_time: input.authTime,
+    at_hash: atHash(input.accessToken),
+  };
   if (input.nonce !== undefined) claims['nonce'] = input.nonce;
   if (input.fhirUser !== undefined) claims['fhirUser'] = input.fhirUser;
-  if (input.name !== undefined) claims['name'] = input.name;
   const token = await signJwt(
     key,
     'JWT',

@@ -186,3 +186,34 @@ describe('admin API: clock skew', () => {
     expect(res.json()).toMatchObject({ field: 'offsetSeconds' });
   });
 });
+
+describe('admin API: what the active profile cannot serve a client', () => {
+  it('lists each client with its warnings, computed for the active profile', async () => {
+    await t.app.close();
+    t = await startSandbox({ profile: 'medirecords' });
+    const listed = (await admin(t.app, 'GET', '/clients')).json<{
+      clients: { clientId: string; warnings: string[] }[];
+    }>().clients;
+    const conf = listed.find((c) => c.clientId === 'conf-app');
+    expect(conf?.warnings).toEqual([
+      'grant refresh_token, client_credentials is not served by the medirecords profile (it serves authorization_code); such requests get unsupported_grant_type',
+      'scope offline_access online_access asks for a refresh token, which the medirecords profile does not issue (no refresh_token grant)',
+      'scope system/*.rs needs the client_credentials grant, which the medirecords profile does not serve',
+    ]);
+    // A client read alone is exactly what was registered, so it can be sent back with PUT unchanged.
+    const one = await admin(t.app, 'GET', '/clients/conf-app');
+    expect(one.json()).not.toHaveProperty('warnings');
+    expect((await admin(t.app, 'PUT', '/clients/conf-app', one.json())).statusCode).toBe(200);
+  });
+
+  it('has no warnings for a client the profile serves in full', async () => {
+    const listed = (await admin(t.app, 'GET', '/clients')).json<{
+      clients: { clientId: string; warnings: string[] }[];
+    }>().clients;
+    expect(listed.map((c) => [c.clientId, c.warnings])).toEqual([
+      ['conf-app', []],
+      ['post-app', []],
+      ['public-app', []],
+    ]);
+  });
+});

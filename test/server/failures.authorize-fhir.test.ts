@@ -34,9 +34,8 @@ describe('authorize.* failures redirect back with error= (RFC 6749 §4.1.2.1)', 
     expect(failed.response.statusCode).toBe(302);
     expect(`${failed.location?.origin ?? ''}${failed.location?.pathname ?? ''}`).toBe(REDIRECT);
     expect(failed.location?.searchParams.get('error')).toBe(error);
-    expect(failed.location?.searchParams.get('error_description')).toContain(
-      `injected by failure mode ${id}`,
-    );
+    expect(failed.location?.searchParams.get('error_description')).not.toContain('injected');
+    expect(failed.response.headers['x-sandbox-verdict']).toContain(`injected by failure mode ${id}`);
     expect(failed.location?.searchParams.get('state')).toBe('st4te');
     expect(failed.location?.searchParams.get('iss')).toBe('http://127.0.0.1:9710');
     expect(failed.code).toBeUndefined();
@@ -85,7 +84,8 @@ describe('fhir.* failures answer as a resource server (RFC 6750 §3.1)', () => {
     await arm({ id: 'fhir.invalid_token', times: 1 });
     const failed = await read();
     expect(failed.status).toBe(401);
-    expect(failed.body).toMatchObject({ error: 'invalid_token' });
+    // As the FHIR base's own bearer check answers: an OperationOutcome, not OAuth JSON.
+    expect(failed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
     expect(failed.headers['www-authenticate']).toMatch(
       /^Bearer realm="token-sandbox", error="invalid_token"/,
     );
@@ -96,7 +96,7 @@ describe('fhir.* failures answer as a resource server (RFC 6750 §3.1)', () => {
     await arm({ id: 'fhir.insufficient_scope', times: 1 });
     const failed = await read();
     expect(failed.status).toBe(403);
-    expect(failed.body).toMatchObject({ error: 'insufficient_scope' });
+    expect(failed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] });
     expect(failed.headers['www-authenticate']).toContain('error="insufficient_scope"');
     expect((await read()).status).toBe(200);
   });

@@ -110,9 +110,9 @@ describe('token endpoint error failures: armed once, they fire once, then the en
     expect(failed.statusCode).toBe(status);
     expect(failed.headers['cache-control']).toBe('no-store');
     expect(failed.json()).toMatchObject({ error });
-    expect(failed.json<{ error_description: string }>().error_description).toContain(
-      `injected by failure mode ${id}`,
-    );
+    // The body imitates the genuine error; the verdict header is where the injection shows.
+    expect(failed.body).not.toContain('injected');
+    expect(failed.headers['x-sandbox-verdict']).toContain(`injected by failure mode ${id}`);
     for (const [name, value] of Object.entries(headers)) expect(failed.headers[name]).toBe(value);
     const next = await clientCredentials(t.app);
     expect(next.statusCode, next.body).toBe(200);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import {
+  admin,
   authorize,
   basic,
   CHALLENGE,
@@ -246,11 +247,19 @@ describe('MediRecords: response parameters', () => {
     expect(without.json<Record<string, unknown>>()['id_token']).toBeUndefined();
   });
 
-  it('refresh_token (optional): returned when offline_access was granted, absent otherwise', async () => {
+  it('refresh_token (optional): never issued, since grant_type supports only authorization_code; the log says why', async () => {
+    // The document lists refresh_token as an optional response field, but no grant redeems one: the sandbox
+    // issues none rather than a token that answers unsupported_grant_type (docs/profiles.md).
     const offline = await exchange(await codeFor({ scope: 'launch/patient offline_access' }));
-    expect(typeof offline.json<Record<string, unknown>>()['refresh_token']).toBe('string');
-    const online = await exchange(await codeFor({ scope: 'launch/patient' }));
-    expect(online.json<Record<string, unknown>>()['refresh_token']).toBeUndefined();
+    expect(offline.statusCode).toBe(200);
+    expect(offline.json<Record<string, unknown>>()['refresh_token']).toBeUndefined();
+    const log = await admin(t.app, 'GET', '/exchanges');
+    const entry = log
+      .json<{ exchanges: { path: string; verdict: { summary: string } }[] }>()
+      .exchanges.at(-1);
+    expect(entry?.verdict.summary).toContain(
+      'no refresh token despite offline_access: the medirecords profile serves only authorization_code',
+    );
   });
 
   it('patient and encounter (optional): the launch context ids', async () => {

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ClientSchema, type ClientConfig } from '../../config/schema.js';
 import { clientIssues } from '../../config/validate.js';
+import { clientWarnings } from '../../profiles/serves.js';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, invalidInput, notFound } from '../errors.js';
 
@@ -19,7 +20,13 @@ export function clientRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get('/clients', async () => ({ clients: sandbox.clients.list().map((c) => c.source) }));
+    // Each listed client carries what the active profile cannot serve it (computed, never stored: a PUT
+    // of the same client takes the config fields only).
+    app.get('/clients', async () => ({
+      clients: sandbox.clients
+        .list()
+        .map((c) => ({ ...c.source, warnings: clientWarnings(sandbox.profile, c) })),
+    }));
 
     app.post('/clients', { schema: { body: ClientSchema } }, async (request, reply) => {
       const client = request.body;
