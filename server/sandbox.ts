@@ -240,6 +240,20 @@ export class Sandbox {
     return this.#writes?.request();
   }
 
+  /**
+   * An admin write: `apply` changes memory, then the state is persisted; when the write fails, `undo` puts
+   * memory back before the error is answered, so a failed admin write changes nothing.
+   */
+  async changeDurably(apply: () => void, undo: () => void): Promise<void> {
+    apply();
+    try {
+      await this.persist();
+    } catch (err) {
+      undo();
+      throw err;
+    }
+  }
+
   /** The state file's content at this moment. */
   snapshot(): StateDocument {
     const config = this.exportConfig();

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { logUnexpected } from '../log-unexpected.js';
 import type { RegisteredClient } from '../config/defaults.js';
 import { DEFAULTS } from '../config/defaults.js';
 import {
@@ -362,7 +363,7 @@ export function authorizeRoutes(sandbox: Sandbox) {
       done(null, body);
     });
     app.setErrorHandler((error, request, reply) => {
-      request.log.error({ err: error }, 'unexpected error at the authorization endpoint');
+      logUnexpected(request, error, 'at the authorization endpoint');
       return errorPage(reply, new PageError('server_error', 'unexpected server error', 'RFC 6749 §4.1.2.1'));
     });
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { LaunchError, type LaunchInput } from '../../launch/launches.js';
+import { FhirContextSchema } from '../../config/schema.js';
+import { LaunchError } from '../../launch/launches.js';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, notFound } from '../errors.js';
 
@@ -14,7 +15,7 @@ const LaunchBody = Type.Object(
     patient: Type.Optional(Text),
     encounter: Type.Optional(Text),
     fhirUser: Type.Optional(Text),
-    fhirContext: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: 50 })),
+    fhirContext: Type.Optional(FhirContextSchema),
     intent: Type.Optional(Text),
     needPatientBanner: Type.Optional(Type.Boolean()),
     smartStyleUrl: Type.Optional(Text),
@@ -34,8 +35,7 @@ export function launchRoutes(sandbox: Sandbox) {
     app.post('/launches', { schema: { body: LaunchBody } }, async (request, reply) => {
       let created;
       try {
-        // The schema's open objects are typed `object`; fhirContext entries are JSON objects by that schema.
-        created = sandbox.launches.create(request.body as LaunchInput);
+        created = sandbox.launches.create(request.body);
       } catch (err) {
         if (!(err instanceof LaunchError)) throw err;
         if (err.reason === 'unknown_client') throw notFound(err.message);
