@@ -11,7 +11,11 @@ import { LaunchRegistry } from './launch/launches.js';
 import type { AssertionAudience } from './oauth/client-assertion.js';
 import { EventJournal } from './admin/event-journal.js';
 import { IssuedIndex } from './admin/issued-index.js';
-import { DEFAULT_EXCHANGE_LOG_CAPACITY, ExchangeLog } from './exchanges/exchange-log.js';
+import {
+  DEFAULT_EXCHANGE_LOG_CAPACITY,
+  DEFAULT_EXCHANGE_LOG_MAX_BYTES,
+  ExchangeLog,
+} from './exchanges/exchange-log.js';
 import { FailureBoard } from './failures/board.js';
 import type { JSONWebKeySet } from 'jose';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
@@ -125,6 +129,7 @@ export class Sandbox {
     this.exchanges = new ExchangeLog(
       config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY,
       this.events,
+      config.exchangeLog?.maxBytes ?? DEFAULT_EXCHANGE_LOG_MAX_BYTES,
     );
     const workers = options.signingWorkers ?? 0;
     this.signingPool = workers > 0 ? new SigningPool(workers) : undefined;
@@ -307,7 +312,10 @@ export class Sandbox {
     this.profile = resolveProfile(config);
     this.clients.replaceAll(config.clients ?? []);
     this.failures.replaceAll(config.failures ?? []);
-    this.exchanges.resize(config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY);
+    this.exchanges.resize(
+      config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY,
+      config.exchangeLog?.maxBytes ?? DEFAULT_EXCHANGE_LOG_MAX_BYTES,
+    );
     this.events.emit('config.imported', {
       clients: config.clients?.length ?? 0,
       failures: config.failures?.length ?? 0,

@@ -270,6 +270,13 @@ export const ConfigSchema = Type.Object(
           capacity: Type.Optional(
             Type.Integer({ minimum: 10, maximum: 100_000, description: 'exchanges kept in the log' }),
           ),
+          maxBytes: Type.Optional(
+            Type.Integer({
+              minimum: 1_048_576,
+              maximum: 1_073_741_824,
+              description: 'bytes of messages kept in the log (1 MiB to 1 GiB)',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
