@@ -69,6 +69,9 @@ export interface SandboxUrls {
   readonly fhirBase: string;
 }
 
+/** How long issued and revoked artefacts may wait to be written, so a burst shares one write. */
+const PERSIST_DELAY_MS = 200;
+
 /** Everything one server instance knows: no module-level state, so two instances never share anything. */
 export class Sandbox {
   origin: string;
@@ -98,6 +101,8 @@ export class Sandbox {
   profile: Profile;
   readonly #shutdown = new AbortController();
   #writes: WriteQueue | undefined;
+  /** A background write scheduled by #persistSoon. */
+  #soon: NodeJS.Timeout | undefined;
   /** Signs tokens off the event loop when the server was built with signing workers. */
   readonly signingPool: SigningPool | undefined;
 
@@ -112,7 +117,7 @@ export class Sandbox {
     this.adminToken = options.adminToken ?? randomToken(24);
     // The journal listens first, so it sees every event from the very start.
     this.journal = new EventJournal(this.events, clock);
-    this.store = new ArtefactStore(clock, this.events);
+    this.store = new ArtefactStore(clock, this.events, () => this.limits().liveCodes);
     this.issued = new IssuedIndex(this.events, this.store, () => clock.now());
     this.profile = resolveProfile(config);
     this.clients = new ClientRegistry(() => this.config);
@@ -123,7 +128,7 @@ export class Sandbox {
       () => this.config,
       () => this.urls.fhirBase,
     );
-    this.pendingAuthorizations = new PendingAuthorizations(clock);
+    this.pendingAuthorizations = new PendingAuthorizations(clock, () => this.limits().pendingAuthorizations);
     this.failures = new FailureBoard(this.events, () => clock.now(), options.random ?? Math.random);
     this.failures.replaceAll(config.failures ?? []);
     this.exchanges = new ExchangeLog(
@@ -230,7 +235,8 @@ export class Sandbox {
 
   /** Forgets expired codes, dead grants and spent assertion ids, so memory stays flat. */
   prune(): void {
-    this.store.prune();
+    // Expired artefacts leave the state file too, not only memory.
+    if (this.store.prune() > 0) this.#persistSoon();
     this.launches.prune();
     this.pendingAuthorizations.prune();
     const now = Math.floor(this.clock.now() / 1000);
@@ -242,7 +248,24 @@ export class Sandbox {
    * only). Admin writes await it before they answer 2xx, so an acknowledged change survives a crash.
    */
   async persist(): Promise<void> {
+    // A write requested now covers whatever a scheduled one would have written.
+    clearTimeout(this.#soon);
+    this.#soon = undefined;
     return this.#writes?.request();
+  }
+
+  /**
+   * Persists within PERSIST_DELAY_MS, folding every change in that window into one write: a burst of issued
+   * codes costs a few writes, not one fsync of the whole state per request. Graceful close persists at once
+   * (app.ts `onClose`), so nothing answered is lost to the delay.
+   */
+  #persistSoon(): void {
+    if (this.#writes === undefined || this.#soon !== undefined) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      this.#writes?.request().catch(() => undefined);
+    }, PERSIST_DELAY_MS);
+    this.#soon.unref();
   }
 
   /**
@@ -277,7 +300,7 @@ export class Sandbox {
     this.#writes = new WriteQueue(() => writeJsonFile(file, this.snapshot()));
     const later = () => {
       // Best effort between admin writes; the admin API awaits persist() itself before it answers.
-      this.persist().catch(() => undefined);
+      this.#persistSoon();
     };
     for (const name of [
       'code.issued',
@@ -320,6 +343,16 @@ export class Sandbox {
       clients: config.clients?.length ?? 0,
       failures: config.failures?.length ?? 0,
     });
+  }
+
+  /** The resource bounds in force (README "Limits"), defaults applied. */
+  limits(): { liveCodes: number; pendingAuthorizations: number; parameterLength: number } {
+    const l = this.config.limits;
+    return {
+      liveCodes: l?.liveCodes ?? DEFAULTS.limits.liveCodes,
+      pendingAuthorizations: l?.pendingAuthorizations ?? DEFAULTS.limits.pendingAuthorizations,
+      parameterLength: l?.parameterLength ?? DEFAULTS.limits.parameterLength,
+    };
   }
 
   lifetimes(): { code: number; accessToken: number; refreshToken: number } {

@@ -11,6 +11,7 @@ export const DEFAULTS = {
   scope:
     'openid fhirUser profile launch launch/patient launch/encounter patient/*.rs user/*.rs offline_access online_access',
   launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
+  limits: { liveCodes: 5_000, pendingAuthorizations: 1_000, parameterLength: 2_048 },
 } as const;
 
 /** The auth method a client uses: the explicit one, else what its credentials imply. */
@@ -52,7 +53,7 @@ export function registerClient(client: ClientConfig, config: SandboxConfig): Reg
     scope: (client.scope ?? DEFAULTS.scope).split(' ').filter((s) => s !== ''),
     authMethod,
     launchUrl: client.launchUrl,
-    jwks: client.jwks as RegisteredClient['jwks'],
+    jwks: client.jwks,
     jwksUri: client.jwksUri,
     // RFC 9700 §2.1.1: PKCE for every client unless a person turns it off for a confidential one.
     requirePkce: authMethod === 'none' ? true : (client.requirePkce ?? true),

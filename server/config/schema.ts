@@ -264,6 +264,26 @@ export const ConfigSchema = Type.Object(
       ),
     ),
     failures: Type.Optional(Type.Array(FailureArmSchema, { maxItems: 200 })),
+    limits: Type.Optional(
+      Type.Object(
+        {
+          liveCodes: Type.Optional(
+            Type.Integer({ minimum: 100, maximum: 1_000_000, description: 'authorization codes remembered' }),
+          ),
+          pendingAuthorizations: Type.Optional(
+            Type.Integer({ minimum: 10, maximum: 100_000, description: 'consent pages awaiting a decision' }),
+          ),
+          parameterLength: Type.Optional(
+            Type.Integer({
+              minimum: 256,
+              maximum: 8_192,
+              description: 'longest value of an authorization request parameter, in characters',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     exchangeLog: Type.Optional(
       Type.Object(
         {

@@ -162,8 +162,33 @@ function resolveLaunch(
   }
 }
 
+/** A client's registered scope may be this long (config schema), so a request may ask for all of it. */
+const SCOPE_LENGTH = 4000;
+
+/**
+ * Every value the sandbox keeps (state and nonce ride along with each code and consent page) has a bound,
+ * so a page that floods /authorize cannot grow memory or the state file with kilobytes per request.
+ * client_id and redirect_uri are not checked here: step 2 already compared them with the registration.
+ */
+function checkLengths(sandbox: Sandbox, params: MultiParams): void {
+  const limit = sandbox.limits().parameterLength;
+  for (const [name, values] of params) {
+    if (name === 'client_id' || name === 'redirect_uri') continue;
+    const max = name === 'scope' ? Math.max(limit, SCOPE_LENGTH) : limit;
+    const longest = Math.max(...values.map((v) => v.length));
+    if (longest > max) {
+      const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+      throw new InvalidRequest(
+        `${shown} is ${longest} characters long; at most ${max} are accepted (the parameterLength limit; raise it with limits.parameterLength in the config)`,
+        { rule: 'RFC 6749 §4.1.2.1' },
+      );
+    }
+  }
+}
+
 /** Step 3: everything else; a failure here is redirected back to the client with `error`. */
 function validateRequest(sandbox: Sandbox, client: RegisteredClient, params: MultiParams): ApprovedRequest {
+  checkLengths(sandbox, params);
   const duplicated = [...params].find(([, values]) => values.length > 1)?.[0];
   if (duplicated !== undefined) {
     throw new InvalidRequest(`parameter ${duplicated} was sent more than once`, { rule: 'RFC 6749 §3.1' });
@@ -393,11 +418,13 @@ export function authorizeRoutes(sandbox: Sandbox) {
         if (!(err instanceof OAuthError)) throw err;
         request.sandboxRejection = err;
         const duplicateState = (params.get('state')?.length ?? 0) > 1;
+        // An over-long state was refused, so it is not sent back either.
+        const refusedState = (state?.length ?? 0) > sandbox.limits().parameterLength;
         return reply.redirect(
           redirectTo(target, {
             error: err.code,
             error_description: err.description,
-            state: duplicateState ? undefined : state,
+            state: duplicateState || refusedState ? undefined : state,
             iss,
           }),
           status,
@@ -451,7 +478,7 @@ export function authorizeRoutes(sandbox: Sandbox) {
           reply,
           new PageError(
             'invalid_request',
-            'this authorization request is unknown, already decided or expired; start again from the app',
+            'this authorization request is unknown, already decided, expired or pushed out by newer ones (the pendingAuthorizations limit); start again from the app',
             'RFC 6749 §10.12',
           ),
         );
