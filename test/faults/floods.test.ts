@@ -14,6 +14,7 @@ const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const FLOOD_MS = 3_000;
 /** Small enough that a few seconds of flood pass it on a slow machine. */
 const LIVE_CODES = 500;
+const PENDING = 100;
 /** README "Limits": a live code with state and nonce at the parameter limit weighs about 3 KB on disk. */
 const MAX_STATE_FILE = LIVE_CODES * 4 * 1024 + 64 * 1024;
 /** The peak the flood suite allows the server process (README "Limits"). */
@@ -83,7 +84,7 @@ beforeAll(async () => {
         scope: 'openid fhirUser launch/patient patient/*.rs system/*.rs offline_access',
       },
     ],
-    limits: { liveCodes: LIVE_CODES },
+    limits: { liveCodes: LIVE_CODES, pendingAuthorizations: PENDING },
   });
   cli = await startCli(['--config', config, '--data-dir', dataDir]);
 }, 30_000);
@@ -168,6 +169,38 @@ describe('floods stay within the documented limits', () => {
     expect(clients.status).toBe(200);
     expect(((await clients.json()) as { clients: unknown[] }).clients).toHaveLength(1);
     expect((await adminFetch('GET', '/config')).status).toBe(200);
+    expect(await peakRss()).toBeLessThan(MAX_RSS);
+  }, 30_000);
+
+  it('a flood of consent pages in interactive mode forgets the oldest past the pending limit', async () => {
+    const config = (await (await adminFetch('GET', '/config')).json()) as Record<string, unknown>;
+    const put = await adminFetch(
+      'PUT',
+      '/config',
+      JSON.stringify({ ...config, authorize: { mode: 'interactive' } }),
+    );
+    expect(put.status).toBe(200);
+    const long = { state: 's'.repeat(2_048), nonce: 'n'.repeat(2_048) };
+    const ids: string[] = [];
+    const statuses = await flood(2_000, 16, async () => {
+      const res = await fetch(authorizeUrl(long), { redirect: 'manual' });
+      const id = /name="request" value="([^"]+)"/.exec(await res.text())?.[1];
+      if (id !== undefined) ids.push(id);
+      return res.status;
+    });
+    expect([...statuses.keys()]).toEqual([200]);
+    expect(ids.length).toBeGreaterThan(PENDING);
+    const decide = (request: string) =>
+      fetch(`${cli.origin}/authorize/decision`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ request, decision: 'deny' }).toString(),
+        redirect: 'manual',
+      });
+    const oldest = await decide(ids[0] ?? '');
+    expect(oldest.status).toBe(400);
+    expect(await oldest.text()).toContain('pendingAuthorizations limit');
+    expect((await decide(ids.at(-1) ?? '')).status).toBe(303);
     expect(await peakRss()).toBeLessThan(MAX_RSS);
   }, 30_000);
 

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { admin, clientCredentials, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 /** `{"a":{"a":…{}}}`, `levels` deep, written by hand: JSON.stringify itself overflows at these depths. */
@@ -84,17 +84,27 @@ describe('a deeply nested jwks or fhirContext is refused before anything changes
 });
 
 describe('an admin write that cannot be saved changes nothing', () => {
-  it('POST /clients answers 500 saying why, and the client is not registered', async () => {
+  it('POST /clients answers 500 saying why, logs it, and the client is not registered', async () => {
     // A folder where the state file should be: every save fails.
     await rm(path.join(dir, 'state.json'));
     await mkdir(path.join(dir, 'state.json'));
-    const res = await admin(t.app, 'POST', '/clients', {
-      clientId: 'unsaved',
-      clientSecret: 'x',
-      grantTypes: ['client_credentials'],
-    });
+    // The test sandbox has no logger, like the CLI: the error must still reach standard error.
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let res;
+    try {
+      res = await admin(t.app, 'POST', '/clients', {
+        clientId: 'unsaved',
+        clientSecret: 'x',
+        grantTypes: ['client_credentials'],
+      });
+      expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(
+        /unexpected error in the admin API \(POST \/_sandbox\/api\/clients\).*EISDIR/,
+      );
+    } finally {
+      stderr.mockRestore();
+    }
     expect(res.statusCode).toBe(500);
-    expect(res.json<{ message: string }>().message).toMatch(/nothing was changed/);
+    expect(res.json<{ message: string }>().message).toMatch(/EISDIR.*nothing was changed/);
     expect((await admin(t.app, 'GET', '/clients/unsaved')).statusCode).toBe(404);
     await rm(path.join(dir, 'state.json'), { recursive: true });
   });
