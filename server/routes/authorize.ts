@@ -78,6 +78,12 @@ function rawParams(request: FastifyRequest): string {
   return typeof request.body === 'string' ? request.body : '';
 }
 
+/** A client's registered scope may be this long (config schema), so a request may ask for all of it. */
+const SCOPE_LENGTH = 4000;
+/** The longest client_id and redirect URI a client can be registered with (config schema). */
+const CLIENT_ID_LENGTH = 255;
+const REDIRECT_URI_LENGTH = 2000;
+
 /** Steps 1 and 2: find the client and the redirect target; failures here are never redirected. */
 function trustedTarget(
   sandbox: Sandbox,
@@ -93,6 +99,18 @@ function trustedTarget(
   const clientId = single(params, 'client_id');
   if (clientId === undefined)
     throw new PageError('invalid_request', 'client_id is missing', 'RFC 6749 §4.1.1');
+  // The registration's own bounds (config schema): longer values cannot match, and are not echoed back.
+  const tooLong = (name: string, value: string | undefined, max: number) => {
+    if (value !== undefined && value.length > max) {
+      throw new PageError(
+        'invalid_request',
+        `${name} is ${value.length} characters long; registered values are at most ${max}`,
+        'RFC 6749 §4.1.2.1',
+      );
+    }
+  };
+  tooLong('client_id', clientId, CLIENT_ID_LENGTH);
+  tooLong('redirect_uri', single(params, 'redirect_uri'), REDIRECT_URI_LENGTH);
   const client = sandbox.clients.get(clientId);
   if (!client) {
     throw new PageError(
@@ -161,9 +179,6 @@ function resolveLaunch(
       });
   }
 }
-
-/** A client's registered scope may be this long (config schema), so a request may ask for all of it. */
-const SCOPE_LENGTH = 4000;
 
 /**
  * Every value the sandbox keeps (state and nonce ride along with each code and consent page) has a bound,

@@ -150,3 +150,24 @@ describe('the state file follows the artefacts', () => {
     }
   });
 });
+
+describe('client_id and redirect_uri longer than any registration', () => {
+  it('a 5,000-character client_id gets the error page naming it and the limit, never a redirect', async () => {
+    const t = await start();
+    const { response } = await authorize(t.app, { client_id: 'c'.repeat(5000) });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('client_id is 5000 characters long; registered values are at most 255');
+    expect(response.body).not.toContain('c'.repeat(300));
+  });
+
+  it('a 3,000-character redirect_uri gets the error page naming it and the limit', async () => {
+    const t = await start();
+    const { response } = await authorize(t.app, {
+      redirect_uri: `http://127.0.0.1:5555/${'p'.repeat(3000)}`,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain(
+      'redirect_uri is 3022 characters long; registered values are at most 2000',
+    );
+  });
+});
