@@ -70,7 +70,7 @@ export interface SandboxUrls {
 }
 
 /** How long issued and revoked artefacts may wait to be written, so a burst shares one write. */
-const PERSIST_DELAY_MS = 200;
+const PERSIST_DELAY_MS = 1000;
 
 /** Everything one server instance knows: no module-level state, so two instances never share anything. */
 export class Sandbox {
