@@ -103,6 +103,8 @@ export class Sandbox {
   #writes: WriteQueue | undefined;
   /** A background write scheduled by #persistSoon. */
   #soon: NodeJS.Timeout | undefined;
+  /** The last background write failed (reported once until one succeeds). */
+  #saveFailing = false;
   /** Signs tokens off the event loop when the server was built with signing workers. */
   readonly signingPool: SigningPool | undefined;
 
@@ -263,7 +265,21 @@ export class Sandbox {
     if (this.#writes === undefined || this.#soon !== undefined) return;
     this.#soon = setTimeout(() => {
       this.#soon = undefined;
-      this.#writes?.request().catch(() => undefined);
+      this.#writes?.request().then(
+        () => {
+          this.#saveFailing = false;
+        },
+        (err: unknown) => {
+          // Nobody awaits a background write, so its failure is said here, once per run of failures:
+          // issued tokens that silently stop being saved would vanish at the next restart.
+          if (this.#saveFailing) return;
+          this.#saveFailing = true;
+          const reason = err instanceof Error ? err.message : String(err);
+          process.stderr.write(
+            `token-sandbox: could not save issued tokens to the data folder (${reason}); they will be lost on restart until a save succeeds\n`,
+          );
+        },
+      );
     }, PERSIST_DELAY_MS);
     this.#soon.unref();
   }

@@ -1,8 +1,8 @@
 import { watch } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SandboxConfig } from '../../server/config/schema.js';
 import { authorize, form, redeem, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
@@ -122,6 +122,26 @@ describe('the state file follows the artefacts', () => {
     t.clock.advance(60 * 60_000);
     t.app.sandbox.prune();
     await eventually(async () => (await storedCodes(dir)) === 0);
+  });
+
+  it('a background save that fails is reported on standard error, once', async () => {
+    const dir = await tempDir();
+    const t = await start({}, dir);
+    await rm(path.join(dir, 'state.json'));
+    await mkdir(path.join(dir, 'state.json'));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await authorize(t.app);
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      await authorize(t.app);
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      const said = stderr.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('could not save'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(/could not save issued tokens to the data folder \(EISDIR/);
+    } finally {
+      stderr.mockRestore();
+      await rm(path.join(dir, 'state.json'), { recursive: true });
+    }
   });
 
   it('a stream of authorizations is folded into a few writes, and close writes the last of them', async () => {
