@@ -10,7 +10,11 @@ import { LaunchRegistry } from './launch/launches.js';
 import type { AssertionAudience } from './oauth/client-assertion.js';
 import { EventJournal } from './admin/event-journal.js';
 import { IssuedIndex } from './admin/issued-index.js';
-import { DEFAULT_EXCHANGE_LOG_CAPACITY, ExchangeLog } from './exchanges/exchange-log.js';
+import {
+  DEFAULT_EXCHANGE_LOG_CAPACITY,
+  DEFAULT_EXCHANGE_LOG_MAX_BYTES,
+  ExchangeLog,
+} from './exchanges/exchange-log.js';
 import { FailureBoard } from './failures/board.js';
 import type { JSONWebKeySet } from 'jose';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
@@ -71,6 +75,9 @@ export interface SandboxUrls {
   readonly fhirBase: string;
 }
 
+/** How long issued and revoked artefacts may wait to be written, so a burst shares one write. */
+const PERSIST_DELAY_MS = 1000;
+
 /** Everything one server instance knows: no module-level state, so two instances never share anything. */
 export class Sandbox {
   origin: string;
@@ -100,6 +107,10 @@ export class Sandbox {
   profile: Profile;
   readonly #shutdown = new AbortController();
   #writes: WriteQueue | undefined;
+  /** A background write scheduled by #persistSoon. */
+  #soon: NodeJS.Timeout | undefined;
+  /** The last background write failed (reported once until one succeeds). */
+  #saveFailing = false;
   /** Signs tokens off the event loop when the server was built with signing workers. */
   readonly signingPool: SigningPool | undefined;
 
@@ -114,7 +125,7 @@ export class Sandbox {
     this.adminToken = options.adminToken ?? randomToken(24);
     // The journal listens first, so it sees every event from the very start.
     this.journal = new EventJournal(this.events, clock);
-    this.store = new ArtefactStore(clock, this.events);
+    this.store = new ArtefactStore(clock, this.events, () => this.limits().liveCodes);
     this.issued = new IssuedIndex(this.events, this.store, () => clock.now());
     this.profile = resolveProfile(config);
     this.clients = new ClientRegistry(() => this.config);
@@ -126,12 +137,13 @@ export class Sandbox {
       () => this.urls.fhirBase,
       this.fhir,
     );
-    this.pendingAuthorizations = new PendingAuthorizations(clock);
+    this.pendingAuthorizations = new PendingAuthorizations(clock, () => this.limits().pendingAuthorizations);
     this.failures = new FailureBoard(this.events, () => clock.now(), options.random ?? Math.random);
     this.failures.replaceAll(config.failures ?? []);
     this.exchanges = new ExchangeLog(
       config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY,
       this.events,
+      config.exchangeLog?.maxBytes ?? DEFAULT_EXCHANGE_LOG_MAX_BYTES,
     );
     const workers = options.signingWorkers ?? 0;
     this.signingPool = workers > 0 ? new SigningPool(workers) : undefined;
@@ -232,7 +244,8 @@ export class Sandbox {
 
   /** Forgets expired codes, dead grants and spent assertion ids, so memory stays flat. */
   prune(): void {
-    this.store.prune();
+    // Expired artefacts leave the state file too, not only memory.
+    if (this.store.prune() > 0) this.#persistSoon();
     this.launches.prune();
     this.pendingAuthorizations.prune();
     const now = Math.floor(this.clock.now() / 1000);
@@ -244,7 +257,52 @@ export class Sandbox {
    * only). Admin writes await it before they answer 2xx, so an acknowledged change survives a crash.
    */
   async persist(): Promise<void> {
+    // A write requested now covers whatever a scheduled one would have written.
+    clearTimeout(this.#soon);
+    this.#soon = undefined;
     return this.#writes?.request();
+  }
+
+  /**
+   * Persists within PERSIST_DELAY_MS, folding every change in that window into one write: a burst of issued
+   * codes costs a few writes, not one fsync of the whole state per request. Graceful close persists at once
+   * (app.ts `onClose`), so nothing answered is lost to the delay.
+   */
+  #persistSoon(): void {
+    if (this.#writes === undefined || this.#soon !== undefined) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      this.#writes?.request().then(
+        () => {
+          this.#saveFailing = false;
+        },
+        (err: unknown) => {
+          // Nobody awaits a background write, so its failure is said here, once per run of failures:
+          // issued tokens that silently stop being saved would vanish at the next restart.
+          if (this.#saveFailing) return;
+          this.#saveFailing = true;
+          const reason = err instanceof Error ? err.message : String(err);
+          process.stderr.write(
+            `token-sandbox: could not save issued tokens to the data folder (${reason}); they will be lost on restart until a save succeeds\n`,
+          );
+        },
+      );
+    }, PERSIST_DELAY_MS);
+    this.#soon.unref();
+  }
+
+  /**
+   * An admin write: `apply` changes memory, then the state is persisted; when the write fails, `undo` puts
+   * memory back before the error is answered, so a failed admin write changes nothing.
+   */
+  async changeDurably(apply: () => void, undo: () => void): Promise<void> {
+    apply();
+    try {
+      await this.persist();
+    } catch (err) {
+      undo();
+      throw err;
+    }
   }
 
   /** The state file's content at this moment. */
@@ -265,7 +323,7 @@ export class Sandbox {
     this.#writes = new WriteQueue(() => writeJsonFile(file, this.snapshot()));
     const later = () => {
       // Best effort between admin writes; the admin API awaits persist() itself before it answers.
-      this.persist().catch(() => undefined);
+      this.#persistSoon();
     };
     for (const name of [
       'code.issued',
@@ -300,11 +358,24 @@ export class Sandbox {
     this.profile = resolveProfile(config);
     this.clients.replaceAll(config.clients ?? []);
     this.failures.replaceAll(config.failures ?? []);
-    this.exchanges.resize(config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY);
+    this.exchanges.resize(
+      config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY,
+      config.exchangeLog?.maxBytes ?? DEFAULT_EXCHANGE_LOG_MAX_BYTES,
+    );
     this.events.emit('config.imported', {
       clients: config.clients?.length ?? 0,
       failures: config.failures?.length ?? 0,
     });
+  }
+
+  /** The resource bounds in force (README "Limits"), defaults applied. */
+  limits(): { liveCodes: number; pendingAuthorizations: number; parameterLength: number } {
+    const l = this.config.limits;
+    return {
+      liveCodes: l?.liveCodes ?? DEFAULTS.limits.liveCodes,
+      pendingAuthorizations: l?.pendingAuthorizations ?? DEFAULTS.limits.pendingAuthorizations,
+      parameterLength: l?.parameterLength ?? DEFAULTS.limits.parameterLength,
+    };
   }
 
   lifetimes(): { code: number; accessToken: number; refreshToken: number } {

@@ -3,6 +3,7 @@ import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { schemaIssues, type ConfigIssue } from '../config/validate.js';
+import { logUnexpected } from '../log-unexpected.js';
 
 /** The admin API's error body: a code, a sentence, and the field at fault when there is one. */
 export interface AdminErrorBody {
@@ -76,11 +77,15 @@ export function speakAdminErrors(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return reply.code(status).headers(cacheless).send({ error: 'bad_request', message: error.message });
     }
-    request.log.error({ err: error }, 'unexpected error in the admin API');
+    logUnexpected(request, error, 'in the admin API');
+    // The admin API answers only its own token holder, so the cause can be said plainly.
     return reply
       .code(500)
       .headers(cacheless)
-      .send({ error: 'internal_error', message: 'unexpected server error; the sandbox log has the details' });
+      .send({
+        error: 'internal_error',
+        message: `unexpected server error (${error.name}: ${error.message}); nothing was changed, and the sandbox log (standard error) has the details`,
+      });
   });
   app.setNotFoundHandler((request, reply) =>
     reply

@@ -13,6 +13,7 @@ export const DEFAULTS = {
   launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
   /** `exchangeLog.verdictHeader`: rejections carry X-Sandbox-Verdict unless a config turns it off. */
   verdictHeader: true,
+  limits: { liveCodes: 5_000, pendingAuthorizations: 1_000, parameterLength: 2_048 },
 } as const;
 
 /** The auth method a client uses: the explicit one, else what its credentials imply. */
@@ -54,7 +55,7 @@ export function registerClient(client: ClientConfig, config: SandboxConfig): Reg
     scope: (client.scope ?? DEFAULTS.scope).split(' ').filter((s) => s !== ''),
     authMethod,
     launchUrl: client.launchUrl,
-    jwks: client.jwks as RegisteredClient['jwks'],
+    jwks: client.jwks,
     jwksUri: client.jwksUri,
     // RFC 9700 §2.1.1: PKCE for every client unless a person turns it off for a confidential one.
     requirePkce: authMethod === 'none' ? true : (client.requirePkce ?? true),

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { FAILURE_IDS } from '../failures/ids.js';
 import { ERROR_FIELDS, OAUTH_ERROR_CODES, OAUTH_ERROR_REASONS } from '../oauth/errors.js';
 import { TOKEN_FIELDS } from '../profiles/token-fields.js';
@@ -21,6 +21,80 @@ export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
 const Seconds = (description: string) => Type.Integer({ minimum: 1, maximum: 31_536_000, description });
 
+/** A JWK member that is a plain value: base64url key material, ids, algorithm names. */
+const JwkText = Type.String({ maxLength: 16_384 });
+
+/**
+ * One public key (RFC 7517 §4, RFC 7518 §6): the members the RFCs define, typed. Members they do not define
+ * may be present (RFC 7517 §4 says to ignore them) but only as plain values, so a key can never nest: a JWKS
+ * thousands of levels deep once made every later read and save of the config overflow the stack.
+ */
+export const JwkSchema = Type.Object(
+  {
+    kty: Type.String({ minLength: 1, maxLength: 20 }),
+    use: Type.Optional(JwkText),
+    key_ops: Type.Optional(Type.Array(JwkText, { maxItems: 10 })),
+    alg: Type.Optional(JwkText),
+    kid: Type.Optional(JwkText),
+    x5u: Type.Optional(JwkText),
+    x5c: Type.Optional(Type.Array(JwkText, { maxItems: 10 })),
+    x5t: Type.Optional(JwkText),
+    'x5t#S256': Type.Optional(JwkText),
+    crv: Type.Optional(JwkText),
+    x: Type.Optional(JwkText),
+    y: Type.Optional(JwkText),
+    n: Type.Optional(JwkText),
+    e: Type.Optional(JwkText),
+    k: Type.Optional(JwkText),
+    d: Type.Optional(JwkText),
+    p: Type.Optional(JwkText),
+    q: Type.Optional(JwkText),
+    dp: Type.Optional(JwkText),
+    dq: Type.Optional(JwkText),
+    qi: Type.Optional(JwkText),
+  },
+  {
+    additionalProperties: Type.Union([JwkText, Type.Number(), Type.Boolean()]),
+    maxProperties: 40,
+  },
+);
+
+/** A client's public keys for private_key_jwt (RFC 7517 §5): a list of keys, nothing else. */
+export const JwksSchema = Type.Object(
+  { keys: Type.Array(JwkSchema, { maxItems: 100 }) },
+  { additionalProperties: false },
+);
+
+/** A JSON value at most `depth` levels deep, with bounded strings, lists and objects. */
+function boundedJson(depth: number): TSchema {
+  const scalar = Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean(), Type.Null()]);
+  if (depth <= 0) return scalar;
+  const inner = boundedJson(depth - 1);
+  return Type.Union([
+    scalar,
+    Type.Array(inner, { maxItems: 20 }),
+    Type.Record(Type.String({ maxLength: 100 }), inner, { maxProperties: 20 }),
+  ]);
+}
+
+/**
+ * One `fhirContext` entry (SMART App Launch 2.2 §fhirContext): `reference`, `canonical`, `identifier` (a FHIR
+ * Identifier, a few levels deep), `type` and `role`. Unknown members are refused, like everywhere in the config.
+ */
+export const FhirContextItemSchema = Type.Object(
+  {
+    reference: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    canonical: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    identifier: Type.Optional(
+      Type.Record(Type.String({ maxLength: 100 }), boundedJson(3), { maxProperties: 20 }),
+    ),
+    type: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    role: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+export const FhirContextSchema = Type.Array(FhirContextItemSchema, { maxItems: 50 });
+
 export const ClientSchema = Type.Object(
   {
     clientId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' }),
@@ -31,7 +105,7 @@ export const ClientSchema = Type.Object(
     scope: Type.Optional(Type.String({ maxLength: 4000 })),
     tokenEndpointAuthMethod: Type.Optional(Type.Enum(AUTH_METHODS)),
     launchUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
-    jwks: Type.Optional(Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) })),
+    jwks: Type.Optional(JwksSchema),
     jwksUri: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
     requirePkce: Type.Optional(Type.Boolean()),
     accessTokenLifetime: Type.Optional(Seconds('access token lifetime in seconds')),
@@ -48,7 +122,7 @@ export const LaunchContextSchema = Type.Object(
     patient: Type.Optional(Type.String({ minLength: 1 })),
     encounter: Type.Optional(Type.String({ minLength: 1 })),
     fhirUser: Type.Optional(Type.String({ minLength: 1 })),
-    fhirContext: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
+    fhirContext: Type.Optional(FhirContextSchema),
     intent: Type.Optional(Type.String({ minLength: 1 })),
     needPatientBanner: Type.Optional(Type.Boolean()),
     smartStyleUrl: Type.Optional(Type.String({ minLength: 1 })),
@@ -191,6 +265,26 @@ export const ConfigSchema = Type.Object(
       ),
     ),
     failures: Type.Optional(Type.Array(FailureArmSchema, { maxItems: 200 })),
+    limits: Type.Optional(
+      Type.Object(
+        {
+          liveCodes: Type.Optional(
+            Type.Integer({ minimum: 100, maximum: 1_000_000, description: 'authorization codes remembered' }),
+          ),
+          pendingAuthorizations: Type.Optional(
+            Type.Integer({ minimum: 10, maximum: 100_000, description: 'consent pages awaiting a decision' }),
+          ),
+          parameterLength: Type.Optional(
+            Type.Integer({
+              minimum: 256,
+              maximum: 8_192,
+              description: 'longest value of an authorization request parameter, in characters',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     exchangeLog: Type.Optional(
       Type.Object(
         {
@@ -199,6 +293,13 @@ export const ConfigSchema = Type.Object(
           ),
           verdictHeader: Type.Optional(
             Type.Boolean({ description: 'send the X-Sandbox-Verdict header on every rejected request' }),
+          ),
+          maxBytes: Type.Optional(
+            Type.Integer({
+              minimum: 1_048_576,
+              maximum: 1_073_741_824,
+              description: 'bytes of messages kept in the log (1 MiB to 1 GiB)',
+            }),
           ),
         },
         { additionalProperties: false },

@@ -4,6 +4,14 @@ import { RingBuffer } from './ring-buffer.js';
 
 /** How many exchanges are kept unless the config's `exchangeLog.capacity` says otherwise. */
 export const DEFAULT_EXCHANGE_LOG_CAPACITY = 5_000;
+/** How many bytes of messages the log keeps unless the config's `exchangeLog.maxBytes` says otherwise. */
+export const DEFAULT_EXCHANGE_LOG_MAX_BYTES = 64 * 1024 * 1024;
+
+interface Entry {
+  readonly exchange: Exchange;
+  /** What the entry's kept messages weigh (URL, headers, cut bodies), in UTF-16 code units. */
+  readonly bytes: number;
+}
 
 export interface ExchangeQuery {
   /** Only exchanges after this seq (paging forward); without it, the newest ones. */
@@ -35,18 +43,32 @@ export function summaryOf(exchange: Exchange): ExchangeSummary {
  * announced as `exchange.recorded` for the live view.
  */
 export class ExchangeLog {
-  readonly #buffer: RingBuffer<Exchange>;
+  readonly #buffer: RingBuffer<Entry>;
   #seq = 0;
+  #bytes = 0;
+  #maxBytes: number;
 
   constructor(
     capacity: number,
     private readonly events: EventBus,
+    maxBytes = DEFAULT_EXCHANGE_LOG_MAX_BYTES,
   ) {
     this.#buffer = new RingBuffer(capacity);
+    this.#maxBytes = maxBytes;
   }
 
   get capacity(): number {
     return this.#buffer.capacity;
+  }
+
+  /** The most the kept messages may weigh; the oldest entries go first to stay under it. */
+  get maxBytes(): number {
+    return this.#maxBytes;
+  }
+
+  /** What the kept messages weigh now. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   get size(): number {
@@ -62,24 +84,34 @@ export class ExchangeLog {
    * Records the exchange `build` makes for the next seq. A builder rather than an object to copy, so an
    * entry's lazily masked parts (record-hooks.ts) stay lazy.
    */
-  record(build: (seq: number) => Exchange): Exchange {
+  record(build: (seq: number) => Exchange, bytes: number): Exchange {
     this.#seq += 1;
     const exchange = build(this.#seq);
-    this.#buffer.push(exchange);
+    const dropped = this.#buffer.push({ exchange, bytes });
+    this.#bytes += bytes - (dropped?.bytes ?? 0);
+    this.#trim();
     this.events.emit('exchange.recorded', summaryOf(exchange));
     return exchange;
   }
 
+  /** Drops the oldest entries until the kept messages fit `maxBytes` (the newest entry always stays). */
+  #trim(): void {
+    while (this.#bytes > this.#maxBytes && this.#buffer.size > 1) {
+      this.#bytes -= this.#buffer.shift()?.bytes ?? 0;
+    }
+  }
+
   get(seq: number): Exchange | undefined {
     const first = this.#buffer.first();
-    if (first === undefined || seq < first.seq || seq > this.#seq) return undefined;
-    return this.#buffer.at(seq - first.seq);
+    if (first === undefined || seq < first.exchange.seq || seq > this.#seq) return undefined;
+    return this.#buffer.at(seq - first.exchange.seq)?.exchange;
   }
 
   query(q: ExchangeQuery = {}): Exchange[] {
     const limit = q.limit ?? 100;
     const matches = this.#buffer
       .toArray()
+      .map((entry) => entry.exchange)
       .filter(
         (e) =>
           (q.since === undefined || e.seq > q.since) &&
@@ -93,9 +125,13 @@ export class ExchangeLog {
 
   clear(): void {
     this.#buffer.clear();
+    this.#bytes = 0;
   }
 
-  resize(capacity: number): void {
+  resize(capacity: number, maxBytes = this.#maxBytes): void {
     this.#buffer.resize(capacity);
+    this.#bytes = this.#buffer.toArray().reduce((sum, entry) => sum + entry.bytes, 0);
+    this.#maxBytes = maxBytes;
+    this.#trim();
   }
 }

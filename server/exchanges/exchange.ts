@@ -22,8 +22,10 @@ export interface LoggedMessage {
   readonly headers: Readonly<Record<string, string>>;
   /** The body as text (masked), absent when there was none. */
   readonly body?: string;
-  /** The body was longer than the log keeps. */
+  /** The body was longer than the log keeps: it was cut when the exchange was recorded. */
   readonly truncated?: boolean;
+  /** With `truncated`: how many characters the whole body had. */
+  readonly length?: number;
 }
 
 /** What the live view needs to list an exchange (the `exchange.recorded` event). */

@@ -105,15 +105,50 @@ function bodyText(body: unknown): string | undefined {
   }
 }
 
+/** A body as the log keeps it: its first MAX_LOGGED_BODY characters and how long it really was. */
+interface KeptBody {
+  readonly text: string;
+  readonly length: number;
+}
+
+/**
+ * Cuts a body when the exchange is recorded, not when it is read: the log must never hold a raw body, or
+ * its memory grows with what clients send (capacity × the body limit) rather than with what it shows.
+ */
+function keep(body: string | undefined): KeptBody | undefined {
+  if (body === undefined || body === '') return undefined;
+  return { text: body.length > MAX_LOGGED_BODY ? body.slice(0, MAX_LOGGED_BODY) : body, length: body.length };
+}
+
 function logged(
   headers: Record<string, unknown>,
-  body: string | undefined,
+  body: KeptBody | undefined,
   contentType: string | undefined,
 ): LoggedMessage {
-  if (body === undefined || body === '') return { headers: maskHeaders(headers) };
-  const cut = body.length > MAX_LOGGED_BODY;
-  const masked = maskBody(contentType, cut ? body.slice(0, MAX_LOGGED_BODY) : body);
-  return { headers: maskHeaders(headers), body: masked, ...(cut ? { truncated: true } : {}) };
+  if (body === undefined) return { headers: maskHeaders(headers) };
+  const masked = maskBody(contentType, body.text);
+  return {
+    headers: maskHeaders(headers),
+    body: masked,
+    ...(body.length > body.text.length ? { truncated: true, length: body.length } : {}),
+  };
+}
+
+/** What an entry's kept messages weigh, roughly, in UTF-16 code units (what the byte bound counts). */
+function weightOf(raw: RawMessages): number {
+  const headers = (h: Record<string, unknown>) => {
+    let n = 0;
+    for (const [k, v] of Object.entries(h)) n += k.length + (typeof v === 'string' ? v.length : 16);
+    return n;
+  };
+  return (
+    512 + // the summary and the entry's own objects
+    raw.url.length +
+    headers(raw.requestHeaders) +
+    headers(raw.responseHeaders) +
+    // Masked copies are made when an entry is first read, so a body can be held twice.
+    2 * ((raw.requestBody?.text.length ?? 0) + (raw.responseBody?.text.length ?? 0))
+  );
 }
 
 function withRule(reason: Reason): string {
@@ -216,9 +251,9 @@ function queryOf(url: string): Record<string, string> {
 interface RawMessages {
   readonly url: string;
   readonly requestHeaders: Record<string, unknown>;
-  readonly requestBody: string | undefined;
+  readonly requestBody: KeptBody | undefined;
   readonly responseHeaders: Record<string, unknown>;
-  readonly responseBody: string | undefined;
+  readonly responseBody: KeptBody | undefined;
 }
 
 /**
@@ -270,11 +305,11 @@ function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply |
   const raw: RawMessages = {
     url,
     requestHeaders: request.headers,
-    requestBody,
+    requestBody: keep(requestBody),
     responseHeaders: reply === undefined || status === 0 ? {} : reply.getHeaders(),
-    responseBody: status === 0 ? undefined : pending.responseBody,
+    responseBody: status === 0 ? undefined : keep(pending.responseBody),
   };
-  sandbox.exchanges.record((seq) => withLazyMessages({ seq, ...summary }, raw));
+  sandbox.exchanges.record((seq) => withLazyMessages({ seq, ...summary }, raw), weightOf(raw));
 }
 
 /**

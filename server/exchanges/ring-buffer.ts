@@ -21,15 +21,28 @@ export class RingBuffer<T> {
     return this.#size;
   }
 
-  push(item: T): void {
+  /** Adds an item; returns the oldest one it pushed out when the buffer was full. */
+  push(item: T): T | undefined {
     const capacity = this.#items.length;
     if (this.#size < capacity) {
       this.#items[(this.#start + this.#size) % capacity] = item;
       this.#size += 1;
-    } else {
-      this.#items[this.#start] = item;
-      this.#start = (this.#start + 1) % capacity;
+      return undefined;
     }
+    const dropped = this.#items[this.#start];
+    this.#items[this.#start] = item;
+    this.#start = (this.#start + 1) % capacity;
+    return dropped;
+  }
+
+  /** Removes and returns the oldest item. */
+  shift(): T | undefined {
+    if (this.#size === 0) return undefined;
+    const oldest = this.#items[this.#start];
+    this.#items[this.#start] = undefined;
+    this.#start = (this.#start + 1) % this.#items.length;
+    this.#size -= 1;
+    return oldest;
   }
 
   /** Oldest first. */

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InsufficientScope, sanitizeDescription, toWireError, type OAuthError } from '../oauth/errors.js';
 import { bearerChallenge, requireBearer } from '../routes/userinfo.js';
 import type { Sandbox } from '../sandbox.js';
+import { logUnexpected } from '../log-unexpected.js';
 import { accessOf, authorizeRead, authorizeSearch, type FhirAccess } from './access.js';
 import { capabilityStatement } from './capability-statement.js';
 import { isResourceType, type FhirResource } from './data.js';
@@ -47,7 +48,7 @@ export function fhirRoutes(sandbox: Sandbox) {
       if (typeof status === 'number' && status >= 400 && status < 500) {
         return sendOutcome(reply, status, 'invalid', error instanceof Error ? error.message : 'bad request');
       }
-      request.log.error({ err: error }, 'unexpected error at the FHIR base');
+      logUnexpected(request, error, 'at the FHIR base');
       return sendOutcome(reply, 500, 'exception', 'unexpected server error; the sandbox log has the details');
     });
     app.setNotFoundHandler((request, reply) =>

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { logUnexpected } from '../log-unexpected.js';
 import type { RegisteredClient } from '../config/defaults.js';
 import { DEFAULTS } from '../config/defaults.js';
 import {
@@ -77,6 +78,12 @@ function rawParams(request: FastifyRequest): string {
   return typeof request.body === 'string' ? request.body : '';
 }
 
+/** A client's registered scope may be this long (config schema), so a request may ask for all of it. */
+const SCOPE_LENGTH = 4000;
+/** The longest client_id and redirect URI a client can be registered with (config schema). */
+const CLIENT_ID_LENGTH = 255;
+const REDIRECT_URI_LENGTH = 2000;
+
 /** Steps 1 and 2: find the client and the redirect target; failures here are never redirected. */
 function trustedTarget(
   sandbox: Sandbox,
@@ -92,6 +99,18 @@ function trustedTarget(
   const clientId = single(params, 'client_id');
   if (clientId === undefined)
     throw new PageError('invalid_request', 'client_id is missing', 'RFC 6749 §4.1.1');
+  // The registration's own bounds (config schema): longer values cannot match, and are not echoed back.
+  const tooLong = (name: string, value: string | undefined, max: number) => {
+    if (value !== undefined && value.length > max) {
+      throw new PageError(
+        'invalid_request',
+        `${name} is ${value.length} characters long; registered values are at most ${max}`,
+        'RFC 6749 §4.1.2.1',
+      );
+    }
+  };
+  tooLong('client_id', clientId, CLIENT_ID_LENGTH);
+  tooLong('redirect_uri', single(params, 'redirect_uri'), REDIRECT_URI_LENGTH);
   const client = sandbox.clients.get(clientId);
   if (!client) {
     throw new PageError(
@@ -167,8 +186,30 @@ function resolveLaunch(
   }
 }
 
+/**
+ * Every value the sandbox keeps (state and nonce ride along with each code and consent page) has a bound,
+ * so a page that floods /authorize cannot grow memory or the state file with kilobytes per request.
+ * client_id and redirect_uri are not checked here: step 2 already compared them with the registration.
+ */
+function checkLengths(sandbox: Sandbox, params: MultiParams): void {
+  const limit = sandbox.limits().parameterLength;
+  for (const [name, values] of params) {
+    if (name === 'client_id' || name === 'redirect_uri') continue;
+    const max = name === 'scope' ? Math.max(limit, SCOPE_LENGTH) : limit;
+    const longest = Math.max(...values.map((v) => v.length));
+    if (longest > max) {
+      const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+      throw new InvalidRequest(
+        `${shown} is ${longest} characters long; at most ${max} are accepted (the parameterLength limit; raise it with limits.parameterLength in the config)`,
+        { rule: 'RFC 6749 §4.1.2.1' },
+      );
+    }
+  }
+}
+
 /** Step 3: everything else; a failure here is redirected back to the client with `error`. */
 function validateRequest(sandbox: Sandbox, client: RegisteredClient, params: MultiParams): ApprovedRequest {
+  checkLengths(sandbox, params);
   const duplicated = [...params].find(([, values]) => values.length > 1)?.[0];
   if (duplicated !== undefined) {
     throw new InvalidRequest(`parameter ${duplicated} was sent more than once`, { rule: 'RFC 6749 §3.1' });
@@ -368,7 +409,7 @@ export function authorizeRoutes(sandbox: Sandbox) {
       done(null, body);
     });
     app.setErrorHandler((error, request, reply) => {
-      request.log.error({ err: error }, 'unexpected error at the authorization endpoint');
+      logUnexpected(request, error, 'at the authorization endpoint');
       return errorPage(reply, new PageError('server_error', 'unexpected server error', 'RFC 6749 §4.1.2.1'));
     });
 
@@ -398,11 +439,13 @@ export function authorizeRoutes(sandbox: Sandbox) {
         if (!(err instanceof OAuthError)) throw err;
         request.sandboxRejection = err;
         const duplicateState = (params.get('state')?.length ?? 0) > 1;
+        // An over-long state was refused, so it is not sent back either.
+        const refusedState = (state?.length ?? 0) > sandbox.limits().parameterLength;
         return reply.redirect(
           redirectTo(target, {
             error: err.code,
             error_description: err.description,
-            state: duplicateState ? undefined : state,
+            state: duplicateState || refusedState ? undefined : state,
             iss,
           }),
           status,
@@ -456,7 +499,7 @@ export function authorizeRoutes(sandbox: Sandbox) {
           reply,
           new PageError(
             'invalid_request',
-            'this authorization request is unknown, already decided or expired; start again from the app',
+            'this authorization request is unknown, already decided, expired or pushed out by newer ones (the pendingAuthorizations limit); start again from the app',
             'RFC 6749 §10.12',
           ),
         );

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { logUnexpected } from '../log-unexpected.js';
 import {
   InvalidRequest,
   OAuthError,
@@ -51,7 +52,7 @@ export function sendOAuthError(
 ): FastifyReply {
   const oauth = asOAuthError(error);
   if (oauth instanceof ServerError && !(error instanceof OAuthError)) {
-    request.log.error({ err: error }, 'unexpected error on an OAuth endpoint');
+    logUnexpected(request, error, 'on an OAuth endpoint');
   }
   // The sandbox's own words stay available to the exchange log when a profile rewords the body.
   request.sandboxRejection = oauth;

@@ -107,11 +107,18 @@ export class ArtefactStore {
   constructor(
     private readonly clock: Clock,
     private readonly events: EventBus,
+    /** How many codes are remembered at most (`limits.liveCodes`). */
+    private readonly maxCodes: () => number = () => Number.POSITIVE_INFINITY,
   ) {}
 
-  issueCode(
-    fields: Omit<CodeRecord, 'code' | 'issuedAt' | 'consumedAt' | 'burnedBy' | 'grantId'>,
-  ): CodeRecord {
+  issueCode(fields: Omit<CodeRecord, 'code' | 'issuedAt' | 'consumedAt' | 'burnedBy' | 'grantId'>): CodeRecord {
+    // A flood of authorization requests must not grow memory and the state file without bound: past the
+    // limit the oldest code is forgotten (Map order is issue order); redeeming it then answers invalid_grant.
+    const max = this.maxCodes();
+    for (const oldest of this.codes.keys()) {
+      if (this.codes.size < max) break;
+      this.codes.delete(oldest);
+    }
     const record: CodeRecord = {
       ...fields,
       code: randomToken(),
@@ -290,20 +297,27 @@ export class ArtefactStore {
     this.events.emit('token.expired', { id: record.token, clientId: record.clientId, kind: 'refresh_token' });
   }
 
-  /** Forgets what can no longer matter: expired codes, dead grants, deny-list entries past their exp. */
-  prune(): void {
+  /**
+   * Forgets what can no longer matter: expired codes, dead grants, deny-list entries past their exp.
+   * Returns how many artefacts were forgotten, so the caller can write the state file without them.
+   */
+  prune(): number {
     const now = this.clock.now();
+    let removed = 0;
+    const drop = <K, V>(map: Map<K, V>, key: K) => {
+      map.delete(key);
+      removed += 1;
+    };
     for (const [code, record] of this.codes) {
-      if (now > record.expiresAt + CODE_MEMORY_MS) this.codes.delete(code);
+      if (now > record.expiresAt + CODE_MEMORY_MS) drop(this.codes, code);
     }
-    for (const [jti, exp] of this.revokedAccessTokens) if (now > exp) this.revokedAccessTokens.delete(jti);
-    for (const [jti, exp] of this.expiredAccessTokens) if (now > exp) this.expiredAccessTokens.delete(jti);
+    for (const [jti, exp] of this.revokedAccessTokens) if (now > exp) drop(this.revokedAccessTokens, jti);
+    for (const [jti, exp] of this.expiredAccessTokens) if (now > exp) drop(this.expiredAccessTokens, jti);
     for (const [token, record] of this.refreshTokens)
-      if (now > record.expiresAt) this.refreshTokens.delete(token);
+      if (now > record.expiresAt) drop(this.refreshTokens, token);
     for (const [id, grant] of this.grants) {
-      if (now > grant.expiresAt && now > grant.createdAt + CODE_MEMORY_MS) {
-        this.grants.delete(id);
-      }
+      if (now > grant.expiresAt && now > grant.createdAt + CODE_MEMORY_MS) drop(this.grants, id);
     }
+    return removed;
   }
 }

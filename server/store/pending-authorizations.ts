@@ -13,9 +13,19 @@ export const PENDING_LIFETIME_MS = 10 * 60_000;
 export class PendingAuthorizations<T> {
   readonly #pending = new Map<string, { readonly value: T; readonly expiresAt: number }>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /** How many requests may wait at once (`limits.pendingAuthorizations`). */
+    private readonly max: () => number = () => Number.POSITIVE_INFINITY,
+  ) {}
 
+  /** Adds a request; past the limit the oldest waiting one is forgotten, so a flood cannot grow memory. */
   put(value: T): string {
+    const max = this.max();
+    for (const oldest of this.#pending.keys()) {
+      if (this.#pending.size < max) break;
+      this.#pending.delete(oldest);
+    }
     const id = randomToken();
     this.#pending.set(id, { value, expiresAt: this.clock.now() + PENDING_LIFETIME_MS });
     return id;
@@ -27,6 +37,10 @@ export class PendingAuthorizations<T> {
     if (!entry) return undefined;
     this.#pending.delete(id);
     return this.clock.now() < entry.expiresAt ? entry.value : undefined;
+  }
+
+  get size(): number {
+    return this.#pending.size;
   }
 
   prune(): void {

@@ -13,12 +13,13 @@ const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 interface Pair {
   readonly privateKey: CryptoKey;
   readonly publicKey: CryptoKey;
-  readonly jwk: JWK;
+  /** RFC 7517 §4.1: `kty` is required (jose types it as optional). */
+  readonly jwk: JWK & { readonly kty: string };
 }
 
 async function pair(alg: string, kid: string, options: { crv?: string } = {}): Promise<Pair> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...options });
-  return { privateKey, publicKey, jwk: { ...(await exportJWK(publicKey)), kid } };
+  return { privateKey, publicKey, jwk: { kty: '', ...(await exportJWK(publicKey)), kid } };
 }
 
 let rsa: Pair;

@@ -107,7 +107,7 @@ describe('SMART Backend Services: client_credentials with private_key_jwt', () =
   beforeEach(async () => {
     const pair = await generateKeyPair('ES384', { extractable: true });
     privateKey = pair.privateKey;
-    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES384' };
+    const jwk = { kty: '', ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES384' };
     t = await startSandbox({
       clients: [
         {

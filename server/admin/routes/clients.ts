@@ -39,8 +39,10 @@ export function clientRoutes(sandbox: Sandbox) {
           [{ path: 'clientId', message: `"${client.clientId}" is already registered` }],
         );
       }
-      sandbox.clients.put(client);
-      await sandbox.persist();
+      await sandbox.changeDurably(
+        () => sandbox.clients.put(client),
+        () => sandbox.clients.delete(client.clientId),
+      );
       sandbox.events.emit('client.changed', { clientId: client.clientId, change: 'added' });
       return reply
         .code(201)
@@ -68,9 +70,13 @@ export function clientRoutes(sandbox: Sandbox) {
           ]);
         }
         checkClient(client);
-        const existed = sandbox.clients.get(client.clientId) !== undefined;
-        sandbox.clients.put(client);
-        await sandbox.persist();
+        const previous = sandbox.clients.get(client.clientId)?.source;
+        const existed = previous !== undefined;
+        await sandbox.changeDurably(
+          () => sandbox.clients.put(client),
+          () =>
+            previous === undefined ? sandbox.clients.delete(client.clientId) : sandbox.clients.put(previous),
+        );
         sandbox.events.emit('client.changed', {
           clientId: client.clientId,
           change: existed ? 'updated' : 'added',
@@ -80,10 +86,12 @@ export function clientRoutes(sandbox: Sandbox) {
     );
 
     app.delete('/clients/:clientId', { schema: { params: ClientIdParams } }, async (request, reply) => {
-      if (!sandbox.clients.delete(request.params.clientId)) {
-        throw notFound(`no client ${request.params.clientId}`);
-      }
-      await sandbox.persist();
+      const previous = sandbox.clients.get(request.params.clientId)?.source;
+      if (previous === undefined) throw notFound(`no client ${request.params.clientId}`);
+      await sandbox.changeDurably(
+        () => sandbox.clients.delete(previous.clientId),
+        () => sandbox.clients.put(previous),
+      );
       sandbox.events.emit('client.changed', { clientId: request.params.clientId, change: 'deleted' });
       return reply.code(204).send();
     });

@@ -26,8 +26,11 @@ export function configRoutes(sandbox: Sandbox) {
         if (err instanceof ConfigError) throw invalidInput(err.issues);
         throw err;
       }
-      sandbox.importConfig(config);
-      await sandbox.persist();
+      const previous = sandbox.exportConfig();
+      await sandbox.changeDurably(
+        () => sandbox.importConfig(config),
+        () => sandbox.importConfig(previous),
+      );
       return sandbox.exportConfig();
     });
   };

@@ -30,6 +30,8 @@ export function exchangeRoutes(sandbox: Sandbox) {
         latestSeq: log.latestSeq,
         size: log.size,
         capacity: log.capacity,
+        bytes: log.bytes,
+        maxBytes: log.maxBytes,
       };
     });
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { FhirContextSchema } from '../../config/schema.js';
 import { absoluteUrl } from '../../config/validate.js';
 import { launchPatientChoices } from '../../launch/context-check.js';
 import { LaunchError, type LaunchInput } from '../../launch/launches.js';
@@ -17,7 +18,7 @@ const LaunchBody = Type.Object(
     patient: Type.Optional(Text),
     encounter: Type.Optional(Text),
     fhirUser: Type.Optional(Text),
-    fhirContext: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: 50 })),
+    fhirContext: Type.Optional(FhirContextSchema),
     intent: Type.Optional(Text),
     needPatientBanner: Type.Optional(Type.Boolean()),
     smartStyleUrl: Type.Optional(Text),
@@ -44,8 +45,7 @@ export function launchRoutes(sandbox: Sandbox) {
       if (problem !== undefined) throw invalidInput([{ path: 'launchUrl', message: problem }]);
       let created;
       try {
-        // The schema's open objects are typed `object`; fhirContext entries are JSON objects by that schema.
-        created = sandbox.launches.create(request.body as LaunchInput);
+        created = sandbox.launches.create(request.body);
       } catch (err) {
         if (!(err instanceof LaunchError)) throw err;
         if (err.reason === 'unknown_client') throw notFound(err.message);
