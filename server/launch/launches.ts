@@ -140,8 +140,7 @@ export function configuredContext(config: SandboxConfig): LaunchContext {
   const { encounter, ...defaults } = DEFAULTS.launch;
   // The default encounter is the default patient's: it goes with that patient only, never with another.
   const samePatient = config.launch?.patient === undefined || config.launch.patient === defaults.patient;
-  // The schema types fhirContext items as bare objects; JSON objects are string-keyed records.
-  return { ...defaults, ...(samePatient ? { encounter } : {}), ...config.launch } as LaunchContext;
+  return { ...defaults, ...(samePatient ? { encounter } : {}), ...config.launch };
 }
 
 function launchContext(input: LaunchInput, config: SandboxConfig): LaunchContext {

@@ -111,7 +111,9 @@ export class ArtefactStore {
     private readonly maxCodes: () => number = () => Number.POSITIVE_INFINITY,
   ) {}
 
-  issueCode(fields: Omit<CodeRecord, 'code' | 'issuedAt' | 'consumedAt' | 'burnedBy' | 'grantId'>): CodeRecord {
+  issueCode(
+    fields: Omit<CodeRecord, 'code' | 'issuedAt' | 'consumedAt' | 'burnedBy' | 'grantId'>,
+  ): CodeRecord {
     // A flood of authorization requests must not grow memory and the state file without bound: past the
     // limit the oldest code is forgotten (Map order is issue order); redeeming it then answers invalid_grant.
     const max = this.maxCodes();

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { FhirContextSchema } from '../../config/schema.js';
 import { absoluteUrl } from '../../config/validate.js';
 import { launchPatientChoices } from '../../launch/context-check.js';
-import { LaunchError, type LaunchInput } from '../../launch/launches.js';
+import { LaunchError } from '../../launch/launches.js';
 import type { Sandbox } from '../../sandbox.js';
 import { invalidInput, notFound } from '../errors.js';
 
