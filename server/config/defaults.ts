@@ -36,6 +36,8 @@ export interface RegisteredClient {
   readonly jwks: { keys: Record<string, unknown>[] } | undefined;
   readonly jwksUri: string | undefined;
   readonly requirePkce: boolean;
+  /** The config itself sets `requirePkce: true`: what a profile that makes PKCE conditional (`when-sent`) asks. */
+  readonly pkceOptIn: boolean;
   readonly accessTokenLifetime: number;
   readonly refreshTokenLifetime: number;
   readonly refreshTokenRotation: boolean;
@@ -59,6 +61,7 @@ export function registerClient(client: ClientConfig, config: SandboxConfig): Reg
     jwksUri: client.jwksUri,
     // RFC 9700 §2.1.1: PKCE for every client unless a person turns it off for a confidential one.
     requirePkce: authMethod === 'none' ? true : (client.requirePkce ?? true),
+    pkceOptIn: client.requirePkce === true,
     accessTokenLifetime:
       client.accessTokenLifetime ?? config.tokens?.accessTokenLifetime ?? DEFAULTS.accessTokenLifetime,
     refreshTokenLifetime:

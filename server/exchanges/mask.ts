@@ -1,4 +1,12 @@
 import { decodeJwt } from 'jose';
+import {
+  decodeFormComponent,
+  decodeLeniently,
+  FORM_TYPE,
+  formPairs,
+  mediaType,
+  queryOf,
+} from '../oauth/form.js';
 
 /**
  * What the exchange log may show. Secrets are hidden outright; tokens and codes are shortened to their first
@@ -43,41 +51,18 @@ export function maskValue(key: string, value: string): string {
 }
 
 /**
- * A form name decoded as far as it can be: every well-formed `%XX` run is decoded, a broken one is left as
- * sent. Used only to recognise a name (`client%5Fsecret`), never to show it.
- */
-function lenientDecode(raw: string): string {
-  return raw.replaceAll('+', ' ').replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
-    try {
-      return decodeURIComponent(run);
-    } catch {
-      return run;
-    }
-  });
-}
-
-/**
  * A form or query string with secret values replaced; everything else is left exactly as sent. A pair that
  * cannot be decoded is judged by its name decoded leniently, so `client_secret=CorrectHorse%` is hidden too.
  */
 export function maskForm(text: string): string {
-  return text
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq === -1) return pair;
-      const rawValue = pair.slice(eq + 1);
-      const key = lenientDecode(pair.slice(0, eq));
-      let value: string;
-      try {
-        value = decodeURIComponent(rawValue.replaceAll('+', ' '));
-      } catch {
-        // Undecodable: hide or shorten what was sent, by the name it was sent under.
-        const masked = maskValue(key, rawValue);
-        return masked === rawValue ? pair : `${pair.slice(0, eq)}=${masked}`;
-      }
+  return formPairs(text)
+    .map(({ name: rawName, value: rawValue }) => {
+      if (rawValue === undefined) return rawName;
+      const key = decodeLeniently(rawName);
+      // Undecodable: hide or shorten what was sent, by the name it was sent under.
+      const value = decodeFormComponent(rawValue) ?? rawValue;
       const masked = maskValue(key, value);
-      return masked === value ? pair : `${pair.slice(0, eq)}=${masked}`;
+      return masked === value ? `${rawName}=${rawValue}` : `${rawName}=${masked}`;
     })
     .join('&');
 }
@@ -127,16 +112,16 @@ export function maskUnparsed(text: string): string {
     return `"${rawKey}"${colon}${JSON.stringify(masked)}`;
   });
   return json.replace(FORM_MEMBER, (whole, lead: string, rawKey: string, rawValue: string) => {
-    const masked = maskValue(lenientDecode(rawKey), rawValue);
+    const masked = maskValue(decodeLeniently(rawKey), rawValue);
     return masked === rawValue ? whole : `${lead}${rawKey}=${masked}`;
   });
 }
 
 /** A body as text, masked according to its content type; any other or unreadable body by `maskUnparsed`. */
 export function maskBody(contentType: string | undefined, text: string): string {
-  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  const type = mediaType(contentType);
   // A form that is not one (JSON sent as a form, say) is still masked wherever it looks like JSON.
-  if (type === 'application/x-www-form-urlencoded') return maskUnparsed(maskForm(text));
+  if (type === FORM_TYPE) return maskUnparsed(maskForm(text));
   if (type === 'application/json' || type?.endsWith('+json') === true) {
     try {
       return JSON.stringify(maskJson(JSON.parse(text) as unknown));
@@ -160,7 +145,7 @@ function maskAuthorization(value: string): string {
 
 function maskLocation(value: string): string {
   const q = value.indexOf('?');
-  return q === -1 ? value : `${value.slice(0, q + 1)}${maskForm(value.slice(q + 1))}`;
+  return q === -1 ? value : `${value.slice(0, q + 1)}${maskForm(queryOf(value))}`;
 }
 
 /** Headers as strings, with credentials masked. */
@@ -193,12 +178,8 @@ export function clientIdOf(
   if (/^basic$/i.test(scheme)) {
     const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon <= 0) return undefined;
-    try {
-      return decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' '));
-    } catch {
-      return undefined;
-    }
+    // RFC 6749 §2.3.1: the Basic user name is the form-encoded client_id.
+    return colon <= 0 ? undefined : decodeFormComponent(decoded.slice(0, colon));
   }
   if (/^bearer$/i.test(scheme)) {
     try {

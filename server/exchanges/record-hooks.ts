@@ -4,6 +4,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import { failureMode } from '../failures/catalog.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Exchange, ExchangeSummary, LoggedMessage, Reason, Rejection, Verdict } from './exchange.js';
+import { FORM_TYPE, mediaType, parseForm, queryOf, type MultiParams } from '../oauth/form.js';
 import { clientIdOf, maskBody, maskForm, maskHeaders } from './mask.js';
 
 /** Bodies longer than this are cut in the log, so one large request cannot take the log's memory. */
@@ -56,15 +57,12 @@ export function isLoggedPath(path: string): boolean {
   );
 }
 
-/** The values of every `token` parameter in a URL's query, however many and however spelled. */
-function tokenParams(url: string | undefined): string[] {
-  const q = url?.indexOf('?') ?? -1;
-  if (url === undefined || q === -1) return [];
-  try {
-    return new URLSearchParams(url.slice(q + 1)).getAll('token');
-  } catch {
-    return [];
-  }
+/**
+ * The values of every `token` parameter in a URL's query, however many and however spelled: decoded
+ * leniently, so one malformed pair beside it cannot hide the admin token from this check.
+ */
+function tokenParams(url: string | undefined): readonly string[] {
+  return url === undefined ? [] : (parseForm(queryOf(url), 'lenient').get('token') ?? []);
 }
 
 /**
@@ -213,36 +211,28 @@ export function verdictHeaderValue(verdict: Verdict): string {
   return ascii.length <= MAX_VERDICT_HEADER ? ascii : `${ascii.slice(0, MAX_VERDICT_HEADER - 3)}...`;
 }
 
+/** The last value of each name, read leniently: only for naming the client a logged request speaks for. */
+function lastValues(params: MultiParams, into: Map<string, string>): void {
+  for (const [name, values] of params) {
+    const last = values.at(-1);
+    if (last !== undefined && last !== '') into.set(name, last);
+  }
+}
+
 function paramsOf(request: FastifyRequest, requestBody: string | undefined): Map<string, string> {
   const params = new Map<string, string>();
-  const query = request.query as Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(query ?? {})) if (typeof v === 'string') params.set(k, v);
-  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (requestBody !== undefined && type === 'application/x-www-form-urlencoded') {
-    try {
-      for (const [k, v] of new URLSearchParams(requestBody)) params.set(k, v);
-    } catch {
-      // An unreadable form names no client.
-    }
+  lastValues(parseForm(queryOf(request.url), 'lenient'), params);
+  if (requestBody !== undefined && mediaType(request.headers['content-type']) === FORM_TYPE) {
+    lastValues(parseForm(requestBody, 'lenient'), params);
   }
   return params;
 }
 
-function queryOf(url: string): Record<string, string> {
+/** The query as the log shows it: masked first, then decoded as far as it can be (the last of repeated names). */
+function loggedQuery(url: string): Record<string, string> {
   const query: Record<string, string> = {};
-  const q = url.indexOf('?');
-  if (q === -1) return query;
-  for (const pair of maskForm(url.slice(q + 1)).split('&')) {
-    const eq = pair.indexOf('=');
-    const key = eq === -1 ? pair : pair.slice(0, eq);
-    if (key === '') continue;
-    try {
-      query[decodeURIComponent(key)] = decodeURIComponent(
-        (eq === -1 ? '' : pair.slice(eq + 1)).replaceAll('+', ' '),
-      );
-    } catch {
-      query[key] = eq === -1 ? '' : pair.slice(eq + 1);
-    }
+  for (const [name, values] of parseForm(maskForm(queryOf(url)), 'lenient')) {
+    if (name !== '') query[name] = values.at(-1) ?? '';
   }
   return query;
 }
@@ -272,7 +262,7 @@ function withLazyMessages(summary: ExchangeSummary, raw: RawMessages): Exchange 
   return {
     ...summary,
     get query() {
-      return (query ??= queryOf(raw.url));
+      return (query ??= loggedQuery(raw.url));
     },
     get request() {
       return (request ??= logged(raw.requestHeaders, raw.requestBody, typeOf(raw.requestHeaders)));

@@ -2,7 +2,7 @@ import { sameSecret } from './same-secret.js';
 import type { RegisteredClient } from '../config/defaults.js';
 import type { AuthMethod } from '../config/schema.js';
 import { InvalidClient, InvalidRequest } from './errors.js';
-import type { Params } from './form.js';
+import { decodeFormComponent, type Params } from './form.js';
 import { verifyClientAssertion, JWT_BEARER_ASSERTION, type AssertionContext } from './client-assertion.js';
 
 export interface AuthenticatedClient {
@@ -39,15 +39,15 @@ function parseBasic(header: string, challenge: Record<string, string>): BasicCre
       headers: challenge,
     });
   }
-  try {
-    const unform = (s: string) => decodeURIComponent(s.replaceAll('+', ' '));
-    return { clientId: unform(decoded.slice(0, colon)), secret: unform(decoded.slice(colon + 1)) };
-  } catch {
+  const clientId = decodeFormComponent(decoded.slice(0, colon));
+  const secret = decodeFormComponent(decoded.slice(colon + 1));
+  if (clientId === undefined || secret === undefined) {
     throw new InvalidClient('the Basic credentials are not form-urlencoded as RFC 6749 appendix B requires', {
       rule: 'RFC 6749 §2.3.1',
       headers: challenge,
     });
   }
+  return { clientId, secret };
 }
 
 /**

@@ -1,7 +1,10 @@
 import type { FastifyReply } from 'fastify';
 import type { RegisteredClient } from '../config/defaults.js';
 import { displayName } from '../fhir/data.js';
+import type { Picked } from '../launch/code-context.js';
 import { configuredContext } from '../launch/launches.js';
+import { InvalidRequest } from '../oauth/errors.js';
+import type { Params } from '../oauth/form.js';
 import { describeScope } from '../oauth/scope-words.js';
 import type { Sandbox } from '../sandbox.js';
 import type { PendingAuthorization } from '../store/pending-authorizations.js';
@@ -104,4 +107,42 @@ ${picker('user', 'Signed-in user', userChoices(sandbox, pending), configured.fhi
 function patientName(sandbox: Sandbox, id: string): string {
   const patient = sandbox.fhir.get('Patient', id);
   return patient === undefined ? id : displayName(patient);
+}
+
+/** What a person decided on the consent page. */
+export type Decision = { readonly kind: 'deny' } | { readonly kind: 'approve'; readonly picked: Picked };
+
+/** The picker's answer, if it names one of the offered choices. */
+function chosen(value: string | undefined, offered: readonly Choice[]): string | undefined {
+  return offered.some((o) => o.value === value) ? value : undefined;
+}
+
+/**
+ * The consent page's form read back: deny, or approve with one of the offered patients and users (the same
+ * choices the page showed, so a forged value is refused). `invalid_request` when it is anything else.
+ */
+export function readDecision(form: Params, sandbox: Sandbox, pending: PendingAuthorization): Decision {
+  const decision = form.get('decision');
+  if (decision === 'deny') return { kind: 'deny' };
+  const patients = patientChoices(sandbox, pending);
+  const users = userChoices(sandbox, pending);
+  const patient = chosen(form.get('patient'), patients);
+  const fhirUser = chosen(form.get('user'), users);
+  if (
+    decision !== 'approve' ||
+    (patients.length > 0 && patient === undefined) ||
+    (users.length > 0 && fhirUser === undefined)
+  ) {
+    throw new InvalidRequest(
+      'the decision form was incomplete (approve or deny, and one of the offered patients and users); start again from the app',
+      { rule: 'RFC 6749 §4.1.2.1' },
+    );
+  }
+  return {
+    kind: 'approve',
+    picked: {
+      ...(patient === undefined ? {} : { patient }),
+      ...(fhirUser === undefined ? {} : { fhirUser }),
+    },
+  };
 }

@@ -8,10 +8,14 @@ import {
   toWireError,
   type ErrorShape,
 } from '../oauth/errors.js';
-import { parseStrictForm, parseStrictQuery, requireFormContentType, type Params } from '../oauth/form.js';
-
-/** Form bodies above this are refused; node-oidc-provider uses 56 KiB, Fastify's 1 MiB is far too generous. */
-export const OAUTH_BODY_LIMIT = 64 * 1024;
+import {
+  acceptRawBodies,
+  OAUTH_BODY_LIMIT,
+  parseStrictForm,
+  parseStrictQuery,
+  requireFormContentType,
+  type Params,
+} from '../oauth/form.js';
 
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
@@ -22,10 +26,7 @@ export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as c
  * answers in the shape of whichever profile is active at that moment; RFC 6749 §5.2 when absent.
  */
 export function speakOAuth(app: FastifyInstance, shape: () => ErrorShape = () => RFC6749_ERROR_SHAPE): void {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: OAUTH_BODY_LIMIT }, (_req, body, done) => {
-    done(null, body);
-  });
+  acceptRawBodies(app);
   app.setErrorHandler((error: FastifyError, request, reply) =>
     sendOAuthError(request, reply, error, shape()),
   );

@@ -102,6 +102,16 @@ describe('RFC 6749 §4.1.2.1: never redirect to an untrusted target', () => {
     expect(response.headers.location).toBeUndefined();
   });
 
+  it('shows a 400 page naming the parameter with malformed percent-encoding, never its value (RFC 3986 §2.1)', async () => {
+    const res = await t.app.inject({
+      url: `/authorize?response_type=code&client_id=conf-app&redirect_uri=${encodeURIComponent(REDIRECT)}&state=Hunter2%zz`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.body).toContain('malformed percent-encoding in the value of parameter state');
+    expect(res.body).not.toContain('Hunter2');
+  });
+
   it('escapes what it echoes into the page (docs/endpoints.md#authorization-endpoint)', async () => {
     const { response } = await authorize(t.app, { client_id: '<script>alert(1)</script>' });
     expect(response.body).not.toContain('<script>');
