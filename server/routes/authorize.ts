@@ -21,6 +21,7 @@ import type { PendingAuthorization } from '../store/pending-authorizations.js';
 import { consentPage, readDecision, type Decision } from './consent-page.js';
 import { escapeHtml, sendPage } from './html.js';
 import { decisionPath, onlyThroughProfilePath, PROFILE_ROUTES } from './profile-paths.js';
+import { asOAuthError } from './oauth-scope.js';
 
 /** What validation reads from the sandbox at the moment of a request (the profile may have changed). */
 function rulesOf(sandbox: Sandbox): AuthorizationRules {
@@ -86,8 +87,11 @@ export function authorizeRoutes(sandbox: Sandbox) {
   return async (app: FastifyInstance): Promise<void> => {
     acceptRawBodies(app);
     app.setErrorHandler((error, request, reply) => {
-      logUnexpected(request, error, 'at the authorization endpoint');
-      return errorPage(reply, new ServerError('unexpected server error', { rule: 'RFC 6749 §4.1.2.1' }));
+      // A body over the limit or an unreadable request is the client's mistake, said as such; only the
+      // truly unexpected is a server_error, and it is logged.
+      const oauth = asOAuthError(error);
+      if (oauth instanceof ServerError) logUnexpected(request, error, 'at the authorization endpoint');
+      return errorPage(reply, oauth);
     });
 
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {

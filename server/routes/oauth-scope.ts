@@ -32,7 +32,8 @@ export function speakOAuth(app: FastifyInstance, shape: () => ErrorShape = () =>
   );
 }
 
-function asOAuthError(error: unknown): OAuthError {
+/** Any error as the OAuth error it means: a body over the limit or another unreadable request is the client's. */
+export function asOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
   const e = error as Partial<FastifyError>;
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

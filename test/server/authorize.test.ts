@@ -82,6 +82,20 @@ describe('RFC 6749 §4.1.2.1: never redirect to an untrusted target', () => {
     }
   });
 
+  it('shows invalid_request naming the 64 KiB limit for an over-long POST body, not server_error', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/authorize',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `client_id=conf-app&nonce=${'x'.repeat(70 * 1024)}`,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers.location).toBeUndefined();
+    expect(response.body).toContain('invalid_request');
+    expect(response.body).toContain('larger than 64 KiB');
+    expect(response.body).not.toContain('server_error');
+  });
+
   it('shows a 400 page for a redirect_uri that is not an exact match (RFC 9700 §2.1)', async () => {
     for (const uri of [
       `${REDIRECT}/x`,
