@@ -57,6 +57,26 @@ export default tseslint.config(
     },
   },
   {
+    // Routes sit on top: they use the server's modules, and no module reaches back into them (STYLE.md §15).
+    // The app factory (server/app.ts) is the one place that assembles the route plugins.
+    files: ['server/*/**/*.ts'],
+    ignores: ['server/routes/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../routes/*', '../../routes/*', '../../../routes/*'],
+              message:
+                'no folder imports back from server/routes/: move what both need beside its owner (oauth/, fhir/, …)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
       globals: {

@@ -13,7 +13,6 @@ import { fhirRoutes } from './fhir/routes.js';
 import { findWorkbenchDir, workbenchRoutes } from './routes/workbench.js';
 import { ADMIN_PREFIX, adminApi } from './admin/plugin.js';
 import { recordExchanges } from './exchanges/record-hooks.js';
-import { injectFhirFailures } from './failures/fhir-hook.js';
 import { boundShutdown, connectionLimitOptions } from './limits.js';
 
 export interface BuildOptions extends SandboxOptions {
@@ -51,7 +50,6 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   app.decorate('sandbox', sandbox);
   // Before any route, so every route inherits the hooks.
   recordExchanges(app, sandbox);
-  injectFhirFailures(app, sandbox);
 
   // Before the routes, so every plugin without its own 404 answers with the profile's paths.
   app.setNotFoundHandler(notFoundHandler(sandbox));

@@ -16,7 +16,7 @@ export interface SandboxEvents {
   };
   'refresh.rotated': { grantId: string; clientId: string; from: string; to: string };
   'grant.revoked': { grantId: string; clientId: string; reason: string };
-  'token.revoked': { id: string; clientId: string; kind: 'access_token' | 'refresh_token' };
+  'token.revoked': { id: string; clientId: string; kind: 'code' | 'access_token' | 'refresh_token' };
   /** An admin "expire now": the artefact is treated as expired from this moment. */
   'token.expired': { id: string; clientId: string; kind: 'code' | 'access_token' | 'refresh_token' };
   'failure.armed': { failure: ArmedFailure };

@@ -15,7 +15,6 @@ interface Entry {
   readonly value: string;
   readonly issuedAt: number;
   readonly expiresAt: number;
-  revoked: boolean;
 }
 
 /** How many recently issued artefacts the grants view remembers; older ones drop off the list. */
@@ -52,22 +51,9 @@ export class IssuedIndex {
     });
   }
 
-  /**
-   * Lists what a restored store still holds (after a restart): codes, refresh tokens and the access tokens of
-   * grants. Tokens of client_credentials and id tokens live only in the clients' hands and are not listed.
-   */
+  /** Lists what a restored store still holds (after a restart), oldest first. */
   seedFrom(store: ArtefactStore): void {
-    for (const c of store.codes.values()) {
-      this.#add('code', c.code, c.clientId, undefined, c.expiresAt, c.issuedAt);
-    }
-    for (const g of store.grants.values()) {
-      for (const [jti, exp] of g.accessTokens) {
-        this.#add('access_token', jti, g.clientId, g.id, exp, g.createdAt);
-      }
-    }
-    for (const r of store.refreshTokens.values()) {
-      this.#add('refresh_token', r.token, r.clientId, r.grantId, r.expiresAt, r.issuedAt);
-    }
+    for (const a of store.held()) this.#add(a.kind, a.value, a.clientId, a.grantId, a.expiresAt, a.issuedAt);
   }
 
   #add(
@@ -87,7 +73,6 @@ export class IssuedIndex {
       value,
       issuedAt,
       expiresAt,
-      revoked: false,
     });
     if (this.#entries.size > ISSUED_INDEX_CAPACITY) {
       const oldest = this.#entries.keys().next().value;
@@ -123,57 +108,18 @@ export class IssuedIndex {
     return entry === undefined ? undefined : this.#view(entry);
   }
 
-  markRevoked(entry: Entry): void {
-    entry.revoked = true;
-  }
-
-  stateOf(entry: Entry): { state: ArtefactState; expiresAt: number; grantId: string | undefined } {
-    const now = this.now();
-    const store = this.store;
-    switch (entry.kind) {
-      case 'code': {
-        const record = store.codes.get(entry.value);
-        if (entry.revoked) return { state: 'revoked', expiresAt: entry.expiresAt, grantId: record?.grantId };
-        if (!record) return { state: 'expired', expiresAt: entry.expiresAt, grantId: undefined };
-        const state =
-          record.consumedAt !== undefined ? 'consumed' : now >= record.expiresAt ? 'expired' : 'active';
-        return { state, expiresAt: record.expiresAt, grantId: record.grantId };
-      }
-      case 'refresh_token': {
-        const record = store.refreshTokens.get(entry.value);
-        if (!record) return { state: 'expired', expiresAt: entry.expiresAt, grantId: entry.grantId };
-        const grant = store.grants.get(record.grantId);
-        const state: ArtefactState =
-          record.state === 'revoked' || grant?.revokedAt !== undefined
-            ? 'revoked'
-            : now >= record.expiresAt
-              ? 'expired'
-              : record.state === 'rotated'
-                ? 'consumed'
-                : 'active';
-        return { state, expiresAt: record.expiresAt, grantId: record.grantId };
-      }
-      case 'access_token': {
-        const grant = entry.grantId === undefined ? undefined : store.grants.get(entry.grantId);
-        const state: ArtefactState =
-          store.isAccessTokenRevoked(entry.value) || grant?.revokedAt !== undefined
-            ? 'revoked'
-            : store.isAccessTokenExpiredEarly(entry.value) || now >= entry.expiresAt
-              ? 'expired'
-              : 'active';
-        return { state, expiresAt: entry.expiresAt, grantId: entry.grantId };
-      }
-      case 'id_token': {
-        const grant = entry.grantId === undefined ? undefined : store.grants.get(entry.grantId);
-        const state: ArtefactState =
-          grant?.revokedAt !== undefined ? 'revoked' : now >= entry.expiresAt ? 'expired' : 'active';
-        return { state, expiresAt: entry.expiresAt, grantId: entry.grantId };
-      }
-    }
+  /** An entry's state, as the store computes it; a code or refresh token it forgot had expired long ago. */
+  #stateOf(entry: Entry): { state: ArtefactState; expiresAt: number; grantId: string | undefined } {
+    const status = this.store.stateOf(entry);
+    return {
+      state: status.state,
+      expiresAt: status.expiresAt ?? entry.expiresAt,
+      grantId: status.grantId ?? entry.grantId,
+    };
   }
 
   #view(entry: Entry): IssuedArtefact {
-    const { state, expiresAt, grantId } = this.stateOf(entry);
+    const { state, expiresAt, grantId } = this.#stateOf(entry);
     return {
       id: entry.id,
       kind: entry.kind,

@@ -1,7 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { clientIdOf } from '../exchanges/mask.js';
-import { OAuthError } from '../oauth/errors.js';
-import { sendFhirBearerError } from '../fhir/routes.js';
 import type { Sandbox } from '../sandbox.js';
 import { fireFailure, interrupt } from './engine.js';
 
@@ -15,9 +13,9 @@ export function isProtectedFhirPath(path: string): boolean {
 }
 
 /**
- * Applies `fhir.*` failures to every route of the FHIR base, whichever module serves it: a root `preHandler`
- * that answers as the FHIR base's own bearer check does (RFC 6750 §3): `WWW-Authenticate` and an
- * OperationOutcome, never OAuth JSON. The client it scopes to is
+ * Applies `fhir.*` failures to the FHIR base: a `preHandler` of its plugin, ahead of the bearer check. An
+ * injected error is thrown like a genuine one, so the FHIR base's error handler writes both the same way
+ * (RFC 6750 §3: `WWW-Authenticate` and an OperationOutcome, never OAuth JSON). The client it scopes to is
  * the `client_id` of the presented token.
  */
 export function injectFhirFailures(app: FastifyInstance, sandbox: Sandbox): void {
@@ -26,13 +24,7 @@ export function injectFhirFailures(app: FastifyInstance, sandbox: Sandbox): void
     const clientId = clientIdOf(request.headers.authorization, new Map());
     const failure = fireFailure(sandbox, request, 'fhir', clientId);
     if (failure === undefined) return;
-    let outcome: 'proceed' | 'hung';
-    try {
-      outcome = await interrupt(sandbox, request, reply, failure);
-    } catch (err) {
-      if (err instanceof OAuthError) return sendFhirBearerError(reply, err);
-      throw err;
-    }
+    const outcome = await interrupt(sandbox, request, reply, failure);
     // Returning the reply tells Fastify the hook took over: the route handler never runs.
     return outcome === 'hung' ? reply : undefined;
   });

@@ -1,41 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InsufficientScope, sanitizeDescription, toWireError, type OAuthError } from '../oauth/errors.js';
-import { bearerChallenge, requireBearer } from '../routes/userinfo.js';
+import { injectFhirFailures } from '../failures/fhir-hook.js';
+import { requireBearer } from '../oauth/bearer.js';
+import { InsufficientScope } from '../oauth/errors.js';
 import type { Sandbox } from '../sandbox.js';
-import { logUnexpected } from '../log-unexpected.js';
 import { accessOf, authorizeRead, authorizeSearch, type FhirAccess } from './access.js';
 import { capabilityStatement } from './capability-statement.js';
 import { isResourceType, type FhirResource } from './data.js';
+import { FHIR_JSON, sendFhirError, sendOutcome } from './outcome.js';
 import { meetsCriterion, parseCriteria } from './search.js';
-
-/** FHIR R4 http.html#mime-type: the JSON format's media type. */
-export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
-
-/** FHIR R4 OperationOutcome: how a FHIR server explains an error. */
-function outcome(code: string, diagnostics: string): Record<string, unknown> {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] };
-}
-
-function sendOutcome(reply: FastifyReply, status: number, code: string, diagnostics: string): FastifyReply {
-  return reply.code(status).type(FHIR_JSON).send(outcome(code, diagnostics));
-}
-
-/**
- * RFC 6750 §3.1 with a FHIR body: 401 `invalid_token` / 403 `insufficient_scope` carry the challenge in
- * `WWW-Authenticate` and explain themselves in an OperationOutcome, as FHIR servers do.
- */
-export function sendFhirBearerError(reply: FastifyReply, error: OAuthError): FastifyReply {
-  const wire = toWireError(error);
-  // The exchange log's verdict names the error and its rule, as it does for every OAuth endpoint.
-  reply.request.sandboxRejection = error;
-  return reply
-    .code(wire.status)
-    .headers({ 'WWW-Authenticate': bearerChallenge(error), 'Cache-Control': 'no-store' })
-    .type(FHIR_JSON)
-    .send(
-      outcome(error.code === 'invalid_token' ? 'login' : 'forbidden', sanitizeDescription(error.description)),
-    );
-}
 
 /**
  * The FHIR base, registered under `/fhir`: `metadata` is public (as on real servers); every other request
@@ -43,14 +15,10 @@ export function sendFhirBearerError(reply: FastifyReply, error: OAuthError): Fas
  */
 export function fhirRoutes(sandbox: Sandbox) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.setErrorHandler((error, request, reply) => {
-      const status = (error as { statusCode?: unknown }).statusCode;
-      if (typeof status === 'number' && status >= 400 && status < 500) {
-        return sendOutcome(reply, status, 'invalid', error instanceof Error ? error.message : 'bad request');
-      }
-      logUnexpected(request, error, 'at the FHIR base');
-      return sendOutcome(reply, 500, 'exception', 'unexpected server error; the sandbox log has the details');
-    });
+    // Every error below, a refused bearer token included, leaves as an OperationOutcome.
+    app.setErrorHandler(sendFhirError);
+    // Before the bearer check and the not-found handler, so an armed fhir.* failure answers first, everywhere.
+    injectFhirFailures(app, sandbox);
     app.setNotFoundHandler((request, reply) =>
       sendOutcome(
         reply,
@@ -72,11 +40,8 @@ export function fhirRoutes(sandbox: Sandbox) {
 
       // Step 1, the bearer check (RFC 6750 §2.1): every request below carries a valid, unexpired,
       // unrevoked access token of this server, or is answered 401 here.
-      secured.addHook('preHandler', async (request, reply) => {
-        const claims = await requireBearer(sandbox, request, reply, sendFhirBearerError);
-        if (!claims) return reply;
-        access.set(request, accessOf(claims));
-        return undefined;
+      secured.addHook('preHandler', async (request) => {
+        access.set(request, accessOf(await requireBearer(sandbox, request)));
       });
 
       secured.get<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
@@ -87,10 +52,7 @@ export function fhirRoutes(sandbox: Sandbox) {
           return sendOutcome(reply, 404, 'not-found', `${type}/${id} is not known to this server`);
         const decision = authorizeRead(accessFor(request), resource);
         if (!decision.allowed) {
-          return sendFhirBearerError(
-            reply,
-            new InsufficientScope(decision.reason, { rule: 'SMART App Launch 2.2 §scopes' }),
-          );
+          throw new InsufficientScope(decision.reason, { rule: 'SMART App Launch 2.2 §scopes' });
         }
         return reply.type(FHIR_JSON).send(resource);
       });
@@ -114,10 +76,7 @@ export function fhirRoutes(sandbox: Sandbox) {
         }
         const decision = authorizeSearch(accessFor(request), type, criteria);
         if (!decision.allowed) {
-          return sendFhirBearerError(
-            reply,
-            new InsufficientScope(decision.reason, { rule: 'SMART App Launch 2.2 §scopes' }),
-          );
+          throw new InsufficientScope(decision.reason, { rule: 'SMART App Launch 2.2 §scopes' });
         }
         const matches = sandbox.fhir
           .list(type)

@@ -19,9 +19,8 @@ export function introspectRevokeRoutes(sandbox: Sandbox) {
       const token = requireParam(params, 'token', 'RFC 7662 §2.1');
       reply.headers(NO_STORE);
 
-      const refresh = sandbox.store.refreshTokens.get(token);
-      if (refresh) {
-        const found = sandbox.store.lookupRefreshToken(token, refresh.clientId);
+      const found = sandbox.store.lookupRefreshToken(token);
+      if (found.status !== 'unknown') {
         if (found.status !== 'ok') return { active: false };
         return {
           active: true,
@@ -66,13 +65,13 @@ export function introspectRevokeRoutes(sandbox: Sandbox) {
       const token = requireParam(params, 'token', 'RFC 7009 §2.1');
       reply.headers(NO_STORE);
 
-      const refresh = sandbox.store.refreshTokens.get(token);
-      if (refresh) {
-        if (refresh.clientId !== client.clientId) {
+      const refresh = sandbox.store.lookupRefreshToken(token);
+      if (refresh.status !== 'unknown') {
+        if (refresh.record.clientId !== client.clientId) {
           throw new InvalidRequest('the token was issued to another client', { rule: 'RFC 7009 §2.1' });
         }
         // RFC 7009 §2.1: revoking a refresh token also invalidates the access tokens of its grant.
-        sandbox.store.revokeGrant(refresh.grantId, 'refresh token revoked by the client');
+        sandbox.store.revoke({ kind: 'refresh_token', value: token }, 'refresh token revoked by the client');
         return reply.code(200).send();
       }
       const check = await checkAccessToken(sandbox, token);
@@ -80,7 +79,16 @@ export function introspectRevokeRoutes(sandbox: Sandbox) {
         if (check.claims.client_id !== client.clientId) {
           throw new InvalidRequest('the token was issued to another client', { rule: 'RFC 7009 §2.1' });
         }
-        sandbox.store.revokeAccessToken(check.claims.jti, client.clientId, check.claims.exp * 1000);
+        sandbox.store.revoke(
+          {
+            kind: 'access_token',
+            value: check.claims.jti,
+            clientId: client.clientId,
+            grantId: undefined,
+            expiresAt: check.claims.exp * 1000,
+          },
+          'access token revoked by the client',
+        );
       }
       // RFC 7009 §2.2: an unknown or already invalid token is answered with 200 as well.
       return reply.code(200).send();

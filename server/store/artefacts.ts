@@ -37,6 +37,8 @@ export interface CodeRecord {
    */
   burnedBy: string | undefined;
   grantId: string | undefined;
+  /** Set when an admin revoked the code: it is refused as unknown, and the grants view shows it revoked. */
+  revokedAt?: number | undefined;
 }
 
 export interface GrantRecord {
@@ -86,6 +88,45 @@ export type RefreshLookup =
   | { readonly status: 'revoked'; readonly record: RefreshRecord; readonly grant: GrantRecord | undefined }
   | { readonly status: 'rotated'; readonly record: RefreshRecord; readonly grant: GrantRecord };
 
+export type ArtefactKind = 'code' | 'access_token' | 'refresh_token' | 'id_token';
+export type ArtefactState = 'active' | 'consumed' | 'expired' | 'revoked';
+
+/**
+ * An issued artefact as its issue event named it. A code or refresh token is found by its value; an access or
+ * id token is a self-contained JWT the store never keeps, so its reference carries what the token says
+ * (`jti`, client, grant, `exp`).
+ */
+export type ArtefactRef =
+  | { readonly kind: 'code' | 'refresh_token'; readonly value: string }
+  | {
+      readonly kind: 'access_token' | 'id_token';
+      /** The token's `jti`. */
+      readonly value: string;
+      readonly clientId: string;
+      readonly grantId: string | undefined;
+      readonly expiresAt: number;
+    };
+
+/**
+ * What an artefact is now. `expiresAt` and `grantId` are absent when the store no longer remembers the code
+ * or refresh token (forgotten after it expired, see `prune`).
+ */
+export interface ArtefactStatus {
+  readonly state: ArtefactState;
+  readonly expiresAt?: number;
+  readonly grantId?: string | undefined;
+}
+
+/** An artefact the store holds, as listed for the grants view after a restart. */
+export interface HeldArtefact {
+  readonly kind: 'code' | 'access_token' | 'refresh_token';
+  readonly value: string;
+  readonly clientId: string;
+  readonly grantId: string | undefined;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+}
+
 /** How long a consumed or expired code is remembered, so a replay is recognised and answered by revocation. */
 const CODE_MEMORY_MS = 10 * 60_000;
 
@@ -96,6 +137,8 @@ const CODE_MEMORY_MS = 10 * 60_000;
  * their `exp`), so memory stays flat however many tokens are issued.
  */
 export class ArtefactStore {
+  // The maps are the store's own: only the state file (persistence/state-file.ts) copies them out and back.
+  // Everyone else asks `stateOf`, `lookupRefreshToken`, `held` and acts through `revoke`, `expire`, `takeCode`.
   readonly codes = new Map<string, CodeRecord>();
   readonly grants = new Map<string, GrantRecord>();
   readonly refreshTokens = new Map<string, RefreshRecord>();
@@ -144,7 +187,8 @@ export class ArtefactStore {
    */
   takeCode(code: string): CodeTake {
     const record = this.codes.get(code);
-    if (!record) return { status: 'unknown' };
+    // A revoked code is refused as one this server does not know, as before it was kept for the grants view.
+    if (!record || record.revokedAt !== undefined) return { status: 'unknown' };
     const now = this.clock.now();
     if (record.consumedAt !== undefined) {
       const revokedGrant = record.grantId;
@@ -225,11 +269,14 @@ export class ArtefactStore {
     return record;
   }
 
-  /** Looks a refresh token up for a client without changing it. */
-  lookupRefreshToken(token: string, clientId: string): RefreshLookup {
+  /**
+   * Looks a refresh token up without changing it: for `clientId` when given (the token endpoint), for anyone
+   * otherwise (introspection and revocation, which check the client themselves).
+   */
+  lookupRefreshToken(token: string, clientId?: string): RefreshLookup {
     const record = this.refreshTokens.get(token);
     if (!record) return { status: 'unknown' };
-    if (record.clientId !== clientId) return { status: 'wrong_client', record };
+    if (clientId !== undefined && record.clientId !== clientId) return { status: 'wrong_client', record };
     const grant = this.grants.get(record.grantId);
     if (record.state === 'revoked' || !grant || grant.revokedAt !== undefined) {
       return { status: 'revoked', record, grant };
@@ -268,35 +315,167 @@ export class ArtefactStore {
     this.events.emit('grant.revoked', { grantId, clientId: grant.clientId, reason });
   }
 
-  revokeAccessToken(jti: string, clientId: string, expiresAt: number): void {
-    this.revokedAccessTokens.set(jti, expiresAt);
-    this.events.emit('token.revoked', { id: jti, clientId, kind: 'access_token' });
-  }
-
   isAccessTokenRevoked(jti: string): boolean {
     return this.revokedAccessTokens.has(jti);
-  }
-
-  /** "Expire now" for an access token: a self-contained JWT cannot change, so the server remembers it. */
-  expireAccessToken(jti: string, clientId: string, expiresAt: number): void {
-    this.expiredAccessTokens.set(jti, expiresAt);
-    this.events.emit('token.expired', { id: jti, clientId, kind: 'access_token' });
   }
 
   isAccessTokenExpiredEarly(jti: string): boolean {
     return this.expiredAccessTokens.has(jti);
   }
 
-  /** "Expire now" for a code: it is refused as expired from this moment (RFC 6749 §4.1.2). */
-  expireCode(record: CodeRecord): void {
-    record.expiresAt = Math.min(record.expiresAt, this.clock.now());
-    this.events.emit('token.expired', { id: record.code, clientId: record.clientId, kind: 'code' });
+  /**
+   * The state of an issued artefact now, as the token endpoint, introspection and the FHIR base see it: a
+   * code is consumed once redeemed (RFC 6749 §4.1.2), a rotated refresh token consumed (RFC 9700 §4.14.2),
+   * anything of a revoked grant revoked, and an admin "expire now" counts as expiry.
+   */
+  stateOf(ref: ArtefactRef): ArtefactStatus {
+    const now = this.clock.now();
+    switch (ref.kind) {
+      case 'code': {
+        const record = this.codes.get(ref.value);
+        if (!record) return { state: 'expired' };
+        const state: ArtefactState =
+          record.revokedAt !== undefined
+            ? 'revoked'
+            : record.consumedAt !== undefined
+              ? 'consumed'
+              : now >= record.expiresAt
+                ? 'expired'
+                : 'active';
+        return { state, expiresAt: record.expiresAt, grantId: record.grantId };
+      }
+      case 'refresh_token': {
+        const record = this.refreshTokens.get(ref.value);
+        if (!record) return { state: 'expired' };
+        const found = this.lookupRefreshToken(ref.value);
+        const state: ArtefactState =
+          found.status === 'revoked'
+            ? 'revoked'
+            : found.status === 'expired'
+              ? 'expired'
+              : found.status === 'rotated'
+                ? 'consumed'
+                : 'active';
+        return { state, expiresAt: record.expiresAt, grantId: record.grantId };
+      }
+      case 'access_token':
+      case 'id_token': {
+        const grant = ref.grantId === undefined ? undefined : this.grants.get(ref.grantId);
+        const access = ref.kind === 'access_token';
+        const state: ArtefactState =
+          (access && this.isAccessTokenRevoked(ref.value)) || grant?.revokedAt !== undefined
+            ? 'revoked'
+            : (access && this.isAccessTokenExpiredEarly(ref.value)) || now >= ref.expiresAt
+              ? 'expired'
+              : 'active';
+        return { state, expiresAt: ref.expiresAt, grantId: ref.grantId };
+      }
+    }
   }
 
-  /** "Expire now" for a refresh token. */
-  expireRefreshToken(record: RefreshRecord): void {
-    record.expiresAt = Math.min(record.expiresAt, this.clock.now());
-    this.events.emit('token.expired', { id: record.token, clientId: record.clientId, kind: 'refresh_token' });
+  /**
+   * Revokes an artefact and what came from it (RFC 7009 §2.1): a code takes its grant along, a refresh token
+   * its whole grant, an access token goes on the deny-list. An id_token is a signed statement the client
+   * checks itself (OpenID Connect Core §3.1.3.7): the server cannot take it back, so callers refuse it first.
+   */
+  revoke(ref: ArtefactRef, reason: string): void {
+    switch (ref.kind) {
+      case 'code': {
+        const record = this.codes.get(ref.value);
+        if (!record || record.revokedAt !== undefined) return;
+        record.revokedAt = this.clock.now();
+        if (record.grantId !== undefined) this.revokeGrant(record.grantId, reason);
+        this.events.emit('token.revoked', { id: record.code, clientId: record.clientId, kind: 'code' });
+        return;
+      }
+      case 'refresh_token': {
+        const record = this.refreshTokens.get(ref.value);
+        if (record) this.revokeGrant(record.grantId, reason);
+        return;
+      }
+      case 'access_token':
+        this.revokedAccessTokens.set(ref.value, ref.expiresAt);
+        this.events.emit('token.revoked', { id: ref.value, clientId: ref.clientId, kind: 'access_token' });
+        return;
+      case 'id_token':
+        throw new Error('an id_token cannot be revoked by the server; revoke its grant instead');
+    }
+  }
+
+  /**
+   * "Expire now": the artefact is refused as expired from this moment (RFC 6749 §4.1.2 for a code). A
+   * self-contained access token cannot change, so the server remembers it until its `exp`; an id_token
+   * carries its own `exp` and cannot be expired early, so callers refuse it first.
+   */
+  expire(ref: ArtefactRef): void {
+    const now = this.clock.now();
+    switch (ref.kind) {
+      case 'code': {
+        const record = this.codes.get(ref.value);
+        if (!record) return;
+        record.expiresAt = Math.min(record.expiresAt, now);
+        this.events.emit('token.expired', { id: record.code, clientId: record.clientId, kind: 'code' });
+        return;
+      }
+      case 'refresh_token': {
+        const record = this.refreshTokens.get(ref.value);
+        if (!record) return;
+        record.expiresAt = Math.min(record.expiresAt, now);
+        this.events.emit('token.expired', {
+          id: record.token,
+          clientId: record.clientId,
+          kind: 'refresh_token',
+        });
+        return;
+      }
+      case 'access_token':
+        this.expiredAccessTokens.set(ref.value, ref.expiresAt);
+        this.events.emit('token.expired', { id: ref.value, clientId: ref.clientId, kind: 'access_token' });
+        return;
+      case 'id_token':
+        throw new Error('an id_token carries its own exp; the server cannot expire it early');
+    }
+  }
+
+  /**
+   * What the store holds, oldest first: codes, refresh tokens and the access tokens of grants (tokens of
+   * client_credentials and id tokens live only in the clients' hands). For listing after a restart.
+   */
+  held(): HeldArtefact[] {
+    const out: HeldArtefact[] = [];
+    for (const c of this.codes.values()) {
+      out.push({
+        kind: 'code',
+        value: c.code,
+        clientId: c.clientId,
+        grantId: undefined,
+        issuedAt: c.issuedAt,
+        expiresAt: c.expiresAt,
+      });
+    }
+    for (const g of this.grants.values()) {
+      for (const [jti, exp] of g.accessTokens) {
+        out.push({
+          kind: 'access_token',
+          value: jti,
+          clientId: g.clientId,
+          grantId: g.id,
+          issuedAt: g.createdAt,
+          expiresAt: exp,
+        });
+      }
+    }
+    for (const r of this.refreshTokens.values()) {
+      out.push({
+        kind: 'refresh_token',
+        value: r.token,
+        clientId: r.clientId,
+        grantId: r.grantId,
+        issuedAt: r.issuedAt,
+        expiresAt: r.expiresAt,
+      });
+    }
+    return out;
   }
 
   /**

@@ -135,4 +135,16 @@ describe('POST /grants/:id/revoke', () => {
     expect((await one('code')).state).toBe('revoked');
     expect((await redeem(t.app, code ?? '')).json()).toMatchObject({ error: 'invalid_grant' });
   });
+
+  it('announces a revoked code on the event stream, shortened, like every other revocation', async () => {
+    const { code } = await authorize(t.app);
+    const listed = await one('code');
+    const before = t.app.sandbox.journal.latestId;
+    await admin(t.app, 'POST', `/grants/${listed.id}/revoke`);
+    const revoked = t.app.sandbox.journal.since(before).entries.filter((e) => e.event === 'token.revoked');
+    expect(revoked.map((e) => e.data)).toEqual([
+      { kind: 'code', clientId: 'conf-app', id: { preview: listed.preview, artefact: listed.id } },
+    ]);
+    expect(JSON.stringify(revoked)).not.toContain(code ?? '');
+  });
 });

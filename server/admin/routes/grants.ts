@@ -65,57 +65,34 @@ export function grantRoutes(sandbox: Sandbox) {
 
     app.post('/grants/:id/revoke', { schema: { params: IdParams } }, async (request) => {
       const entry = entryOf(request.params.id);
-      switch (entry.kind) {
-        case 'code': {
-          const record = store.codes.get(entry.value);
-          // RFC 7009 §2.1 in spirit: whatever was issued from the code goes with it.
-          if (record?.grantId !== undefined) store.revokeGrant(record.grantId, 'revoked from the admin API');
-          store.codes.delete(entry.value);
-          sandbox.issued.markRevoked(entry);
-          break;
-        }
-        case 'access_token':
-          store.revokeAccessToken(entry.value, entry.clientId, entry.expiresAt);
-          break;
-        case 'refresh_token': {
-          const record = store.refreshTokens.get(entry.value);
-          if (record) store.revokeGrant(record.grantId, 'refresh token revoked from the admin API');
-          break;
-        }
-        case 'id_token':
-          throw new AdminError(
-            409,
-            'not_revocable',
-            'an id_token is a signed statement the client checks itself; revoke the refresh or access token of its grant instead',
-          );
+      if (entry.kind === 'id_token') {
+        throw new AdminError(
+          409,
+          'not_revocable',
+          'an id_token is a signed statement the client checks itself; revoke the refresh or access token of its grant instead',
+        );
       }
+      // RFC 7009 §2.1 in spirit: whatever was issued from a code or refresh token goes with it.
+      store.revoke(
+        entry,
+        entry.kind === 'refresh_token'
+          ? 'refresh token revoked from the admin API'
+          : 'revoked from the admin API',
+      );
       await sandbox.persist();
       return sandbox.issued.view(entry.id);
     });
 
     app.post('/grants/:id/expire', { schema: { params: IdParams } }, async (request) => {
       const entry = entryOf(request.params.id);
-      switch (entry.kind) {
-        case 'code': {
-          const record = store.codes.get(entry.value);
-          if (record) store.expireCode(record);
-          break;
-        }
-        case 'access_token':
-          store.expireAccessToken(entry.value, entry.clientId, entry.expiresAt);
-          break;
-        case 'refresh_token': {
-          const record = store.refreshTokens.get(entry.value);
-          if (record) store.expireRefreshToken(record);
-          break;
-        }
-        case 'id_token':
-          throw new AdminError(
-            409,
-            'not_expirable',
-            'an id_token carries its own exp and is checked by the client; the server cannot expire it early',
-          );
+      if (entry.kind === 'id_token') {
+        throw new AdminError(
+          409,
+          'not_expirable',
+          'an id_token carries its own exp and is checked by the client; the server cannot expire it early',
+        );
       }
+      store.expire(entry);
       await sandbox.persist();
       return sandbox.issued.view(entry.id);
     });
