@@ -192,7 +192,7 @@ function resolveLaunch(
  * client_id and redirect_uri are not checked here: step 2 already compared them with the registration.
  */
 function checkLengths(sandbox: Sandbox, params: MultiParams): void {
-  const limit = sandbox.limits().parameterLength;
+  const limit = sandbox.settings.limits.parameterLength;
   for (const [name, values] of params) {
     if (name === 'client_id' || name === 'redirect_uri') continue;
     const max = name === 'scope' ? Math.max(limit, SCOPE_LENGTH) : limit;
@@ -369,7 +369,7 @@ function approve(
     sub: context.fhirUser ?? DEFAULTS.launch.fhirUser,
     authTime: toSeconds(now),
     context,
-    expiresAt: now + sandbox.lifetimes().code * 1000,
+    expiresAt: now + sandbox.settings.tokens.codeLifetime * 1000,
   });
   // What the exchange log shows as the verdict of this authorization request.
   reply.request.sandboxNotes = [
@@ -440,7 +440,7 @@ export function authorizeRoutes(sandbox: Sandbox) {
         request.sandboxRejection = err;
         const duplicateState = (params.get('state')?.length ?? 0) > 1;
         // An over-long state was refused, so it is not sent back either.
-        const refusedState = (state?.length ?? 0) > sandbox.limits().parameterLength;
+        const refusedState = (state?.length ?? 0) > sandbox.settings.limits.parameterLength;
         return reply.redirect(
           redirectTo(target, {
             error: err.code,
@@ -462,7 +462,7 @@ export function authorizeRoutes(sandbox: Sandbox) {
         state,
         ehrContext: approved.ehrContext,
       };
-      if (sandbox.config.authorize?.mode !== 'interactive') {
+      if (sandbox.settings.authorize.mode !== 'interactive') {
         return approve(
           sandbox,
           reply,
