@@ -1,6 +1,9 @@
-import { DEFAULT_EXCHANGE_LOG_CAPACITY, DEFAULT_EXCHANGE_LOG_MAX_BYTES } from '../exchanges/exchange-log.js';
-import type { AssertionAudience } from '../oauth/client-assertion.js';
 import type { AuthMethod, ClientConfig, GrantType, SandboxConfig, SigningAlg } from './schema.js';
+
+// Plain data and functions only: the workbench imports this module's types, so nothing here may reach Node.
+
+/** The `aud` rule for private_key_jwt assertions (`tokens.assertionAudience`). */
+type AssertionAudience = NonNullable<NonNullable<SandboxConfig['tokens']>['assertionAudience']>;
 
 /**
  * The documented default of every optional field of the config document (docs/config.md), one per field.
@@ -20,10 +23,10 @@ export const DEFAULTS = {
   launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
   limits: { liveCodes: 5_000, pendingAuthorizations: 1_000, parameterLength: 2_048 },
   exchangeLog: {
-    capacity: DEFAULT_EXCHANGE_LOG_CAPACITY,
+    capacity: 5_000,
     /** Rejections carry X-Sandbox-Verdict unless a config turns it off. */
     verdictHeader: true,
-    maxBytes: DEFAULT_EXCHANGE_LOG_MAX_BYTES,
+    maxBytes: 64 * 1024 * 1024,
   },
   client: {
     grantTypes: ['authorization_code', 'refresh_token'] satisfies GrantType[],
