@@ -21,7 +21,7 @@ import {
   type StateDocument,
 } from './persistence/state-file.js';
 import type { FailureArm } from './failures/board.js';
-import { resolveProfile, type Profile } from './profiles/profile.js';
+import { profileNamed, type Profile } from './profiles/profile.js';
 import { ArtefactStore } from './store/artefacts.js';
 import { PendingAuthorizations, type PendingAuthorization } from './store/pending-authorizations.js';
 import { randomToken } from './store/random.js';
@@ -116,7 +116,7 @@ export class Sandbox {
     this.journal = new EventJournal(this.events, clock);
     this.store = new ArtefactStore(clock, this.events, () => this.settings.limits.liveCodes);
     this.issued = new IssuedIndex(this.events, this.store, () => clock.now());
-    this.profile = resolveProfile(config);
+    this.profile = profileNamed(this.settings.profile, config);
     this.clients = new ClientRegistry(() => this.settings);
     this.clients.replaceAll(config.clients ?? []);
     this.launches = new LaunchRegistry(
@@ -273,7 +273,7 @@ export class Sandbox {
     this.config = config;
     this.settings = resolveConfig(config);
     // The endpoints follow the profile at request time (routes/profile-paths.ts), so it can change here.
-    this.profile = resolveProfile(config);
+    this.profile = profileNamed(this.settings.profile, config);
     this.clients.replaceAll(config.clients ?? []);
     this.failures.replaceAll(config.failures ?? []);
     this.exchanges.resize(this.settings.exchangeLog.capacity, this.settings.exchangeLog.maxBytes);
