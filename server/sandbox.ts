@@ -1,38 +1,27 @@
 import type { webcrypto } from 'node:crypto';
-import path from 'node:path';
 import { ClientRegistry } from './clients/registry.js';
 import { SystemClock, type Clock } from './clock.js';
-import { DEFAULTS } from './config/defaults.js';
+import { resolveConfig, type ResolvedConfig } from './config/defaults.js';
 import type { SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
 import { fixtureData, type FhirData } from './fhir/data.js';
 import { LaunchRegistry } from './launch/launches.js';
-import type { AssertionAudience } from './oauth/client-assertion.js';
 import { EventJournal } from './admin/event-journal.js';
 import { IssuedIndex } from './admin/issued-index.js';
-import {
-  DEFAULT_EXCHANGE_LOG_CAPACITY,
-  DEFAULT_EXCHANGE_LOG_MAX_BYTES,
-  ExchangeLog,
-} from './exchanges/exchange-log.js';
+import { ExchangeLog } from './exchanges/exchange-log.js';
 import { FailureBoard } from './failures/board.js';
 import type { JSONWebKeySet } from 'jose';
 import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
 import { SigningPool } from './keys/signing-pool.js';
-import { prepareDataDir } from './persistence/data-dir.js';
-import { readJsonFile, StateFileError, writeJsonFile } from './persistence/json-file.js';
+import { DataFolder } from './persistence/data-folder.js';
 import {
-  STATE_FILE,
   mergeConfig,
-  readStateFile,
-  removeStaleTemporaries,
   restoreArtefacts,
-  snapshotArtefacts,
+  stateDocument,
   type StateDocument,
 } from './persistence/state-file.js';
-import { WriteQueue } from './persistence/write-queue.js';
 import type { FailureArm } from './failures/board.js';
-import { resolveProfile, type Profile } from './profiles/profile.js';
+import { profileNamed, type Profile } from './profiles/profile.js';
 import { ArtefactStore } from './store/artefacts.js';
 import { PendingAuthorizations, type PendingAuthorization } from './store/pending-authorizations.js';
 import { randomToken } from './store/random.js';
@@ -75,9 +64,6 @@ export interface SandboxUrls {
   readonly fhirBase: string;
 }
 
-/** How long issued and revoked artefacts may wait to be written, so a burst shares one write. */
-const PERSIST_DELAY_MS = 1000;
-
 /** Everything one server instance knows: no module-level state, so two instances never share anything. */
 export class Sandbox {
   origin: string;
@@ -105,12 +91,14 @@ export class Sandbox {
   readonly presets = new Map<string, FailureArm[]>();
   /** The active profile; read at request time, so swapping it (with the config) takes effect at once. */
   profile: Profile;
+  /**
+   * The config's settings with every default applied (config/defaults.ts): what requests read. `config` stays
+   * the document as given, which is what an export writes back.
+   */
+  settings: ResolvedConfig;
   readonly #shutdown = new AbortController();
-  #writes: WriteQueue | undefined;
-  /** A background write scheduled by #persistSoon. */
-  #soon: NodeJS.Timeout | undefined;
-  /** The last background write failed (reported once until one succeeds). */
-  #saveFailing = false;
+  /** The data folder that keeps the state; undefined when it lives in memory only. */
+  #folder: DataFolder | undefined;
   /** Signs tokens off the event loop when the server was built with signing workers. */
   readonly signingPool: SigningPool | undefined;
 
@@ -121,14 +109,15 @@ export class Sandbox {
     readonly dataDir: string | undefined,
     options: SandboxOptions,
   ) {
+    this.settings = resolveConfig(config);
     this.origin = options.origin ?? 'http://127.0.0.1';
     this.adminToken = options.adminToken ?? randomToken(24);
     // The journal listens first, so it sees every event from the very start.
     this.journal = new EventJournal(this.events, clock);
-    this.store = new ArtefactStore(clock, this.events, () => this.limits().liveCodes);
+    this.store = new ArtefactStore(clock, this.events, () => this.settings.limits.liveCodes);
     this.issued = new IssuedIndex(this.events, this.store, () => clock.now());
-    this.profile = resolveProfile(config);
-    this.clients = new ClientRegistry(() => this.config);
+    this.profile = profileNamed(this.settings.profile, config);
+    this.clients = new ClientRegistry(() => this.settings);
     this.clients.replaceAll(config.clients ?? []);
     this.launches = new LaunchRegistry(
       clock,
@@ -137,13 +126,16 @@ export class Sandbox {
       () => this.urls.fhirBase,
       this.fhir,
     );
-    this.pendingAuthorizations = new PendingAuthorizations(clock, () => this.limits().pendingAuthorizations);
+    this.pendingAuthorizations = new PendingAuthorizations(
+      clock,
+      () => this.settings.limits.pendingAuthorizations,
+    );
     this.failures = new FailureBoard(this.events, () => clock.now(), options.random ?? Math.random);
     this.failures.replaceAll(config.failures ?? []);
     this.exchanges = new ExchangeLog(
-      config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY,
+      this.settings.exchangeLog.capacity,
       this.events,
-      config.exchangeLog?.maxBytes ?? DEFAULT_EXCHANGE_LOG_MAX_BYTES,
+      this.settings.exchangeLog.maxBytes,
     );
     const workers = options.signingWorkers ?? 0;
     this.signingPool = workers > 0 ? new SigningPool(workers) : undefined;
@@ -160,31 +152,22 @@ export class Sandbox {
   }
 
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
-    const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
-    let stored: StoredKeys | undefined;
-    let state: StateDocument | undefined;
-    if (dataDir !== undefined) {
-      await prepareDataDir(dataDir);
-      stored = parseStoredKeys(await readJsonFile(path.join(dataDir, 'keys.json')), dataDir);
-      state = await readStateFile(dataDir);
-      await removeStaleTemporaries(dataDir);
-    }
-    const keys = await KeyRing.load(stored ?? options.signingKeys, options.earlyRs256Key);
+    const folder = options.dataDir === undefined ? undefined : await DataFolder.open(options.dataDir);
+    const state = folder?.storedState;
+    const keys = await KeyRing.load(folder?.storedKeys ?? options.signingKeys, options.earlyRs256Key);
     const sandbox = new Sandbox(
       state === undefined ? (options.config ?? {}) : mergeConfig(state.config, options.config ?? {}),
       options.clock ?? new SystemClock(),
       keys,
-      dataDir,
+      folder?.dir,
       options,
     );
     const activeKey = sandbox.signingKey();
-    if (dataDir !== undefined) {
+    if (folder !== undefined) {
       // A key that is to persist is written before the server starts: a token signed with a key that was
       // never saved would stop verifying after a restart, and a failed write stops the start-up instead.
       await activeKey;
-      if (keys.toStored().keys.length !== (stored?.keys.length ?? 0)) {
-        await writeJsonFile(path.join(dataDir, 'keys.json'), keys.toStored());
-      }
+      await folder.saveKeysIfNew(keys.toStored());
     } else {
       // In memory only, the key is generated while routes are registered and the server starts listening:
       // RSA-2048 generation is most of a cold start. The first request that signs, or asks for the JWKS,
@@ -192,13 +175,15 @@ export class Sandbox {
       // requests still see it.
       activeKey.catch(() => undefined);
     }
-    if (dataDir !== undefined) {
+    if (folder !== undefined) {
       if (state !== undefined) {
         restoreArtefacts(sandbox.store, state.artefacts);
         sandbox.issued.seedFrom(sandbox.store);
         for (const [name, arms] of Object.entries(state.presets)) sandbox.presets.set(name, arms);
       }
-      sandbox.#keepDurable(dataDir);
+      // Every issued or revoked artefact is written soon after (coalesced), so an app's tokens survive a restart.
+      folder.keep(sandbox.events, () => sandbox.snapshot());
+      sandbox.#folder = folder;
       await sandbox.persist();
     }
     return sandbox;
@@ -218,17 +203,8 @@ export class Sandbox {
     };
   }
 
-  get signingAlg(): 'RS256' | 'ES256' {
-    return this.config.tokens?.signingAlg ?? DEFAULTS.signingAlg;
-  }
-
-  /** The `aud` rule for private_key_jwt assertions (`tokens.assertionAudience`). */
-  get assertionAudience(): AssertionAudience {
-    return this.config.tokens?.assertionAudience ?? 'token-url';
-  }
-
   signingKey(): Promise<SigningKey> {
-    return this.keys.signingKey(this.signingAlg);
+    return this.keys.signingKey(this.settings.tokens.signingAlg);
   }
 
   /** The published JWKS, once the active key exists (it may still be being generated at start-up). */
@@ -245,7 +221,7 @@ export class Sandbox {
   /** Forgets expired codes, dead grants and spent assertion ids, so memory stays flat. */
   prune(): void {
     // Expired artefacts leave the state file too, not only memory.
-    if (this.store.prune() > 0) this.#persistSoon();
+    if (this.store.prune() > 0) this.#folder?.persistSoon();
     this.launches.prune();
     this.pendingAuthorizations.prune();
     const now = Math.floor(this.clock.now() / 1000);
@@ -257,38 +233,7 @@ export class Sandbox {
    * only). Admin writes await it before they answer 2xx, so an acknowledged change survives a crash.
    */
   async persist(): Promise<void> {
-    // A write requested now covers whatever a scheduled one would have written.
-    clearTimeout(this.#soon);
-    this.#soon = undefined;
-    return this.#writes?.request();
-  }
-
-  /**
-   * Persists within PERSIST_DELAY_MS, folding every change in that window into one write: a burst of issued
-   * codes costs a few writes, not one fsync of the whole state per request. Graceful close persists at once
-   * (app.ts `onClose`), so nothing answered is lost to the delay.
-   */
-  #persistSoon(): void {
-    if (this.#writes === undefined || this.#soon !== undefined) return;
-    this.#soon = setTimeout(() => {
-      this.#soon = undefined;
-      this.#writes?.request().then(
-        () => {
-          this.#saveFailing = false;
-        },
-        (err: unknown) => {
-          // Nobody awaits a background write, so its failure is said here, once per run of failures:
-          // issued tokens that silently stop being saved would vanish at the next restart.
-          if (this.#saveFailing) return;
-          this.#saveFailing = true;
-          const reason = err instanceof Error ? err.message : String(err);
-          process.stderr.write(
-            `token-sandbox: could not save issued tokens to the data folder (${reason}); they will be lost on restart until a save succeeds\n`,
-          );
-        },
-      );
-    }, PERSIST_DELAY_MS);
-    this.#soon.unref();
+    return this.#folder?.persist();
   }
 
   /**
@@ -307,35 +252,7 @@ export class Sandbox {
 
   /** The state file's content at this moment. */
   snapshot(): StateDocument {
-    const config = this.exportConfig();
-    delete config.failures;
-    return {
-      version: 1,
-      config,
-      presets: Object.fromEntries(this.presets),
-      artefacts: snapshotArtefacts(this.store),
-    };
-  }
-
-  /** Every issued or revoked artefact is written soon after (coalesced), so an app's tokens survive a restart. */
-  #keepDurable(dataDir: string): void {
-    const file = path.join(dataDir, STATE_FILE);
-    this.#writes = new WriteQueue(() => writeJsonFile(file, this.snapshot()));
-    const later = () => {
-      // Best effort between admin writes; the admin API awaits persist() itself before it answers.
-      this.#persistSoon();
-    };
-    for (const name of [
-      'code.issued',
-      'code.consumed',
-      'token.issued',
-      'refresh.rotated',
-      'grant.revoked',
-      'token.revoked',
-      'token.expired',
-    ] as const) {
-      this.events.on(name, later);
-    }
+    return stateDocument(this.exportConfig(), this.presets, this.store);
   }
 
   /** The whole config document as it stands now (docs/config.md): what "export settings" writes. */
@@ -354,55 +271,15 @@ export class Sandbox {
   /** Replaces clients, settings and armed failures with a validated document, all in one step. */
   importConfig(config: SandboxConfig): void {
     this.config = config;
+    this.settings = resolveConfig(config);
     // The endpoints follow the profile at request time (routes/profile-paths.ts), so it can change here.
-    this.profile = resolveProfile(config);
+    this.profile = profileNamed(this.settings.profile, config);
     this.clients.replaceAll(config.clients ?? []);
     this.failures.replaceAll(config.failures ?? []);
-    this.exchanges.resize(
-      config.exchangeLog?.capacity ?? DEFAULT_EXCHANGE_LOG_CAPACITY,
-      config.exchangeLog?.maxBytes ?? DEFAULT_EXCHANGE_LOG_MAX_BYTES,
-    );
+    this.exchanges.resize(this.settings.exchangeLog.capacity, this.settings.exchangeLog.maxBytes);
     this.events.emit('config.imported', {
       clients: config.clients?.length ?? 0,
       failures: config.failures?.length ?? 0,
     });
   }
-
-  /** The resource bounds in force (README "Limits"), defaults applied. */
-  limits(): { liveCodes: number; pendingAuthorizations: number; parameterLength: number } {
-    const l = this.config.limits;
-    return {
-      liveCodes: l?.liveCodes ?? DEFAULTS.limits.liveCodes,
-      pendingAuthorizations: l?.pendingAuthorizations ?? DEFAULTS.limits.pendingAuthorizations,
-      parameterLength: l?.parameterLength ?? DEFAULTS.limits.parameterLength,
-    };
-  }
-
-  lifetimes(): { code: number; accessToken: number; refreshToken: number } {
-    const t = this.config.tokens;
-    return {
-      code: t?.codeLifetime ?? DEFAULTS.codeLifetime,
-      accessToken: t?.accessTokenLifetime ?? DEFAULTS.accessTokenLifetime,
-      refreshToken: t?.refreshTokenLifetime ?? DEFAULTS.refreshTokenLifetime,
-    };
-  }
-}
-
-function isStoredKey(k: unknown): boolean {
-  if (typeof k !== 'object' || k === null) return false;
-  const { alg, jwk } = k as { alg?: unknown; jwk?: unknown };
-  return (alg === 'RS256' || alg === 'ES256') && typeof jwk === 'object' && jwk !== null;
-}
-
-function parseStoredKeys(doc: unknown, dataDir: string): StoredKeys | undefined {
-  if (doc === undefined) return undefined;
-  const keys: unknown =
-    typeof doc === 'object' && doc !== null ? (doc as { keys?: unknown }).keys : undefined;
-  if (!Array.isArray(keys) || !keys.every(isStoredKey)) {
-    throw new StateFileError(
-      path.join(dataDir, 'keys.json'),
-      'does not hold signing keys in the expected shape',
-    );
-  }
-  return doc as StoredKeys;
 }

@@ -2,6 +2,7 @@ import type {
   AdminErrorBody,
   ClientConfig,
   ClockView,
+  EffectiveConfig,
   Exchange,
   FailureArm,
   FailureBoard,
@@ -10,6 +11,7 @@ import type {
   LaunchPatientChoice,
   LaunchRequest,
   LaunchResult,
+  ListedClient,
   SandboxConfig,
   StorageView,
 } from './types.js';
@@ -48,7 +50,8 @@ export interface AdminApi {
   readonly eventsUrl: string;
   /** Headers every admin request carries (the bearer token). */
   headers(): Record<string, string>;
-  listClients(): Promise<ClientConfig[]>;
+  /** Each client with its values in force (`effective`); a write answers with the document alone. */
+  listClients(): Promise<ListedClient[]>;
   createClient(client: ClientConfig): Promise<ClientConfig>;
   updateClient(client: ClientConfig): Promise<ClientConfig>;
   deleteClient(clientId: string): Promise<void>;
@@ -64,6 +67,8 @@ export interface AdminApi {
   disarmFailure(id: FailureId): Promise<void>;
   disarmAllFailures(): Promise<void>;
   getConfig(): Promise<SandboxConfig>;
+  /** The settings in force, every default applied: what the workbench shows for a field the config leaves out. */
+  getEffectiveConfig(): Promise<EffectiveConfig>;
   putConfig(config: SandboxConfig): Promise<SandboxConfig>;
   getClock(): Promise<ClockView>;
   /** Where the server keeps its state: its data folder, or null in memory. */
@@ -145,7 +150,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     origin: options.origin,
     eventsUrl: `${base}/events`,
     headers,
-    listClients: async () => listIn<ClientConfig>(await call('GET', '/clients'), 'clients'),
+    listClients: async () => listIn<ListedClient>(await call('GET', '/clients'), 'clients'),
     createClient: async (client) => (await call('POST', '/clients', client)) as ClientConfig,
     updateClient: async (client) =>
       (await call('PUT', `/clients/${enc(client.clientId)}`, client)) as ClientConfig,
@@ -174,6 +179,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       await call('DELETE', '/failures');
     },
     getConfig: async () => (await call('GET', '/config')) as SandboxConfig,
+    getEffectiveConfig: async () => (await call('GET', '/config/effective')) as EffectiveConfig,
     putConfig: async (config) => (await call('PUT', '/config', config)) as SandboxConfig,
     getClock: async () => (await call('GET', '/clock')) as ClockView,
     getStorage: async () => (await call('GET', '/storage')) as StorageView,

@@ -11,10 +11,15 @@ import type {
   SandboxConfig,
   SigningAlg,
 } from '../../server/config/schema.js';
-import type { ArtefactState, IssuedArtefact } from '../../server/admin/shapes.js';
+import type { ArtefactState, IssuedArtefact, ListedClient } from '../../server/admin/shapes.js';
+import type { EffectiveClient, ResolvedConfig } from '../../server/config/defaults.js';
 import type { FailureId } from '../../server/failures/ids.js';
 
 export type { AuthMethod, ClientConfig, FailureArm, FailureId, GrantType, SandboxConfig, SigningAlg };
+/** A client as `GET /clients` lists it, with its `effective` values: the workbench shows these, never a default of its own. */
+export type { EffectiveClient, ListedClient };
+/** The settings in force, every default applied (`GET /config/effective`). */
+export type EffectiveConfig = ResolvedConfig;
 
 /** The values of the config's enums, kept at runtime here; `satisfies` keeps them equal to the server's. */
 export const GRANT_TYPE_VALUES = [

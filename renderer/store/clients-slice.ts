@@ -1,16 +1,16 @@
-import type { ClientConfig } from '../api/types.js';
+import type { ClientConfig, ListedClient } from '../api/types.js';
 import { failed, messageOf, OK } from './errors.js';
 import type { ActionResult, Remote, SliceCreator } from './types.js';
 
 export interface ClientsSlice {
-  readonly clients: Remote<readonly ClientConfig[]>;
+  readonly clients: Remote<readonly ListedClient[]>;
   readonly loadClients: () => Promise<void>;
   /** Creates or replaces a client; the result carries the server's message and field when it refuses. */
   readonly saveClient: (client: ClientConfig, mode: 'create' | 'update') => Promise<ActionResult>;
   readonly deleteClient: (clientId: string) => Promise<ActionResult>;
 }
 
-function sorted(clients: readonly ClientConfig[]): readonly ClientConfig[] {
+function sorted(clients: readonly ListedClient[]): readonly ListedClient[] {
   return [...clients].sort((a, b) => a.clientId.localeCompare(b.clientId));
 }
 
@@ -26,12 +26,10 @@ export const createClientsSlice: SliceCreator<ClientsSlice> = (deps) => (set, ge
   },
   saveClient: async (client, mode) => {
     try {
-      const saved =
-        mode === 'create' ? await deps.api.createClient(client) : await deps.api.updateClient(client);
-      const current = get().clients;
-      const others =
-        current.status === 'ready' ? current.data.filter((c) => c.clientId !== saved.clientId) : [];
-      set({ clients: { status: 'ready', data: sorted([...others, saved]) } });
+      await (mode === 'create' ? deps.api.createClient(client) : deps.api.updateClient(client));
+      // A write answers with the document alone; the list also carries each client's values in force
+      // (`effective`), which only the server works out, so it is read again.
+      await get().loadClients();
       return OK;
     } catch (err) {
       return failed(err);

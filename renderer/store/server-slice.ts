@@ -1,13 +1,22 @@
 import { fetchSmartConfiguration } from '../api/oauth-client.js';
 import type { StreamStatus } from '../api/sse.js';
-import type { ClockView, SandboxConfig, SmartConfiguration, StorageView } from '../api/types.js';
+import type {
+  ClockView,
+  EffectiveConfig,
+  SandboxConfig,
+  SmartConfiguration,
+  StorageView,
+} from '../api/types.js';
 import { failed, messageOf, OK } from './errors.js';
 import type { ActionResult, Remote, SliceCreator } from './types.js';
 
 /** What the Overview and Settings show about the running server. */
 export interface ServerInfo {
   readonly origin: string;
+  /** The config document as set: what Settings edits and exports. */
   readonly config: SandboxConfig;
+  /** The settings in force, defaults applied: what Settings shows for a field the document leaves out. */
+  readonly effective: EffectiveConfig;
   readonly discovery: SmartConfiguration | undefined;
   readonly discoveryError?: string;
   readonly clock: ClockView | undefined;
@@ -30,8 +39,9 @@ export const createServerSlice: SliceCreator<ServerSlice> = (deps) => (set, get)
   loadServer: async () => {
     if (get().server.status !== 'ready') set({ server: { status: 'loading' } });
     try {
-      const [config, discovery, clock, storage] = await Promise.all([
+      const [config, effective, discovery, clock, storage] = await Promise.all([
         deps.api.getConfig(),
+        deps.api.getEffectiveConfig(),
         fetchSmartConfiguration(deps.api.origin, deps.fetch).then(
           (doc) => ({ doc }) as const,
           (err: unknown) => ({ error: messageOf(err) }) as const,
@@ -45,6 +55,7 @@ export const createServerSlice: SliceCreator<ServerSlice> = (deps) => (set, get)
           data: {
             origin: deps.api.origin,
             config,
+            effective,
             discovery: 'doc' in discovery ? discovery.doc : undefined,
             ...('error' in discovery ? { discoveryError: discovery.error } : {}),
             clock,

@@ -1,4 +1,4 @@
-import type { AuthMethod, ClientConfig, GrantType } from '../api/types.js';
+import type { AuthMethod, ClientConfig, EffectiveClient, GrantType } from '../api/types.js';
 
 /** The three kinds of client people register, each with the auth methods that fit it. */
 export type ClientKind = 'confidential' | 'public' | 'backend';
@@ -9,19 +9,10 @@ export const KIND_METHODS: Record<ClientKind, readonly AuthMethod[]> = {
   backend: ['private_key_jwt'],
 };
 
-export function kindOf(
-  method: AuthMethod | undefined,
-  client: Pick<ClientConfig, 'clientSecret' | 'jwks' | 'jwksUri'>,
-): ClientKind {
-  const m =
-    method ??
-    (client.jwks !== undefined || client.jwksUri !== undefined
-      ? 'private_key_jwt'
-      : client.clientSecret !== undefined
-        ? 'client_secret_basic'
-        : 'none');
-  if (m === 'none') return 'public';
-  if (m === 'private_key_jwt') return 'backend';
+/** The kind of client an auth method makes: give it the method in force, as the server lists it (`effective`). */
+export function kindOf(method: AuthMethod): ClientKind {
+  if (method === 'none') return 'public';
+  if (method === 'private_key_jwt') return 'backend';
   return 'confidential';
 }
 
@@ -70,23 +61,27 @@ export function newClientForm(secret: string): ClientFormValues {
   };
 }
 
-export function clientToForm(c: ClientConfig): ClientFormValues {
-  const kind = kindOf(c.tokenEndpointAuthMethod, c);
+/**
+ * A registered client as the form shows it. Where its document says nothing, the form starts from the values in
+ * force that the server lists (`effective`), so saving writes what was in force, not a default of the form's own.
+ * Lifetimes stay empty instead: empty keeps following the server's `tokens` settings.
+ */
+export function clientToForm(c: ClientConfig, effective: EffectiveClient): ClientFormValues {
   return {
     clientId: c.clientId,
     clientName: c.clientName ?? '',
-    kind,
-    authMethod: c.tokenEndpointAuthMethod ?? KIND_METHODS[kind][0] ?? 'none',
+    kind: kindOf(effective.authMethod),
+    authMethod: effective.authMethod,
     clientSecret: c.clientSecret ?? '',
     redirectUris: (c.redirectUris ?? []).join('\n'),
     launchUrl: c.launchUrl ?? '',
-    grantTypes: c.grantTypes ?? ['authorization_code', 'refresh_token'],
-    scope: c.scope ?? '',
-    requirePkce: c.requirePkce ?? true,
+    grantTypes: effective.grantTypes,
+    scope: effective.scope,
+    requirePkce: effective.requirePkce,
     accessTokenLifetime: c.accessTokenLifetime === undefined ? '' : String(c.accessTokenLifetime),
     refreshTokenLifetime: c.refreshTokenLifetime === undefined ? '' : String(c.refreshTokenLifetime),
-    refreshTokenRotation: c.refreshTokenRotation ?? true,
-    refreshTokenReuseDetection: c.refreshTokenReuseDetection ?? true,
+    refreshTokenRotation: effective.refreshTokenRotation,
+    refreshTokenReuseDetection: effective.refreshTokenReuseDetection,
     jwksSource: c.jwksUri !== undefined ? 'url' : 'paste',
     jwks: c.jwks === undefined ? '' : JSON.stringify(c.jwks, null, 2),
     jwksUri: c.jwksUri ?? '',

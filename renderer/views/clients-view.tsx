@@ -5,6 +5,7 @@ import {
   type AuthMethod,
   type ClientConfig,
   type GrantType,
+  type ListedClient,
 } from '../api/types.js';
 import { Card, CopyButton, CopyValue, EmptyState, ErrorText, Field, Loading } from '../components/common.js';
 import { randomSecret } from '../lib/random.js';
@@ -92,15 +93,10 @@ export function ClientsView() {
 }
 
 /**
- * What the active profile cannot serve this client: `GET /clients` computes it on the server and lists it
- * beside each client (README "Admin API"); the client as registered has no such field.
+ * Each row shows what `GET /clients` computes on the server beside the client as registered (README "Admin
+ * API"): `warnings`, what the active profile cannot serve it, and `effective`, its values in force.
  */
-function warningsOf(client: ClientConfig): readonly string[] {
-  const listed = (client as { readonly warnings?: unknown }).warnings;
-  return Array.isArray(listed) ? listed.filter((w): w is string => typeof w === 'string') : [];
-}
-
-function ClientTable({ clients }: { readonly clients: readonly ClientConfig[] }) {
+function ClientTable({ clients }: { readonly clients: readonly ListedClient[] }) {
   const setEditor = useApp((s) => s.setClientEditor);
   return (
     <table className="table" aria-label="Registered clients">
@@ -122,21 +118,17 @@ function ClientTable({ clients }: { readonly clients: readonly ClientConfig[] })
             <th scope="row">
               <code>{c.clientId}</code>
               {c.clientName === undefined ? null : <div className="muted small">{c.clientName}</div>}
-              {warningsOf(c).map((w) => (
+              {c.warnings.map((w) => (
                 <div key={w} className="small" role="note">
                   <span className="badge armed-badge">warning</span> {w}
                 </div>
               ))}
             </th>
-            <td>{kindOf(c.tokenEndpointAuthMethod, c)}</td>
+            <td>{kindOf(c.effective.authMethod)}</td>
             <td>
-              <code>{c.tokenEndpointAuthMethod ?? '(default)'}</code>
+              <code>{c.effective.authMethod}</code>
             </td>
-            <td>
-              {(c.grantTypes ?? ['authorization_code', 'refresh_token'])
-                .map((g) => GRANT_LABEL[g])
-                .join(', ')}
-            </td>
+            <td>{c.effective.grantTypes.map((g) => GRANT_LABEL[g]).join(', ')}</td>
             <td>
               {(c.redirectUris ?? []).length === 0 ? (
                 <span className="muted">none</span>
@@ -263,11 +255,11 @@ function ClientForm({
   onRegistered,
 }: {
   readonly mode: 'create' | 'update';
-  readonly client?: ClientConfig;
+  readonly client?: ListedClient;
   readonly onRegistered?: (client: ClientConfig) => void;
 }) {
   const [values, setValues] = useState<ClientFormValues>(() =>
-    client === undefined ? newClientForm(randomSecret()) : clientToForm(client),
+    client === undefined ? newClientForm(randomSecret()) : clientToForm(client, client.effective),
   );
   const [errors, setErrors] = useState<FormErrors>({});
   const [serverError, setServerError] = useState<string>();

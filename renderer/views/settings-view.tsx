@@ -52,7 +52,10 @@ function DataFolder({ info }: { readonly info: ServerInfo }) {
 function TokenSettings({ info }: { readonly info: ServerInfo }) {
   const importConfig = useApp((s) => s.importConfig);
   const t = info.config.tokens ?? {};
-  const [alg, setAlg] = useState<SigningAlg>(t.signingAlg ?? 'RS256');
+  // The fields hold what the config sets; where it sets nothing, the server's values in force are shown
+  // (GET /config/effective), never a default written here.
+  const inForce = info.effective.tokens;
+  const [alg, setAlg] = useState<SigningAlg>(inForce.signingAlg);
   const [access, setAccess] = useState(String(t.accessTokenLifetime ?? ''));
   const [refresh, setRefresh] = useState(String(t.refreshTokenLifetime ?? ''));
   const [code, setCode] = useState(String(t.codeLifetime ?? ''));
@@ -92,7 +95,7 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
         <div>
           <dt>Profile</dt>
           <dd>
-            <code>{info.config.profile ?? 'smart'}</code>{' '}
+            <code>{info.effective.profile}</code>{' '}
             <span className="muted small">(start the server with --profile to change it)</span>
           </dd>
         </div>
@@ -116,7 +119,10 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
               </select>
             )}
           </Field>
-          <Field label="Access token lifetime (s)" hint="Default 3600.">
+          <Field
+            label="Access token lifetime (s)"
+            hint={`In force: ${inForce.accessTokenLifetime}. Empty: the server default.`}
+          >
             {({ id, describedBy }) => (
               <input
                 id={id}
@@ -124,11 +130,14 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
                 value={access}
                 onChange={(e) => setAccess(e.target.value)}
                 aria-describedby={describedBy}
-                placeholder="3600"
+                placeholder={String(inForce.accessTokenLifetime)}
               />
             )}
           </Field>
-          <Field label="Refresh token lifetime (s)" hint="Default 2592000 (30 days).">
+          <Field
+            label="Refresh token lifetime (s)"
+            hint={`In force: ${inForce.refreshTokenLifetime}. Empty: the server default.`}
+          >
             {({ id, describedBy }) => (
               <input
                 id={id}
@@ -136,11 +145,14 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
                 value={refresh}
                 onChange={(e) => setRefresh(e.target.value)}
                 aria-describedby={describedBy}
-                placeholder="2592000"
+                placeholder={String(inForce.refreshTokenLifetime)}
               />
             )}
           </Field>
-          <Field label="Code lifetime (s)" hint="At most 600; default 60.">
+          <Field
+            label="Code lifetime (s)"
+            hint={`At most 600. In force: ${inForce.codeLifetime}. Empty: the server default.`}
+          >
             {({ id, describedBy }) => (
               <input
                 id={id}
@@ -148,7 +160,7 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
                 value={code}
                 onChange={(e) => setCode(e.target.value)}
                 aria-describedby={describedBy}
-                placeholder="60"
+                placeholder={String(inForce.codeLifetime)}
               />
             )}
           </Field>

@@ -1,3 +1,5 @@
+import type { EffectiveClient } from '../config/defaults.js';
+import type { ClientConfig } from '../config/schema.js';
 import type { FailureId } from '../failures/ids.js';
 
 // Plain types only: the workbench imports them too (type-only), so nothing here may touch Fastify or Node.
@@ -60,3 +62,12 @@ export interface StorageView {
   /** The absolute data folder (`--data-dir`), or null when state lives in memory and ends with the process. */
   readonly dataDir: string | null;
 }
+
+/**
+ * A client as `GET /clients` lists it: the document as registered, what the active profile cannot serve, and
+ * the values in force once defaults apply (docs/admin-api.md#clients).
+ */
+export type ListedClient = ClientConfig & {
+  readonly warnings: readonly string[];
+  readonly effective: EffectiveClient;
+};

@@ -1,11 +1,12 @@
-import { registerClient, type RegisteredClient } from '../config/defaults.js';
-import type { ClientConfig, SandboxConfig } from '../config/schema.js';
+import { registerClient, type RegisteredClient, type ResolvedConfig } from '../config/defaults.js';
+import type { ClientConfig } from '../config/schema.js';
 
 /** The registered clients, by client_id. */
 export class ClientRegistry {
   readonly #clients = new Map<string, RegisteredClient>();
 
-  constructor(private readonly config: () => SandboxConfig) {}
+  /** `settings` gives the config's resolved settings: a client without its own lifetimes takes theirs. */
+  constructor(private readonly settings: () => ResolvedConfig) {}
 
   get(clientId: string): RegisteredClient | undefined {
     return this.#clients.get(clientId);
@@ -17,7 +18,7 @@ export class ClientRegistry {
 
   /** Adds or replaces a client; the document must already be validated. */
   put(client: ClientConfig): RegisteredClient {
-    const registered = registerClient(client, this.config());
+    const registered = registerClient(client, this.settings());
     this.#clients.set(client.clientId, registered);
     return registered;
   }

@@ -14,7 +14,7 @@ import { launchContextIssues } from '../launch/context-check.js';
 import { configuredContext } from '../launch/launches.js';
 import { redirectUriProblem } from '../oauth/redirect-uri.js';
 import { splitScope } from '../oauth/scopes.js';
-import { resolveAuthMethod } from './defaults.js';
+import { clientGrantTypes, resolveAuthMethod } from './defaults.js';
 
 export interface ConfigIssue {
   /** Where in the document, as `clients[0].redirectUris[1]`. */
@@ -137,7 +137,7 @@ export function absoluteUrl(value: string, schemes: readonly string[]): string |
 export function clientIssues(client: ClientConfig, at: string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const method = resolveAuthMethod(client);
-  const grants = client.grantTypes ?? ['authorization_code', 'refresh_token'];
+  const grants = clientGrantTypes(client);
   if ((method === 'client_secret_basic' || method === 'client_secret_post') && !client.clientSecret) {
     issues.push({
       path: `${at}.clientSecret`,

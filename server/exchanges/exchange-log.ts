@@ -1,11 +1,12 @@
+import { DEFAULTS } from '../config/defaults.js';
 import type { EventBus } from '../events.js';
 import type { Exchange, ExchangeSummary } from './exchange.js';
 import { RingBuffer } from './ring-buffer.js';
 
 /** How many exchanges are kept unless the config's `exchangeLog.capacity` says otherwise. */
-export const DEFAULT_EXCHANGE_LOG_CAPACITY = 5_000;
+export const DEFAULT_EXCHANGE_LOG_CAPACITY = DEFAULTS.exchangeLog.capacity;
 /** How many bytes of messages the log keeps unless the config's `exchangeLog.maxBytes` says otherwise. */
-export const DEFAULT_EXCHANGE_LOG_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_EXCHANGE_LOG_MAX_BYTES = DEFAULTS.exchangeLog.maxBytes;
 
 interface Entry {
   readonly exchange: Exchange;

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAdminToken } from '../admin/guard.js';
-import { DEFAULTS } from '../config/defaults.js';
 import { failureMode } from '../failures/catalog.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Exchange, ExchangeSummary, LoggedMessage, Reason, Rejection, Verdict } from './exchange.js';
@@ -327,10 +326,7 @@ export function recordExchanges(app: FastifyInstance, sandbox: Sandbox): void {
   app.addHook('onSend', (request, reply, payload, done) => {
     // A vendor's terse body (iEHR's `{"error":"invalid_client"}`) stays byte for byte; the reason rides in a
     // header a developer sees in any HTTP client, unless the config turns it off.
-    if (
-      request.sandboxRejection !== undefined &&
-      (sandbox.config.exchangeLog?.verdictHeader ?? DEFAULTS.verdictHeader)
-    ) {
+    if (request.sandboxRejection !== undefined && sandbox.settings.exchangeLog.verdictHeader) {
       reply.header(VERDICT_HEADER, verdictHeaderValue(verdictOf(request, reply.statusCode)));
     }
     if (request.sandboxExchange !== undefined) {

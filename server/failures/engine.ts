@@ -140,7 +140,7 @@ const shapes: Readonly<
   },
   bad_signature: async (sandbox, body) => {
     // A fresh key of the same algorithm, never published: the header still names the real kid.
-    const { privateKey } = await generateKeyPair(sandbox.signingAlg, { modulusLength: 2048 });
+    const { privateKey } = await generateKeyPair(sandbox.settings.tokens.signingAlg, { modulusLength: 2048 });
     const shaped: TokenResponse = { ...body, access_token: await resign(body.access_token, privateKey) };
     if (body.id_token !== undefined) shaped.id_token = await resign(body.id_token, privateKey);
     return shaped;

@@ -46,6 +46,22 @@ export function snapshotArtefacts(store: ArtefactStore): StoredArtefacts {
   };
 }
 
+/** The state file's content: the config without armed failures (those arm only from a config file). */
+export function stateDocument(
+  config: SandboxConfig,
+  presets: ReadonlyMap<string, FailureArm[]>,
+  store: ArtefactStore,
+): StateDocument {
+  const kept = { ...config };
+  delete kept.failures;
+  return {
+    version: VERSION,
+    config: kept,
+    presets: Object.fromEntries(presets),
+    artefacts: snapshotArtefacts(store),
+  };
+}
+
 export function restoreArtefacts(store: ArtefactStore, stored: StoredArtefacts): void {
   for (const code of stored.codes) store.codes.set(code.code, { ...code });
   for (const g of stored.grants) {

@@ -29,7 +29,7 @@ function rulesOf(sandbox: Sandbox): AuthorizationRules {
     pkce: sandbox.profile.pkce,
     requireAud: sandbox.profile.requireAud,
     fhirBase: sandbox.urls.fhirBase,
-    parameterLength: sandbox.limits().parameterLength,
+    parameterLength: sandbox.settings.limits.parameterLength,
   };
 }
 
@@ -52,7 +52,7 @@ function approve(
     sub: context.fhirUser ?? DEFAULTS.launch.fhirUser,
     authTime: toSeconds(now),
     context,
-    expiresAt: now + sandbox.lifetimes().code * 1000,
+    expiresAt: now + sandbox.settings.tokens.codeLifetime * 1000,
   });
   // What the exchange log shows as the verdict of this authorization request.
   reply.request.sandboxNotes = [
@@ -129,11 +129,11 @@ export function authorizeRoutes(sandbox: Sandbox) {
         outcome = await interrupt(sandbox, request, reply, failure);
       } catch (err) {
         if (!(err instanceof OAuthError)) throw err;
-        const state = stateToReturn(params, sandbox.limits().parameterLength);
+        const state = stateToReturn(params, sandbox.settings.limits.parameterLength);
         return redirectError(sandbox, reply, target, err, state, status);
       }
       if (outcome === 'hung') return reply;
-      if (sandbox.config.authorize?.mode !== 'interactive') {
+      if (sandbox.settings.authorize.mode !== 'interactive') {
         return approve(
           sandbox,
           reply,

@@ -87,7 +87,7 @@ export function smartConfiguration(sandbox: Sandbox): Record<string, unknown> {
     response_modes_supported: ['query'],
     code_challenge_methods_supported: ['S256'],
     scopes_supported: servedScopes(profile),
-    id_token_signing_alg_values_supported: [sandbox.signingAlg],
+    id_token_signing_alg_values_supported: [sandbox.settings.tokens.signingAlg],
     subject_types_supported: ['public'],
     claims_supported: claimsSupported(sandbox),
     authorization_response_iss_parameter_supported: true,

@@ -24,7 +24,7 @@ export function clientAuthContext(sandbox: Sandbox): ClientAuthContext {
     findClient: (id) => sandbox.clients.get(id),
     tokenUrl: sandbox.urls.token,
     issuer: sandbox.urls.issuer,
-    assertionAudience: sandbox.assertionAudience,
+    assertionAudience: sandbox.settings.tokens.assertionAudience,
     clock: sandbox.clock,
     seenJtis: sandbox.seenAssertionJtis,
     realm: 'token-sandbox',

@@ -5,6 +5,7 @@ import {
   formToClient,
   newClientForm,
 } from '../../renderer/views/client-form-model.js';
+import { FAKE_EFFECTIVE_CLIENT } from './fake-api.js';
 
 describe('client form', () => {
   it('turns a confidential client form into the admin API document', () => {
@@ -72,12 +73,49 @@ describe('client form', () => {
       refreshTokenRotation: true,
       refreshTokenReuseDetection: true,
     };
-    expect(formToClient(clientToForm(original)).client).toEqual(original);
+    const effective = {
+      ...FAKE_EFFECTIVE_CLIENT,
+      authMethod: original.tokenEndpointAuthMethod,
+      grantTypes: original.grantTypes,
+      scope: original.scope,
+    };
+    expect(formToClient(clientToForm(original, effective)).client).toEqual(original);
   });
 
   it('maps the server’s field paths onto form fields', () => {
     expect(formFieldOf('redirectUris[0]')).toBe('redirectUris');
     expect(formFieldOf('.tokenEndpointAuthMethod')).toBe('authMethod');
     expect(formFieldOf('(body)')).toBeUndefined();
+  });
+});
+
+describe('client form: a client whose document leaves fields out', () => {
+  it('starts from the values in force the server lists, so saving keeps them', () => {
+    // Registered with a secret and nothing else: the server lists what that implies.
+    const registered = {
+      clientId: 'terse',
+      clientSecret: 'terse-secret',
+      redirectUris: ['http://localhost/cb'],
+    };
+    const effective = {
+      ...FAKE_EFFECTIVE_CLIENT,
+      authMethod: 'client_secret_post' as const,
+      scope: 'openid system/*.rs',
+      grantTypes: ['authorization_code' as const],
+    };
+    const form = clientToForm(registered, effective);
+    expect(form).toMatchObject({
+      kind: 'confidential',
+      authMethod: 'client_secret_post',
+      scope: 'openid system/*.rs',
+      grantTypes: ['authorization_code'],
+      accessTokenLifetime: '',
+    });
+    // Saved unchanged, it still allows the scopes it had: an empty scope would allow none.
+    expect(formToClient(form).client).toMatchObject({
+      tokenEndpointAuthMethod: 'client_secret_post',
+      scope: 'openid system/*.rs',
+      grantTypes: ['authorization_code'],
+    });
   });
 });

@@ -2,11 +2,40 @@ import { AdminApiError, type AdminApi } from '../../renderer/api/admin-client.js
 import type {
   Artefact,
   ClientConfig,
+  EffectiveClient,
+  EffectiveConfig,
   Exchange,
   ExchangeSummary,
   FailureBoard,
 } from '../../renderer/api/types.js';
 import { createAppStore, type AppStore } from '../../renderer/store/store.js';
+
+/** The values in force the fake lists for every client (the real server works them out per client). */
+export const FAKE_EFFECTIVE_CLIENT: EffectiveClient = {
+  authMethod: 'client_secret_basic',
+  grantTypes: ['authorization_code', 'refresh_token'],
+  scope: 'openid fhirUser launch/patient patient/*.rs offline_access',
+  requirePkce: true,
+  accessTokenLifetime: 3600,
+  refreshTokenLifetime: 2592000,
+  refreshTokenRotation: true,
+  refreshTokenReuseDetection: true,
+};
+
+/** The settings in force the fake reports. */
+export const FAKE_EFFECTIVE_CONFIG: EffectiveConfig = {
+  profile: 'smart',
+  authorize: { mode: 'auto' },
+  tokens: {
+    signingAlg: 'RS256',
+    codeLifetime: 60,
+    accessTokenLifetime: 3600,
+    refreshTokenLifetime: 2592000,
+    assertionAudience: 'token-url',
+  },
+  limits: { liveCodes: 5000, pendingAuthorizations: 1000, parameterLength: 2048 },
+  exchangeLog: { capacity: 5000, verdictHeader: true, maxBytes: 67108864 },
+};
 
 /** An in-memory stand-in for the admin API, with just enough behaviour for the store's slices. */
 export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients: ClientConfig[] } {
@@ -18,7 +47,15 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     origin: 'http://127.0.0.1:9710',
     eventsUrl: 'http://127.0.0.1:9710/_sandbox/api/events',
     headers: () => ({ Authorization: 'Bearer test' }),
-    listClients: async () => [...clients],
+    listClients: async () =>
+      clients.map((c) => ({
+        ...c,
+        warnings: [],
+        effective: {
+          ...FAKE_EFFECTIVE_CLIENT,
+          ...(c.tokenEndpointAuthMethod === undefined ? {} : { authMethod: c.tokenEndpointAuthMethod }),
+        },
+      })),
     createClient: async (c) => {
       if (clients.some((x) => x.clientId === c.clientId)) {
         throw new AdminApiError(409, 'conflict', `client ${c.clientId} already exists`, 'clientId', [
@@ -44,6 +81,7 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     disarmFailure: async () => undefined,
     disarmAllFailures: async () => undefined,
     getConfig: async () => ({ profile: 'smart' }),
+    getEffectiveConfig: async () => FAKE_EFFECTIVE_CONFIG,
     putConfig: async (c) => c,
     getClock: async () => ({ now: new Date(0).toISOString(), offsetSeconds: 0 }),
     getStorage: async () => ({ dataDir: null }),

@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ClientSchema, type ClientConfig } from '../../config/schema.js';
+import { effectiveClient } from '../../config/defaults.js';
 import { clientIssues } from '../../config/validate.js';
 import { clientWarnings } from '../../profiles/serves.js';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, invalidInput, notFound } from '../errors.js';
+import type { ListedClient } from '../shapes.js';
 
 const ClientIdParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 255 }) });
 
@@ -20,12 +22,15 @@ export function clientRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    // Each listed client carries what the active profile cannot serve it (computed, never stored: a PUT
-    // of the same client takes the config fields only).
-    app.get('/clients', async () => ({
-      clients: sandbox.clients
-        .list()
-        .map((c) => ({ ...c.source, warnings: clientWarnings(sandbox.profile, c) })),
+    // Each listed client carries what the active profile cannot serve it and its values in force, defaults
+    // applied, so the workbench never works a default out itself (computed, never stored: a PUT of the same
+    // client takes the config fields only).
+    app.get('/clients', async (): Promise<{ clients: ListedClient[] }> => ({
+      clients: sandbox.clients.list().map((c) => ({
+        ...c.source,
+        warnings: clientWarnings(sandbox.profile, c),
+        effective: effectiveClient(c),
+      })),
     }));
 
     app.post('/clients', { schema: { body: ClientSchema } }, async (request, reply) => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ResolvedConfig } from '../../config/defaults.js';
 import { ConfigSchema } from '../../config/schema.js';
 import { ConfigError, parseConfig } from '../../config/validate.js';
 import type { Sandbox } from '../../sandbox.js';
@@ -7,14 +8,18 @@ import { invalidInput } from '../errors.js';
 import type { StorageView } from '../shapes.js';
 
 /**
- * `GET /config` exports the whole config document (docs/config.md); `PUT /config` imports one. `GET /storage`
- * says where the state lives: read-only and apart from the config, so an exported config stays importable.
+ * `GET /config` exports the whole config document (docs/config.md) as it was given, defaults left out;
+ * `PUT /config` imports one. `GET /config/effective` gives the settings in force, every default applied: kept
+ * apart so an export stays a document someone wrote, and importable as it is. `GET /storage` says where the
+ * state lives, read-only for the same reason.
  */
 export function configRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
     app.get('/config', async () => sandbox.exportConfig());
+
+    app.get('/config/effective', async (): Promise<ResolvedConfig> => sandbox.settings);
 
     app.get('/storage', async (): Promise<StorageView> => ({ dataDir: sandbox.dataDir ?? null }));
 

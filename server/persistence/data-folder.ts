@@ -1,0 +1,132 @@
+import path from 'node:path';
+import type { EventBus } from '../events.js';
+import type { StoredKeys } from '../keys/key-ring.js';
+import { prepareDataDir } from './data-dir.js';
+import { readJsonFile, StateFileError, writeJsonFile } from './json-file.js';
+import { STATE_FILE, readStateFile, removeStaleTemporaries, type StateDocument } from './state-file.js';
+import { WriteQueue } from './write-queue.js';
+
+/** How long issued and revoked artefacts may wait to be written, so a burst shares one write. */
+const PERSIST_DELAY_MS = 1000;
+
+const KEYS_FILE = 'keys.json';
+
+/** The events that change issued artefacts: each one schedules a coalesced write. */
+const ARTEFACT_EVENTS = [
+  'code.issued',
+  'code.consumed',
+  'token.issued',
+  'refresh.rotated',
+  'grant.revoked',
+  'token.revoked',
+  'token.expired',
+] as const;
+
+/**
+ * A data folder in use (docs/cli.md#data-folder): what it held at start, and the writer that keeps it current.
+ * The server's state stays in `Sandbox`; this owns the files, the write queue and when writes happen.
+ */
+export class DataFolder {
+  #writes: WriteQueue | undefined;
+  /** A background write scheduled by persistSoon. */
+  #soon: NodeJS.Timeout | undefined;
+  /** The last background write failed (reported once until one succeeds). */
+  #saveFailing = false;
+
+  private constructor(
+    readonly dir: string,
+    /** The signing keys the folder held at start; undefined when it had none. */
+    readonly storedKeys: StoredKeys | undefined,
+    /** The state the folder held at start; undefined when it had none. */
+    readonly storedState: StateDocument | undefined,
+  ) {}
+
+  /**
+   * Prepares the folder (created 0700, or checked like ssh checks `~/.ssh`), reads its keys and state, and
+   * removes temporaries a killed writer left. A file that cannot be used stops start-up (StateFileError).
+   */
+  static async open(dir: string): Promise<DataFolder> {
+    const resolved = path.resolve(dir);
+    await prepareDataDir(resolved);
+    const keys = parseStoredKeys(await readJsonFile(path.join(resolved, KEYS_FILE)), resolved);
+    const state = await readStateFile(resolved);
+    await removeStaleTemporaries(resolved);
+    return new DataFolder(resolved, keys, state);
+  }
+
+  /** Writes the signing keys when they differ in number from those the folder held. */
+  async saveKeysIfNew(keys: StoredKeys): Promise<void> {
+    if (keys.keys.length !== (this.storedKeys?.keys.length ?? 0)) {
+      await writeJsonFile(path.join(this.dir, KEYS_FILE), keys);
+    }
+  }
+
+  /**
+   * From now on, `snapshot` is written on every `persist()` and soon after every change to issued artefacts.
+   * `snapshot` must read the state synchronously (WriteQueue takes it before its first await).
+   */
+  keep(events: EventBus, snapshot: () => StateDocument): void {
+    const file = path.join(this.dir, STATE_FILE);
+    this.#writes = new WriteQueue(() => writeJsonFile(file, snapshot()));
+    // Best effort between admin writes; the admin API awaits persist() itself before it answers.
+    const later = () => {
+      this.persistSoon();
+    };
+    for (const name of ARTEFACT_EVENTS) events.on(name, later);
+  }
+
+  /** Resolves once the current state is durably written. */
+  async persist(): Promise<void> {
+    // A write requested now covers whatever a scheduled one would have written.
+    clearTimeout(this.#soon);
+    this.#soon = undefined;
+    return this.#writes?.request();
+  }
+
+  /**
+   * Persists within PERSIST_DELAY_MS, folding every change in that window into one write: a burst of issued
+   * codes costs a few writes, not one fsync of the whole state per request. Graceful close persists at once
+   * (app.ts `onClose`), so nothing answered is lost to the delay.
+   */
+  persistSoon(): void {
+    if (this.#writes === undefined || this.#soon !== undefined) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      this.#writes?.request().then(
+        () => {
+          this.#saveFailing = false;
+        },
+        (err: unknown) => {
+          // Nobody awaits a background write, so its failure is said here, once per run of failures:
+          // issued tokens that silently stop being saved would vanish at the next restart.
+          if (this.#saveFailing) return;
+          this.#saveFailing = true;
+          const reason = err instanceof Error ? err.message : String(err);
+          process.stderr.write(
+            `token-sandbox: could not save issued tokens to the data folder (${reason}); they will be lost on restart until a save succeeds\n`,
+          );
+        },
+      );
+    }, PERSIST_DELAY_MS);
+    this.#soon.unref();
+  }
+}
+
+function isStoredKey(k: unknown): boolean {
+  if (typeof k !== 'object' || k === null) return false;
+  const { alg, jwk } = k as { alg?: unknown; jwk?: unknown };
+  return (alg === 'RS256' || alg === 'ES256') && typeof jwk === 'object' && jwk !== null;
+}
+
+function parseStoredKeys(doc: unknown, dataDir: string): StoredKeys | undefined {
+  if (doc === undefined) return undefined;
+  const keys: unknown =
+    typeof doc === 'object' && doc !== null ? (doc as { keys?: unknown }).keys : undefined;
+  if (!Array.isArray(keys) || !keys.every(isStoredKey)) {
+    throw new StateFileError(
+      path.join(dataDir, KEYS_FILE),
+      'does not hold signing keys in the expected shape',
+    );
+  }
+  return doc as StoredKeys;
+}

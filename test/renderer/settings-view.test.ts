@@ -1,0 +1,46 @@
+// @vitest-environment happy-dom
+import { cleanup, render, screen } from '@testing-library/react';
+import { createElement } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppContext } from '../../renderer/store/react.js';
+import { SettingsView } from '../../renderer/views/settings-view.js';
+import { FAKE_EFFECTIVE_CONFIG, fakeApi, testStore } from './fake-api.js';
+
+afterEach(cleanup);
+
+/** The Settings view over a fake server whose values in force are not the ones shipped today. */
+async function renderSettings(effective = FAKE_EFFECTIVE_CONFIG) {
+  const api = fakeApi({ getConfig: async () => ({}), getEffectiveConfig: async () => effective });
+  const store = testStore(api);
+  await store.getState().loadServer();
+  render(
+    createElement(
+      AppContext.Provider,
+      { value: { store, deps: { api, fetch: () => Promise.reject(new Error('no network')) } } },
+      createElement(SettingsView),
+    ),
+  );
+}
+
+describe('Settings: the server’s values in force (GET /config/effective)', () => {
+  it('shows the lifetimes, algorithm and profile the server says are in force, not defaults of its own', async () => {
+    await renderSettings({
+      ...FAKE_EFFECTIVE_CONFIG,
+      profile: 'iehr',
+      tokens: {
+        ...FAKE_EFFECTIVE_CONFIG.tokens,
+        signingAlg: 'ES256',
+        accessTokenLifetime: 7200,
+        refreshTokenLifetime: 86400,
+        codeLifetime: 30,
+      },
+    });
+    const access = screen.getByLabelText('Access token lifetime (s)');
+    expect(access.getAttribute('placeholder')).toBe('7200');
+    expect(screen.getByText('In force: 7200. Empty: the server default.')).toBeTruthy();
+    expect(screen.getByLabelText('Refresh token lifetime (s)').getAttribute('placeholder')).toBe('86400');
+    expect(screen.getByLabelText('Code lifetime (s)').getAttribute('placeholder')).toBe('30');
+    expect(screen.getByLabelText<HTMLSelectElement>('Signing algorithm').value).toBe('ES256');
+    expect(screen.getByText('iehr')).toBeTruthy();
+  });
+});
