@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { withoutNpmFlags } from './npm-env.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -95,7 +96,8 @@ async function warmCodeCache() {
     ['bin/token-sandbox.js', 'serve', '--port', '0', '--config', config],
     {
       cwd: root,
-      env: { ...process.env, TOKEN_SANDBOX_SAVE_CODE_CACHE: '1' },
+      // Not npm's flags: under `npm start --port 0` the command would refuse to start (scripts/npm-env.mjs).
+      env: { ...withoutNpmFlags(process.env), TOKEN_SANDBOX_SAVE_CODE_CACHE: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );

@@ -17,6 +17,10 @@ if (kept !== undefined) {
   process.exit(2);
 }
 
+// --help and --version belong to the command: answered at once, without looking for (or downloading) Electron,
+// which would print its own version, and without the line about serving the workbench instead.
+if (args.some((a) => a === '--help' || a === '-h' || a === '--version')) await runCommand();
+
 let found = findElectron();
 let reason = found.ok ? '' : found.reason;
 if (!found.ok && found.dir !== undefined && process.env.ELECTRON_SKIP_BINARY_DOWNLOAD === undefined) {
@@ -41,7 +45,11 @@ if (found.ok) {
   child.on('close', (code, signal) => process.exit(code ?? (signal === null ? 0 : 1)));
 } else {
   console.log(`Electron binary not available (${reason}); serving the workbench in your browser instead.`);
-  // The installed command itself (bundled, with its code cache), as `token-sandbox serve …`; it exits when done.
+  await runCommand();
+}
+
+/** The installed command itself (bundled, with its code cache), as `token-sandbox serve …`; it exits when done. */
+async function runCommand() {
   process.argv = [
     process.argv[0],
     fileURLToPath(new URL('../bin/token-sandbox.js', import.meta.url)),
@@ -49,4 +57,6 @@ if (found.ok) {
     ...args,
   ];
   await import('../bin/token-sandbox.js');
+  // The command exits by itself; never fall through to the desktop app.
+  await new Promise(() => {});
 }

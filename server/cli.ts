@@ -147,8 +147,15 @@ function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 
     );
   }
   if (extra.length > 0) {
+    // Under npm (`npm start --prot 0`: npm keeps the mistyped flag and passes only the number on), the
+    // suggestion is the npm form, or `--port 0` would be kept by npm too.
+    const script = env['npm_lifecycle_event'];
+    const npmRun =
+      script === undefined || script === '' || script === 'npx'
+        ? ''
+        : `${script === 'start' ? 'npm start' : `npm run ${script}`} -- `;
     const hint =
-      extra.length === 1 && /^\d+$/.test(extra[0] ?? '') ? `; did you mean --port ${extra[0]}?` : '';
+      extra.length === 1 && /^\d+$/.test(extra[0] ?? '') ? `; did you mean ${npmRun}--port ${extra[0]}?` : '';
     throw new UsageError(`unexpected argument "${extra.join(' ')}"${hint}`);
   }
   const portText = values.port ?? String(DEFAULT_PORT);

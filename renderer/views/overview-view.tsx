@@ -119,6 +119,9 @@ function TryItCard({
   readonly patient: string;
 }) {
   const client = useApp(selectTryItClient);
+  // Until the client list has loaded, "no client can use client_credentials" is not known: a click then would
+  // register sample-app beside a client that could have been used.
+  const clientsKnown = useApp((s) => s.clients.status === 'ready' || s.clients.status === 'error');
   const saveClient = useApp((s) => s.saveClient);
   const holdToken = useApp((s) => s.holdToken);
   const { fetch: doFetch } = useDeps();
@@ -162,7 +165,9 @@ function TryItCard({
   return (
     <Card title="Issue a first token" className="try-it">
       <p>
-        {client === undefined ? (
+        {!clientsKnown ? (
+          <>Loading the registered clients…</>
+        ) : client === undefined ? (
           <>
             No client can use client_credentials yet. “Try it” registers <code>{SAMPLE_CLIENT_ID}</code> with
             a fresh secret and asks the token endpoint for a token, as a backend app would.
@@ -179,7 +184,7 @@ function TryItCard({
           type="button"
           className="button primary"
           onClick={run}
-          disabled={busy}
+          disabled={busy || !clientsKnown}
           data-state={state.step}
         >
           {busy ? 'Requesting…' : 'Try it'}

@@ -59,5 +59,17 @@ export function clientWarnings(profile: Profile, client: RegisteredClient): stri
       `scope ${system.join(' ')} needs the client_credentials grant, which the ${profile.name} profile does not serve`,
     );
   }
+  // Under a profile that refuses patient/ and user/ scopes to client_credentials (SMART Backend Services),
+  // a client with that grant and no system/ scope cannot get a single client_credentials token.
+  if (
+    client.grantTypes.includes('client_credentials') &&
+    profile.grantTypes.includes('client_credentials') &&
+    profile.scope.patientUserOnClientCredentials === 'refuse' &&
+    system.length === 0
+  ) {
+    warnings.push(
+      `grant client_credentials: the ${profile.name} profile grants it only system/ scopes (SMART Backend Services) and this client has none, so every client_credentials request is refused with invalid_scope; add system/*.rs to its scope`,
+    );
+  }
   return warnings;
 }

@@ -68,5 +68,16 @@ export function workbenchRoutes(sandbox: Sandbox, dir: string | undefined) {
         void reply.header('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });
+    // A rebuild while the server runs (`npm test` or `npm run build` beside `npm start`) writes an index.html
+    // that names new hashed assets, for which the routes above, made at start-up, have none: without this the
+    // reloaded page is blank. Plain file names in assets/ only; anything else keeps the server's 404.
+    app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
+      const { file } = request.params;
+      if (/^[\w-][\w.-]*$/.test(file) && existsSync(path.join(dir, 'assets', file))) {
+        return reply.sendFile(path.join('assets', file));
+      }
+      reply.callNotFound();
+      return reply;
+    });
   };
 }

@@ -168,8 +168,23 @@ describe('token-sandbox command line errors', () => {
         `token-sandbox: unknown option ${typo ?? ''}; did you mean ${flag ?? ''}? See "token-sandbox --help".\n`,
       );
     }
-    expect((await runCliToExit(['serve', '0'])).stderr).toContain(
-      'unexpected argument "0"; did you mean --port 0?',
+    // Outside an npm script (this suite may itself run under `npm test`), and under npx.
+    for (const script of ['', 'npx']) {
+      expect((await runCliToExit(['serve', '0'], { npm_lifecycle_event: script })).stderr).toContain(
+        'unexpected argument "0"; did you mean --port 0?',
+      );
+    }
+  });
+
+  it('suggests the npm form for `npm start --prot 0`, whose mistyped flag npm kept for itself', async () => {
+    // npm keeps --prot (npm_config_prot=true) and passes only "0" on; --port 0 alone would be kept too.
+    const { code, stderr } = await runCliToExit(['serve', '0'], {
+      npm_lifecycle_event: 'start',
+      npm_config_prot: 'true',
+    });
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'token-sandbox: unexpected argument "0"; did you mean npm start -- --port 0? See "token-sandbox --help".\n',
     );
   });
 

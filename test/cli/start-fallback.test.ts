@@ -2,6 +2,7 @@
 // workbench URL. Runs scripts/start.mjs after the build (`npm test` builds; so does `npm run typecheck`).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { findElectron } from '../../scripts/electron-bin.mjs';
@@ -59,5 +60,29 @@ describe('npm start --port 0 (npm keeps --port for itself)', () => {
       'token-sandbox: npm kept --port --user-data-dir for itself and did not pass it on; put -- before the ' +
         'flags: npm start -- --port 0 --user-data-dir /tmp/x.\n',
     );
+  });
+});
+
+describe('npm start -- --version / --help', () => {
+  it('answers at once with the command’s own output, without looking for Electron', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    for (const [flag, expected] of [
+      ['--version', `token-sandbox ${pkg.version}\n`],
+      ['--help', 'Usage: token-sandbox serve [options]'],
+    ] as const) {
+      // Without ELECTRON_SKIP_BINARY_DOWNLOAD: the answer must not wait for (or try) a download either.
+      const child = spawn(process.execPath, ['scripts/start.mjs', flag], {
+        env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: undefined, npm_lifecycle_event: 'start' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+      if (flag === '--version') expect(stdout).toBe(expected);
+      else expect(stdout.startsWith(expected)).toBe(true);
+    }
   });
 });

@@ -206,6 +206,27 @@ describe('admin API: what the active profile cannot serve a client', () => {
     expect((await admin(t.app, 'PUT', '/clients/conf-app', one.json())).statusCode).toBe(200);
   });
 
+  it('warns about a client_credentials client without system/ scopes, whose every token request is refused', async () => {
+    // What the Clients view's "New client" form registers when only "Client credentials" is ticked.
+    const created = await admin(t.app, 'POST', '/clients', {
+      clientId: 'my-backend',
+      clientSecret: 'b4ckend-secret',
+      redirectUris: ['http://localhost:3000/callback'],
+      grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+      scope: 'openid fhirUser launch launch/patient patient/*.rs offline_access',
+    });
+    expect(created.statusCode).toBe(201);
+    const listed = (await admin(t.app, 'GET', '/clients')).json<{
+      clients: { clientId: string; warnings: string[] }[];
+    }>().clients;
+    expect(listed.find((c) => c.clientId === 'my-backend')?.warnings).toEqual([
+      'grant client_credentials: the smart profile grants it only system/ scopes (SMART Backend Services) and this client has none, so every client_credentials request is refused with invalid_scope; add system/*.rs to its scope',
+    ]);
+    const refused = await clientCredentials(t.app, 'my-backend', 'b4ckend-secret');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ error: 'invalid_scope' });
+  });
+
   it('has no warnings for a client the profile serves in full', async () => {
     const listed = (await admin(t.app, 'GET', '/clients')).json<{
       clients: { clientId: string; warnings: string[] }[];

@@ -50,6 +50,25 @@ describe('the workbench UI at / (docs/cli.md#output, docs/endpoints.md#sandbox-p
     await app.close();
   });
 
+  it('serves assets a rebuild wrote after start-up, so a running sandbox does not go blank', async () => {
+    // `npm start` left running while `npm test` or `npm run build` rebuilds: the fresh index.html names new
+    // hashed assets, which used to answer 404 (one route per file found at start-up) and left a blank page.
+    const { app } = await startSandbox({}, { workbenchDir: dir });
+    await writeFile(path.join(dir, 'assets', 'index-def456.js'), 'console.log(2)');
+    const rebuilt = await app.inject({ url: '/assets/index-def456.js', headers: { host: '127.0.0.1:9710' } });
+    expect(rebuilt.statusCode).toBe(200);
+    expect(rebuilt.body).toBe('console.log(2)');
+    expect(rebuilt.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(rebuilt.headers['content-security-policy']).toBe(WORKBENCH_CSP);
+    for (const url of ['/assets/gone.js', '/assets/..%2f..%2fetc%2fpasswd', '/assets/.hidden']) {
+      expect((await app.inject({ url, headers: { host: '127.0.0.1:9710' } })).statusCode).toBe(404);
+    }
+    expect(
+      (await app.inject({ url: '/assets/index-def456.js', headers: { host: 'evil.example' } })).statusCode,
+    ).toBe(403);
+    await app.close();
+  });
+
   it('refuses a foreign Host (DNS rebinding) with 403, as the admin API does', async () => {
     const { app } = await startSandbox({}, { workbenchDir: dir });
     const res = await app.inject({ url: '/', headers: { host: 'evil.example:9710' } });

@@ -1,4 +1,23 @@
+import { Fragment, type ReactNode } from 'react';
 import { glossaryFor, type GlossaryPlace } from '../../flow-lab/glossary.js';
+
+/**
+ * A name that may break only after its underscores (code_challenge_methods_supported), never mid-word, so
+ * a long discovery field does not push the table out of its card and "Authorization" stays whole.
+ */
+function breakAtUnderscores(name: string): ReactNode {
+  const parts = name.split('_');
+  return parts.map((part, i) => (
+    <Fragment key={i}>
+      {part}
+      {i < parts.length - 1 ? (
+        <>
+          _<wbr />
+        </>
+      ) : null}
+    </Fragment>
+  ));
+}
 
 /** Name / value / what it is for: a request's parameters, headers or a response's fields, each annotated. */
 export function AnnotatedTable({
@@ -30,7 +49,7 @@ export function AnnotatedTable({
           return (
             <tr key={`${name}-${i}`} data-name={name}>
               <th scope="row">
-                <code>{name}</code>
+                <code>{breakAtUnderscores(name)}</code>
               </th>
               <td>
                 <code className="wrap">{value}</code>
