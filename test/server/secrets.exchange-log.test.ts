@@ -81,6 +81,55 @@ describe('masking fails closed (hardening 10)', () => {
   });
 });
 
+describe('masking fails closed for multipart, line-based bodies and headers', () => {
+  it('hides a client_secret sent as a multipart part (curl -F), even when the body is cut', async () => {
+    const boundary = 'XyZ';
+    const part = (name: string, value: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const body = `${part('grant_type', 'client_credentials')}${part('client_id', 'post-app')}${part('client_secret', 'CorrectHorseMultipart')}--${boundary}--\r\n`;
+    for (const payload of [body, part('client_secret', `CorrectHorseMultipart${'x'.repeat(5000)}`)]) {
+      const answer = await t.app.inject({
+        method: 'POST',
+        url: '/token',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload,
+      });
+      expect(answer.statusCode).toBe(400);
+    }
+    const text = await logText();
+    expect(text).toContain('client_secret');
+    expect(text).not.toContain('CorrectHorse');
+  });
+
+  it('hides a secret written as a "name: value" line', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'text/plain' },
+      payload:
+        'grant_type: client_credentials\nclient_secret: CorrectHorseLine\n  password:CorrectHorseIndented',
+    });
+    const text = await logText();
+    expect(text).toContain('grant_type: client_credentials');
+    expect(text).not.toContain('CorrectHorse');
+  });
+
+  it('hides a header named like a secret', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-client-secret': 'CorrectHorseHeader',
+      },
+      payload: 'grant_type=client_credentials',
+    });
+    const text = await logText();
+    expect(text).toContain('x-client-secret');
+    expect(text).not.toContain('CorrectHorse');
+  });
+});
+
 describe('admin calls are never logged, however spelled (hardening 10)', () => {
   it.each([
     '/%5Fsandbox/api/config',
