@@ -166,6 +166,18 @@ describe('admin calls are never logged, however spelled (hardening 10)', () => {
     expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
   });
 
+  it.each([
+    ['under another scheme', '/fhir/Patient', { authorization: `DPoP ${ADMIN_TOKEN}` }],
+    ['with trailing junk', '/fhir/Patient', { authorization: `Bearer ${ADMIN_TOKEN},x` }],
+    ['as a Basic password', '/fhir/Patient', { authorization: `Basic ${btoa(`x:${ADMIN_TOKEN}`)}` }],
+    ['in a header of its own', '/fhir/Patient', { 'x-admin-token': ADMIN_TOKEN }],
+    ['as access_token', `/fhir/Patient?access_token=${ADMIN_TOKEN}`, {}],
+    ['as Token', `/fhir/Patient?Token=${ADMIN_TOKEN}`, {}],
+  ])('keeps the admin token out of the log when it is sent %s', async (_how, url, headers) => {
+    await t.app.inject({ method: 'GET', url, headers });
+    expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+  });
+
   it('keeps the admin token out of the log when it arrives in the Referer of the start-up page', async () => {
     await t.app.inject({
       method: 'GET',
