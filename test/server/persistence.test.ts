@@ -164,6 +164,39 @@ describe('durable state in --data-dir', () => {
     await expect(start()).rejects.toThrow(/not a version 1/);
   });
 
+  it('refuses, naming the entry, issued grants that lack a field the server reads', async () => {
+    const file = path.join(dir, 'state.json');
+    const app = await start();
+    await fullCodeFlow(app);
+    await app.close();
+    const good = JSON.parse(await readFile(file, 'utf8')) as {
+      artefacts: Record<string, Record<string, unknown>[]>;
+    };
+    const spoiled = (list: string, field: string, value: unknown) => {
+      const doc = structuredClone(good);
+      const entry = doc.artefacts[list]?.[0];
+      if (entry === undefined) throw new Error(`no ${list} in the state file`);
+      entry[field] = value;
+      return JSON.stringify(doc);
+    };
+    for (const [list, field, value] of [
+      ['grants', 'accessTokens', 5],
+      ['grants', 'refreshTokens', 7],
+      ['grants', 'scope', 'openid'],
+      ['codes', 'scope', 'openid'],
+      ['codes', 'context', null],
+      ['refreshTokens', 'state', 'alive'],
+      ['refreshTokens', 'scope', undefined],
+    ] as const) {
+      await writeFile(file, spoiled(list, field, value));
+      await expect(start(), `${list}.${field}`).rejects.toThrow(
+        new RegExp(`unexpected shape \\(${list}\\[0\\]\\.${field} is`),
+      );
+    }
+    await writeFile(file, JSON.stringify(good));
+    await start();
+  });
+
   it('removes temporary files a killed writer left behind', async () => {
     await writeFile(path.join(dir, 'state.json.123456'), '{"half":');
     await start();
