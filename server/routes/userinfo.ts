@@ -8,6 +8,7 @@ import {
 } from '../oauth/errors.js';
 import type { Sandbox } from '../sandbox.js';
 import { bearerToken, checkAccessToken, type AccessTokenClaims } from '../tokens/verify.js';
+import { fhirUserUrl, userClaims } from '../fhir/user-claims.js';
 
 /**
  * RFC 6750 §3: the `WWW-Authenticate` challenge of a resource server's error. A request without any token
@@ -66,9 +67,14 @@ export function userinfoRoutes(sandbox: Sandbox) {
           }),
         );
       }
-      const body: Record<string, unknown> = { sub: claims.sub };
-      if (claims.fhirUser !== undefined && claims.scope.split(' ').includes('fhirUser')) {
-        body['fhirUser'] = `${sandbox.urls.fhirBase}/${claims.fhirUser}`;
+      const scope = claims.scope.split(' ');
+      // OpenID Connect Core §5.3.2: the claims of the granted scopes (`profile`: name …), as the id_token has them.
+      const body: Record<string, unknown> = {
+        sub: claims.sub,
+        ...userClaims(sandbox.fhir, claims.fhirUser, scope),
+      };
+      if (claims.fhirUser !== undefined && scope.includes('fhirUser')) {
+        body['fhirUser'] = fhirUserUrl(sandbox.urls.fhirBase, claims.fhirUser);
       }
       return reply.headers({ 'Cache-Control': 'no-store' }).send(body);
     };
