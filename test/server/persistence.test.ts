@@ -1,4 +1,16 @@
-import { chmod, chown, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  realpath,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -195,6 +207,19 @@ describe('durable state in --data-dir', () => {
     }
     await writeFile(file, JSON.stringify(good));
     await start();
+  });
+
+  it('refuses a data folder given as a symbolic link, saying so and naming its target', async () => {
+    const real = path.join(dir, 'real');
+    const link = path.join(dir, 'link');
+    await mkdir(real, { mode: 0o700 });
+    await symlink(real, link);
+    await expect(
+      buildServer({ config: {}, dataDir: link, clock, origin: ORIGIN, adminToken: ADMIN_TOKEN }),
+    ).rejects.toThrow(
+      `link is a symbolic link to ${await realpath(real)}, which is not followed; pass the folder itself`,
+    );
+    expect(await readdir(real)).toEqual([]);
   });
 
   it('removes temporary files a killed writer left behind', async () => {
