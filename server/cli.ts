@@ -193,6 +193,12 @@ async function loadConfig(options: ServeOptions): Promise<SandboxConfig> {
 }
 
 /**
+ * The signals that stop the server gracefully: Ctrl-C, a service manager, and the terminal closing (SIGHUP,
+ * whose default would end the process before issued codes and tokens reach the data folder).
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
  * Runs the command line; resolves with the exit code once the server has closed (or failed to start).
  * 2 means the invocation or the config was wrong, 1 that the server could not start.
  */
@@ -277,8 +283,7 @@ export async function runCli(
       closing = true;
       out.write(`token-sandbox: ${signal} received, closing\n`);
       const finish = (code: number) => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        for (const name of STOP_SIGNALS) process.off(name, stop);
         resolve(code);
       };
       app.close().then(
@@ -291,8 +296,7 @@ export async function runCli(
         },
       );
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const name of STOP_SIGNALS) process.on(name, stop);
   });
 
   out.write(`token-sandbox: listening on ${origin}\n`);

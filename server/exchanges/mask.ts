@@ -98,11 +98,39 @@ function jsonString(quoted: string): string | undefined {
 }
 
 /**
- * A body that could not be parsed as its type says (malformed JSON, a cut body, text/plain, no type): shown
- * as sent, except that every value that looks like a JSON member or a form pair with a secret or token name
- * is masked anyway. Masking must fail closed: what cannot be read is not assumed harmless.
+ * A multipart part (`curl -F client_secret=…`): its `name="…"` parameter, the blank line, then the value up to
+ * the next boundary line or the end of a cut body.
+ */
+const MULTIPART_PART =
+  /(\bname\*?=\s*"?)([^";\r\n]*)("?[^\r\n]*(?:\r?\n[^\r\n]+)*\r?\n\r?\n)([\s\S]*?)(?=\r?\n--|$)/gi;
+/** `name: value` on a line of its own (YAML, HTTP-header style, a pasted config). */
+const COLON_LINE = /(^|[\r\n])([ \t]*)([^\s:"{},]+)([ \t]*:[ \t]*)([^\r\n]*)/g;
+
+/**
+ * A body that could not be parsed as its type says (malformed JSON, a cut body, text/plain, multipart, no
+ * type): shown as sent, except that every value that looks like a JSON member, a form pair, a multipart
+ * part or a `name: value` line with a secret or token name is masked anyway. Masking must fail closed: what
+ * cannot be read is not assumed harmless.
  */
 export function maskUnparsed(text: string): string {
+  const parts = text.replace(
+    MULTIPART_PART,
+    (whole, lead: string, rawKey: string, rest: string, value: string) => {
+      const masked = maskValue(decodeLeniently(rawKey), value);
+      return masked === value ? whole : `${lead}${rawKey}${rest}${masked}`;
+    },
+  );
+  const lines = parts.replace(
+    COLON_LINE,
+    (whole, start: string, indent: string, rawKey: string, colon: string, value: string) => {
+      const masked = maskValue(rawKey, value.trim());
+      return masked === value.trim() ? whole : `${start}${indent}${rawKey}${colon}${masked}`;
+    },
+  );
+  return maskJsonAndForm(lines);
+}
+
+function maskJsonAndForm(text: string): string {
   const json = text.replace(JSON_MEMBER, (whole, rawKey: string, colon: string, rawValue: string) => {
     const key = jsonString(`"${rawKey}"`) ?? rawKey;
     const quoted = rawValue.startsWith('"');
@@ -162,7 +190,8 @@ export function maskHeaders(headers: Record<string, unknown>): Record<string, st
     if (lower === 'authorization' || lower === 'proxy-authorization') out[name] = maskAuthorization(value);
     else if (lower === 'cookie' || lower === 'set-cookie') out[name] = HIDDEN;
     else if (lower === 'location' || lower === 'referer') out[name] = maskLocation(value);
-    else out[name] = value;
+    // `X-Client-Secret`, `X-Api-Password`: a header named like a secret is hidden like a body field would be.
+    else out[name] = maskValue(name, value);
   }
   return out;
 }

@@ -57,23 +57,40 @@ export function isLoggedPath(path: string): boolean {
 }
 
 /**
- * The values of every `token` parameter in a URL's query, however many and however spelled: decoded
- * leniently, so one malformed pair beside it cannot hide the admin token from this check.
+ * Every value in a URL's query, whatever its name (`token`, `access_token`, `Token` …), decoded leniently, so
+ * one malformed pair beside it cannot hide the admin token from this check.
  */
-function tokenParams(url: string | undefined): readonly string[] {
-  return url === undefined ? [] : (parseForm(queryOf(url), 'lenient').get('token') ?? []);
+function queryValues(url: string | undefined): string[] {
+  return url === undefined ? [] : [...parseForm(queryOf(url), 'lenient').values()].flat();
+}
+
+/** A header value and the words in it, with Basic credentials decoded: where a pasted token may sit. */
+function wordsOf(value: string): string[] {
+  const words = value.split(/[\s,;]+/);
+  for (const word of [...words]) {
+    if (!/^[A-Za-z0-9+/]+=*$/.test(word)) continue;
+    const decoded = Buffer.from(word, 'base64').toString('utf8');
+    if (decoded.includes(':')) words.push(...decoded.split(':'));
+  }
+  return [value.trim(), ...words];
 }
 
 /**
- * Whether a request carries the admin token anywhere it could be recorded: as a bearer header, as a `token`
- * query parameter, or in the `?token=` of the page it came from (its Referer: the workbench's start-up URL).
+ * Whether a request carries the admin token anywhere it could be recorded: in any header (as a bearer,
+ * under another scheme, in Basic credentials, in a header of its own), in any query parameter, or in the
+ * query of the page it came from (its Referer: the workbench's start-up URL). Even a shortened copy would
+ * give away the token's first characters, so such a request is not kept at all. Only words as long as the
+ * token are compared, each in constant time (`isAdminToken`).
  */
 function presentsAdminToken(sandbox: Sandbox, request: FastifyRequest): boolean {
-  const bearer = /^\s*Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1];
-  if (bearer !== undefined && isAdminToken(sandbox, bearer)) return true;
-  return [...tokenParams(request.url), ...tokenParams(request.headers.referer)].some((t) =>
-    isAdminToken(sandbox, t),
-  );
+  const length = sandbox.adminToken.length;
+  const candidates: string[] = [...queryValues(request.url), ...queryValues(request.headers.referer)];
+  for (const raw of Object.values(request.headers)) {
+    for (const value of Array.isArray(raw) ? raw : [raw]) {
+      if (typeof value === 'string' && value.length >= length) candidates.push(...wordsOf(value));
+    }
+  }
+  return candidates.some((word) => word.length === length && isAdminToken(sandbox, word));
 }
 
 interface Pending {

@@ -20,13 +20,21 @@ interface ContactPoint {
   readonly value?: string;
 }
 
-/** The claims of `scope` for the user `fhirUser` ("Practitioner/prac-1"), from the FHIR fixtures. */
+/**
+ * The absolute URL of the user's FHIR resource (SMART App Launch 2.2 §fhirUser): a relative `Practitioner/prac-1`
+ * under this server's FHIR base, an absolute URL (a config may give one) as it is, never prefixed twice.
+ */
+export function fhirUserUrl(fhirBase: string, fhirUser: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(fhirUser) ? fhirUser : `${fhirBase}/${fhirUser}`;
+}
+
+/** The claims of `scope` for the user `fhirUser` ("Practitioner/prac-1" or its absolute URL), from the FHIR fixtures. */
 export function userClaims(
   fhir: FhirData,
   fhirUser: string | undefined,
   scope: readonly string[],
 ): Record<string, string> {
-  const [type, id] = fhirUser?.split('/') ?? [];
+  const [id, type] = fhirUser?.split('/').reverse() ?? [];
   const resource = type === undefined || id === undefined ? undefined : fhir.get(type, id);
   if (resource === undefined) return {};
   const claims: Record<string, string> = {};

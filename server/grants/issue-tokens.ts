@@ -1,7 +1,7 @@
 import type { LaunchContext, GrantRecord, RefreshRecord } from '../store/artefacts.js';
 import { mintAccessToken, mintIdToken } from '../tokens/mint.js';
 import { joinScope } from '../oauth/scopes.js';
-import { userClaims } from '../fhir/user-claims.js';
+import { fhirUserUrl, userClaims } from '../fhir/user-claims.js';
 import { issuesRefreshTokens } from '../profiles/serves.js';
 import type { GrantContext, TokenResponse } from './grant.js';
 
@@ -80,7 +80,7 @@ export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise
   if (input.scope.includes('openid') && input.grant !== undefined) {
     const fhirUser =
       input.scope.includes('fhirUser') && input.context.fhirUser !== undefined
-        ? `${urls.fhirBase}/${input.context.fhirUser}`
+        ? fhirUserUrl(urls.fhirBase, input.context.fhirUser)
         : undefined;
     const id = await mintIdToken(
       key,

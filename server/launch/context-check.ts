@@ -1,5 +1,5 @@
 import type { LaunchPatientChoice } from '../admin/shapes.js';
-import { displayName, type FhirData, type FhirResource } from '../fhir/data.js';
+import { displayName, isResourceType, type FhirData, type FhirResource } from '../fhir/data.js';
 import { patientOf } from '../fhir/search.js';
 
 /** One problem with a launch context: the field at fault and what was wrong and expected. */
@@ -41,19 +41,50 @@ function encountersOf(data: FhirData, patient: string): string {
     : `${patient}'s: ${ids.join(', ')}`;
 }
 
+/** `Type/id` of a relative or absolute FHIR reference (`Practitioner/prac-1`, `http://…/fhir/Patient/pat-1`). */
+function referenceParts(reference: string): { type: string; id: string } | undefined {
+  const m = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(reference);
+  return m === null ? undefined : { type: m[1] ?? '', id: m[2] ?? '' };
+}
+
+/** The user types the FHIR base serves (SMART App Launch 2.2 §fhirUser allows these among others). */
+const USER_TYPES = ['Practitioner', 'Patient'] as const;
+
 /**
  * What makes a launch context name something that is not in the FHIR data, or pair a patient with another
- * patient's encounter (SMART App Launch 2.2 §launch context: `encounter` is an encounter of `patient`). A
- * token minted from such a context would send the app to records that do not exist or are someone else's.
+ * patient's records (SMART App Launch 2.2 §launch context: `encounter` is an encounter of `patient`; the
+ * `fhirContext` resources are the launch's, so they belong to its patient). A token minted from such a
+ * context would send the app to records that do not exist or are someone else's. `fhirUser` must name a
+ * Practitioner or Patient the FHIR base serves, or the app cannot read the user it was told about.
  * `at` prefixes each path (`launch.` in a config file, '' in an admin API body).
  */
 export function launchContextIssues(
-  context: { readonly patient?: string | undefined; readonly encounter?: string | undefined },
+  context: {
+    readonly patient?: string | undefined;
+    readonly encounter?: string | undefined;
+    readonly fhirUser?: string | undefined;
+    readonly fhirContext?: readonly Record<string, unknown>[] | undefined;
+  },
   data: FhirData,
   at = '',
 ): LaunchContextIssue[] {
   const issues: LaunchContextIssue[] = [];
-  const { patient, encounter } = context;
+  const { patient, encounter, fhirUser, fhirContext } = context;
+  if (fhirUser !== undefined) {
+    const user = referenceParts(fhirUser);
+    const known = USER_TYPES.flatMap((type) => data.list(type).map((r) => `${type}/${r.id}`));
+    if (user === undefined || !(USER_TYPES as readonly string[]).includes(user.type)) {
+      issues.push({
+        path: `${at}fhirUser`,
+        message: `"${fhirUser}" is not a reference to a Practitioner or Patient (SMART App Launch 2.2 §fhirUser); expected one of ${known.join(', ')}`,
+      });
+    } else if (data.get(user.type, user.id) === undefined) {
+      issues.push({
+        path: `${at}fhirUser`,
+        message: `no ${user.type} "${user.id}" in the FHIR data; expected one of ${known.join(', ')}`,
+      });
+    }
+  }
   if (patient !== undefined && data.get('Patient', patient) === undefined) {
     const known = data.list('Patient').map((p) => p.id);
     issues.push({
@@ -61,6 +92,22 @@ export function launchContextIssues(
       message: `no Patient "${patient}" in the FHIR data; expected one of ${known.join(', ')}`,
     });
     return issues;
+  }
+  for (const [i, item] of (fhirContext ?? []).entries()) {
+    const reference = item['reference'];
+    const parts = typeof reference === 'string' ? referenceParts(reference) : undefined;
+    // Only what this server serves can be checked; other types (DiagnosticReport …) are the launch's to name.
+    if (parts === undefined || !isResourceType(parts.type)) continue;
+    const found = data.get(parts.type, parts.id);
+    const path = `${at}fhirContext[${i}].reference`;
+    if (found === undefined) {
+      issues.push({ path, message: `no ${parts.type} "${parts.id}" in the FHIR data` });
+    } else if (patient !== undefined && patientOf(found) !== undefined && patientOf(found) !== patient) {
+      issues.push({
+        path,
+        message: `${parts.type} "${parts.id}" belongs to ${patientOf(found) ?? ''}, not ${patient}, the launch's patient`,
+      });
+    }
   }
   if (encounter === undefined) return issues;
   const found = data.get('Encounter', encounter);

@@ -252,6 +252,15 @@ export function validateAuthorizationRequest(
       rule: 'RFC 9700 §2.1.2',
     });
   }
+  // Discovery advertises response_modes_supported ["query"]: a client that asked for the code in the fragment
+  // or a form post must not silently get it in the query, where it would look for nothing.
+  const responseMode = single(params, 'response_mode');
+  if (responseMode !== undefined && responseMode !== 'query') {
+    throw new InvalidRequest(
+      `response_mode ${responseMode} is not supported; this server answers in the query (response_modes_supported: query)`,
+      { rule: 'OAuth 2.0 Multiple Response Type Encoding Practices §2.1' },
+    );
+  }
   if (!client.grantTypes.includes('authorization_code')) {
     throw new UnauthorizedClient(`client ${client.clientId} is not allowed the authorization_code grant`, {
       rule: 'RFC 6749 §4.1.2.1',

@@ -33,7 +33,8 @@ function listWords(words: readonly string[]): string {
 
 /** One sentence saying what a scope allows, for a person deciding whether to approve it. */
 export function describeScope(token: string): string {
-  const fixed = FIXED[token];
+  // Own properties only: a registered scope `toString` or `constructor` must not find Object's.
+  const fixed = Object.hasOwn(FIXED, token) ? FIXED[token] : undefined;
   if (fixed !== undefined) return fixed;
   const clinical = parseClinicalScope(token);
   if (!clinical) return 'A scope this sandbox does not describe.';

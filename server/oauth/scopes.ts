@@ -36,7 +36,8 @@ export function parseClinicalScope(token: string): ClinicalScope | undefined {
   if (!m) return undefined;
   const [, context, resource, perm, query] = m;
   if (context === undefined || resource === undefined || perm === undefined) return undefined;
-  const v1 = V1_PERMISSIONS[perm];
+  // An own property only: `constructor` (all lower case, so it fits the grammar) must not find Object's.
+  const v1 = Object.hasOwn(V1_PERMISSIONS, perm) ? V1_PERMISSIONS[perm] : undefined;
   if (v1 !== undefined && query !== undefined) return undefined;
   const letters = v1 ?? perm;
   let last = -1;

@@ -1,4 +1,4 @@
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { StateFileError } from './json-file.js';
 
@@ -22,6 +22,14 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
   if (process.platform === 'win32' || process.getuid === undefined) return; // ACLs, not modes, on Windows
   const uid = process.getuid();
   const dir = await lstat(dataDir);
+  if (dir.isSymbolicLink()) {
+    // Not followed: whoever owns the link (another user, in a shared /tmp) could point it elsewhere later.
+    const target = await realpath(dataDir).catch(() => undefined);
+    throw new StateFileError(
+      dataDir,
+      `is a symbolic link${target === undefined ? '' : ` to ${target}`}, which is not followed; pass the folder itself as --data-dir`,
+    );
+  }
   if (!dir.isDirectory()) throw new StateFileError(dataDir, 'is not a folder');
   if (dir.uid !== uid && dir.uid !== 0) {
     throw new StateFileError(dataDir, `belongs to another user (uid ${dir.uid}), so it cannot be trusted`);

@@ -80,20 +80,98 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function allHave(list: unknown, fields: Record<string, 'string' | 'number'>): boolean {
+type FieldKind = 'string' | 'number' | 'strings' | 'object' | 'pairs' | 'refresh-state';
+
+function isPairList(v: unknown): boolean {
   return (
-    Array.isArray(list) &&
-    list.every((item) => isObject(item) && Object.entries(fields).every(([k, t]) => typeof item[k] === t))
+    Array.isArray(v) &&
+    v.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'number')
   );
 }
 
-function isPairs(list: unknown): boolean {
-  return (
-    Array.isArray(list) &&
-    list.every(
-      (p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'number',
-    )
-  );
+function fits(value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'strings':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string');
+    case 'object':
+      return isObject(value);
+    case 'pairs':
+      return isPairList(value);
+    case 'refresh-state':
+      return value === 'active' || value === 'rotated' || value === 'revoked';
+  }
+}
+
+/** Required fields must be there with their type; optional ones (`?`) may be absent (JSON drops undefined). */
+type Shape = Record<string, FieldKind | `${FieldKind}?`>;
+
+const CODE_SHAPE: Shape = {
+  code: 'string',
+  clientId: 'string',
+  redirectUri: 'string?',
+  deliveredTo: 'string',
+  codeChallenge: 'string?',
+  scope: 'strings',
+  nonce: 'string?',
+  sub: 'string',
+  authTime: 'number',
+  context: 'object',
+  issuedAt: 'number',
+  expiresAt: 'number',
+  consumedAt: 'number?',
+  burnedBy: 'string?',
+  grantId: 'string?',
+};
+const GRANT_SHAPE: Shape = {
+  id: 'string',
+  clientId: 'string',
+  sub: 'string',
+  scope: 'strings',
+  authTime: 'number',
+  context: 'object',
+  createdAt: 'number',
+  fromCode: 'string?',
+  accessTokens: 'pairs',
+  refreshTokens: 'strings',
+  revokedAt: 'number?',
+  revokeReason: 'string?',
+  expiresAt: 'number',
+};
+const REFRESH_SHAPE: Shape = {
+  token: 'string',
+  grantId: 'string',
+  clientId: 'string',
+  scope: 'strings',
+  issuedAt: 'number',
+  expiresAt: 'number',
+  state: 'refresh-state',
+  rotatedAt: 'number?',
+  replacedBy: 'string?',
+};
+
+/**
+ * What is wrong with a list of stored records, naming the first bad entry and field, or undefined when each
+ * record has every field the server reads, with its type. A hand-edited or damaged file must stop start-up
+ * with this message, not with a TypeError at start or a 500 when the record is first used.
+ */
+function listProblem(name: string, list: unknown, shape: Shape): string | undefined {
+  if (!Array.isArray(list)) return `${name} is not a list`;
+  for (const [i, item] of list.entries()) {
+    if (!isObject(item)) return `${name}[${i}] is not an object`;
+    for (const [field, spec] of Object.entries(shape)) {
+      const optional = spec.endsWith('?');
+      const kind = (optional ? spec.slice(0, -1) : spec) as FieldKind;
+      const value = item[field];
+      if (value === undefined && optional) continue;
+      if (!fits(value, kind))
+        return `${name}[${i}].${field} is ${value === undefined ? 'missing' : JSON.stringify(value)}`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -129,20 +207,16 @@ export async function readStateFile(dataDir: string): Promise<StateDocument | un
     }
   }
   const a = doc['artefacts'];
-  if (
-    !isObject(a) ||
-    !allHave(a['codes'], { code: 'string', clientId: 'string', expiresAt: 'number', issuedAt: 'number' }) ||
-    !allHave(a['grants'], { id: 'string', clientId: 'string', sub: 'string', expiresAt: 'number' }) ||
-    !allHave(a['refreshTokens'], {
-      token: 'string',
-      grantId: 'string',
-      clientId: 'string',
-      expiresAt: 'number',
-    }) ||
-    !isPairs(a['revokedAccessTokens']) ||
-    !isPairs(a['expiredAccessTokens'])
-  ) {
-    throw fail('holds issued grants in an unexpected shape');
+  if (!isObject(a)) throw fail('holds issued grants in an unexpected shape (artefacts is not an object)');
+  const problem =
+    listProblem('codes', a['codes'], CODE_SHAPE) ??
+    listProblem('grants', a['grants'], GRANT_SHAPE) ??
+    listProblem('refreshTokens', a['refreshTokens'], REFRESH_SHAPE) ??
+    (isPairList(a['revokedAccessTokens']) ? undefined : 'revokedAccessTokens is not a list of [jti, exp]') ??
+    (isPairList(a['expiredAccessTokens']) ? undefined : 'expiredAccessTokens is not a list of [jti, exp]');
+  if (problem !== undefined) {
+    const shown = problem.length > 200 ? `${problem.slice(0, 200)}…` : problem;
+    throw fail(`holds issued grants in an unexpected shape (${shown})`);
   }
   return {
     version: VERSION,

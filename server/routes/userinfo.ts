@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasScope, isBearerError, requireBearer, sendBearerError } from '../oauth/bearer.js';
 import { InsufficientScope } from '../oauth/errors.js';
 import type { Sandbox } from '../sandbox.js';
+import { fhirUserUrl, userClaims } from '../fhir/user-claims.js';
 
 /**
  * The userinfo endpoint (OpenID Connect Core §5.3): a protected resource, so its refusals are RFC 6750
@@ -22,9 +23,14 @@ export function userinfoRoutes(sandbox: Sandbox) {
           rule: 'OpenID Connect Core §5.3',
         });
       }
-      const body: Record<string, unknown> = { sub: claims.sub };
+      const scope = claims.scope.split(' ');
+      // OpenID Connect Core §5.3.2: the claims of the granted scopes (`profile`: name …), as the id_token has them.
+      const body: Record<string, unknown> = {
+        sub: claims.sub,
+        ...userClaims(sandbox.fhir, claims.fhirUser, scope),
+      };
       if (claims.fhirUser !== undefined && hasScope(claims, 'fhirUser')) {
-        body['fhirUser'] = `${sandbox.urls.fhirBase}/${claims.fhirUser}`;
+        body['fhirUser'] = fhirUserUrl(sandbox.urls.fhirBase, claims.fhirUser);
       }
       // Claims about the user are not for caches.
       return reply.headers({ 'Cache-Control': 'no-store' }).send(body);

@@ -241,6 +241,34 @@ describe('token-sandbox command line errors', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('saves what it answered and exits 0 when its terminal closes (SIGHUP)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sandbox-data-'));
+    const config = await writeConfig({
+      clients: [
+        {
+          clientId: 'app',
+          redirectUris: ['http://127.0.0.1:5555/cb'],
+          tokenEndpointAuthMethod: 'none',
+          scope: 'openid',
+        },
+      ],
+    });
+    const running = await startCli(['--config', config, '--data-dir', dir]);
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'app',
+      redirect_uri: 'http://127.0.0.1:5555/cb',
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    });
+    const answer = await fetch(`${running.origin}/authorize?${query.toString()}`, { redirect: 'manual' });
+    const code = new URL(answer.headers.get('location') ?? '').searchParams.get('code') ?? '';
+    expect(code).not.toBe('');
+    expect(await running.stop('SIGHUP')).toBe(0);
+    expect(await readFile(path.join(dir, 'state.json'), 'utf8')).toContain(code);
+  });
+
   it('closes cleanly with exit code 0 on SIGINT and SIGTERM', async () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const running = await startCli([]);

@@ -65,6 +65,14 @@ describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launc
     ],
     [{ encounter: 'enc-3' }, 'encounter', /enc-3" belongs to pat-2, not pat-1/],
     [{ patient: 'pat-3', encounter: 'enc-77' }, 'encounter', /no Encounter "enc-77".*pat-3's: enc-4/],
+    [{ fhirUser: 'Practitioner/nope' }, 'fhirUser', /no Practitioner "nope".*Practitioner\/prac-1/],
+    [{ fhirUser: 'javascript:alert(1)' }, 'fhirUser', /not a reference to a Practitioner or Patient/],
+    [{ fhirContext: [{ reference: 'Patient/zzz' }] }, 'fhirContext[0].reference', /no Patient "zzz"/],
+    [
+      { patient: 'pat-2', fhirContext: [{ reference: 'Encounter/enc-1' }] },
+      'fhirContext[0].reference',
+      /Encounter "enc-1" belongs to pat-1, not pat-2/,
+    ],
   ])(
     'refuses a context the FHIR data contradicts (%j), naming the field and why',
     async (context, field, why) => {

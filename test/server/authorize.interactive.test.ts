@@ -70,6 +70,18 @@ describe('interactive mode: the consent page', () => {
     expect(html).not.toContain('<script');
   });
 
+  it('describes a registered scope named like an Object property (toString) as unknown', async () => {
+    await t.app.close();
+    t = await startSandbox({
+      authorize: { mode: 'interactive' },
+      clients: [{ clientId: 'x-app', scope: 'openid toString constructor', redirectUris: [REDIRECT] }],
+    });
+    const { response } = await authorize(t.app, { client_id: 'x-app', scope: 'openid toString constructor' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('<code>toString</code> — A scope this sandbox does not describe.');
+    expect(response.body).toContain('<code>constructor</code> — A scope this sandbox does not describe.');
+  });
+
   it('escapes what the client registered', async () => {
     await t.app.close();
     t = await startSandbox({

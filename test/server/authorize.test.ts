@@ -155,6 +155,18 @@ describe('RFC 6749 §4.1.2.1: other errors go back to the client with state', ()
     );
   });
 
+  it('refuses a response_mode other than query, which discovery does not advertise', async () => {
+    for (const mode of ['fragment', 'form_post']) {
+      const { location } = await authorize(t.app, { response_mode: mode });
+      expect(redirectError(location)).toEqual({ error: 'invalid_request', state: 'st4te' });
+      expect(location?.searchParams.get('error_description')).toContain(
+        `response_mode ${mode} is not supported`,
+      );
+      expect(location?.searchParams.get('code')).toBeNull();
+    }
+    expect((await authorize(t.app, { response_mode: 'query' })).code).toBeDefined();
+  });
+
   it('requires PKCE S256 in the SMART profile, even for a confidential client (RFC 7636 §4.4.1)', async () => {
     const { location } = await authorize(t.app, {
       code_challenge: undefined,

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeJwt } from 'jose';
 import { basic, fullCodeFlow, postForm, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 let t: TestSandbox;
@@ -111,6 +112,25 @@ describe('OpenID Connect userinfo', () => {
       sub: 'Practitioner/prac-1',
       fhirUser: 'http://127.0.0.1:9710/fhir/Practitioner/prac-1',
     });
+  });
+
+  it('carries the profile claims the id_token carries, and an absolute fhirUser is not prefixed twice', async () => {
+    for (const fhirUser of ['Practitioner/prac-2', 'http://127.0.0.1:9710/fhir/Practitioner/prac-2']) {
+      await t.app.close();
+      t = await startSandbox({ launch: { fhirUser } });
+      const tokens = await fullCodeFlow(t.app, { scope: 'openid fhirUser profile' });
+      const idToken = decodeJwt(String(tokens['id_token']));
+      expect(idToken['fhirUser']).toBe('http://127.0.0.1:9710/fhir/Practitioner/prac-2');
+      expect(idToken['name']).toBe('Miguel A. Santos');
+      const res = await t.app.inject({
+        url: '/userinfo',
+        headers: { authorization: `Bearer ${String(tokens['access_token'])}` },
+      });
+      expect(res.json()).toMatchObject({
+        fhirUser: 'http://127.0.0.1:9710/fhir/Practitioner/prac-2',
+        name: 'Miguel A. Santos',
+      });
+    }
   });
 
   it('answers a missing or revoked token with 401 and a Bearer challenge (RFC 6750 §3.1)', async () => {

@@ -1,4 +1,16 @@
-import { chmod, chown, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  realpath,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -162,6 +174,52 @@ describe('durable state in --data-dir', () => {
     await expect(start()).rejects.toThrow(/issued grants in an unexpected shape/);
     await writeFile(file, JSON.stringify({ version: 7 }));
     await expect(start()).rejects.toThrow(/not a version 1/);
+  });
+
+  it('refuses, naming the entry, issued grants that lack a field the server reads', async () => {
+    const file = path.join(dir, 'state.json');
+    const app = await start();
+    await fullCodeFlow(app);
+    await app.close();
+    const good = JSON.parse(await readFile(file, 'utf8')) as {
+      artefacts: Record<string, Record<string, unknown>[]>;
+    };
+    const spoiled = (list: string, field: string, value: unknown) => {
+      const doc = structuredClone(good);
+      const entry = doc.artefacts[list]?.[0];
+      if (entry === undefined) throw new Error(`no ${list} in the state file`);
+      entry[field] = value;
+      return JSON.stringify(doc);
+    };
+    for (const [list, field, value] of [
+      ['grants', 'accessTokens', 5],
+      ['grants', 'refreshTokens', 7],
+      ['grants', 'scope', 'openid'],
+      ['codes', 'scope', 'openid'],
+      ['codes', 'context', null],
+      ['refreshTokens', 'state', 'alive'],
+      ['refreshTokens', 'scope', undefined],
+    ] as const) {
+      await writeFile(file, spoiled(list, field, value));
+      await expect(start(), `${list}.${field}`).rejects.toThrow(
+        new RegExp(`unexpected shape \\(${list}\\[0\\]\\.${field} is`),
+      );
+    }
+    await writeFile(file, JSON.stringify(good));
+    await start();
+  });
+
+  it('refuses a data folder given as a symbolic link, saying so and naming its target', async () => {
+    const real = path.join(dir, 'real');
+    const link = path.join(dir, 'link');
+    await mkdir(real, { mode: 0o700 });
+    await symlink(real, link);
+    await expect(
+      buildServer({ config: {}, dataDir: link, clock, origin: ORIGIN, adminToken: ADMIN_TOKEN }),
+    ).rejects.toThrow(
+      `link is a symbolic link to ${await realpath(real)}, which is not followed; pass the folder itself`,
+    );
+    expect(await readdir(real)).toEqual([]);
   });
 
   it('removes temporary files a killed writer left behind', async () => {

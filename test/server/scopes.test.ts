@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideScope, parseClinicalScope, scopeCovers, splitScope } from '../../server/oauth/scopes.js';
+import { authorize, basic, postForm, startSandbox } from '../helpers/sandbox.js';
 
 describe('SMART scopes (SMART App Launch 2.2 scopes-and-launch-context)', () => {
   it('reads v1 permissions as their v2 equivalents (docs/endpoints.md#fhir-base)', () => {
@@ -21,6 +22,27 @@ describe('SMART scopes (SMART App Launch 2.2 scopes-and-launch-context)', () => 
     expect(parseClinicalScope('patient/*.dus')).toBeUndefined();
     expect(parseClinicalScope('patient/*.x')).toBeUndefined();
     expect(parseClinicalScope('patient/*.read?category=x')).toBeUndefined();
+  });
+
+  it('reads a permission named like an Object property (constructor) as unknown, not as a server error', async () => {
+    expect(parseClinicalScope('patient/*.constructor')).toBeUndefined();
+    expect(scopeCovers('system/*.rs', 'system/*.constructor')).toBe(false);
+    const t = await startSandbox();
+    try {
+      const res = await postForm(
+        t.app,
+        '/token',
+        { grant_type: 'client_credentials', scope: 'system/*.constructor' },
+        { authorization: basic('conf-app', 's3cret') },
+      );
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'invalid_scope' });
+      const { response } = await authorize(t.app, { scope: 'openid patient/*.constructor' });
+      expect(response.statusCode).toBe(302);
+      expect(new URL(String(response.headers.location)).searchParams.get('error')).toBe('invalid_scope');
+    } finally {
+      await t.app.close();
+    }
   });
 
   it('covers narrower scopes and nothing wider', () => {

@@ -81,6 +81,55 @@ describe('masking fails closed (hardening 10)', () => {
   });
 });
 
+describe('masking fails closed for multipart, line-based bodies and headers', () => {
+  it('hides a client_secret sent as a multipart part (curl -F), even when the body is cut', async () => {
+    const boundary = 'XyZ';
+    const part = (name: string, value: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const body = `${part('grant_type', 'client_credentials')}${part('client_id', 'post-app')}${part('client_secret', 'CorrectHorseMultipart')}--${boundary}--\r\n`;
+    for (const payload of [body, part('client_secret', `CorrectHorseMultipart${'x'.repeat(5000)}`)]) {
+      const answer = await t.app.inject({
+        method: 'POST',
+        url: '/token',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload,
+      });
+      expect(answer.statusCode).toBe(400);
+    }
+    const text = await logText();
+    expect(text).toContain('client_secret');
+    expect(text).not.toContain('CorrectHorse');
+  });
+
+  it('hides a secret written as a "name: value" line', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'text/plain' },
+      payload:
+        'grant_type: client_credentials\nclient_secret: CorrectHorseLine\n  password:CorrectHorseIndented',
+    });
+    const text = await logText();
+    expect(text).toContain('grant_type: client_credentials');
+    expect(text).not.toContain('CorrectHorse');
+  });
+
+  it('hides a header named like a secret', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-client-secret': 'CorrectHorseHeader',
+      },
+      payload: 'grant_type=client_credentials',
+    });
+    const text = await logText();
+    expect(text).toContain('x-client-secret');
+    expect(text).not.toContain('CorrectHorse');
+  });
+});
+
 describe('admin calls are never logged, however spelled (hardening 10)', () => {
   it.each([
     '/%5Fsandbox/api/config',
@@ -114,6 +163,18 @@ describe('admin calls are never logged, however spelled (hardening 10)', () => {
 
   it('keeps the admin token out of the log when it is sent as a query parameter, even twice', async () => {
     await t.app.inject({ method: 'GET', url: `/nowhere?token=x&token=${ADMIN_TOKEN}` });
+    expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+  });
+
+  it.each([
+    ['under another scheme', '/fhir/Patient', { authorization: `DPoP ${ADMIN_TOKEN}` }],
+    ['with trailing junk', '/fhir/Patient', { authorization: `Bearer ${ADMIN_TOKEN},x` }],
+    ['as a Basic password', '/fhir/Patient', { authorization: `Basic ${btoa(`x:${ADMIN_TOKEN}`)}` }],
+    ['in a header of its own', '/fhir/Patient', { 'x-admin-token': ADMIN_TOKEN }],
+    ['as access_token', `/fhir/Patient?access_token=${ADMIN_TOKEN}`, {}],
+    ['as Token', `/fhir/Patient?Token=${ADMIN_TOKEN}`, {}],
+  ])('keeps the admin token out of the log when it is sent %s', async (_how, url, headers) => {
+    await t.app.inject({ method: 'GET', url, headers });
     expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
   });
 
