@@ -42,8 +42,10 @@ export type {
   Exchange,
   ExchangeSummary,
   LoggedMessage,
+  PkceCheck,
   Reason,
   Verdict,
+  VerdictDetails,
 } from '../../server/exchanges/exchange.js';
 
 export type {

@@ -1,6 +1,6 @@
-import type { Exchange, Verdict } from '../api/types.js';
+import { isLoggedPath } from '../../server/exchanges/logged-paths.js';
+import type { Exchange, PkceCheck, Verdict } from '../api/types.js';
 import type { FlowContext } from './flows.js';
-import { parseJson, type WireResponse } from './wire.js';
 
 /** The server's own record of one exchange the walk sent: its seq in the exchange log and its verdict. */
 export interface ServerRecord {
@@ -10,19 +10,15 @@ export interface ServerRecord {
   readonly verdict: Verdict;
 }
 
-/** What the server compared at the token endpoint (RFC 7636 §4.6), in its own words. */
-export interface PkceComparison {
-  readonly matched: boolean;
-  /** S256 of the presented code_verifier, as the server computed it. */
-  readonly computed: string;
-  /** The code_challenge the server stored with the code. */
-  readonly stored: string;
-  readonly rule: string;
-}
+/** What the server compared at the token endpoint (RFC 7636 §4.6), as its verdict records it. */
+export type PkceComparison = PkceCheck;
 
-/** Whether the exchange log records a request to this URL (it leaves out the admin API and the workbench). */
+/**
+ * Whether the exchange log records a request to this URL: the server's own rule (it leaves out the admin API,
+ * however spelled, and the workbench's page and assets).
+ */
 export function isLogged(url: string): boolean {
-  return !new URL(url).pathname.startsWith('/_sandbox/');
+  return isLoggedPath(new URL(url).pathname);
 }
 
 async function adminGet(fetchImpl: typeof fetch, ctx: FlowContext, route: string): Promise<unknown> {
@@ -69,35 +65,7 @@ export async function serverRecordOf(
   return undefined;
 }
 
-const COMPARISON = /S256\(code_verifier\) is ([A-Za-z0-9_-]+), the stored code_challenge is ([A-Za-z0-9_-]+)/;
-
-/** The PKCE comparison the server reported in its verdict, when it made one. */
+/** The PKCE comparison the server recorded in its verdict, when it made one. */
 export function pkceComparison(verdict: Verdict): PkceComparison | undefined {
-  for (const reason of verdict.reasons) {
-    const match = COMPARISON.exec(reason.text);
-    if (match?.[1] === undefined || match[2] === undefined) continue;
-    return {
-      matched: verdict.outcome === 'accepted' && match[1] === match[2],
-      computed: match[1],
-      stored: match[2],
-      rule: reason.rule ?? 'RFC 7636 §4.6',
-    };
-  }
-  return undefined;
-}
-
-/**
- * The comparison from a refusal's own error_description, for when the exchange log has no record of the
- * request (yet): the server words a mismatch the same way in both places.
- */
-export function pkceComparisonInResponse(response: WireResponse): PkceComparison | undefined {
-  const body = parseJson(response.body);
-  const error = body?.['error'];
-  const description = body?.['error_description'];
-  if (typeof error !== 'string' || typeof description !== 'string') return undefined;
-  return pkceComparison({
-    outcome: 'rejected',
-    summary: '',
-    reasons: [{ text: `${error}: ${description}`, rule: 'RFC 7636 §4.6' }],
-  });
+  return verdict.details?.pkce;
 }

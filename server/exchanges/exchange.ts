@@ -8,6 +8,26 @@ export interface Reason {
   readonly rule?: string;
 }
 
+/** What the server compared when it verified PKCE at the token endpoint (RFC 7636 §4.6). */
+export interface PkceCheck {
+  readonly method: 'S256';
+  /** S256 of the presented code_verifier, as the server computed it. */
+  readonly computed: string;
+  /** The code_challenge the server stored with the code. */
+  readonly stored: string;
+  readonly matched: boolean;
+  readonly rule: string;
+}
+
+/**
+ * The facts behind a verdict as data, for a reader (the Flow Lab) that must never parse the sentences in
+ * `summary` and `reasons`: those are for people and may be reworded.
+ */
+export interface VerdictDetails {
+  /** Present when the token endpoint compared a code_verifier with the stored code_challenge. */
+  readonly pkce?: PkceCheck;
+}
+
 /** Why the sandbox accepted or rejected a request. */
 export interface Verdict {
   /** `unanswered`: no response was sent (the client gave up first, as with `token.hang`). */
@@ -15,6 +35,8 @@ export interface Verdict {
   /** One line: "rejected: this code was already used at 12:03:04 — RFC 6749 §4.1.2". */
   readonly summary: string;
   readonly reasons: readonly Reason[];
+  /** Present when the endpoint recorded any structured facts about its checks. */
+  readonly details?: VerdictDetails;
 }
 
 /** A message as logged: headers and body with secrets masked and tokens shortened. */
