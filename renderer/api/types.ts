@@ -40,6 +40,7 @@ export interface AdminErrorBody {
 
 export type {
   Exchange,
+  ExchangePage,
   ExchangeSummary,
   LoggedMessage,
   PkceCheck,
@@ -52,10 +53,14 @@ export type {
   ArmedFailure,
   ArtefactKind,
   ArtefactState,
+  ClockView,
   FailureEndpoint,
   FailureInfo,
   IssuedArtefact as Artefact,
   FailureBoardView as FailureBoard,
+  LaunchRequest,
+  LaunchResult,
+  ListedClient,
   StorageView,
   LaunchPatientChoice,
 } from '../../server/admin/shapes.js';
@@ -67,25 +72,6 @@ export interface GrantFamily {
   readonly state: ArtefactState;
   readonly createdAt: string;
   readonly artefacts: readonly IssuedArtefact[];
-}
-
-export interface ClockView {
-  readonly now: string;
-  readonly offsetSeconds: number;
-}
-
-export interface LaunchRequest {
-  readonly clientId: string;
-  readonly patient?: string;
-  readonly encounter?: string;
-  readonly fhirUser?: string;
-  readonly intent?: string;
-}
-
-export interface LaunchResult {
-  readonly launch: string;
-  /** Null when neither the request nor the client has a launch URL: the launch value is all there is. */
-  readonly url: string | null;
 }
 
 /** The SMART configuration document (SMART App Launch 2.2 §2.1), the fields the workbench shows. */

@@ -1,5 +1,6 @@
 import { isLoggedPath } from '../../server/exchanges/logged-paths.js';
-import type { Exchange, PkceCheck, Verdict } from '../api/types.js';
+import { createAdminApi } from '../api/admin-client.js';
+import type { PkceCheck, Verdict } from '../api/types.js';
 import type { FlowContext } from './flows.js';
 
 /** The server's own record of one exchange the walk sent: its seq in the exchange log and its verdict. */
@@ -21,23 +22,14 @@ export function isLogged(url: string): boolean {
   return isLoggedPath(new URL(url).pathname);
 }
 
-async function adminGet(fetchImpl: typeof fetch, ctx: FlowContext, route: string): Promise<unknown> {
-  const response = await fetchImpl(`${ctx.origin}/_sandbox/api${route}`, {
-    headers: { Authorization: `Bearer ${ctx.adminToken}` },
-  });
-  if (!response.ok) throw new Error(`the exchange log answered ${response.status}`);
-  return response.json();
-}
-
-interface ExchangePage {
-  readonly exchanges: readonly Exchange[];
-  readonly latestSeq: number;
+/** The admin API as the walk's context reaches it: the lab's own fetch (tests give one) and admin token. */
+function adminOf(fetchImpl: typeof fetch, ctx: FlowContext) {
+  return createAdminApi({ origin: ctx.origin, token: () => ctx.adminToken, fetch: fetchImpl });
 }
 
 /** The newest seq in the exchange log, so the record of the next request can be told from older ones. */
 export async function latestSeq(fetchImpl: typeof fetch, ctx: FlowContext): Promise<number> {
-  const page = (await adminGet(fetchImpl, ctx, '/exchanges?limit=1')) as ExchangePage;
-  return page.latestSeq;
+  return (await adminOf(fetchImpl, ctx).pageExchanges({ limit: 1 })).latestSeq;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,9 +45,9 @@ export async function serverRecordOf(
   afterSeq: number,
   attempts = 40,
 ): Promise<ServerRecord | undefined> {
-  const route = `/exchanges?since=${afterSeq}&path=${encodeURIComponent(path)}`;
+  const api = adminOf(fetchImpl, ctx);
   for (let attempt = 0; attempt < attempts; attempt += 1) {
-    const page = (await adminGet(fetchImpl, ctx, route)) as ExchangePage;
+    const page = await api.pageExchanges({ since: afterSeq, path });
     const found = page.exchanges.find((e) => e.path === path);
     if (found !== undefined) {
       return { seq: found.seq, path: found.path, status: found.status, verdict: found.verdict };

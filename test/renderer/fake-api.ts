@@ -18,7 +18,7 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     origin: 'http://127.0.0.1:9710',
     eventsUrl: 'http://127.0.0.1:9710/_sandbox/api/events',
     headers: () => ({ Authorization: 'Bearer test' }),
-    listClients: async () => [...clients],
+    listClients: async () => clients.map((c) => ({ ...c, warnings: [] })),
     createClient: async (c) => {
       if (clients.some((x) => x.clientId === c.clientId)) {
         throw new AdminApiError(409, 'conflict', `client ${c.clientId} already exists`, 'clientId', [
@@ -38,6 +38,7 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     revokeArtefact: notHere('grants'),
     expireArtefact: notHere('grants'),
     listExchanges: async (): Promise<Exchange[]> => [],
+    pageExchanges: notHere('exchange pages'),
     getExchange: notHere('exchange'),
     listFailures: async (): Promise<FailureBoard> => ({ armed: [], available: [] }),
     armFailure: async () => undefined,

@@ -4,7 +4,11 @@ import { ConfigSchema } from '../../config/schema.js';
 import { ConfigError, parseConfig } from '../../config/validate.js';
 import type { Sandbox } from '../../sandbox.js';
 import { invalidInput } from '../errors.js';
-import type { StorageView } from '../shapes.js';
+import { StorageViewSchema, type StorageView } from '../shapes.js';
+
+const ReadRoute = { schema: { response: { 200: ConfigSchema } } };
+const ImportRoute = { schema: { body: ConfigSchema, response: { 200: ConfigSchema } } };
+const StorageRoute = { schema: { response: { 200: StorageViewSchema } } };
 
 /**
  * `GET /config` exports the whole config document (docs/config.md); `PUT /config` imports one. `GET /storage`
@@ -14,11 +18,13 @@ export function configRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get('/config', async () => sandbox.exportConfig());
+    app.get('/config', ReadRoute, async () => sandbox.exportConfig());
 
-    app.get('/storage', async (): Promise<StorageView> => ({ dataDir: sandbox.dataDir ?? null }));
+    app.get('/storage', StorageRoute, async (): Promise<StorageView> => ({
+      dataDir: sandbox.dataDir ?? null,
+    }));
 
-    app.put('/config', { schema: { body: ConfigSchema } }, async (request) => {
+    app.put('/config', ImportRoute, async (request) => {
       let config;
       try {
         config = parseConfig(request.body, 'the imported config');
