@@ -45,7 +45,18 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/server/**', 'node:*', 'fastify', 'fastify/*', '@fastify/*'],
+              // logged-paths is pure (no imports): the Flow Lab shares the server's rule for what is logged.
+              // (Gitignore semantics: its folder is re-included first, then everything in it but that file.)
+              group: [
+                '**/server/**',
+                '!**/server/exchanges/',
+                '**/server/exchanges/*',
+                '!**/server/exchanges/logged-paths.js',
+                'node:*',
+                'fastify',
+                'fastify/*',
+                '@fastify/*',
+              ],
               message: 'the renderer may import server types only (import type …)',
               allowTypeImports: true,
             },

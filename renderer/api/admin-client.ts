@@ -1,13 +1,16 @@
+import type { ArtefactToken, ClientList, GrantList, LaunchChoices } from '../../server/admin/shapes.js';
 import type {
   AdminErrorBody,
+  ArmedFailure,
+  Artefact,
   ClientConfig,
   ClockView,
   EffectiveConfig,
   Exchange,
+  ExchangePage,
   FailureArm,
   FailureBoard,
   FailureId,
-  Artefact,
   LaunchPatientChoice,
   LaunchRequest,
   LaunchResult,
@@ -39,8 +42,10 @@ function isErrorBody(value: unknown): value is AdminErrorBody {
   return (
     typeof value === 'object' &&
     value !== null &&
-    typeof (value as { error?: unknown }).error === 'string' &&
-    typeof (value as { message?: unknown }).message === 'string'
+    'error' in value &&
+    typeof value.error === 'string' &&
+    'message' in value &&
+    typeof value.message === 'string'
   );
 }
 
@@ -61,6 +66,8 @@ export interface AdminApi {
   getArtefactToken(id: string): Promise<string>;
   expireArtefact(id: string): Promise<void>;
   listExchanges(): Promise<Exchange[]>;
+  /** A page of the exchange log: after `since` (a seq), at most `limit`, paths starting with `path`. */
+  pageExchanges(query: ExchangeQuery): Promise<ExchangePage>;
   getExchange(seq: number): Promise<Exchange>;
   listFailures(): Promise<FailureBoard>;
   armFailure(arm: FailureArm): Promise<void>;
@@ -84,12 +91,49 @@ export interface AdminApiOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** Reads a list from `{ key: [...] }` or a bare array, so the client is tolerant of either envelope. */
-function listIn<T>(body: unknown, key: string): T[] {
-  if (Array.isArray(body)) return body as T[];
-  const inner =
-    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[key] : undefined;
-  return Array.isArray(inner) ? (inner as T[]) : [];
+/** The query of `GET /exchanges` (docs/admin-api.md#exchanges). */
+export interface ExchangeQuery {
+  readonly since?: number;
+  readonly limit?: number;
+  readonly path?: string;
+}
+
+/**
+ * What each admin route answers with, keyed by method and path template. The types are the `Static` types of
+ * the server's response schemas (server/admin/shapes.ts, server/exchanges/exchange.ts), and the server writes
+ * every answer through those schemas, so a field is in the JSON exactly when its type says so.
+ */
+interface AdminResponses {
+  'GET /clients': ClientList;
+  'POST /clients': ClientConfig;
+  'PUT /clients/:clientId': ClientConfig;
+  'DELETE /clients/:clientId': undefined;
+  'GET /grants': GrantList;
+  'GET /grants/:id/token': ArtefactToken;
+  'POST /grants/:id/revoke': Artefact;
+  'POST /grants/:id/expire': Artefact;
+  'GET /exchanges': ExchangePage;
+  'GET /exchanges/:seq': Exchange;
+  'GET /failures': FailureBoard;
+  'POST /failures': ArmedFailure;
+  'DELETE /failures/:id': undefined;
+  'DELETE /failures': undefined;
+  'GET /config': SandboxConfig;
+  'GET /config/effective': EffectiveConfig;
+  'PUT /config': SandboxConfig;
+  'GET /clock': ClockView;
+  'PUT /clock': ClockView;
+  'GET /storage': StorageView;
+  'POST /launches': LaunchResult;
+  'GET /launches/choices': LaunchChoices;
+}
+type AdminRoute = keyof AdminResponses;
+
+interface CallOptions {
+  /** Values for the route's `:name` segments, percent-encoded into the path. */
+  readonly params?: Readonly<Record<string, string | number>>;
+  readonly query?: string;
+  readonly body?: unknown;
 }
 
 /** Creates the admin API client; every failure becomes an `AdminApiError` with the server's own words. */
@@ -102,7 +146,15 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     return token === undefined ? {} : { Authorization: `Bearer ${token}` };
   }
 
-  async function call(method: string, path: string, body?: unknown): Promise<unknown> {
+  /** One admin request; its answer has the type the route's response schema declares (see AdminResponses). */
+  async function call<R extends AdminRoute>(route: R, options?: CallOptions): Promise<AdminResponses[R]>;
+  async function call(route: AdminRoute, request: CallOptions = {}): Promise<unknown> {
+    const [method = 'GET', template = ''] = route.split(' ');
+    const path =
+      template.replace(/:(\w+)/g, (_, name: string) =>
+        encodeURIComponent(String(request.params?.[name] ?? '')),
+      ) + (request.query === undefined || request.query === '' ? '' : `?${request.query}`);
+    const body = request.body;
     const init: RequestInit = { method, headers: headers(), cache: 'no-store' };
     if (body !== undefined) {
       init.headers = { ...headers(), 'Content-Type': 'application/json' };
@@ -145,47 +197,51 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     );
   }
 
-  const enc = encodeURIComponent;
   return {
     origin: options.origin,
     eventsUrl: `${base}/events`,
     headers,
-    listClients: async () => listIn<ListedClient>(await call('GET', '/clients'), 'clients'),
-    createClient: async (client) => (await call('POST', '/clients', client)) as ClientConfig,
+    listClients: async () => (await call('GET /clients')).clients,
+    createClient: async (client) => call('POST /clients', { body: client }),
     updateClient: async (client) =>
-      (await call('PUT', `/clients/${enc(client.clientId)}`, client)) as ClientConfig,
+      call('PUT /clients/:clientId', { params: { clientId: client.clientId }, body: client }),
     deleteClient: async (clientId) => {
-      await call('DELETE', `/clients/${enc(clientId)}`);
+      await call('DELETE /clients/:clientId', { params: { clientId } });
     },
-    listGrants: async () => listIn<Artefact>(await call('GET', '/grants'), 'grants'),
-    getArtefactToken: async (id) =>
-      ((await call('GET', `/grants/${enc(id)}/token`)) as { token: string }).token,
+    listGrants: async () => (await call('GET /grants')).grants,
+    getArtefactToken: async (id) => (await call('GET /grants/:id/token', { params: { id } })).token,
     revokeArtefact: async (id) => {
-      await call('POST', `/grants/${enc(id)}/revoke`);
+      await call('POST /grants/:id/revoke', { params: { id } });
     },
     expireArtefact: async (id) => {
-      await call('POST', `/grants/${enc(id)}/expire`);
+      await call('POST /grants/:id/expire', { params: { id } });
     },
-    listExchanges: async () => listIn<Exchange>(await call('GET', '/exchanges?limit=1000'), 'exchanges'),
-    getExchange: async (seq) => (await call('GET', `/exchanges/${seq}`)) as Exchange,
-    listFailures: async () => (await call('GET', '/failures')) as FailureBoard,
+    listExchanges: async () => (await call('GET /exchanges', { query: 'limit=1000' })).exchanges,
+    pageExchanges: async (query) => {
+      const search = new URLSearchParams();
+      if (query.since !== undefined) search.set('since', String(query.since));
+      if (query.limit !== undefined) search.set('limit', String(query.limit));
+      if (query.path !== undefined) search.set('path', query.path);
+      return call('GET /exchanges', { query: search.toString() });
+    },
+    getExchange: async (seq) => call('GET /exchanges/:seq', { params: { seq } }),
+    listFailures: async () => call('GET /failures'),
     armFailure: async (arm) => {
-      await call('POST', '/failures', arm);
+      await call('POST /failures', { body: arm });
     },
     disarmFailure: async (id) => {
-      await call('DELETE', `/failures/${enc(id)}`);
+      await call('DELETE /failures/:id', { params: { id } });
     },
     disarmAllFailures: async () => {
-      await call('DELETE', '/failures');
+      await call('DELETE /failures');
     },
-    getConfig: async () => (await call('GET', '/config')) as SandboxConfig,
-    getEffectiveConfig: async () => (await call('GET', '/config/effective')) as EffectiveConfig,
-    putConfig: async (config) => (await call('PUT', '/config', config)) as SandboxConfig,
-    getClock: async () => (await call('GET', '/clock')) as ClockView,
-    getStorage: async () => (await call('GET', '/storage')) as StorageView,
-    setClockOffset: async (offsetSeconds) => (await call('PUT', '/clock', { offsetSeconds })) as ClockView,
-    createLaunch: async (request) => (await call('POST', '/launches', request)) as LaunchResult,
-    listLaunchChoices: async () =>
-      listIn<LaunchPatientChoice>(await call('GET', '/launches/choices'), 'patients'),
+    getConfig: async () => call('GET /config'),
+    getEffectiveConfig: async () => call('GET /config/effective'),
+    putConfig: async (config) => call('PUT /config', { body: config }),
+    getClock: async () => call('GET /clock'),
+    getStorage: async () => call('GET /storage'),
+    setClockOffset: async (offsetSeconds) => call('PUT /clock', { body: { offsetSeconds } }),
+    createLaunch: async (request) => call('POST /launches', { body: request }),
+    listLaunchChoices: async () => (await call('GET /launches/choices')).patients,
   };
 }

@@ -11,13 +11,13 @@ import type {
   SandboxConfig,
   SigningAlg,
 } from '../../server/config/schema.js';
-import type { ArtefactState, IssuedArtefact, ListedClient } from '../../server/admin/shapes.js';
+import type { ArtefactState, IssuedArtefact } from '../../server/admin/shapes.js';
 import type { EffectiveClient, ResolvedConfig } from '../../server/config/defaults.js';
 import type { FailureId } from '../../server/failures/ids.js';
 
 export type { AuthMethod, ClientConfig, FailureArm, FailureId, GrantType, SandboxConfig, SigningAlg };
-/** A client as `GET /clients` lists it, with its `effective` values: the workbench shows these, never a default of its own. */
-export type { EffectiveClient, ListedClient };
+/** A client's values in force (`effective` in `GET /clients`): the workbench shows these, never a default of its own. */
+export type { EffectiveClient };
 /** The settings in force, every default applied (`GET /config/effective`). */
 export type EffectiveConfig = ResolvedConfig;
 
@@ -45,20 +45,27 @@ export interface AdminErrorBody {
 
 export type {
   Exchange,
+  ExchangePage,
   ExchangeSummary,
   LoggedMessage,
+  PkceCheck,
   Reason,
   Verdict,
+  VerdictDetails,
 } from '../../server/exchanges/exchange.js';
 
 export type {
   ArmedFailure,
   ArtefactKind,
   ArtefactState,
+  ClockView,
   FailureEndpoint,
   FailureInfo,
   IssuedArtefact as Artefact,
   FailureBoardView as FailureBoard,
+  LaunchRequest,
+  LaunchResult,
+  ListedClient,
   StorageView,
   LaunchPatientChoice,
 } from '../../server/admin/shapes.js';
@@ -70,25 +77,6 @@ export interface GrantFamily {
   readonly state: ArtefactState;
   readonly createdAt: string;
   readonly artefacts: readonly IssuedArtefact[];
-}
-
-export interface ClockView {
-  readonly now: string;
-  readonly offsetSeconds: number;
-}
-
-export interface LaunchRequest {
-  readonly clientId: string;
-  readonly patient?: string;
-  readonly encounter?: string;
-  readonly fhirUser?: string;
-  readonly intent?: string;
-}
-
-export interface LaunchResult {
-  readonly launch: string;
-  /** Null when neither the request nor the client has a launch URL: the launch value is all there is. */
-  readonly url: string | null;
 }
 
 /** The SMART configuration document (SMART App Launch 2.2 §2.1), the fields the workbench shows. */

@@ -3,7 +3,7 @@ import { CodeBlock, ErrorText } from '../components/common.js';
 import { diagramModel } from '../flow-lab/diagram.js';
 import { toCurlScript, toMarkdown } from '../flow-lab/export.js';
 import { FLOWS, flowById, type FlowId, type StepDefinition } from '../flow-lab/flows.js';
-import { isLogged, pkceComparison, pkceComparisonInResponse } from '../flow-lab/server-side.js';
+import { isLogged, pkceComparison } from '../flow-lab/server-side.js';
 import { applyEdits } from '../flow-lab/wire.js';
 import { effectiveEdits, requestValue, stateAfter } from '../flow-lab/edits.js';
 import type { FlowLabState } from '../store/flow-lab-slice.js';
@@ -190,12 +190,8 @@ function LabMain({ lab }: { readonly lab: FlowLabState }) {
   const state = walked?.walked.after ?? stateAfter(lab.steps);
   const preview =
     lab.draft === undefined ? undefined : applyEdits(lab.draft, effectiveEdits(lab.draft, lab.edits));
-  const comparison =
-    walked?.server !== undefined
-      ? pkceComparison(walked.server.verdict)
-      : walked?.walked.response === undefined
-        ? undefined
-        : pkceComparisonInResponse(walked.walked.response);
+  // Only the server's record says what it compared; the response's prose is for people, not for parsing.
+  const comparison = walked?.server === undefined ? undefined : pkceComparison(walked.server.verdict);
   const edited = walked === undefined ? [] : Object.entries(walked.walked.edits);
   return (
     <div className="lab-main">

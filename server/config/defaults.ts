@@ -104,7 +104,7 @@ export function resolveAuthMethod(client: ClientConfig): AuthMethod {
  */
 export interface EffectiveClient {
   readonly authMethod: AuthMethod;
-  readonly grantTypes: readonly GrantType[];
+  readonly grantTypes: GrantType[];
   readonly scope: string;
   readonly requirePkce: boolean;
   readonly accessTokenLifetime: number;
@@ -170,7 +170,7 @@ export function registerClient(client: ClientConfig, settings: ResolvedConfig): 
 export function effectiveClient(client: RegisteredClient): EffectiveClient {
   return {
     authMethod: client.authMethod,
-    grantTypes: client.grantTypes,
+    grantTypes: [...client.grantTypes],
     scope: client.scope.join(' '),
     requirePkce: client.requirePkce,
     accessTokenLifetime: client.accessTokenLifetime,

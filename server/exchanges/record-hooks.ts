@@ -2,59 +2,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAdminToken } from '../admin/guard.js';
 import { failureMode } from '../failures/catalog.js';
 import type { Sandbox } from '../sandbox.js';
-import type { Exchange, ExchangeSummary, LoggedMessage, Reason, Rejection, Verdict } from './exchange.js';
+import type {
+  Exchange,
+  ExchangeSummary,
+  LoggedMessage,
+  Reason,
+  Rejection,
+  Verdict,
+  VerdictDetails,
+} from './exchange.js';
+import { isLoggedPath } from './logged-paths.js';
 import { FORM_TYPE, mediaType, parseForm, queryOf, type MultiParams } from '../oauth/form.js';
 import { clientIdOf, maskBody, maskForm, maskHeaders } from './mask.js';
 
 /** Bodies longer than this are cut in the log, so one large request cannot take the log's memory. */
 export const MAX_LOGGED_BODY = 4096;
-
-/**
- * A request path as a router might understand it, for deciding what must stay out of the log: percent-escapes
- * decoded (repeatedly, so `%255F` counts too), backslashes as slashes, repeated slashes and dot segments
- * collapsed, `;` parameters dropped, lower case. Deliberately looser than Fastify's own routing, so any
- * spelling that might reach the admin API is treated as admin.
- */
-export function canonicalPath(path: string): string {
-  let decoded = path;
-  for (let i = 0; i < 4; i += 1) {
-    const next = decoded.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
-      try {
-        return decodeURIComponent(run);
-      } catch {
-        return run;
-      }
-    });
-    if (next === decoded) break;
-    decoded = next;
-  }
-  const segments: string[] = [];
-  for (const segment of decoded.replaceAll('\\', '/').split('/')) {
-    const name = (segment.split(';')[0] ?? '').trim().toLowerCase();
-    if (name === '' || name === '.') continue;
-    if (name === '..') segments.pop();
-    else segments.push(name);
-  }
-  return `/${segments.join('/')}`;
-}
-
-/**
- * Whether a request belongs in the exchange log: everything sent to the sandbox (OAuth endpoints, discovery,
- * the FHIR base, unknown paths) except the admin API itself and the workbench's own page and assets. The
- * admin API is recognised however its path is spelled (`/%5Fsandbox/api`, `//_sandbox/api`, `/x/../_sandbox`):
- * its answers carry the config export and its requests the admin token.
- */
-export function isLoggedPath(path: string): boolean {
-  const canonical = canonicalPath(path);
-  return !(
-    path === '/' ||
-    path === '/index.html' ||
-    path === '/favicon.ico' ||
-    path.startsWith('/assets/') ||
-    canonical === '/_sandbox' ||
-    canonical.startsWith('/_sandbox/')
-  );
-}
 
 /**
  * Every value in a URL's query, whatever its name (`token`, `access_token`, `Token` …), decoded leniently, so
@@ -105,6 +67,8 @@ declare module 'fastify' {
     sandboxExchange?: Pending;
     /** Set by the error paths (`sendOAuthError`, `sendBearerError`, the authorize route) for the verdict. */
     sandboxRejection?: Rejection;
+    /** Structured facts an endpoint's checks recorded (the token route's PKCE comparison), accepted or not. */
+    sandboxDetails?: VerdictDetails;
   }
 }
 
@@ -171,6 +135,12 @@ function withRule(reason: Reason): string {
 
 /** The verdict in plain words with the rule behind it, from what the endpoint recorded on the request. */
 export function verdictOf(request: FastifyRequest, status: number): Verdict {
+  const details = request.sandboxDetails;
+  const verdict = verdictInWords(request, status);
+  return details === undefined || Object.keys(details).length === 0 ? verdict : { ...verdict, details };
+}
+
+function verdictInWords(request: FastifyRequest, status: number): Verdict {
   const failure = request.sandboxFailure;
   const injected: Reason[] =
     failure === undefined

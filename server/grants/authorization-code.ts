@@ -113,13 +113,20 @@ function checkRedemption(ctx: GrantContext, record: CodeRecord): void {
       });
     }
     const pkce = verifyS256(verifier, record.codeChallenge);
+    ctx.details.pkce = {
+      method: 'S256',
+      computed: pkce.computed,
+      stored: record.codeChallenge,
+      matched: pkce.matched,
+      rule: 'RFC 7636 §4.6',
+    };
     if (!pkce.matched) {
       throw new InvalidGrant(
         `PKCE verification failed: S256(code_verifier) is ${pkce.computed}, the stored code_challenge is ${record.codeChallenge}`,
         { rule: 'RFC 7636 §4.6', reason: 'code_verifier_failed' },
       );
     }
-    // Both values, as the mismatch error gives them, so a reader (the Flow Lab) sees the comparison itself.
+    // Both values, as the mismatch error gives them, for a person reading the log (the Flow Lab reads details).
     notes.push({
       text: `PKCE S256 challenge matched: S256(code_verifier) is ${pkce.computed}, the stored code_challenge is ${record.codeChallenge}`,
       rule: 'RFC 7636 §4.6',

@@ -1,6 +1,7 @@
 import type { RegisteredClient } from '../config/defaults.js';
 import type { Params } from '../oauth/form.js';
 import type { Profile } from '../profiles/profile.js';
+import type { PkceCheck } from '../exchanges/exchange.js';
 import type { Sandbox } from '../sandbox.js';
 
 /** One thing the server checked and accepted, in plain words, with the rule behind it. */
@@ -17,6 +18,8 @@ export interface GrantContext {
   readonly profile: Profile;
   /** What the grant checked and accepted; the exchange log shows it as the verdict. */
   readonly notes: Note[];
+  /** What the grant compared, as data: the verdict carries it whether the request is accepted or refused. */
+  readonly details: { pkce?: PkceCheck };
 }
 
 /** RFC 6749 §5.1 plus the SMART App Launch context fields. */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Fastify, { type RouteOptions } from 'fastify';
 import { ADMIN_PREFIX, adminApi } from '../admin/plugin.js';
+import { NoContent } from '../admin/shapes.js';
 import { ClientSchema, ConfigSchema, FailureArmSchema } from '../config/schema.js';
 import { FAILURE_CATALOG, type FailureMode } from '../failures/catalog.js';
 import { toWireError } from '../oauth/errors.js';
@@ -95,12 +96,25 @@ function bodyOf(schema: unknown): string {
   return fieldList(schema);
 }
 
+/** Each declared answer: its status and its body, as the route's response schemas say (server/admin/shapes.ts). */
+function responsesOf(response: unknown): string {
+  if (typeof response !== 'object' || response === null) return '';
+  return Object.entries(response)
+    .map(([status, schema]) => {
+      if (schema === NoContent) return `\`${status}\` no body`;
+      const body = bodyOf(schema);
+      return body === '' ? `\`${status}\`` : `\`${status}\` ${body}`;
+    })
+    .join('; ');
+}
+
 interface RouteRow {
   readonly method: string;
   readonly url: string;
   readonly params: string;
   readonly query: string;
   readonly body: string;
+  readonly response: string;
 }
 
 /**
@@ -124,6 +138,7 @@ export async function adminRouteRows(): Promise<RouteRow[]> {
         params: fieldList(schema.params),
         query: fieldList(schema.querystring),
         body: bodyOf(schema.body),
+        response: responsesOf(schema.response),
       });
     }
   });
@@ -138,12 +153,12 @@ export async function adminRouteRows(): Promise<RouteRow[]> {
   return rows;
 }
 
-/** The route list of docs/admin-api.md: every route, its path parameters, query and body fields. */
+/** The route list of docs/admin-api.md: every route, its path parameters, query, body and answers. */
 export async function renderAdminRoutes(): Promise<string> {
   const rows = await adminRouteRows();
   return table(
-    ['route', 'path parameters', 'query', 'JSON body'],
-    rows.map((r) => [`\`${r.method} ${r.url}\``, r.params, r.query, r.body]),
+    ['route', 'path parameters', 'query', 'JSON body', 'answers'],
+    rows.map((r) => [`\`${r.method} ${r.url}\``, r.params, r.query, r.body, r.response]),
   );
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { GRANT_TYPES, type GrantType } from '../config/schema.js';
 import { authorizationCodeGrant } from '../grants/authorization-code.js';
 import { clientCredentialsGrant } from '../grants/client-credentials.js';
-import type { GrantHandler, Note, TokenResponse } from '../grants/grant.js';
+import type { GrantContext, GrantHandler, Note, TokenResponse } from '../grants/grant.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
 import { fireFailure, interrupt, reshapeTokenResponse } from '../failures/engine.js';
 import { authenticateClient, type ClientAuthContext } from '../oauth/client-auth.js';
@@ -100,7 +100,10 @@ export function tokenRoutes(sandbox: Sandbox) {
       const known = { clientId: client.clientId, grantType: type };
       if ((await interrupt(sandbox, request, reply, failure, known)) === 'hung') return reply;
       const notes: Note[] = [];
-      const body = await GRANT_HANDLERS[type]({ sandbox, client, params, notes, profile });
+      // Set before the grant runs: its comparisons belong in the verdict of a refusal too.
+      const details: GrantContext['details'] = {};
+      request.sandboxDetails = details;
+      const body = await GRANT_HANDLERS[type]({ sandbox, client, params, notes, details, profile });
       request.sandboxNotes = notes;
       const shaped = await reshapeTokenResponse(sandbox, failure, body);
       reply.code(200).headers(NO_STORE);

@@ -8,7 +8,7 @@ import {
 } from '../../renderer/flow-lab/flows.js';
 import { glossaryFor } from '../../renderer/flow-lab/glossary.js';
 import type { WalkedStep } from '../../renderer/flow-lab/runner.js';
-import { isLogged, pkceComparison, pkceComparisonInResponse } from '../../renderer/flow-lab/server-side.js';
+import { isLogged, pkceComparison } from '../../renderer/flow-lab/server-side.js';
 import { familyTimeline, shortToken } from '../../renderer/flow-lab/timeline.js';
 import {
   HIDDEN_ADMIN_TOKEN,
@@ -261,62 +261,53 @@ describe("the server's side", () => {
   const C = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
   const X = 'Ocnr1kBDkhybQ4H2Kee8Up9yqHrYjBDbK5FhExBgsvY';
 
-  it('reads a matched PKCE comparison from the accepted verdict', () => {
+  const rule = 'RFC 7636 §4.6';
+
+  it("reads a matched PKCE comparison from the verdict's details, whatever its sentences say", () => {
+    const pkce = { method: 'S256' as const, computed: C, stored: C, matched: true, rule };
     expect(
       pkceComparison({
         outcome: 'accepted',
-        summary: '',
-        reasons: [
-          {
-            text: `PKCE S256 challenge matched: S256(code_verifier) is ${C}, the stored code_challenge is ${C}`,
-            rule: 'RFC 7636 §4.6',
-          },
-        ],
+        summary: 'accepted: reworded',
+        reasons: [{ text: 'the verifier checks out', rule }],
+        details: { pkce },
       }),
-    ).toEqual({ matched: true, computed: C, stored: C, rule: 'RFC 7636 §4.6' });
+    ).toEqual(pkce);
   });
 
   it('reads a mismatch from the rejection', () => {
+    const pkce = { method: 'S256' as const, computed: X, stored: C, matched: false, rule };
     expect(
       pkceComparison({
         outcome: 'rejected',
         summary: '',
-        reasons: [
-          {
-            text: `invalid_grant: PKCE verification failed: S256(code_verifier) is ${X}, the stored code_challenge is ${C}`,
-            rule: 'RFC 7636 §4.6',
-          },
-        ],
+        reasons: [{ text: 'invalid_grant: PKCE verification failed', rule }],
+        details: { pkce },
       }),
-    ).toEqual({ matched: false, computed: X, stored: C, rule: 'RFC 7636 §4.6' });
+    ).toEqual(pkce);
   });
 
-  it("reads a mismatch from the refusal's error_description when the log has no record", () => {
-    const body = JSON.stringify({
-      error: 'invalid_grant',
-      error_description: `PKCE verification failed: S256(code_verifier) is ${X}, the stored code_challenge is ${C}`,
-    });
-    expect(pkceComparisonInResponse({ status: 400, headers: {}, body, redirectedTo: undefined })).toEqual({
-      matched: false,
-      computed: X,
-      stored: C,
-      rule: 'RFC 7636 §4.6',
-    });
-    const other = JSON.stringify({ error: 'invalid_grant', error_description: 'this code was already used' });
-    expect(
-      pkceComparisonInResponse({ status: 400, headers: {}, body: other, redirectedTo: undefined }),
-    ).toBeUndefined();
-  });
-
-  it('finds no comparison where the server made none', () => {
+  it('finds no comparison where the server made none, even in a sentence that reads like one', () => {
     expect(
       pkceComparison({ outcome: 'accepted', summary: '', reasons: [{ text: 'answered 200' }] }),
     ).toBeUndefined();
+    expect(
+      pkceComparison({
+        outcome: 'rejected',
+        summary: '',
+        reasons: [{ text: `S256(code_verifier) is ${X}, the stored code_challenge is ${C}`, rule }],
+      }),
+    ).toBeUndefined();
   });
 
-  it('knows the admin API is not in the exchange log', () => {
+  it("knows what the exchange log leaves out by the server's own rule", () => {
     expect(isLogged('http://127.0.0.1:1/_sandbox/api/clients/x')).toBe(false);
+    // The server recognises the admin API however its path is spelled, and leaves out the workbench page.
+    expect(isLogged('http://127.0.0.1:1/%5Fsandbox/api/exchanges')).toBe(false);
+    expect(isLogged('http://127.0.0.1:1/_Sandbox/api/exchanges')).toBe(false);
+    expect(isLogged('http://127.0.0.1:1/')).toBe(false);
     expect(isLogged('http://127.0.0.1:1/token')).toBe(true);
+    expect(isLogged('http://127.0.0.1:1/fhir/Patient/pat-1')).toBe(true);
   });
 });
 

@@ -75,6 +75,7 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     revokeArtefact: notHere('grants'),
     expireArtefact: notHere('grants'),
     listExchanges: async (): Promise<Exchange[]> => [],
+    pageExchanges: notHere('exchange pages'),
     getExchange: notHere('exchange'),
     listFailures: async (): Promise<FailureBoard> => ({ armed: [], available: [] }),
     armFailure: async () => undefined,

@@ -11,6 +11,7 @@ import {
   type TestSandbox,
 } from '../helpers/sandbox.js';
 import type { Exchange } from '../../server/exchanges/exchange.js';
+import { s256Challenge } from '../../server/oauth/pkce.js';
 
 let t: TestSandbox;
 beforeAll(async () => {
@@ -89,6 +90,26 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
     });
     const auth = (await exchanges('?path=/authorize')).at(-1);
     expect(auth?.verdict.summary).toMatch(/^accepted: .*authorization code issued to conf-app/);
+  });
+
+  it('carries the PKCE comparison as data in the verdict, matched or refused (RFC 7636 §4.6)', async () => {
+    await redeem(t.app, (await authorize(t.app)).code ?? '');
+    expect((await last()).verdict.details).toEqual({
+      pkce: { method: 'S256', computed: CHALLENGE, stored: CHALLENGE, matched: true, rule: 'RFC 7636 §4.6' },
+    });
+    const tampered = 'x'.repeat(43);
+    await redeem(t.app, (await authorize(t.app)).code ?? '', { code_verifier: tampered });
+    const refused = await last();
+    expect(refused.verdict.outcome).toBe('rejected');
+    expect(refused.verdict.details?.pkce).toEqual({
+      method: 'S256',
+      computed: s256Challenge(tampered),
+      stored: CHALLENGE,
+      matched: false,
+      rule: 'RFC 7636 §4.6',
+    });
+    await clientCredentials(t.app);
+    expect((await last()).verdict.details).toBeUndefined();
   });
 
   it('gives a rejected verdict naming the rule: a replayed code', async () => {

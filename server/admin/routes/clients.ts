@@ -7,9 +7,16 @@ import { clientIssues } from '../../config/validate.js';
 import { clientWarnings } from '../../profiles/serves.js';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, invalidInput, notFound } from '../errors.js';
-import type { ListedClient } from '../shapes.js';
+import { ClientListSchema, NoContent } from '../shapes.js';
 
 const ClientIdParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 255 }) });
+const ListRoute = { schema: { response: { 200: ClientListSchema } } };
+const CreateRoute = { schema: { body: ClientSchema, response: { 201: ClientSchema } } };
+const ReadRoute = { schema: { params: ClientIdParams, response: { 200: ClientSchema } } };
+const DeleteRoute = { schema: { params: ClientIdParams, response: { 204: NoContent } } };
+const PutRoute = {
+  schema: { params: ClientIdParams, body: ClientSchema, response: { 200: ClientSchema, 201: ClientSchema } },
+};
 
 /** The rules a JSON Schema cannot say (a secret for secret methods, redirect URIs for the code grant …). */
 function checkClient(client: ClientConfig): void {
@@ -25,7 +32,7 @@ export function clientRoutes(sandbox: Sandbox) {
     // Each listed client carries what the active profile cannot serve it and its values in force, defaults
     // applied, so the workbench never works a default out itself (computed, never stored: a PUT of the same
     // client takes the config fields only).
-    app.get('/clients', async (): Promise<{ clients: ListedClient[] }> => ({
+    app.get('/clients', ListRoute, async () => ({
       clients: sandbox.clients.list().map((c) => ({
         ...c.source,
         warnings: clientWarnings(sandbox.profile, c),
@@ -33,7 +40,7 @@ export function clientRoutes(sandbox: Sandbox) {
       })),
     }));
 
-    app.post('/clients', { schema: { body: ClientSchema } }, async (request, reply) => {
+    app.post('/clients', CreateRoute, async (request, reply) => {
       const client = request.body;
       checkClient(client);
       if (sandbox.clients.get(client.clientId)) {
@@ -55,42 +62,38 @@ export function clientRoutes(sandbox: Sandbox) {
         .send(client);
     });
 
-    app.get('/clients/:clientId', { schema: { params: ClientIdParams } }, async (request) => {
+    app.get('/clients/:clientId', ReadRoute, async (request) => {
       const found = sandbox.clients.get(request.params.clientId);
       if (!found) throw notFound(`no client ${request.params.clientId}`);
       return found.source;
     });
 
-    app.put(
-      '/clients/:clientId',
-      { schema: { params: ClientIdParams, body: ClientSchema } },
-      async (request, reply) => {
-        const client = request.body;
-        if (client.clientId !== request.params.clientId) {
-          throw invalidInput([
-            {
-              path: 'clientId',
-              message: `must equal the client_id in the URL (${request.params.clientId}), got "${client.clientId}"`,
-            },
-          ]);
-        }
-        checkClient(client);
-        const previous = sandbox.clients.get(client.clientId)?.source;
-        const existed = previous !== undefined;
-        await sandbox.changeDurably(
-          () => sandbox.clients.put(client),
-          () =>
-            previous === undefined ? sandbox.clients.delete(client.clientId) : sandbox.clients.put(previous),
-        );
-        sandbox.events.emit('client.changed', {
-          clientId: client.clientId,
-          change: existed ? 'updated' : 'added',
-        });
-        return reply.code(existed ? 200 : 201).send(client);
-      },
-    );
+    app.put('/clients/:clientId', PutRoute, async (request, reply) => {
+      const client = request.body;
+      if (client.clientId !== request.params.clientId) {
+        throw invalidInput([
+          {
+            path: 'clientId',
+            message: `must equal the client_id in the URL (${request.params.clientId}), got "${client.clientId}"`,
+          },
+        ]);
+      }
+      checkClient(client);
+      const previous = sandbox.clients.get(client.clientId)?.source;
+      const existed = previous !== undefined;
+      await sandbox.changeDurably(
+        () => sandbox.clients.put(client),
+        () =>
+          previous === undefined ? sandbox.clients.delete(client.clientId) : sandbox.clients.put(previous),
+      );
+      sandbox.events.emit('client.changed', {
+        clientId: client.clientId,
+        change: existed ? 'updated' : 'added',
+      });
+      return reply.code(existed ? 200 : 201).send(client);
+    });
 
-    app.delete('/clients/:clientId', { schema: { params: ClientIdParams } }, async (request, reply) => {
+    app.delete('/clients/:clientId', DeleteRoute, async (request, reply) => {
       const previous = sandbox.clients.get(request.params.clientId)?.source;
       if (previous === undefined) throw notFound(`no client ${request.params.clientId}`);
       await sandbox.changeDurably(

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Sandbox } from '../../sandbox.js';
+import { ClockViewSchema, type ClockView } from '../shapes.js';
 
 /** A year either way is more skew than any client should tolerate, and enough to test that it does not. */
 const MAX_SKEW_SECONDS = 366 * 24 * 3600;
@@ -13,12 +14,12 @@ const MAX_SKEW_SECONDS = 366 * 24 * 3600;
 export function clockRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
-    const view = () => ({
+    const view = (): ClockView => ({
       now: new Date(sandbox.clock.now()).toISOString(),
       offsetSeconds: sandbox.clock.offsetMs / 1000,
     });
 
-    app.get('/clock', async () => view());
+    app.get('/clock', { schema: { response: { 200: ClockViewSchema } } }, async () => view());
 
     app.put(
       '/clock',
@@ -28,6 +29,7 @@ export function clockRoutes(sandbox: Sandbox) {
             { offsetSeconds: Type.Integer({ minimum: -MAX_SKEW_SECONDS, maximum: MAX_SKEW_SECONDS }) },
             { additionalProperties: false },
           ),
+          response: { 200: ClockViewSchema },
         },
       },
       async (request) => {

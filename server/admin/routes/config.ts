@@ -5,7 +5,12 @@ import { ConfigSchema } from '../../config/schema.js';
 import { ConfigError, parseConfig } from '../../config/validate.js';
 import type { Sandbox } from '../../sandbox.js';
 import { invalidInput } from '../errors.js';
-import type { StorageView } from '../shapes.js';
+import { ResolvedConfigSchema, StorageViewSchema, type StorageView } from '../shapes.js';
+
+const ReadRoute = { schema: { response: { 200: ConfigSchema } } };
+const ImportRoute = { schema: { body: ConfigSchema, response: { 200: ConfigSchema } } };
+const StorageRoute = { schema: { response: { 200: StorageViewSchema } } };
+const EffectiveRoute = { schema: { response: { 200: ResolvedConfigSchema } } };
 
 /**
  * `GET /config` exports the whole config document (docs/config.md) as it was given, defaults left out;
@@ -17,13 +22,15 @@ export function configRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get('/config', async () => sandbox.exportConfig());
+    app.get('/config', ReadRoute, async () => sandbox.exportConfig());
 
-    app.get('/config/effective', async (): Promise<ResolvedConfig> => sandbox.settings);
+    app.get('/config/effective', EffectiveRoute, async (): Promise<ResolvedConfig> => sandbox.settings);
 
-    app.get('/storage', async (): Promise<StorageView> => ({ dataDir: sandbox.dataDir ?? null }));
+    app.get('/storage', StorageRoute, async (): Promise<StorageView> => ({
+      dataDir: sandbox.dataDir ?? null,
+    }));
 
-    app.put('/config', { schema: { body: ConfigSchema } }, async (request) => {
+    app.put('/config', ImportRoute, async (request) => {
       let config;
       try {
         config = parseConfig(request.body, 'the imported config');

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Sandbox } from '../../sandbox.js';
+import { ExchangePageSchema, ExchangeSchema } from '../../exchanges/exchange.js';
 import { notFound } from '../errors.js';
+import { NoContent } from '../shapes.js';
 
 const ExchangeQuerySchema = Type.Object(
   {
@@ -14,6 +16,10 @@ const ExchangeQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
+const PageRoute = { schema: { querystring: ExchangeQuerySchema, response: { 200: ExchangePageSchema } } };
+const OneRoute = {
+  schema: { params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }), response: { 200: ExchangeSchema } },
+};
 
 /**
  * `GET /exchanges` (docs/admin-api.md#exchanges): every HTTP exchange with the sandbox, secrets masked, with its verdict.
@@ -23,7 +29,7 @@ export function exchangeRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get('/exchanges', { schema: { querystring: ExchangeQuerySchema } }, async (request) => {
+    app.get('/exchanges', PageRoute, async (request) => {
       const log = sandbox.exchanges;
       return {
         exchanges: log.query(request.query),
@@ -35,17 +41,13 @@ export function exchangeRoutes(sandbox: Sandbox) {
       };
     });
 
-    app.get(
-      '/exchanges/:seq',
-      { schema: { params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }) } },
-      async (request) => {
-        const found = sandbox.exchanges.get(request.params.seq);
-        if (!found) throw notFound(`exchange ${request.params.seq} is not (or no longer) in the log`);
-        return found;
-      },
-    );
+    app.get('/exchanges/:seq', OneRoute, async (request) => {
+      const found = sandbox.exchanges.get(request.params.seq);
+      if (!found) throw notFound(`exchange ${request.params.seq} is not (or no longer) in the log`);
+      return found;
+    });
 
-    app.delete('/exchanges', async (_request, reply) => {
+    app.delete('/exchanges', { schema: { response: { 204: NoContent } } }, async (_request, reply) => {
       sandbox.exchanges.clear();
       return reply.code(204).send();
     });

@@ -6,7 +6,24 @@ import { FAILURE_CATALOG } from '../../failures/catalog.js';
 import { FAILURE_IDS } from '../../failures/ids.js';
 import type { Sandbox } from '../../sandbox.js';
 import { notFound } from '../errors.js';
-import type { FailureBoardView, FailureInfo } from '../shapes.js';
+import {
+  ArmedFailureSchema,
+  ArmedListSchema,
+  FailureBoardSchema,
+  NoContent,
+  PresetListSchema,
+  PresetSchema,
+  type FailureBoardView,
+  type FailureInfo,
+} from '../shapes.js';
+
+const BoardRoute = { schema: { response: { 200: FailureBoardSchema } } };
+const ArmRoute = { schema: { body: FailureArmSchema, response: { 201: ArmedFailureSchema } } };
+const PresetListRoute = { schema: { response: { 200: PresetListSchema } } };
+const ClearRoute = { schema: { response: { 204: NoContent } } };
+const DisarmRoute = {
+  schema: { params: Type.Object({ id: Type.Enum(FAILURE_IDS) }), response: { 204: NoContent } },
+};
 
 /** `GET/POST/DELETE /failures`, `DELETE /failures/:id` (docs/admin-api.md#failures, docs/failures.md). */
 export function failureRoutes(sandbox: Sandbox) {
@@ -18,30 +35,26 @@ export function failureRoutes(sandbox: Sandbox) {
       produces,
     }));
 
-    app.get('/failures', async (): Promise<FailureBoardView> => ({
+    app.get('/failures', BoardRoute, async (): Promise<FailureBoardView> => ({
       armed: sandbox.failures.list(),
       available,
     }));
 
-    app.post('/failures', { schema: { body: FailureArmSchema } }, async (request, reply) => {
+    app.post('/failures', ArmRoute, async (request, reply) => {
       const armed = sandbox.failures.arm(request.body);
       await sandbox.persist();
       return reply.code(201).send(armed);
     });
 
-    app.delete(
-      '/failures/:id',
-      { schema: { params: Type.Object({ id: Type.Enum(FAILURE_IDS) }) } },
-      async (request, reply) => {
-        if (!sandbox.failures.disarm(request.params.id)) {
-          throw notFound(`failure ${request.params.id} is not armed`);
-        }
-        await sandbox.persist();
-        return reply.code(204).send();
-      },
-    );
+    app.delete('/failures/:id', DisarmRoute, async (request, reply) => {
+      if (!sandbox.failures.disarm(request.params.id)) {
+        throw notFound(`failure ${request.params.id} is not armed`);
+      }
+      await sandbox.persist();
+      return reply.code(204).send();
+    });
 
-    app.delete('/failures', async (_request, reply) => {
+    app.delete('/failures', ClearRoute, async (_request, reply) => {
       sandbox.failures.clear();
       await sandbox.persist();
       return reply.code(204).send();
@@ -52,7 +65,9 @@ export function failureRoutes(sandbox: Sandbox) {
       name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w .-]+$' }),
     });
 
-    app.get('/failures/presets', async () => ({ presets: Object.fromEntries(sandbox.presets) }));
+    app.get('/failures/presets', PresetListRoute, async () => ({
+      presets: Object.fromEntries(sandbox.presets),
+    }));
 
     app.put(
       '/failures/presets/:name',
@@ -63,6 +78,7 @@ export function failureRoutes(sandbox: Sandbox) {
             { failures: Type.Array(FailureArmSchema, { maxItems: 200 }) },
             { additionalProperties: false },
           ),
+          response: { 200: PresetSchema, 201: PresetSchema },
         },
       },
       async (request, reply) => {
@@ -75,13 +91,15 @@ export function failureRoutes(sandbox: Sandbox) {
       },
     );
 
-    app.delete('/failures/presets/:name', { schema: { params: PresetParams } }, async (request, reply) => {
+    const PresetDeleteRoute = { schema: { params: PresetParams, response: { 204: NoContent } } };
+    app.delete('/failures/presets/:name', PresetDeleteRoute, async (request, reply) => {
       if (!sandbox.presets.delete(request.params.name)) throw notFound(`no preset ${request.params.name}`);
       await sandbox.persist();
       return reply.code(204).send();
     });
 
-    app.post('/failures/presets/:name/arm', { schema: { params: PresetParams } }, async (request) => {
+    const PresetArmRoute = { schema: { params: PresetParams, response: { 200: ArmedListSchema } } };
+    app.post('/failures/presets/:name/arm', PresetArmRoute, async (request) => {
       const preset = sandbox.presets.get(request.params.name);
       if (preset === undefined) throw notFound(`no preset ${request.params.name}`);
       sandbox.failures.replaceAll(preset);

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, notFound } from '../errors.js';
+import { ArtefactTokenSchema, GrantListSchema, IssuedArtefactSchema } from '../shapes.js';
 
 const GrantQuery = Type.Object(
   {
@@ -13,6 +14,10 @@ const GrantQuery = Type.Object(
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+const ListRoute = { schema: { querystring: GrantQuery, response: { 200: GrantListSchema } } };
+const TokenRoute = { schema: { params: IdParams, response: { 200: ArtefactTokenSchema } } };
+/** Revoke and expire answer with the artefact as it is now. */
+const ActionRoute = { schema: { params: IdParams, response: { 200: IssuedArtefactSchema } } };
 
 /**
  * `GET /grants` (docs/admin-api.md#grants): recently issued codes and tokens with their state; `POST /grants/:id/revoke`
@@ -30,7 +35,7 @@ export function grantRoutes(sandbox: Sandbox) {
       return entry;
     };
 
-    app.get('/grants', { schema: { querystring: GrantQuery } }, async (request) => {
+    app.get('/grants', ListRoute, async (request) => {
       const q = request.query;
       const grants = sandbox.issued
         .list()
@@ -45,7 +50,7 @@ export function grantRoutes(sandbox: Sandbox) {
 
     // The whole signed token, for Decode and Introspect in the workbench: a deliberate "show" behind the
     // admin token, never part of the list or the event stream.
-    app.get('/grants/:id/token', { schema: { params: IdParams } }, async (request) => {
+    app.get('/grants/:id/token', TokenRoute, async (request) => {
       const entry = entryOf(request.params.id);
       if (entry.kind !== 'access_token' && entry.kind !== 'id_token') {
         throw new AdminError(
@@ -63,7 +68,7 @@ export function grantRoutes(sandbox: Sandbox) {
       return { id: entry.id, kind: entry.kind, token };
     });
 
-    app.post('/grants/:id/revoke', { schema: { params: IdParams } }, async (request) => {
+    app.post('/grants/:id/revoke', ActionRoute, async (request) => {
       const entry = entryOf(request.params.id);
       if (entry.kind === 'id_token') {
         throw new AdminError(
@@ -83,7 +88,7 @@ export function grantRoutes(sandbox: Sandbox) {
       return sandbox.issued.view(entry.id);
     });
 
-    app.post('/grants/:id/expire', { schema: { params: IdParams } }, async (request) => {
+    app.post('/grants/:id/expire', ActionRoute, async (request) => {
       const entry = entryOf(request.params.id);
       if (entry.kind === 'id_token') {
         throw new AdminError(

@@ -1,0 +1,49 @@
+// Pure code, no imports: the workbench's Flow Lab imports this module too, so the two sides share one
+// idea of what the exchange log records (eslint.config.js allows the renderer this one server module).
+
+/**
+ * A request path as a router might understand it, for deciding what must stay out of the log: percent-escapes
+ * decoded (repeatedly, so `%255F` counts too), backslashes as slashes, repeated slashes and dot segments
+ * collapsed, `;` parameters dropped, lower case. Deliberately looser than Fastify's own routing, so any
+ * spelling that might reach the admin API is treated as admin.
+ */
+export function canonicalPath(path: string): string {
+  let decoded = path;
+  for (let i = 0; i < 4; i += 1) {
+    const next = decoded.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+    if (next === decoded) break;
+    decoded = next;
+  }
+  const segments: string[] = [];
+  for (const segment of decoded.replaceAll('\\', '/').split('/')) {
+    const name = (segment.split(';')[0] ?? '').trim().toLowerCase();
+    if (name === '' || name === '.') continue;
+    if (name === '..') segments.pop();
+    else segments.push(name);
+  }
+  return `/${segments.join('/')}`;
+}
+
+/**
+ * Whether a request belongs in the exchange log: everything sent to the sandbox (OAuth endpoints, discovery,
+ * the FHIR base, unknown paths) except the admin API itself and the workbench's own page and assets. The
+ * admin API is recognised however its path is spelled (`/%5Fsandbox/api`, `//_sandbox/api`, `/x/../_sandbox`):
+ * its answers carry the config export and its requests the admin token.
+ */
+export function isLoggedPath(path: string): boolean {
+  const canonical = canonicalPath(path);
+  return !(
+    path === '/' ||
+    path === '/index.html' ||
+    path === '/favicon.ico' ||
+    path.startsWith('/assets/') ||
+    canonical === '/_sandbox' ||
+    canonical.startsWith('/_sandbox/')
+  );
+}
