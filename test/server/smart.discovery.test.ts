@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   authorize,
   clientCredentials,
@@ -9,26 +9,20 @@ import {
   redeem,
   REDIRECT,
   standardClients,
-  startSandbox,
   VERIFIER,
+  sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox({
-    clients: [...standardClients, launchClient],
-    launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
-  });
-});
-afterEach(async () => {
-  await t.app.close();
+const it = sandboxTest({
+  clients: [...standardClients, launchClient],
+  launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
 });
 
 type TokenBody = Record<string, unknown>;
 
 /** A standalone code flow as the confidential client; the token response body. */
-async function standalone(scope: string): Promise<TokenBody> {
+async function standalone(t: TestSandbox, scope: string): Promise<TokenBody> {
   const { code } = await authorize(t.app, { scope });
   const res = await redeem(t.app, code ?? '');
   expect(res.statusCode, res.body).toBe(200);
@@ -36,7 +30,7 @@ async function standalone(scope: string): Promise<TokenBody> {
 }
 
 /** An EHR launch (SMART App Launch 2.2 §EHR launch) of the public launch client; the token response body. */
-async function ehrLaunch(): Promise<TokenBody> {
+async function ehrLaunch(t: TestSandbox): Promise<TokenBody> {
   const { launch } = t.app.sandbox.launches.create({
     clientId: 'launch-app',
     smartStyleUrl: 'http://127.0.0.1:5555/style.json',
@@ -57,7 +51,8 @@ async function ehrLaunch(): Promise<TokenBody> {
   return res.json();
 }
 
-const granted = async (scope: string) => String((await standalone(scope))['scope']).split(' ');
+const granted = async (t: TestSandbox, scope: string) =>
+  String((await standalone(t, scope))['scope']).split(' ');
 
 /**
  * For each capability the default profile advertises, a request that shows it works. The capabilities that
@@ -72,29 +67,29 @@ const PROVED_ELSEWHERE = new Set([
   'client-public',
   'client-confidential-asymmetric',
 ]);
-const PROOFS: Record<string, () => Promise<void>> = {
-  'launch-standalone': async () => {
-    expect(await standalone('openid fhirUser launch/patient patient/*.rs')).toHaveProperty(
+const PROOFS: Record<string, (t: TestSandbox) => Promise<void>> = {
+  'launch-standalone': async (t) => {
+    expect(await standalone(t, 'openid fhirUser launch/patient patient/*.rs')).toHaveProperty(
       'patient',
       'pat-1',
     );
   },
-  'context-standalone-patient': async () => {
-    expect(await standalone('launch/patient patient/*.rs')).toHaveProperty('patient');
+  'context-standalone-patient': async (t) => {
+    expect(await standalone(t, 'launch/patient patient/*.rs')).toHaveProperty('patient');
   },
-  'context-standalone-encounter': async () => {
-    expect(await standalone('launch/encounter patient/*.rs')).toHaveProperty('encounter');
+  'context-standalone-encounter': async (t) => {
+    expect(await standalone(t, 'launch/encounter patient/*.rs')).toHaveProperty('encounter');
   },
-  'context-ehr-patient': async () => {
-    expect(await ehrLaunch()).toHaveProperty('patient', 'pat-1');
+  'context-ehr-patient': async (t) => {
+    expect(await ehrLaunch(t)).toHaveProperty('patient', 'pat-1');
   },
-  'context-ehr-encounter': async () => {
-    expect(await ehrLaunch()).toHaveProperty('encounter', 'enc-1');
+  'context-ehr-encounter': async (t) => {
+    expect(await ehrLaunch(t)).toHaveProperty('encounter', 'enc-1');
   },
-  'context-passthrough-style': async () => {
-    expect(await ehrLaunch()).toHaveProperty('smart_style_url', 'http://127.0.0.1:5555/style.json');
+  'context-passthrough-style': async (t) => {
+    expect(await ehrLaunch(t)).toHaveProperty('smart_style_url', 'http://127.0.0.1:5555/style.json');
   },
-  'authorize-post': async () => {
+  'authorize-post': async (t) => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/authorize',
@@ -114,28 +109,30 @@ const PROOFS: Record<string, () => Promise<void>> = {
     expect(res.statusCode, res.body).toBe(303);
     expect(new URL(String(res.headers.location)).searchParams.get('code')).toBeTruthy();
   },
-  'client-confidential-symmetric': async () => {
+  'client-confidential-symmetric': async (t) => {
     expect((await clientCredentials(t.app)).statusCode).toBe(200);
   },
-  'permission-online': async () => {
-    expect(await granted('online_access patient/*.rs')).toContain('online_access');
+  'permission-online': async (t) => {
+    expect(await granted(t, 'online_access patient/*.rs')).toContain('online_access');
   },
-  'permission-patient': async () => {
-    expect(await granted('launch/patient patient/*.rs')).toContain('patient/*.rs');
+  'permission-patient': async (t) => {
+    expect(await granted(t, 'launch/patient patient/*.rs')).toContain('patient/*.rs');
   },
-  'permission-user': async () => {
-    expect(await granted('user/*.rs')).toContain('user/*.rs');
+  'permission-user': async (t) => {
+    expect(await granted(t, 'user/*.rs')).toContain('user/*.rs');
   },
-  'permission-v1': async () => {
-    expect(await granted('launch/patient patient/*.read')).toContain('patient/*.read');
+  'permission-v1': async (t) => {
+    expect(await granted(t, 'launch/patient patient/*.read')).toContain('patient/*.read');
   },
-  'permission-v2': async () => {
-    expect(await granted('launch/patient patient/Observation.rs')).toContain('patient/Observation.rs');
+  'permission-v2': async (t) => {
+    expect(await granted(t, 'launch/patient patient/Observation.rs')).toContain('patient/Observation.rs');
   },
 };
 
 describe('SMART App Launch 2.2 §discovery under the FHIR base (the iss of a launch)', () => {
-  it('answers application/json whatever the Accept header says (docs/endpoints.md#discovery)', async () => {
+  it('answers application/json whatever the Accept header says (docs/endpoints.md#discovery)', async ({
+    t,
+  }) => {
     for (const accept of [undefined, 'application/fhir+json', 'text/html']) {
       const res = await t.app.inject({
         url: '/fhir/.well-known/smart-configuration',
@@ -146,7 +143,9 @@ describe('SMART App Launch 2.2 §discovery under the FHIR base (the iss of a lau
     }
   });
 
-  it('advertises a capability only where a request proves it works (docs/endpoints.md#discovery)', async () => {
+  it('advertises a capability only where a request proves it works (docs/endpoints.md#discovery)', async ({
+    t,
+  }) => {
     const config = (await t.app.inject({ url: '/fhir/.well-known/smart-configuration' })).json<{
       capabilities: string[];
     }>();
@@ -156,13 +155,15 @@ describe('SMART App Launch 2.2 §discovery under the FHIR base (the iss of a lau
         expect(PROVED_ELSEWHERE, `${capability} is advertised but nothing proves it`).toContain(capability);
         continue;
       }
-      await proof();
+      await proof(t);
     }
     // Every proof here is of something advertised: a capability that stops being advertised is noticed.
     expect(config.capabilities).toEqual(expect.arrayContaining(Object.keys(PROOFS)));
   });
 
-  it('advertises S256 only, absolute endpoints and the asymmetric algorithms (docs/endpoints.md#discovery)', async () => {
+  it('advertises S256 only, absolute endpoints and the asymmetric algorithms (docs/endpoints.md#discovery)', async ({
+    t,
+  }) => {
     const config = (await t.app.inject({ url: '/fhir/.well-known/smart-configuration' })).json<
       Record<string, unknown>
     >();
