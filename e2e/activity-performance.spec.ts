@@ -29,7 +29,7 @@ test('50,000 entries plus 200 a second: rows render, the list follows new entrie
           const r = row.getBoundingClientRect();
           return r.bottom > box.top && r.top < box.bottom;
         })
-        .map((row) => Number(row.dataset.seq));
+        .map((row) => Number(row.getAttribute('data-seq')));
       return Math.max(0, ...seqs);
     });
   await expect.poll(newestOnScreen, { timeout: 30_000 }).toBeGreaterThanOrEqual(startTotal + 600);

@@ -114,6 +114,38 @@ export function sandboxTest(config: SandboxConfig = {}, options: SandboxOptions 
 }
 
 /**
+ * `it` with one sandbox for the whole file (cheaper where tests only read the log or arm failures), emptied
+ * before each test of what `reset` names (admin API collections: `/exchanges`, `/failures`), so no test sees
+ * another's exchanges or armed failure modes.
+ */
+export function sharedSandboxTest(
+  reset: readonly ('/exchanges' | '/failures')[],
+  config: SandboxConfig = {},
+) {
+  return test
+    .extend<{ t: TestSandbox }>({
+      t: [
+        // eslint-disable-next-line no-empty-pattern -- vitest fixtures take their dependencies by destructuring.
+        async ({}, use) => {
+          const sandbox = await startSandbox(config);
+          await use(sandbox);
+          await sandbox.app.close();
+        },
+        { scope: 'file' },
+      ],
+    })
+    .extend<{ fresh: TestSandbox }>({
+      fresh: [
+        async ({ t }, use) => {
+          for (const path of reset) await admin(t.app, 'DELETE', path);
+          await use(t);
+        },
+        { auto: true },
+      ],
+    });
+}
+
+/**
  * A request to the admin API as the workbench makes it: the server's own Host, the bearer admin token and a
  * JSON body. Override or drop (`undefined`) any header to test the guard.
  */
