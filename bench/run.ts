@@ -5,8 +5,10 @@
  * bench/results.json.
  *
  *   node dist/bench/run.js [--duration S] [--connections N] [--quick] [--profile] [--out FILE] [--cli PATH]
+ *                          [--frames-only]
  *
  * --cli points at another build's bin/token-sandbox.js, to measure a before and an after the same way.
+ * --frames-only measures only the workbench's frame times (Activity under a synthetic feed, in Chromium).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { topSelfFrames, type CpuProfile } from './cpu-profile.js';
 import { runLoad } from './load.js';
+import { measureActivityFrames, type ActivityFrames } from './frame-times.js';
 import { cpuMs, residentBytes, spawnListening, type Spawned } from './server-process.js';
 import { signsPerSecondOneCore } from './sign-rate.js';
 import { percentile, resultsTable, shapeResults, toMb, type LoadFigures, type MachineInfo } from './stats.js';
@@ -94,6 +97,8 @@ interface RunOptions {
   readonly startupRuns: number;
   readonly memoryCounts: readonly [number, number];
   readonly signMs: number;
+  readonly frameMs: number;
+  readonly framesOnly: boolean;
   readonly profileDir: string | undefined;
   readonly out: string;
   readonly cli: string;
@@ -108,6 +113,7 @@ function parseOptions(): RunOptions {
       profile: { type: 'boolean' },
       out: { type: 'string' },
       cli: { type: 'string' },
+      'frames-only': { type: 'boolean' },
     },
   });
   const quick = values.quick === true;
@@ -118,6 +124,8 @@ function parseOptions(): RunOptions {
     startupRuns: quick ? 2 : 7,
     memoryCounts: quick ? [2_000, 20_000] : [10_000, 200_000],
     signMs: quick ? 500 : 2_000,
+    frameMs: quick ? 2_000 : 5_000,
+    framesOnly: values['frames-only'] === true,
     profileDir: values.profile === true ? path.join(ROOT, 'bench', 'profiles') : undefined,
     out: values.out ?? path.join(ROOT, 'bench', 'results.json'),
     cli: path.resolve(values.cli ?? path.join(ROOT, 'bin', 'token-sandbox.js')),
@@ -148,6 +156,32 @@ class Bench {
     );
     this.spawned.add(s);
     return s;
+  }
+
+  /** Frame times of the workbench's Activity view, against a sandbox that serves the built renderer. */
+  async activityFrames(): Promise<ActivityFrames> {
+    const token = 'bench-admin-token';
+    const s = await spawnListening([
+      this.options.cli,
+      'serve',
+      '--port',
+      '0',
+      '--config',
+      path.join(this.configDir, 'ES256.json'),
+      '--admin-token',
+      token,
+    ]);
+    this.spawned.add(s);
+    try {
+      const frames = await measureActivityFrames(`${s.origin}/?token=${token}`, this.options.frameMs);
+      const { busy, idle } = frames;
+      log(
+        `Activity frames with 50,000 entries and 200 new a second: p50 ${busy.p50Ms} ms, p95 ${busy.p95Ms} ms, max ${busy.maxMs} ms (${Math.round(busy.frames / busy.seconds)} frames/s); idle p95 ${idle.p95Ms} ms; busy/idle p95 ${frames.p95Ratio}×`,
+      );
+      return frames;
+    } finally {
+      await this.stop(s);
+    }
   }
 
   async bare(bodyBytes: number): Promise<Spawned> {
@@ -325,6 +359,11 @@ async function main(): Promise<void> {
   );
 
   try {
+    if (options.framesOnly) {
+      const activityFrames = await bench.activityFrames();
+      process.stdout.write(`${JSON.stringify({ machine: info, activityFrames }, null, 2)}\n`);
+      return;
+    }
     // Warm this process's HTTP client once, so its first use is not charged to the first start-up run.
     const warm = await bench.sandbox('RS256');
     await post(`${warm.origin}/token`, TOKEN_HEADERS, CC_BODY);
@@ -383,6 +422,8 @@ async function main(): Promise<void> {
     log(`RSS after ${total} tokens: ${at200k.mb} MB (${at10k.failures + at200k.failures} failures)`);
     await bench.stop(mem);
 
+    const activityFrames = await bench.activityFrames();
+
     const results = shapeResults({
       machine: info,
       connections: options.connections,
@@ -403,9 +444,10 @@ async function main(): Promise<void> {
       rssMb200k: at200k.mb,
       memoryFailures: at10k.failures + at200k.failures,
     });
-    await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(options.out, `${JSON.stringify({ ...results, activityFrames }, null, 2)}\n`);
+    const { busy } = activityFrames;
     process.stdout.write(
-      `\n${resultsTable(results)}\n\nwrote ${path.relative(process.cwd(), options.out)}\n`,
+      `\n${resultsTable(results)}\n\nActivity frames (50,000 entries, 200 new/s): p50 ${busy.p50Ms} ms, p95 ${busy.p95Ms} ms, max ${busy.maxMs} ms; ${activityFrames.p95Ratio}× the idle page's p95\n\nwrote ${path.relative(process.cwd(), options.out)}\n`,
     );
     if (options.profileDir !== undefined) await printProfiles(options.profileDir);
   } finally {

@@ -1,4 +1,5 @@
 import type { ClientConfig, SmartConfiguration } from './types.js';
+import { basicAuthorization } from '../lib/basic-authorization.js';
 
 /**
  * The sandbox's public OAuth endpoints, called from the page the way an app would call them: the "Try it"
@@ -32,12 +33,6 @@ export async function fetchSmartConfiguration(
     throw new Error(`discovery answered ${result.status}`);
   }
   return result.body as SmartConfiguration;
-}
-
-/** RFC 6749 §2.3.1: client_id and secret are form-urlencoded before they are joined and base64-encoded. */
-export function basicAuthorization(clientId: string, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${btoa(`${enc(clientId)}:${enc(secret)}`)}`;
 }
 
 /** The credentials part of a request for a client with a secret, in the way it registered. */

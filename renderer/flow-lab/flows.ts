@@ -1,6 +1,7 @@
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { pkceMaterial, randomVerifier, type PkceMaterial } from './pkce.js';
-import { basicAuthorization, parseJson, type WireRequest, type WireResponse } from './wire.js';
+import { basicAuthorization } from '../lib/basic-authorization.js';
+import { parseJson, type WireRequest, type WireResponse } from './wire.js';
 
 /** The four parties of the sequence diagram. */
 export type Participant = 'app' | 'browser' | 'as' | 'fhir';
@@ -38,6 +39,16 @@ export interface FlowState {
 }
 
 export const INITIAL_STATE: FlowState = { refreshTokens: [] };
+
+/**
+ * Where the walk sends each request: what discovery and the launch taught it, else the sandbox's own paths
+ * (the SMART profile's defaults) before discovery has run.
+ */
+const at = {
+  fhirBase: (s: FlowState, ctx: FlowContext): string => s.iss ?? `${ctx.origin}/fhir`,
+  authorize: (s: FlowState, ctx: FlowContext): string => s.endpoints?.authorize ?? `${ctx.origin}/authorize`,
+  token: (s: FlowState, ctx: FlowContext): string => s.endpoints?.token ?? `${ctx.origin}/token`,
+};
 
 interface StepBase {
   readonly id: string;
@@ -142,7 +153,7 @@ const discoverStep: HttpStep = {
   editable: [],
   build: (s, ctx) => ({
     method: 'GET',
-    url: `${s.iss ?? `${ctx.origin}/fhir`}/.well-known/smart-configuration`,
+    url: `${at.fhirBase(s, ctx)}/.well-known/smart-configuration`,
     headers: { Accept: 'application/json' },
   }),
   absorb: (s, res) => {
@@ -186,14 +197,14 @@ function authorizeStep(client: ClientName, scope: string): HttpStep {
     cite: 'RFC 6749 §4.1.1–4.1.2',
     editable: ['redirect_uri', 'scope', 'code_challenge', 'code_challenge_method', 'state'],
     build: (s, ctx) => {
-      const url = new URL(s.endpoints?.authorize ?? `${ctx.origin}/authorize`);
+      const url = new URL(at.authorize(s, ctx));
       const params: Record<string, string> = {
         response_type: 'code',
         client_id: client,
         redirect_uri: callbackUrl(ctx),
         scope: s.launch === undefined ? scope : `launch ${scope}`,
         state: s.state ?? '',
-        aud: s.iss ?? `${ctx.origin}/fhir`,
+        aud: at.fhirBase(s, ctx),
         code_challenge: s.pkce?.challenge ?? '',
         code_challenge_method: 'S256',
       };
@@ -244,7 +255,7 @@ function exchangeStep(client: ClientName): HttpStep {
     editable: ['code', 'code_verifier', 'redirect_uri'],
     build: (s, ctx) => ({
       method: 'POST',
-      url: s.endpoints?.token ?? `${ctx.origin}/token`,
+      url: at.token(s, ctx),
       headers: tokenHeaders(client),
       form: {
         grant_type: 'authorization_code',
@@ -280,7 +291,7 @@ function refreshStep(
     expectsError,
     build: (s, ctx) => ({
       method: 'POST',
-      url: s.endpoints?.token ?? `${ctx.origin}/token`,
+      url: at.token(s, ctx),
       headers: tokenHeaders('flow-lab-confidential'),
       form: { grant_type: 'refresh_token', refresh_token: which(s) ?? '' },
     }),
@@ -302,7 +313,7 @@ function fhirReadStep(): HttpStep {
     editable: [],
     build: (s, ctx) => ({
       method: 'GET',
-      url: `${s.iss ?? `${ctx.origin}/fhir`}/Patient/${s.patient ?? 'pat-1'}`,
+      url: `${at.fhirBase(s, ctx)}/Patient/${s.patient ?? 'pat-1'}`,
       headers: { Authorization: `Bearer ${s.accessToken ?? ''}`, Accept: 'application/fhir+json' },
     }),
     absorb: (s) => s,
@@ -322,7 +333,7 @@ const clientCredentialsStep: HttpStep = {
   editable: ['scope'],
   build: (s, ctx) => ({
     method: 'POST',
-    url: s.endpoints?.token ?? `${ctx.origin}/token`,
+    url: at.token(s, ctx),
     headers: tokenHeaders('flow-lab-confidential'),
     form: { grant_type: 'client_credentials', scope: 'system/Patient.rs' },
   }),
@@ -387,7 +398,7 @@ const assertionStep: LocalStep = {
       .setProtectedHeader({ alg: 'ES384', kid: 'flow-lab-1', typ: 'JWT' })
       .setIssuer('flow-lab-backend')
       .setSubject('flow-lab-backend')
-      .setAudience(s.endpoints?.token ?? `${ctx.origin}/token`)
+      .setAudience(at.token(s, ctx))
       .setIssuedAt(now)
       .setExpirationTime(now + 240)
       .sign(key);
@@ -407,7 +418,7 @@ const backendTokenStep: HttpStep = {
   editable: ['client_assertion', 'scope'],
   build: (s, ctx) => ({
     method: 'POST',
-    url: s.endpoints?.token ?? `${ctx.origin}/token`,
+    url: at.token(s, ctx),
     headers: {},
     form: {
       grant_type: 'client_credentials',

@@ -27,12 +27,6 @@ export function encodeForm(form: Readonly<Record<string, string>>): string {
   return new URLSearchParams(Object.entries(form)).toString();
 }
 
-/** RFC 6749 §2.3.1: client id and secret are form-encoded before they are joined and base64-encoded. */
-export function basicAuthorization(clientId: string, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${btoa(`${enc(clientId)}:${enc(secret)}`)}`;
-}
-
 export function withQuery(base: string, params: Readonly<Record<string, string>>): string {
   const url = new URL(base);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);

@@ -1,3 +1,6 @@
+import { decodeJwt as decodeJoseJwt, decodeProtectedHeader } from 'jose';
+import { formatDuration } from './duration.js';
+
 /** A JWT split and decoded for display (RFC 7519 §7.2 steps 1–7, without the signature check). */
 export type DecodedJwt =
   | {
@@ -8,49 +11,23 @@ export type DecodedJwt =
     }
   | { readonly ok: false; readonly reason: string };
 
-function base64UrlToText(part: string): string {
-  const base64 = part.replaceAll('-', '+').replaceAll('_', '/');
-  const padded = base64 + '='.repeat((4 - (base64.length % 4)) % 4);
-  const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+/** The decoded parts as plain objects; jose has already refused anything that is not a JSON object. */
+function asRecord(value: object): Record<string, unknown> {
+  return { ...value };
 }
 
-function jsonObject(text: string): Record<string, unknown> | undefined {
-  const value: unknown = JSON.parse(text);
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
+/** Splits and decodes with jose (which the bundle already carries for signature checks); no signature check. */
 export function decodeJwt(token: string): DecodedJwt {
   const parts = token.split('.');
   if (parts.length !== 3)
     return { ok: false, reason: 'not a JWS compact serialization (three dot-separated parts)' };
-  const [h = '', p = '', s = ''] = parts;
   try {
-    const header = jsonObject(base64UrlToText(h));
-    const claims = jsonObject(base64UrlToText(p));
-    if (header === undefined || claims === undefined)
-      return { ok: false, reason: 'header or claims are not JSON objects' };
-    return { ok: true, header, claims, signature: s };
+    const header = asRecord(decodeProtectedHeader(token));
+    const claims = asRecord(decodeJoseJwt(token));
+    return { ok: true, header, claims, signature: parts[2] ?? '' };
   } catch (err) {
     return { ok: false, reason: `cannot decode: ${err instanceof Error ? err.message : String(err)}` };
   }
-}
-
-/** Whole seconds until `expiresAt`, never below zero. */
-export function secondsLeft(expiresAt: string | number, now: number): number {
-  const at = typeof expiresAt === 'number' ? expiresAt : Date.parse(expiresAt);
-  return Math.max(0, Math.floor((at - now) / 1000));
-}
-
-/** "59 s", "4 min 05 s", "2 h 03 min", "29 d 23 h". */
-export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
-  if (seconds < 86400)
-    return `${Math.floor(seconds / 3600)} h ${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')} min`;
-  return `${Math.floor(seconds / 86400)} d ${Math.floor((seconds % 86400) / 3600)} h`;
 }
 
 /** The NumericDate claims a reader wants as times (RFC 7519 §4.1.4–4.1.6; OIDC Core §2 `auth_time`). */

@@ -3,7 +3,8 @@ import type { JSONWebKeySet } from 'jose';
 import { canAuthenticate, introspectToken } from '../api/oauth-client.js';
 import type { Artefact, ArtefactKind, GrantFamily } from '../api/types.js';
 import { ClaimTimes, CodeBlock, EmptyState, ErrorText, Loading, StateBadge } from '../components/common.js';
-import { decodeJwt, formatDuration, secondsLeft } from '../lib/jwt.js';
+import { formatDuration, secondsLeft } from '../lib/duration.js';
+import { decodeJwt } from '../lib/jwt.js';
 import { verifySignature, type SignatureStatus } from '../lib/verify-jwt.js';
 import {
   artefactStateAt,

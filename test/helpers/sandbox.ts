@@ -1,5 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { inject } from 'vitest';
+import { inject, test } from 'vitest';
 import { buildServer, type BuildOptions } from '../../server/app.js';
 import { ManualClock } from '../../server/clock.js';
 import type { ClientConfig, SandboxConfig } from '../../server/config/schema.js';
@@ -79,6 +79,70 @@ export async function startSandbox(
     origin: ORIGIN,
   });
   return { app, clock };
+}
+
+/** What a sandbox test receives: its sandbox, and a way to start others that close with it. */
+export interface SandboxFixtures {
+  /** A sandbox with the file's config, started when a test first names it and closed after that test. */
+  readonly t: TestSandbox;
+  /** Starts another sandbox (the file's config unless given one), closed after the test. */
+  readonly sandboxWith: (config?: SandboxConfig, options?: SandboxOptions) => Promise<TestSandbox>;
+}
+
+type SandboxOptions = Omit<BuildOptions, 'config' | 'clock' | 'origin'>;
+
+/**
+ * `it` with a sandbox per test: `const it = sandboxTest({ profile: 'iehr' })`, then `it('…', async ({ t }) => …)`.
+ * Each test gets a fresh sandbox (fresh store, clock and failure modes), so no test sees another's state.
+ */
+export function sandboxTest(config: SandboxConfig = {}, options: SandboxOptions = {}) {
+  return test.extend<SandboxFixtures>({
+    // eslint-disable-next-line no-empty-pattern -- vitest fixtures take their dependencies by destructuring.
+    sandboxWith: async ({}, use) => {
+      const started: TestSandbox[] = [];
+      await use(async (c = config, o = options) => {
+        const sandbox = await startSandbox(c, o);
+        started.push(sandbox);
+        return sandbox;
+      });
+      await Promise.all(started.map((sandbox) => sandbox.app.close()));
+    },
+    t: async ({ sandboxWith }, use) => {
+      await use(await sandboxWith());
+    },
+  });
+}
+
+/**
+ * `it` with one sandbox for the whole file (cheaper where tests only read the log or arm failures), emptied
+ * before each test of what `reset` names (admin API collections: `/exchanges`, `/failures`), so no test sees
+ * another's exchanges or armed failure modes.
+ */
+export function sharedSandboxTest(
+  reset: readonly ('/exchanges' | '/failures')[],
+  config: SandboxConfig = {},
+) {
+  return test
+    .extend<{ t: TestSandbox }>({
+      t: [
+        // eslint-disable-next-line no-empty-pattern -- vitest fixtures take their dependencies by destructuring.
+        async ({}, use) => {
+          const sandbox = await startSandbox(config);
+          await use(sandbox);
+          await sandbox.app.close();
+        },
+        { scope: 'file' },
+      ],
+    })
+    .extend<{ fresh: TestSandbox }>({
+      fresh: [
+        async ({ t }, use) => {
+          for (const path of reset) await admin(t.app, 'DELETE', path);
+          await use(t);
+        },
+        { auto: true },
+      ],
+    });
 }
 
 /**

@@ -1,21 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  admin,
-  basic,
-  clientCredentials,
-  ORIGIN,
-  postForm,
-  startSandbox,
-  type TestSandbox,
-} from '../helpers/sandbox.js';
+import { describe, expect } from 'vitest';
+import { admin, basic, clientCredentials, ORIGIN, postForm, sandboxTest } from '../helpers/sandbox.js';
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox();
-});
-afterEach(async () => {
-  await t.app.close();
-});
+const it = sandboxTest();
 
 const backend = {
   clientId: 'backend',
@@ -25,7 +11,7 @@ const backend = {
 };
 
 describe('admin API: clients (docs/admin-api.md#clients)', () => {
-  it('registers a client that can get a token at once', async () => {
+  it('registers a client that can get a token at once', async ({ t }) => {
     const created = await admin(t.app, 'POST', '/clients', backend);
     expect(created.statusCode).toBe(201);
     expect(created.headers.location).toBe('/_sandbox/api/clients/backend');
@@ -34,13 +20,13 @@ describe('admin API: clients (docs/admin-api.md#clients)', () => {
     expect((await admin(t.app, 'GET', '/clients/backend')).json()).toEqual(backend);
   });
 
-  it('refuses to register a client_id twice with 409', async () => {
+  it('refuses to register a client_id twice with 409', async ({ t }) => {
     const res = await admin(t.app, 'POST', '/clients', { ...backend, clientId: 'conf-app' });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ error: 'conflict', field: 'clientId' });
   });
 
-  it.each([
+  it.for([
     [{ ...backend, clientId: 7 }, 'clientId'],
     [{ ...backend, redirectUri: 'http://x/cb' }, 'redirectUri'],
     [{ ...backend, grantTypes: ['implicit'] }, 'grantTypes[0]'],
@@ -50,7 +36,7 @@ describe('admin API: clients (docs/admin-api.md#clients)', () => {
     [{ ...backend, redirectUris: ['not a url'] }, 'redirectUris[0]'],
     [{ ...backend, accessTokenLifetime: 0 }, 'accessTokenLifetime'],
     [{ clientSecret: 'x' }, 'clientId'],
-  ])('refuses an invalid client with 400 naming the field (%#)', async (body, field) => {
+  ])('refuses an invalid client with 400 naming the field (%#)', async ([body, field], { t }) => {
     const res = await admin(t.app, 'POST', '/clients', body);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'invalid_input', field });
@@ -58,17 +44,17 @@ describe('admin API: clients (docs/admin-api.md#clients)', () => {
     expect((await admin(t.app, 'GET', '/clients')).json<{ clients: unknown[] }>().clients).toHaveLength(3);
   });
 
-  it('refuses a body that is not JSON with 400', async () => {
+  it('refuses a body that is not JSON with 400', async ({ t }) => {
     const res = await admin(t.app, 'POST', '/clients', '{"clientId":');
     expect(res.statusCode).toBe(400);
   });
 
-  it('refuses __proto__ in a body (docs/admin-api.md#guard)', async () => {
+  it('refuses __proto__ in a body (docs/admin-api.md#guard)', async ({ t }) => {
     const res = await admin(t.app, 'POST', '/clients', '{"clientId":"x","__proto__":{"admin":true}}');
     expect(res.statusCode).toBe(400);
   });
 
-  it('replaces a client with PUT; the old secret stops working', async () => {
+  it('replaces a client with PUT; the old secret stops working', async ({ t }) => {
     const res = await admin(t.app, 'PUT', '/clients/conf-app', {
       ...backend,
       clientId: 'conf-app',
@@ -79,18 +65,18 @@ describe('admin API: clients (docs/admin-api.md#clients)', () => {
     expect((await clientCredentials(t.app, 'conf-app', 'n3w')).statusCode).toBe(200);
   });
 
-  it('creates a client with PUT (201)', async () => {
+  it('creates a client with PUT (201)', async ({ t }) => {
     const res = await admin(t.app, 'PUT', '/clients/backend', backend);
     expect(res.statusCode).toBe(201);
   });
 
-  it('refuses a PUT whose body names another client', async () => {
+  it('refuses a PUT whose body names another client', async ({ t }) => {
     const res = await admin(t.app, 'PUT', '/clients/other', backend);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ field: 'clientId' });
   });
 
-  it('deletes a client: it can no longer authenticate; a second delete is 404', async () => {
+  it('deletes a client: it can no longer authenticate; a second delete is 404', async ({ t }) => {
     expect((await admin(t.app, 'DELETE', '/clients/conf-app')).statusCode).toBe(204);
     expect((await admin(t.app, 'DELETE', '/clients/conf-app')).statusCode).toBe(404);
     expect((await admin(t.app, 'GET', '/clients/conf-app')).statusCode).toBe(404);
@@ -105,7 +91,7 @@ describe('admin API: clients (docs/admin-api.md#clients)', () => {
 });
 
 describe('admin API: config export and import (docs/config.md, docs/admin-api.md#config)', () => {
-  it('exports the whole document, with clients added since start and armed failures', async () => {
+  it('exports the whole document, with clients added since start and armed failures', async ({ t }) => {
     await admin(t.app, 'POST', '/clients', backend);
     await admin(t.app, 'POST', '/failures', { id: 'token.server_error', times: 2 });
     const res = await admin(t.app, 'GET', '/config');
@@ -115,7 +101,7 @@ describe('admin API: config export and import (docs/config.md, docs/admin-api.md
     expect(doc.failures).toEqual([{ id: 'token.server_error', times: 2 }]);
   });
 
-  it('imports a document: clients, settings and failures are replaced together', async () => {
+  it('imports a document: clients, settings and failures are replaced together', async ({ t }) => {
     const doc = {
       profile: 'smart',
       clients: [backend],
@@ -134,7 +120,7 @@ describe('admin API: config export and import (docs/config.md, docs/admin-api.md
     expect((await admin(t.app, 'GET', '/config')).json()).toEqual({ ...doc, failures: undefined });
   });
 
-  it('refuses an invalid document with 400 naming the path, and changes nothing', async () => {
+  it('refuses an invalid document with 400 naming the path, and changes nothing', async ({ t }) => {
     const res = await admin(t.app, 'PUT', '/config', {
       clients: [backend, { ...backend, grantTypes: ['password'] }],
     });
@@ -145,7 +131,7 @@ describe('admin API: config export and import (docs/config.md, docs/admin-api.md
     expect((await clientCredentials(t.app)).statusCode).toBe(200);
   });
 
-  it('switches the profile at once: the new vendor path answers, the old one is gone', async () => {
+  it('switches the profile at once: the new vendor path answers, the old one is gone', async ({ t }) => {
     const res = await admin(t.app, 'PUT', '/config', {
       profile: 'iehr',
       clients: [
@@ -168,7 +154,7 @@ describe('admin API: config export and import (docs/config.md, docs/admin-api.md
 });
 
 describe('admin API: clock skew', () => {
-  it('shifts every issued iat and exp by the offset', async () => {
+  it('shifts every issued iat and exp by the offset', async ({ t }) => {
     const before = (await clientCredentials(t.app)).json<{ access_token: string }>().access_token;
     const put = await admin(t.app, 'PUT', '/clock', { offsetSeconds: -300 });
     expect(put.statusCode).toBe(200);
@@ -180,7 +166,7 @@ describe('admin API: clock skew', () => {
     expect((await admin(t.app, 'GET', '/clock')).json()).toMatchObject({ offsetSeconds: -300 });
   });
 
-  it('refuses a non-integer offset naming the field', async () => {
+  it('refuses a non-integer offset naming the field', async ({ t }) => {
     const res = await admin(t.app, 'PUT', '/clock', { offsetSeconds: 'soon' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ field: 'offsetSeconds' });
@@ -188,9 +174,8 @@ describe('admin API: clock skew', () => {
 });
 
 describe('admin API: what the active profile cannot serve a client', () => {
-  it('lists each client with its warnings, computed for the active profile', async () => {
-    await t.app.close();
-    t = await startSandbox({ profile: 'medirecords' });
+  it('lists each client with its warnings, computed for the active profile', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ profile: 'medirecords' });
     const listed = (await admin(t.app, 'GET', '/clients')).json<{
       clients: { clientId: string; warnings: string[] }[];
     }>().clients;
@@ -206,7 +191,9 @@ describe('admin API: what the active profile cannot serve a client', () => {
     expect((await admin(t.app, 'PUT', '/clients/conf-app', one.json())).statusCode).toBe(200);
   });
 
-  it('warns about a client_credentials client without system/ scopes, whose every token request is refused', async () => {
+  it('warns about a client_credentials client without system/ scopes, whose every token request is refused', async ({
+    t,
+  }) => {
     // What the Clients view's "New client" form registers when only "Client credentials" is ticked.
     const created = await admin(t.app, 'POST', '/clients', {
       clientId: 'my-backend',
@@ -227,7 +214,7 @@ describe('admin API: what the active profile cannot serve a client', () => {
     expect(refused.json()).toMatchObject({ error: 'invalid_scope' });
   });
 
-  it('has no warnings for a client the profile serves in full', async () => {
+  it('has no warnings for a client the profile serves in full', async ({ t }) => {
     const listed = (await admin(t.app, 'GET', '/clients')).json<{
       clients: { clientId: string; warnings: string[] }[];
     }>().clients;

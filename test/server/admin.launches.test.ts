@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { decodeJwt } from 'jose';
 import {
   admin,
@@ -8,20 +8,13 @@ import {
   launchClient,
   redeem,
   standardClients,
-  startSandbox,
-  type TestSandbox,
+  sandboxTest,
 } from '../helpers/sandbox.js';
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox({ clients: [...standardClients, launchClient] });
-});
-afterEach(async () => {
-  await t.app.close();
-});
+const it = sandboxTest({ clients: [...standardClients, launchClient] });
 
 describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launch 2.2 §EHR launch)', () => {
-  it('mints a launch bound to the chosen context and answers with the app launch URL', async () => {
+  it('mints a launch bound to the chosen context and answers with the app launch URL', async ({ t }) => {
     const res = await admin(t.app, 'POST', '/launches', {
       clientId: 'launch-app',
       patient: 'pat-2',
@@ -42,21 +35,25 @@ describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launc
     expect(body.context).not.toHaveProperty('encounter');
   });
 
-  it('keeps the default encounter with the default patient', async () => {
+  it('keeps the default encounter with the default patient', async ({ t }) => {
     const res = await admin(t.app, 'POST', '/launches', { clientId: 'launch-app' });
     expect(res.json<{ context: unknown }>().context).toMatchObject({ patient: 'pat-1', encounter: 'enc-1' });
   });
 
-  it("gives a config naming another patient no encounter rather than pat-1's enc-1", async () => {
-    await t.app.close();
-    t = await startSandbox({ clients: [...standardClients, launchClient], launch: { patient: 'pat-3' } });
+  it("gives a config naming another patient no encounter rather than pat-1's enc-1", async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({
+      clients: [...standardClients, launchClient],
+      launch: { patient: 'pat-3' },
+    });
     const res = await admin(t.app, 'POST', '/launches', { clientId: 'launch-app' });
     expect(res.statusCode).toBe(201);
     expect(res.json<{ context: unknown }>().context).toMatchObject({ patient: 'pat-3' });
     expect(res.json<{ context: unknown }>().context).not.toHaveProperty('encounter');
   });
 
-  it.each([
+  it.for<[Record<string, unknown>, string, RegExp]>([
     [{ patient: 'pat-99' }, 'patient', /no Patient "pat-99" in the FHIR data; expected one of pat-1, pat-2/],
     [
       { patient: 'pat-2', encounter: 'enc-1' },
@@ -75,7 +72,7 @@ describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launc
     ],
   ])(
     'refuses a context the FHIR data contradicts (%j), naming the field and why',
-    async (context, field, why) => {
+    async ([context, field, why], { t }) => {
       const res = await admin(t.app, 'POST', '/launches', { clientId: 'launch-app', ...context });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: 'invalid_input', field });
@@ -83,7 +80,7 @@ describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launc
     },
   );
 
-  it('lists the patients and their encounters a launch can name', async () => {
+  it('lists the patients and their encounters a launch can name', async ({ t }) => {
     const res = await admin(t.app, 'GET', '/launches/choices');
     expect(res.statusCode).toBe(200);
     const { patients } = res.json<{
@@ -95,7 +92,7 @@ describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launc
     expect(patients[1]?.encounters[0]?.label).toBe('enc-3 (Hospital admission, 2026-09-02)');
   });
 
-  it('binds the launch: the app that uses it gets that patient in the token response', async () => {
+  it('binds the launch: the app that uses it gets that patient in the token response', async ({ t }) => {
     const { launch } = (
       await admin(t.app, 'POST', '/launches', { clientId: 'launch-app', patient: 'pat-3' })
     ).json<{
@@ -111,12 +108,14 @@ describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launc
     expect(decodeJwt(tokens.json<{ access_token: string }>().access_token)['patient']).toBe('pat-3');
   });
 
-  it('answers 404 for an unknown client', async () => {
+  it('answers 404 for an unknown client', async ({ t }) => {
     const unknown = await admin(t.app, 'POST', '/launches', { clientId: 'nobody' });
     expect(unknown.statusCode).toBe(404);
   });
 
-  it('mints a launch for a client without launchUrl, with url null, and the launch value works', async () => {
+  it('mints a launch for a client without launchUrl, with url null, and the launch value works', async ({
+    t,
+  }) => {
     const res = await admin(t.app, 'POST', '/launches', { clientId: 'conf-app', patient: 'pat-3' });
     expect(res.statusCode).toBe(201);
     const body = res.json<{ launch: string; url: string | null }>();
@@ -125,7 +124,7 @@ describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launc
     expect((await redeem(t.app, code ?? '')).json()).toMatchObject({ patient: 'pat-3' });
   });
 
-  it('opens the launchUrl given in the request instead of the registered one', async () => {
+  it('opens the launchUrl given in the request instead of the registered one', async ({ t }) => {
     const given = 'http://127.0.0.1:4000/launch?app=1';
     for (const clientId of ['conf-app', 'launch-app']) {
       const res = await admin(t.app, 'POST', '/launches', { clientId, launchUrl: given });
@@ -141,13 +140,13 @@ describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launc
     expect(bad.json()).toMatchObject({ field: 'launchUrl' });
   });
 
-  it('refuses unknown fields and wrong types with the field named', async () => {
+  it('refuses unknown fields and wrong types with the field named', async ({ t }) => {
     const res = await admin(t.app, 'POST', '/launches', { clientId: 'launch-app', patientId: 'x' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ field: 'patientId' });
   });
 
-  it('is guarded like the rest of the admin API', async () => {
+  it('is guarded like the rest of the admin API', async ({ t }) => {
     const res = await admin(
       t.app,
       'POST',

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { decodeJwt } from 'jose';
 import type { LightMyRequestResponse } from 'fastify';
 import {
@@ -10,19 +10,13 @@ import {
   REDIRECT,
   redeem,
   standardClients,
-  startSandbox,
+  sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox({
-    clients: [...standardClients, launchClient],
-    authorize: { mode: 'interactive' },
-  });
-});
-afterEach(async () => {
-  await t.app.close();
+const it = sandboxTest({
+  clients: [...standardClients, launchClient],
+  authorize: { mode: 'interactive' },
 });
 
 function pendingId(page: LightMyRequestResponse): string {
@@ -31,7 +25,7 @@ function pendingId(page: LightMyRequestResponse): string {
   return id;
 }
 
-function decide(fields: Record<string, string | undefined>) {
+function decide(t: TestSandbox, fields: Record<string, string | undefined>) {
   return t.app.inject({
     method: 'POST',
     url: '/authorize/decision',
@@ -43,7 +37,7 @@ function decide(fields: Record<string, string | undefined>) {
 const SCOPE = 'openid fhirUser launch/patient launch/encounter patient/Observation.rs?category=laboratory';
 
 describe('interactive mode: the consent page', () => {
-  it('shows the client, the redirect target and each scope in plain words, with pickers', async () => {
+  it('shows the client, the redirect target and each scope in plain words, with pickers', async ({ t }) => {
     const { response } = await authorize(t.app, { scope: SCOPE });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -70,9 +64,10 @@ describe('interactive mode: the consent page', () => {
     expect(html).not.toContain('<script');
   });
 
-  it('describes a registered scope named like an Object property (toString) as unknown', async () => {
-    await t.app.close();
-    t = await startSandbox({
+  it('describes a registered scope named like an Object property (toString) as unknown', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({
       authorize: { mode: 'interactive' },
       clients: [{ clientId: 'x-app', scope: 'openid toString constructor', redirectUris: [REDIRECT] }],
     });
@@ -82,9 +77,8 @@ describe('interactive mode: the consent page', () => {
     expect(response.body).toContain('<code>constructor</code> — A scope this sandbox does not describe.');
   });
 
-  it('escapes what the client registered', async () => {
-    await t.app.close();
-    t = await startSandbox({
+  it('escapes what the client registered', async ({ sandboxWith }) => {
+    const t = await sandboxWith({
       authorize: { mode: 'interactive' },
       clients: [{ clientId: 'x-app', clientName: '<img src=x onerror=alert(1)>', redirectUris: [REDIRECT] }],
     });
@@ -93,9 +87,9 @@ describe('interactive mode: the consent page', () => {
     expect(response.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 
-  it('issues a code for the picked patient and user on Approve', async () => {
+  it('issues a code for the picked patient and user on Approve', async ({ t }) => {
     const { response } = await authorize(t.app, { scope: SCOPE });
-    const res = await decide({
+    const res = await decide(t, {
       request: pendingId(response),
       decision: 'approve',
       patient: 'pat-3',
@@ -113,9 +107,9 @@ describe('interactive mode: the consent page', () => {
     expect(decodeJwt(String(body['id_token']))['fhirUser']).toBe(`${FHIR_BASE}/Practitioner/prac-2`);
   });
 
-  it('redirects with access_denied and the state on Deny', async () => {
+  it('redirects with access_denied and the state on Deny', async ({ t }) => {
     const { response } = await authorize(t.app, { scope: SCOPE });
-    const res = await decide({ request: pendingId(response), decision: 'deny' });
+    const res = await decide(t, { request: pendingId(response), decision: 'deny' });
     expect(res.statusCode).toBe(303);
     const location = new URL(String(res.headers.location));
     expect(location.searchParams.get('error')).toBe('access_denied');
@@ -123,23 +117,25 @@ describe('interactive mode: the consent page', () => {
     expect(location.searchParams.get('code')).toBeNull();
   });
 
-  it('accepts each decision once (the pending id is single-use)', async () => {
+  it('accepts each decision once (the pending id is single-use)', async ({ t }) => {
     const { response } = await authorize(t.app, { scope: SCOPE });
     const id = pendingId(response);
     const fields = { request: id, decision: 'approve', patient: 'pat-1', user: 'Practitioner/prac-1' };
-    expect((await decide(fields)).statusCode).toBe(303);
-    const again = await decide(fields);
+    expect((await decide(t, fields)).statusCode).toBe(303);
+    const again = await decide(t, fields);
     expect(again.statusCode).toBe(400);
     expect(again.headers.location).toBeUndefined();
     expect(again.body).toContain('already decided');
   });
 
-  it('refuses a forged decision without a valid pending id, and a patient that was not offered', async () => {
-    const forged = await decide({ request: 'guess', decision: 'approve', patient: 'pat-1' });
+  it('refuses a forged decision without a valid pending id, and a patient that was not offered', async ({
+    t,
+  }) => {
+    const forged = await decide(t, { request: 'guess', decision: 'approve', patient: 'pat-1' });
     expect(forged.statusCode).toBe(400);
     expect(forged.headers.location).toBeUndefined();
     const { response } = await authorize(t.app, { scope: SCOPE });
-    const odd = await decide({
+    const odd = await decide(t, {
       request: pendingId(response),
       decision: 'approve',
       patient: 'pat-99',
@@ -149,13 +145,13 @@ describe('interactive mode: the consent page', () => {
     expect(odd.body).toContain('incomplete');
   });
 
-  it('still redirects invalid requests with an error instead of showing the page', async () => {
+  it('still redirects invalid requests with an error instead of showing the page', async ({ t }) => {
     const { location, response } = await authorize(t.app, { code_challenge_method: 'plain' });
     expect(response.statusCode).toBe(302);
     expect(location?.searchParams.get('error')).toBe('invalid_request');
   });
 
-  it('shows the EHR launch context instead of the pickers, and uses it on Approve', async () => {
+  it('shows the EHR launch context instead of the pickers, and uses it on Approve', async ({ t }) => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-2' });
     const { response } = await authorize(t.app, {
       client_id: 'launch-app',
@@ -166,7 +162,7 @@ describe('interactive mode: the consent page', () => {
     expect(response.body).toContain('Launched from the EHR for patient <strong>James Okafor</strong>');
     expect(response.body).not.toContain('<legend>Patient</legend>');
     expect(response.body).not.toContain('<legend>Signed-in user</legend>');
-    const res = await decide({ request: pendingId(response), decision: 'approve' });
+    const res = await decide(t, { request: pendingId(response), decision: 'approve' });
     expect(res.statusCode).toBe(303);
     const code = new URL(String(res.headers.location)).searchParams.get('code') ?? '';
     const token = await redeem(t.app, code, { client_id: 'launch-app' }, {});

@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { describe, expect } from 'vitest';
+import { sandboxTest } from '../helpers/sandbox.js';
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox();
-});
-afterEach(async () => {
-  await t.app.close();
-});
+const it = sandboxTest();
 
 describe('the sandbox callback page', () => {
-  it('shows the code and state a redirect carried, escaped', async () => {
+  it('shows the code and state a redirect carried, escaped', async ({ t }) => {
     const res = await t.app.inject({ url: '/_sandbox/callback?code=abc&state=%3Cb%3E' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
@@ -18,7 +12,7 @@ describe('the sandbox callback page', () => {
     expect(res.body).toContain('&lt;b&gt;');
   });
 
-  it('answers JSON when asked, and names an error response', async () => {
+  it('answers JSON when asked, and names an error response', async ({ t }) => {
     const res = await t.app.inject({
       url: '/_sandbox/callback?error=access_denied&state=s',
       headers: { accept: 'application/json' },

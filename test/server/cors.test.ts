@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authorize, fhirGet, postForm, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { describe, expect } from 'vitest';
+import { authorize, fhirGet, postForm, sandboxTest, type TestSandbox } from '../helpers/sandbox.js';
 
 const APP = 'http://localhost:3000';
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox();
-});
-afterEach(async () => {
-  await t.app.close();
-});
+const it = sandboxTest();
 
-function preflight(url: string, method = 'POST', headers = 'content-type') {
+function preflight(t: TestSandbox, url: string, method = 'POST', headers = 'content-type') {
   return t.app.inject({
     method: 'OPTIONS',
     url,
@@ -23,7 +17,9 @@ function preflight(url: string, method = 'POST', headers = 'content-type') {
 }
 
 describe('CORS for browser apps (SMART App Launch 2.2; RFC 9700 §2.6)', () => {
-  it('opens discovery under the root and the FHIR base, and the JWKS (docs/endpoints.md#cors)', async () => {
+  it('opens discovery under the root and the FHIR base, and the JWKS (docs/endpoints.md#cors)', async ({
+    t,
+  }) => {
     for (const url of [
       '/.well-known/smart-configuration',
       '/fhir/.well-known/smart-configuration',
@@ -38,8 +34,10 @@ describe('CORS for browser apps (SMART App Launch 2.2; RFC 9700 §2.6)', () => {
     }
   });
 
-  it('answers a token endpoint preflight, and its errors carry CORS headers too (docs/endpoints.md#cors)', async () => {
-    const pre = await preflight('/token');
+  it('answers a token endpoint preflight, and its errors carry CORS headers too (docs/endpoints.md#cors)', async ({
+    t,
+  }) => {
+    const pre = await preflight(t, '/token');
     expect(pre.statusCode).toBe(204);
     expect(pre.headers['access-control-allow-origin']).toBe(APP);
     expect(pre.headers['access-control-allow-methods']).toContain('POST');
@@ -56,8 +54,8 @@ describe('CORS for browser apps (SMART App Launch 2.2; RFC 9700 §2.6)', () => {
     expect(res.headers['access-control-allow-origin']).toBe(APP);
   });
 
-  it('opens the FHIR base and exposes WWW-Authenticate to the app on a 401', async () => {
-    const pre = await preflight('/fhir/Patient/pat-1', 'GET', 'authorization');
+  it('opens the FHIR base and exposes WWW-Authenticate to the app on a 401', async ({ t }) => {
+    const pre = await preflight(t, '/fhir/Patient/pat-1', 'GET', 'authorization');
     expect(pre.statusCode).toBe(204);
     expect(pre.headers['access-control-allow-headers']).toBe('authorization');
     const res = await fhirGet(t.app, 'Patient/pat-1', undefined, { origin: APP });
@@ -66,8 +64,8 @@ describe('CORS for browser apps (SMART App Launch 2.2; RFC 9700 §2.6)', () => {
     expect(res.headers['access-control-expose-headers']).toContain('WWW-Authenticate');
   });
 
-  it('never answers CORS at the authorization endpoint (RFC 9700 §2.6)', async () => {
-    const pre = await preflight('/authorize', 'GET');
+  it('never answers CORS at the authorization endpoint (RFC 9700 §2.6)', async ({ t }) => {
+    const pre = await preflight(t, '/authorize', 'GET');
     expect(pre.statusCode).toBe(404);
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
     const res = await t.app.inject({ url: '/authorize?client_id=conf-app', headers: { origin: APP } });
@@ -77,8 +75,8 @@ describe('CORS for browser apps (SMART App Launch 2.2; RFC 9700 §2.6)', () => {
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('keeps introspection closed to browsers (a resource server call)', async () => {
-    const pre = await preflight('/introspect');
+  it('keeps introspection closed to browsers (a resource server call)', async ({ t }) => {
+    const pre = await preflight(t, '/introspect');
     expect(pre.statusCode).toBe(404);
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
   });

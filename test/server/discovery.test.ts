@@ -1,20 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildServer } from '../../server/app.js';
-import { fullCodeFlow, ORIGIN, postForm, startSandbox, basic, type TestSandbox } from '../helpers/sandbox.js';
+import { fullCodeFlow, ORIGIN, postForm, basic, sandboxTest } from '../helpers/sandbox.js';
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox();
-});
-afterEach(async () => {
-  await t.app.close();
-});
+const it = sandboxTest();
 
 describe('discovery (SMART App Launch 2.2, OpenID Connect Discovery)', () => {
-  it('serves the SMART configuration as JSON whatever the Accept header (docs/endpoints.md#discovery)', async () => {
+  it('serves the SMART configuration as JSON whatever the Accept header (docs/endpoints.md#discovery)', async ({
+    t,
+  }) => {
     for (const url of ['/.well-known/smart-configuration', '/fhir/.well-known/smart-configuration']) {
       const res = await t.app.inject({ url, headers: { accept: 'text/html' } });
       expect(res.statusCode).toBe(200);
@@ -30,7 +26,7 @@ describe('discovery (SMART App Launch 2.2, OpenID Connect Discovery)', () => {
     }
   });
 
-  it('lists absolute endpoint URLs under the exact issuer (docs/endpoints.md#discovery)', async () => {
+  it('lists absolute endpoint URLs under the exact issuer (docs/endpoints.md#discovery)', async ({ t }) => {
     const doc = (await t.app.inject({ url: '/.well-known/openid-configuration' })).json<
       Record<string, unknown>
     >();
@@ -47,7 +43,7 @@ describe('discovery (SMART App Launch 2.2, OpenID Connect Discovery)', () => {
     });
   });
 
-  it('publishes public key members only (docs/endpoints.md#jwks)', async () => {
+  it('publishes public key members only (docs/endpoints.md#jwks)', async ({ t }) => {
     const jwks = (await t.app.inject({ url: '/.well-known/jwks.json' })).json<{
       keys: Record<string, unknown>[];
     }>();
@@ -58,9 +54,8 @@ describe('discovery (SMART App Launch 2.2, OpenID Connect Discovery)', () => {
     for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(key?.[member]).toBeUndefined();
   });
 
-  it('signs with ES256 when configured, and says so', async () => {
-    await t.app.close();
-    t = await startSandbox({ tokens: { signingAlg: 'ES256' } });
+  it('signs with ES256 when configured, and says so', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ tokens: { signingAlg: 'ES256' } });
     const doc = (await t.app.inject({ url: '/.well-known/openid-configuration' })).json<
       Record<string, unknown>
     >();
@@ -76,7 +71,9 @@ describe('discovery (SMART App Launch 2.2, OpenID Connect Discovery)', () => {
 });
 
 describe('signing keys in the data folder', () => {
-  it('keeps keys across restarts, so tokens issued before a restart still introspect as active', async () => {
+  it('keeps keys across restarts, so tokens issued before a restart still introspect as active', async ({
+    t,
+  }) => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'sandbox-keys-'));
     const config = t.app.sandbox.config;
     const first = await buildServer({ config, dataDir, origin: ORIGIN });

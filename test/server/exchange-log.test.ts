@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   admin,
   authorize,
@@ -9,39 +9,32 @@ import {
   redeem,
   startSandbox,
   type TestSandbox,
+  sharedSandboxTest,
 } from '../helpers/sandbox.js';
 import type { Exchange } from '../../server/exchanges/exchange.js';
 import { s256Challenge } from '../../server/oauth/pkce.js';
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startSandbox();
-});
-afterAll(async () => {
-  await t.app.close();
-});
-beforeEach(async () => {
-  await admin(t.app, 'DELETE', '/exchanges');
-  await admin(t.app, 'DELETE', '/failures');
-});
+const it = sharedSandboxTest(['/exchanges', '/failures']);
 
-async function exchanges(query = ''): Promise<Exchange[]> {
+async function exchanges(t: TestSandbox, query = ''): Promise<Exchange[]> {
   const res = await admin(t.app, 'GET', `/exchanges${query}`);
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ exchanges: Exchange[] }>().exchanges;
 }
 
-async function last(): Promise<Exchange> {
-  const all = await exchanges();
+async function last(t: TestSandbox): Promise<Exchange> {
+  const all = await exchanges(t);
   const found = all.at(-1);
   if (!found) throw new Error('the log is empty');
   return found;
 }
 
 describe('the exchange log (docs/admin-api.md#exchanges)', () => {
-  it('records a token exchange with timing, method, path, status, headers, bodies and the client', async () => {
+  it('records a token exchange with timing, method, path, status, headers, bodies and the client', async ({
+    t,
+  }) => {
     const res = await clientCredentials(t.app);
-    const entry = await last();
+    const entry = await last(t);
     expect(entry).toMatchObject({ method: 'POST', path: '/token', status: 200, clientId: 'conf-app' });
     expect(entry.durationMs).toBeGreaterThanOrEqual(0);
     expect(Date.parse(entry.time)).not.toBeNaN();
@@ -54,7 +47,7 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
     expect(entry.verdict.outcome).toBe('accepted');
   });
 
-  it('masks client_secret, Basic credentials and every token, and never stores them whole', async () => {
+  it('masks client_secret, Basic credentials and every token, and never stores them whole', async ({ t }) => {
     const flow = await redeem(t.app, (await authorize(t.app)).code ?? '');
     const { refresh_token: refresh } = flow.json<{ refresh_token: string }>();
     await postForm(t.app, '/token', {
@@ -63,7 +56,7 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
       client_id: 'conf-app',
       client_secret: 's3cret',
     });
-    const all = await exchanges();
+    const all = await exchanges(t);
     const text = JSON.stringify(all);
     expect(text).not.toContain('s3cret');
     expect(text).not.toContain(refresh);
@@ -77,9 +70,9 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
     expect(post?.request.body).toContain(`refresh_token=${refresh.slice(0, 8)}…`);
   });
 
-  it('gives an accepted verdict with the rules that were checked', async () => {
+  it('gives an accepted verdict with the rules that were checked', async ({ t }) => {
     await redeem(t.app, (await authorize(t.app)).code ?? '');
-    const entry = await last();
+    const entry = await last(t);
     const comparison = `S256(code_verifier) is ${CHALLENGE}, the stored code_challenge is ${CHALLENGE}`;
     expect(entry.verdict.summary).toContain(
       `accepted: PKCE S256 challenge matched: ${comparison} — RFC 7636 §4.6`,
@@ -88,18 +81,20 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
       text: `PKCE S256 challenge matched: ${comparison}`,
       rule: 'RFC 7636 §4.6',
     });
-    const auth = (await exchanges('?path=/authorize')).at(-1);
+    const auth = (await exchanges(t, '?path=/authorize')).at(-1);
     expect(auth?.verdict.summary).toMatch(/^accepted: .*authorization code issued to conf-app/);
   });
 
-  it('carries the PKCE comparison as data in the verdict, matched or refused (RFC 7636 §4.6)', async () => {
+  it('carries the PKCE comparison as data in the verdict, matched or refused (RFC 7636 §4.6)', async ({
+    t,
+  }) => {
     await redeem(t.app, (await authorize(t.app)).code ?? '');
-    expect((await last()).verdict.details).toEqual({
+    expect((await last(t)).verdict.details).toEqual({
       pkce: { method: 'S256', computed: CHALLENGE, stored: CHALLENGE, matched: true, rule: 'RFC 7636 §4.6' },
     });
     const tampered = 'x'.repeat(43);
     await redeem(t.app, (await authorize(t.app)).code ?? '', { code_verifier: tampered });
-    const refused = await last();
+    const refused = await last(t);
     expect(refused.verdict.outcome).toBe('rejected');
     expect(refused.verdict.details?.pkce).toEqual({
       method: 'S256',
@@ -109,14 +104,14 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
       rule: 'RFC 7636 §4.6',
     });
     await clientCredentials(t.app);
-    expect((await last()).verdict.details).toBeUndefined();
+    expect((await last(t)).verdict.details).toBeUndefined();
   });
 
-  it('gives a rejected verdict naming the rule: a replayed code', async () => {
+  it('gives a rejected verdict naming the rule: a replayed code', async ({ t }) => {
     const { code } = await authorize(t.app);
     await redeem(t.app, code ?? '');
     await redeem(t.app, code ?? '');
-    const entry = await last();
+    const entry = await last(t);
     expect(entry.status).toBe(400);
     expect(entry.verdict.outcome).toBe('rejected');
     expect(entry.verdict.summary).toMatch(
@@ -124,19 +119,19 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
     );
   });
 
-  it('gives a rejected verdict for a wrong secret and for an authorize error page', async () => {
+  it('gives a rejected verdict for a wrong secret and for an authorize error page', async ({ t }) => {
     await clientCredentials(t.app, 'conf-app', 'nope');
-    expect((await last()).verdict.summary).toMatch(/^rejected: .* — RFC 6749 §2\.3/);
+    expect((await last(t)).verdict.summary).toMatch(/^rejected: .* — RFC 6749 §2\.3/);
     await authorize(t.app, { redirect_uri: 'http://evil.example/cb' });
-    const page = await last();
+    const page = await last(t);
     expect(page.status).toBe(400);
     expect(page.verdict.summary).toContain('— RFC 9700 §4.1.3');
   });
 
-  it('marks an injected response and names the failure', async () => {
+  it('marks an injected response and names the failure', async ({ t }) => {
     await admin(t.app, 'POST', '/failures', { id: 'token.invalid_grant', times: 1 });
     await clientCredentials(t.app);
-    const entry = await last();
+    const entry = await last(t);
     expect(entry.failure).toBe('token.invalid_grant');
     expect(entry.verdict.summary).toContain('injected by failure mode token.invalid_grant');
     expect(entry.verdict.reasons[0]?.text).toBe(
@@ -144,27 +139,27 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
     );
     await admin(t.app, 'POST', '/failures', { id: 'token.malformed_json', times: 1 });
     await clientCredentials(t.app);
-    const spoiled = await last();
+    const spoiled = await last(t);
     expect(spoiled.failure).toBe('token.malformed_json');
     expect(spoiled.verdict.summary).toMatch(/then spoiled by failure mode token\.malformed_json\)$/);
-    expect((await exchanges('?failure=*')).map((e) => e.failure)).toEqual([
+    expect((await exchanges(t, '?failure=*')).map((e) => e.failure)).toEqual([
       'token.invalid_grant',
       'token.malformed_json',
     ]);
   });
 
-  it('logs discovery and unknown paths, but not the admin API itself', async () => {
+  it('logs discovery and unknown paths, but not the admin API itself', async ({ t }) => {
     await t.app.inject({ url: '/.well-known/smart-configuration' });
     await t.app.inject({ url: '/nowhere' });
     await admin(t.app, 'GET', '/clients');
-    const all = await exchanges();
+    const all = await exchanges(t);
     expect(all.map((e) => `${e.status} ${e.path}`)).toEqual([
       '200 /.well-known/smart-configuration',
       '404 /nowhere',
     ]);
   });
 
-  it('pages with since and limit, and filters by client', async () => {
+  it('pages with since and limit, and filters by client', async ({ t }) => {
     for (let i = 0; i < 5; i++) await clientCredentials(t.app);
     await postForm(t.app, '/token', {
       grant_type: 'client_credentials',
@@ -172,25 +167,25 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
       client_secret: 's3cret',
       scope: 'system/*.rs',
     });
-    const all = await exchanges();
+    const all = await exchanges(t);
     const first = all[0]?.seq ?? 0;
     expect(all.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5].map((i) => first + i));
-    expect((await exchanges(`?since=${first + 1}&limit=2`)).map((e) => e.seq)).toEqual([
+    expect((await exchanges(t, `?since=${first + 1}&limit=2`)).map((e) => e.seq)).toEqual([
       first + 2,
       first + 3,
     ]);
-    expect((await exchanges('?limit=2')).map((e) => e.seq)).toEqual([first + 4, first + 5]);
-    expect((await exchanges('?clientId=post-app')).map((e) => e.clientId)).toEqual(['post-app']);
+    expect((await exchanges(t, '?limit=2')).map((e) => e.seq)).toEqual([first + 4, first + 5]);
+    expect((await exchanges(t, '?clientId=post-app')).map((e) => e.clientId)).toEqual(['post-app']);
     const one = await admin(t.app, 'GET', `/exchanges/${first}`);
     expect(one.json()).toMatchObject({ seq: first, path: '/token' });
     expect((await admin(t.app, 'GET', '/exchanges?limit=0')).json()).toMatchObject({ field: 'limit' });
     expect((await admin(t.app, 'GET', '/exchanges/999999')).statusCode).toBe(404);
   });
 
-  it('never logs the Authorization header of a bearer request whole', async () => {
+  it('never logs the Authorization header of a bearer request whole', async ({ t }) => {
     const token = (await clientCredentials(t.app)).json<{ access_token: string }>().access_token;
     await t.app.inject({ url: '/userinfo', headers: { authorization: `Bearer ${token}` } });
-    const entry = await last();
+    const entry = await last(t);
     expect(entry.request.headers['authorization']).toBe(`Bearer ${token.slice(0, 8)}…`);
     expect(entry.clientId).toBe('conf-app');
     expect(entry.verdict.summary).toBe(
@@ -198,14 +193,14 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
     );
   });
 
-  it('answers with basic-auth clients named, even when authentication fails', async () => {
+  it('answers with basic-auth clients named, even when authentication fails', async ({ t }) => {
     await postForm(
       t.app,
       '/token',
       { grant_type: 'client_credentials' },
       { authorization: basic('who', 'x') },
     );
-    expect((await last()).clientId).toBe('who');
+    expect((await last(t)).clientId).toBe('who');
   });
 });
 

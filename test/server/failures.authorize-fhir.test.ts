@@ -1,35 +1,26 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   admin,
   authorize,
   clientCredentials,
   REDIRECT,
-  startSandbox,
   type TestSandbox,
+  sharedSandboxTest,
 } from '../helpers/sandbox.js';
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startSandbox();
-});
-afterAll(async () => {
-  await t.app.close();
-});
-afterEach(async () => {
-  await admin(t.app, 'DELETE', '/failures');
-});
+const it = sharedSandboxTest(['/failures']);
 
-async function arm(body: Record<string, unknown>): Promise<void> {
+async function arm(t: TestSandbox, body: Record<string, unknown>): Promise<void> {
   expect((await admin(t.app, 'POST', '/failures', body)).statusCode).toBe(201);
 }
 
 describe('authorize.* failures redirect back with error= (RFC 6749 §4.1.2.1)', () => {
-  it.each([
+  it.for([
     ['authorize.access_denied', 'access_denied'],
     ['authorize.invalid_scope', 'invalid_scope'],
     ['authorize.server_error', 'server_error'],
-  ])('%s → error=%s with state and iss, then the next authorization succeeds', async (id, error) => {
-    await arm({ id, times: 1 });
+  ])('%s → error=%s with state and iss, then the next authorization succeeds', async ([id, error], { t }) => {
+    await arm(t, { id, times: 1 });
     const failed = await authorize(t.app);
     expect(failed.response.statusCode).toBe(302);
     expect(`${failed.location?.origin ?? ''}${failed.location?.pathname ?? ''}`).toBe(REDIRECT);
@@ -43,8 +34,8 @@ describe('authorize.* failures redirect back with error= (RFC 6749 §4.1.2.1)', 
     expect(next.code).toBeDefined();
   });
 
-  it('never redirects to an untrusted redirect_uri, and does not spend the failure on it', async () => {
-    await arm({ id: 'authorize.access_denied', times: 1 });
+  it('never redirects to an untrusted redirect_uri, and does not spend the failure on it', async ({ t }) => {
+    await arm(t, { id: 'authorize.access_denied', times: 1 });
     const untrusted = await authorize(t.app, { redirect_uri: 'http://evil.example/cb' });
     expect(untrusted.response.statusCode).toBe(400);
     expect(untrusted.location).toBeUndefined();
@@ -52,22 +43,22 @@ describe('authorize.* failures redirect back with error= (RFC 6749 §4.1.2.1)', 
     expect(next.location?.searchParams.get('error')).toBe('access_denied');
   });
 
-  it('leaves other clients alone when scoped with clientId', async () => {
-    await arm({ id: 'authorize.access_denied', times: 1, clientId: 'public-app' });
+  it('leaves other clients alone when scoped with clientId', async ({ t }) => {
+    await arm(t, { id: 'authorize.access_denied', times: 1, clientId: 'public-app' });
     expect((await authorize(t.app)).code).toBeDefined();
     const pub = await authorize(t.app, { client_id: 'public-app' });
     expect(pub.location?.searchParams.get('error')).toBe('access_denied');
   });
 
-  it('does not touch the token endpoint', async () => {
-    await arm({ id: 'authorize.server_error', times: 1 });
+  it('does not touch the token endpoint', async ({ t }) => {
+    await arm(t, { id: 'authorize.server_error', times: 1 });
     expect((await clientCredentials(t.app)).statusCode).toBe(200);
     expect((await authorize(t.app)).location?.searchParams.get('error')).toBe('server_error');
   });
 });
 
 describe('fhir.* failures answer as a resource server (RFC 6750 §3.1)', () => {
-  async function read(): Promise<{
+  async function read(t: TestSandbox): Promise<{
     status: number;
     headers: Record<string, unknown>;
     body: Record<string, unknown>;
@@ -80,39 +71,39 @@ describe('fhir.* failures answer as a resource server (RFC 6750 §3.1)', () => {
     return { status: res.statusCode, headers: res.headers, body: res.json() };
   }
 
-  it('fhir.invalid_token → 401 with WWW-Authenticate, then the next read succeeds', async () => {
-    await arm({ id: 'fhir.invalid_token', times: 1 });
-    const failed = await read();
+  it('fhir.invalid_token → 401 with WWW-Authenticate, then the next read succeeds', async ({ t }) => {
+    await arm(t, { id: 'fhir.invalid_token', times: 1 });
+    const failed = await read(t);
     expect(failed.status).toBe(401);
     // As the FHIR base's own bearer check answers: an OperationOutcome, not OAuth JSON.
     expect(failed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
     expect(failed.headers['www-authenticate']).toMatch(
       /^Bearer realm="token-sandbox", error="invalid_token"/,
     );
-    expect((await read()).status).toBe(200);
+    expect((await read(t)).status).toBe(200);
   });
 
-  it('fhir.insufficient_scope → 403 with WWW-Authenticate, then the next read succeeds', async () => {
-    await arm({ id: 'fhir.insufficient_scope', times: 1 });
-    const failed = await read();
+  it('fhir.insufficient_scope → 403 with WWW-Authenticate, then the next read succeeds', async ({ t }) => {
+    await arm(t, { id: 'fhir.insufficient_scope', times: 1 });
+    const failed = await read(t);
     expect(failed.status).toBe(403);
     expect(failed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] });
     expect(failed.headers['www-authenticate']).toContain('error="insufficient_scope"');
-    expect((await read()).status).toBe(200);
+    expect((await read(t)).status).toBe(200);
   });
 
-  it('scopes to the client the token was issued to', async () => {
-    await arm({ id: 'fhir.invalid_token', times: 1, clientId: 'someone-else' });
-    expect((await read()).status).toBe(200);
-    await arm({ id: 'fhir.invalid_token', times: 1, clientId: 'conf-app' });
-    expect((await read()).status).toBe(401);
+  it('scopes to the client the token was issued to', async ({ t }) => {
+    await arm(t, { id: 'fhir.invalid_token', times: 1, clientId: 'someone-else' });
+    expect((await read(t)).status).toBe(200);
+    await arm(t, { id: 'fhir.invalid_token', times: 1, clientId: 'conf-app' });
+    expect((await read(t)).status).toBe(401);
   });
 
-  it('leaves the public CapabilityStatement alone and is marked in the exchange log', async () => {
+  it('leaves the public CapabilityStatement alone and is marked in the exchange log', async ({ t }) => {
     const before = (await admin(t.app, 'GET', '/exchanges?limit=1')).json<{ latestSeq: number }>().latestSeq;
-    await arm({ id: 'fhir.invalid_token', times: 1 });
+    await arm(t, { id: 'fhir.invalid_token', times: 1 });
     expect((await t.app.inject({ url: '/fhir/metadata' })).statusCode).toBe(200);
-    expect((await read()).status).toBe(401);
+    expect((await read(t)).status).toBe(401);
     const log = (await admin(t.app, 'GET', `/exchanges?failure=fhir.invalid_token&since=${before}`)).json<{
       exchanges: { path: string; status: number; verdict: { summary: string } }[];
     }>();

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import {
   admin,
@@ -11,24 +11,16 @@ import {
   redeem,
   startSandbox,
   type TestSandbox,
+  sharedSandboxTest,
 } from '../helpers/sandbox.js';
 import { FAILURE_CATALOG } from '../../server/failures/catalog.js';
 import { FAILURE_IDS, type FailureId } from '../../server/failures/ids.js';
 import { buildServer } from '../../server/app.js';
 import { parseConfig } from '../../server/config/validate.js';
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startSandbox();
-});
-afterAll(async () => {
-  await t.app.close();
-});
-afterEach(async () => {
-  await admin(t.app, 'DELETE', '/failures');
-});
+const it = sharedSandboxTest(['/failures']);
 
-async function arm(body: Record<string, unknown>): Promise<void> {
+async function arm(t: TestSandbox, body: Record<string, unknown>): Promise<void> {
   const res = await admin(t.app, 'POST', '/failures', body);
   expect(res.statusCode, res.body).toBe(201);
 }
@@ -38,8 +30,8 @@ describe('the failure catalog (docs/failures.md)', () => {
     expect([...FAILURE_CATALOG.keys()].sort()).toEqual([...FAILURE_IDS].sort());
   });
 
-  it('lists the armed failures and every available one', async () => {
-    await arm({ id: 'token.server_error', times: 2, clientId: 'conf-app' });
+  it('lists the armed failures and every available one', async ({ t }) => {
+    await arm(t, { id: 'token.server_error', times: 2, clientId: 'conf-app' });
     const res = await admin(t.app, 'GET', '/failures');
     const body = res.json<{ armed: Record<string, unknown>[]; available: { id: string }[] }>();
     expect(body.armed).toEqual([
@@ -48,7 +40,7 @@ describe('the failure catalog (docs/failures.md)', () => {
     expect(body.available.map((a) => a.id).sort()).toEqual([...FAILURE_IDS].sort());
   });
 
-  it('refuses an unknown id, a probability above 1 and an unknown field, naming the field', async () => {
+  it('refuses an unknown id, a probability above 1 and an unknown field, naming the field', async ({ t }) => {
     const cases: [Record<string, unknown>, string][] = [
       [{ id: 'token.nope' }, 'id'],
       [{ id: 'token.server_error', probability: 1.5 }, 'probability'],
@@ -63,8 +55,8 @@ describe('the failure catalog (docs/failures.md)', () => {
     }
   });
 
-  it('removes one armed failure with DELETE /failures/:id, and 404s when it is not armed', async () => {
-    await arm({ id: 'token.server_error' });
+  it('removes one armed failure with DELETE /failures/:id, and 404s when it is not armed', async ({ t }) => {
+    await arm(t, { id: 'token.server_error' });
     expect((await admin(t.app, 'DELETE', '/failures/token.server_error')).statusCode).toBe(204);
     expect((await admin(t.app, 'DELETE', '/failures/token.server_error')).statusCode).toBe(404);
     expect((await clientCredentials(t.app)).statusCode).toBe(200);
@@ -104,8 +96,8 @@ const TOKEN_ERRORS: ErrorCase[] = [
 ];
 
 describe('token endpoint error failures: armed once, they fire once, then the endpoint answers again', () => {
-  it.each(TOKEN_ERRORS)('$id → $status $error', async ({ id, status, error, headers = {} }) => {
-    await arm({ id, times: 1 });
+  it.for(TOKEN_ERRORS)('$id → $status $error', async ({ id, status, error, headers = {} }, { t }) => {
+    await arm(t, { id, times: 1 });
     const failed = await clientCredentials(t.app);
     expect(failed.statusCode).toBe(status);
     expect(failed.headers['cache-control']).toBe('no-store');
@@ -119,7 +111,7 @@ describe('token endpoint error failures: armed once, they fire once, then the en
     expect((await admin(t.app, 'GET', '/failures')).json<{ armed: unknown[] }>().armed).toEqual([]);
   });
 
-  it('words the seed cases as the named failures say', async () => {
+  it('words the seed cases as the named failures say', async ({ t }) => {
     const expected: Partial<Record<FailureId, string>> = {
       'token.redirect_uri_mismatch': 'redirect_uri does not match',
       'token.missing_code_verifier': 'code_verifier is missing',
@@ -128,42 +120,42 @@ describe('token endpoint error failures: armed once, they fire once, then the en
       'token.refresh_revoked': 'refresh token has been revoked',
     };
     for (const [id, text] of Object.entries(expected)) {
-      await arm({ id, times: 1 });
+      await arm(t, { id, times: 1 });
       const res = await clientCredentials(t.app);
       expect(res.json<{ error_description: string }>().error_description).toContain(text);
     }
   });
 
-  it('leaves the code unspent: after an injected failure the same code is redeemed', async () => {
-    await arm({ id: 'token.code_consumed', times: 1 });
+  it('leaves the code unspent: after an injected failure the same code is redeemed', async ({ t }) => {
+    await arm(t, { id: 'token.code_consumed', times: 1 });
     const { code } = await authorize(t.app);
     expect((await redeem(t.app, code ?? '')).json()).toMatchObject({ error: 'invalid_grant' });
     expect((await redeem(t.app, code ?? '')).statusCode).toBe(200);
   });
 
-  it('fires on exactly the next `times` requests, then disarms itself', async () => {
-    await arm({ id: 'token.server_error', times: 3 });
+  it('fires on exactly the next `times` requests, then disarms itself', async ({ t }) => {
+    await arm(t, { id: 'token.server_error', times: 3 });
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await clientCredentials(t.app)).statusCode);
     expect(statuses).toEqual([500, 500, 500, 200, 200]);
   });
 
-  it('fires exactly `times` times among concurrent requests', async () => {
-    await arm({ id: 'token.server_error', times: 4 });
+  it('fires exactly `times` times among concurrent requests', async ({ t }) => {
+    await arm(t, { id: 'token.server_error', times: 4 });
     const results = await Promise.all(Array.from({ length: 10 }, () => clientCredentials(t.app)));
     expect(results.filter((r) => r.statusCode === 500)).toHaveLength(4);
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(6);
   });
 
-  it('stays armed without `times` until removed', async () => {
-    await arm({ id: 'token.invalid_grant' });
+  it('stays armed without `times` until removed', async ({ t }) => {
+    await arm(t, { id: 'token.invalid_grant' });
     for (let i = 0; i < 3; i++) expect((await clientCredentials(t.app)).statusCode).toBe(400);
     await admin(t.app, 'DELETE', '/failures/token.invalid_grant');
     expect((await clientCredentials(t.app)).statusCode).toBe(200);
   });
 
-  it('with clientId, fails only that client and leaves the others alone', async () => {
-    await arm({ id: 'token.server_error', times: 1, clientId: 'post-app' });
+  it('with clientId, fails only that client and leaves the others alone', async ({ t }) => {
+    await arm(t, { id: 'token.server_error', times: 1, clientId: 'post-app' });
     expect((await clientCredentials(t.app)).statusCode).toBe(200);
     const post = () =>
       postForm(t.app, '/token', {
@@ -176,8 +168,10 @@ describe('token endpoint error failures: armed once, they fire once, then the en
     expect((await post()).statusCode).toBe(200);
   });
 
-  it('applies only after client authentication: a wrong secret is still invalid_client, and does not spend it', async () => {
-    await arm({ id: 'token.server_error', times: 1 });
+  it('applies only after client authentication: a wrong secret is still invalid_client, and does not spend it', async ({
+    t,
+  }) => {
+    await arm(t, { id: 'token.server_error', times: 1 });
     const wrong = await clientCredentials(t.app, 'conf-app', 'wrong');
     expect(wrong.statusCode).toBe(401);
     expect((await clientCredentials(t.app)).statusCode).toBe(500);
@@ -204,12 +198,12 @@ describe('probability', () => {
 });
 
 describe('response-shaping failures: the grant succeeds, the answer is spoiled', () => {
-  async function jwks(): Promise<ReturnType<typeof createLocalJWKSet>> {
+  async function jwks(t: TestSandbox): Promise<ReturnType<typeof createLocalJWKSet>> {
     return createLocalJWKSet((await t.app.inject({ url: '/.well-known/jwks.json' })).json<JSONWebKeySet>());
   }
 
-  it('token.malformed_json answers 200 application/json with a body that does not parse', async () => {
-    await arm({ id: 'token.malformed_json', times: 1 });
+  it('token.malformed_json answers 200 application/json with a body that does not parse', async ({ t }) => {
+    await arm(t, { id: 'token.malformed_json', times: 1 });
     const res = await clientCredentials(t.app);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -219,23 +213,25 @@ describe('response-shaping failures: the grant succeeds, the answer is spoiled',
     expect((await clientCredentials(t.app)).json()).toHaveProperty('access_token');
   });
 
-  it('token.missing_access_token answers 200 without access_token', async () => {
-    await arm({ id: 'token.missing_access_token', times: 1 });
+  it('token.missing_access_token answers 200 without access_token', async ({ t }) => {
+    await arm(t, { id: 'token.missing_access_token', times: 1 });
     const res = await clientCredentials(t.app);
     expect(res.statusCode).toBe(200);
     expect(res.json()).not.toHaveProperty('access_token');
     expect(res.json()).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
   });
 
-  it('token.expired_token answers expires_in 0 with a JWT already expired by the server clock', async () => {
-    await arm({ id: 'token.expired_token', times: 1 });
+  it('token.expired_token answers expires_in 0 with a JWT already expired by the server clock', async ({
+    t,
+  }) => {
+    await arm(t, { id: 'token.expired_token', times: 1 });
     const res = await clientCredentials(t.app);
     const body = res.json<{ access_token: string; expires_in: number }>();
     expect(body.expires_in).toBe(0);
     const claims = decodeJwt(body.access_token);
     expect(claims.exp).toBeLessThanOrEqual(Math.floor(t.clock.now() / 1000));
     await expect(
-      jwtVerify(body.access_token, await jwks(), { currentDate: new Date(t.clock.now()) }),
+      jwtVerify(body.access_token, await jwks(t), { currentDate: new Date(t.clock.now()) }),
     ).rejects.toThrow(/exp/);
     const introspection = await postForm(
       t.app,
@@ -246,38 +242,38 @@ describe('response-shaping failures: the grant succeeds, the answer is spoiled',
     expect(introspection.json()).toEqual({ active: false });
   });
 
-  it('token.bad_signature signs the tokens with a key not in the JWKS, under the real kid', async () => {
+  it('token.bad_signature signs the tokens with a key not in the JWKS, under the real kid', async ({ t }) => {
     const good = (await clientCredentials(t.app)).json<{ access_token: string }>().access_token;
-    await arm({ id: 'token.bad_signature', times: 1 });
+    await arm(t, { id: 'token.bad_signature', times: 1 });
     const res = await clientCredentials(t.app);
     expect(res.statusCode).toBe(200);
     const bad = res.json<{ access_token: string }>().access_token;
     expect(decodeProtectedHeader(bad).kid).toBe(decodeProtectedHeader(good).kid);
-    await expect(jwtVerify(bad, await jwks(), { currentDate: new Date(t.clock.now()) })).rejects.toThrow(
+    await expect(jwtVerify(bad, await jwks(t), { currentDate: new Date(t.clock.now()) })).rejects.toThrow(
       /signature verification failed/,
     );
   });
 
-  it('token.bad_signature also spoils the id_token of a code flow', async () => {
-    await arm({ id: 'token.bad_signature', times: 1 });
+  it('token.bad_signature also spoils the id_token of a code flow', async ({ t }) => {
+    await arm(t, { id: 'token.bad_signature', times: 1 });
     const { code } = await authorize(t.app);
     const res = await redeem(t.app, code ?? '');
     const body = res.json<{ id_token: string }>();
     await expect(
-      jwtVerify(body.id_token, await jwks(), { currentDate: new Date(t.clock.now()) }),
+      jwtVerify(body.id_token, await jwks(t), { currentDate: new Date(t.clock.now()) }),
     ).rejects.toThrow(/signature verification failed/);
   });
 
-  it('token.slow answers normally after delayMs', async () => {
-    await arm({ id: 'token.slow', times: 1, delayMs: 150 });
+  it('token.slow answers normally after delayMs', async ({ t }) => {
+    await arm(t, { id: 'token.slow', times: 1, delayMs: 150 });
     const started = performance.now();
     const res = await clientCredentials(t.app);
     expect(res.statusCode).toBe(200);
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
   });
 
-  it('delayMs also delays an injected error', async () => {
-    await arm({ id: 'token.server_error', times: 1, delayMs: 120 });
+  it('delayMs also delays an injected error', async ({ t }) => {
+    await arm(t, { id: 'token.server_error', times: 1, delayMs: 120 });
     const started = performance.now();
     expect((await clientCredentials(t.app)).statusCode).toBe(500);
     expect(performance.now() - started).toBeGreaterThanOrEqual(110);

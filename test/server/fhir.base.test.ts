@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import {
   basic,
@@ -7,25 +7,19 @@ import {
   ORIGIN,
   FHIR_BASE,
   postForm,
-  startSandbox,
+  sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox();
-});
-afterEach(async () => {
-  await t.app.close();
-});
+const it = sandboxTest();
 
 /** An access token for conf-app with this scope; launch/patient puts pat-1 in context. */
-async function tokenFor(scope: string): Promise<string> {
+async function tokenFor(t: TestSandbox, scope: string): Promise<string> {
   const body = await fullCodeFlow(t.app, { scope });
   return String(body['access_token']);
 }
 
-async function systemToken(scope: string): Promise<string> {
+async function systemToken(t: TestSandbox, scope: string): Promise<string> {
   const res = await postForm(
     t.app,
     '/token',
@@ -54,7 +48,7 @@ function expectOutcome(res: LightMyRequestResponse, code: string) {
 }
 
 describe('FHIR base: metadata (SMART App Launch 2.2 §conformance)', () => {
-  it('serves a public R4 CapabilityStatement with the oauth-uris extension', async () => {
+  it('serves a public R4 CapabilityStatement with the oauth-uris extension', async ({ t }) => {
     const res = await t.app.inject({ url: '/fhir/metadata' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
@@ -78,7 +72,7 @@ describe('FHIR base: metadata (SMART App Launch 2.2 §conformance)', () => {
 });
 
 describe('FHIR base: RFC 6750 §3.1 bearer tokens', () => {
-  it('answers a request without a token with 401 invalid_token saying no token was sent', async () => {
+  it('answers a request without a token with 401 invalid_token saying no token was sent', async ({ t }) => {
     const res = await fhirGet(t.app, 'Patient/pat-1', undefined);
     expect(res.statusCode).toBe(401);
     expect(res.headers['www-authenticate']).toBe(
@@ -87,15 +81,15 @@ describe('FHIR base: RFC 6750 §3.1 bearer tokens', () => {
     expectOutcome(res, 'login');
   });
 
-  it('answers a token it did not issue with 401 invalid_token', async () => {
+  it('answers a token it did not issue with 401 invalid_token', async ({ t }) => {
     const res = await fhirGet(t.app, 'Patient/pat-1', 'not-a-token');
     expect(res.statusCode).toBe(401);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="token-sandbox", error="invalid_token"/);
     expectOutcome(res, 'login');
   });
 
-  it('answers an expired token with 401 invalid_token', async () => {
-    const token = await tokenFor('launch/patient patient/*.rs');
+  it('answers an expired token with 401 invalid_token', async ({ t }) => {
+    const token = await tokenFor(t, 'launch/patient patient/*.rs');
     t.clock.advance(3601_000);
     const res = await fhirGet(t.app, 'Patient/pat-1', token);
     expect(res.statusCode).toBe(401);
@@ -103,8 +97,8 @@ describe('FHIR base: RFC 6750 §3.1 bearer tokens', () => {
     expect(res.headers['www-authenticate']).toContain('expired');
   });
 
-  it('answers a revoked token with 401 invalid_token', async () => {
-    const token = await tokenFor('launch/patient patient/*.rs');
+  it('answers a revoked token with 401 invalid_token', async ({ t }) => {
+    const token = await tokenFor(t, 'launch/patient patient/*.rs');
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(200);
     await postForm(t.app, '/revoke', { token }, { authorization: basic('conf-app', 's3cret') });
     const res = await fhirGet(t.app, 'Patient/pat-1', token);
@@ -112,22 +106,22 @@ describe('FHIR base: RFC 6750 §3.1 bearer tokens', () => {
     expect(res.headers['www-authenticate']).toContain('revoked');
   });
 
-  it('needs a token even for an unknown resource type', async () => {
+  it('needs a token even for an unknown resource type', async ({ t }) => {
     expect((await fhirGet(t.app, 'Spaceship/1', undefined)).statusCode).toBe(401);
   });
 });
 
 describe('FHIR base: read and search', () => {
-  it('reads the launch patient as application/fhir+json', async () => {
-    const token = await tokenFor('launch/patient patient/*.rs');
+  it('reads the launch patient as application/fhir+json', async ({ t }) => {
+    const token = await tokenFor(t, 'launch/patient patient/*.rs');
     const res = await fhirGet(t.app, 'Patient/pat-1', token);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
     expect(res.json()).toMatchObject({ resourceType: 'Patient', id: 'pat-1', birthDate: '1974-03-12' });
   });
 
-  it('answers 404 with an OperationOutcome for an unknown id or type', async () => {
-    const token = await systemToken('system/*.rs');
+  it('answers 404 with an OperationOutcome for an unknown id or type', async ({ t }) => {
+    const token = await systemToken(t, 'system/*.rs');
     const missing = await fhirGet(t.app, 'Patient/pat-99', token);
     expect(missing.statusCode).toBe(404);
     expectOutcome(missing, 'not-found');
@@ -136,8 +130,8 @@ describe('FHIR base: read and search', () => {
     expectOutcome(type, 'not-supported');
   });
 
-  it('returns a searchset Bundle with fullUrl, total and a self link', async () => {
-    const token = await tokenFor('launch/patient patient/*.rs');
+  it('returns a searchset Bundle with fullUrl, total and a self link', async ({ t }) => {
+    const token = await tokenFor(t, 'launch/patient patient/*.rs');
     const res = await fhirGet(t.app, 'Observation?patient=pat-1', token);
     expect(res.statusCode).toBe(200);
     const bundle = res.json<Bundle>();
@@ -147,8 +141,8 @@ describe('FHIR base: read and search', () => {
     expect(bundle.link).toEqual([{ relation: 'self', url: `${FHIR_BASE}/Observation?patient=pat-1` }]);
   });
 
-  it('searches by subject, encounter, category, code, _id and clinical-status', async () => {
-    const token = await systemToken('system/*.rs');
+  it('searches by subject, encounter, category, code, _id and clinical-status', async ({ t }) => {
+    const token = await systemToken(t, 'system/*.rs');
     const search = async (q: string) => ids((await fhirGet(t.app, q, token)).json<Bundle>());
     expect(await search('Observation?subject=Patient/pat-2&category=laboratory')).toEqual(['obs-6', 'obs-8']);
     expect(await search('Observation?code=http://loinc.org|4548-4')).toEqual(['obs-3']);
@@ -163,8 +157,8 @@ describe('FHIR base: read and search', () => {
     ]);
   });
 
-  it('ignores unsupported search parameters unless Prefer: handling=strict', async () => {
-    const token = await systemToken('system/*.rs');
+  it('ignores unsupported search parameters unless Prefer: handling=strict', async ({ t }) => {
+    const token = await systemToken(t, 'system/*.rs');
     const lenient = await fhirGet(t.app, 'Encounter?patient=pat-1&_sort=date', token);
     expect(lenient.json<Bundle>().link[0]?.url).toBe(`${FHIR_BASE}/Encounter?patient=pat-1`);
     const strict = await fhirGet(t.app, 'Encounter?patient=pat-1&_sort=date', token, {
@@ -174,8 +168,10 @@ describe('FHIR base: read and search', () => {
     expectOutcome(strict, 'not-supported');
   });
 
-  it('treats __proto__, constructor, toString and other object property names as unknown parameters', async () => {
-    const token = await systemToken('system/*.rs');
+  it('treats __proto__, constructor, toString and other object property names as unknown parameters', async ({
+    t,
+  }) => {
+    const token = await systemToken(t, 'system/*.rs');
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
       const lenient = await fhirGet(t.app, `Encounter?patient=pat-1&${name}=x`, token);
       expect(lenient.statusCode, name).toBe(200);
@@ -190,8 +186,8 @@ describe('FHIR base: read and search', () => {
 });
 
 describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
-  it("refuses another patient's record with 403 insufficient_scope", async () => {
-    const token = await tokenFor('launch/patient patient/*.rs');
+  it("refuses another patient's record with 403 insufficient_scope", async ({ t }) => {
+    const token = await tokenFor(t, 'launch/patient patient/*.rs');
     const res = await fhirGet(t.app, 'Patient/pat-2', token);
     expect(res.statusCode).toBe(403);
     expect(res.headers['www-authenticate']).toMatch(
@@ -201,8 +197,10 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
     expect((await fhirGet(t.app, 'Observation/obs-6', token)).statusCode).toBe(403);
   });
 
-  it("refuses a search naming another patient, and limits an open search to the token's patient", async () => {
-    const token = await tokenFor('launch/patient patient/*.rs');
+  it("refuses a search naming another patient, and limits an open search to the token's patient", async ({
+    t,
+  }) => {
+    const token = await tokenFor(t, 'launch/patient patient/*.rs');
     const other = await fhirGet(t.app, 'Condition?patient=pat-2', token);
     expect(other.statusCode).toBe(403);
     expect(other.headers['www-authenticate']).toContain('insufficient_scope');
@@ -211,15 +209,15 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
     expect(ids(open.json<Bundle>())).toEqual(['cond-1', 'cond-2']);
   });
 
-  it('refuses patient/ scopes when the token has no patient in context', async () => {
-    const token = await tokenFor('patient/*.rs');
+  it('refuses patient/ scopes when the token has no patient in context', async ({ t }) => {
+    const token = await tokenFor(t, 'patient/*.rs');
     const res = await fhirGet(t.app, 'Patient/pat-1', token);
     expect(res.statusCode).toBe(403);
     expect(res.headers['www-authenticate']).toContain('need a patient in the launch context');
   });
 
-  it('refuses a resource type no scope covers', async () => {
-    const token = await tokenFor('launch/patient patient/Observation.rs');
+  it('refuses a resource type no scope covers', async ({ t }) => {
+    const token = await tokenFor(t, 'launch/patient patient/Observation.rs');
     expect((await fhirGet(t.app, 'Observation/obs-1', token)).statusCode).toBe(200);
     const res = await fhirGet(t.app, 'Condition/cond-1', token);
     expect(res.statusCode).toBe(403);
@@ -228,8 +226,10 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
     );
   });
 
-  it('enforces a v2 query restriction on read and search (patient/Observation.rs?category=laboratory)', async () => {
-    const token = await tokenFor('launch/patient patient/Observation.rs?category=laboratory');
+  it('enforces a v2 query restriction on read and search (patient/Observation.rs?category=laboratory)', async ({
+    t,
+  }) => {
+    const token = await tokenFor(t, 'launch/patient patient/Observation.rs?category=laboratory');
     expect((await fhirGet(t.app, 'Observation/obs-3', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Observation/obs-1', token)).statusCode).toBe(403);
     const labs = await fhirGet(t.app, 'Observation?patient=pat-1&category=laboratory', token);
@@ -239,18 +239,17 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
     expect((await fhirGet(t.app, 'Observation?category=laboratory,vital-signs', token)).statusCode).toBe(403);
   });
 
-  it('tells v2 read (r) from search (s)', async () => {
-    const readOnly = await tokenFor('launch/patient patient/Patient.r');
+  it('tells v2 read (r) from search (s)', async ({ t }) => {
+    const readOnly = await tokenFor(t, 'launch/patient patient/Patient.r');
     expect((await fhirGet(t.app, 'Patient/pat-1', readOnly)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Patient?_id=pat-1', readOnly)).statusCode).toBe(403);
-    const searchOnly = await tokenFor('launch/patient patient/Observation.s');
+    const searchOnly = await tokenFor(t, 'launch/patient patient/Observation.s');
     expect((await fhirGet(t.app, 'Observation?patient=pat-1', searchOnly)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Observation/obs-1', searchOnly)).statusCode).toBe(403);
   });
 
-  it('honours v1 patient/*.read for read and search', async () => {
-    await t.app.close();
-    t = await startSandbox({
+  it('honours v1 patient/*.read for read and search', async ({ sandboxWith }) => {
+    const t = await sandboxWith({
       clients: [
         {
           clientId: 'conf-app',
@@ -260,34 +259,35 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
         },
       ],
     });
-    const token = await tokenFor('launch/patient patient/*.read');
+    const token = await tokenFor(t, 'launch/patient patient/*.read');
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'MedicationRequest?patient=pat-1', token)).json<Bundle>().total).toBe(2);
     expect((await fhirGet(t.app, 'Patient/pat-2', token)).statusCode).toBe(403);
   });
 
-  it('lets user/ scopes of a practitioner read any patient', async () => {
-    const token = await tokenFor('openid fhirUser user/*.rs');
+  it('lets user/ scopes of a practitioner read any patient', async ({ t }) => {
+    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
     expect((await fhirGet(t.app, 'Patient/pat-3', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Condition?patient=pat-4', token)).json<Bundle>().total).toBe(1);
   });
 
-  it('lets a patient user see only their own compartment with user/ scopes', async () => {
-    await t.app.close();
-    t = await startSandbox({ launch: { fhirUser: 'Patient/pat-2' } });
-    const token = await tokenFor('openid fhirUser user/*.rs');
+  it('lets a patient user see only their own compartment with user/ scopes', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ launch: { fhirUser: 'Patient/pat-2' } });
+    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
     expect((await fhirGet(t.app, 'Patient/pat-2', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
   });
 
-  it('lets the fhirUser scope read the signed-in user, and nobody else', async () => {
-    const token = await tokenFor('openid fhirUser launch/patient patient/*.rs');
+  it('lets the fhirUser scope read the signed-in user, and nobody else', async ({ t }) => {
+    const token = await tokenFor(t, 'openid fhirUser launch/patient patient/*.rs');
     expect((await fhirGet(t.app, 'Practitioner/prac-1', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Practitioner/prac-2', token)).statusCode).toBe(403);
   });
 
-  it('lets a backend services token with system/ scopes read any patient, within its types', async () => {
-    const token = await systemToken('system/Observation.rs system/Patient.r');
+  it('lets a backend services token with system/ scopes read any patient, within its types', async ({
+    t,
+  }) => {
+    const token = await systemToken(t, 'system/Observation.rs system/Patient.r');
     expect((await fhirGet(t.app, 'Observation?patient=pat-4', token)).json<Bundle>().total).toBe(2);
     expect((await fhirGet(t.app, 'Patient/pat-3', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Condition/cond-1', token)).statusCode).toBe(403);

@@ -1,23 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { decodeJwt } from 'jose';
-import { basic, fullCodeFlow, postForm, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { basic, fullCodeFlow, postForm, sandboxTest, type TestSandbox } from '../helpers/sandbox.js';
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox();
-});
-afterEach(async () => {
-  await t.app.close();
-});
+const it = sandboxTest();
 
 const auth = { authorization: basic('conf-app', 's3cret') };
-const introspect = (token: string, headers: Record<string, string> = auth) =>
+const introspect = (t: TestSandbox, token: string, headers: Record<string, string> = auth) =>
   postForm(t.app, '/introspect', { token }, headers);
 
 describe('RFC 7662 introspection', () => {
-  it('describes an active access token like the token response did (RFC 7662 §2.2)', async () => {
+  it('describes an active access token like the token response did (RFC 7662 §2.2)', async ({ t }) => {
     const tokens = await fullCodeFlow(t.app);
-    const res = await introspect(String(tokens['access_token']));
+    const res = await introspect(t, String(tokens['access_token']));
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     const body = res.json<Record<string, unknown>>();
@@ -32,24 +26,24 @@ describe('RFC 7662 introspection', () => {
     expect(body['exp']).toBe(Math.floor(t.clock.now() / 1000) + 3600);
   });
 
-  it('describes an active refresh token', async () => {
+  it('describes an active refresh token', async ({ t }) => {
     const tokens = await fullCodeFlow(t.app);
-    expect((await introspect(String(tokens['refresh_token']))).json()).toMatchObject({
+    expect((await introspect(t, String(tokens['refresh_token']))).json()).toMatchObject({
       active: true,
       token_type: 'refresh_token',
       client_id: 'conf-app',
     });
   });
 
-  it('answers exactly {"active": false} for bogus and expired tokens (RFC 7662 §2.2)', async () => {
-    expect((await introspect('bogus')).json()).toEqual({ active: false });
+  it('answers exactly {"active": false} for bogus and expired tokens (RFC 7662 §2.2)', async ({ t }) => {
+    expect((await introspect(t, 'bogus')).json()).toEqual({ active: false });
     const tokens = await fullCodeFlow(t.app);
     t.clock.advance(3601_000);
-    expect((await introspect(String(tokens['access_token']))).json()).toEqual({ active: false });
+    expect((await introspect(t, String(tokens['access_token']))).json()).toEqual({ active: false });
   });
 
-  it('requires client authentication (RFC 7662 §2.1) and the token parameter', async () => {
-    const noAuth = await introspect('x', {});
+  it('requires client authentication (RFC 7662 §2.1) and the token parameter', async ({ t }) => {
+    const noAuth = await introspect(t, 'x', {});
     expect(noAuth.statusCode).toBe(401);
     expect(noAuth.json()).toMatchObject({ error: 'invalid_client' });
     const noToken = await postForm(t.app, '/introspect', {}, auth);
@@ -59,7 +53,7 @@ describe('RFC 7662 introspection', () => {
 });
 
 describe('RFC 7009 revocation', () => {
-  it('revokes a refresh token and the access tokens of its grant (RFC 7009 §2.1)', async () => {
+  it('revokes a refresh token and the access tokens of its grant (RFC 7009 §2.1)', async ({ t }) => {
     const tokens = await fullCodeFlow(t.app);
     const res = await postForm(
       t.app,
@@ -69,25 +63,25 @@ describe('RFC 7009 revocation', () => {
     );
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('');
-    expect((await introspect(String(tokens['access_token']))).json()).toEqual({ active: false });
-    expect((await introspect(String(tokens['refresh_token']))).json()).toEqual({ active: false });
+    expect((await introspect(t, String(tokens['access_token']))).json()).toEqual({ active: false });
+    expect((await introspect(t, String(tokens['refresh_token']))).json()).toEqual({ active: false });
   });
 
-  it('revokes a JWT access token so that it introspects as inactive (RFC 7009 §2)', async () => {
+  it('revokes a JWT access token so that it introspects as inactive (RFC 7009 §2)', async ({ t }) => {
     const tokens = await fullCodeFlow(t.app);
     expect(
       (await postForm(t.app, '/revoke', { token: String(tokens['access_token']) }, auth)).statusCode,
     ).toBe(200);
-    expect((await introspect(String(tokens['access_token']))).json()).toEqual({ active: false });
+    expect((await introspect(t, String(tokens['access_token']))).json()).toEqual({ active: false });
     // The grant itself lives on: its refresh token still works.
-    expect((await introspect(String(tokens['refresh_token']))).json()).toMatchObject({ active: true });
+    expect((await introspect(t, String(tokens['refresh_token']))).json()).toMatchObject({ active: true });
   });
 
-  it('answers 200 to a garbage token (RFC 7009 §2.2)', async () => {
+  it('answers 200 to a garbage token (RFC 7009 §2.2)', async ({ t }) => {
     expect((await postForm(t.app, '/revoke', { token: 'garbage' }, auth)).statusCode).toBe(200);
   });
 
-  it("does not revoke another client's token (RFC 7009 §2.1)", async () => {
+  it("does not revoke another client's token (RFC 7009 §2.1)", async ({ t }) => {
     const tokens = await fullCodeFlow(t.app);
     const res = await postForm(t.app, '/revoke', {
       token: String(tokens['refresh_token']),
@@ -96,12 +90,12 @@ describe('RFC 7009 revocation', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'invalid_request' });
-    expect((await introspect(String(tokens['refresh_token']))).json()).toMatchObject({ active: true });
+    expect((await introspect(t, String(tokens['refresh_token']))).json()).toMatchObject({ active: true });
   });
 });
 
 describe('OpenID Connect userinfo', () => {
-  it('answers a valid bearer token with sub and fhirUser', async () => {
+  it('answers a valid bearer token with sub and fhirUser', async ({ t }) => {
     const tokens = await fullCodeFlow(t.app);
     const res = await t.app.inject({
       url: '/userinfo',
@@ -114,10 +108,11 @@ describe('OpenID Connect userinfo', () => {
     });
   });
 
-  it('carries the profile claims the id_token carries, and an absolute fhirUser is not prefixed twice', async () => {
+  it('carries the profile claims the id_token carries, and an absolute fhirUser is not prefixed twice', async ({
+    sandboxWith,
+  }) => {
     for (const fhirUser of ['Practitioner/prac-2', 'http://127.0.0.1:9710/fhir/Practitioner/prac-2']) {
-      await t.app.close();
-      t = await startSandbox({ launch: { fhirUser } });
+      const t = await sandboxWith({ launch: { fhirUser } });
       const tokens = await fullCodeFlow(t.app, { scope: 'openid fhirUser profile' });
       const idToken = decodeJwt(String(tokens['id_token']));
       expect(idToken['fhirUser']).toBe('http://127.0.0.1:9710/fhir/Practitioner/prac-2');
@@ -133,7 +128,7 @@ describe('OpenID Connect userinfo', () => {
     }
   });
 
-  it('answers a missing or revoked token with 401 and a Bearer challenge (RFC 6750 §3.1)', async () => {
+  it('answers a missing or revoked token with 401 and a Bearer challenge (RFC 6750 §3.1)', async ({ t }) => {
     const none = await t.app.inject({ url: '/userinfo' });
     expect(none.statusCode).toBe(401);
     expect(none.headers['www-authenticate']).toBe(

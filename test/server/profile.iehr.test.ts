@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { decodeJwt } from 'jose';
 import {
   authorize,
@@ -6,8 +6,8 @@ import {
   CHALLENGE,
   ORIGIN,
   postForm,
-  startSandbox,
   VERIFIER,
+  sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
 import type { ClientConfig } from '../../server/config/schema.js';
@@ -62,20 +62,14 @@ const noRefreshClient: ClientConfig = {
   grantTypes: ['authorization_code'],
 };
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox({
-    profile: 'iehr',
-    clients: [appClient, publicClient, postClient, machineClient, noRefreshClient],
-  });
-});
-afterEach(async () => {
-  await t.app.close();
+const it = sandboxTest({
+  profile: 'iehr',
+  clients: [appClient, publicClient, postClient, machineClient, noRefreshClient],
 });
 
 const APP_BASIC = { authorization: DOC_HEADER };
 
-async function codeFor(overrides: Record<string, string | undefined> = {}): Promise<string> {
+async function codeFor(t: TestSandbox, overrides: Record<string, string | undefined> = {}): Promise<string> {
   const { code, response } = await authorize(
     t.app,
     {
@@ -94,12 +88,16 @@ async function codeFor(overrides: Record<string, string | undefined> = {}): Prom
   return code;
 }
 
-function token(params: Record<string, string | undefined>, headers: Record<string, string> = APP_BASIC) {
+function token(
+  t: TestSandbox,
+  params: Record<string, string | undefined>,
+  headers: Record<string, string> = APP_BASIC,
+) {
   return postForm(t.app, TOKEN, params, headers);
 }
 
-function codeExchange(code: string, overrides: Record<string, string | undefined> = {}) {
-  return token({
+function codeExchange(t: TestSandbox, code: string, overrides: Record<string, string | undefined> = {}) {
+  return token(t, {
     grant_type: 'authorization_code',
     client_id: appClient.clientId,
     code,
@@ -122,10 +120,10 @@ function keys(res: Response): string[] {
 }
 
 describe('iEHR: POST /oauth2/token', () => {
-  it('answers at /oauth2/token, and at neither /token nor /oauth/smartauth/token', async () => {
-    const res = await codeExchange(await codeFor());
+  it('answers at /oauth2/token, and at neither /token nor /oauth/smartauth/token', async ({ t }) => {
+    const res = await codeExchange(t, await codeFor(t));
     expect(res.statusCode).toBe(200);
-    expect((await token({ grant_type: 'client_credentials' }, APP_BASIC)).statusCode).toBe(200);
+    expect((await token(t, { grant_type: 'client_credentials' }, APP_BASIC)).statusCode).toBe(200);
     expect(
       (await postForm(t.app, '/token', { grant_type: 'client_credentials' }, APP_BASIC)).statusCode,
     ).toBe(404);
@@ -135,7 +133,9 @@ describe('iEHR: POST /oauth2/token', () => {
     ).toBe(404);
   });
 
-  it('"Your app makes requests to this endpoint directly, not through the user\'s browser": no CORS', async () => {
+  it('"Your app makes requests to this endpoint directly, not through the user\'s browser": no CORS', async ({
+    t,
+  }) => {
     const res = await postForm(
       t.app,
       TOKEN,
@@ -149,12 +149,12 @@ describe('iEHR: POST /oauth2/token', () => {
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('"only supports HTTPS POST": a GET is refused with {"error":"invalid_request"}', async () => {
+  it('"only supports HTTPS POST": a GET is refused with {"error":"invalid_request"}', async ({ t }) => {
     const res = await t.app.inject({ method: 'GET', url: TOKEN });
     expectError(res, 'invalid_request');
   });
 
-  it('discovery names /oauth2/token, /oauth2/authorize, the three grants and Basic', async () => {
+  it('discovery names /oauth2/token, /oauth2/authorize, the three grants and Basic', async ({ t }) => {
     const config = (await t.app.inject({ url: '/.well-known/openid-configuration' })).json<
       Record<string, unknown>
     >();
@@ -171,13 +171,18 @@ describe('iEHR: POST /oauth2/token', () => {
 });
 
 describe('iEHR: request parameters in header', () => {
-  it("Authorization: the document's own example header (Basic base64(client_id:client_secret)) is accepted", async () => {
-    const res = await token({ grant_type: 'client_credentials' }, { authorization: DOC_HEADER });
+  it("Authorization: the document's own example header (Basic base64(client_id:client_secret)) is accepted", async ({
+    t,
+  }) => {
+    const res = await token(t, { grant_type: 'client_credentials' }, { authorization: DOC_HEADER });
     expect(res.statusCode).toBe(200);
   });
 
-  it('Authorization: a client with a secret must use Basic; the secret in the body is {"error":"invalid_client"}', async () => {
+  it('Authorization: a client with a secret must use Basic; the secret in the body is {"error":"invalid_client"}', async ({
+    t,
+  }) => {
     const res = await token(
+      t,
       { grant_type: 'client_credentials', client_id: 'post-client', client_secret: 'p0st-s3cret' },
       {},
     );
@@ -185,12 +190,14 @@ describe('iEHR: request parameters in header', () => {
     expect(res.headers['www-authenticate']).toBeUndefined();
   });
 
-  it('Authorization: a client with a secret that sends none is {"error":"invalid_client"}', async () => {
-    const res = await token({ grant_type: 'client_credentials', client_id: appClient.clientId }, {});
+  it('Authorization: a client with a secret that sends none is {"error":"invalid_client"}', async ({ t }) => {
+    const res = await token(t, { grant_type: 'client_credentials', client_id: appClient.clientId }, {});
     expectError(res, 'invalid_client');
   });
 
-  it('Content-Type: must always be application/x-www-form-urlencoded; JSON or none is {"error":"invalid_request"}', async () => {
+  it('Content-Type: must always be application/x-www-form-urlencoded; JSON or none is {"error":"invalid_request"}', async ({
+    t,
+  }) => {
     const json = await t.app.inject({
       method: 'POST',
       url: TOKEN,
@@ -209,21 +216,26 @@ describe('iEHR: request parameters in header', () => {
 });
 
 describe('iEHR: request parameters in body', () => {
-  it('grant_type (Required): missing is {"error":"invalid_request"}', async () => {
-    expectError(await token({ client_id: appClient.clientId }), 'invalid_request');
+  it('grant_type (Required): missing is {"error":"invalid_request"}', async ({ t }) => {
+    expectError(await token(t, { client_id: appClient.clientId }), 'invalid_request');
   });
 
-  it('grant_type: anything other than the three grants is {"error":"unsupported_grant_type"}', async () => {
-    expectError(await token({ grant_type: 'password' }), 'unsupported_grant_type');
-    expectError(await token({ grant_type: 'implicit' }), 'unsupported_grant_type');
+  it('grant_type: anything other than the three grants is {"error":"unsupported_grant_type"}', async ({
+    t,
+  }) => {
+    expectError(await token(t, { grant_type: 'password' }), 'unsupported_grant_type');
+    expectError(await token(t, { grant_type: 'implicit' }), 'unsupported_grant_type');
   });
 
-  it('grant_type: a custom scope needs a secret, the scope enabled and client_credentials allowed', async () => {
-    const ok = await token({ grant_type: 'client_credentials', scope: 'inventory/read' });
+  it('grant_type: a custom scope needs a secret, the scope enabled and client_credentials allowed', async ({
+    t,
+  }) => {
+    const ok = await token(t, { grant_type: 'client_credentials', scope: 'inventory/read' });
     expect(ok.statusCode).toBe(200);
     expect(decodeJwt(ok.json<{ access_token: string }>().access_token)['scope']).toBe('inventory/read');
     // Not allowed client_credentials:
     const notAllowed = await token(
+      t,
       { grant_type: 'client_credentials', client_id: publicClient.clientId },
       {},
     );
@@ -234,46 +246,52 @@ describe('iEHR: request parameters in body', () => {
     ).toThrow(ConfigError);
   });
 
-  it('client_id (Required): missing, with no Basic header, is {"error":"invalid_request"}', async () => {
-    const code = await codeFor({ client_id: publicClient.clientId, scope: 'openid' });
-    const res = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, {});
+  it('client_id (Required): missing, with no Basic header, is {"error":"invalid_request"}', async ({ t }) => {
+    const code = await codeFor(t, { client_id: publicClient.clientId, scope: 'openid' });
+    const res = await token(t, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, {});
     expectError(res, 'invalid_request');
   });
 
-  it('client_id: "Must be a client that you already registered"; an unknown one is {"error":"invalid_client"}', async () => {
+  it('client_id: "Must be a client that you already registered"; an unknown one is {"error":"invalid_client"}', async ({
+    t,
+  }) => {
     const res = await token(
+      t,
       { grant_type: 'authorization_code', client_id: 'unknown', code: 'c', redirect_uri: REDIRECT },
       {},
     );
     expectError(res, 'invalid_client');
   });
 
-  it('client_id: a client without a secret sends client_id in the body and no Authorization header', async () => {
-    const code = await codeFor({ client_id: publicClient.clientId, scope: 'openid' });
+  it('client_id: a client without a secret sends client_id in the body and no Authorization header', async ({
+    t,
+  }) => {
+    const code = await codeFor(t, { client_id: publicClient.clientId, scope: 'openid' });
     const res = await token(
+      t,
       { grant_type: 'authorization_code', client_id: publicClient.clientId, code, redirect_uri: REDIRECT },
       {},
     );
     expect(res.statusCode).toBe(200);
   });
 
-  it('scope (Optional): not enabled for the client is ignored, not refused', async () => {
-    const res = await token({ grant_type: 'client_credentials', scope: 'inventory/read admin/all' });
+  it('scope (Optional): not enabled for the client is ignored, not refused', async ({ t }) => {
+    const res = await token(t, { grant_type: 'client_credentials', scope: 'inventory/read admin/all' });
     expect(res.statusCode).toBe(200);
     expect(decodeJwt(res.json<{ access_token: string }>().access_token)['scope']).toBe('inventory/read');
   });
 
-  it('scope: none requested means all the custom scopes of the client', async () => {
-    const res = await token({ grant_type: 'client_credentials' });
+  it('scope: none requested means all the custom scopes of the client', async ({ t }) => {
+    const res = await token(t, { grant_type: 'client_credentials' });
     expect(decodeJwt(res.json<{ access_token: string }>().access_token)['scope']).toBe(
       'inventory/read inventory/write',
     );
   });
 
-  it('scope: only used with client_credentials; a refresh keeps the scope of the grant', async () => {
-    const first = await codeExchange(await codeFor({ scope: 'openid profile offline_access' }));
+  it('scope: only used with client_credentials; a refresh keeps the scope of the grant', async ({ t }) => {
+    const first = await codeExchange(t, await codeFor(t, { scope: 'openid profile offline_access' }));
     const refresh = first.json<{ refresh_token: string }>().refresh_token;
-    const res = await token({
+    const res = await token(t, {
       grant_type: 'refresh_token',
       client_id: appClient.clientId,
       refresh_token: refresh,
@@ -285,20 +303,24 @@ describe('iEHR: request parameters in body', () => {
     );
   });
 
-  it('redirect_uri (Conditional): required for authorization_code; missing is {"error":"invalid_request"}', async () => {
-    expectError(await codeExchange(await codeFor(), { redirect_uri: undefined }), 'invalid_request');
+  it('redirect_uri (Conditional): required for authorization_code; missing is {"error":"invalid_request"}', async ({
+    t,
+  }) => {
+    expectError(await codeExchange(t, await codeFor(t), { redirect_uri: undefined }), 'invalid_request');
   });
 
-  it('redirect_uri: must be the one used at /oauth2/authorize; another is {"error":"invalid_grant"}', async () => {
+  it('redirect_uri: must be the one used at /oauth2/authorize; another is {"error":"invalid_grant"}', async ({
+    t,
+  }) => {
     expectError(
-      await codeExchange(await codeFor(), { redirect_uri: 'https://myclient/other' }),
+      await codeExchange(t, await codeFor(t), { redirect_uri: 'https://myclient/other' }),
       'invalid_grant',
     );
   });
 
-  it('redirect_uri: not needed for refresh_token or client_credentials', async () => {
-    const first = await codeExchange(await codeFor({ scope: 'openid offline' }));
-    const res = await token({
+  it('redirect_uri: not needed for refresh_token or client_credentials', async ({ t }) => {
+    const first = await codeExchange(t, await codeFor(t, { scope: 'openid offline' }));
+    const res = await token(t, {
       grant_type: 'refresh_token',
       client_id: appClient.clientId,
       refresh_token: first.json<{ refresh_token: string }>().refresh_token,
@@ -306,70 +328,81 @@ describe('iEHR: request parameters in body', () => {
     expect(res.statusCode).toBe(200);
   });
 
-  it('code (Conditional): required for authorization_code; missing is {"error":"invalid_request"}', async () => {
-    expectError(await codeExchange('', { code: undefined }), 'invalid_request');
+  it('code (Conditional): required for authorization_code; missing is {"error":"invalid_request"}', async ({
+    t,
+  }) => {
+    expectError(await codeExchange(t, '', { code: undefined }), 'invalid_request');
   });
 
-  it('code_verifier (Conditional): required when the code was requested with PKCE', async () => {
-    const code = await codeFor({ code_challenge: CHALLENGE, code_challenge_method: 'S256' });
-    expectError(await codeExchange(code), 'invalid_grant');
-    const wrong = await codeFor({ code_challenge: CHALLENGE, code_challenge_method: 'S256' });
-    expectError(await codeExchange(wrong, { code_verifier: 'b'.repeat(43) }), 'invalid_grant');
+  it('code_verifier (Conditional): required when the code was requested with PKCE', async ({ t }) => {
+    const code = await codeFor(t, { code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+    expectError(await codeExchange(t, code), 'invalid_grant');
+    const wrong = await codeFor(t, { code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+    expectError(await codeExchange(t, wrong, { code_verifier: 'b'.repeat(43) }), 'invalid_grant');
   });
 
-  it('code_verifier: not needed when the code was requested without PKCE', async () => {
-    expect((await codeExchange(await codeFor())).statusCode).toBe(200);
+  it('code_verifier: not needed when the code was requested without PKCE', async ({ t }) => {
+    expect((await codeExchange(t, await codeFor(t))).statusCode).toBe(200);
   });
 });
 
 describe('iEHR: sample requests and responses', () => {
-  it('exchanging an authorization code: {access_token, id_token, token_type, expires_in}', async () => {
-    const res = await codeExchange(await codeFor({ scope: 'openid' }));
+  it('exchanging an authorization code: {access_token, id_token, token_type, expires_in}', async ({ t }) => {
+    const res = await codeExchange(t, await codeFor(t, { scope: 'openid' }));
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(keys(res)).toEqual(['access_token', 'expires_in', 'id_token', 'token_type']);
     expect(res.json()).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
   });
 
-  it('Note: refresh_token only for authorization_code with offline or offline_access asked at login', async () => {
+  it('Note: refresh_token only for authorization_code with offline or offline_access asked at login', async ({
+    t,
+  }) => {
     for (const scope of ['openid offline', 'openid offline_access']) {
-      const res = await codeExchange(await codeFor({ scope }));
+      const res = await codeExchange(t, await codeFor(t, { scope }));
       expect(typeof res.json<Record<string, unknown>>()['refresh_token']).toBe('string');
     }
-    const without = await codeExchange(await codeFor({ scope: 'openid profile' }));
+    const without = await codeExchange(t, await codeFor(t, { scope: 'openid profile' }));
     expect(without.json<Record<string, unknown>>()['refresh_token']).toBeUndefined();
   });
 
-  it('refresh_token is never returned to a client not allowed to refresh', async () => {
-    const code = await codeFor({ client_id: 'no-refresh', scope: 'openid offline' });
+  it('refresh_token is never returned to a client not allowed to refresh', async ({ t }) => {
+    const code = await codeFor(t, { client_id: 'no-refresh', scope: 'openid offline' });
     const res = await token(
+      t,
       { grant_type: 'authorization_code', client_id: 'no-refresh', code, redirect_uri: REDIRECT },
       { authorization: basic('no-refresh', 'abcdef01234567890') },
     );
     expect(keys(res)).toEqual(['access_token', 'expires_in', 'id_token', 'token_type']);
   });
 
-  it('exchanging client credentials (scope=openid): {access_token, token_type, expires_in}', async () => {
-    const res = await token({ grant_type: 'client_credentials', scope: 'openid' });
+  it('exchanging client credentials (scope=openid): {access_token, token_type, expires_in}', async ({
+    t,
+  }) => {
+    const res = await token(t, { grant_type: 'client_credentials', scope: 'openid' });
     expect(res.statusCode).toBe(200);
     expect(keys(res)).toEqual(['access_token', 'expires_in', 'token_type']);
   });
 
-  it('exchanging a code with PKCE: {access_token, refresh_token, id_token, token_type, expires_in}', async () => {
-    const code = await codeFor({
+  it('exchanging a code with PKCE: {access_token, refresh_token, id_token, token_type, expires_in}', async ({
+    t,
+  }) => {
+    const code = await codeFor(t, {
       scope: 'openid offline_access',
       code_challenge: CHALLENGE,
       code_challenge_method: 'S256',
     });
-    const res = await codeExchange(code, { code_verifier: VERIFIER });
+    const res = await codeExchange(t, code, { code_verifier: VERIFIER });
     expect(res.statusCode).toBe(200);
     expect(keys(res)).toEqual(['access_token', 'expires_in', 'id_token', 'refresh_token', 'token_type']);
   });
 
-  it('exchanging a refresh token: {id_token, access_token, token_type, expires_in}, no new refresh_token', async () => {
-    const first = await codeExchange(await codeFor({ scope: 'openid offline_access' }));
+  it('exchanging a refresh token: {id_token, access_token, token_type, expires_in}, no new refresh_token', async ({
+    t,
+  }) => {
+    const first = await codeExchange(t, await codeFor(t, { scope: 'openid offline_access' }));
     const refresh = first.json<{ refresh_token: string }>().refresh_token;
-    const res = await token({
+    const res = await token(t, {
       grant_type: 'refresh_token',
       client_id: appClient.clientId,
       refresh_token: refresh,
@@ -377,7 +410,7 @@ describe('iEHR: sample requests and responses', () => {
     expect(res.statusCode).toBe(200);
     expect(keys(res)).toEqual(['access_token', 'expires_in', 'id_token', 'token_type']);
     // Not rotated: the same refresh token keeps working.
-    const again = await token({
+    const again = await token(t, {
       grant_type: 'refresh_token',
       client_id: appClient.clientId,
       refresh_token: refresh,
@@ -387,14 +420,14 @@ describe('iEHR: sample requests and responses', () => {
 });
 
 describe('iEHR: examples of negative responses', () => {
-  it('invalid_request: grant_type is refresh_token but refresh_token is not included', async () => {
+  it('invalid_request: grant_type is refresh_token but refresh_token is not included', async ({ t }) => {
     expectError(
-      await token({ grant_type: 'refresh_token', client_id: appClient.clientId }),
+      await token(t, { grant_type: 'refresh_token', client_id: appClient.clientId }),
       'invalid_request',
     );
   });
 
-  it('invalid_request: a parameter sent twice (malformed) is {"error":"invalid_request"}', async () => {
+  it('invalid_request: a parameter sent twice (malformed) is {"error":"invalid_request"}', async ({ t }) => {
     const res = await t.app.inject({
       method: 'POST',
       url: TOKEN,
@@ -404,36 +437,39 @@ describe('iEHR: examples of negative responses', () => {
     expectError(res, 'invalid_request');
   });
 
-  it('invalid_client: client_id and client_secret in the header, but no such client with that secret', async () => {
+  it('invalid_client: client_id and client_secret in the header, but no such client with that secret', async ({
+    t,
+  }) => {
     expectError(
       await token(
+        t,
         { grant_type: 'client_credentials' },
         { authorization: basic(appClient.clientId, 'wrong') },
       ),
       'invalid_client',
     );
     expectError(
-      await token({ grant_type: 'client_credentials' }, { authorization: basic('nobody', 'abc') }),
+      await token(t, { grant_type: 'client_credentials' }, { authorization: basic('nobody', 'abc') }),
       'invalid_client',
     );
   });
 
-  it('invalid_grant: refresh token has been revoked', async () => {
-    const first = await codeExchange(await codeFor({ scope: 'openid offline_access' }));
+  it('invalid_grant: refresh token has been revoked', async ({ t }) => {
+    const first = await codeExchange(t, await codeFor(t, { scope: 'openid offline_access' }));
     const refresh = first.json<{ refresh_token: string }>().refresh_token;
     const revoked = await postForm(t.app, '/revoke', { token: refresh }, APP_BASIC);
     expect(revoked.statusCode).toBe(200);
     expectError(
-      await token({ grant_type: 'refresh_token', client_id: appClient.clientId, refresh_token: refresh }),
+      await token(t, { grant_type: 'refresh_token', client_id: appClient.clientId, refresh_token: refresh }),
       'invalid_grant',
     );
   });
 
-  it('invalid_grant: authorization code has been consumed already or does not exist', async () => {
-    const code = await codeFor();
-    expect((await codeExchange(code)).statusCode).toBe(200);
-    expectError(await codeExchange(code), 'invalid_grant');
-    expectError(await codeExchange('no-such-code'), 'invalid_grant');
+  it('invalid_grant: authorization code has been consumed already or does not exist', async ({ t }) => {
+    const code = await codeFor(t);
+    expect((await codeExchange(t, code)).statusCode).toBe(200);
+    expectError(await codeExchange(t, code), 'invalid_grant');
+    expectError(await codeExchange(t, 'no-such-code'), 'invalid_grant');
   });
 
   it('invalid_grant: any invalid_grant (the attribute-access case included) is written as {"error":"invalid_grant"}, 400', () => {
@@ -444,25 +480,29 @@ describe('iEHR: examples of negative responses', () => {
     expect(wire).toEqual({ status: 400, headers: {}, body: { error: 'invalid_grant' } });
   });
 
-  it('unauthorized_client: client is not allowed for the code grant flow', async () => {
+  it('unauthorized_client: client is not allowed for the code grant flow', async ({ t }) => {
     const res = await token(
+      t,
       { grant_type: 'authorization_code', client_id: 'machine', code: 'c', redirect_uri: REDIRECT },
       { authorization: basic('machine', 'm4chine') },
     );
     expectError(res, 'unauthorized_client');
   });
 
-  it('unauthorized_client: client is not allowed for refreshing tokens', async () => {
+  it('unauthorized_client: client is not allowed for refreshing tokens', async ({ t }) => {
     const res = await token(
+      t,
       { grant_type: 'refresh_token', client_id: 'no-refresh', refresh_token: 'r' },
       { authorization: basic('no-refresh', 'abcdef01234567890') },
     );
     expectError(res, 'unauthorized_client');
   });
 
-  it('unsupported_grant_type: anything other than authorization_code, refresh_token or client_credentials', async () => {
+  it('unsupported_grant_type: anything other than authorization_code, refresh_token or client_credentials', async ({
+    t,
+  }) => {
     expectError(
-      await token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code' }),
+      await token(t, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code' }),
       'unsupported_grant_type',
     );
   });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { decodeJwt } from 'jose';
 import {
   admin,
@@ -11,10 +11,11 @@ import {
   postForm,
   redeem,
   REDIRECT,
-  startSandbox,
   VERIFIER,
+  sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
+import { documentedStatus, MEDIRECORDS } from '../helpers/medirecords-document.js';
 import type { ClientConfig } from '../../server/config/schema.js';
 import type { LaunchContext } from '../../server/store/artefacts.js';
 
@@ -43,18 +44,12 @@ const serviceOnly: ClientConfig = {
   scope: 'system/*.rs',
 };
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox({
-    profile: 'medirecords',
-    clients: [confidentialClient, smartApp, serviceOnly],
-  });
-});
-afterEach(async () => {
-  await t.app.close();
+const it = sandboxTest({
+  profile: 'medirecords',
+  clients: [confidentialClient, smartApp, serviceOnly],
 });
 
-async function codeFor(overrides: Record<string, string | undefined> = {}): Promise<string> {
+async function codeFor(t: TestSandbox, overrides: Record<string, string | undefined> = {}): Promise<string> {
   const { code, response } = await authorize(
     t.app,
     { client_id: 'mr-app', aud: undefined, nonce: undefined, ...overrides },
@@ -65,7 +60,7 @@ async function codeFor(overrides: Record<string, string | undefined> = {}): Prom
 }
 
 /** A code as an EHR launch issues it (the launch context comes from the EHR, not from /authorize). */
-function ehrLaunchCode(context: LaunchContext): string {
+function ehrLaunchCode(t: TestSandbox, context: LaunchContext): string {
   const now = t.clock.now();
   return t.app.sandbox.store.issueCode({
     clientId: 'mr-app',
@@ -82,25 +77,25 @@ function ehrLaunchCode(context: LaunchContext): string {
 }
 
 /** The document's request: grant_type, code, redirect_uri, code_verifier, client_id in the form body. */
-async function exchange(code: string, overrides: Record<string, string | undefined> = {}) {
+async function exchange(t: TestSandbox, code: string, overrides: Record<string, string | undefined> = {}) {
   return redeem(t.app, code, { client_id: 'mr-app', ...overrides }, {}, TOKEN);
 }
 
+/** The answer is the document's row for `description`: its status, and the description word for word. */
 async function expectError(
   res: Awaited<ReturnType<typeof exchange>>,
-  status: number,
   error: string,
   description: string,
 ): Promise<void> {
-  expect(res.statusCode).toBe(status);
+  expect(res.statusCode).toBe(documentedStatus(description));
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   expect(res.headers['cache-control']).toBe('no-store');
   expect(res.json()).toEqual({ error, error_description: description });
 }
 
 describe('MediRecords: POST {MRAPP_BASE_URL}/oauth/smartauth/token', () => {
-  it('answers at /oauth/smartauth/token, and /token is not an endpoint under this profile', async () => {
-    const ok = await exchange(await codeFor());
+  it('answers at /oauth/smartauth/token, and /token is not an endpoint under this profile', async ({ t }) => {
+    const ok = await exchange(t, await codeFor(t));
     expect(ok.statusCode).toBe(200);
     const elsewhere = await postForm(t.app, '/token', { grant_type: 'authorization_code' });
     expect(elsewhere.statusCode).toBe(404);
@@ -108,7 +103,7 @@ describe('MediRecords: POST {MRAPP_BASE_URL}/oauth/smartauth/token', () => {
     expect(iehrPath.statusCode).toBe(404);
   });
 
-  it('is one of the response parameters of /.well-known/smart-configuration', async () => {
+  it('is one of the response parameters of /.well-known/smart-configuration', async ({ t }) => {
     const config = (await t.app.inject({ url: '/.well-known/smart-configuration' })).json<
       Record<string, unknown>
     >();
@@ -124,82 +119,95 @@ describe('MediRecords: POST {MRAPP_BASE_URL}/oauth/smartauth/token', () => {
 });
 
 describe('MediRecords: query parameters', () => {
-  it('grant_type: "Currently only supports: authorization_code" (others are 400 Unsupported grant type)', async () => {
+  it('grant_type: "Currently only supports: authorization_code" (others are 400 Unsupported grant type)', async ({
+    t,
+  }) => {
     for (const grantType of ['refresh_token', 'client_credentials', 'password']) {
       const res = await postForm(t.app, TOKEN, { grant_type: grantType, client_id: 'mr-app', code: 'x' });
-      await expectError(res, 400, 'unsupported_grant_type', 'Unsupported grant type');
+      await expectError(res, 'unsupported_grant_type', 'Unsupported grant type');
     }
   });
 
-  it('grant_type: missing is 400 Missing required parameters', async () => {
-    const res = await exchange(await codeFor(), { grant_type: undefined });
-    await expectError(res, 400, 'invalid_request', 'Missing required parameters');
+  it('grant_type: missing is 400 Missing required parameters', async ({ t }) => {
+    const res = await exchange(t, await codeFor(t), { grant_type: undefined });
+    await expectError(res, 'invalid_request', 'Missing required parameters');
   });
 
-  it('code: "the code parameter value returned in authorize response"; missing is 400 Missing required parameters', async () => {
-    const res = await exchange('', { code: undefined });
-    await expectError(res, 400, 'invalid_request', 'Missing required parameters');
+  it('code: "the code parameter value returned in authorize response"; missing is 400 Missing required parameters', async ({
+    t,
+  }) => {
+    const res = await exchange(t, '', { code: undefined });
+    await expectError(res, 'invalid_request', 'Missing required parameters');
   });
 
-  it('redirect_uri: "the same as the redirect_uri parameter in /authorize"; missing is 400 Missing required parameters', async () => {
-    const res = await exchange(await codeFor(), { redirect_uri: undefined });
-    await expectError(res, 400, 'invalid_request', 'Missing required parameters');
+  it('redirect_uri: "the same as the redirect_uri parameter in /authorize"; missing is 400 Missing required parameters', async ({
+    t,
+  }) => {
+    const res = await exchange(t, await codeFor(t), { redirect_uri: undefined });
+    await expectError(res, 'invalid_request', 'Missing required parameters');
   });
 
-  it('redirect_uri: a different one is 400 Redirect_uri mismatch', async () => {
-    const res = await exchange(await codeFor(), { redirect_uri: 'http://127.0.0.1:5555/elsewhere' });
-    await expectError(res, 400, 'invalid_grant', 'Redirect_uri mismatch');
+  it('redirect_uri: a different one is 400 Redirect_uri mismatch', async ({ t }) => {
+    const res = await exchange(t, await codeFor(t), { redirect_uri: 'http://127.0.0.1:5555/elsewhere' });
+    await expectError(res, 'invalid_grant', 'Redirect_uri mismatch');
   });
 
-  it('code_verifier: mandatory when code_challenge was provided; missing is 400 Missing code_verifier', async () => {
-    const res = await exchange(await codeFor(), { code_verifier: undefined });
-    await expectError(res, 400, 'invalid_grant', 'Missing code_verifier');
+  it('code_verifier: mandatory when code_challenge was provided; missing is 400 Missing code_verifier', async ({
+    t,
+  }) => {
+    const res = await exchange(t, await codeFor(t), { code_verifier: undefined });
+    await expectError(res, 'invalid_grant', 'Missing code_verifier');
   });
 
-  it('code_verifier: one that does not match the challenge is 400 Code_verifier check fail', async () => {
-    const res = await exchange(await codeFor(), { code_verifier: 'a'.repeat(43) });
-    await expectError(
-      res,
-      400,
-      'invalid_grant',
-      'Code_verifier check fail/failed to consume authorization code',
-    );
+  it('code_verifier: one that does not match the challenge is 400 Code_verifier check fail', async ({
+    t,
+  }) => {
+    const res = await exchange(t, await codeFor(t), { code_verifier: 'a'.repeat(43) });
+    await expectError(res, 'invalid_grant', 'Code_verifier check fail/failed to consume authorization code');
   });
 
-  it('code_verifier: not needed when /authorize had no code_challenge', async () => {
-    const code = await codeFor({ code_challenge: undefined, code_challenge_method: undefined });
-    const res = await exchange(code, { code_verifier: undefined });
+  it('code_verifier: not needed when /authorize had no code_challenge', async ({ t }) => {
+    const code = await codeFor(t, { code_challenge: undefined, code_challenge_method: undefined });
+    const res = await exchange(t, code, { code_verifier: undefined });
     expect(res.statusCode).toBe(200);
   });
 
-  it('client_id: "the same as the client_id parameter in /authorize"; missing is 400 Missing required parameters', async () => {
-    const res = await exchange(await codeFor(), { client_id: undefined });
-    await expectError(res, 400, 'invalid_request', 'Missing required parameters');
+  it('client_id: "the same as the client_id parameter in /authorize"; missing is 400 Missing required parameters', async ({
+    t,
+  }) => {
+    const res = await exchange(t, await codeFor(t), { client_id: undefined });
+    await expectError(res, 'invalid_request', 'Missing required parameters');
   });
 
-  it('client_id: one not registered is 401 Client_id not found/authorised', async () => {
-    const res = await exchange(await codeFor(), { client_id: 'nobody' });
-    await expectError(res, 401, 'invalid_client', 'Client_id not found/authorised');
+  it('client_id: one not registered is 401 Client_id not found/authorised', async ({ t }) => {
+    const res = await exchange(t, await codeFor(t), { client_id: 'nobody' });
+    await expectError(res, 'invalid_client', 'Client_id not found/authorised');
   });
 
-  it('client_id: one not authorised for the authorization_code grant is 401 Client_id not found/authorised', async () => {
+  it('client_id: one not authorised for the authorization_code grant is 401 Client_id not found/authorised', async ({
+    t,
+  }) => {
     const res = await postForm(
       t.app,
       TOKEN,
       { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, client_id: 'mr-service' },
       { authorization: basic('mr-service', 'svc-s3cret') },
     );
-    await expectError(res, 401, 'unauthorized_client', 'Client_id not found/authorised');
+    await expectError(res, 'unauthorized_client', 'Client_id not found/authorised');
   });
 
-  it('client_id: a confidential client may identify itself with Basic instead (SMART symmetric)', async () => {
+  it('client_id: a confidential client may identify itself with Basic instead (SMART symmetric)', async ({
+    t,
+  }) => {
     const { code } = await authorize(t.app, { aud: undefined }, AUTHORIZE);
     const res = await redeem(t.app, code ?? '', {}, { authorization: basic('conf-app', 's3cret') }, TOKEN);
     expect(res.statusCode).toBe(200);
   });
 
-  it('reads the parameters from the form body; in the URL they are refused (the "query parameters" reading is selectable)', async () => {
-    const code = await codeFor();
+  it('reads the parameters from the form body; in the URL they are refused (the "query parameters" reading is selectable)', async ({
+    t,
+  }) => {
+    const code = await codeFor(t);
     const query = new URLSearchParams({
       grant_type: 'authorization_code',
       code,
@@ -219,8 +227,8 @@ describe('MediRecords: query parameters', () => {
 });
 
 describe('MediRecords: response parameters', () => {
-  it('answers 200 OK with access_token, token_type Bearer, expires_in and scope', async () => {
-    const res = await exchange(await codeFor({ scope: 'launch/patient patient/*.rs' }));
+  it('answers 200 OK with access_token, token_type Bearer, expires_in and scope', async ({ t }) => {
+    const res = await exchange(t, await codeFor(t, { scope: 'launch/patient patient/*.rs' }));
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const body = res.json<Record<string, unknown>>();
@@ -234,23 +242,25 @@ describe('MediRecords: response parameters', () => {
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600);
   });
 
-  it('scope: the granted scope, which can differ from the one the app asked for', async () => {
+  it('scope: the granted scope, which can differ from the one the app asked for', async ({ t }) => {
     // Asked for nothing at /authorize: the grant is the client's registered scope.
-    const res = await exchange(await codeFor({ scope: undefined }));
+    const res = await exchange(t, await codeFor(t, { scope: undefined }));
     expect(res.json<{ scope: string }>().scope).toBe(smartApp.scope);
   });
 
-  it('id_token: returned only if the openid scope was granted', async () => {
-    const withOpenid = await exchange(await codeFor({ scope: 'openid fhirUser launch/patient' }));
+  it('id_token: returned only if the openid scope was granted', async ({ t }) => {
+    const withOpenid = await exchange(t, await codeFor(t, { scope: 'openid fhirUser launch/patient' }));
     expect(typeof withOpenid.json<Record<string, unknown>>()['id_token']).toBe('string');
-    const without = await exchange(await codeFor({ scope: 'fhirUser launch/patient' }));
+    const without = await exchange(t, await codeFor(t, { scope: 'fhirUser launch/patient' }));
     expect(without.json<Record<string, unknown>>()['id_token']).toBeUndefined();
   });
 
-  it('refresh_token (optional): never issued, since grant_type supports only authorization_code; the log says why', async () => {
+  it('refresh_token (optional): never issued, since grant_type supports only authorization_code; the log says why', async ({
+    t,
+  }) => {
     // The document lists refresh_token as an optional response field, but no grant redeems one: the sandbox
     // issues none rather than a token that answers unsupported_grant_type (docs/profiles.md).
-    const offline = await exchange(await codeFor({ scope: 'launch/patient offline_access' }));
+    const offline = await exchange(t, await codeFor(t, { scope: 'launch/patient offline_access' }));
     expect(offline.statusCode).toBe(200);
     expect(offline.json<Record<string, unknown>>()['refresh_token']).toBeUndefined();
     const log = await admin(t.app, 'GET', '/exchanges');
@@ -262,23 +272,23 @@ describe('MediRecords: response parameters', () => {
     );
   });
 
-  it('patient and encounter (optional): the launch context ids', async () => {
-    const res = await exchange(await codeFor({ scope: 'launch/patient launch/encounter' }));
+  it('patient and encounter (optional): the launch context ids', async ({ t }) => {
+    const res = await exchange(t, await codeFor(t, { scope: 'launch/patient launch/encounter' }));
     expect(res.json()).toMatchObject({ patient: 'pat-1', encounter: 'enc-1' });
-    const none = await exchange(await codeFor({ scope: 'openid' }));
+    const none = await exchange(t, await codeFor(t, { scope: 'openid' }));
     expect(none.json<Record<string, unknown>>()['patient']).toBeUndefined();
   });
 
-  it('fhirContext: an array of objects from the launch context', async () => {
+  it('fhirContext: an array of objects from the launch context', async ({ t }) => {
     const fhirContext = [{ reference: 'DiagnosticReport/dr-1' }];
-    const res = await exchange(ehrLaunchCode({ patient: 'pat-1', fhirContext }));
+    const res = await exchange(t, ehrLaunchCode(t, { patient: 'pat-1', fhirContext }));
     expect(res.statusCode).toBe(200);
     expect(res.json<Record<string, unknown>>()['fhirContext']).toEqual(fhirContext);
   });
 
-  it('sends no field outside the document\'s "Response Parameters"', async () => {
+  it('sends no field outside the document\'s "Response Parameters"', async ({ t }) => {
     // An EHR launch whose context carries every SMART field; the document lists only some of them.
-    const code = ehrLaunchCode({
+    const code = ehrLaunchCode(t, {
       patient: 'pat-1',
       encounter: 'enc-1',
       fhirContext: [{ reference: 'Encounter/enc-1' }],
@@ -287,60 +297,52 @@ describe('MediRecords: response parameters', () => {
       intent: 'reconcile-medications',
       tenant: 't-1',
     });
-    const res = await exchange(code);
+    const res = await exchange(t, code);
     expect(res.statusCode).toBe(200);
-    const documented = [
-      'access_token',
-      'token_type',
-      'expires_in',
-      'scope',
-      'id_token',
-      'refresh_token',
-      'patient',
-      'encounter',
-      'fhirContext',
-    ];
-    for (const key of Object.keys(res.json<Record<string, unknown>>())) expect(documented).toContain(key);
+    expect(MEDIRECORDS.responseParameters).toContain('fhirContext');
+    for (const key of Object.keys(res.json<Record<string, unknown>>()))
+      expect(MEDIRECORDS.responseParameters).toContain(key);
   });
 });
 
 describe('MediRecords: status and error descriptions', () => {
-  it('400 Code_verifier check fail/failed to consume authorization code: a code used twice', async () => {
-    const code = await codeFor();
-    expect((await exchange(code)).statusCode).toBe(200);
-    const again = await exchange(code);
+  it('400 Code_verifier check fail/failed to consume authorization code: a code used twice', async ({
+    t,
+  }) => {
+    const code = await codeFor(t);
+    expect((await exchange(t, code)).statusCode).toBe(200);
+    const again = await exchange(t, code);
     await expectError(
       again,
-      400,
       'invalid_grant',
       'Code_verifier check fail/failed to consume authorization code',
     );
   });
 
-  it('400 Code_verifier check fail/failed to consume authorization code: a code never issued or expired', async () => {
-    const unknown = await exchange('never-issued');
+  it('400 Code_verifier check fail/failed to consume authorization code: a code never issued or expired', async ({
+    t,
+  }) => {
+    const unknown = await exchange(t, 'never-issued');
     await expectError(
       unknown,
-      400,
       'invalid_grant',
       'Code_verifier check fail/failed to consume authorization code',
     );
-    const code = await codeFor();
+    const code = await codeFor(t);
     t.clock.advance(61_000);
-    const expired = await exchange(code);
+    const expired = await exchange(t, code);
     await expectError(
       expired,
-      400,
       'invalid_grant',
       'Code_verifier check fail/failed to consume authorization code',
     );
   });
 
-  it('500 Internal Server Error: Unexpected server error', async () => {
-    const code = await codeFor();
+  it('500 Internal Server Error: Unexpected server error', async ({ t }) => {
+    const code = await codeFor(t);
     t.app.sandbox.signingKey = () => Promise.reject(new Error('key store unavailable'));
-    const res = await exchange(code);
-    await expectError(res, 500, 'server_error', 'Unexpected server error');
+    const res = await exchange(t, code);
+    await expectError(res, 'server_error', 'Unexpected server error');
     expect(res.body).not.toContain('key store unavailable');
   });
 });

@@ -1,48 +1,39 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import fc from 'fast-check';
 import type { Exchange } from '../../server/exchanges/exchange.js';
 import { maskBody } from '../../server/exchanges/mask.js';
-import { ADMIN_TOKEN, admin, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { ADMIN_TOKEN, admin, type TestSandbox, sharedSandboxTest } from '../helpers/sandbox.js';
 
 /**
  * Secrets never reach the exchange log, whatever the request looks like: masking fails closed when a body
  * cannot be parsed, and admin calls stay out of the log however their path is spelled.
  */
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startSandbox();
-});
-afterAll(async () => {
-  await t.app.close();
-});
-beforeEach(async () => {
-  await admin(t.app, 'DELETE', '/exchanges');
-});
+const it = sharedSandboxTest(['/exchanges']);
 
-async function logged(): Promise<Exchange[]> {
+async function logged(t: TestSandbox): Promise<Exchange[]> {
   return (await admin(t.app, 'GET', '/exchanges?limit=1000')).json<{ exchanges: Exchange[] }>().exchanges;
 }
 
 /** Everything the log would show for its entries, as one string to search for leaks. */
-async function logText(): Promise<string> {
-  return JSON.stringify(await logged());
+async function logText(t: TestSandbox): Promise<string> {
+  return JSON.stringify(await logged(t));
 }
 
 describe('masking fails closed (hardening 10)', () => {
-  it('hides a client_secret whose value is badly percent-encoded', async () => {
+  it('hides a client_secret whose value is badly percent-encoded', async ({ t }) => {
     await t.app.inject({
       method: 'POST',
       url: '/token',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: 'grant_type=client_credentials&client_id=post-app&client_secret=CorrectHorse%',
     });
-    const text = await logText();
+    const text = await logText(t);
     expect(text).toContain('client_secret=');
     expect(text).not.toContain('CorrectHorse');
   });
 
-  it('hides a client_secret whose name is percent-encoded or whose pair is broken', async () => {
+  it('hides a client_secret whose name is percent-encoded or whose pair is broken', async ({ t }) => {
     await t.app.inject({
       method: 'POST',
       url: '/token',
@@ -50,13 +41,13 @@ describe('masking fails closed (hardening 10)', () => {
       payload:
         'grant_type=client_credentials&client%5Fsecret=BatteryStaple&password=%E0%A4%A&code=%zzLongCodeValue',
     });
-    const text = await logText();
+    const text = await logText(t);
     expect(text).not.toContain('BatteryStaple');
     expect(text).not.toContain('%E0%A4%A');
     expect(text).not.toContain('LongCodeValue');
   });
 
-  it('hides secrets in a malformed JSON body', async () => {
+  it('hides secrets in a malformed JSON body', async ({ t }) => {
     await t.app.inject({
       method: 'POST',
       url: '/token',
@@ -64,25 +55,25 @@ describe('masking fails closed (hardening 10)', () => {
       payload:
         '{"client_id":"post-app", "client_secret" : "CorrectHorse\\"Battery", "refresh_token":"abcdefghijklmnop",',
     });
-    const text = await logText();
+    const text = await logText(t);
     expect(text).not.toContain('CorrectHorse');
     expect(text).not.toContain('Battery');
     expect(text).not.toContain('ijklmnop');
   });
 
-  it('hides secrets in a body of any other content type', async () => {
+  it('hides secrets in a body of any other content type', async ({ t }) => {
     await t.app.inject({
       method: 'POST',
       url: '/token',
       headers: { 'content-type': 'text/plain' },
       payload: 'grant_type=client_credentials&client_secret=CorrectHorse',
     });
-    expect(await logText()).not.toContain('CorrectHorse');
+    expect(await logText(t)).not.toContain('CorrectHorse');
   });
 });
 
 describe('masking fails closed for multipart, line-based bodies and headers', () => {
-  it('hides a client_secret sent as a multipart part (curl -F), even when the body is cut', async () => {
+  it('hides a client_secret sent as a multipart part (curl -F), even when the body is cut', async ({ t }) => {
     const boundary = 'XyZ';
     const part = (name: string, value: string) =>
       `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
@@ -96,12 +87,12 @@ describe('masking fails closed for multipart, line-based bodies and headers', ()
       });
       expect(answer.statusCode).toBe(400);
     }
-    const text = await logText();
+    const text = await logText(t);
     expect(text).toContain('client_secret');
     expect(text).not.toContain('CorrectHorse');
   });
 
-  it('hides a secret written as a "name: value" line', async () => {
+  it('hides a secret written as a "name: value" line', async ({ t }) => {
     await t.app.inject({
       method: 'POST',
       url: '/token',
@@ -109,12 +100,12 @@ describe('masking fails closed for multipart, line-based bodies and headers', ()
       payload:
         'grant_type: client_credentials\nclient_secret: CorrectHorseLine\n  password:CorrectHorseIndented',
     });
-    const text = await logText();
+    const text = await logText(t);
     expect(text).toContain('grant_type: client_credentials');
     expect(text).not.toContain('CorrectHorse');
   });
 
-  it('hides a header named like a secret', async () => {
+  it('hides a header named like a secret', async ({ t }) => {
     await t.app.inject({
       method: 'POST',
       url: '/token',
@@ -124,14 +115,14 @@ describe('masking fails closed for multipart, line-based bodies and headers', ()
       },
       payload: 'grant_type=client_credentials',
     });
-    const text = await logText();
+    const text = await logText(t);
     expect(text).toContain('x-client-secret');
     expect(text).not.toContain('CorrectHorse');
   });
 });
 
 describe('admin calls are never logged, however spelled (hardening 10)', () => {
-  it.each([
+  it.for([
     '/%5Fsandbox/api/config',
     '/%5fsandbox/api/config',
     '/_sandbox%2Fapi/config',
@@ -141,50 +132,54 @@ describe('admin calls are never logged, however spelled (hardening 10)', () => {
     '/_SANDBOX/api/config',
     '/_sandbox/api/config/',
     '/%2F_sandbox/api/config',
-  ])('%s is not in the log, nor any part of the admin token', async (path) => {
+  ])('%s is not in the log, nor any part of the admin token', async (path, { t }) => {
     await t.app.inject({
       method: 'GET',
       url: path,
       headers: { host: '127.0.0.1:9710', authorization: `Bearer ${ADMIN_TOKEN}` },
     });
-    const text = await logText();
+    const text = await logText(t);
     expect(text).not.toContain(ADMIN_TOKEN.slice(0, 5));
     expect(text).not.toContain('"clients"');
   });
 
-  it('keeps the admin token out of the log when it is presented at any path', async () => {
+  it('keeps the admin token out of the log when it is presented at any path', async ({ t }) => {
     await t.app.inject({
       method: 'GET',
       url: '/fhir/Patient',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     });
-    expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+    expect(await logText(t)).not.toContain(ADMIN_TOKEN.slice(0, 5));
   });
 
-  it('keeps the admin token out of the log when it is sent as a query parameter, even twice', async () => {
+  it('keeps the admin token out of the log when it is sent as a query parameter, even twice', async ({
+    t,
+  }) => {
     await t.app.inject({ method: 'GET', url: `/nowhere?token=x&token=${ADMIN_TOKEN}` });
-    expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+    expect(await logText(t)).not.toContain(ADMIN_TOKEN.slice(0, 5));
   });
 
-  it.each([
+  it.for<[string, string, Record<string, string>]>([
     ['under another scheme', '/fhir/Patient', { authorization: `DPoP ${ADMIN_TOKEN}` }],
     ['with trailing junk', '/fhir/Patient', { authorization: `Bearer ${ADMIN_TOKEN},x` }],
     ['as a Basic password', '/fhir/Patient', { authorization: `Basic ${btoa(`x:${ADMIN_TOKEN}`)}` }],
     ['in a header of its own', '/fhir/Patient', { 'x-admin-token': ADMIN_TOKEN }],
     ['as access_token', `/fhir/Patient?access_token=${ADMIN_TOKEN}`, {}],
     ['as Token', `/fhir/Patient?Token=${ADMIN_TOKEN}`, {}],
-  ])('keeps the admin token out of the log when it is sent %s', async (_how, url, headers) => {
+  ])('keeps the admin token out of the log when it is sent %s', async ([, url, headers], { t }) => {
     await t.app.inject({ method: 'GET', url, headers });
-    expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+    expect(await logText(t)).not.toContain(ADMIN_TOKEN.slice(0, 5));
   });
 
-  it('keeps the admin token out of the log when it arrives in the Referer of the start-up page', async () => {
+  it('keeps the admin token out of the log when it arrives in the Referer of the start-up page', async ({
+    t,
+  }) => {
     await t.app.inject({
       method: 'GET',
       url: '/.well-known/smart-configuration',
       headers: { referer: `http://127.0.0.1:9710/?token=${ADMIN_TOKEN}` },
     });
-    expect(await logText()).not.toContain(ADMIN_TOKEN.slice(0, 5));
+    expect(await logText(t)).not.toContain(ADMIN_TOKEN.slice(0, 5));
   });
 });
 

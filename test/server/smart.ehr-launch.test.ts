@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { decodeJwt } from 'jose';
 import {
   authorize,
@@ -10,26 +10,24 @@ import {
   postForm,
   REDIRECT,
   standardClients,
-  startSandbox,
   VERIFIER,
+  sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
 import { LAUNCH_LIFETIME_MS, LaunchError } from '../../server/launch/launches.js';
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox({
-    clients: [...standardClients, launchClient],
-    launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1', tenant: 'clinic-a' },
-  });
-});
-afterEach(async () => {
-  await t.app.close();
+const it = sandboxTest({
+  clients: [...standardClients, launchClient],
+  launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1', tenant: 'clinic-a' },
 });
 
 const EHR_SCOPE = 'openid fhirUser launch patient/*.rs';
 
-function launchAuthorize(launch: string | undefined, overrides: Record<string, string | undefined> = {}) {
+function launchAuthorize(
+  t: TestSandbox,
+  launch: string | undefined,
+  overrides: Record<string, string | undefined> = {},
+) {
   return authorize(t.app, {
     client_id: 'launch-app',
     scope: EHR_SCOPE,
@@ -38,7 +36,7 @@ function launchAuthorize(launch: string | undefined, overrides: Record<string, s
   });
 }
 
-async function redeemPublic(code: string) {
+async function redeemPublic(t: TestSandbox, code: string) {
   return postForm(t.app, '/token', {
     grant_type: 'authorization_code',
     code,
@@ -49,7 +47,9 @@ async function redeemPublic(code: string) {
 }
 
 describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the EHR', () => {
-  it('builds the launch URL from the client launchUrl with iss = FHIR base and an opaque launch value', () => {
+  it('builds the launch URL from the client launchUrl with iss = FHIR base and an opaque launch value', ({
+    t,
+  }) => {
     const created = t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-2' });
     const url = new URL(created.url ?? '');
     expect(`${url.origin}${url.pathname}`).toBe(LAUNCH_URL);
@@ -60,7 +60,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     expect(t.app.sandbox.launches.create({ clientId: 'launch-app' }).launch).not.toBe(created.launch);
   });
 
-  it('fills missing context fields from the config launch and keeps what the launch sets', () => {
+  it('fills missing context fields from the config launch and keeps what the launch sets', ({ t }) => {
     const created = t.app.sandbox.launches.create({
       clientId: 'launch-app',
       patient: 'pat-3',
@@ -82,7 +82,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     });
   });
 
-  it('refuses an unknown client and a context the FHIR data contradicts with a typed error', () => {
+  it('refuses an unknown client and a context the FHIR data contradicts with a typed error', ({ t }) => {
     expect(() => t.app.sandbox.launches.create({ clientId: 'nobody' })).toThrow(LaunchError);
     try {
       t.app.sandbox.launches.create({ clientId: 'nobody' });
@@ -99,7 +99,9 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     }
   });
 
-  it('returns the bound context in the token response and in the access token (docs/endpoints.md#ehr-launch)', async () => {
+  it('returns the bound context in the token response and in the access token (docs/endpoints.md#ehr-launch)', async ({
+    t,
+  }) => {
     const { launch } = t.app.sandbox.launches.create({
       clientId: 'launch-app',
       patient: 'pat-2',
@@ -109,9 +111,9 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
       intent: 'summary',
       fhirContext: [{ reference: 'Condition/cond-4' }],
     });
-    const { code, location } = await launchAuthorize(launch);
+    const { code, location } = await launchAuthorize(t, launch);
     expect(location?.searchParams.get('state')).toBe('st4te');
-    const res = await redeemPublic(code ?? '');
+    const res = await redeemPublic(t, code ?? '');
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, unknown>>();
     expect(body).toMatchObject({
@@ -134,7 +136,9 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
   });
 
-  it('accepts the authorization request as a form POST (SMART App Launch 2.2 authorize-post)', async () => {
+  it('accepts the authorization request as a form POST (SMART App Launch 2.2 authorize-post)', async ({
+    t,
+  }) => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-3' });
     const res = await postForm(t.app, '/authorize', {
       response_type: 'code',
@@ -150,75 +154,78 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     expect(res.statusCode).toBe(303);
     const location = new URL(String(res.headers.location));
     expect(location.searchParams.get('state')).toBe('p0st');
-    const token = await redeemPublic(location.searchParams.get('code') ?? '');
+    const token = await redeemPublic(t, location.searchParams.get('code') ?? '');
     expect(token.json()).toMatchObject({ patient: 'pat-3' });
   });
 
-  it('may be authorized again while it lives (an app restarting its authorization)', async () => {
+  it('may be authorized again while it lives (an app restarting its authorization)', async ({ t }) => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
-    expect((await launchAuthorize(launch)).code).toBeDefined();
-    expect((await launchAuthorize(launch)).code).toBeDefined();
+    expect((await launchAuthorize(t, launch)).code).toBeDefined();
+    expect((await launchAuthorize(t, launch)).code).toBeDefined();
   });
 
-  it('refuses a launch value it never issued', async () => {
-    const { location } = await launchAuthorize('made-up-launch');
+  it('refuses a launch value it never issued', async ({ t }) => {
+    const { location } = await launchAuthorize(t, 'made-up-launch');
     expect(location?.searchParams.get('error')).toBe('invalid_request');
     expect(location?.searchParams.get('error_description')).toContain('not one this sandbox issued');
     expect(location?.searchParams.get('state')).toBe('st4te');
   });
 
-  it('refuses an expired launch value', async () => {
+  it('refuses an expired launch value', async ({ t }) => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
     t.clock.advance(LAUNCH_LIFETIME_MS);
-    const { location, code } = await launchAuthorize(launch);
+    const { location, code } = await launchAuthorize(t, launch);
     expect(code).toBeUndefined();
     expect(location?.searchParams.get('error')).toBe('invalid_request');
     expect(location?.searchParams.get('error_description')).toContain('expired');
   });
 
-  it('refuses a launch value bound to another client', async () => {
-    await t.app.close();
-    t = await startSandbox({
+  it('refuses a launch value bound to another client', async ({ sandboxWith }) => {
+    const t = await sandboxWith({
       clients: [
         { clientId: 'launch-app', redirectUris: [REDIRECT], launchUrl: LAUNCH_URL },
         { clientId: 'other-app', redirectUris: [REDIRECT], launchUrl: 'http://127.0.0.1:5556/launch' },
       ],
     });
     const { launch } = t.app.sandbox.launches.create({ clientId: 'other-app' });
-    const { location } = await launchAuthorize(launch);
+    const { location } = await launchAuthorize(t, launch);
     expect(location?.searchParams.get('error')).toBe('invalid_request');
     expect(location?.searchParams.get('error_description')).toContain('another client');
   });
 
-  it('requires the launch scope with a launch value', async () => {
+  it('requires the launch scope with a launch value', async ({ t }) => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
-    const { location } = await launchAuthorize(launch, { scope: 'openid patient/*.rs' });
+    const { location } = await launchAuthorize(t, launch, { scope: 'openid patient/*.rs' });
     expect(location?.searchParams.get('error')).toBe('invalid_scope');
     expect(location?.searchParams.get('error_description')).toContain('needs the launch scope');
   });
 
-  it('checks aud against the FHIR base on an EHR launch too (docs/endpoints.md#authorization-endpoint)', async () => {
+  it('checks aud against the FHIR base on an EHR launch too (docs/endpoints.md#authorization-endpoint)', async ({
+    t,
+  }) => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
-    const { location } = await launchAuthorize(launch, { aud: 'https://evil.example/fhir' });
+    const { location } = await launchAuthorize(t, launch, { aud: 'https://evil.example/fhir' });
     expect(location?.searchParams.get('error')).toBe('invalid_request');
     expect(location?.searchParams.get('error_description')).toContain('FHIR base');
   });
 });
 
 describe('SMART App Launch 2.2 §standalone launch in auto mode', () => {
-  it('takes patient and encounter from the config launch when launch/patient and launch/encounter are granted', async () => {
+  it('takes patient and encounter from the config launch when launch/patient and launch/encounter are granted', async ({
+    t,
+  }) => {
     const { code } = await authorize(t.app, {
       client_id: 'launch-app',
       scope: 'launch/patient launch/encounter patient/*.rs',
       code_challenge: CHALLENGE,
     });
-    const body = (await redeemPublic(code ?? '')).json<Record<string, unknown>>();
+    const body = (await redeemPublic(t, code ?? '')).json<Record<string, unknown>>();
     expect(body).toMatchObject({ patient: 'pat-1', encounter: 'enc-1', tenant: 'clinic-a' });
   });
 
-  it('gives no patient without launch/patient', async () => {
+  it('gives no patient without launch/patient', async ({ t }) => {
     const { code } = await authorize(t.app, { client_id: 'launch-app', scope: 'openid fhirUser user/*.rs' });
-    const body = (await redeemPublic(code ?? '')).json<Record<string, unknown>>();
+    const body = (await redeemPublic(t, code ?? '')).json<Record<string, unknown>>();
     expect(body['patient']).toBeUndefined();
     expect(body['encounter']).toBeUndefined();
   });

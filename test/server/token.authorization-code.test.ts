@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import {
   authorize,
@@ -8,21 +8,16 @@ import {
   FHIR_BASE,
   postForm,
   redeem,
-  startSandbox,
-  type TestSandbox,
+  sandboxTest,
 } from '../helpers/sandbox.js';
 import { atHash } from '../../server/tokens/mint.js';
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox();
-});
-afterEach(async () => {
-  await t.app.close();
-});
+const it = sandboxTest();
 
 describe('RFC 6749 §4.1.3 + RFC 7636 §4.6: exchanging a code', () => {
-  it('answers the RFC 7636 appendix B vector with tokens and no-store headers (RFC 7636 appendix B, RFC 6749 §5.1)', async () => {
+  it('answers the RFC 7636 appendix B vector with tokens and no-store headers (RFC 7636 appendix B, RFC 6749 §5.1)', async ({
+    t,
+  }) => {
     const { code } = await authorize(t.app);
     const res = await redeem(t.app, code ?? '');
     expect(res.statusCode).toBe(200);
@@ -36,7 +31,9 @@ describe('RFC 6749 §4.1.3 + RFC 7636 §4.6: exchanging a code', () => {
     expect(typeof body['refresh_token']).toBe('string');
   });
 
-  it('signs an RS256 id_token with iss, aud, nonce, at_hash and fhirUser that verifies against the JWKS (docs/endpoints.md#id-token)', async () => {
+  it('signs an RS256 id_token with iss, aud, nonce, at_hash and fhirUser that verifies against the JWKS (docs/endpoints.md#id-token)', async ({
+    t,
+  }) => {
     const body = await fullCodeFlow(t.app);
     const jwks = (await t.app.inject({ url: '/.well-known/jwks.json' })).json<JSONWebKeySet>();
     const { payload, protectedHeader } = await jwtVerify(String(body['id_token']), createLocalJWKSet(jwks), {
@@ -51,7 +48,9 @@ describe('RFC 6749 §4.1.3 + RFC 7636 §4.6: exchanging a code', () => {
     expect(Number.isInteger(payload.iat)).toBe(true);
   });
 
-  it('issues a JWT access token for the FHIR base whose exp - iat equals expires_in (docs/endpoints.md#token-response)', async () => {
+  it('issues a JWT access token for the FHIR base whose exp - iat equals expires_in (docs/endpoints.md#token-response)', async ({
+    t,
+  }) => {
     const body = await fullCodeFlow(t.app);
     const claims = decodeJwt(String(body['access_token']));
     expect(claims.aud).toBe(FHIR_BASE);
@@ -59,7 +58,7 @@ describe('RFC 6749 §4.1.3 + RFC 7636 §4.6: exchanging a code', () => {
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(body['expires_in']);
   });
 
-  it('refuses a code without its code_verifier (RFC 7636 §4.6)', async () => {
+  it('refuses a code without its code_verifier (RFC 7636 §4.6)', async ({ t }) => {
     const { code } = await authorize(t.app);
     const res = await redeem(t.app, code ?? '', { code_verifier: undefined });
     expect(res.statusCode).toBe(400);
@@ -67,7 +66,9 @@ describe('RFC 6749 §4.1.3 + RFC 7636 §4.6: exchanging a code', () => {
     expect(res.json<{ error_description: string }>().error_description).toContain('code_verifier is missing');
   });
 
-  it('refuses a wrong verifier, and the failed attempt burns the code (RFC 7636 §4.6, docs/endpoints.md#authorization-code)', async () => {
+  it('refuses a wrong verifier, and the failed attempt burns the code (RFC 7636 §4.6, docs/endpoints.md#authorization-code)', async ({
+    t,
+  }) => {
     const { code } = await authorize(t.app);
     const wrong = await redeem(t.app, code ?? '', { code_verifier: 'x'.repeat(43) });
     expect(wrong.statusCode).toBe(400);
@@ -79,14 +80,14 @@ describe('RFC 6749 §4.1.3 + RFC 7636 §4.6: exchanging a code', () => {
     expect(retry.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('refuses a malformed verifier with invalid_request (RFC 7636 §4.1)', async () => {
+  it('refuses a malformed verifier with invalid_request (RFC 7636 §4.1)', async ({ t }) => {
     const { code } = await authorize(t.app);
     const res = await redeem(t.app, code ?? '', { code_verifier: 'short' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'invalid_request' });
   });
 
-  it('refuses a replayed code and revokes the tokens issued from it (RFC 6749 §4.1.2)', async () => {
+  it('refuses a replayed code and revokes the tokens issued from it (RFC 6749 §4.1.2)', async ({ t }) => {
     const { code } = await authorize(t.app);
     const first = await redeem(t.app, code ?? '');
     expect(first.statusCode).toBe(200);
@@ -109,32 +110,36 @@ describe('RFC 6749 §4.1.3 + RFC 7636 §4.6: exchanging a code', () => {
     expect(refresh.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('lets exactly one of 20 concurrent redemptions of one code win (docs/endpoints.md#authorization-code)', async () => {
+  it('lets exactly one of 20 concurrent redemptions of one code win (docs/endpoints.md#authorization-code)', async ({
+    t,
+  }) => {
     const { code } = await authorize(t.app);
     const results = await Promise.all(Array.from({ length: 20 }, () => redeem(t.app, code ?? '')));
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
     expect(results.filter((r) => r.statusCode === 400)).toHaveLength(19);
   });
 
-  it('refuses a code presented by another client (RFC 6749 §4.1.3)', async () => {
+  it('refuses a code presented by another client (RFC 6749 §4.1.3)', async ({ t }) => {
     const { code } = await authorize(t.app);
     const res = await redeem(t.app, code ?? '', { client_id: 'post-app', client_secret: 's3cret' }, {});
     expect(res.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('refuses a redirect_uri that differs from the one the code was issued for (RFC 6749 §4.1.3)', async () => {
+  it('refuses a redirect_uri that differs from the one the code was issued for (RFC 6749 §4.1.3)', async ({
+    t,
+  }) => {
     const { code } = await authorize(t.app);
     const res = await redeem(t.app, code ?? '', { redirect_uri: 'http://127.0.0.1:5555/cb?thensome' });
     expect(res.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('requires redirect_uri when it was sent to /authorize (RFC 6749 §4.1.3)', async () => {
+  it('requires redirect_uri when it was sent to /authorize (RFC 6749 §4.1.3)', async ({ t }) => {
     const { code } = await authorize(t.app);
     const res = await redeem(t.app, code ?? '', { redirect_uri: undefined });
     expect(res.json()).toMatchObject({ error: 'invalid_request' });
   });
 
-  it('refuses a code older than its 60 second lifetime (RFC 6749 §4.1.2)', async () => {
+  it('refuses a code older than its 60 second lifetime (RFC 6749 §4.1.2)', async ({ t }) => {
     const { code } = await authorize(t.app);
     t.clock.advance(61_000);
     const res = await redeem(t.app, code ?? '');
@@ -142,18 +147,20 @@ describe('RFC 6749 §4.1.3 + RFC 7636 §4.6: exchanging a code', () => {
     expect(res.json<{ error_description: string }>().error_description).toContain('expired');
   });
 
-  it('refuses a code it never issued (docs/endpoints.md#authorization-code)', async () => {
+  it('refuses a code it never issued (docs/endpoints.md#authorization-code)', async ({ t }) => {
     const res = await redeem(t.app, 'bogus-code');
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('issues no refresh token without offline_access or online_access (docs/endpoints.md#authorization-code)', async () => {
+  it('issues no refresh token without offline_access or online_access (docs/endpoints.md#authorization-code)', async ({
+    t,
+  }) => {
     const body = await fullCodeFlow(t.app, { scope: 'openid launch/patient patient/*.rs' });
     expect(body['refresh_token']).toBeUndefined();
   });
 
-  it('issues no id_token without openid (OpenID Connect Core §3.1.2.1)', async () => {
+  it('issues no id_token without openid (OpenID Connect Core §3.1.2.1)', async ({ t }) => {
     const body = await fullCodeFlow(t.app, { scope: 'launch/patient patient/*.rs' });
     expect(body['id_token']).toBeUndefined();
   });

@@ -1,72 +1,59 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  authorize,
-  basic,
-  postForm,
-  redeem,
-  REDIRECT,
-  startSandbox,
-  VERIFIER,
-  type TestSandbox,
-} from '../helpers/sandbox.js';
+import { describe, expect } from 'vitest';
+import { authorize, basic, postForm, redeem, REDIRECT, VERIFIER, sandboxTest } from '../helpers/sandbox.js';
 
-let t: TestSandbox;
-beforeEach(async () => {
-  t = await startSandbox({
-    clients: [
-      {
-        clientId: 'odd:id+%',
-        clientSecret: 'p@ss:word+%/',
-        redirectUris: [REDIRECT],
-        grantTypes: ['client_credentials'],
-        scope: 'system/*.rs',
-      },
-      {
-        clientId: 'conf-app',
-        clientSecret: 's3cret',
-        redirectUris: [REDIRECT],
-        scope: 'openid system/*.rs',
-        grantTypes: ['authorization_code', 'client_credentials'],
-      },
-      {
-        clientId: 'post-app',
-        clientSecret: 's3cret',
-        tokenEndpointAuthMethod: 'client_secret_post',
-        grantTypes: ['client_credentials'],
-        scope: 'system/*.rs',
-      },
-      { clientId: 'public-app', redirectUris: [REDIRECT], scope: 'openid' },
-    ],
-  });
-});
-afterEach(async () => {
-  await t.app.close();
+const it = sandboxTest({
+  clients: [
+    {
+      clientId: 'odd:id+%',
+      clientSecret: 'p@ss:word+%/',
+      redirectUris: [REDIRECT],
+      grantTypes: ['client_credentials'],
+      scope: 'system/*.rs',
+    },
+    {
+      clientId: 'conf-app',
+      clientSecret: 's3cret',
+      redirectUris: [REDIRECT],
+      scope: 'openid system/*.rs',
+      grantTypes: ['authorization_code', 'client_credentials'],
+    },
+    {
+      clientId: 'post-app',
+      clientSecret: 's3cret',
+      tokenEndpointAuthMethod: 'client_secret_post',
+      grantTypes: ['client_credentials'],
+      scope: 'system/*.rs',
+    },
+    { clientId: 'public-app', redirectUris: [REDIRECT], scope: 'openid' },
+  ],
 });
 
 const cc = { grant_type: 'client_credentials', scope: 'system/*.rs' };
 
 describe('RFC 6749 §2.3: client authentication at the token endpoint', () => {
-  it('answers a wrong Basic secret with 401 invalid_client and a Basic challenge (RFC 6749 §5.2)', async () => {
+  it('answers a wrong Basic secret with 401 invalid_client and a Basic challenge (RFC 6749 §5.2)', async ({
+    t,
+  }) => {
     const res = await postForm(t.app, '/token', cc, { authorization: basic('conf-app', 'wrong') });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });
     expect(res.headers['www-authenticate']).toBe('Basic realm="token-sandbox"');
   });
 
-  it('answers a wrong client_secret_post secret with 401 and no challenge (RFC 6749 §5.2)', async () => {
+  it('answers a wrong client_secret_post secret with 401 and no challenge (RFC 6749 §5.2)', async ({ t }) => {
     const res = await postForm(t.app, '/token', { ...cc, client_id: 'post-app', client_secret: 'nope' });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });
     expect(res.headers['www-authenticate']).toBeUndefined();
   });
 
-  it('answers an unknown client with 401 invalid_client (RFC 6749 §5.2)', async () => {
+  it('answers an unknown client with 401 invalid_client (RFC 6749 §5.2)', async ({ t }) => {
     const res = await postForm(t.app, '/token', cc, { authorization: basic('ghost', 'x') });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });
   });
 
-  it('refuses credentials sent two ways with invalid_request (RFC 6749 §2.3)', async () => {
+  it('refuses credentials sent two ways with invalid_request (RFC 6749 §2.3)', async ({ t }) => {
     const res = await postForm(
       t.app,
       '/token',
@@ -77,12 +64,12 @@ describe('RFC 6749 §2.3: client authentication at the token endpoint', () => {
     expect(res.json()).toMatchObject({ error: 'invalid_request' });
   });
 
-  it('form-decodes Basic credentials as RFC 6749 appendix B says (RFC 6749 §2.3.1)', async () => {
+  it('form-decodes Basic credentials as RFC 6749 appendix B says (RFC 6749 §2.3.1)', async ({ t }) => {
     const res = await postForm(t.app, '/token', cc, { authorization: basic('odd:id+%', 'p@ss:word+%/') });
     expect(res.statusCode).toBe(200);
   });
 
-  it('refuses a malformed Basic header (docs/endpoints.md#client-authentication)', async () => {
+  it('refuses a malformed Basic header (docs/endpoints.md#client-authentication)', async ({ t }) => {
     for (const header of ['Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`, 'Bearer abc']) {
       const res = await postForm(t.app, '/token', cc, { authorization: header });
       expect(res.statusCode, header).toBe(401);
@@ -90,14 +77,16 @@ describe('RFC 6749 §2.3: client authentication at the token endpoint', () => {
     }
   });
 
-  it('refuses a public client that sends a secret (docs/endpoints.md#client-authentication)', async () => {
+  it('refuses a public client that sends a secret (docs/endpoints.md#client-authentication)', async ({
+    t,
+  }) => {
     const { code } = await authorize(t.app, { client_id: 'public-app', scope: 'openid' });
     const res = await redeem(t.app, code ?? '', { client_id: 'public-app', client_secret: 'x' }, {});
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });
   });
 
-  it('refuses a secret in the query string (RFC 6749 §2.3.1)', async () => {
+  it('refuses a secret in the query string (RFC 6749 §2.3.1)', async ({ t }) => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/token?client_secret=s3cret',
@@ -108,13 +97,15 @@ describe('RFC 6749 §2.3: client authentication at the token endpoint', () => {
     expect(res.json()).toMatchObject({ error: 'invalid_request' });
   });
 
-  it('refuses a confidential client that sends no credentials (docs/endpoints.md#client-authentication)', async () => {
+  it('refuses a confidential client that sends no credentials (docs/endpoints.md#client-authentication)', async ({
+    t,
+  }) => {
     const res = await postForm(t.app, '/token', { ...cc, client_id: 'conf-app' });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'invalid_client' });
   });
 
-  it('refuses the registered client using another method than the one it registered', async () => {
+  it('refuses the registered client using another method than the one it registered', async ({ t }) => {
     const res = await postForm(t.app, '/token', { ...cc, client_id: 'conf-app', client_secret: 's3cret' });
     expect(res.statusCode).toBe(401);
     expect(res.json<{ error_description: string }>().error_description).toContain(
@@ -122,7 +113,7 @@ describe('RFC 6749 §2.3: client authentication at the token endpoint', () => {
     );
   });
 
-  it('lets a public client redeem its code with client_id alone', async () => {
+  it('lets a public client redeem its code with client_id alone', async ({ t }) => {
     const { code } = await authorize(t.app, { client_id: 'public-app', scope: 'openid' });
     const res = await postForm(t.app, '/token', {
       grant_type: 'authorization_code',
@@ -134,7 +125,7 @@ describe('RFC 6749 §2.3: client authentication at the token endpoint', () => {
     expect(res.statusCode).toBe(200);
   });
 
-  it('refuses an unknown grant type and a grant the client is not allowed (RFC 6749 §5.2)', async () => {
+  it('refuses an unknown grant type and a grant the client is not allowed (RFC 6749 §5.2)', async ({ t }) => {
     const unknown = await postForm(
       t.app,
       '/token',

@@ -1,0 +1,164 @@
+import { useState } from 'react';
+import { CopyButton, Field } from '../components/common.js';
+import { TextField } from '../components/text-field.js';
+import { randomSecret } from '../lib/random.js';
+import type { ClientFormValues, FormErrors } from './client-form-model.js';
+
+/** Changes one field of the client form. */
+export type SetField = <K extends keyof ClientFormValues>(key: K, value: ClientFormValues[K]) => void;
+
+/**
+ * The client secret: hidden until revealed, copyable, and replaceable by a fresh random one (RFC 6749 §2.3.1:
+ * the app sends it to the token endpoint).
+ */
+export function SecretField({
+  value,
+  error,
+  onChange,
+}: {
+  readonly value: string;
+  readonly error?: string | undefined;
+  readonly onChange: (secret: string) => void;
+}) {
+  const [revealed, setRevealed] = useState(false);
+  return (
+    <Field
+      label="Client secret"
+      error={error}
+      hint="Generated for you; the app sends it to the token endpoint."
+    >
+      {({ id, describedBy, invalid }) => (
+        <div className="input-row">
+          <input
+            id={id}
+            type={revealed ? 'text' : 'password'}
+            value={value}
+            onChange={(e) => onChange(e.target.value)}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            autoComplete="off"
+            spellCheck={false}
+            className="mono"
+          />
+          <button
+            type="button"
+            className="button small"
+            onClick={() => setRevealed((r) => !r)}
+            aria-pressed={revealed}
+          >
+            {revealed ? 'Hide' : 'Reveal'}
+          </button>
+          <CopyButton text={value} label="Copy secret" />
+          <button type="button" className="button small" onClick={() => onChange(randomSecret())}>
+            Generate
+          </button>
+        </div>
+      )}
+    </Field>
+  );
+}
+
+/**
+ * PKCE and refresh-token rules of one client. A public client always needs PKCE (RFC 9700 §2.1.1), so that box
+ * is shown ticked and cannot be cleared.
+ */
+export function SecurityGroup({
+  values,
+  set,
+}: {
+  readonly values: Pick<
+    ClientFormValues,
+    'kind' | 'requirePkce' | 'refreshTokenRotation' | 'refreshTokenReuseDetection'
+  >;
+  readonly set: SetField;
+}) {
+  return (
+    <fieldset className="field">
+      <legend>Security</legend>
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={values.kind === 'public' || values.requirePkce}
+          disabled={values.kind === 'public'}
+          onChange={(e) => set('requirePkce', e.target.checked)}
+        />
+        Require PKCE (S256)
+      </label>
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={values.refreshTokenRotation}
+          onChange={(e) => set('refreshTokenRotation', e.target.checked)}
+        />
+        Rotate refresh tokens
+      </label>
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={values.refreshTokenReuseDetection}
+          onChange={(e) => set('refreshTokenReuseDetection', e.target.checked)}
+        />
+        Reuse of a rotated refresh token revokes the grant
+      </label>
+    </fieldset>
+  );
+}
+
+/**
+ * The public keys of a private_key_jwt client (RFC 7523 §3; SMART backend services): a pasted JWK Set or the
+ * URL the server fetches it from.
+ */
+export function JwksGroup({
+  values,
+  errors,
+  set,
+}: {
+  readonly values: Pick<ClientFormValues, 'jwksSource' | 'jwks' | 'jwksUri'>;
+  readonly errors: Pick<FormErrors, 'jwks' | 'jwksUri'>;
+  readonly set: SetField;
+}) {
+  return (
+    <fieldset className="field span-2">
+      <legend>Public keys (JWKS)</legend>
+      <div className="choice-row">
+        <label className="choice">
+          <input
+            type="radio"
+            name="jwks-source"
+            checked={values.jwksSource === 'paste'}
+            onChange={() => set('jwksSource', 'paste')}
+          />
+          Paste a JWK Set
+        </label>
+        <label className="choice">
+          <input
+            type="radio"
+            name="jwks-source"
+            checked={values.jwksSource === 'url'}
+            onChange={() => set('jwksSource', 'url')}
+          />
+          By URL
+        </label>
+      </div>
+      {values.jwksSource === 'paste' ? (
+        <TextField
+          label="JWK Set"
+          error={errors.jwks}
+          rows={5}
+          mono
+          value={values.jwks}
+          onChange={(v) => set('jwks', v)}
+          placeholder='{"keys": [ … ]}'
+        />
+      ) : (
+        <TextField
+          label="JWKS URL"
+          error={errors.jwksUri}
+          mono
+          value={values.jwksUri}
+          onChange={(v) => set('jwksUri', v)}
+        />
+      )}
+    </fieldset>
+  );
+}
