@@ -26,8 +26,14 @@ export async function writeConfig(doc: unknown): Promise<string> {
 }
 
 /** Starts the real `token-sandbox serve` command and waits for its `listening on` line. */
-export async function startCli(args: string[]): Promise<RunningCli> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: 'pipe' });
+export async function startCli(
+  args: string[],
+  options: { readonly env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningCli> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+    stdio: 'pipe',
+    ...(options.env === undefined ? {} : { env: options.env }),
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
