@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/cli.js';
+import { addBackendClient, BIN } from '../helpers/cli.js';
 
 // Black-box: the real command, as built (test/global-setup.ts rebuilds it before every run).
 const TOKEN = 'sigkill-admin-token';
@@ -60,20 +60,6 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   });
 }
 
-async function addClient(origin: string, clientId: string): Promise<number> {
-  const res = await fetch(`${origin}/_sandbox/api/clients`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      clientId,
-      clientSecret: 'x',
-      grantTypes: ['client_credentials'],
-      scope: 'system/*.rs',
-    }),
-  });
-  return res.status;
-}
-
 describe('crash safety of --data-dir (docs/cli.md#data-folder)', () => {
   it('keeps every acknowledged write when the server is SIGKILLed in the middle of a burst', async () => {
     const { child, origin } = await serve();
@@ -89,7 +75,7 @@ describe('crash safety of --data-dir (docs/cli.md#data-folder)', () => {
       while (!state.killed) {
         const id = `client-${n++}`;
         try {
-          if ((await addClient(origin, id)) === 201) acknowledged.push(id);
+          if ((await addBackendClient(origin, TOKEN, id)) === 201) acknowledged.push(id);
         } catch {
           return; // the connection died with the process
         }

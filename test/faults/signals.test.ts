@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
+import { addBackendClient, startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
 import { CHALLENGE, REDIRECT, VERIFIER, basic, confidentialClient, form } from '../helpers/sandbox.js';
 import { faultRounds } from './fault-rounds.js';
 
@@ -93,18 +93,7 @@ async function traffic(origin: string, stopped: () => boolean): Promise<void> {
     ...[0, 1].map(() =>
       until(stopped, async () => {
         const clientId = `client-${seq++}`;
-        const res = await fetch(`${origin}/_sandbox/api/clients`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            clientId,
-            clientSecret: 'x',
-            grantTypes: ['client_credentials'],
-            scope: 'system/*.rs',
-          }),
-        });
-        if (res.status === 201) acknowledged.clients.push(clientId);
-        else await res.arrayBuffer();
+        if ((await addBackendClient(origin, TOKEN, clientId)) === 201) acknowledged.clients.push(clientId);
       }),
     ),
     until(stopped, async () => {

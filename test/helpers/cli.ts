@@ -84,3 +84,26 @@ export async function runCliToExit(
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   return { code, stdout, stderr };
 }
+
+/**
+ * Registers a client_credentials client through the admin API of a running command; resolves with the status
+ * (201 once the client is on disk, when the command has a data folder).
+ */
+export async function addBackendClient(
+  origin: string,
+  adminToken: string,
+  clientId: string,
+): Promise<number> {
+  const res = await fetch(`${origin}/_sandbox/api/clients`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      clientId,
+      clientSecret: 'x',
+      grantTypes: ['client_credentials'],
+      scope: 'system/*.rs',
+    }),
+  });
+  await res.arrayBuffer(); // read to the end, so the socket goes back to the pool
+  return res.status;
+}
