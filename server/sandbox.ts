@@ -227,7 +227,9 @@ export class Sandbox {
    * in the JWKS for `graceSeconds` of sandbox clock (DEFAULT_GRACE_SECONDS when absent), then retire. With a
    * data folder the new keys are in keys.json before this resolves; a failed write changes nothing.
    */
-  async rotateKeys(graceSeconds = DEFAULT_GRACE_SECONDS): Promise<{ added: KeyStatus[]; replaced: KeyStatus[] }> {
+  async rotateKeys(
+    graceSeconds = DEFAULT_GRACE_SECONDS,
+  ): Promise<{ added: KeyStatus[]; replaced: KeyStatus[] }> {
     const undo = this.keys.checkpoint();
     const result = await this.keys.rotate(this.settings.tokens.signingAlg, graceSeconds * 1000);
     await this.#saveKeys(undo);

@@ -199,8 +199,12 @@ export const KeyViewSchema = Type.Object(
       description:
         '`current` signs; `published` is in the JWKS and verifies but no longer signs; `retired` verifies nowhere',
     }),
-    createdAt: Type.Optional(Type.String({ description: 'ISO time; absent for a key from a version 1 keys.json' })),
-    publishedUntil: Type.Optional(Type.String({ description: 'ISO time the grace period of its rotation ends' })),
+    createdAt: Type.Optional(
+      Type.String({ description: 'ISO time; absent for a key from a version 1 keys.json' }),
+    ),
+    publishedUntil: Type.Optional(
+      Type.String({ description: 'ISO time the grace period of its rotation ends' }),
+    ),
     retiredAt: Type.Optional(Type.String({ description: 'ISO time it left the JWKS (retired keys only)' })),
   },
   { additionalProperties: false },

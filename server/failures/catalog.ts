@@ -21,11 +21,7 @@ export type { FailureEndpoint };
 
 /** How an injected failure reshapes an otherwise successful token response. */
 export type ResponseShape =
-  | 'malformed_json'
-  | 'missing_access_token'
-  | 'expired_token'
-  | 'bad_signature'
-  | 'unknown_kid';
+  'malformed_json' | 'missing_access_token' | 'expired_token' | 'bad_signature' | 'unknown_kid';
 
 /** What the request looks like to the failure, for errors that depend on it. */
 export interface InjectionContext {
@@ -232,10 +228,15 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
     kind: 'respond',
     shape: 'expired_token',
   }),
-  mode('token.bad_signature', 'token', '200 with tokens signed by a key not in the JWKS, under a published kid', {
-    kind: 'respond',
-    shape: 'bad_signature',
-  }),
+  mode(
+    'token.bad_signature',
+    'token',
+    '200 with tokens signed by a key not in the JWKS, under a published kid',
+    {
+      kind: 'respond',
+      shape: 'bad_signature',
+    },
+  ),
   mode('token.unknown_kid', 'token', '200 with tokens whose kid is not in the JWKS', {
     kind: 'respond',
     shape: 'unknown_kid',
@@ -270,14 +271,19 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
     description: 'unexpected server error; the sandbox log has the details',
     rule: 'RFC 9110 §15.6.1',
   }),
-  mode('jwks.temporarily_unavailable', 'jwks', `503 with Retry-After: ${RETRY_AFTER_SECONDS} instead of the key set`, {
-    kind: 'error',
-    error: () =>
-      new TemporarilyUnavailable('the key set is temporarily unavailable; retry later', {
-        rule: 'RFC 9110 §15.6.4; RFC 9110 §10.2.3',
-        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
-      }),
-  }),
+  mode(
+    'jwks.temporarily_unavailable',
+    'jwks',
+    `503 with Retry-After: ${RETRY_AFTER_SECONDS} instead of the key set`,
+    {
+      kind: 'error',
+      error: () =>
+        new TemporarilyUnavailable('the key set is temporarily unavailable; retry later', {
+          rule: 'RFC 9110 §15.6.4; RFC 9110 §10.2.3',
+          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        }),
+    },
+  ),
   mode(
     'jwks.hang',
     'jwks',

@@ -170,7 +170,8 @@ const shapes: Readonly<
       ...body,
       access_token: await resign(body.access_token, privateKey, undefined, kid),
     };
-    if (body.id_token !== undefined) shaped.id_token = await resign(body.id_token, privateKey, undefined, kid);
+    if (body.id_token !== undefined)
+      shaped.id_token = await resign(body.id_token, privateKey, undefined, kid);
     return shaped;
   },
 };

@@ -215,12 +215,16 @@ export class KeyRing {
     for (const a of algs) {
       const old = this.#current(a, now);
       if (old === undefined) continue;
-      old.stored = graceMs > 0 ? { ...old.stored, publishedUntil: now + graceMs } : { ...old.stored, retiredAt: now };
+      old.stored =
+        graceMs > 0 ? { ...old.stored, publishedUntil: now + graceMs } : { ...old.stored, retiredAt: now };
       replaced.push(old);
     }
     this.#entries.push(...fresh);
     this.#dropOldRetired(now);
-    return { added: fresh.map((e) => this.#status(e, now)), replaced: replaced.map((e) => this.#status(e, now)) };
+    return {
+      added: fresh.map((e) => this.#status(e, now)),
+      replaced: replaced.map((e) => this.#status(e, now)),
+    };
   }
 
   /**

@@ -148,10 +148,7 @@ function parseStoredKeys(doc: unknown, dataDir: string): StoredKeys | undefined 
   const keys: unknown =
     typeof doc === 'object' && doc !== null ? (doc as { keys?: unknown }).keys : undefined;
   if (!Array.isArray(keys) || !keys.every(isStoredKey)) {
-    throw new StateFileError(
-      file,
-      'does not hold signing keys in the expected shape',
-    );
+    throw new StateFileError(file, 'does not hold signing keys in the expected shape');
   }
   return doc as StoredKeys;
 }

@@ -42,7 +42,9 @@ async function call<T>(cli: RunningCli, method: 'GET' | 'POST', route: string, b
   return (await res.json()) as T;
 }
 const jwksKids = async (cli: RunningCli) =>
-  ((await (await fetch(`${cli.origin}/.well-known/jwks.json`)).json()) as JSONWebKeySet).keys.map((k) => k.kid);
+  ((await (await fetch(`${cli.origin}/.well-known/jwks.json`)).json()) as JSONWebKeySet).keys.map(
+    (k) => k.kid,
+  );
 
 describe('signing keys in the data folder (--data-dir)', () => {
   it('keeps a rotation and a retirement across restarts', async () => {
@@ -58,7 +60,10 @@ describe('signing keys in the data folder (--data-dir)', () => {
     await call(cli, 'POST', `/keys/${String(oldKid)}/retire`);
     cli = await restart();
     expect(await jwksKids(cli)).toEqual([newKid]);
-    expect((await call<KeyList>(cli, 'GET', '/keys')).keys.map((k) => k.state)).toEqual(['retired', 'current']);
+    expect((await call<KeyList>(cli, 'GET', '/keys')).keys.map((k) => k.state)).toEqual([
+      'retired',
+      'current',
+    ]);
   });
 
   it('loads a keys.json written before rollover (version 1) as it is, and leaves the file untouched', async () => {
@@ -86,7 +91,9 @@ describe('signing keys in the data folder (--data-dir)', () => {
 
   it('refuses to start on a keys.json from a newer release, naming the file and the versions it reads', async () => {
     await writeFile(path.join(dir, 'keys.json'), JSON.stringify({ version: 3, keys: [] }), { mode: 0o600 });
-    await expect(serve()).rejects.toThrow(/keys\.json is keys\.json version 3; this release reads versions 1 and 2/);
+    await expect(serve()).rejects.toThrow(
+      /keys\.json is keys\.json version 3; this release reads versions 1 and 2/,
+    );
     running = undefined;
   });
 });

@@ -24,9 +24,9 @@ const accessToken = async () =>
   String((await clientCredentials(t.app)).json<Record<string, unknown>>()['access_token']);
 const arm = (id: string) => admin(t.app, 'POST', '/failures', { id, times: 1 });
 const jwksExchanges = async () =>
-  (await admin(t.app, 'GET', '/exchanges')).json<{ exchanges: ExchangeSummary[] }>().exchanges.filter(
-    (e) => e.path === '/.well-known/jwks.json',
-  );
+  (await admin(t.app, 'GET', '/exchanges'))
+    .json<{ exchanges: ExchangeSummary[] }>()
+    .exchanges.filter((e) => e.path === '/.well-known/jwks.json');
 /** What a library raises, as its class name and code. */
 async function raised(promise: Promise<unknown>): Promise<string> {
   try {
@@ -59,7 +59,9 @@ describe('rollover met by a caching client (jose createRemoteJWKSet)', () => {
     const jwks = createRemoteJWKSet(jwksUrl);
     await jwtVerify(await accessToken(), jwks);
     await admin(t.app, 'POST', '/keys/rotate', {});
-    expect(await raised(jwtVerify(await accessToken(), jwks))).toBe('JWKSNoMatchingKey ERR_JWKS_NO_MATCHING_KEY');
+    expect(await raised(jwtVerify(await accessToken(), jwks))).toBe(
+      'JWKSNoMatchingKey ERR_JWKS_NO_MATCHING_KEY',
+    );
   });
 });
 
@@ -118,6 +120,8 @@ describe('JWKS and key failure modes met by jose', () => {
     const jwks = createRemoteJWKSet(jwksUrl, { cacheMaxAge: maxAge * 1000, cooldownDuration: maxAge * 1000 });
     await jwtVerify(await accessToken(), jwks);
     await admin(t.app, 'POST', '/keys/rotate', {});
-    expect(await raised(jwtVerify(await accessToken(), jwks))).toBe('JWKSNoMatchingKey ERR_JWKS_NO_MATCHING_KEY');
+    expect(await raised(jwtVerify(await accessToken(), jwks))).toBe(
+      'JWKSNoMatchingKey ERR_JWKS_NO_MATCHING_KEY',
+    );
   });
 });

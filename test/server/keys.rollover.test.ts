@@ -35,7 +35,9 @@ describe('signing key rollover (README "Key rollover")', () => {
     expect(res.body).not.toMatch(/"(d|p|q|dp|dq|qi)"/);
   });
 
-  it('rotates: the new key signs, the old one stays published for the grace period, then retires', async ({ t }) => {
+  it('rotates: the new key signs, the old one stays published for the grace period, then retires', async ({
+    t,
+  }) => {
     const before = await accessToken(t);
     const oldKid = kidOf(before);
     const rotated = await admin(t.app, 'POST', '/keys/rotate', { graceSeconds: 600 });
@@ -63,7 +65,9 @@ describe('signing key rollover (README "Key rollover")', () => {
     expect(old).toMatchObject({ state: 'retired', retiredAt: new Date(t.clock.now() - 1000).toISOString() });
   });
 
-  it('refuses a token from a retired key at the FHIR base, userinfo and introspection, saying which key and when', async ({ t }) => {
+  it('refuses a token from a retired key at the FHIR base, userinfo and introspection, saying which key and when', async ({
+    t,
+  }) => {
     const token = await accessToken(t);
     const oldKid = kidOf(token);
     await admin(t.app, 'POST', '/keys/rotate', { graceSeconds: 0 });
@@ -81,16 +85,22 @@ describe('signing key rollover (README "Key rollover")', () => {
     // RFC 7662 §2.2: the answer says only inactive; the exchange log's verdict says why.
     const res = await introspect(t, token);
     expect(res.json()).toEqual({ active: false });
-    const log = (await admin(t.app, 'GET', '/exchanges?path=/introspect')).json<{ exchanges: ExchangeSummary[] }>();
+    const log = (await admin(t.app, 'GET', '/exchanges?path=/introspect')).json<{
+      exchanges: ExchangeSummary[];
+    }>();
     const verdict = log.exchanges.find((e) => e.path === '/introspect')?.verdict;
     expect(verdict?.summary).toBe(`accepted: inactive: ${reason} — RFC 7662 §2.2`);
   });
 
-  it('retires a published key at once, refuses to retire the current one, and names an unknown kid', async ({ t }) => {
+  it('retires a published key at once, refuses to retire the current one, and names an unknown kid', async ({
+    t,
+  }) => {
     const token = await accessToken(t);
     const oldKid = String(kidOf(token));
     const events: string[] = [];
-    t.app.sandbox.events.on('key.rotated', (e) => events.push(`rotated ${e.kid} replacing ${e.replaced.join()}`));
+    t.app.sandbox.events.on('key.rotated', (e) =>
+      events.push(`rotated ${e.kid} replacing ${e.replaced.join()}`),
+    );
     t.app.sandbox.events.on('key.retired', (e) => events.push(`retired ${e.kid}`));
     const { added } = (await admin(t.app, 'POST', '/keys/rotate', {})).json<KeyRotation>();
     const newKid = String(added[0]?.kid);

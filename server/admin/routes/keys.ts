@@ -51,26 +51,24 @@ export function keyRoutes(sandbox: Sandbox) {
       '/keys/rotate',
       {
         schema: {
-          body: Type.Optional(
-            Type.Object(
-              {
-                graceSeconds: Type.Optional(
-                  Type.Integer({
-                    minimum: 0,
-                    maximum: MAX_GRACE_SECONDS,
-                    description: `how long the replaced keys stay published (default ${DEFAULT_GRACE_SECONDS}); 0 retires them at once`,
-                  }),
-                ),
-              },
-              { additionalProperties: false },
-            ),
+          body: Type.Object(
+            {
+              graceSeconds: Type.Optional(
+                Type.Integer({
+                  minimum: 0,
+                  maximum: MAX_GRACE_SECONDS,
+                  description: `how long the replaced keys stay published (default ${DEFAULT_GRACE_SECONDS}); 0 retires them at once`,
+                }),
+              ),
+            },
+            { additionalProperties: false },
           ),
           response: { 200: KeyRotationSchema },
         },
       },
       async (request) => {
         await sandbox.signingKey();
-        const result = await orConflict(() => sandbox.rotateKeys(request.body?.graceSeconds));
+        const result = await orConflict(() => sandbox.rotateKeys(request.body.graceSeconds));
         return { added: result.added.map(view), replaced: result.replaced.map(view) };
       },
     );
@@ -86,7 +84,8 @@ export function keyRoutes(sandbox: Sandbox) {
       async (request) => {
         const { kid } = request.params;
         const status = await orConflict(() => sandbox.retireKey(kid));
-        if (status === undefined) throw notFound(`no signing key has kid ${kid} (GET /_sandbox/api/keys lists them)`);
+        if (status === undefined)
+          throw notFound(`no signing key has kid ${kid} (GET /_sandbox/api/keys lists them)`);
         return view(status);
       },
     );
