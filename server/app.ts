@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { Sandbox, type SandboxOptions } from './sandbox.js';
 import { authorizeRoutes } from './routes/authorize.js';
 import { discoveryRoutes } from './routes/discovery.js';
+import { jwksRoutes } from './routes/jwks.js';
 import { introspectRevokeRoutes } from './routes/introspect-revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
@@ -55,6 +56,7 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   app.setNotFoundHandler(notFoundHandler(sandbox));
   await registerCors(app, sandbox);
   await app.register(discoveryRoutes(sandbox));
+  await app.register(jwksRoutes(sandbox));
   await app.register(authorizeRoutes(sandbox));
   await app.register(tokenRoutes(sandbox));
   await app.register(introspectRevokeRoutes(sandbox));

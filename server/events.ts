@@ -25,6 +25,10 @@ export interface SandboxEvents {
   'client.changed': { clientId: string; change: 'added' | 'updated' | 'deleted' };
   'config.imported': { clients: number; failures: number };
   'clock.changed': { offsetSeconds: number };
+  /** A rotation made `kid` the current key of `alg`; `replaced` stay published for `graceSeconds`. */
+  'key.rotated': { kid: string; alg: string; replaced: string[]; graceSeconds: number };
+  /** A key left the JWKS at once (admin "retire now"); a grace period running out emits nothing. */
+  'key.retired': { kid: string; retiredAt: number };
   'exchange.recorded': ExchangeSummary;
 }
 
@@ -43,6 +47,8 @@ export const SANDBOX_EVENT_NAMES = Object.keys({
   'client.changed': true,
   'config.imported': true,
   'clock.changed': true,
+  'key.rotated': true,
+  'key.retired': true,
   'exchange.recorded': true,
 } satisfies Record<SandboxEventName, true>) as SandboxEventName[];
 

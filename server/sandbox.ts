@@ -11,7 +11,13 @@ import { IssuedIndex } from './admin/issued-index.js';
 import { ExchangeLog } from './exchanges/exchange-log.js';
 import { FailureBoard } from './failures/board.js';
 import type { JSONWebKeySet } from 'jose';
-import { KeyRing, type SigningKey, type StoredKeys } from './keys/key-ring.js';
+import {
+  DEFAULT_GRACE_SECONDS,
+  KeyRing,
+  type KeyStatus,
+  type SigningKey,
+  type StoredKeys,
+} from './keys/key-ring.js';
 import { SigningPool } from './keys/signing-pool.js';
 import { DataFolder } from './persistence/data-folder.js';
 import {
@@ -154,10 +160,13 @@ export class Sandbox {
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
     const folder = options.dataDir === undefined ? undefined : await DataFolder.open(options.dataDir);
     const state = folder?.storedState;
-    const keys = await KeyRing.load(folder?.storedKeys ?? options.signingKeys, options.earlyRs256Key);
+    const clock = options.clock ?? new SystemClock();
+    const keys = await KeyRing.load(folder?.storedKeys ?? options.signingKeys, options.earlyRs256Key, () =>
+      clock.now(),
+    );
     const sandbox = new Sandbox(
       state === undefined ? (options.config ?? {}) : mergeConfig(state.config, options.config ?? {}),
-      options.clock ?? new SystemClock(),
+      clock,
       keys,
       folder?.dir,
       options,
@@ -211,6 +220,49 @@ export class Sandbox {
   async publicJwks(): Promise<JSONWebKeySet> {
     await this.signingKey();
     return this.keys.publicJwks();
+  }
+
+  /**
+   * Key rollover (README "Key rollover"): a new current key for every algorithm in use; the replaced keys stay
+   * in the JWKS for `graceSeconds` of sandbox clock (DEFAULT_GRACE_SECONDS when absent), then retire. With a
+   * data folder the new keys are in keys.json before this resolves; a failed write changes nothing.
+   */
+  async rotateKeys(
+    graceSeconds = DEFAULT_GRACE_SECONDS,
+  ): Promise<{ added: KeyStatus[]; replaced: KeyStatus[] }> {
+    const undo = this.keys.checkpoint();
+    const result = await this.keys.rotate(this.settings.tokens.signingAlg, graceSeconds * 1000);
+    await this.#saveKeys(undo);
+    for (const key of result.added) {
+      this.events.emit('key.rotated', {
+        kid: key.kid,
+        alg: key.alg,
+        replaced: result.replaced.filter((r) => r.alg === key.alg).map((r) => r.kid),
+        graceSeconds,
+      });
+    }
+    return result;
+  }
+
+  /** Retires a published key at once: out of the JWKS, and tokens it signed stop verifying. */
+  async retireKey(kid: string): Promise<KeyStatus | undefined> {
+    const undo = this.keys.checkpoint();
+    const before = this.keys.keyStatus(kid)?.state;
+    const status = this.keys.retire(kid);
+    if (status === undefined || before === 'retired') return status;
+    await this.#saveKeys(undo);
+    this.events.emit('key.retired', { kid, retiredAt: status.retiredAt ?? this.clock.now() });
+    return status;
+  }
+
+  async #saveKeys(undo: () => void): Promise<void> {
+    if (this.#folder === undefined) return;
+    try {
+      await this.#folder.saveKeys(this.keys.toStored());
+    } catch (err) {
+      undo();
+      throw err;
+    }
   }
 
   /** Releases what the instance holds beyond memory: the signing workers. */

@@ -1,4 +1,12 @@
-import type { ArtefactToken, ClientList, GrantList, LaunchChoices } from '../../server/admin/shapes.js';
+import type {
+  ArtefactToken,
+  ClientList,
+  GrantList,
+  KeyList,
+  KeyRotation,
+  KeyView,
+  LaunchChoices,
+} from '../../server/admin/shapes.js';
 import type {
   AdminErrorBody,
   ArmedFailure,
@@ -83,6 +91,11 @@ export interface AdminApi {
   setClockOffset(offsetSeconds: number): Promise<ClockView>;
   createLaunch(request: LaunchRequest): Promise<LaunchResult>;
   listLaunchChoices(): Promise<LaunchPatientChoice[]>;
+  /** The signing keys with their state (README "Key rollover"). */
+  listKeys(): Promise<KeyList>;
+  /** A new current key; the replaced ones stay published for `graceSeconds` (the server's default when absent). */
+  rotateKeys(graceSeconds?: number): Promise<KeyRotation>;
+  retireKey(kid: string): Promise<KeyView>;
 }
 
 export interface AdminApiOptions {
@@ -126,6 +139,9 @@ interface AdminResponses {
   'GET /storage': StorageView;
   'POST /launches': LaunchResult;
   'GET /launches/choices': LaunchChoices;
+  'GET /keys': KeyList;
+  'POST /keys/rotate': KeyRotation;
+  'POST /keys/:kid/retire': KeyView;
 }
 type AdminRoute = keyof AdminResponses;
 
@@ -243,5 +259,9 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     setClockOffset: async (offsetSeconds) => call('PUT /clock', { body: { offsetSeconds } }),
     createLaunch: async (request) => call('POST /launches', { body: request }),
     listLaunchChoices: async () => (await call('GET /launches/choices')).patients,
+    listKeys: async () => call('GET /keys'),
+    rotateKeys: async (graceSeconds) =>
+      call('POST /keys/rotate', { body: graceSeconds === undefined ? {} : { graceSeconds } }),
+    retireKey: async (kid) => call('POST /keys/:kid/retire', { params: { kid } }),
   };
 }

@@ -49,7 +49,8 @@ export function createLiveRouter(store: AppStore, schedule?: FrameScheduler) {
       } else if (GRANT_EVENTS.has(name)) reloadGrants();
       else if (FAILURE_EVENTS.has(name)) reloadFailures();
       else if (name === 'client.changed') reloadClients();
-      else if (name === 'clock.changed') reloadServer();
+      // A moved clock can end a key's grace period, so it reloads the keys with the rest of the server view.
+      else if (name === 'clock.changed' || name === 'key.rotated' || name === 'key.retired') reloadServer();
       else if (name === 'config.imported' || name === 'reset') {
         // `reset`: the server's journal no longer holds what was missed, so everything is fetched again.
         if (name === 'reset') void state().loadExchanges();

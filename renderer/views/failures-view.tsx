@@ -13,6 +13,7 @@ const ENDPOINT_TITLE: Record<FailureEndpoint, string> = {
   token: 'Token endpoint',
   authorize: 'Authorization endpoint',
   fhir: 'FHIR base',
+  jwks: 'JWKS (signing keys)',
 };
 
 /** The options a person can set before arming, kept as typed text until they press "Arm". */

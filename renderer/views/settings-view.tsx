@@ -11,6 +11,7 @@ import { selectServer, selectSession, selectTheme } from '../store/selectors.js'
 import { useApp } from '../store/react.js';
 import type { ThemeChoice } from '../store/ui-slice.js';
 import type { ServerInfo } from '../store/server-slice.js';
+import type { ActionResult } from '../store/types.js';
 
 export function SettingsView() {
   const server = useApp(selectServer);
@@ -20,6 +21,7 @@ export function SettingsView() {
     <div className="view-body settings">
       <TokenSettings info={server.data} />
       <ClockSettings info={server.data} />
+      <SigningKeys info={server.data} />
       <ConfigFile />
       <Appearance />
       <Session />
@@ -219,6 +221,100 @@ function ClockSettings({ info }: { readonly info: ServerInfo }) {
             Server time is now {info.clock === undefined ? '' : new Date(info.clock.now).toLocaleTimeString()}
           </span>
         ) : null}
+      </form>
+      <ErrorText message={error} />
+    </Card>
+  );
+}
+
+const KEY_STATE_CLASS = {
+  current: 'state-active',
+  published: 'state-rotated',
+  retired: 'state-revoked',
+} as const;
+
+/** The key ring (README "Key rollover"): each key's state, Rotate with a grace period, Retire now. */
+function SigningKeys({ info }: { readonly info: ServerInfo }) {
+  const rotateKeys = useApp((s) => s.rotateKeys);
+  const retireKey = useApp((s) => s.retireKey);
+  const list = info.keys;
+  const [grace, setGrace] = useState(String(list?.defaultGraceSeconds ?? 3600));
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  async function run(action: () => Promise<ActionResult>) {
+    setBusy(true);
+    const r = await action();
+    setBusy(false);
+    setError(r.ok ? undefined : r.message);
+  }
+  async function rotate(event: SubmitEvent) {
+    event.preventDefault();
+    if (!/^\d+$/.test(grace.trim())) {
+      setError('the grace period is a whole number of seconds, 0 to retire the old key at once');
+      return;
+    }
+    await run(() => rotateKeys(Number(grace.trim())));
+  }
+  const time = (iso: string | undefined) => (iso === undefined ? '' : new Date(iso).toLocaleString());
+  return (
+    <Card title="Signing keys">
+      <p className="muted">
+        Rotate to test how your app follows a key rollover: the new key signs at once, the old one stays in
+        the JWKS for the grace period (sandbox clock), then is retired and its tokens stop verifying.
+      </p>
+      {list === undefined ? (
+        <ErrorText message="This server does not list its signing keys." />
+      ) : (
+        <table className="table keys-table" aria-label="Signing keys">
+          <thead>
+            <tr>
+              <th scope="col">kid</th>
+              <th scope="col">alg</th>
+              <th scope="col">state</th>
+              <th scope="col">until / since</th>
+              <th scope="col">
+                <span className="visually-hidden">actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.keys.map((k) => (
+              <tr key={k.kid} data-kid={k.kid} data-state={k.state}>
+                <td>
+                  <code title={k.kid}>{k.kid}</code>
+                </td>
+                <td>{k.alg}</td>
+                <td>
+                  <span className={`badge ${KEY_STATE_CLASS[k.state]}`}>{k.state}</span>
+                </td>
+                <td>
+                  {k.state === 'published' ? `published until ${time(k.publishedUntil)}` : null}
+                  {k.state === 'retired' ? `retired at ${time(k.retiredAt)}` : null}
+                  {k.state === 'current' && k.createdAt !== undefined ? `since ${time(k.createdAt)}` : null}
+                </td>
+                <td className="row-actions">
+                  {k.state === 'published' ? (
+                    <button
+                      type="button"
+                      className="button danger"
+                      disabled={busy}
+                      onClick={() => void run(() => retireKey(k.kid))}
+                    >
+                      Retire now
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form onSubmit={rotate} className="inline-form">
+        <label htmlFor="key-grace">Grace period (seconds)</label>
+        <input id="key-grace" inputMode="numeric" value={grace} onChange={(e) => setGrace(e.target.value)} />
+        <button type="submit" className="button" disabled={busy}>
+          Rotate
+        </button>
       </form>
       <ErrorText message={error} />
     </Card>

@@ -17,8 +17,8 @@ import { FAILURE_IDS } from '../failures/ids.js';
  * workbench reads the `Static` types (type-only). Nothing here may touch Fastify or Node.
  */
 
-/** Where a failure mode applies: the token endpoint, the authorization endpoint or the FHIR base. */
-export const FailureEndpointSchema = Type.Enum(['token', 'authorize', 'fhir']);
+/** Where a failure mode applies: the token endpoint, the authorization endpoint, the FHIR base or the JWKS. */
+export const FailureEndpointSchema = Type.Enum(['token', 'authorize', 'fhir', 'jwks']);
 export type FailureEndpoint = Static<typeof FailureEndpointSchema>;
 
 /** A failure mode as `GET /failures` lists it under `available`. */
@@ -189,6 +189,48 @@ export const ClockViewSchema = Type.Object(
   { additionalProperties: false },
 );
 export type ClockView = Static<typeof ClockViewSchema>;
+
+/** A signing key as `GET /keys` lists it: its life, never any private member. */
+export const KeyViewSchema = Type.Object(
+  {
+    kid: Type.String(),
+    alg: Type.Enum(['RS256', 'ES256']),
+    state: Type.Enum(['current', 'published', 'retired'], {
+      description:
+        '`current` signs; `published` is in the JWKS and verifies but no longer signs; `retired` verifies nowhere',
+    }),
+    createdAt: Type.Optional(
+      Type.String({ description: 'ISO time; absent for a key from a version 1 keys.json' }),
+    ),
+    publishedUntil: Type.Optional(
+      Type.String({ description: 'ISO time the grace period of its rotation ends' }),
+    ),
+    retiredAt: Type.Optional(Type.String({ description: 'ISO time it left the JWKS (retired keys only)' })),
+  },
+  { additionalProperties: false },
+);
+export type KeyView = Static<typeof KeyViewSchema>;
+
+/** The body of `GET /keys`. */
+export const KeyListSchema = Type.Object(
+  {
+    keys: Type.Array(KeyViewSchema, { description: 'oldest first' }),
+    maxKeys: Type.Integer({ description: 'how many keys are kept; the oldest retired ones go beyond it' }),
+    defaultGraceSeconds: Type.Integer(),
+  },
+  { additionalProperties: false },
+);
+export type KeyList = Static<typeof KeyListSchema>;
+
+/** The body of `POST /keys/rotate`. */
+export const KeyRotationSchema = Type.Object(
+  {
+    added: Type.Array(KeyViewSchema, { description: 'the new current keys, one per algorithm in use' }),
+    replaced: Type.Array(KeyViewSchema, { description: 'the keys they replace, now published or retired' }),
+  },
+  { additionalProperties: false },
+);
+export type KeyRotation = Static<typeof KeyRotationSchema>;
 
 /** A client's values in force once defaults apply (`config/defaults.ts` resolves them). */
 export const EffectiveClientSchema = Type.Object(

@@ -20,7 +20,8 @@ import type { FailureId } from './ids.js';
 export type { FailureEndpoint };
 
 /** How an injected failure reshapes an otherwise successful token response. */
-export type ResponseShape = 'malformed_json' | 'missing_access_token' | 'expired_token' | 'bad_signature';
+export type ResponseShape =
+  'malformed_json' | 'missing_access_token' | 'expired_token' | 'bad_signature' | 'unknown_kid';
 
 /** What the request looks like to the failure, for errors that depend on it. */
 export interface InjectionContext {
@@ -41,8 +42,11 @@ export interface InjectionContext {
 export type FailureEffect =
   | { readonly kind: 'error'; readonly error: (context: InjectionContext) => OAuthError }
   | { readonly kind: 'delay' }
-  | { readonly kind: 'hang' }
-  | { readonly kind: 'respond'; readonly shape: ResponseShape };
+  /** No answer; with `closeAfterMs`, the connection is closed (still unanswered) once that much time passes. */
+  | { readonly kind: 'hang'; readonly closeAfterMs?: number }
+  | { readonly kind: 'respond'; readonly shape: ResponseShape }
+  /** The normal answer with a `Cache-Control: max-age` that outlives the next key change (the JWKS). */
+  | { readonly kind: 'cache'; readonly maxAgeSeconds: number };
 
 export interface FailureMode {
   readonly id: FailureId;
@@ -54,6 +58,10 @@ export interface FailureMode {
 
 /** Used when `token.slow` is armed without `delayMs`. */
 export const DEFAULT_SLOW_MS = 5_000;
+/** How long `jwks.hang` holds a JWKS request before it closes the connection without an answer. */
+export const JWKS_HANG_MS = 30_000;
+/** The max-age `jwks.stale_cache` announces: a day, so a caching client keeps the old set across a rotation. */
+export const STALE_JWKS_MAX_AGE_SECONDS = 86_400;
 /** Seconds a client is told to wait by `token.temporarily_unavailable` (RFC 9110 §10.2.3). */
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -220,9 +228,18 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
     kind: 'respond',
     shape: 'expired_token',
   }),
-  mode('token.bad_signature', 'token', '200 with tokens signed by a key not in the JWKS', {
+  mode(
+    'token.bad_signature',
+    'token',
+    '200 with tokens signed by a key not in the JWKS, under a published kid',
+    {
+      kind: 'respond',
+      shape: 'bad_signature',
+    },
+  ),
+  mode('token.unknown_kid', 'token', '200 with tokens whose kid is not in the JWKS', {
     kind: 'respond',
-    shape: 'bad_signature',
+    shape: 'unknown_kid',
   }),
   error('authorize.access_denied', 'authorize', 'redirect with error=access_denied', AccessDenied, {
     description: 'the user denied the request',
@@ -249,6 +266,35 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
       description: 'no granted scope covers this request',
       rule: 'SMART App Launch 2.2 §scopes; RFC 6750 §3.1',
     },
+  ),
+  error('jwks.server_error', 'jwks', '500 server_error instead of the key set', ServerError, {
+    description: 'unexpected server error; the sandbox log has the details',
+    rule: 'RFC 9110 §15.6.1',
+  }),
+  mode(
+    'jwks.temporarily_unavailable',
+    'jwks',
+    `503 with Retry-After: ${RETRY_AFTER_SECONDS} instead of the key set`,
+    {
+      kind: 'error',
+      error: () =>
+        new TemporarilyUnavailable('the key set is temporarily unavailable; retry later', {
+          rule: 'RFC 9110 §15.6.4; RFC 9110 §10.2.3',
+          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        }),
+    },
+  ),
+  mode(
+    'jwks.hang',
+    'jwks',
+    `no answer; the connection is closed after ${JWKS_HANG_MS / 1000} s (or when the client gives up)`,
+    { kind: 'hang', closeAfterMs: JWKS_HANG_MS },
+  ),
+  mode(
+    'jwks.stale_cache',
+    'jwks',
+    `the key set with Cache-Control: max-age=${STALE_JWKS_MAX_AGE_SECONDS}, so a caching client keeps it past a rotation`,
+    { kind: 'cache', maxAgeSeconds: STALE_JWKS_MAX_AGE_SECONDS },
   ),
 ]);
 

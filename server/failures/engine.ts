@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair, type CryptoKey } from 'jose';
+import {
+  SignJWT,
+  calculateJwkThumbprint,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  type CryptoKey,
+} from 'jose';
 import { toSeconds } from '../clock.js';
 import type { TokenResponse } from '../grants/grant.js';
 import type { Sandbox } from '../sandbox.js';
@@ -58,10 +66,11 @@ export async function interrupt(
     case 'error':
       throw mode.effect.error({ ...known, usedBasic: /^basic /i.test(request.headers.authorization ?? '') });
     case 'hang':
-      await holdUntilGone(sandbox, reply);
+      await holdUntilGone(sandbox, reply, mode.effect.closeAfterMs);
       return 'hung';
     case 'delay':
     case 'respond':
+    case 'cache':
       return 'proceed';
   }
 }
@@ -78,11 +87,15 @@ async function wait(sandbox: Sandbox, ms: number): Promise<void> {
 /**
  * `token.hang`: no answer and no busy loop. The request waits on its connection's `close` event; when the
  * server closes first, the connection is destroyed, so nothing leaks and `close()` does not wait for it.
+ * With `closeAfterMs` (`jwks.hang`) the connection is also destroyed, unanswered, once that time has passed.
  */
-function holdUntilGone(sandbox: Sandbox, reply: FastifyReply): Promise<void> {
+function holdUntilGone(sandbox: Sandbox, reply: FastifyReply, closeAfterMs?: number): Promise<void> {
   return new Promise((resolve) => {
     const res = reply.raw;
+    const bound = closeAfterMs === undefined ? undefined : setTimeout(() => drop(), closeAfterMs);
+    bound?.unref();
     const gone = () => {
+      clearTimeout(bound);
       sandbox.closing.removeEventListener('abort', drop);
       resolve();
     };
@@ -145,15 +158,34 @@ const shapes: Readonly<
     if (body.id_token !== undefined) shaped.id_token = await resign(body.id_token, privateKey);
     return shaped;
   },
+  unknown_kid: async (sandbox, body) => {
+    // A fresh key never published, named by its own thumbprint: a client looking the kid up in the JWKS
+    // finds nothing, even after refetching it (RFC 7515 §4.1.4).
+    const { privateKey, publicKey } = await generateKeyPair(sandbox.settings.tokens.signingAlg, {
+      modulusLength: 2048,
+      extractable: true,
+    });
+    const kid = await calculateJwkThumbprint(await exportJWK(publicKey));
+    const shaped: TokenResponse = {
+      ...body,
+      access_token: await resign(body.access_token, privateKey, undefined, kid),
+    };
+    if (body.id_token !== undefined)
+      shaped.id_token = await resign(body.id_token, privateKey, undefined, kid);
+    return shaped;
+  },
 };
 
 async function resign(
   token: string,
   key: CryptoKey,
   change: (claims: Record<string, unknown>) => Record<string, unknown> = (c) => c,
+  kid?: string,
 ): Promise<string> {
   const header = decodeProtectedHeader(token);
   const claims = decodeJwt(token) as Record<string, unknown>;
   const alg = header.alg ?? 'RS256';
-  return new SignJWT(change(claims)).setProtectedHeader({ ...header, alg }).sign(key);
+  return new SignJWT(change(claims))
+    .setProtectedHeader({ ...header, alg, ...(kid === undefined ? {} : { kid }) })
+    .sign(key);
 }

@@ -19,11 +19,16 @@ export const FAILURE_IDS = [
   'token.missing_access_token',
   'token.expired_token',
   'token.bad_signature',
+  'token.unknown_kid',
   'authorize.access_denied',
   'authorize.invalid_scope',
   'authorize.server_error',
   'fhir.invalid_token',
   'fhir.insufficient_scope',
+  'jwks.server_error',
+  'jwks.temporarily_unavailable',
+  'jwks.hang',
+  'jwks.stale_cache',
 ] as const;
 
 export type FailureId = (typeof FAILURE_IDS)[number];

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { EventBus } from '../events.js';
-import type { StoredKeys } from '../keys/key-ring.js';
+import { KEYS_FILE_VERSION, type StoredKeys } from '../keys/key-ring.js';
 import { prepareDataDir } from './data-dir.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './json-file.js';
 import { STATE_FILE, readStateFile, removeStaleTemporaries, type StateDocument } from './state-file.js';
@@ -54,11 +54,17 @@ export class DataFolder {
     return new DataFolder(resolved, keys, state);
   }
 
-  /** Writes the signing keys when they differ in number from those the folder held. */
+  /**
+   * Writes the signing keys when they differ in number from those the folder held, so a folder whose keys did
+   * not change is left byte for byte as it was (a version 1 keys.json stays version 1 until a rotation).
+   */
   async saveKeysIfNew(keys: StoredKeys): Promise<void> {
-    if (keys.keys.length !== (this.storedKeys?.keys.length ?? 0)) {
-      await writeJsonFile(path.join(this.dir, KEYS_FILE), keys);
-    }
+    if (keys.keys.length !== (this.storedKeys?.keys.length ?? 0)) await this.saveKeys(keys);
+  }
+
+  /** Writes the signing keys (crash-safe: a new file renamed over the old one), after a rotation or retirement. */
+  async saveKeys(keys: StoredKeys): Promise<void> {
+    await writeJsonFile(path.join(this.dir, KEYS_FILE), keys);
   }
 
   /**
@@ -112,21 +118,37 @@ export class DataFolder {
   }
 }
 
+const isTime = (t: unknown) => t === undefined || (typeof t === 'number' && Number.isFinite(t));
+
 function isStoredKey(k: unknown): boolean {
   if (typeof k !== 'object' || k === null) return false;
-  const { alg, jwk } = k as { alg?: unknown; jwk?: unknown };
-  return (alg === 'RS256' || alg === 'ES256') && typeof jwk === 'object' && jwk !== null;
+  const { alg, jwk, createdAt, publishedUntil, retiredAt } = k as Record<string, unknown>;
+  return (
+    (alg === 'RS256' || alg === 'ES256') &&
+    typeof jwk === 'object' &&
+    jwk !== null &&
+    isTime(createdAt) &&
+    isTime(publishedUntil) &&
+    isTime(retiredAt)
+  );
 }
 
+/** keys.json: version 1 (no `version`, what earlier releases wrote) or version 2 (key times for rollover). */
 function parseStoredKeys(doc: unknown, dataDir: string): StoredKeys | undefined {
   if (doc === undefined) return undefined;
+  const file = path.join(dataDir, KEYS_FILE);
+  const version: unknown =
+    typeof doc === 'object' && doc !== null ? (doc as { version?: unknown }).version : undefined;
+  if (version !== undefined && version !== KEYS_FILE_VERSION) {
+    throw new StateFileError(
+      file,
+      `is keys.json version ${JSON.stringify(version)}; this release reads versions 1 and ${KEYS_FILE_VERSION} (a newer release wrote it?)`,
+    );
+  }
   const keys: unknown =
     typeof doc === 'object' && doc !== null ? (doc as { keys?: unknown }).keys : undefined;
   if (!Array.isArray(keys) || !keys.every(isStoredKey)) {
-    throw new StateFileError(
-      path.join(dataDir, KEYS_FILE),
-      'does not hold signing keys in the expected shape',
-    );
+    throw new StateFileError(file, 'does not hold signing keys in the expected shape');
   }
   return doc as StoredKeys;
 }

@@ -109,8 +109,5 @@ export function discoveryRoutes(sandbox: Sandbox) {
     app.get('/.well-known/openid-configuration', async (_req, reply) =>
       reply.type('application/json').send(smartConfiguration(sandbox)),
     );
-    app.get('/.well-known/jwks.json', async (_req, reply) =>
-      reply.type('application/json').send(await sandbox.publicJwks()),
-    );
   };
 }

@@ -35,8 +35,12 @@ export function introspectRevokeRoutes(sandbox: Sandbox) {
         };
       }
       const check = await checkAccessToken(sandbox, token);
-      // RFC 7662 §2.2: an inactive token gets exactly {"active": false}, nothing that could leak why.
-      if (!check.active) return { active: false };
+      // RFC 7662 §2.2: an inactive token gets exactly {"active": false}, nothing that could leak why; the
+      // reason goes to the exchange log's verdict only.
+      if (!check.active) {
+        request.sandboxNotes = [{ text: `inactive: ${check.reason}`, rule: 'RFC 7662 §2.2' }];
+        return { active: false };
+      }
       const c = check.claims;
       return {
         active: true,

@@ -1,4 +1,10 @@
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+} from 'jose';
 import type { Sandbox } from '../sandbox.js';
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -22,7 +28,9 @@ export type AccessTokenCheck =
 export async function checkAccessToken(sandbox: Sandbox, token: string): Promise<AccessTokenCheck> {
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, createLocalJWKSet(sandbox.keys.publicJwks()), {
+    // Retired keys included: the signature is checked first, so only a token a retired key really signed is
+    // told so below; a forged one stays "not one this server issued".
+    ({ payload } = await jwtVerify(token, createLocalJWKSet(sandbox.keys.allPublicKeys()), {
       issuer: sandbox.urls.issuer,
       typ: 'at+jwt',
       currentDate: new Date(sandbox.clock.now()),
@@ -31,6 +39,13 @@ export async function checkAccessToken(sandbox: Sandbox, token: string): Promise
     if (err instanceof joseErrors.JWTExpired)
       return { active: false, reason: 'the access token has expired' };
     return { active: false, reason: 'the access token is not one this server issued' };
+  }
+  const kid = decodeProtectedHeader(token).kid;
+  const key = kid === undefined ? undefined : sandbox.keys.keyStatus(kid);
+  if (key?.state === 'retired') {
+    // RFC 7517 §5 / OIDC Core §10.1.1: a key removed from the JWKS no longer verifies anything it signed.
+    const at = key.retiredAt === undefined ? '' : `, retired at ${new Date(key.retiredAt).toISOString()}`;
+    return { active: false, reason: `the access token was signed by key ${key.kid}${at}` };
   }
   const claims = payload as AccessTokenClaims;
   if (

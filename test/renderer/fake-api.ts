@@ -90,6 +90,9 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     setClockOffset: async (offsetSeconds) => ({ now: new Date(0).toISOString(), offsetSeconds }),
     createLaunch: notHere('launches'),
     listLaunchChoices: async () => [],
+    listKeys: async () => ({ keys: [], maxKeys: 20, defaultGraceSeconds: 3600 }),
+    rotateKeys: notHere('key rotation'),
+    retireKey: notHere('key retirement'),
     ...overrides,
   };
   return api;

@@ -41,6 +41,8 @@ const GOVERNS: Readonly<Record<FailureEndpoint, readonly RegExp[]>> = {
     /^SMART App Launch 2\.2/,
   ],
   fhir: [/^RFC 6750 §[\d.]+$/, /^SMART App Launch 2\.2 §scopes$/],
+  // The JWKS is a plain HTTP resource (RFC 7517 §5): its failures are HTTP's.
+  jwks: [/^RFC 9110 §[\d.]+$/],
 };
 
 function citations(rule: string): string[] {

@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { DEFAULT_GRACE_SECONDS, KeyRingConflict, MAX_KEYS, type KeyStatus } from '../../keys/key-ring.js';
+import type { Sandbox } from '../../sandbox.js';
+import { AdminError, notFound } from '../errors.js';
+import { KeyListSchema, KeyRotationSchema, KeyViewSchema, type KeyView } from '../shapes.js';
+
+/** A grace period longer than a month is no test of rollover; it only keeps keys in the ring. */
+const MAX_GRACE_SECONDS = 31 * 24 * 3600;
+
+/** A key's times as ISO strings; a time the key does not have is left out (exactOptionalPropertyTypes). */
+function view(key: KeyStatus): KeyView {
+  const times: Partial<Record<'createdAt' | 'publishedUntil' | 'retiredAt', string>> = {};
+  for (const name of ['createdAt', 'publishedUntil', 'retiredAt'] as const) {
+    const ms = key[name];
+    if (ms !== undefined) times[name] = new Date(ms).toISOString();
+  }
+  return { kid: key.kid, alg: key.alg, state: key.state, ...times };
+}
+
+/** A rotation or retirement the ring refuses: 409, with what to do instead. */
+async function orConflict<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    if (err instanceof KeyRingConflict) throw new AdminError(409, 'key_conflict', err.message);
+    throw err;
+  }
+}
+
+/**
+ * `GET /keys`, `POST /keys/rotate`, `POST /keys/:kid/retire` (docs/admin-api.md#keys, README "Key rollover"):
+ * the signing keys and their rollover. Private members never leave the ring.
+ */
+export function keyRoutes(sandbox: Sandbox) {
+  return async (base: FastifyInstance): Promise<void> => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.get('/keys', { schema: { response: { 200: KeyListSchema } } }, async () => {
+      // The current key may still be being generated at start-up.
+      await sandbox.signingKey();
+      return {
+        keys: sandbox.keys.list().map(view),
+        maxKeys: MAX_KEYS,
+        defaultGraceSeconds: DEFAULT_GRACE_SECONDS,
+      };
+    });
+
+    app.post(
+      '/keys/rotate',
+      {
+        schema: {
+          body: Type.Object(
+            {
+              graceSeconds: Type.Optional(
+                Type.Integer({
+                  minimum: 0,
+                  maximum: MAX_GRACE_SECONDS,
+                  description: `how long the replaced keys stay published (default ${DEFAULT_GRACE_SECONDS}); 0 retires them at once`,
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: KeyRotationSchema },
+        },
+      },
+      async (request) => {
+        await sandbox.signingKey();
+        const result = await orConflict(() => sandbox.rotateKeys(request.body.graceSeconds));
+        return { added: result.added.map(view), replaced: result.replaced.map(view) };
+      },
+    );
+
+    app.post(
+      '/keys/:kid/retire',
+      {
+        schema: {
+          params: Type.Object({ kid: Type.String({ minLength: 1, maxLength: 200 }) }),
+          response: { 200: KeyViewSchema },
+        },
+      },
+      async (request) => {
+        const { kid } = request.params;
+        const status = await orConflict(() => sandbox.retireKey(kid));
+        if (status === undefined)
+          throw notFound(`no signing key has kid ${kid} (GET /_sandbox/api/keys lists them)`);
+        return view(status);
+      },
+    );
+  };
+}
