@@ -14,6 +14,8 @@ import type {
   LaunchPatientChoice,
   LaunchRequest,
   LaunchResult,
+  EhrLaunchRequest,
+  EhrLaunchResult,
   ListedClient,
   SandboxConfig,
   StorageView,
@@ -82,6 +84,8 @@ export interface AdminApi {
   getStorage(): Promise<StorageView>;
   setClockOffset(offsetSeconds: number): Promise<ClockView>;
   createLaunch(request: LaunchRequest): Promise<LaunchResult>;
+  /** A launch inside the sandbox's EHR page (docs/admin-api.md#launches). */
+  createEhrLaunch(request: EhrLaunchRequest): Promise<EhrLaunchResult>;
   listLaunchChoices(): Promise<LaunchPatientChoice[]>;
 }
 
@@ -125,6 +129,7 @@ interface AdminResponses {
   'PUT /clock': ClockView;
   'GET /storage': StorageView;
   'POST /launches': LaunchResult;
+  'POST /launches/ehr': EhrLaunchResult;
   'GET /launches/choices': LaunchChoices;
 }
 type AdminRoute = keyof AdminResponses;
@@ -242,6 +247,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     getStorage: async () => call('GET /storage'),
     setClockOffset: async (offsetSeconds) => call('PUT /clock', { body: { offsetSeconds } }),
     createLaunch: async (request) => call('POST /launches', { body: request }),
+    createEhrLaunch: async (request) => call('POST /launches/ehr', { body: request }),
     listLaunchChoices: async () => (await call('GET /launches/choices')).patients,
   };
 }
