@@ -104,6 +104,9 @@ ${app}`;
     frameSources: [appOrigin, sandbox.urls.authorize],
     style: EHR_STYLE,
     bodyClass: 'ehr',
+    // The page's id is its key: it never leaves in a Referer to the app (the frame says no-referrer as well),
+    // yet Relaunch must carry this origin to pass the Origin check.
+    referrerPolicy: 'same-origin',
   });
 }
 

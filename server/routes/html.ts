@@ -54,6 +54,11 @@ export interface PageOptions {
   /** Style rules added after the shared ones, and a class on `<body>` they can key on. */
   readonly style?: string;
   readonly bodyClass?: string;
+  /**
+   * `same-origin` for a page that posts a form to this server: under `no-referrer` a browser sends
+   * `Origin: null` (Fetch §3.2), which the Origin check cannot tell from a foreign page. Others keep `no-referrer`.
+   */
+  readonly referrerPolicy?: 'no-referrer' | 'same-origin';
 }
 
 /** Renders a page; `body` must already be escaped HTML. */
@@ -69,6 +74,7 @@ export function sendPage(
     .code(status)
     .headers({
       ...PAGE_HEADERS,
+      'Referrer-Policy': options.referrerPolicy ?? PAGE_HEADERS['Referrer-Policy'],
       'Content-Security-Policy': contentSecurityPolicy(
         options.formActionSources ?? [],
         options.frameSources ?? [],
