@@ -51,6 +51,15 @@ function framingNotice(finding: FramingFinding): string {
 <p><strong>To fix:</strong> ${escapeHtml(finding.fix)}. Then press Relaunch.</p></div>`;
 }
 
+/**
+ * The consent page is never framed (RFC 9700 §4.16 clickjacking; routes/html.ts), so in interactive mode the app's
+ * authorization cannot finish inside this frame: say so rather than leave an empty frame unexplained.
+ */
+function interactiveNotice(sandbox: Sandbox): string {
+  if (sandbox.settings.authorize.mode !== 'interactive') return '';
+  return `<p class="note" data-testid="interactive-note">The sandbox is in interactive mode: its consent page refuses to be framed (clickjacking protection), so the app's authorization cannot finish in this frame. Use Open in a new window from the workbench, or switch authorize.mode to auto.</p>`;
+}
+
 const EHR_STYLE = `
 body.ehr{padding:0;font-size:18px;display:flex;flex-direction:column;min-height:100vh}
 body.ehr main{max-width:none;border:0;border-radius:0;padding:0;margin:0;flex:1;display:flex;flex-direction:column;background:transparent}
@@ -96,6 +105,7 @@ ${field('User', bannerUser(sandbox.fhir, context.fhirUser), 'banner-user')}
 <form method="post" action="${EHR_PAGE_PREFIX}/${escapeHtml(encodeURIComponent(frame.id))}/relaunch"><button type="submit">Relaunch</button></form></header>
 ${banner}
 ${framingNotice(finding)}
+${interactiveNotice(sandbox)}
 ${app}`;
   const appOrigin = new URL(frame.launch.url).origin;
   return sendPage(reply, 200, `${name} · ${appName}`, body, {

@@ -193,6 +193,17 @@ describe('the EHR page (docs/endpoints.md#ehr-page)', () => {
     },
   );
 
+  it('says in interactive mode that the consent page cannot show in the frame', async ({ sandboxWith }) => {
+    const t = await sandboxWith({
+      clients: [...standardClients, appClient('/open')],
+      authorize: { mode: 'interactive' },
+    });
+    const res = await page(t, (await openEhr(t)).page);
+    expect(res.body).toContain('its consent page refuses to be framed');
+    const auto = await sandboxWith({ clients: [...standardClients, appClient('/open')] });
+    expect((await page(auto, (await openEhr(auto)).page)).body).not.toContain('interactive mode');
+  });
+
   it('answers an unknown page with a clear 404 page', async ({ t }) => {
     const res = await page(t, `${ORIGIN}/_sandbox/ehr/no-such-page`);
     expect(res.statusCode).toBe(404);
