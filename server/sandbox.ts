@@ -129,7 +129,7 @@ export class Sandbox {
       () => this.urls.fhirBase,
       this.fhir,
     );
-    this.ehrFrames = new EhrFrames(clock, this.launches);
+    this.ehrFrames = new EhrFrames(clock, this.launches, this.clients);
     this.pendingAuthorizations = new PendingAuthorizations(
       clock,
       () => this.settings.limits.pendingAuthorizations,

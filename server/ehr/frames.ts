@@ -1,3 +1,4 @@
+import type { ClientRegistry } from '../clients/registry.js';
 import type { Clock } from '../clock.js';
 import {
   LaunchError,
@@ -40,6 +41,7 @@ export class EhrFrames {
   constructor(
     private readonly clock: Clock,
     private readonly launches: LaunchRegistry,
+    private readonly clients: ClientRegistry,
   ) {}
 
   /**
@@ -94,11 +96,15 @@ export class EhrFrames {
   }
 
   #mint(input: EhrFrameInput): CreatedLaunch & { readonly url: string } {
-    const created = this.launches.create({ ...input, needPatientBanner: false });
-    if (created.url === null) {
+    // Checked before minting, so a refused request leaves no launch value behind.
+    const client = this.clients.get(input.clientId);
+    if (client === undefined) {
+      throw new LaunchError('unknown_client', `client ${input.clientId} is not registered`);
+    }
+    if (client.launchUrl === undefined) {
       throw new LaunchError(
         'invalid_context',
-        `client ${input.clientId} has no launchUrl: the EHR page opens the app at its registered launch URL; set one in Clients`,
+        `client ${input.clientId} has no launchUrl: the EHR page opens the app at its registered launch URL`,
         [
           {
             path: 'clientId',
@@ -107,7 +113,9 @@ export class EhrFrames {
         ],
       );
     }
-    return { ...created, url: created.url };
+    const created = this.launches.create({ ...input, needPatientBanner: false });
+    // The launch URL is the client's, checked above.
+    return { ...created, url: created.url ?? client.launchUrl };
   }
 }
 

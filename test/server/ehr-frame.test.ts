@@ -236,10 +236,30 @@ describe('the EHR page (docs/endpoints.md#ehr-page)', () => {
     expect(res.body).not.toContain('Alvarez');
   });
 
-  it('needs a client with a launch URL', async ({ t }) => {
+  it('needs a registered client with a launch URL', async ({ t }) => {
     const res = await admin(t.app, 'POST', '/launches/ehr', { clientId: 'conf-app' });
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('conf-app has no launchUrl');
+    const unknown = await admin(t.app, 'POST', '/launches/ehr', { clientId: 'nobody' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.body).toContain('client nobody is not registered');
+  });
+
+  it('refuses a patient the FHIR data does not have, naming the field', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ clients: [...standardClients, appClient('/open')] });
+    const res = await admin(t.app, 'POST', '/launches/ehr', { clientId: 'ehr-app', patient: 'pat-99' });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toMatch(/no Patient .{1,2}pat-99/);
+  });
+
+  it('refuses a one-off launchUrl: the frame opens only the registered one', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ clients: [...standardClients, appClient('/open')] });
+    const res = await admin(t.app, 'POST', '/launches/ehr', {
+      clientId: 'ehr-app',
+      launchUrl: 'http://127.0.0.1:1/elsewhere',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('launchUrl');
   });
 
   it('shows the refusal with what to change when the app refuses to be framed', async ({ sandboxWith }) => {
