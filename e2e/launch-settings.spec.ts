@@ -16,7 +16,7 @@ test.describe('Launch and Settings', () => {
     const launched = page.waitForResponse((r) => r.url().endsWith('/_sandbox/api/launches'));
     await page
       .getByRole('form', { name: 'Start an EHR launch' })
-      .getByRole('button', { name: 'Launch' })
+      .getByRole('button', { name: 'Open in a new window' })
       .click();
     const outcome = page.locator('[data-state="launched"]');
     await expect(outcome).toBeVisible();
@@ -41,7 +41,7 @@ test.describe('Launch and Settings', () => {
     await page.getByLabel('Client').selectOption('script-app');
     await page
       .getByRole('form', { name: 'Start an EHR launch' })
-      .getByRole('button', { name: 'Launch' })
+      .getByRole('button', { name: 'Open in a new window' })
       .click();
     const outcome = page.locator('[data-state="launched"]');
     await expect(outcome).toContainText('This client has no launch URL');

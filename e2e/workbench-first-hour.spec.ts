@@ -28,7 +28,7 @@ test.describe('The workbench’s first hour', () => {
     const popup = page.waitForEvent('popup');
     await page
       .getByRole('form', { name: 'Start an EHR launch' })
-      .getByRole('button', { name: 'Launch' })
+      .getByRole('button', { name: 'Open in a new window' })
       .click();
     const tab = await popup;
     await tab.waitForLoadState();
@@ -47,7 +47,7 @@ test.describe('The workbench’s first hour', () => {
     await openView(page, 'Launch');
     await page
       .getByRole('form', { name: 'Start an EHR launch' })
-      .getByRole('button', { name: 'Launch' })
+      .getByRole('button', { name: 'Open in a new window' })
       .click();
     await expect(page.locator('[data-state="launched"]')).toContainText('the browser blocked the new tab');
   });

@@ -12,6 +12,7 @@ import { registerCors } from './routes/cors.js';
 import { notFoundHandler } from './routes/not-found.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { findWorkbenchDir, workbenchRoutes } from './routes/workbench.js';
+import { ehrPageRoutes } from './routes/ehr-page.js';
 import { ADMIN_PREFIX, adminApi } from './admin/plugin.js';
 import { recordExchanges } from './exchanges/record-hooks.js';
 import { boundShutdown, connectionLimitOptions } from './limits.js';
@@ -63,6 +64,7 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   await app.register(userinfoRoutes(sandbox));
   const workbenchDir = options.workbenchDir ?? findWorkbenchDir();
   await app.register(workbenchRoutes(sandbox, workbenchDir === false ? undefined : workbenchDir));
+  await app.register(ehrPageRoutes(sandbox));
   await app.register(callbackRoutes(sandbox));
   await app.register(fhirRoutes(sandbox), { prefix: '/fhir' });
   await app.register(adminApi(sandbox), { prefix: ADMIN_PREFIX });

@@ -6,6 +6,7 @@ import type { SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
 import { fixtureData, type FhirData } from './fhir/data.js';
 import { LaunchRegistry } from './launch/launches.js';
+import { EhrFrames } from './ehr/frames.js';
 import { EventJournal } from './admin/event-journal.js';
 import { IssuedIndex } from './admin/issued-index.js';
 import { ExchangeLog } from './exchanges/exchange-log.js';
@@ -81,6 +82,8 @@ export class Sandbox {
   readonly seenAssertionJtis = new Map<string, number>();
   /** EHR launches made by the sandbox as the EHR (SMART App Launch 2.2 §EHR launch). */
   readonly launches: LaunchRegistry;
+  /** The EHR pages that frame an app under a patient banner (docs/endpoints.md#ehr-page). */
+  readonly ehrFrames: EhrFrames;
   /** Authorization requests waiting on the consent page (interactive mode). */
   readonly pendingAuthorizations: PendingAuthorizations<PendingAuthorization>;
   /** The FHIR base's data set: read-only, so sharing the parsed fixtures is safe. */
@@ -132,6 +135,7 @@ export class Sandbox {
       () => this.urls.fhirBase,
       this.fhir,
     );
+    this.ehrFrames = new EhrFrames(clock, this.launches, this.clients);
     this.pendingAuthorizations = new PendingAuthorizations(
       clock,
       () => this.settings.limits.pendingAuthorizations,
@@ -275,6 +279,7 @@ export class Sandbox {
     // Expired artefacts leave the state file too, not only memory.
     if (this.store.prune() > 0) this.#folder?.persistSoon();
     this.launches.prune();
+    this.ehrFrames.prune();
     this.pendingAuthorizations.prune();
     const now = Math.floor(this.clock.now() / 1000);
     for (const [key, exp] of this.seenAssertionJtis) if (now > exp) this.seenAssertionJtis.delete(key);

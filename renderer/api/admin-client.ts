@@ -22,6 +22,8 @@ import type {
   LaunchPatientChoice,
   LaunchRequest,
   LaunchResult,
+  EhrLaunchRequest,
+  EhrLaunchResult,
   ListedClient,
   SandboxConfig,
   StorageView,
@@ -90,6 +92,8 @@ export interface AdminApi {
   getStorage(): Promise<StorageView>;
   setClockOffset(offsetSeconds: number): Promise<ClockView>;
   createLaunch(request: LaunchRequest): Promise<LaunchResult>;
+  /** A launch inside the sandbox's EHR page (docs/admin-api.md#launches). */
+  createEhrLaunch(request: EhrLaunchRequest): Promise<EhrLaunchResult>;
   listLaunchChoices(): Promise<LaunchPatientChoice[]>;
   /** The signing keys with their state (README "Key rollover"). */
   listKeys(): Promise<KeyList>;
@@ -138,6 +142,7 @@ interface AdminResponses {
   'PUT /clock': ClockView;
   'GET /storage': StorageView;
   'POST /launches': LaunchResult;
+  'POST /launches/ehr': EhrLaunchResult;
   'GET /launches/choices': LaunchChoices;
   'GET /keys': KeyList;
   'POST /keys/rotate': KeyRotation;
@@ -258,6 +263,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     getStorage: async () => call('GET /storage'),
     setClockOffset: async (offsetSeconds) => call('PUT /clock', { body: { offsetSeconds } }),
     createLaunch: async (request) => call('POST /launches', { body: request }),
+    createEhrLaunch: async (request) => call('POST /launches/ehr', { body: request }),
     listLaunchChoices: async () => (await call('GET /launches/choices')).patients,
     listKeys: async () => call('GET /keys'),
     rotateKeys: async (graceSeconds) =>

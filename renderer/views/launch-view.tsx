@@ -1,5 +1,5 @@
 import { useEffect, useState, type SubmitEvent } from 'react';
-import type { LaunchPatientChoice, LaunchResult } from '../api/types.js';
+import type { EhrLaunchResult, FramingFinding, LaunchPatientChoice, LaunchResult } from '../api/types.js';
 import { CopyValue, EmptyState, ErrorText } from '../components/common.js';
 import { openInNewTab, type OpenOutcome } from '../lib/open-tab.js';
 import { messageOf } from '../store/errors.js';
@@ -10,7 +10,18 @@ import { useApp, useDeps } from '../store/react.js';
 type LaunchState =
   | { readonly step: 'editing' }
   | { readonly step: 'launching' }
-  | { readonly step: 'launched'; readonly result: LaunchResult; readonly opened: OpenOutcome | null }
+  | {
+      readonly step: 'launched';
+      readonly mode: 'window';
+      readonly result: LaunchResult;
+      readonly opened: OpenOutcome | null;
+    }
+  | {
+      readonly step: 'launched';
+      readonly mode: 'ehr';
+      readonly ehr: EhrLaunchResult;
+      readonly opened: OpenOutcome;
+    }
   | { readonly step: 'failed'; readonly message: string };
 
 const OPENED_MESSAGE: Record<OpenOutcome, string> = {
@@ -19,6 +30,36 @@ const OPENED_MESSAGE: Record<OpenOutcome, string> = {
   blocked:
     'Launch minted, but the browser blocked the new tab (allow pop-ups for this page, or open the URL yourself):',
 };
+
+const EHR_OPENED_MESSAGE: Record<OpenOutcome, string> = {
+  'new-tab': 'Launched: the EHR page opened in a new tab, with the app framed under the patient banner.',
+  'system-browser':
+    'Launched: the EHR page opened in your browser, with the app framed under the patient banner.',
+  blocked:
+    'Launch minted, but the browser blocked the new tab (allow pop-ups for this page, or open the EHR page yourself):',
+};
+
+/** What the sandbox found when it asked the app whether the EHR page may frame it. */
+function FramingNote({ finding }: { readonly finding: FramingFinding }) {
+  if (finding.verdict === 'allowed') {
+    return <p className="muted small">The app’s launch page allows the EHR page to frame it.</p>;
+  }
+  if (finding.verdict === 'unchecked') {
+    return <p className="muted small">Framing not checked: {finding.reason}.</p>;
+  }
+  return (
+    <div className="result bad" role="alert" data-framing="refused">
+      <p className="result-title">The app refuses to be framed</p>
+      <p>
+        Its launch page answers with{' '}
+        <code>
+          {finding.header}: {finding.value}
+        </code>
+        . To fix: {finding.fix}.
+      </p>
+    </div>
+  );
+}
 
 export function LaunchView() {
   const clients = useApp(selectClientList);
@@ -36,6 +77,7 @@ export function LaunchView() {
   const [choices, setChoices] = useState<readonly LaunchPatientChoice[] | string>([]);
   const [state, setState] = useState<LaunchState>({ step: 'editing' });
   const chosen = clientId === '' ? launchable[0]?.clientId : clientId;
+  const chosenClient = launchable.find((c) => c.clientId === chosen);
 
   // The patients and encounters come from the FHIR data, so a launch can only name what exists.
   useEffect(() => {
@@ -51,20 +93,37 @@ export function LaunchView() {
     encounters[0]
   )?.id;
 
+  /** The context the form names; fields left empty take the config's launch defaults. */
+  function context() {
+    return {
+      ...(chosenPatient === undefined ? {} : { patient: chosenPatient.id }),
+      ...(chosenEncounter === undefined ? {} : { encounter: chosenEncounter }),
+      ...(fhirUser.trim() === '' ? {} : { fhirUser: fhirUser.trim() }),
+    };
+  }
+
+  // "Open in EHR": the sandbox's EHR page frames the app under its patient banner (need_patient_banner false).
   async function submit(event: SubmitEvent) {
     event.preventDefault();
     if (chosen === undefined) return;
     setState({ step: 'launching' });
     try {
-      const result = await api.createLaunch({
-        clientId: chosen,
-        ...(chosenPatient === undefined ? {} : { patient: chosenPatient.id }),
-        ...(chosenEncounter === undefined ? {} : { encounter: chosenEncounter }),
-        ...(fhirUser.trim() === '' ? {} : { fhirUser: fhirUser.trim() }),
-      });
-      // The app opens in a new tab, as an EHR opens it; without a launch URL there is nothing to open.
+      const ehr = await api.createEhrLaunch({ clientId: chosen, ...context() });
+      setState({ step: 'launched', mode: 'ehr', ehr, opened: await openInNewTab(ehr.page, window) });
+    } catch (err) {
+      setState({ step: 'failed', message: messageOf(err) });
+    }
+  }
+
+  // "Open in a new window": the app alone, as before, so it shows its own banner (need_patient_banner true).
+  async function openAlone() {
+    if (chosen === undefined) return;
+    setState({ step: 'launching' });
+    try {
+      const result = await api.createLaunch({ clientId: chosen, ...context(), needPatientBanner: true });
+      // Without a launch URL there is nothing to open.
       const opened = result.url === null ? null : await openInNewTab(result.url, window);
-      setState({ step: 'launched', result, opened });
+      setState({ step: 'launched', mode: 'window', result, opened });
     } catch (err) {
       setState({ step: 'failed', message: messageOf(err) });
     }
@@ -87,8 +146,9 @@ export function LaunchView() {
           <h2 id="launch-title">Start an EHR launch</h2>
         </header>
         <p className="muted">
-          The sandbox mints a launch bound to this context and opens the app’s launch URL, as an EHR would. An
-          empty user takes the config’s launch default.
+          The sandbox mints a launch bound to this context and opens the app’s launch URL, as an EHR would:
+          inside its EHR page, under a patient banner, or alone in a new window. An empty user takes the
+          config’s launch default.
         </p>
         <div className="form-grid">
           <div className="field">
@@ -147,15 +207,44 @@ export function LaunchView() {
           </div>
         </div>
         <div className="button-row">
-          <button type="submit" className="button primary" disabled={state.step === 'launching'}>
-            Launch
+          <button
+            type="submit"
+            className="button primary"
+            disabled={state.step === 'launching' || chosenClient?.launchUrl === undefined}
+            title={
+              chosenClient?.launchUrl === undefined ? 'This client has no launch URL to frame' : undefined
+            }
+          >
+            Open in EHR
+          </button>
+          <button
+            type="button"
+            className="button"
+            disabled={state.step === 'launching'}
+            onClick={() => void openAlone()}
+          >
+            Open in a new window
           </button>
         </div>
         <div aria-live="polite" data-state={state.step}>
           {state.step === 'failed' ? (
             <ErrorText message={`The launch could not start: ${state.message}`} />
           ) : null}
-          {state.step === 'launched' ? (
+          {state.step === 'launched' && state.mode === 'ehr' ? (
+            <div
+              className={`result ${state.opened === 'blocked' ? 'warn' : 'ok'}`}
+              data-opened={state.opened}
+              data-mode="ehr"
+            >
+              <p className="result-title">{EHR_OPENED_MESSAGE[state.opened]}</p>
+              <CopyValue value={state.ehr.page} label="Copy EHR page URL" />
+              <p className="muted small">
+                launch <code>{state.ehr.launch.launch}</code>
+              </p>
+              <FramingNote finding={state.ehr.framing} />
+            </div>
+          ) : null}
+          {state.step === 'launched' && state.mode === 'window' ? (
             <div
               className={`result ${state.opened === 'blocked' ? 'warn' : 'ok'}`}
               data-opened={state.opened ?? 'no-url'}

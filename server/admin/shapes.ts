@@ -139,6 +139,43 @@ export const LaunchResultSchema = Type.Object(
 );
 export type LaunchResult = Static<typeof LaunchResultSchema>;
 
+/** docs/admin-api.md#launches: the body of `POST /launches/ehr`, a launch for the EHR page (its client's launch URL, no banner). */
+export const EhrLaunchRequestSchema = Type.Omit(LaunchRequestSchema, ['launchUrl', 'needPatientBanner'], {
+  additionalProperties: false,
+});
+export type EhrLaunchRequest = Static<typeof EhrLaunchRequestSchema>;
+
+/** Whether the app's launch page lets the EHR page frame it, as the sandbox found by fetching it. */
+export const FramingFindingSchema = Type.Union([
+  Type.Object({ verdict: Type.Literal('allowed'), url: Type.String() }, { additionalProperties: false }),
+  Type.Object(
+    {
+      verdict: Type.Literal('refused'),
+      url: Type.String(),
+      header: Type.Enum(['X-Frame-Options', 'Content-Security-Policy']),
+      value: Type.String(),
+      fix: Type.String({ description: 'what to change in the app' }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { verdict: Type.Literal('unchecked'), url: Type.String(), reason: Type.String() },
+    { additionalProperties: false },
+  ),
+]);
+export type FramingFinding = Static<typeof FramingFindingSchema>;
+
+/** The body of `POST /launches/ehr`: the EHR page to open, the launch it frames, and the framing check. */
+export const EhrLaunchResultSchema = Type.Object(
+  {
+    page: Type.String({ description: 'the EHR page: open it in a browser; its random id is its only key' }),
+    launch: LaunchResultSchema,
+    framing: FramingFindingSchema,
+  },
+  { additionalProperties: false },
+);
+export type EhrLaunchResult = Static<typeof EhrLaunchResultSchema>;
+
 /** One issued code or token as the grants view lists it (docs/admin-api.md#grants). */
 export const IssuedArtefactSchema = Type.Object(
   {

@@ -249,6 +249,21 @@ export const ConfigSchema = Type.Object(
     profiles: Type.Optional(Type.Array(ProfileConfigSchema, { maxItems: 50 })),
     clients: Type.Optional(Type.Array(ClientSchema, { maxItems: 1000 })),
     launch: Type.Optional(LaunchContextSchema),
+    ehrFrame: Type.Optional(
+      Type.Object(
+        {
+          framingCheckHosts: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.-]+$' }), {
+              uniqueItems: true,
+              maxItems: 50,
+              description:
+                'hosts besides loopback whose launch page the sandbox may fetch to check that the EHR page can frame it',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     authorize: Type.Optional(
       Type.Object({ mode: Type.Enum(['auto', 'interactive']) }, { additionalProperties: false }),
     ),

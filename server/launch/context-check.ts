@@ -8,7 +8,8 @@ export interface LaunchContextIssue {
   readonly message: string;
 }
 
-function encounterLabel(encounter: FhirResource): string {
+/** An encounter as pickers and the EHR page's banner name it: its id, type and start date. */
+export function encounterLabel(encounter: FhirResource): string {
   const type = encounter['type'];
   const first = Array.isArray(type) ? (type[0] as { text?: unknown } | undefined) : undefined;
   const period = encounter['period'] as { start?: unknown } | undefined;

@@ -9,10 +9,17 @@ export function escapeHtml(text: string): string {
     .replaceAll("'", '&#39;');
 }
 
-/** Pages the server renders itself: no script, no framing (RFC 9700 §4.16 clickjacking). */
-function contentSecurityPolicy(formActionSources: readonly string[]): string {
+/**
+ * Pages the server renders itself: no script, never framed themselves (RFC 9700 §4.16 clickjacking), and
+ * framing nothing unless the page names what (the EHR page frames its app).
+ */
+function contentSecurityPolicy(
+  formActionSources: readonly string[],
+  frameSources: readonly string[],
+): string {
   const formAction = ["'self'", ...formActionSources].join(' ');
-  return `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'`;
+  const frameSrc = frameSources.length === 0 ? '' : `; frame-src ${frameSources.join(' ')}`;
+  return `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'${frameSrc}`;
 }
 
 const PAGE_HEADERS = {
@@ -42,6 +49,16 @@ export interface PageOptions {
    * that follows a form post, so a consent form needs the client's redirect origin here.
    */
   readonly formActionSources?: readonly string[];
+  /** What the page may frame (CSP `frame-src`); nothing when absent. */
+  readonly frameSources?: readonly string[];
+  /** Style rules added after the shared ones, and a class on `<body>` they can key on. */
+  readonly style?: string;
+  readonly bodyClass?: string;
+  /**
+   * `same-origin` for a page that posts a form to this server: under `no-referrer` a browser sends
+   * `Origin: null` (Fetch §3.2), which the Origin check cannot tell from a foreign page. Others keep `no-referrer`.
+   */
+  readonly referrerPolicy?: 'no-referrer' | 'same-origin';
 }
 
 /** Renders a page; `body` must already be escaped HTML. */
@@ -52,12 +69,16 @@ export function sendPage(
   body: string,
   options: PageOptions = {},
 ): FastifyReply {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · Token Sandbox</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · Token Sandbox</title><style>${STYLE}${options.style ?? ''}</style></head><body${options.bodyClass === undefined ? '' : ` class="${escapeHtml(options.bodyClass)}"`}><main>${body}</main></body></html>`;
   return reply
     .code(status)
     .headers({
       ...PAGE_HEADERS,
-      'Content-Security-Policy': contentSecurityPolicy(options.formActionSources ?? []),
+      'Referrer-Policy': options.referrerPolicy ?? PAGE_HEADERS['Referrer-Policy'],
+      'Content-Security-Policy': contentSecurityPolicy(
+        options.formActionSources ?? [],
+        options.frameSources ?? [],
+      ),
     })
     .send(html);
 }

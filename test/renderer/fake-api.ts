@@ -89,6 +89,7 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     getArtefactToken: notHere('grant tokens'),
     setClockOffset: async (offsetSeconds) => ({ now: new Date(0).toISOString(), offsetSeconds }),
     createLaunch: notHere('launches'),
+    createEhrLaunch: notHere('launches'),
     listLaunchChoices: async () => [],
     listKeys: async () => ({ keys: [], maxKeys: 20, defaultGraceSeconds: 3600 }),
     rotateKeys: notHere('key rotation'),

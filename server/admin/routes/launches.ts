@@ -5,13 +5,22 @@ import { launchPatientChoices } from '../../launch/context-check.js';
 import { LaunchError } from '../../launch/launches.js';
 import type { Sandbox } from '../../sandbox.js';
 import { invalidInput, notFound } from '../errors.js';
-import { LaunchChoicesSchema, LaunchRequestSchema, LaunchResultSchema } from '../shapes.js';
+import { checkFrameFraming, ehrPageUrl } from '../../ehr/frames.js';
+import type { CreatedLaunch } from '../../launch/launches.js';
+import {
+  EhrLaunchRequestSchema,
+  EhrLaunchResultSchema,
+  LaunchChoicesSchema,
+  LaunchRequestSchema,
+  LaunchResultSchema,
+} from '../shapes.js';
 
 /**
  * `POST /launches`: the sandbox, as the EHR, mints the opaque `launch` value bound to a context and answers
  * with the URL that opens the app (its launchUrl with `iss` and `launch`), as SMART App Launch 2.2 §EHR launch;
  * `url` is null when neither the body nor the client has a launchUrl. `GET /launches/choices`: the patients
- * and encounters a launch can name.
+ * and encounters a launch can name. `POST /launches/ehr`: the same launch for the EHR page, which frames the app
+ * under a patient banner (`need_patient_banner: false`), with what the sandbox found on whether the app allows it.
  */
 export function launchRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
@@ -27,20 +36,39 @@ export function launchRoutes(sandbox: Sandbox) {
       const launchUrl = request.body.launchUrl;
       const problem = launchUrl === undefined ? undefined : absoluteUrl(launchUrl, ['http:', 'https:']);
       if (problem !== undefined) throw invalidInput([{ path: 'launchUrl', message: problem }]);
-      let created;
-      try {
-        created = sandbox.launches.create(request.body);
-      } catch (err) {
-        if (!(err instanceof LaunchError)) throw err;
-        if (err.reason === 'unknown_client') throw notFound(err.message);
-        throw invalidInput(err.issues);
-      }
+      const created = asAdminError(() => sandbox.launches.create(request.body));
+      return reply.code(201).send(launchResult(created));
+    });
+
+    const EhrRoute = { schema: { body: EhrLaunchRequestSchema, response: { 201: EhrLaunchResultSchema } } };
+    app.post('/launches/ehr', EhrRoute, async (request, reply) => {
+      const frame = asAdminError(() => sandbox.ehrFrames.create(request.body));
       return reply.code(201).send({
-        launch: created.launch,
-        url: created.url,
-        context: created.context,
-        expiresAt: new Date(created.expiresAt).toISOString(),
+        page: ehrPageUrl(sandbox, frame.id),
+        launch: launchResult(frame.launch),
+        framing: await checkFrameFraming(sandbox, frame),
       });
     });
   };
+}
+
+/** A launch as the admin API answers it. */
+function launchResult(created: CreatedLaunch) {
+  return {
+    launch: created.launch,
+    url: created.url,
+    context: created.context,
+    expiresAt: new Date(created.expiresAt).toISOString(),
+  };
+}
+
+/** Runs a launch-minting step, answering an unknown client with 404 and a bad context with 400. */
+function asAdminError<T>(mint: () => T): T {
+  try {
+    return mint();
+  } catch (err) {
+    if (!(err instanceof LaunchError)) throw err;
+    if (err.reason === 'unknown_client') throw notFound(err.message);
+    throw invalidInput(err.issues);
+  }
 }
