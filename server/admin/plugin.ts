@@ -9,6 +9,7 @@ import { eventRoutes } from './routes/events.js';
 import { exchangeRoutes } from './routes/exchanges.js';
 import { failureRoutes } from './routes/failures.js';
 import { grantRoutes } from './routes/grants.js';
+import { inspectRoutes } from './routes/inspect.js';
 import { launchRoutes } from './routes/launches.js';
 
 /** Where the admin API lives (docs/admin-api.md). */
@@ -26,6 +27,7 @@ export const ADMIN_ROUTES: readonly AdminRoutes[] = [
   exchangeRoutes,
   eventRoutes,
   launchRoutes,
+  inspectRoutes,
 ];
 
 /**

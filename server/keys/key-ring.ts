@@ -19,6 +19,16 @@ export interface SigningKey {
   readonly publicJwk: JWK;
 }
 
+/**
+ * Where a key stands in the ring, by its `kid` (RFC 7517 §4.5). `current` signs new tokens, `published` is an
+ * older key still in the JWKS, `retired` has left the JWKS (tokens it signed stop verifying), `unknown` was
+ * never this server's. Signing-key rollover adds `retired` entries; today the ring never retires a key.
+ */
+export type KeyState =
+  | { readonly state: 'current' | 'published'; readonly jwk: JWK }
+  | { readonly state: 'retired'; readonly jwk: JWK; readonly retiredAt: number }
+  | { readonly state: 'unknown' };
+
 /** What is persisted in the data folder: private JWKs, so tokens stay valid across restarts. */
 export interface StoredKeys {
   readonly keys: readonly { alg: SigningAlg; jwk: JWK }[];
@@ -110,6 +120,17 @@ export class KeyRing {
   /** The JWKS: public members only, never `d`, `p`, `q` or any other private part. */
   publicJwks(): JSONWebKeySet {
     return { keys: this.keys.map((k) => k.publicJwk) };
+  }
+
+  /**
+   * The state of the key a token names in its `kid`: the one place the token inspector asks, so a rollover
+   * (current → published → retired) changes what it says by changing this alone.
+   */
+  keyStateOf(kid: string): KeyState {
+    const key = this.keys.find((k) => k.kid === kid);
+    if (key === undefined) return { state: 'unknown' };
+    const current = this.keys.findLast((k) => k.alg === key.alg) === key;
+    return { state: current ? 'current' : 'published', jwk: key.publicJwk };
   }
 
   toStored(): StoredKeys {
