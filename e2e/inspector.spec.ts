@@ -37,7 +37,7 @@ test.describe('Token inspector and HAR export', () => {
     await expect(page.getByText(/not a token: " " cannot appear in one/)).toBeVisible();
   });
 
-  test('exports HAR from Activity: everything, and the rows ticked', async ({ workbench: page }) => {
+  test('exports HAR from Activity: everything, and the rows picked', async ({ workbench: page }) => {
     await page.getByRole('button', { name: 'Try it' }).click();
     await expect(page.getByTestId('try-it-result')).toHaveAttribute('data-status', '200');
     await openView(page, 'Activity');
@@ -56,9 +56,12 @@ test.describe('Token inspector and HAR export', () => {
 
     const first = page.locator('.exchange-row').first();
     const seq = Number(await first.getAttribute('data-seq'));
-    await first.getByRole('checkbox').check();
-    // Ticking a row picks it for export without opening its detail.
-    await expect(page.getByRole('complementary', { name: 'Exchange detail' })).toHaveCount(0);
+    await first.click();
+    await page
+      .getByRole('complementary', { name: 'Exchange detail' })
+      .getByRole('checkbox', { name: 'Pick for HAR export' })
+      .check();
+    await expect(first).toContainText('✓');
     const pickedDownload = page.waitForEvent('download');
     await exportGroup.getByRole('button', { name: 'Selected (1)' }).click();
     const picked = JSON.parse(await readFile(await (await pickedDownload).path(), 'utf8')) as {

@@ -7,6 +7,8 @@ export interface InspectorSlice {
   readonly inspectorInput: string;
   /** The server's verdict on the last token inspected (`POST /inspect`). */
   readonly inspection: Remote<Inspection>;
+  /** The grant the inspector sent the user to in Codes & tokens, scrolled into view there. */
+  readonly focusedGrantId: string | undefined;
   /** Exchanges picked in Activity for "Export selected", by seq. */
   readonly harSelection: readonly number[];
   readonly setInspectorInput: (text: string) => void;
@@ -14,6 +16,8 @@ export interface InspectorSlice {
   readonly inspect: () => Promise<void>;
   /** Puts a token in the box, shows the inspector, and inspects it. */
   readonly openInInspector: (token: string) => Promise<void>;
+  /** Opens Codes & tokens at a grant. */
+  readonly showGrant: (grantId: string | undefined) => void;
   readonly toggleHarSelection: (seq: number) => void;
   readonly clearHarSelection: () => void;
 }
@@ -21,6 +25,7 @@ export interface InspectorSlice {
 export const createInspectorSlice: SliceCreator<InspectorSlice> = (deps) => (set, get) => ({
   inspectorInput: '',
   inspection: { status: 'idle' },
+  focusedGrantId: undefined,
   harSelection: [],
   setInspectorInput: (inspectorInput) => {
     set({ inspectorInput });
@@ -36,6 +41,9 @@ export const createInspectorSlice: SliceCreator<InspectorSlice> = (deps) => (set
   openInInspector: async (token) => {
     set({ inspectorInput: token, view: 'inspector' });
     await get().inspect();
+  },
+  showGrant: (focusedGrantId) => {
+    set({ focusedGrantId, view: 'tokens' });
   },
   toggleHarSelection: (seq) => {
     const current = get().harSelection;

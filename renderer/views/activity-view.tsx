@@ -173,7 +173,6 @@ function ExchangeList() {
   const selected = useApp(selectSelectedSeq);
   const select = useApp((s) => s.selectExchange);
   const harSelection = useApp((s) => s.harSelection);
-  const toggle = useApp((s) => s.toggleHarSelection);
   const parentRef = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(true);
   // The virtualizer keeps only the rows in view (plus a few) in the DOM, whatever the length of the log.
@@ -280,7 +279,6 @@ function ExchangeList() {
                 selected={e.seq === selected}
                 onSelect={() => void select(e.seq)}
                 ticked={harSelection.includes(e.seq)}
-                onTick={() => toggle(e.seq)}
               />
             );
           })}
@@ -296,7 +294,6 @@ function ExchangeRow({
   selected,
   onSelect,
   ticked,
-  onTick,
 }: {
   readonly exchange: ExchangeSummary;
   readonly top: number;
@@ -304,7 +301,6 @@ function ExchangeRow({
   readonly onSelect: () => void;
   /** Picked for "Export selected". */
   readonly ticked: boolean;
-  readonly onTick: () => void;
 }) {
   return (
     <div
@@ -317,14 +313,12 @@ function ExchangeRow({
       data-seq={e.seq}
     >
       <span className="mono muted">
-        <input
-          type="checkbox"
-          className="har-tick"
-          checked={ticked}
-          aria-label={`Pick exchange ${e.seq} for HAR export`}
-          onClick={(event) => event.stopPropagation()}
-          onChange={onTick}
-        />{' '}
+        {/* A mark, not a control: a checkbox inside an option is nested interaction (WAI-ARIA listbox). */}
+        {ticked ? (
+          <span className="har-tick" title="picked for HAR export">
+            ✓
+          </span>
+        ) : null}
         {timeOf(e.time)}
       </span>
       <span className="mono ellipsis">
@@ -406,6 +400,18 @@ function ExchangeDetail() {
   );
 }
 
+/** Picks the open exchange for "Export HAR: Selected"; the list marks picked rows with ✓. */
+function PickForHar({ seq }: { readonly seq: number }) {
+  const picked = useApp((s) => s.harSelection.includes(seq));
+  const toggle = useApp((s) => s.toggleHarSelection);
+  return (
+    <label className="choice">
+      <input type="checkbox" checked={picked} onChange={() => toggle(seq)} />
+      Pick for HAR export
+    </label>
+  );
+}
+
 const OUTCOME_LABEL: Record<Exchange['verdict']['outcome'], string> = {
   accepted: 'Accepted',
   rejected: 'Rejected',
@@ -447,6 +453,7 @@ function DetailBody({ exchange: e, origin }: { readonly exchange: Exchange; read
       </div>
       <div className="button-row">
         <CopyButton text={exchangeToCurl(e, origin)} label="Copy as curl" />
+        <PickForHar seq={e.seq} />
       </div>
       <Message
         title="Request"

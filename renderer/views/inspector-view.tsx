@@ -152,13 +152,14 @@ function rowsOf(record: Readonly<Record<string, unknown>>): (readonly [string, s
 /** Where to look next: the grant in Codes & tokens, and the client's exchanges in Activity. */
 function Links({ inspection: i }: { readonly inspection: Inspection }) {
   const setView = useApp((s) => s.setView);
+  const showGrant = useApp((s) => s.showGrant);
   const setFilters = useApp((s) => s.setActivityFilters);
   const clientId = i.clientId;
   if (i.grantId === undefined && i.artefactId === undefined && clientId === undefined) return null;
   return (
     <div className="button-row">
       {i.grantId === undefined && i.artefactId === undefined ? null : (
-        <button type="button" className="button small ghost" onClick={() => setView('tokens')}>
+        <button type="button" className="button small ghost" onClick={() => showGrant(i.grantId)}>
           {i.grantId === undefined ? 'Open Codes & tokens' : `Open grant ${i.grantId} in Codes & tokens`}
         </button>
       )}

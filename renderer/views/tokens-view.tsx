@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { JSONWebKeySet } from 'jose';
 import { canAuthenticate, introspectToken } from '../api/oauth-client.js';
 import type { Artefact, ArtefactKind, GrantFamily } from '../api/types.js';
@@ -111,9 +111,15 @@ function Family({
   readonly jwks: JSONWebKeySet | undefined;
 }) {
   const revoke = useApp((s) => s.revokeArtefact);
+  const focused = useApp((s) => s.focusedGrantId) === family.id;
+  const ref = useRef<HTMLLIElement>(null);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const state = family.state;
+  // Opened from the inspector at this grant: bring it into view.
+  useEffect(() => {
+    if (focused) ref.current?.scrollIntoView({ block: 'start' });
+  }, [focused]);
   // Revoking the code or refresh token revokes the whole grant on the server; a lone token is revoked itself.
   async function onRevoke() {
     setBusy(true);
@@ -128,7 +134,12 @@ function Family({
     setError(message);
   }
   return (
-    <li className="card family" data-grant-id={family.id} data-state={state}>
+    <li
+      ref={ref}
+      className={`card family${focused ? ' focused' : ''}`}
+      data-grant-id={family.id}
+      data-state={state}
+    >
       <header className="card-header">
         <h2>
           Grant <code>{family.id}</code> · {family.clientId}

@@ -37,6 +37,12 @@ describe('inspector: opening a token from Codes & tokens', () => {
     expect(storage.map.get(PERSIST_KEY)).not.toContain('refresh-value-1');
   });
 
+  it('sends the user to the token’s grant in Codes & tokens', () => {
+    const store = testStore();
+    store.getState().showGrant('grant-1');
+    expect(store.getState()).toMatchObject({ view: 'tokens', focusedGrantId: 'grant-1' });
+  });
+
   it('explains claims and JOSE header members from the one glossary, with their section', () => {
     expect(glossaryFor('claim', 'exp')?.rule).toBe('RFC 7519 §4.1.4');
     expect(glossaryFor('claim', 'fhirUser')?.rule).toMatch(/SMART/);

@@ -200,6 +200,25 @@ describe('POST /inspect: the server’s own verdict on a pasted token, one reaso
   });
 });
 
+describe('POST /inspect changes nothing', () => {
+  it('an unused code stays unused: inspected active, then redeemed', async ({ t }) => {
+    const { code = '' } = await authorize(t.app);
+    expect(await inspect(t, code)).toMatchObject({ kind: 'code', verdict: { state: 'active' } });
+    const res = await postForm(
+      t.app,
+      '/token',
+      {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'http://127.0.0.1:5555/cb',
+        code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+      },
+      { authorization: basic('conf-app', 's3cret') },
+    );
+    expect(res.statusCode).toBe(200);
+  });
+});
+
 describe('POST /inspect refuses what is not a token, saying what was expected', () => {
   it('empty', async ({ t }) => {
     const res = await admin(t.app, 'POST', '/inspect', { token: '  ' });
