@@ -1,21 +1,9 @@
 import { useEffect, useId, useState } from 'react';
-import type { Inspection, InspectionState } from '../../server/tokens/inspection.js';
+import type { Inspection } from '../../server/tokens/inspection.js';
 import { ClaimTimes, ErrorText, Loading } from '../components/common.js';
 import { DEFAULT_FILTERS } from '../store/ui-slice.js';
 import { useApp } from '../store/react.js';
 import { AnnotatedTable } from './flow-lab/annotated-table.js';
-
-const STATE_LABEL: Record<InspectionState, string> = {
-  active: 'Active',
-  expired: 'Expired',
-  revoked: 'Revoked',
-  rotated: 'Rotated',
-  consumed: 'Used',
-  key_retired: 'Key retired',
-  bad_signature: 'Bad signature',
-  other_issuer: 'Another issuer',
-  not_issued_here: 'Not issued here',
-};
 
 const KIND_LABEL = {
   code: 'an authorization code',
@@ -91,10 +79,8 @@ function InspectionResult({ inspection: i }: { readonly inspection: Inspection }
         data-testid="inspector-verdict"
         data-state={v.state}
       >
+        {/* The summary starts with the state in words ("expired at …"), so no badge repeats it. */}
         <p className="verdict-summary">
-          <span className={`badge state-${v.state === 'active' ? 'active' : 'revoked'}`}>
-            {STATE_LABEL[v.state]}
-          </span>{' '}
           {v.summary}
           <span className="rule"> — {v.rule}</span>
         </p>

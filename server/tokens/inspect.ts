@@ -42,7 +42,7 @@ function verdictOf(kind: ArtefactRef['kind'], status: ArtefactStatus): Inspectio
   const when = at === undefined ? '' : ` at ${clockTime(at)}`;
   switch (status.state) {
     case 'active':
-      return verdict('active', 'the server accepts it now', 'RFC 7662 §2.2');
+      return verdict('active', 'active: the server accepts it now', 'RFC 7662 §2.2');
     case 'expired':
       return at === undefined
         ? verdict('expired', 'expired early from the admin API', 'RFC 6749 §5.2', at)
