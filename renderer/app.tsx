@@ -15,6 +15,7 @@ import { ActivityView } from './views/activity-view.js';
 import { ClientsView } from './views/clients-view.js';
 import { FailuresView } from './views/failures-view.js';
 import { FlowLabView } from './views/flow-lab-view.js';
+import { InspectorView } from './views/inspector-view.js';
 import { LaunchView } from './views/launch-view.js';
 import { OverviewView } from './views/overview-view.js';
 import { SettingsView } from './views/settings-view.js';
@@ -29,6 +30,7 @@ export const VIEW_TITLES: Record<ViewId, string> = {
   launch: 'Launch',
   'flow-lab': 'Flow Lab',
   settings: 'Settings',
+  inspector: 'Token inspector',
 };
 
 const VIEWS: Record<ViewId, () => React.JSX.Element> = {
@@ -40,6 +42,7 @@ const VIEWS: Record<ViewId, () => React.JSX.Element> = {
   launch: LaunchView,
   'flow-lab': FlowLabView,
   settings: SettingsView,
+  inspector: InspectorView,
 };
 
 /** Applies the theme choice to the document: `system` follows `prefers-color-scheme`. */
@@ -132,7 +135,7 @@ function Workbench() {
   );
 }
 
-/** Alt+1 … Alt+8 switch views. */
+/** Alt+1 … Alt+9 switch views. */
 function KeyboardShortcuts() {
   const setView = useApp((s) => s.setView);
   useEffect(() => {

@@ -31,3 +31,8 @@ export class ManualClock implements Clock {
 export function toSeconds(ms: number): number {
   return Math.floor(ms / 1000);
 }
+
+/** "12:03:04" (UTC): how verdicts and refusals name a moment, as the exchange log shows it. */
+export function clockTime(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
+}

@@ -7,6 +7,8 @@ import type {
   KeyView,
   LaunchChoices,
 } from '../../server/admin/shapes.js';
+import type { Har } from '../../server/exchanges/har.js';
+import type { Inspection } from '../../server/tokens/inspection.js';
 import type {
   AdminErrorBody,
   ArmedFailure,
@@ -79,6 +81,10 @@ export interface AdminApi {
   /** A page of the exchange log: after `since` (a seq), at most `limit`, paths starting with `path`. */
   pageExchanges(query: ExchangeQuery): Promise<ExchangePage>;
   getExchange(seq: number): Promise<Exchange>;
+  /** The exchange log as HAR 1.2: all of it, the filters given, or the seqs listed (masked as the log is). */
+  exportHar(query: HarQuery): Promise<Har>;
+  /** The server's own verdict on any JWT or opaque token (docs/admin-api.md#inspect). */
+  inspectToken(token: string): Promise<Inspection>;
   listFailures(): Promise<FailureBoard>;
   armFailure(arm: FailureArm): Promise<void>;
   disarmFailure(id: FailureId): Promise<void>;
@@ -115,6 +121,15 @@ export interface ExchangeQuery {
   readonly path?: string;
 }
 
+/** The query of `GET /exchanges/har`: the filters of `GET /exchanges`, or a selection of seqs. */
+export interface HarQuery {
+  readonly clientId?: string;
+  readonly path?: string;
+  /** A failure id, or `*` for any injected failure. */
+  readonly failure?: string;
+  readonly seq?: readonly number[];
+}
+
 /**
  * What each admin route answers with, keyed by method and path template. The types are the `Static` types of
  * the server's response schemas (server/admin/shapes.ts, server/exchanges/exchange.ts), and the server writes
@@ -131,6 +146,8 @@ interface AdminResponses {
   'POST /grants/:id/expire': Artefact;
   'GET /exchanges': ExchangePage;
   'GET /exchanges/:seq': Exchange;
+  'GET /exchanges/har': Har;
+  'POST /inspect': Inspection;
   'GET /failures': FailureBoard;
   'POST /failures': ArmedFailure;
   'DELETE /failures/:id': undefined;
@@ -246,6 +263,15 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       return call('GET /exchanges', { query: search.toString() });
     },
     getExchange: async (seq) => call('GET /exchanges/:seq', { params: { seq } }),
+    exportHar: async (query) => {
+      const search = new URLSearchParams();
+      if (query.clientId !== undefined) search.set('clientId', query.clientId);
+      if (query.path !== undefined) search.set('path', query.path);
+      if (query.failure !== undefined) search.set('failure', query.failure);
+      if (query.seq !== undefined) search.set('seq', query.seq.join(','));
+      return call('GET /exchanges/har', { query: search.toString() });
+    },
+    inspectToken: async (token) => call('POST /inspect', { body: { token } }),
     listFailures: async () => call('GET /failures'),
     armFailure: async (arm) => {
       await call('POST /failures', { body: arm });

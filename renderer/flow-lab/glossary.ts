@@ -5,8 +5,11 @@ import { isAdminUrl } from './wire.js';
  * defines it. Data, next to the flows, so the view only looks things up.
  */
 
-/** Where a name appears: the request's query or form body, a request or response header, or the response body. */
-export type GlossaryPlace = 'param' | 'header' | 'response-header' | 'response';
+/**
+ * Where a name appears: the request's query or form body, a request or response header, the response body,
+ * or a JWT's header (`jose-header`) or claims (`claim`), as the token inspector shows them.
+ */
+export type GlossaryPlace = 'param' | 'header' | 'response-header' | 'response' | 'jose-header' | 'claim';
 
 /** What a header is said about depends on what it carries and where it was sent. */
 export interface HeaderContext {
@@ -236,6 +239,61 @@ const RESPONSE: Readonly<Record<string, GlossaryEntry>> = {
   error_description: { meaning: 'The server’s explanation, for a developer.', rule: 'RFC 6749 §5.2' },
 };
 
+/** A JWT's JOSE header (RFC 7515 §4.1). */
+const JOSE_HEADER: Readonly<Record<string, GlossaryEntry>> = {
+  alg: { meaning: 'The algorithm the signature was made with (RS256, ES256).', rule: 'RFC 7515 §4.1.1' },
+  kid: {
+    meaning: 'Which key signed it: the verifier looks this id up in the issuer’s JWKS.',
+    rule: 'RFC 7515 §4.1.4',
+  },
+  typ: {
+    meaning: '"at+jwt" marks an access token, so it cannot be passed off as an ID token or the reverse.',
+    rule: 'RFC 9068 §2.1',
+  },
+};
+
+/** A JWT's claims: registered (RFC 7519), access token (RFC 9068), OpenID Connect and SMART ones. */
+const CLAIMS: Readonly<Record<string, GlossaryEntry>> = {
+  iss: { meaning: 'Who issued the token: the authorization server’s issuer URL.', rule: 'RFC 7519 §4.1.1' },
+  sub: { meaning: 'Whom the token is about: the user, or the client itself.', rule: 'RFC 7519 §4.1.2' },
+  aud: {
+    meaning: 'Whom the token is for: the FHIR base (access token) or the client (ID token).',
+    rule: 'RFC 7519 §4.1.3; RFC 9068 §3',
+  },
+  exp: { meaning: 'When the token stops being accepted.', rule: 'RFC 7519 §4.1.4' },
+  nbf: { meaning: 'Not accepted before this moment.', rule: 'RFC 7519 §4.1.5' },
+  iat: { meaning: 'When the token was issued.', rule: 'RFC 7519 §4.1.6' },
+  jti: {
+    meaning: 'The token’s unique id: how the server remembers a revoked or expired-early token.',
+    rule: 'RFC 7519 §4.1.7',
+  },
+  client_id: { meaning: 'The client the token was issued to.', rule: 'RFC 9068 §2.2; RFC 8693 §4.3' },
+  scope: { meaning: 'The access granted, space-separated.', rule: 'RFC 9068 §2.2.3; SMART §scopes' },
+  patient: {
+    meaning: 'Launch context: the patient in context.',
+    rule: 'SMART App Launch 2.2 §launch context',
+  },
+  encounter: {
+    meaning: 'Launch context: the encounter in context.',
+    rule: 'SMART App Launch 2.2 §launch context',
+  },
+  fhirUser: {
+    meaning: 'The FHIR resource of the signed-in user (Practitioner, Patient …).',
+    rule: 'SMART App Launch 2.2 §fhirUser',
+  },
+  auth_time: { meaning: 'When the user authenticated.', rule: 'OpenID Connect Core §2' },
+  nonce: {
+    meaning: 'The value the app sent to /authorize, echoed so it can tell its ID token from a replay.',
+    rule: 'OpenID Connect Core §2',
+  },
+  at_hash: {
+    meaning: 'Half a SHA-256 of the access token issued beside it, binding the two.',
+    rule: 'OpenID Connect Core §3.1.3.6',
+  },
+  name: { meaning: 'The user’s full name.', rule: 'OpenID Connect Core §5.1' },
+  email: { meaning: 'The user’s e-mail address.', rule: 'OpenID Connect Core §5.1' },
+};
+
 /**
  * What a parameter, header or response field is for, or undefined when the glossary has nothing on it.
  * Headers whose meaning depends on their value (Authorization, Content-Type) are explained from `context`.
@@ -253,6 +311,13 @@ export function glossaryFor(
     if (context !== undefined && key === 'cache-control') return cacheControlEntry(context);
     return Object.hasOwn(HEADERS, key) ? HEADERS[key] : undefined;
   }
-  const table = place === 'response' ? RESPONSE : PARAMS;
+  const table =
+    place === 'response'
+      ? RESPONSE
+      : place === 'claim'
+        ? CLAIMS
+        : place === 'jose-header'
+          ? JOSE_HEADER
+          : PARAMS;
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }

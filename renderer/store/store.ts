@@ -5,6 +5,7 @@ import { createExchangesSlice } from './exchanges-slice.js';
 import { createFailuresSlice } from './failures-slice.js';
 import { createFlowLabSlice } from './flow-lab-slice.js';
 import { createGrantsSlice } from './grants-slice.js';
+import { createInspectorSlice } from './inspector-slice.js';
 import { createServerSlice } from './server-slice.js';
 import { createSessionSlice } from './session-slice.js';
 import type { AppState, StoreDeps } from './types.js';
@@ -61,6 +62,7 @@ export function createAppStore(deps: StoreDeps, storage?: StateStorage): AppStor
         ...createFailuresSlice(deps)(...a),
         ...createUiSlice(deps)(...a),
         ...createFlowLabSlice(deps)(...a),
+        ...createInspectorSlice(deps)(...a),
       }),
       {
         name: PERSIST_KEY,

@@ -5,6 +5,7 @@ import type { ExchangesSlice } from './exchanges-slice.js';
 import type { FailuresSlice } from './failures-slice.js';
 import type { FlowLabSlice } from './flow-lab-slice.js';
 import type { GrantsSlice } from './grants-slice.js';
+import type { InspectorSlice } from './inspector-slice.js';
 import type { ServerSlice } from './server-slice.js';
 import type { SessionSlice } from './session-slice.js';
 import type { UiSlice } from './ui-slice.js';
@@ -34,7 +35,8 @@ export type AppState = SessionSlice &
   GrantsSlice &
   FailuresSlice &
   UiSlice &
-  FlowLabSlice;
+  FlowLabSlice &
+  InspectorSlice;
 
 /** What the slices need from outside, injected so tests can hand in fakes. */
 export interface StoreDeps {

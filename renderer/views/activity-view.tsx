@@ -3,6 +3,8 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Exchange, ExchangeSummary, LoggedMessage } from '../api/types.js';
 import { CodeBlock, CopyButton, EmptyState, ErrorText, Loading, StatusBadge } from '../components/common.js';
 import { exchangeToCurl } from '../lib/curl.js';
+import { harFileName, harQueryFor, keepOnly, saveHar, type HarScope } from '../lib/har-export.js';
+import { messageOf } from '../store/errors.js';
 import {
   selectActivityFilters,
   selectClientList,
@@ -13,7 +15,7 @@ import {
   selectServer,
   selectVisibleExchanges,
 } from '../store/selectors.js';
-import { useApp } from '../store/react.js';
+import { useApp, useDeps } from '../store/react.js';
 import type { InjectedFilter, StatusFilter } from '../store/ui-slice.js';
 
 const ROW_HEIGHT = 34;
@@ -28,6 +30,7 @@ export function ActivityView() {
   return (
     <div className={`view-body activity${selected === undefined ? '' : ' with-detail'}`}>
       <Filters />
+      <HarExport />
       <div className="activity-split">
         <ExchangeList />
         {selected === undefined ? null : <ExchangeDetail />}
@@ -102,12 +105,74 @@ function Filters() {
   );
 }
 
+/** Export HAR: all of the log, what the filters show, or the rows ticked (docs/admin-api.md#exchanges). */
+function HarExport() {
+  const { api } = useDeps();
+  const filters = useApp(selectActivityFilters);
+  const visible = useApp(selectVisibleExchanges);
+  const selection = useApp((s) => s.harSelection);
+  const clear = useApp((s) => s.clearHarSelection);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  async function exportHar(scope: HarScope) {
+    setBusy(true);
+    try {
+      const har = await api.exportHar(harQueryFor(scope, filters, selection));
+      saveHar(
+        scope === 'filtered' ? keepOnly(har, new Set(visible.map((e) => e.seq))) : har,
+        harFileName(new Date()),
+      );
+      setError(undefined);
+    } catch (err) {
+      setError(`Cannot export HAR: ${messageOf(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div className="button-row har-export" role="group" aria-label="Export HAR">
+      <span className="muted small">Export HAR (secrets masked as shown):</span>
+      <button
+        type="button"
+        className="button small ghost"
+        disabled={busy}
+        onClick={() => void exportHar('all')}
+      >
+        All
+      </button>
+      <button
+        type="button"
+        className="button small ghost"
+        disabled={busy}
+        onClick={() => void exportHar('filtered')}
+      >
+        Filtered ({visible.length})
+      </button>
+      <button
+        type="button"
+        className="button small ghost"
+        disabled={busy || selection.length === 0}
+        onClick={() => void exportHar('selected')}
+      >
+        Selected ({selection.length})
+      </button>
+      {selection.length === 0 ? null : (
+        <button type="button" className="button small ghost" onClick={clear}>
+          Clear selection
+        </button>
+      )}
+      <ErrorText message={error} />
+    </div>
+  );
+}
+
 function ExchangeList() {
   const log = useApp(selectExchangeLog);
   const visible = useApp(selectVisibleExchanges);
   const load = useApp((s) => s.exchangesLoad);
   const selected = useApp(selectSelectedSeq);
   const select = useApp((s) => s.selectExchange);
+  const harSelection = useApp((s) => s.harSelection);
   const parentRef = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(true);
   // The virtualizer keeps only the rows in view (plus a few) in the DOM, whatever the length of the log.
@@ -213,6 +278,7 @@ function ExchangeList() {
                 top={row.start}
                 selected={e.seq === selected}
                 onSelect={() => void select(e.seq)}
+                ticked={harSelection.includes(e.seq)}
               />
             );
           })}
@@ -227,11 +293,14 @@ function ExchangeRow({
   top,
   selected,
   onSelect,
+  ticked,
 }: {
   readonly exchange: ExchangeSummary;
   readonly top: number;
   readonly selected: boolean;
   readonly onSelect: () => void;
+  /** Picked for "Export selected". */
+  readonly ticked: boolean;
 }) {
   return (
     <div
@@ -243,7 +312,15 @@ function ExchangeRow({
       onClick={onSelect}
       data-seq={e.seq}
     >
-      <span className="mono muted">{timeOf(e.time)}</span>
+      <span className="mono muted">
+        {/* A mark, not a control: a checkbox inside an option is nested interaction (WAI-ARIA listbox). */}
+        {ticked ? (
+          <span className="har-tick" title="picked for HAR export">
+            ✓
+          </span>
+        ) : null}
+        {timeOf(e.time)}
+      </span>
       <span className="mono ellipsis">
         <strong>{e.method}</strong> {e.path}
       </span>
@@ -323,6 +400,18 @@ function ExchangeDetail() {
   );
 }
 
+/** Picks the open exchange for "Export HAR: Selected"; the list marks picked rows with ✓. */
+function PickForHar({ seq }: { readonly seq: number }) {
+  const picked = useApp((s) => s.harSelection.includes(seq));
+  const toggle = useApp((s) => s.toggleHarSelection);
+  return (
+    <label className="choice">
+      <input type="checkbox" checked={picked} onChange={() => toggle(seq)} />
+      Pick for HAR export
+    </label>
+  );
+}
+
 const OUTCOME_LABEL: Record<Exchange['verdict']['outcome'], string> = {
   accepted: 'Accepted',
   rejected: 'Rejected',
@@ -364,6 +453,7 @@ function DetailBody({ exchange: e, origin }: { readonly exchange: Exchange; read
       </div>
       <div className="button-row">
         <CopyButton text={exchangeToCurl(e, origin)} label="Copy as curl" />
+        <PickForHar seq={e.seq} />
       </div>
       <Message
         title="Request"

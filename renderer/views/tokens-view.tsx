@@ -1,8 +1,16 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { JSONWebKeySet } from 'jose';
 import { canAuthenticate, introspectToken } from '../api/oauth-client.js';
 import type { Artefact, ArtefactKind, GrantFamily } from '../api/types.js';
-import { ClaimTimes, CodeBlock, EmptyState, ErrorText, Loading, StateBadge } from '../components/common.js';
+import {
+  ClaimTimes,
+  CodeBlock,
+  CopyValue,
+  EmptyState,
+  ErrorText,
+  Loading,
+  StateBadge,
+} from '../components/common.js';
 import { formatDuration, secondsLeft } from '../lib/duration.js';
 import { decodeJwt } from '../lib/jwt.js';
 import { verifySignature, type SignatureStatus } from '../lib/verify-jwt.js';
@@ -103,9 +111,15 @@ function Family({
   readonly jwks: JSONWebKeySet | undefined;
 }) {
   const revoke = useApp((s) => s.revokeArtefact);
+  const focused = useApp((s) => s.focusedGrantId) === family.id;
+  const ref = useRef<HTMLLIElement>(null);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const state = family.state;
+  // Opened from the inspector at this grant: bring it into view.
+  useEffect(() => {
+    if (focused) ref.current?.scrollIntoView({ block: 'start' });
+  }, [focused]);
   // Revoking the code or refresh token revokes the whole grant on the server; a lone token is revoked itself.
   async function onRevoke() {
     setBusy(true);
@@ -120,7 +134,12 @@ function Family({
     setError(message);
   }
   return (
-    <li className="card family" data-grant-id={family.id} data-state={state}>
+    <li
+      ref={ref}
+      className={`card family${focused ? ' focused' : ''}`}
+      data-grant-id={family.id}
+      data-state={state}
+    >
       <header className="card-header">
         <h2>
           Grant <code>{family.id}</code> · {family.clientId}
@@ -164,8 +183,10 @@ function ArtefactItem({
   const revoke = useApp((s) => s.revokeArtefact);
   const held = useApp((s) => s.heldTokens[a.id]);
   const holdToken = useApp((s) => s.holdToken);
+  const openInInspector = useApp((s) => s.openInInspector);
   const { api } = useDeps();
   const [open, setOpen] = useState(false);
+  const [shown, setShown] = useState(false);
   const [error, setError] = useState<string>();
   const state = artefactStateAt(a, now);
   const left = secondsLeft(a.expiresAt, now);
@@ -177,7 +198,7 @@ function ArtefactItem({
     const result = await revoke(a.id);
     setError(result.ok ? undefined : result.message);
   }
-  // Access and id tokens are JWTs; the list shows a preview, so the whole token is fetched on first use.
+  // The list shows a preview; the whole value (JWT, code or refresh token) is fetched on first use, on purpose.
   const isJwt = a.kind === 'access_token' || a.kind === 'id_token';
   async function tokenValue(): Promise<string | undefined> {
     if (held !== undefined) return held;
@@ -197,6 +218,17 @@ function ArtefactItem({
     }
     if ((await tokenValue()) !== undefined) setOpen(true);
   }
+  async function onShow() {
+    if (shown) {
+      setShown(false);
+      return;
+    }
+    if ((await tokenValue()) !== undefined) setShown(true);
+  }
+  async function onInspect() {
+    const token = await tokenValue();
+    if (token !== undefined) await openInInspector(token);
+  }
   return (
     <li className="artefact" data-kind={a.kind} data-state={state}>
       <div className="artefact-row">
@@ -215,6 +247,23 @@ function ArtefactItem({
             : `expired at ${new Date(a.expiresAt).toLocaleTimeString()}`}
         </span>
         <span className="row-actions">
+          <button
+            type="button"
+            className="button small ghost"
+            aria-expanded={shown}
+            aria-label={`${shown ? 'Hide' : 'Show'} the whole ${KIND_LABEL[a.kind].toLowerCase()} ${a.preview}`}
+            onClick={() => void onShow()}
+          >
+            {shown ? 'Hide' : 'Show'}
+          </button>
+          <button
+            type="button"
+            className="button small ghost"
+            aria-label={`Inspect ${KIND_LABEL[a.kind].toLowerCase()} ${a.preview}`}
+            onClick={() => void onInspect()}
+          >
+            Inspect
+          </button>
           {isJwt ? (
             <button
               type="button"
@@ -242,6 +291,11 @@ function ArtefactItem({
         </span>
       </div>
       <ErrorText message={error} />
+      {shown && held !== undefined ? (
+        <p className="artefact-value">
+          <CopyValue value={held} />
+        </p>
+      ) : null}
       {open && held !== undefined ? <JwtPanel token={held} jwks={jwks} now={now} /> : null}
     </li>
   );

@@ -10,6 +10,7 @@ import { exchangeRoutes } from './routes/exchanges.js';
 import { failureRoutes } from './routes/failures.js';
 import { grantRoutes } from './routes/grants.js';
 import { keyRoutes } from './routes/keys.js';
+import { inspectRoutes } from './routes/inspect.js';
 import { launchRoutes } from './routes/launches.js';
 
 /** Where the admin API lives (docs/admin-api.md). */
@@ -28,6 +29,7 @@ export const ADMIN_ROUTES: readonly AdminRoutes[] = [
   eventRoutes,
   launchRoutes,
   keyRoutes,
+  inspectRoutes,
 ];
 
 /**

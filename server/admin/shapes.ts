@@ -202,9 +202,9 @@ export const GrantListSchema = Type.Object(
 );
 export type GrantList = Static<typeof GrantListSchema>;
 
-/** The body of `GET /grants/:id/token`: the whole signed value, shown on purpose. */
+/** The body of `GET /grants/:id/token`: the whole value (a signed JWT, a code, a refresh token), shown on purpose. */
 export const ArtefactTokenSchema = Type.Object(
-  { id: Type.String(), kind: Type.Enum(['access_token', 'id_token']), token: Type.String() },
+  { id: Type.String(), kind: ArtefactKindSchema, token: Type.String() },
   { additionalProperties: false },
 );
 export type ArtefactToken = Static<typeof ArtefactTokenSchema>;

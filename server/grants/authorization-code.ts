@@ -1,13 +1,10 @@
+import { clockTime } from '../clock.js';
 import { InvalidGrant, InvalidRequest, OAuthError } from '../oauth/errors.js';
 import type { CodeRecord } from '../store/artefacts.js';
 import { requireParam } from '../oauth/form.js';
 import { isWellFormedPkceValue, verifyS256 } from '../oauth/pkce.js';
 import type { GrantContext, GrantHandler } from './grant.js';
 import { issueTokens, wantsRefreshToken } from './issue-tokens.js';
-
-function clockTime(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 19);
-}
 
 /** RFC 6749 §4.1.3 with RFC 7636 §4.6: exchange a code, once, for tokens. */
 export const authorizationCodeGrant: GrantHandler = async (ctx) => {

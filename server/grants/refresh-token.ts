@@ -1,12 +1,9 @@
+import { clockTime } from '../clock.js';
 import { InvalidGrant, InvalidScope } from '../oauth/errors.js';
 import { requireParam } from '../oauth/form.js';
 import { splitScope } from '../oauth/scopes.js';
 import type { GrantHandler } from './grant.js';
 import { issueTokens } from './issue-tokens.js';
-
-function clockTime(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 19);
-}
 
 /** RFC 6749 §6 with RFC 9700 §4.14.2: rotation, and reuse of a rotated token revokes the whole grant. */
 export const refreshTokenGrant: GrantHandler = async (ctx) => {

@@ -113,6 +113,14 @@ export type ArtefactRef =
  */
 export interface ArtefactStatus {
   readonly state: ArtefactState;
+  /**
+   * When the state began, where the store knows it: the grant's or code's revocation, the code's redemption,
+   * the refresh token's rotation, the expiry. Absent for an access token revoked alone (the deny-list keeps
+   * only its `exp`) and for an artefact the store forgot.
+   */
+  readonly since?: number;
+  /** Why its grant was revoked (`authorization code replayed`, …), when it was. */
+  readonly reason?: string;
   readonly expiresAt?: number;
   readonly grantId?: string | undefined;
 }
@@ -315,6 +323,12 @@ export class ArtefactStore {
     this.events.emit('grant.revoked', { grantId, clientId: grant.clientId, reason });
   }
 
+  /** The grant an access token was issued under, by its `jti`, while the store remembers the grant. */
+  grantIdOfAccessToken(jti: string): string | undefined {
+    for (const grant of this.grants.values()) if (grant.accessTokens.has(jti)) return grant.id;
+    return undefined;
+  }
+
   isAccessTokenRevoked(jti: string): boolean {
     return this.revokedAccessTokens.has(jti);
   }
@@ -342,7 +356,24 @@ export class ArtefactStore {
               : now >= record.expiresAt
                 ? 'expired'
                 : 'active';
-        return { state, expiresAt: record.expiresAt, grantId: record.grantId };
+        const grantRevoked = record.grantId === undefined ? undefined : this.grants.get(record.grantId);
+        const since =
+          state === 'revoked'
+            ? record.revokedAt
+            : state === 'consumed'
+              ? record.consumedAt
+              : state === 'expired'
+                ? record.expiresAt
+                : undefined;
+        return {
+          state,
+          expiresAt: record.expiresAt,
+          grantId: record.grantId,
+          ...(since === undefined ? {} : { since }),
+          ...(state === 'revoked' && grantRevoked?.revokeReason !== undefined
+            ? { reason: grantRevoked.revokeReason }
+            : {}),
+        };
       }
       case 'refresh_token': {
         const record = this.refreshTokens.get(ref.value);
@@ -356,7 +387,22 @@ export class ArtefactStore {
               : found.status === 'rotated'
                 ? 'consumed'
                 : 'active';
-        return { state, expiresAt: record.expiresAt, grantId: record.grantId };
+        const grant = found.status === 'revoked' ? found.grant : undefined;
+        const since =
+          state === 'revoked'
+            ? grant?.revokedAt
+            : state === 'consumed'
+              ? record.rotatedAt
+              : state === 'expired'
+                ? record.expiresAt
+                : undefined;
+        return {
+          state,
+          expiresAt: record.expiresAt,
+          grantId: record.grantId,
+          ...(since === undefined ? {} : { since }),
+          ...(grant?.revokeReason === undefined ? {} : { reason: grant.revokeReason }),
+        };
       }
       case 'access_token':
       case 'id_token': {
@@ -368,7 +414,19 @@ export class ArtefactStore {
             : (access && this.isAccessTokenExpiredEarly(ref.value)) || now >= ref.expiresAt
               ? 'expired'
               : 'active';
-        return { state, expiresAt: ref.expiresAt, grantId: ref.grantId };
+        const revokedWithGrant = state === 'revoked' ? grant?.revokedAt : undefined;
+        // An admin "expire now" is remembered without its moment: only a passed `exp` gives one.
+        const since =
+          revokedWithGrant ?? (state === 'expired' && now >= ref.expiresAt ? ref.expiresAt : undefined);
+        return {
+          state,
+          expiresAt: ref.expiresAt,
+          grantId: ref.grantId,
+          ...(since === undefined ? {} : { since }),
+          ...(revokedWithGrant === undefined || grant?.revokeReason === undefined
+            ? {}
+            : { reason: grant.revokeReason }),
+        };
       }
     }
   }

@@ -77,6 +77,8 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     listExchanges: async (): Promise<Exchange[]> => [],
     pageExchanges: notHere('exchange pages'),
     getExchange: notHere('exchange'),
+    exportHar: notHere('HAR export'),
+    inspectToken: notHere('inspector'),
     listFailures: async (): Promise<FailureBoard> => ({ armed: [], available: [] }),
     armFailure: async () => undefined,
     disarmFailure: async () => undefined,

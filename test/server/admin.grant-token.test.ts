@@ -11,7 +11,7 @@ async function listed(t: TestSandbox, kind: IssuedArtefact['kind']): Promise<Iss
   return found;
 }
 
-describe('GET /grants/:id/token: Decode and Introspect for every token, behind the admin token', () => {
+describe('GET /grants/:id/token: Show, Decode, Inspect and Introspect for every listed value, behind the admin token', () => {
   it('returns the very access token a client_credentials client received', async ({ t }) => {
     const issued = (await clientCredentials(t.app)).json<{ access_token: string }>().access_token;
     const artefact = await listed(t, 'access_token');
@@ -36,12 +36,17 @@ describe('GET /grants/:id/token: Decode and Introspect for every token, behind t
     expect(res.statusCode).toBe(401);
   });
 
-  it('says a refresh token is opaque, with nothing to decode', async ({ t }) => {
-    await fullCodeFlow(t.app);
-    const artefact = await listed(t, 'refresh_token');
-    const res = await admin(t.app, 'GET', `/grants/${artefact.id}/token`);
-    expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({ error: 'not_a_jwt' });
+  it('shows the whole refresh token and code too, so every listed row can be copied and inspected', async ({
+    t,
+  }) => {
+    const tokens = await fullCodeFlow(t.app);
+    const refresh = await listed(t, 'refresh_token');
+    const res = await admin(t.app, 'GET', `/grants/${refresh.id}/token`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ id: refresh.id, kind: 'refresh_token', token: tokens['refresh_token'] });
+    const code = await listed(t, 'code');
+    const shown = (await admin(t.app, 'GET', `/grants/${code.id}/token`)).json<{ token: string }>().token;
+    expect(code.preview).toBe(`${shown.slice(0, 8)}…`);
   });
 
   it('never puts whole tokens in the list', async ({ t }) => {

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Sandbox } from '../../sandbox.js';
 import { ExchangePageSchema, ExchangeSchema } from '../../exchanges/exchange.js';
+import { HarSchema, toHar } from '../../exchanges/har.js';
 import { notFound } from '../errors.js';
 import { NoContent } from '../shapes.js';
 
@@ -16,6 +17,23 @@ const ExchangeQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
+const HarQuerySchema = Type.Object(
+  {
+    since: ExchangeQuerySchema.properties.since,
+    clientId: ExchangeQuerySchema.properties.clientId,
+    failure: ExchangeQuerySchema.properties.failure,
+    path: ExchangeQuerySchema.properties.path,
+    seq: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]+(,[0-9]+)*$',
+        maxLength: 12_000,
+        description: 'only these exchanges: seqs joined by commas, e.g. `3,5,8`',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const HarRoute = { schema: { querystring: HarQuerySchema, response: { 200: HarSchema } } };
 const PageRoute = { schema: { querystring: ExchangeQuerySchema, response: { 200: ExchangePageSchema } } };
 const OneRoute = {
   schema: { params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }), response: { 200: ExchangeSchema } },
@@ -39,6 +57,32 @@ export function exchangeRoutes(sandbox: Sandbox) {
         bytes: log.bytes,
         maxBytes: log.maxBytes,
       };
+    });
+
+    // The log as a HAR 1.2 file: every kept exchange, those the filters match, or the seqs listed.
+    app.get('/exchanges/har', HarRoute, async (request, reply) => {
+      const log = sandbox.exchanges;
+      const { seq, ...filters } = request.query;
+      const wanted = seq === undefined ? undefined : new Set(seq.split(',').map(Number));
+      const matched = log
+        .query({ ...filters, limit: log.capacity })
+        .filter((e) => wanted === undefined || wanted.has(e.seq));
+      const missing =
+        wanted === undefined ? [] : [...wanted].filter((n) => !matched.some((e) => e.seq === n));
+      const scope = [
+        wanted === undefined ? undefined : `exchanges ${seq ?? ''}`,
+        ...Object.entries(filters).map(([k, v]) => `${k}=${String(v)}`),
+        missing.length === 0 ? undefined : `no longer in the log: ${missing.join(',')}`,
+      ].filter((part) => part !== undefined);
+      const stamp = new Date(sandbox.clock.now()).toISOString().replace(/[-:]|\.\d+/g, '');
+      void reply
+        .type('application/json; charset=utf-8')
+        .header('Content-Disposition', `attachment; filename="token-sandbox-${stamp}.har"`);
+      return toHar(
+        matched,
+        sandbox.urls.issuer,
+        scope.length === 0 ? 'all kept exchanges' : scope.join(', '),
+      );
     });
 
     app.get('/exchanges/:seq', OneRoute, async (request) => {

@@ -48,18 +48,15 @@ export function grantRoutes(sandbox: Sandbox) {
       return { grants };
     });
 
-    // The whole signed token, for Decode and Introspect in the workbench: a deliberate "show" behind the
-    // admin token, never part of the list or the event stream.
+    // The whole value, for Show, Copy, Decode, Inspect and Introspect in the workbench: a deliberate "show"
+    // behind the admin token, never part of the list or the event stream. Codes and refresh tokens are held by
+    // the store itself; a signed JWT only since this process started.
     app.get('/grants/:id/token', TokenRoute, async (request) => {
       const entry = entryOf(request.params.id);
-      if (entry.kind !== 'access_token' && entry.kind !== 'id_token') {
-        throw new AdminError(
-          409,
-          'not_a_jwt',
-          `${entry.id} is a ${entry.kind === 'code' ? 'code' : 'refresh token'}: an opaque value with nothing to decode`,
-        );
-      }
-      const token = sandbox.issued.tokenOf(entry.id);
+      const token =
+        entry.kind === 'code' || entry.kind === 'refresh_token'
+          ? entry.value
+          : sandbox.issued.tokenOf(entry.id);
       if (token === undefined) {
         throw notFound(
           `the signed value of ${entry.id} is no longer held (tokens are kept in memory since the server started)`,
