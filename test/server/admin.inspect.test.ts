@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import type { Inspection } from '../../server/tokens/inspection.js';
 import {
   admin,
@@ -129,7 +129,9 @@ describe('POST /inspect: the server’s own verdict on a pasted token, one reaso
     expect((await inspect(t, fresh)).verdict.state).toBe('active');
   });
 
-  it('signed by a key retired at …: a rotation with no grace retires the key that signed it', async ({ t }) => {
+  it('signed by a key retired at …: a rotation with no grace retires the key that signed it', async ({
+    t,
+  }) => {
     const token = await accessToken(t);
     const rotated = await admin(t.app, 'POST', '/keys/rotate', { graceSeconds: 0 });
     expect(rotated.statusCode, rotated.body).toBe(200);
