@@ -1,5 +1,6 @@
-// Writes the generated regions of docs/ (the failure-id table, the admin route list) from the built server
-// code: `npm run docs` compiles first. With --check it writes nothing and exits 1 when a page is stale.
+// Writes the generated parts of docs/ (the failure-id table, the admin route list, the admin API's
+// openapi.json) from the built server code: `npm run docs` compiles first. With --check it writes nothing and
+// exits 1 when a file is stale.
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';

@@ -1,10 +1,10 @@
 import type { webcrypto } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildServer } from './app.js';
 import { PROFILE_NAMES, type SandboxConfig } from './config/schema.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config/validate.js';
 import { findFreePort } from './free-port.js';
+import { packageVersion } from './package-version.js';
 import { VALUE_OPTIONS, npmKeptFlags } from './cli-flags.js';
 import { defaultSigningWorkers } from './keys/signing-pool.js';
 import { StateFileError } from './persistence/json-file.js';
@@ -75,22 +75,6 @@ function checkOptionNames(args: readonly string[]): void {
       throw new UsageError(`unknown option ${arg}${closestFlag(arg.slice(1))}`);
     }
   }
-}
-
-/** The package's version: package.json is two folders above the build (dist/server/), one above the source. */
-function version(): string {
-  for (const relative of ['../../package.json', '../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      if (pkg.name === 'token-sandbox' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // not this one; try the next
-    }
-  }
-  return 'unknown';
 }
 
 class UsageError extends Error {}
@@ -217,7 +201,7 @@ export async function runCli(
       return 0;
     }
     if (options === 'version') {
-      out.write(`token-sandbox ${version()}\n`);
+      out.write(`token-sandbox ${packageVersion()}\n`);
       return 0;
     }
     config = await loadConfig(options);

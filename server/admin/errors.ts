@@ -1,9 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifySchemaCompiler } from 'fastify';
-import type { TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { schemaIssues, type ConfigIssue } from '../config/validate.js';
 import { logUnexpected } from '../log-unexpected.js';
+import type { AdminErrorSchema } from './shapes.js';
 
 /** The admin API's error body: a code, a sentence, and the field at fault when there is one. */
 export interface AdminErrorBody {
@@ -12,6 +13,8 @@ export interface AdminErrorBody {
   readonly field?: string;
   readonly issues?: readonly ConfigIssue[];
 }
+// The OpenAPI document describes errors with AdminErrorSchema: every body this module writes must fit it.
+export const adminErrorCovered: AdminErrorBody extends Static<typeof AdminErrorSchema> ? true : never = true;
 
 /** An admin request that cannot be served; the class carries the status, the throw site says why. */
 export class AdminError extends Error {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Sandbox } from '../sandbox.js';
 import { adminValidatorCompiler, notFound, speakAdminErrors } from './errors.js';
 import { adminGuard } from './guard.js';
+import { collectOpenApi, openApiRoutes } from './openapi.js';
 import { clientRoutes } from './routes/clients.js';
 import { clockRoutes } from './routes/clock.js';
 import { configRoutes } from './routes/config.js';
@@ -30,6 +31,7 @@ export const ADMIN_ROUTES: readonly AdminRoutes[] = [
   launchRoutes,
   keyRoutes,
   inspectRoutes,
+  openApiRoutes,
 ];
 
 /**
@@ -47,10 +49,13 @@ export function adminApi(sandbox: Sandbox, groups: readonly AdminRoutes[] = ADMI
       reply.header('Cache-Control', 'no-store');
       return payload;
     });
+    // Before the groups: it documents the routes registered after it in this scope (docs/openapi.json).
+    await collectOpenApi(app);
     for (const group of groups) await app.register(group(sandbox));
     // Preflights to the admin API land here rather than on the CORS plugin's root `OPTIONS *` route, so the
     // guard above answers them (403 for a foreign page) and no CORS header is ever sent (docs/admin-api.md#guard).
-    app.options('/*', async (request) => {
+    // A refusal, not an operation: left out of the OpenAPI document.
+    app.options('/*', { schema: { hide: true } }, async (request) => {
       throw notFound(`no admin route OPTIONS ${request.url.split('?')[0] ?? ''}`);
     });
   };

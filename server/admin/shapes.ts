@@ -340,3 +340,25 @@ export type ClientList = Static<typeof ClientListSchema>;
  * serializes nothing when there is no payload, so the schema only documents the status.
  */
 export const NoContent = Type.Unsafe<undefined>({ type: 'null', description: 'no body' });
+
+/**
+ * Every error answer of the admin API (docs/admin-api.md#errors): a code, a sentence, and the field at fault when
+ * there is one. The guard's 401 and 403 take the same shape.
+ */
+export const AdminErrorSchema = Type.Object(
+  {
+    error: Type.String({
+      description: 'a code: invalid_input, unauthorized, forbidden, not_found, conflict …',
+    }),
+    message: Type.String({ description: 'what was wrong and what was expected' }),
+    field: Type.Optional(Type.String({ description: 'the first field at fault; (body) for the whole body' })),
+    issues: Type.Optional(
+      Type.Immutable(
+        Type.Array(
+          Type.Object({ path: Type.String(), message: Type.String() }, { additionalProperties: false }),
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Fastify, { type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { ADMIN_PREFIX, adminApi } from '../admin/plugin.js';
+import { withTemplateServer } from '../admin/openapi.js';
 import { NoContent } from '../admin/shapes.js';
 import { ClientSchema, ConfigSchema, FailureArmSchema } from '../config/schema.js';
 import { FAILURE_CATALOG, type FailureMode } from '../failures/catalog.js';
@@ -11,15 +12,21 @@ import { Sandbox } from '../sandbox.js';
 
 /**
  * The parts of docs/ that are read from the code rather than written by hand: the failure-id table (from
- * the catalog and the built-in profiles' error shapes) and the admin route list (from the routes the admin
- * plugin registers). `npm run docs` writes them between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`;
- * a test fails when a committed page differs from what this module renders.
+ * the catalog and the built-in profiles' error shapes), the admin route list (from the routes the admin
+ * plugin registers) and the admin API's OpenAPI document (docs/openapi.json, from the same routes).
+ * `npm run docs` writes the tables between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` and the
+ * document whole; a test fails when a committed file differs from what this module renders.
  */
 
 /** The pages that hold generated regions, relative to the repository root, with the regions each holds. */
 export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
   'docs/failures.md': ['failures'],
   'docs/admin-api.md': ['admin-routes'],
+};
+
+/** The files written whole, relative to the repository root. */
+export const GENERATED_FILES: Readonly<Record<string, () => Promise<string>>> = {
+  'docs/openapi.json': renderOpenApiJson,
 };
 
 const PROFILE_ORDER: readonly BuiltInProfileName[] = ['smart', 'medirecords', 'iehr'];
@@ -110,6 +117,7 @@ function responsesOf(response: unknown): string {
 
 interface RouteRow {
   readonly method: string;
+  readonly summary: string;
   readonly url: string;
   readonly params: string;
   readonly query: string;
@@ -118,15 +126,34 @@ interface RouteRow {
 }
 
 /**
- * The admin routes exactly as the admin plugin registers them, read from Fastify's `onRoute` hook on a
- * sandbox of its own (in memory, no socket). HEAD twins of GET routes and the preflight catch-all
- * (`OPTIONS /*`, which only answers 403/401/404) are left out.
+ * Runs `use` on the admin API of a sandbox of its own (in memory, no socket), with `onRoute` watching every
+ * route it registers, then closes it.
  */
-export async function adminRouteRows(): Promise<RouteRow[]> {
+async function withAdminApi<T>(
+  onRoute: (route: RouteOptions) => void,
+  use: (app: FastifyInstance, sandbox: Sandbox) => Promise<T>,
+): Promise<T> {
   const sandbox = await Sandbox.create({});
   const app = Fastify({ logger: false });
+  app.addHook('onRoute', onRoute);
+  try {
+    await app.register(adminApi(sandbox), { prefix: ADMIN_PREFIX });
+    await app.ready();
+    return await use(app, sandbox);
+  } finally {
+    sandbox.close();
+    await app.close();
+    await sandbox.stopSigningWorkers();
+  }
+}
+
+/**
+ * The admin routes exactly as the admin plugin registers them, read from Fastify's `onRoute` hook. HEAD twins
+ * of GET routes and the preflight catch-all (`OPTIONS /*`, which only answers 403/401/404) are left out.
+ */
+export async function adminRouteRows(): Promise<RouteRow[]> {
   const rows: RouteRow[] = [];
-  app.addHook('onRoute', (route: RouteOptions) => {
+  const collect = (route: RouteOptions): void => {
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter(
       (m) => m !== 'HEAD' && m !== 'OPTIONS',
     );
@@ -134,6 +161,7 @@ export async function adminRouteRows(): Promise<RouteRow[]> {
     for (const method of methods) {
       rows.push({
         method,
+        summary: schema.summary ?? '',
         url: route.url.slice(ADMIN_PREFIX.length),
         params: fieldList(schema.params),
         query: fieldList(schema.querystring),
@@ -141,24 +169,38 @@ export async function adminRouteRows(): Promise<RouteRow[]> {
         response: responsesOf(schema.response),
       });
     }
-  });
-  try {
-    await app.register(adminApi(sandbox), { prefix: ADMIN_PREFIX });
-    await app.ready();
-  } finally {
-    sandbox.close();
-    await app.close();
-    await sandbox.stopSigningWorkers();
-  }
+  };
+  await withAdminApi(collect, async () => undefined);
   return rows;
+}
+
+/**
+ * docs/openapi.json: the document `GET /_sandbox/api/openapi.json` serves, asked of the route itself, with the
+ * `{scheme}://127.0.0.1:{port}` server template in place of one instance's address.
+ */
+export async function renderOpenApiJson(): Promise<string> {
+  return withAdminApi(
+    () => undefined,
+    async (app, sandbox) => {
+      const response = await app.inject({
+        method: 'GET',
+        url: `${ADMIN_PREFIX}/openapi.json`,
+        headers: { host: new URL(sandbox.origin).host, authorization: `Bearer ${sandbox.adminToken}` },
+      });
+      if (response.statusCode !== 200) {
+        throw new Error(`GET ${ADMIN_PREFIX}/openapi.json answered ${response.statusCode}: ${response.body}`);
+      }
+      return `${JSON.stringify(withTemplateServer(response.json()), null, 2)}\n`;
+    },
+  );
 }
 
 /** The route list of docs/admin-api.md: every route, its path parameters, query, body and answers. */
 export async function renderAdminRoutes(): Promise<string> {
   const rows = await adminRouteRows();
   return table(
-    ['route', 'path parameters', 'query', 'JSON body', 'answers'],
-    rows.map((r) => [`\`${r.method} ${r.url}\``, r.params, r.query, r.body, r.response]),
+    ['route', 'does', 'path parameters', 'query', 'JSON body', 'answers'],
+    rows.map((r) => [`\`${r.method} ${r.url}\``, r.summary, r.params, r.query, r.body, r.response]),
   );
 }
 
@@ -192,7 +234,7 @@ export function fillRegions(page: string, names: readonly string[], regions: Rec
   return out;
 }
 
-/** Formats a Markdown page as the repository's Prettier does (injected: Prettier is a development tool). */
+/** Formats a Markdown or JSON file as the repository's Prettier does (injected: Prettier is a development tool). */
 export type FormatMarkdown = (markdown: string, filepath: string) => Promise<string>;
 
 export interface GeneratedPage {
@@ -203,7 +245,10 @@ export interface GeneratedPage {
   readonly fresh: string;
 }
 
-/** Every page with generated regions, as it is on disk and as `npm run docs` would write it. */
+/**
+ * Every page with generated regions and every generated file, as it is on disk (empty when missing) and as
+ * `npm run docs` would write it.
+ */
 export async function generatedPages(root: string, format: FormatMarkdown): Promise<GeneratedPage[]> {
   const regions = await renderRegions();
   const pages: GeneratedPage[] = [];
@@ -211,6 +256,14 @@ export async function generatedPages(root: string, format: FormatMarkdown): Prom
     const file = join(root, path);
     const current = await readFile(file, 'utf8');
     pages.push({ path, current, fresh: await format(fillRegions(current, names, regions), file) });
+  }
+  for (const [path, render] of Object.entries(GENERATED_FILES)) {
+    const file = join(root, path);
+    const current = await readFile(file, 'utf8').catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw err;
+    });
+    pages.push({ path, current, fresh: await format(await render(), file) });
   }
   return pages;
 }

@@ -10,12 +10,50 @@ import { AdminError, invalidInput, notFound } from '../errors.js';
 import { ClientListSchema, NoContent } from '../shapes.js';
 
 const ClientIdParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 255 }) });
-const ListRoute = { schema: { response: { 200: ClientListSchema } } };
-const CreateRoute = { schema: { body: ClientSchema, response: { 201: ClientSchema } } };
-const ReadRoute = { schema: { params: ClientIdParams, response: { 200: ClientSchema } } };
-const DeleteRoute = { schema: { params: ClientIdParams, response: { 204: NoContent } } };
+const ListRoute = {
+  schema: {
+    tags: ['clients'],
+    operationId: 'listClients',
+    summary: 'Every registered client, with what the profile cannot serve and its values in force',
+    response: { 200: ClientListSchema },
+  },
+};
+const CreateRoute = {
+  schema: {
+    tags: ['clients'],
+    operationId: 'createClient',
+    summary: 'Registers a client; 409 when its clientId exists',
+    body: ClientSchema,
+    response: { 201: ClientSchema },
+  },
+};
+const ReadRoute = {
+  schema: {
+    tags: ['clients'],
+    operationId: 'getClient',
+    summary: 'One client exactly as registered, ready to PUT back',
+    params: ClientIdParams,
+    response: { 200: ClientSchema },
+  },
+};
+const DeleteRoute = {
+  schema: {
+    tags: ['clients'],
+    operationId: 'deleteClient',
+    summary: 'Removes a client',
+    params: ClientIdParams,
+    response: { 204: NoContent },
+  },
+};
 const PutRoute = {
-  schema: { params: ClientIdParams, body: ClientSchema, response: { 200: ClientSchema, 201: ClientSchema } },
+  schema: {
+    tags: ['clients'],
+    operationId: 'putClient',
+    summary: 'Creates (201) or replaces (200) the client named in the path',
+    params: ClientIdParams,
+    body: ClientSchema,
+    response: { 200: ClientSchema, 201: ClientSchema },
+  },
 };
 
 /** The rules a JSON Schema cannot say (a secret for secret methods, redirect URIs for the code grant …). */

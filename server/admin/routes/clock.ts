@@ -19,12 +19,26 @@ export function clockRoutes(sandbox: Sandbox) {
       offsetSeconds: sandbox.clock.offsetMs / 1000,
     });
 
-    app.get('/clock', { schema: { response: { 200: ClockViewSchema } } }, async () => view());
+    app.get(
+      '/clock',
+      {
+        schema: {
+          tags: ['clock'],
+          operationId: 'getClock',
+          summary: "The server's time and its skew",
+          response: { 200: ClockViewSchema },
+        },
+      },
+      async () => view(),
+    );
 
     app.put(
       '/clock',
       {
         schema: {
+          tags: ['clock'],
+          operationId: 'setClock',
+          summary: "Skews the server's clock: every iat, exp and expiry check follows",
           body: Type.Object(
             { offsetSeconds: Type.Integer({ minimum: -MAX_SKEW_SECONDS, maximum: MAX_SKEW_SECONDS }) },
             { additionalProperties: false },

@@ -7,10 +7,39 @@ import type { Sandbox } from '../../sandbox.js';
 import { invalidInput } from '../errors.js';
 import { ResolvedConfigSchema, StorageViewSchema, type StorageView } from '../shapes.js';
 
-const ReadRoute = { schema: { response: { 200: ConfigSchema } } };
-const ImportRoute = { schema: { body: ConfigSchema, response: { 200: ConfigSchema } } };
-const StorageRoute = { schema: { response: { 200: StorageViewSchema } } };
-const EffectiveRoute = { schema: { response: { 200: ResolvedConfigSchema } } };
+const ReadRoute = {
+  schema: {
+    tags: ['config'],
+    operationId: 'exportConfig',
+    summary: 'The config document as it stands, defaults left out (what export writes)',
+    response: { 200: ConfigSchema },
+  },
+};
+const ImportRoute = {
+  schema: {
+    tags: ['config'],
+    operationId: 'importConfig',
+    summary: 'Imports a config document: clients, settings and armed failures together',
+    body: ConfigSchema,
+    response: { 200: ConfigSchema },
+  },
+};
+const StorageRoute = {
+  schema: {
+    tags: ['config'],
+    operationId: 'getStorage',
+    summary: 'Where this server keeps its state: the data folder, or null in memory',
+    response: { 200: StorageViewSchema },
+  },
+};
+const EffectiveRoute = {
+  schema: {
+    tags: ['config'],
+    operationId: 'getEffectiveConfig',
+    summary: 'The settings in force, every default applied (read-only)',
+    response: { 200: ResolvedConfigSchema },
+  },
+};
 
 /**
  * `GET /config` exports the whole config document (docs/config.md) as it was given, defaults left out;

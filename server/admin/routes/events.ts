@@ -24,6 +24,9 @@ export function eventRoutes(sandbox: Sandbox) {
       '/events',
       {
         schema: {
+          tags: ['events'],
+          operationId: 'streamEvents',
+          summary: 'The live view as Server-Sent Events, resumable with Last-Event-ID',
           querystring: Type.Object(
             {
               lastEventId: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -31,6 +34,14 @@ export function eventRoutes(sandbox: Sandbox) {
             { additionalProperties: false },
           ),
           headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })) }),
+          // Described, never serialized: the handler writes the stream itself (WHATWG HTML §9.2.4 framing).
+          response: {
+            200: {
+              description:
+                'A text/event-stream: `id`, `event` (an event name, or `reset` when events were missed) and `data` (JSON) per event',
+              content: { 'text/event-stream': { schema: Type.String() } },
+            },
+          },
         },
       },
       (request, reply) => {

@@ -33,10 +33,32 @@ const HarQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-const HarRoute = { schema: { querystring: HarQuerySchema, response: { 200: HarSchema } } };
-const PageRoute = { schema: { querystring: ExchangeQuerySchema, response: { 200: ExchangePageSchema } } };
+const HarRoute = {
+  schema: {
+    tags: ['exchanges'],
+    operationId: 'exportExchangesHar',
+    summary: 'The exchange log as a HAR 1.2 file: all, filtered, or chosen seqs, secrets masked as logged',
+    querystring: HarQuerySchema,
+    response: { 200: HarSchema },
+  },
+};
+const PageRoute = {
+  schema: {
+    tags: ['exchanges'],
+    operationId: 'listExchanges',
+    summary: 'The exchange log: the newest exchanges, or a page after a seq',
+    querystring: ExchangeQuerySchema,
+    response: { 200: ExchangePageSchema },
+  },
+};
 const OneRoute = {
-  schema: { params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }), response: { 200: ExchangeSchema } },
+  schema: {
+    tags: ['exchanges'],
+    operationId: 'getExchange',
+    summary: 'One exchange, request and response, secrets masked',
+    params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }),
+    response: { 200: ExchangeSchema },
+  },
 };
 
 /**
@@ -91,9 +113,20 @@ export function exchangeRoutes(sandbox: Sandbox) {
       return found;
     });
 
-    app.delete('/exchanges', { schema: { response: { 204: NoContent } } }, async (_request, reply) => {
-      sandbox.exchanges.clear();
-      return reply.code(204).send();
-    });
+    app.delete(
+      '/exchanges',
+      {
+        schema: {
+          tags: ['exchanges'],
+          operationId: 'clearExchanges',
+          summary: 'Empties the exchange log',
+          response: { 204: NoContent },
+        },
+      },
+      async (_request, reply) => {
+        sandbox.exchanges.clear();
+        return reply.code(204).send();
+      },
+    );
   };
 }

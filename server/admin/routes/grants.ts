@@ -14,10 +14,43 @@ const GrantQuery = Type.Object(
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
-const ListRoute = { schema: { querystring: GrantQuery, response: { 200: GrantListSchema } } };
-const TokenRoute = { schema: { params: IdParams, response: { 200: ArtefactTokenSchema } } };
+const ListRoute = {
+  schema: {
+    tags: ['grants'],
+    operationId: 'listGrants',
+    summary: 'Recently issued codes and tokens with their state',
+    querystring: GrantQuery,
+    response: { 200: GrantListSchema },
+  },
+};
+const TokenRoute = {
+  schema: {
+    tags: ['grants'],
+    operationId: 'getGrantToken',
+    summary: 'The whole signed access or id token, for decoding',
+    params: IdParams,
+    response: { 200: ArtefactTokenSchema },
+  },
+};
 /** Revoke and expire answer with the artefact as it is now. */
-const ActionRoute = { schema: { params: IdParams, response: { 200: IssuedArtefactSchema } } };
+const RevokeRoute = {
+  schema: {
+    tags: ['grants'],
+    operationId: 'revokeGrant',
+    summary: 'Revokes a code or token and what was issued from it',
+    params: IdParams,
+    response: { 200: IssuedArtefactSchema },
+  },
+};
+const ExpireRoute = {
+  schema: {
+    tags: ['grants'],
+    operationId: 'expireGrant',
+    summary: 'Expires a code or token now',
+    params: IdParams,
+    response: { 200: IssuedArtefactSchema },
+  },
+};
 
 /**
  * `GET /grants` (docs/admin-api.md#grants): recently issued codes and tokens with their state; `POST /grants/:id/revoke`
@@ -65,7 +98,7 @@ export function grantRoutes(sandbox: Sandbox) {
       return { id: entry.id, kind: entry.kind, token };
     });
 
-    app.post('/grants/:id/revoke', ActionRoute, async (request) => {
+    app.post('/grants/:id/revoke', RevokeRoute, async (request) => {
       const entry = entryOf(request.params.id);
       if (entry.kind === 'id_token') {
         throw new AdminError(
@@ -85,7 +118,7 @@ export function grantRoutes(sandbox: Sandbox) {
       return sandbox.issued.view(entry.id);
     });
 
-    app.post('/grants/:id/expire', ActionRoute, async (request) => {
+    app.post('/grants/:id/expire', ExpireRoute, async (request) => {
       const entry = entryOf(request.params.id);
       if (entry.kind === 'id_token') {
         throw new AdminError(

@@ -5,7 +5,15 @@ import { inspectToken } from '../../tokens/inspect.js';
 import { InspectionSchema, InspectRequestSchema } from '../../tokens/inspection.js';
 import { AdminError } from '../errors.js';
 
-const InspectRoute = { schema: { body: InspectRequestSchema, response: { 200: InspectionSchema } } };
+const InspectRoute = {
+  schema: {
+    tags: ['inspect'],
+    operationId: 'inspectToken',
+    summary: "Decodes any token, checks its signature and gives the server's verdict on it",
+    body: InspectRequestSchema,
+    response: { 200: InspectionSchema },
+  },
+};
 
 /**
  * `POST /inspect` (docs/admin-api.md#inspect): any JWT or opaque token, decoded and judged as the server would

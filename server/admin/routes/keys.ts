@@ -37,20 +37,34 @@ export function keyRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get('/keys', { schema: { response: { 200: KeyListSchema } } }, async () => {
-      // The current key may still be being generated at start-up.
-      await sandbox.signingKey();
-      return {
-        keys: sandbox.keys.list().map(view),
-        maxKeys: MAX_KEYS,
-        defaultGraceSeconds: DEFAULT_GRACE_SECONDS,
-      };
-    });
+    app.get(
+      '/keys',
+      {
+        schema: {
+          tags: ['keys'],
+          operationId: 'listKeys',
+          summary: 'The signing keys with their state: current, published or retired',
+          response: { 200: KeyListSchema },
+        },
+      },
+      async () => {
+        // The current key may still be being generated at start-up.
+        await sandbox.signingKey();
+        return {
+          keys: sandbox.keys.list().map(view),
+          maxKeys: MAX_KEYS,
+          defaultGraceSeconds: DEFAULT_GRACE_SECONDS,
+        };
+      },
+    );
 
     app.post(
       '/keys/rotate',
       {
         schema: {
+          tags: ['keys'],
+          operationId: 'rotateKeys',
+          summary: 'Makes a new key current; the replaced ones stay published for the grace period',
           body: Type.Object(
             {
               graceSeconds: Type.Optional(
@@ -77,6 +91,9 @@ export function keyRoutes(sandbox: Sandbox) {
       '/keys/:kid/retire',
       {
         schema: {
+          tags: ['keys'],
+          operationId: 'retireKey',
+          summary: 'Retires a published key now: it leaves the JWKS and its tokens stop verifying',
           params: Type.Object({ kid: Type.String({ minLength: 1, maxLength: 200 }) }),
           response: { 200: KeyViewSchema },
         },
