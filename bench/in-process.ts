@@ -6,6 +6,8 @@
  * leak nothing: the process's active handles return to where they were, and RSS stays flat.
  */
 import Fastify from 'fastify';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { generateSigningKeys, startSandbox, type ClientConfig } from '../server/test-api/index.js';
 import { bodyOfSize } from './bare-fastify.js';
 import { percentile, ratio, round, toMb } from './stats.js';
@@ -26,6 +28,8 @@ export interface InProcessFigures {
   readonly direct: CycleFigures;
   readonly post: CycleFigures;
   readonly bareFastify: CycleFigures;
+  /** CPU time of this process per direct cycle (user + system): less swayed by a busy machine than wall time. */
+  readonly directCpuMsPerCycle: number;
   readonly directVsBare: number;
   readonly postVsBare: number;
   /** Active handles (`process.getActiveResourcesInfo()`) left after the cycles that were not there before. */
@@ -33,6 +37,9 @@ export interface InProcessFigures {
   /** Mean RSS over the first and the last 50 cycles of the direct run. */
   readonly rssFirst50Mb: number;
   readonly rssLast50Mb: number;
+  /** Heap in use after a full collection, before and after the direct cycles: what the cycles kept alive. */
+  readonly heapAfterGcBeforeMb: number;
+  readonly heapAfterGcAfterMb: number;
   readonly targetMedianMs: number;
   readonly targetMet: boolean;
 }
@@ -66,6 +73,19 @@ function leaked(before: readonly string[], after: readonly string[]): string[] {
     left.splice(i, 1);
     return false;
   });
+}
+
+/**
+ * A full collection, then the heap in use. RSS alone says little: V8 grows its heap under allocation and
+ * collects lazily, so RSS rises over cycles that keep nothing. The flag is set at run time, so the bench needs
+ * no node option.
+ */
+function heapAfterGc(): number {
+  v8.setFlagsFromString('--expose-gc');
+  // The global `gc` the flag exposes, read from a fresh context (this one was made before the flag was set).
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+  return process.memoryUsage().heapUsed;
 }
 
 async function settle(): Promise<void> {
@@ -114,13 +134,18 @@ export async function measureInProcess(cycles: number, post: Post): Promise<InPr
   }
   await settle();
   const handlesBefore = process.getActiveResourcesInfo();
+  const heapBefore = heapAfterGc();
 
   const direct: number[] = [];
   const rss: number[] = [];
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < cycles; i++) {
     direct.push(await directCycle());
     rss.push(process.memoryUsage().rss);
   }
+  const cpu = process.cpuUsage(cpuBefore);
+  await settle();
+  const heapAfter = heapAfterGc();
   const viaPost: number[] = [];
   const bare: number[] = [];
   for (let i = 0; i < cycles; i++) {
@@ -139,11 +164,14 @@ export async function measureInProcess(cycles: number, post: Post): Promise<InPr
     direct: d,
     post: p,
     bareFastify: b,
+    directCpuMsPerCycle: round((cpu.user + cpu.system) / 1000 / cycles, 1),
     directVsBare: ratio(d.medianMs, b.medianMs),
     postVsBare: ratio(p.medianMs, b.medianMs),
     leakedHandles: leaked(handlesBefore, handlesAfter),
     rssFirst50Mb: toMb(mean(rss.slice(0, 50))),
     rssLast50Mb: toMb(mean(rss.slice(-50))),
+    heapAfterGcBeforeMb: toMb(heapBefore),
+    heapAfterGcAfterMb: toMb(heapAfter),
     targetMedianMs: TARGET_MEDIAN_MS,
     targetMet: d.medianMs <= TARGET_MEDIAN_MS && p.medianMs <= TARGET_MEDIAN_MS,
   };
@@ -154,10 +182,10 @@ export function inProcessLines(f: InProcessFigures): string[] {
   const line = (label: string, c: CycleFigures) => `${label}: median ${c.medianMs} ms, p95 ${c.p95Ms} ms`;
   return [
     `test API, start → first token → close, ${f.cycles} cycles, kept key:`,
-    `  ${line('issueToken (direct)', f.direct)} (${f.directVsBare}× bare Fastify)`,
+    `  ${line('issueToken (direct)', f.direct)} (${f.directVsBare}× bare Fastify; CPU ${f.directCpuMsPerCycle} ms a cycle)`,
     `  ${line('POST /token', f.post)} (${f.postVsBare}× bare Fastify)`,
     `  ${line('bare Fastify listen → POST → close', f.bareFastify)}`,
-    `  leak check: ${f.leakedHandles.length === 0 ? 'active handles back to baseline' : `LEAKED ${f.leakedHandles.join(', ')}`}; RSS first 50 cycles ${f.rssFirst50Mb} MB, last 50 ${f.rssLast50Mb} MB`,
+    `  leak check: ${f.leakedHandles.length === 0 ? 'active handles back to baseline' : `LEAKED ${f.leakedHandles.join(', ')}`}; RSS first 50 cycles ${f.rssFirst50Mb} MB, last 50 ${f.rssLast50Mb} MB; heap after a full GC ${f.heapAfterGcBeforeMb} MB before the cycles, ${f.heapAfterGcAfterMb} MB after`,
     `  target median ≤ ${f.targetMedianMs} ms: ${f.targetMet ? 'met' : 'NOT met'}`,
   ];
 }
