@@ -166,7 +166,8 @@ interface Waiter {
 
 /**
  * A running sandbox. Every change goes through the admin API (in process, with `inject`), so it is checked,
- * persisted and announced exactly as a change from the workbench is, and fails with the same messages.
+ * persisted and announced exactly as a change from the workbench is, and fails with the same messages. A new
+ * admin capability (rotating signing keys, queueing claims for the next token) is one method here over `#admin`.
  */
 export class RunningSandbox {
   readonly urls: SandboxHandleUrls;
