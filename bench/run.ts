@@ -5,10 +5,11 @@
  * bench/results.json.
  *
  *   node dist/bench/run.js [--duration S] [--connections N] [--quick] [--profile] [--out FILE] [--cli PATH]
- *                          [--frames-only]
+ *                          [--frames-only] [--in-process-only]
  *
  * --cli points at another build's bin/token-sandbox.js, to measure a before and an after the same way.
  * --frames-only measures only the workbench's frame times (Activity under a synthetic feed, in Chromium).
+ * --in-process-only measures only the test API's start → first token → close cycles (bench/in-process.ts).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { topSelfFrames, type CpuProfile } from './cpu-profile.js';
 import { runLoad } from './load.js';
 import { measureActivityFrames, type ActivityFrames } from './frame-times.js';
+import { inProcessLines, measureInProcess } from './in-process.js';
 import { cpuMs, residentBytes, spawnListening, type Spawned } from './server-process.js';
 import { signsPerSecondOneCore } from './sign-rate.js';
 import { percentile, resultsTable, shapeResults, toMb, type LoadFigures, type MachineInfo } from './stats.js';
@@ -99,6 +101,9 @@ interface RunOptions {
   readonly signMs: number;
   readonly frameMs: number;
   readonly framesOnly: boolean;
+  readonly inProcessOnly: boolean;
+  /** Start → first token → close cycles of the test API. */
+  readonly inProcessCycles: number;
   readonly profileDir: string | undefined;
   readonly out: string;
   readonly cli: string;
@@ -114,6 +119,7 @@ function parseOptions(): RunOptions {
       out: { type: 'string' },
       cli: { type: 'string' },
       'frames-only': { type: 'boolean' },
+      'in-process-only': { type: 'boolean' },
     },
   });
   const quick = values.quick === true;
@@ -126,6 +132,8 @@ function parseOptions(): RunOptions {
     signMs: quick ? 500 : 2_000,
     frameMs: quick ? 2_000 : 5_000,
     framesOnly: values['frames-only'] === true,
+    inProcessOnly: values['in-process-only'] === true,
+    inProcessCycles: quick ? 60 : 200,
     profileDir: values.profile === true ? path.join(ROOT, 'bench', 'profiles') : undefined,
     out: values.out ?? path.join(ROOT, 'bench', 'results.json'),
     cli: path.resolve(values.cli ?? path.join(ROOT, 'bin', 'token-sandbox.js')),
@@ -364,6 +372,12 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ machine: info, activityFrames }, null, 2)}\n`);
       return;
     }
+    if (options.inProcessOnly) {
+      const inProcess = await measureInProcess(options.inProcessCycles, post);
+      for (const line of inProcessLines(inProcess)) log(line);
+      process.stdout.write(`${JSON.stringify({ machine: info, inProcess }, null, 2)}\n`);
+      return;
+    }
     // Warm this process's HTTP client once, so its first use is not charged to the first start-up run.
     const warm = await bench.sandbox('RS256');
     await post(`${warm.origin}/token`, TOKEN_HEADERS, CC_BODY);
@@ -423,6 +437,9 @@ async function main(): Promise<void> {
     await bench.stop(mem);
 
     const activityFrames = await bench.activityFrames();
+    // Last, in this process: nothing else runs here meanwhile, and its handles are the bench's own.
+    const inProcess = await measureInProcess(options.inProcessCycles, post);
+    for (const line of inProcessLines(inProcess)) log(line);
 
     const results = shapeResults({
       machine: info,
@@ -444,10 +461,10 @@ async function main(): Promise<void> {
       rssMb200k: at200k.mb,
       memoryFailures: at10k.failures + at200k.failures,
     });
-    await writeFile(options.out, `${JSON.stringify({ ...results, activityFrames }, null, 2)}\n`);
+    await writeFile(options.out, `${JSON.stringify({ ...results, activityFrames, inProcess }, null, 2)}\n`);
     const { busy } = activityFrames;
     process.stdout.write(
-      `\n${resultsTable(results)}\n\nActivity frames (50,000 entries, 200 new/s): p50 ${busy.p50Ms} ms, p95 ${busy.p95Ms} ms, max ${busy.maxMs} ms; ${activityFrames.p95Ratio}× the idle page's p95\n\nwrote ${path.relative(process.cwd(), options.out)}\n`,
+      `\n${resultsTable(results)}\n\nActivity frames (50,000 entries, 200 new/s): p50 ${busy.p50Ms} ms, p95 ${busy.p95Ms} ms, max ${busy.maxMs} ms; ${activityFrames.p95Ratio}× the idle page's p95\n\n${inProcessLines(inProcess).join('\n')}\n\nwrote ${path.relative(process.cwd(), options.out)}\n`,
     );
     if (options.profileDir !== undefined) await printProfiles(options.profileDir);
   } finally {

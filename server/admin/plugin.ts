@@ -3,6 +3,7 @@ import type { Sandbox } from '../sandbox.js';
 import { adminValidatorCompiler, notFound, speakAdminErrors } from './errors.js';
 import { adminGuard } from './guard.js';
 import { collectOpenApi, openApiRoutes } from './openapi.js';
+import { adminSerializerCompiler } from './serializer.js';
 import { clientRoutes } from './routes/clients.js';
 import { clockRoutes } from './routes/clock.js';
 import { configRoutes } from './routes/config.js';
@@ -43,6 +44,7 @@ export function adminApi(sandbox: Sandbox, groups: readonly AdminRoutes[] = ADMI
     // application/json only: a form or text/plain body (what a foreign page can send without a preflight) is refused.
     app.removeContentTypeParser('text/plain');
     app.setValidatorCompiler(adminValidatorCompiler);
+    app.setSerializerCompiler(adminSerializerCompiler);
     speakAdminErrors(app);
     app.addHook('onRequest', adminGuard(sandbox));
     app.addHook('onSend', async (_request, reply, payload) => {

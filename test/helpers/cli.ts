@@ -28,9 +28,10 @@ export async function writeConfig(doc: unknown): Promise<string> {
 /** Starts the real `token-sandbox serve` command and waits for its `listening on` line. */
 export async function startCli(
   args: string[],
-  options: { readonly env?: NodeJS.ProcessEnv } = {},
+  /** `bin`: another copy of bin/token-sandbox.js, such as one installed from the packed tarball. */
+  options: { readonly env?: NodeJS.ProcessEnv; readonly bin?: string } = {},
 ): Promise<RunningCli> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [options.bin ?? BIN, 'serve', '--port', '0', ...args], {
     stdio: 'pipe',
     ...(options.env === undefined ? {} : { env: options.env }),
   });

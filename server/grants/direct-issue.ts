@@ -1,0 +1,127 @@
+import { DEFAULTS } from '../config/defaults.js';
+import { codeContext } from '../launch/code-context.js';
+import { parseClinicalScope, decideScope, splitScope } from '../oauth/scopes.js';
+import type { Sandbox } from '../sandbox.js';
+import type { GrantContext, TokenResponse } from './grant.js';
+import { issueTokens, wantsRefreshToken } from './issue-tokens.js';
+
+/** What a test asks for when it wants a valid token without the authorization dance. */
+export interface DirectIssueRequest {
+  /** A registered client; the token is issued to it, with its lifetimes. */
+  readonly clientId: string;
+  /** Space-separated, or a list; every scope must be within the client's registered scope. */
+  readonly scope: string | readonly string[];
+  /** The patient in context (`launch/patient`); the config's `launch.patient` when absent. */
+  readonly patient?: string;
+  /** The signed-in user (`openid fhirUser`), a FHIR reference such as `Practitioner/123`. */
+  readonly fhirUser?: string;
+}
+
+/** A direct issue the sandbox refuses; the message names the field and what was expected. */
+export class DirectIssueError extends Error {
+  constructor(
+    readonly field: 'clientId' | 'scope' | 'patient' | 'fhirUser',
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'DirectIssueError';
+  }
+}
+
+/** Scopes that need a user or a launch context: with one of them the token belongs to a grant, as from a code. */
+function needsUser(scope: string): boolean {
+  if (['openid', 'fhirUser', 'profile', 'offline_access', 'online_access'].includes(scope)) return true;
+  if (scope === 'launch' || scope.startsWith('launch/')) return true;
+  const clinical = parseClinicalScope(scope);
+  return clinical !== undefined && clinical.context !== 'system';
+}
+
+/**
+ * Issues tokens as the token endpoint would after a successful exchange, with the same minting code
+ * (issueTokens): the access token is recorded in the store, so introspection, userinfo, the FHIR base and
+ * the grants view all know it. Scopes that need a user (openid, launch/patient, patient/…) make a grant, as an
+ * authorization code would (RFC 6749 §4.1), with an id_token and a refresh token when the profile gives them;
+ * system scopes alone are a client_credentials-like token (RFC 6749 §4.4) with the client as `sub`.
+ */
+export async function issueDirectly(sandbox: Sandbox, request: DirectIssueRequest): Promise<TokenResponse> {
+  const client = sandbox.clients.get(request.clientId);
+  if (client === undefined) {
+    const known = sandbox.clients.list().map((c) => c.clientId);
+    throw new DirectIssueError(
+      'clientId',
+      `no client "${request.clientId}" is registered; expected one of: ${known.length === 0 ? '(none registered)' : known.join(', ')}`,
+    );
+  }
+  const requested =
+    typeof request.scope === 'string' ? splitScope(request.scope) : splitScope(request.scope.join(' '));
+  if (requested === undefined || requested.length === 0) {
+    throw new DirectIssueError(
+      'scope',
+      'expected at least one scope token (RFC 6749 §3.3: printable ASCII without spaces, quotes or backslashes)',
+    );
+  }
+  const { granted, refused } = decideScope(requested, client.scope);
+  if (refused.length > 0) {
+    throw new DirectIssueError(
+      'scope',
+      `not allowed for client ${client.clientId}: ${refused.join(' ')} (its scope is: ${client.scope.join(' ')})`,
+    );
+  }
+  if (request.patient !== undefined && sandbox.fhir.get('Patient', request.patient) === undefined) {
+    const ids = sandbox.fhir.list('Patient').map((p) => p.id);
+    throw new DirectIssueError(
+      'patient',
+      `no Patient/${request.patient} in the FHIR data; expected one of: ${ids.join(', ')}`,
+    );
+  }
+  if (request.fhirUser !== undefined && !/^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(request.fhirUser)) {
+    throw new DirectIssueError(
+      'fhirUser',
+      `expected a FHIR reference such as Practitioner/123, got "${request.fhirUser}"`,
+    );
+  }
+
+  const ctx: GrantContext = {
+    sandbox,
+    client,
+    params: new Map(),
+    profile: sandbox.profile,
+    notes: [],
+    details: {},
+  };
+  const authTime = Math.floor(sandbox.clock.now() / 1000);
+  if (!granted.some(needsUser)) {
+    return issueTokens(ctx, {
+      grant: undefined,
+      scope: granted,
+      sub: client.clientId,
+      context: {},
+      nonce: undefined,
+      authTime,
+      refresh: undefined,
+    });
+  }
+  const picked = {
+    ...(request.patient === undefined ? {} : { patient: request.patient }),
+    ...(request.fhirUser === undefined ? {} : { fhirUser: request.fhirUser }),
+  };
+  const context = codeContext({ config: sandbox.config, fhir: sandbox.fhir }, granted, undefined, picked);
+  const sub = context.fhirUser ?? DEFAULTS.launch.fhirUser;
+  const grant = sandbox.store.createGrant({
+    clientId: client.clientId,
+    sub,
+    scope: granted,
+    authTime,
+    context,
+    fromCode: undefined,
+  });
+  return issueTokens(ctx, {
+    grant,
+    scope: granted,
+    sub,
+    context,
+    nonce: undefined,
+    authTime,
+    refresh: wantsRefreshToken(ctx, granted) ? 'issue' : undefined,
+  });
+}

@@ -1,0 +1,349 @@
+import type { FastifyInstance } from 'fastify';
+import { ADMIN_PREFIX } from '../admin/plugin.js';
+import type { AdminErrorBody } from '../admin/errors.js';
+import type { ArmedFailure, ClockView, LaunchRequest, LaunchResult } from '../admin/shapes.js';
+import { buildServer } from '../app.js';
+import type { ClientConfig, FailureArm, SandboxConfig } from '../config/schema.js';
+import type { ConfigIssue } from '../config/validate.js';
+import { parseConfig } from '../config/validate.js';
+import type { Exchange } from '../exchanges/exchange.js';
+import type { FailureId } from '../failures/ids.js';
+import { DirectIssueError, issueDirectly, type DirectIssueRequest } from '../grants/direct-issue.js';
+import type { TokenResponse } from '../grants/grant.js';
+import { KeyRing, type StoredKeys } from '../keys/key-ring.js';
+
+/** What `startSandbox` takes; everything is optional. */
+export interface StartSandboxOptions {
+  /** The token endpoint profile: a built-in one (`smart`, `medirecords`, `iehr`) or one `config` describes. */
+  readonly profile?: string;
+  /** The registered clients (docs/config.md "clients"); they replace `config.clients`. */
+  readonly clients?: readonly ClientConfig[];
+  /** The rest of a config document (docs/config.md), validated as the command validates `--config`. */
+  readonly config?: SandboxConfig;
+  /** The port to listen on, on 127.0.0.1; 0 (the default) picks a free one. */
+  readonly port?: number;
+  /** Keep state in this folder, as `serve --data-dir`; in memory only when absent. */
+  readonly dataDir?: string;
+  /** Keys from `generateSigningKeys()`, so many sandboxes skip generating an RSA key each (50 to 300 ms). */
+  readonly signingKeys?: StoredKeys;
+}
+
+const OPTION_NAMES: readonly (keyof StartSandboxOptions)[] = [
+  'profile',
+  'clients',
+  'config',
+  'port',
+  'dataDir',
+  'signingKeys',
+];
+
+/** Every URL a test needs, derived from the port the sandbox listens on. */
+export interface SandboxHandleUrls {
+  /** The issuer (`iss`), also the origin. */
+  readonly issuer: string;
+  readonly authorize: string;
+  readonly token: string;
+  readonly introspect: string;
+  readonly revoke: string;
+  readonly userinfo: string;
+  readonly jwks: string;
+  /** The FHIR base, which is also the `aud` tokens carry. */
+  readonly fhirBase: string;
+  /** SMART discovery (`/.well-known/smart-configuration`). */
+  readonly discovery: string;
+  /** OpenID Connect discovery (`/.well-known/openid-configuration`). */
+  readonly openidConfiguration: string;
+  /** The workbench UI, opened with the admin token. */
+  readonly workbench: string;
+}
+
+export interface WaitOptions {
+  /** How long to wait, in milliseconds (default 5000). */
+  readonly timeoutMs?: number;
+  /** What the predicate looks for, in words, for the error when nothing matches. */
+  readonly description?: string;
+}
+
+/** Something the sandbox refused or could not do; `field` names the option or field at fault when one is. */
+export class SandboxApiError extends Error {
+  constructor(
+    /** The method that failed, such as `addClient`. */
+    readonly operation: string,
+    message: string,
+    readonly field?: string,
+    /** The admin API's error code (`invalid_input`, `not_found`, …) when the admin API refused. */
+    readonly code?: string,
+    readonly issues: readonly ConfigIssue[] = [],
+  ) {
+    super(`${operation}: ${message}`);
+    this.name = 'SandboxApiError';
+  }
+}
+
+const DEFAULT_WAIT_MS = 5000;
+
+function checkOptions(options: StartSandboxOptions): void {
+  const unknown = Object.keys(options).filter((k) => !(OPTION_NAMES as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new SandboxApiError(
+      'startSandbox',
+      `unknown option ${unknown.join(', ')}; expected: ${OPTION_NAMES.join(', ')}`,
+      unknown[0],
+    );
+  }
+  const port: unknown = options.port;
+  if (
+    port !== undefined &&
+    (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
+  ) {
+    throw new SandboxApiError(
+      'startSandbox',
+      `port must be a whole number from 0 to 65535, got ${JSON.stringify(port)}`,
+      'port',
+    );
+  }
+  const dataDir: unknown = options.dataDir;
+  if (dataDir !== undefined && (typeof dataDir !== 'string' || dataDir === '')) {
+    throw new SandboxApiError(
+      'startSandbox',
+      'dataDir must be a folder path (a non-empty string)',
+      'dataDir',
+    );
+  }
+}
+
+/**
+ * Starts a sandbox in this process, listening on 127.0.0.1, with the same server the `serve` command runs
+ * (buildServer) and the same config validation (a bad client throws the `--config` file's message, naming
+ * the field). Close it with `close()`.
+ */
+export async function startSandbox(options: StartSandboxOptions = {}): Promise<RunningSandbox> {
+  checkOptions(options);
+  const doc: SandboxConfig = {
+    ...options.config,
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.clients === undefined ? {} : { clients: [...options.clients] }),
+  };
+  const config = parseConfig(doc, 'startSandbox options');
+  const app = await buildServer({
+    config,
+    // Signing on the event loop: worker threads cost more to start than a test's few tokens take to sign.
+    signingWorkers: 0,
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.signingKeys === undefined ? {} : { signingKeys: options.signingKeys }),
+  });
+  const port = options.port ?? 0;
+  try {
+    await app.listen({ port, host: '127.0.0.1' });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new SandboxApiError(
+      'startSandbox',
+      `cannot listen on 127.0.0.1:${port} (${code})${code === 'EADDRINUSE' ? '; pass port: 0 for any free port' : ''}`,
+      'port',
+    );
+  }
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  app.sandbox.origin = `http://127.0.0.1:${bound}`;
+  return new RunningSandbox(app);
+}
+
+/**
+ * Generates signing keys once, to hand to many `startSandbox({ signingKeys })` calls: an RSA-2048 key takes
+ * 50 to 300 ms to generate, most of a sandbox's start.
+ */
+export async function generateSigningKeys(): Promise<StoredKeys> {
+  const ring = await KeyRing.load(undefined);
+  await ring.signingKey('RS256');
+  return ring.toStored();
+}
+
+interface Waiter {
+  readonly reject: (err: Error) => void;
+}
+
+/**
+ * A running sandbox. Every change goes through the admin API (in process, with `inject`), so it is checked,
+ * persisted and announced exactly as a change from the workbench is, and fails with the same messages. A new
+ * admin capability (rotating signing keys, queueing claims for the next token) is one method here over `#admin`.
+ */
+export class RunningSandbox {
+  readonly urls: SandboxHandleUrls;
+  /** The admin API's bearer token (docs/admin-api.md). */
+  readonly adminToken: string;
+  readonly #app: FastifyInstance;
+  readonly #host: string;
+  readonly #waiters = new Set<Waiter>();
+  #closed: Promise<void> | undefined;
+
+  constructor(app: FastifyInstance) {
+    this.#app = app;
+    const sandbox = app.sandbox;
+    const urls = sandbox.urls;
+    this.adminToken = sandbox.adminToken;
+    this.#host = new URL(sandbox.origin).host;
+    this.urls = {
+      ...urls,
+      discovery: `${urls.issuer}/.well-known/smart-configuration`,
+      openidConfiguration: `${urls.issuer}/.well-known/openid-configuration`,
+      workbench: `${urls.issuer}/?token=${encodeURIComponent(sandbox.adminToken)}`,
+    };
+  }
+
+  /** The origin the sandbox listens on (`http://127.0.0.1:PORT`). */
+  get origin(): string {
+    return this.urls.issuer;
+  }
+
+  /** Registers a client (`POST /clients`); throws naming the field when the client is not valid. */
+  async addClient(client: ClientConfig): Promise<ClientConfig> {
+    return this.#admin<ClientConfig>('addClient', 'POST', '/clients', client);
+  }
+
+  /** Removes a client (`DELETE /clients/:clientId`); throws when there is no such client. */
+  async removeClient(clientId: string): Promise<void> {
+    await this.#admin('removeClient', 'DELETE', `/clients/${encodeURIComponent(clientId)}`);
+  }
+
+  /** Arms a failure mode (docs/failures.md), with the admin API's options (`times`, `probability`, …). */
+  async armFailure(arm: FailureArm): Promise<ArmedFailure> {
+    return this.#admin<ArmedFailure>('armFailure', 'POST', '/failures', arm);
+  }
+
+  /** Disarms one failure mode; throws when it is not armed. */
+  async disarmFailure(id: FailureId): Promise<void> {
+    await this.#admin('disarmFailure', 'DELETE', `/failures/${encodeURIComponent(id)}`);
+  }
+
+  /** Disarms every failure mode. */
+  async clearFailures(): Promise<void> {
+    await this.#admin('clearFailures', 'DELETE', '/failures');
+  }
+
+  /** Mints an EHR launch (SMART App Launch §EHR launch): the `launch` value and the URL that opens the app. */
+  async launch(request: LaunchRequest): Promise<LaunchResult> {
+    return this.#admin<LaunchResult>('launch', 'POST', '/launches', request);
+  }
+
+  /** Skews the server's clock by `offsetSeconds` from real time (`PUT /clock`): tokens expire by it. */
+  async setClockOffset(offsetSeconds: number): Promise<ClockView> {
+    return this.#admin<ClockView>('setClockOffset', 'PUT', '/clock', { offsetSeconds });
+  }
+
+  /**
+   * Issues tokens for a client and scopes without the authorization dance, with the token endpoint's own
+   * minting code: they pass introspection, userinfo and the FHIR base, and are listed under grants.
+   */
+  async issueToken(request: DirectIssueRequest): Promise<TokenResponse> {
+    this.#checkOpen('issueToken');
+    try {
+      return await issueDirectly(this.#app.sandbox, request);
+    } catch (err) {
+      if (err instanceof DirectIssueError) throw new SandboxApiError('issueToken', err.message, err.field);
+      throw err;
+    }
+  }
+
+  /**
+   * Resolves with the first exchange (docs/admin-api.md#exchanges) that matches: one already in the log, or
+   * the next one recorded. Rejects after `timeoutMs` with an error that says what it waited for.
+   */
+  async waitForExchange(
+    predicate: (exchange: Exchange) => boolean,
+    options: WaitOptions = {},
+  ): Promise<Exchange> {
+    this.#checkOpen('waitForExchange');
+    const log = this.#app.sandbox.exchanges;
+    const already = log.query().find(predicate);
+    if (already !== undefined) return already;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
+    const what = options.description ?? `an exchange matching ${predicate.toString().slice(0, 200)}`;
+    return new Promise<Exchange>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        this.#waiters.delete(waiter);
+      };
+      const waiter: Waiter = {
+        reject: (err) => {
+          done();
+          reject(err);
+        },
+      };
+      const off = this.#app.sandbox.events.on('exchange.recorded', (summary) => {
+        const exchange = log.get(summary.seq);
+        let matched: boolean;
+        try {
+          matched = exchange !== undefined && predicate(exchange);
+        } catch (err) {
+          waiter.reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        if (matched && exchange !== undefined) {
+          done();
+          resolve(exchange);
+        }
+      });
+      const timer = setTimeout(() => {
+        const all = log.query();
+        const last = all.at(-1);
+        const seen =
+          last === undefined
+            ? 'the log is empty'
+            : `the log holds ${all.length} exchange(s), the last: ${last.method} ${last.path} → ${last.status}`;
+        waiter.reject(
+          new SandboxApiError(
+            'waitForExchange',
+            `no exchange matched ${what} within ${timeoutMs} ms; ${seen}`,
+          ),
+        );
+      }, timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /**
+   * Stops the server and releases everything it holds (sockets, timers, signing workers, the data folder's
+   * pending write). Waits still pending reject. Safe to call twice.
+   */
+  async close(): Promise<void> {
+    if (this.#closed === undefined) {
+      for (const waiter of [...this.#waiters]) {
+        waiter.reject(new SandboxApiError('waitForExchange', 'the sandbox was closed while waiting'));
+      }
+      this.#closed = this.#app.close();
+    }
+    return this.#closed;
+  }
+
+  #checkOpen(operation: string): void {
+    if (this.#closed !== undefined) throw new SandboxApiError(operation, 'the sandbox is closed');
+  }
+
+  /** One admin API call, in process; a refusal becomes a SandboxApiError with the API's message and field. */
+  async #admin<T = undefined>(
+    operation: string,
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
+    this.#checkOpen(operation);
+    const res = await this.#app.inject({
+      method,
+      url: `${ADMIN_PREFIX}${path}`,
+      headers: {
+        host: this.#host,
+        authorization: `Bearer ${this.adminToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
+    if (res.statusCode >= 400) {
+      const error = res.json<AdminErrorBody>();
+      throw new SandboxApiError(operation, error.message, error.field, error.error, error.issues ?? []);
+    }
+    return res.statusCode === 204 ? (undefined as T) : res.json<T>();
+  }
+}
