@@ -6,6 +6,9 @@ export const VALUE_OPTIONS = {
   profile: 'NAME',
   'data-dir': 'DIR',
   'admin-token': 'TOKEN',
+  cert: 'FILE',
+  key: 'FILE',
+  'https-name': 'NAME',
 } as const;
 
 /**

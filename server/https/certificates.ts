@@ -11,6 +11,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 import writeFileAtomic from 'write-file-atomic';
+import { CertificateError } from './certificate-error.js';
+
+export { CertificateError };
 
 const generateRsaKeyPair = promisify(generateKeyPair);
 
@@ -29,14 +32,6 @@ export interface LocalCertificate extends TlsMaterial {
   readonly names: readonly string[];
   /** The leaf's last valid moment. */
   readonly validTo: Date;
-}
-
-/** A certificate or key that cannot be used; the message names the file and says what was expected. */
-export class CertificateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CertificateError';
-  }
 }
 
 /** The names every local leaf covers: the loopback name and both loopback addresses. */
