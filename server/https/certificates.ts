@@ -137,6 +137,16 @@ async function newRsaKey(): Promise<{ publicPem: string; privatePem: string }> {
   };
 }
 
+/**
+ * A name attribute as UTF8String (RFC 5280 §4.1.2.4). forge's default, PrintableString, cannot hold `@` or `_`
+ * (X.680 §41.4), and Chromium refuses such a certificate outright (ERR_SSL_SERVER_CERT_BAD_FORMAT).
+ */
+function field(name: string, value: string): forge.pki.CertificateField {
+  // @types/node-forge types valueTagClass as an asn1.Class; forge reads it as the value's asn1.Type.
+  const utf8: number = forge.asn1.Type.UTF8;
+  return { name, value, valueTagClass: utf8 };
+}
+
 /** "Token Sandbox local CA" and the user and machine it belongs to, so a trust store shows whose it is. */
 function caSubject(): forge.pki.CertificateField[] {
   let user = 'user';
@@ -147,9 +157,9 @@ function caSubject(): forge.pki.CertificateField[] {
   }
   const owner = `${user}@${os.hostname()}`;
   return [
-    { name: 'commonName', value: `Token Sandbox local CA ${owner}`.slice(0, 64) },
-    { name: 'organizationName', value: 'Token Sandbox local CA' },
-    { name: 'organizationalUnitName', value: owner.slice(0, 64) },
+    field('commonName', `Token Sandbox local CA ${owner}`.slice(0, 64)),
+    field('organizationName', 'Token Sandbox local CA'),
+    field('organizationalUnitName', owner.slice(0, 64)),
   ];
 }
 
@@ -188,10 +198,7 @@ async function issueLeaf(ca: Issued, names: readonly string[], now: Date): Promi
   const notBefore = new Date(now.getTime() - 60 * 60 * 1000);
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = new Date(notBefore.getTime() + LEAF_LIFETIME_DAYS * DAY_MS);
-  cert.setSubject([
-    { name: 'commonName', value: 'localhost' },
-    { name: 'organizationName', value: 'Token Sandbox' },
-  ]);
+  cert.setSubject([field('commonName', 'localhost'), field('organizationName', 'Token Sandbox')]);
   cert.setIssuer(caCert.subject.attributes);
   // Browsers read names from subjectAltName only (RFC 6125 §6.4.4, Chrome since 58); serverAuth is required
   // by Apple's and the CA/Browser Forum's rules for TLS server certificates.

@@ -45,6 +45,18 @@ describe('serve --https: the local certificate authority', () => {
     });
   });
 
+  it('writes names as UTF8String, which holds the "@" of user@machine (Chromium refuses PrintableString with it)', async () => {
+    const local = await localCertificate({ dir: path.join(dir, 'https') });
+    for (const pem of [local.cert, await readFile(local.caFile, 'utf8')]) {
+      const parsed = forge.pki.certificateFromPem(pem);
+      for (const attr of [...parsed.subject.attributes, ...parsed.issuer.attributes]) {
+        expect({ [attr.name ?? '']: attr.valueTagClass }).toEqual({
+          [attr.name ?? '']: forge.asn1.Type.UTF8,
+        });
+      }
+    }
+  });
+
   it('keeps both private keys readable by their owner only (0600)', async () => {
     await localCertificate({ dir: path.join(dir, 'https') });
     expect(await mode(file('caKey'))).toBe(0o600);
