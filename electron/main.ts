@@ -12,8 +12,9 @@ import {
   enforceContentSecurityPolicy,
   hardenContents,
   isExternalWebUrl,
+  isOwnServerCertificate,
 } from './security.js';
-import type { ServerHost } from './server-host.js';
+import { readDesktopSettings, writeDesktopSettings, type ServerHost } from './server-host.js';
 import { parseDesktopArgs, startWithPortChoice } from './startup.js';
 import { createWorkbenchWindow, workbenchUrl } from './window.js';
 
@@ -140,6 +141,20 @@ async function start(): Promise<void> {
       shell.showItemInFolder(running.dataDir);
     },
     appVersion: () => app.getVersion(),
+    httpsPreference: async () => (await readDesktopSettings(running.dataDir)).https,
+    setHttpsPreference: async (enabled) => {
+      const saved = await readDesktopSettings(running.dataDir);
+      await writeDesktopSettings(running.dataDir, { ...saved, https: enabled });
+    },
+  });
+  // With https, the window accepts the server's own certificate (its CA need not be trusted system-wide).
+  app.on('certificate-error', (event, _contents, url, _error, certificate, callback) => {
+    if (isOwnServerCertificate(url, certificate.data, running.origin, running.tls?.cert)) {
+      event.preventDefault();
+      callback(true);
+    } else {
+      callback(false);
+    }
   });
   setupMenu(running);
   openWindow(running);
