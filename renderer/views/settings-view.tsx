@@ -11,6 +11,7 @@ import { selectServer, selectSession, selectTheme } from '../store/selectors.js'
 import { useApp } from '../store/react.js';
 import type { ThemeChoice } from '../store/ui-slice.js';
 import type { ServerInfo } from '../store/server-slice.js';
+import { HttpsSettings, desktopApi } from './https-settings.js';
 
 export function SettingsView() {
   const server = useApp(selectServer);
@@ -20,6 +21,7 @@ export function SettingsView() {
     <div className="view-body settings">
       <TokenSettings info={server.data} />
       <ClockSettings info={server.data} />
+      <HttpsSettings desktop={desktopApi(window)} secure={window.location.protocol === 'https:'} />
       <ConfigFile />
       <Appearance />
       <Session />
