@@ -6,7 +6,7 @@ import { buildServer } from './app.js';
 import { PROFILE_NAMES, type SandboxConfig } from './config/schema.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config/validate.js';
 import { findFreePort } from './free-port.js';
-import { VALUE_OPTIONS, npmKeptFlags } from './cli-flags.js';
+import { SWITCH_OPTIONS, VALUE_OPTIONS, npmKeptFlags } from './cli-flags.js';
 import { defaultSigningWorkers } from './keys/signing-pool.js';
 import { CertificateError } from './https/certificate-error.js';
 import type { LocalCertificate, TlsMaterial } from './https/certificates.js';
@@ -154,7 +154,7 @@ function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 
   if (values.help === true) return 'help';
   if (values.version === true) return 'version';
   const [command, ...extra] = positionals;
-  const npm = npmKeptFlags(env, command === 'serve' ? extra : positionals, VALUE_OPTIONS);
+  const npm = npmKeptFlags(env, command === 'serve' ? extra : positionals, VALUE_OPTIONS, SWITCH_OPTIONS);
   if (npm !== undefined) throw new UsageError(npm);
   if (command !== 'serve') {
     throw new UsageError(

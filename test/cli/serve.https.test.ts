@@ -112,6 +112,19 @@ describe('token-sandbox serve --cert --key errors', () => {
     );
   });
 
+  it('says how to pass --https through npm when npm kept it (npm start --https)', async () => {
+    // npm keeps a flag it does not know as its own config (npm_config_https=true) and passes nothing on.
+    const { code, stderr } = await runCliToExit(['serve'], {
+      npm_lifecycle_event: 'start',
+      npm_config_https: 'true',
+    });
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'token-sandbox: npm kept --https for itself and did not pass it on; put -- before the flags: ' +
+        'npm start -- --https. See "token-sandbox --help".\n',
+    );
+  });
+
   it('exits 2 naming an unreadable file', async () => {
     const missing = path.join(dir, 'missing.pem');
     const { code, stderr } = await runCliToExit([
