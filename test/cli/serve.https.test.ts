@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { localCertificate } from '../../server/https/certificates.js';
 import { runCliToExit, startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
 
@@ -61,8 +61,12 @@ describe('token-sandbox serve --https --data-dir (README "HTTPS")', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('listens on https and prints https URLs, the CA file and how to trust it', () => {
+  it('listens on https and prints https URLs, the CA file and how to trust it', async () => {
     expect(cli.origin).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    // The lines after the workbench URL may still be on their way when the helper sees that one.
+    await vi.waitFor(() => {
+      expect(cli.stdout()).toContain('trust that CA once');
+    });
     const out = cli.stdout();
     expect(out).toContain(`workbench ${cli.origin}/?token=`);
     expect(out).toContain(`discovery ${cli.origin}/.well-known/smart-configuration`);
@@ -138,6 +142,29 @@ describe('token-sandbox serve --cert --key errors', () => {
     ]);
     expect(code).toBe(2);
     expect(stderr).toBe(`token-sandbox: --cert ${missing} cannot be read (no such file)\n`);
+  });
+
+  it('serves your own pair named in the config file, relative to it, without making a CA', async () => {
+    await localCertificate({ dir: path.join(dir, 'own') });
+    const config = path.join(dir, 'own', 'sandbox.json');
+    await writeFile(config, JSON.stringify({ https: { cert: 'localhost.pem', key: 'localhost-key.pem' } }));
+    const own = await startCli(['--config', config]);
+    try {
+      expect(own.origin).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(own.stdout()).not.toContain('local CA');
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('exits 2 naming the config field when https.cert comes without https.key', async () => {
+    const config = await writeConfig({ https: { cert: 'cert.pem' } });
+    const { code, stderr } = await runCliToExit(['serve', '--port', '0', '--config', config]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `token-sandbox: ${config} is not a valid token-sandbox config: https.key: missing; https.cert needs it ` +
+        '(give both, or neither for the local CA).\n',
+    );
   });
 
   it('exits 2 naming a key that does not match the certificate', async () => {
