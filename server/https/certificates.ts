@@ -116,6 +116,30 @@ async function checkPrivate(file: string): Promise<void> {
   }
 }
 
+/**
+ * Whoever can write the folder can swap the CA for their own and have every client that trusts it accept
+ * their certificates; like the data folder (persistence/data-dir.ts), it must be ours and closed to others.
+ */
+async function checkFolder(dir: string): Promise<void> {
+  if (process.platform === 'win32' || process.getuid === undefined) return; // ACLs, not modes, on Windows
+  const stats = await lstat(dir);
+  if (stats.isSymbolicLink() || !stats.isDirectory()) {
+    throw new CertificateError(
+      `${dir} is not a folder (a link is not followed); remove it or point elsewhere`,
+    );
+  }
+  if (stats.uid !== process.getuid()) {
+    throw new CertificateError(
+      `${dir} belongs to another user (uid ${stats.uid}), so its CA cannot be trusted`,
+    );
+  }
+  if ((stats.mode & 0o022) !== 0) {
+    throw new CertificateError(
+      `${dir} is writable by other users (mode 0${(stats.mode & 0o777).toString(8)}), so anyone could replace its CA; run "chmod 700 ${dir}"`,
+    );
+  }
+}
+
 /** Atomic (temporary file, fsync, rename): a crash leaves the old file or the new one, never a torn one. */
 async function writePem(file: string, text: string, mode: number): Promise<void> {
   await writeFileAtomic(file, text, { fsync: true, mode });
@@ -142,9 +166,11 @@ async function newRsaKey(): Promise<{ publicPem: string; privatePem: string }> {
  * (X.680 §41.4), and Chromium refuses such a certificate outright (ERR_SSL_SERVER_CERT_BAD_FORMAT).
  */
 function field(name: string, value: string): forge.pki.CertificateField {
-  // @types/node-forge types valueTagClass as an asn1.Class; forge reads it as the value's asn1.Type.
-  const utf8: number = forge.asn1.Type.UTF8;
-  return { name, value, valueTagClass: utf8 };
+  // forge reads valueTagClass as the value's asn1.Type (UTF8 = 12); @types/node-forge declares it an
+  // asn1.Class, which has no such member, so the field is set beside the declared type.
+  const attribute: forge.pki.CertificateField = { name, value };
+  Reflect.set(attribute, 'valueTagClass', forge.asn1.Type.UTF8);
+  return attribute;
 }
 
 /** "Token Sandbox local CA" and the user and machine it belongs to, so a trust store shows whose it is. */
@@ -263,6 +289,7 @@ export async function localCertificate(options: LocalCertificateOptions): Promis
   for (const name of names) checkCertificateName(name);
   const dir = options.dir;
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  await checkFolder(dir);
   const file = (name: keyof typeof FILES): string => path.join(dir, FILES[name]);
 
   let caCreated = false;
