@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -143,6 +144,16 @@ describe('serve --https: the local certificate authority', () => {
     await expect(localCertificate({ dir: path.join(dir, 'https') })).rejects.toThrow(
       `${file('caKey')} is readable or writable by other users (mode 0644); run "chmod 600 ${file('caKey')}"`,
     );
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a certificate folder other users can write', async () => {
+    await mkdir(path.join(dir, 'https'), { mode: 0o700 });
+    await chmod(path.join(dir, 'https'), 0o777);
+    await expect(localCertificate({ dir: path.join(dir, 'https') })).rejects.toThrow(
+      `${path.join(dir, 'https')} is writable by other users (mode 0777), so anyone could replace its CA; ` +
+        `run "chmod 700 ${path.join(dir, 'https')}"`,
+    );
+    expect(existsSync(file('caCert'))).toBe(false);
   });
 
   it('keeps the CA in the user config folder by default, per platform', () => {
