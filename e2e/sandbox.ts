@@ -17,13 +17,17 @@ export interface RunningSandbox {
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-async function startCli(config: unknown): Promise<{ sandbox: RunningSandbox; stop: () => Promise<void> }> {
+/** Starts the built CLI with `config` and any further `args` (e.g. `--https`), on a free port. */
+export async function startCli(
+  config: unknown,
+  args: readonly string[] = [],
+): Promise<{ sandbox: RunningSandbox; stop: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ts-e2e-'));
   const configFile = path.join(dir, 'config.json');
   await writeFile(configFile, JSON.stringify(config));
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/token-sandbox.js'), 'serve', '--port', '0', '--config', configFile],
+    [path.join(ROOT, 'bin/token-sandbox.js'), 'serve', '--port', '0', '--config', configFile, ...args],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -33,7 +37,7 @@ async function startCli(config: unknown): Promise<{ sandbox: RunningSandbox; sto
   const workbenchUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the server did not start: ${stderr}`)), 30_000);
     lines.on('line', (line) => {
-      const match = /workbench (http:\/\/\S+)/.exec(line);
+      const match = /workbench (https?:\/\/\S+)/.exec(line);
       if (match?.[1] !== undefined) {
         clearTimeout(timer);
         resolve(match[1]);

@@ -9,6 +9,8 @@ export const CHANNELS = {
   openExternal: 'token-sandbox:open-external',
   revealDataFolder: 'token-sandbox:reveal-data-folder',
   appVersion: 'token-sandbox:app-version',
+  httpsPreference: 'token-sandbox:https-preference',
+  setHttpsPreference: 'token-sandbox:set-https-preference',
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
@@ -27,6 +29,10 @@ export interface DesktopApi {
   revealDataFolder(): Promise<void>;
   /** The desktop app's version, e.g. `0.1.0`. */
   appVersion(): Promise<string>;
+  /** Whether the saved settings ask for https (which applies from the next start). */
+  httpsPreference(): Promise<boolean>;
+  /** Saves whether the server is to serve https from the next start (README "HTTPS"). */
+  setHttpsPreference(enabled: boolean): Promise<void>;
 }
 
 /** For the renderer: `declare global { interface Window extends DesktopWindow {} }`. */

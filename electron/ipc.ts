@@ -22,6 +22,10 @@ export interface IpcCapabilities {
   readonly openExternal: (url: string) => Promise<void>;
   readonly revealDataFolder: () => Promise<void> | void;
   readonly appVersion: () => string;
+  /** The saved https preference (desktop-settings.json). */
+  readonly httpsPreference: () => Promise<boolean>;
+  /** Saves the https preference; the running server keeps its scheme until the next start. */
+  readonly setHttpsPreference: (enabled: boolean) => Promise<void>;
 }
 
 type SenderEvent = Pick<IpcMainInvokeEvent, 'senderFrame'>;
@@ -63,6 +67,19 @@ export function ipcHandlers(
       assertTrustedSender(CHANNELS.appVersion, event, caps.origin());
       assertNoArguments(CHANNELS.appVersion, args);
       return caps.appVersion();
+    },
+    [CHANNELS.httpsPreference]: async (event, ...args) => {
+      assertTrustedSender(CHANNELS.httpsPreference, event, caps.origin());
+      assertNoArguments(CHANNELS.httpsPreference, args);
+      return caps.httpsPreference();
+    },
+    [CHANNELS.setHttpsPreference]: async (event, ...args) => {
+      assertTrustedSender(CHANNELS.setHttpsPreference, event, caps.origin());
+      const [enabled] = args;
+      if (args.length !== 1 || typeof enabled !== 'boolean') {
+        throw new IpcRefused(CHANNELS.setHttpsPreference, 'expects one boolean');
+      }
+      await caps.setHttpsPreference(enabled);
     },
   };
 }

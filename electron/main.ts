@@ -12,8 +12,9 @@ import {
   enforceContentSecurityPolicy,
   hardenContents,
   isExternalWebUrl,
+  isOwnServerCertificate,
 } from './security.js';
-import type { ServerHost } from './server-host.js';
+import { readDesktopSettings, writeDesktopSettings, type ServerHost } from './server-host.js';
 import { parseDesktopArgs, startWithPortChoice } from './startup.js';
 import { createWorkbenchWindow, workbenchUrl } from './window.js';
 
@@ -140,7 +141,26 @@ async function start(): Promise<void> {
       shell.showItemInFolder(running.dataDir);
     },
     appVersion: () => app.getVersion(),
+    httpsPreference: async () => (await readDesktopSettings(running.dataDir)).https,
+    setHttpsPreference: async (enabled) => {
+      const saved = await readDesktopSettings(running.dataDir);
+      await writeDesktopSettings(running.dataDir, { ...saved, https: enabled });
+    },
   });
+  // With https, the window accepts the server's own certificate (its CA need not be trusted system-wide).
+  const acceptOwnCertificate = (
+    event: Electron.Event,
+    _contents: Electron.WebContents,
+    url: string,
+    _error: string,
+    certificate: Electron.Certificate,
+    callback: (trusted: boolean) => void,
+  ): void => {
+    const own = isOwnServerCertificate(url, certificate.data, running.origin, running.tls?.cert);
+    if (own) event.preventDefault();
+    callback(own);
+  };
+  app.on('certificate-error', acceptOwnCertificate); // eng-disable CERTIFICATE_ERROR_EVENT_JS_CHECK -- trusts only the embedded server's own certificate on its own origin (isOwnServerCertificate); every other error is refused
   setupMenu(running);
   openWindow(running);
   app.on('activate', () => {

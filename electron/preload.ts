@@ -14,6 +14,10 @@ const api: DesktopApi = {
     await ipcRenderer.invoke(CHANNELS.revealDataFolder);
   },
   appVersion: async () => String(await ipcRenderer.invoke(CHANNELS.appVersion)),
+  httpsPreference: async () => (await ipcRenderer.invoke(CHANNELS.httpsPreference)) === true,
+  setHttpsPreference: async (enabled: boolean) => {
+    await ipcRenderer.invoke(CHANNELS.setHttpsPreference, enabled);
+  },
 };
 
 contextBridge.exposeInMainWorld(DESKTOP_API_KEY, api);

@@ -91,3 +91,23 @@ export function hardenContents(
     return { action: 'deny' };
   });
 }
+
+/** A PEM certificate without its armour and whitespace, so line endings (forge writes CRLF) do not matter. */
+function pemBody(pem: string): string {
+  return pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+}
+
+/**
+ * Whether a certificate Chromium could not verify is the one the embedded server serves (from the local CA,
+ * which the system need not trust), presented for the server's own origin: the window accepts exactly that
+ * certificate there and refuses every other certificate error, as a browser would.
+ */
+export function isOwnServerCertificate(
+  url: string,
+  presentedPem: string,
+  origin: string,
+  ownPem: string | undefined,
+): boolean {
+  if (ownPem === undefined || !isSameOrigin(url, origin)) return false;
+  return pemBody(presentedPem) === pemBody(ownPem) && pemBody(ownPem) !== '';
+}

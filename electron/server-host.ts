@@ -26,8 +26,13 @@ export class PortInUseError extends Error {
 
 export interface ServerHost {
   readonly app: FastifyInstance;
-  /** e.g. `http://127.0.0.1:9710`. */
+  /** e.g. `http://127.0.0.1:9710`, or `https://…` when the desktop settings ask for https. */
   readonly origin: string;
+  /**
+   * With https, the server certificate (PEM) the window is to accept for `origin` and nothing else, and the
+   * local CA file other clients are told to trust.
+   */
+  readonly tls?: { readonly cert: string; readonly caFile: string };
   readonly port: number;
   readonly adminToken: string;
   readonly dataDir: string;
@@ -46,6 +51,8 @@ export interface ServerHostOptions {
   readonly dataDir: string;
   /** The port from the desktop settings; 0 picks a free one. */
   readonly port: number;
+  /** Serve https with a certificate from the local CA kept in the data folder (`DIR/https`, as `serve --https`). */
+  readonly https?: boolean;
 }
 
 /** A port that is free on 127.0.0.1 right now (the OS picks it). */
@@ -59,7 +66,15 @@ export async function findFreePort(): Promise<number> {
  * refused bind) rejects with the original error, whose message is meant for a person.
  */
 export async function startServerHost(options: ServerHostOptions): Promise<ServerHost> {
-  const app = await buildServer({ dataDir: options.dataDir });
+  // Loaded only for https, so a plain start does not load the certificate code.
+  const certificates = options.https === true ? await import('../server/https/certificates.js') : undefined;
+  const local = await certificates?.localCertificate({
+    dir: certificates.dataDirCertificateDir(options.dataDir),
+  });
+  const app = await buildServer({
+    dataDir: options.dataDir,
+    ...(local === undefined ? {} : { https: { cert: local.cert, key: local.key } }),
+  });
   try {
     await app.listen({ port: options.port, host: DESKTOP_HOST });
   } catch (err) {
@@ -71,7 +86,7 @@ export async function startServerHost(options: ServerHostOptions): Promise<Serve
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  const origin = `http://${DESKTOP_HOST}:${port}`;
+  const origin = `${local === undefined ? 'http' : 'https'}://${DESKTOP_HOST}:${port}`;
   app.sandbox.origin = origin;
 
   let closing: Promise<void> | undefined;
@@ -81,6 +96,7 @@ export async function startServerHost(options: ServerHostOptions): Promise<Serve
     port,
     adminToken: app.sandbox.adminToken,
     dataDir: options.dataDir,
+    ...(local === undefined ? {} : { tls: { cert: local.cert, caFile: local.caFile } }),
     exportConfig: async () => app.sandbox.exportConfig(),
     exportConfigTo: (file) => writeJsonFile(file, app.sandbox.exportConfig()),
     close: () => (closing ??= app.close()),
@@ -90,9 +106,11 @@ export async function startServerHost(options: ServerHostOptions): Promise<Serve
 /** What the desktop app remembers between launches, next to the sandbox's own state. */
 export interface DesktopSettings {
   readonly port: number;
+  /** Serve over https (Settings → HTTPS); applies at the next start. */
+  readonly https: boolean;
 }
 
-export const DEFAULT_DESKTOP_SETTINGS: DesktopSettings = { port: DEFAULT_PORT };
+export const DEFAULT_DESKTOP_SETTINGS: DesktopSettings = { port: DEFAULT_PORT, https: false };
 
 export function desktopSettingsFile(dataDir: string): string {
   return path.join(dataDir, 'desktop-settings.json');
@@ -114,8 +132,11 @@ export async function readDesktopSettings(dataDir: string): Promise<DesktopSetti
   } catch (err) {
     if (!(err instanceof StateFileError)) throw err;
   }
-  const port = typeof doc === 'object' && doc !== null ? (doc as { port?: unknown }).port : undefined;
-  return { port: isPort(port) ? port : DEFAULT_DESKTOP_SETTINGS.port };
+  const fields = typeof doc === 'object' && doc !== null ? (doc as { port?: unknown; https?: unknown }) : {};
+  return {
+    port: isPort(fields.port) ? fields.port : DEFAULT_DESKTOP_SETTINGS.port,
+    https: typeof fields.https === 'boolean' ? fields.https : DEFAULT_DESKTOP_SETTINGS.https,
+  };
 }
 
 export async function writeDesktopSettings(dataDir: string, settings: DesktopSettings): Promise<void> {

@@ -63,7 +63,7 @@ export async function startWithPortChoice(options: StartOptions): Promise<Server
   let port = options.portOverride ?? settings.port;
   for (let attempt = 1; ; attempt++) {
     try {
-      const host = await startServerHost({ dataDir: options.dataDir, port });
+      const host = await startServerHost({ dataDir: options.dataDir, port, https: settings.https });
       if (options.portOverride === undefined && host.port !== settings.port) {
         await writeDesktopSettings(options.dataDir, { ...settings, port: host.port });
       }

@@ -16,11 +16,14 @@ import { ehrPageRoutes } from './routes/ehr-page.js';
 import { ADMIN_PREFIX, adminApi } from './admin/plugin.js';
 import { recordExchanges } from './exchanges/record-hooks.js';
 import { boundShutdown, connectionLimitOptions } from './limits.js';
+import type { TlsMaterial } from './https/certificates.js';
 
 export interface BuildOptions extends SandboxOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** The built workbench UI to serve at `/`; found beside the server when absent, `false` for none. */
   readonly workbenchDir?: string | false;
+  /** Serve https with this certificate and key (server/https/certificates.ts); plain http when absent. */
+  readonly https?: TlsMaterial;
 }
 
 const PRUNE_INTERVAL_MS = 30_000;
@@ -46,7 +49,8 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
     // The active profile decides where the token and authorization endpoints answer (profile-paths.ts).
     rewriteUrl: (req) => rewriteProfilePath(sandbox.profile, req.url ?? '/'),
     // Request, header and keep-alive timeouts and a connection cap (README "Limits").
-    ...connectionLimitOptions(),
+    // With `https`, the same server speaks TLS (server/https/certificates.ts).
+    ...connectionLimitOptions(options.https),
   });
   boundShutdown(app);
   app.decorate('sandbox', sandbox);

@@ -6,7 +6,13 @@ export const VALUE_OPTIONS = {
   profile: 'NAME',
   'data-dir': 'DIR',
   'admin-token': 'TOKEN',
+  cert: 'FILE',
+  key: 'FILE',
+  'https-name': 'NAME',
 } as const;
+
+/** The command's options that take no value (npm keeps them as `npm_config_NAME=true` and passes nothing). */
+export const SWITCH_OPTIONS = ['https'] as const;
 
 /**
  * `npm start --port 0` gives `--port` to npm, which keeps it as its own config (npm_config_port=true) and
@@ -23,6 +29,7 @@ export function npmKeptFlags(
   env: NodeJS.ProcessEnv,
   positionals: readonly string[],
   flags: Readonly<Record<string, string>>,
+  switches: readonly string[] = [],
 ): string | undefined {
   const script = env['npm_lifecycle_event'];
   if (script === undefined) return undefined;
@@ -33,10 +40,14 @@ export function npmKeptFlags(
     if (value === undefined) continue;
     kept.push({ flag: `--${name}`, value: value === 'true' ? (values.shift() ?? placeholder) : value });
   }
+  for (const name of switches) {
+    if (env[`npm_config_${name.replaceAll('-', '_')}`] === 'true')
+      kept.push({ flag: `--${name}`, value: '' });
+  }
   if (kept.length === 0) return undefined;
   const run = script === 'start' ? 'npm start' : `npm run ${script}`;
   return (
     `npm kept ${kept.map((k) => k.flag).join(' ')} for itself and did not pass it on; put -- before the flags: ` +
-    `${run} -- ${kept.map((k) => `${k.flag} ${k.value}`).join(' ')}`
+    `${run} -- ${kept.map((k) => (k.value === '' ? k.flag : `${k.flag} ${k.value}`)).join(' ')}`
   );
 }

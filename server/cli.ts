@@ -1,12 +1,16 @@
 import type { webcrypto } from 'node:crypto';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildServer } from './app.js';
 import { PROFILE_NAMES, type SandboxConfig } from './config/schema.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config/validate.js';
 import { findFreePort } from './free-port.js';
 import { packageVersion } from './package-version.js';
-import { VALUE_OPTIONS, npmKeptFlags } from './cli-flags.js';
+import { SWITCH_OPTIONS, VALUE_OPTIONS, npmKeptFlags } from './cli-flags.js';
 import { defaultSigningWorkers } from './keys/signing-pool.js';
+import { CertificateError } from './https/certificate-error.js';
+import type { LocalCertificate, TlsMaterial } from './https/certificates.js';
+import { prepareDataDir } from './persistence/data-dir.js';
 import { StateFileError } from './persistence/json-file.js';
 import { profileNames } from './profiles/profile.js';
 import { clientWarnings } from './profiles/serves.js';
@@ -26,13 +30,18 @@ Options:
   --data-dir DIR       keep clients, settings, keys, failure presets and issued grants in DIR
                        (default: in memory only)
   --admin-token TOKEN  bearer token for the admin API (default: a random one, printed at start-up)
+  --https              serve https with a certificate from a local CA made once and kept (in DIR/https with
+                       --data-dir, else the user's config folder); prints the CA file to trust
+  --https-name NAME    another name or IP the local certificate covers (repeatable), e.g. 10.0.2.2
+  --cert FILE          serve https with your own certificate (PEM); needs --key
+  --key FILE           the private key (PEM) of --cert
   --version            print the version
   -h, --help           show this help
 
 Through npm, put -- before the flags: npm start -- --port 0`;
 
 type ValueOption = keyof typeof VALUE_OPTIONS;
-const FLAGS = [...Object.keys(VALUE_OPTIONS), 'version', 'help'];
+const FLAGS = [...Object.keys(VALUE_OPTIONS), 'https', 'version', 'help'];
 
 /** Edit distance (insertions, deletions, substitutions, adjacent swaps): how far a typo is from a flag. */
 function distance(a: string, b: string): number {
@@ -86,6 +95,10 @@ interface ServeOptions {
   readonly profile: string | undefined;
   readonly dataDir: string | undefined;
   readonly adminToken: string | undefined;
+  readonly https: boolean;
+  readonly httpsNames: readonly string[];
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
 }
 
 function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 'help' | 'version' {
@@ -103,6 +116,10 @@ function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 
         profile: { type: 'string' },
         'data-dir': { type: 'string' },
         'admin-token': { type: 'string' },
+        https: { type: 'boolean' },
+        'https-name': { type: 'string', multiple: true },
+        cert: { type: 'string' },
+        key: { type: 'string' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -121,7 +138,7 @@ function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 
   if (values.help === true) return 'help';
   if (values.version === true) return 'version';
   const [command, ...extra] = positionals;
-  const npm = npmKeptFlags(env, command === 'serve' ? extra : positionals, VALUE_OPTIONS);
+  const npm = npmKeptFlags(env, command === 'serve' ? extra : positionals, VALUE_OPTIONS, SWITCH_OPTIONS);
   if (npm !== undefined) throw new UsageError(npm);
   if (command !== 'serve') {
     throw new UsageError(
@@ -150,7 +167,23 @@ function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 
   if (values['admin-token'] !== undefined && !/^[\x21-\x7e]{8,}$/.test(values['admin-token'])) {
     throw new UsageError('--admin-token must be at least 8 printable characters without spaces');
   }
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    throw new UsageError(
+      `${values.cert === undefined ? '--key' : '--cert'} needs ${values.cert === undefined ? '--cert' : '--key'}: ` +
+        'give both --cert FILE --key FILE for your own certificate, or neither (--https for the local CA)',
+    );
+  }
+  const httpsNames = values['https-name'] ?? [];
+  if (httpsNames.length > 0 && values.cert !== undefined) {
+    throw new UsageError(
+      '--https-name names what the local certificate covers; with --cert your certificate names its own',
+    );
+  }
   return {
+    https: values.https === true || values.cert !== undefined || httpsNames.length > 0,
+    httpsNames,
+    certFile: values.cert,
+    keyFile: values.key,
     port,
     host: values.host ?? '127.0.0.1',
     configFile: values.config,
@@ -160,8 +193,61 @@ function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 
   };
 }
 
-function originOf(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+function originOf(host: string, port: number, secure: boolean): string {
+  return `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** What start-up serves https with, or undefined for plain http. */
+interface TlsPlan {
+  readonly material: TlsMaterial;
+  /** Set when the certificate comes from the local CA. */
+  readonly local: LocalCertificate | undefined;
+}
+
+/**
+ * The certificate to serve with: flags first, then the config's `https` section (whose files are relative to
+ * the config file). The certificate module is loaded only here, so a plain-http start never pays for it.
+ */
+async function resolveTls(options: ServeOptions, config: SandboxConfig): Promise<TlsPlan | undefined> {
+  const section = config.https;
+  const base =
+    options.configFile === undefined ? process.cwd() : path.dirname(path.resolve(options.configFile));
+  let certFile = options.certFile;
+  let keyFile = options.keyFile;
+  if (
+    certFile === undefined &&
+    section !== undefined &&
+    section.enabled !== false &&
+    (section.cert !== undefined || section.key !== undefined)
+  ) {
+    if (section.cert === undefined || section.key === undefined) {
+      const [given, missing] = section.cert === undefined ? ['key', 'cert'] : ['cert', 'key'];
+      throw new ConfigError(options.configFile ?? 'the config', [
+        {
+          path: `https.${missing}`,
+          message: `missing; https.${given} needs it (give both, or neither for the local CA)`,
+        },
+      ]);
+    }
+    certFile = path.resolve(base, section.cert);
+    keyFile = path.resolve(base, section.key);
+  }
+  const wanted = options.https || certFile !== undefined || section?.enabled === true;
+  if (!wanted) return undefined;
+  const certificates = await import('./https/certificates.js');
+  if (certFile !== undefined && keyFile !== undefined) {
+    return { material: await certificates.ownCertificate(certFile, keyFile), local: undefined };
+  }
+  if (options.dataDir !== undefined) await prepareDataDir(options.dataDir);
+  const dir =
+    options.dataDir === undefined
+      ? certificates.defaultCertificateDir()
+      : certificates.dataDirCertificateDir(options.dataDir);
+  const local = await certificates.localCertificate({
+    dir,
+    extraNames: [...(section?.names ?? []), ...options.httpsNames],
+  });
+  return { material: local, local };
 }
 
 async function loadConfig(options: ServeOptions): Promise<SandboxConfig> {
@@ -194,6 +280,7 @@ export async function runCli(
 ): Promise<number> {
   let options: ServeOptions | 'help' | 'version';
   let config: SandboxConfig;
+  let tls: TlsPlan | undefined;
   try {
     options = parseServeArgs(args, env);
     if (options === 'help') {
@@ -205,6 +292,7 @@ export async function runCli(
       return 0;
     }
     config = await loadConfig(options);
+    tls = await resolveTls(options, config);
   } catch (err) {
     if (err instanceof UsageError) {
       // One line that says what was wrong; the whole usage would bury it.
@@ -212,7 +300,11 @@ export async function runCli(
       process.stderr.write(`token-sandbox: ${sentence} See "token-sandbox --help".\n`);
       return 2;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof CertificateError) {
+      process.stderr.write(`token-sandbox: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof StateFileError) {
       process.stderr.write(`token-sandbox: ${err.message}\n`);
       return 2;
     }
@@ -227,6 +319,7 @@ export async function runCli(
       ...(early.rs256Key === undefined ? {} : { earlyRs256Key: early.rs256Key }),
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
+      ...(tls === undefined ? {} : { https: tls.material }),
     });
   } catch (err) {
     if (err instanceof StateFileError) {
@@ -252,7 +345,7 @@ export async function runCli(
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  const origin = originOf(options.host, port);
+  const origin = originOf(options.host, port, tls !== undefined);
   const sandbox = app.sandbox;
   sandbox.origin = origin;
 
@@ -291,6 +384,15 @@ export async function runCli(
   out.write(
     `token-sandbox: ${sandbox.dataDir === undefined ? 'state in memory only' : `state in ${sandbox.dataDir}`}; ${sandbox.clients.list().length} client(s) registered\n`,
   );
+  if (tls?.local !== undefined) {
+    const { caFile, caCreated, names } = tls.local;
+    out.write(
+      `token-sandbox: https certificate for ${names.join(', ')} from the local CA ${caFile}${caCreated ? ' (created now)' : ''}\n`,
+    );
+    out.write(
+      `token-sandbox: trust that CA once: NODE_EXTRA_CA_CERTS=${caFile} for Node; browsers and systems: README "HTTPS"\n`,
+    );
+  }
   for (const client of sandbox.clients.list()) {
     for (const warning of clientWarnings(sandbox.profile, client)) {
       process.stderr.write(`token-sandbox: warning: client ${client.clientId}: ${warning}.\n`);

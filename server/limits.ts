@@ -6,6 +6,8 @@
  */
 import { createServer, maxHeaderSize, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsMaterial } from './https/certificates.js';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 
 export const LIMITS = {
@@ -71,16 +73,22 @@ function refuse(socket: Socket, response: string): void {
  * the connection cap is counted here, so the socket over it is told why (Node's `maxConnections` would drop
  * it without a word).
  */
-function limitedServer(handler: Parameters<typeof createServer>[1]): Server {
-  const server = createServer(
-    {
-      headersTimeout: LIMITS.headersTimeoutMs,
-      requestTimeout: LIMITS.requestTimeoutMs,
-      keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
-      connectionsCheckingInterval: TIMEOUT_CHECK_MS,
-    },
-    handler,
-  );
+function limitedServer(handler: Parameters<typeof createServer>[1], tls: TlsMaterial | undefined): Server {
+  const options = {
+    headersTimeout: LIMITS.headersTimeoutMs,
+    requestTimeout: LIMITS.requestTimeoutMs,
+    keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
+    connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+  };
+  // With TLS, the 'connection' listeners moved below are the TLS layer's, so the cap counts TCP sockets the same.
+  const server =
+    tls === undefined
+      ? createServer(options, handler)
+      : createHttpsServer(
+          // A client that opens a socket and never completes the handshake is let go as one that sends nothing.
+          { ...options, handshakeTimeout: LIMITS.headersTimeoutMs, cert: tls.cert, key: tls.key },
+          handler,
+        );
   // The HTTP layer's own listener; it only sees sockets under the cap.
   const httpListeners = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
@@ -100,9 +108,11 @@ function limitedServer(handler: Parameters<typeof createServer>[1]): Server {
 }
 
 /** The Fastify options that apply the limits: spread them into the factory's options. */
-export function connectionLimitOptions(): Pick<FastifyServerOptions, 'serverFactory' | 'clientErrorHandler'> {
+export function connectionLimitOptions(
+  tls?: TlsMaterial,
+): Pick<FastifyServerOptions, 'serverFactory' | 'clientErrorHandler'> {
   return {
-    serverFactory: (handler) => limitedServer(handler),
+    serverFactory: (handler) => limitedServer(handler, tls),
     clientErrorHandler: (err, socket) => {
       // A reset connection has nobody left to tell.
       if (err.code === 'ECONNRESET') socket.destroy();

@@ -12,6 +12,7 @@ import { useApp } from '../store/react.js';
 import type { ThemeChoice } from '../store/ui-slice.js';
 import type { ServerInfo } from '../store/server-slice.js';
 import type { ActionResult } from '../store/types.js';
+import { HttpsSettings, desktopApi } from './https-settings.js';
 
 export function SettingsView() {
   const server = useApp(selectServer);
@@ -22,6 +23,7 @@ export function SettingsView() {
       <TokenSettings info={server.data} />
       <ClockSettings info={server.data} />
       <SigningKeys info={server.data} />
+      <HttpsSettings desktop={desktopApi(window)} secure={window.location.protocol === 'https:'} />
       <ConfigFile />
       <Appearance />
       <Session />

@@ -300,6 +300,36 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    https: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean({ description: 'serve over https (as --https)' })),
+          cert: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 4096,
+              description: 'your own certificate (PEM), relative to the config file (as --cert); needs key',
+            }),
+          ),
+          key: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 4096,
+              description: 'the private key (PEM) of cert, relative to the config file (as --key)',
+            }),
+          ),
+          names: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+              maxItems: 20,
+              uniqueItems: true,
+              description:
+                'names the local certificate covers beyond localhost, 127.0.0.1, ::1 (as --https-name)',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     exchangeLog: Type.Optional(
       Type.Object(
         {

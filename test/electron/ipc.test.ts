@@ -11,6 +11,8 @@ function capabilities() {
     openExternal: vi.fn<(url: string) => Promise<void>>(async () => undefined),
     revealDataFolder: vi.fn<() => void>(),
     appVersion: () => '1.2.3',
+    httpsPreference: async () => false,
+    setHttpsPreference: vi.fn<(enabled: boolean) => Promise<void>>(async () => undefined),
   } satisfies IpcCapabilities;
 }
 
@@ -36,11 +38,19 @@ describe('IPC sender validation (Electron security checklist §17)', () => {
     const handlers = ipcHandlers(caps);
     for (const channel of Object.values(CHANNELS)) {
       await expect(
-        handlers[channel](from(url), ...(channel === CHANNELS.openExternal ? ['https://ok.example/'] : [])),
+        handlers[channel](
+          from(url),
+          ...(channel === CHANNELS.openExternal
+            ? ['https://ok.example/']
+            : channel === CHANNELS.setHttpsPreference
+              ? [true]
+              : []),
+        ),
       ).rejects.toThrow(`${channel} refused: sender`);
     }
     expect(caps.openExternal).not.toHaveBeenCalled();
     expect(caps.revealDataFolder).not.toHaveBeenCalled();
+    expect(caps.setHttpsPreference).not.toHaveBeenCalled();
   });
 
   it('refuses a sender whose frame is gone', async () => {
@@ -96,6 +106,23 @@ describe('IPC payload validation', () => {
     );
     await expect(handlers[CHANNELS.appVersion](from(`${ORIGIN}/`), 1)).rejects.toThrow('takes no arguments');
     expect(caps.revealDataFolder).not.toHaveBeenCalled();
+  });
+
+  it('saves the https preference from the Settings view, and only a boolean', async () => {
+    const caps = capabilities();
+    const handlers = ipcHandlers(caps);
+    await handlers[CHANNELS.setHttpsPreference](from(`${ORIGIN}/`), true);
+    expect(caps.setHttpsPreference).toHaveBeenCalledExactlyOnceWith(true);
+    for (const payload of [[], ['true'], [1], [true, true], [{ enabled: true }]]) {
+      await expect(handlers[CHANNELS.setHttpsPreference](from(`${ORIGIN}/`), ...payload)).rejects.toThrow(
+        'expects one boolean',
+      );
+    }
+    await expect(handlers[CHANNELS.httpsPreference](from(`${ORIGIN}/`), 1)).rejects.toThrow(
+      'takes no arguments',
+    );
+    expect(await handlers[CHANNELS.httpsPreference](from(`${ORIGIN}/`))).toBe(false);
+    expect(caps.setHttpsPreference).toHaveBeenCalledOnce();
   });
 
   it('reveals the data folder for the workbench', async () => {

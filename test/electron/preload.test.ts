@@ -15,21 +15,32 @@ const electron = vi.hoisted(() => ({
 vi.mock('electron', () => electron);
 
 describe('preload API (one function per capability)', () => {
-  it('exposes exactly openExternal, revealDataFolder and appVersion, each on its own channel', async () => {
+  it('exposes exactly openExternal, revealDataFolder, appVersion and the https preference, each on its own channel', async () => {
     await import('../../electron/preload.js');
     expect(electron.contextBridge.exposeInMainWorld).toHaveBeenCalledOnce();
     const [key, api] = electron.contextBridge.exposeInMainWorld.mock.calls[0] ?? [];
     expect(key).toBe(DESKTOP_API_KEY);
     const desktop = api as DesktopApi;
-    expect(Object.keys(desktop).sort()).toStrictEqual(['appVersion', 'openExternal', 'revealDataFolder']);
+    expect(Object.keys(desktop).sort()).toStrictEqual([
+      'appVersion',
+      'httpsPreference',
+      'openExternal',
+      'revealDataFolder',
+      'setHttpsPreference',
+    ]);
 
     await desktop.openExternal('https://example.com/');
     await desktop.revealDataFolder();
     expect(await desktop.appVersion()).toBe('0.1.0');
+    // Anything but `true` from main reads as "off": the renderer never sees a value of another type.
+    expect(await desktop.httpsPreference()).toBe(false);
+    await desktop.setHttpsPreference(true);
     expect(electron.ipcRenderer.invoke.mock.calls).toStrictEqual([
       [CHANNELS.openExternal, 'https://example.com/'],
       [CHANNELS.revealDataFolder],
       [CHANNELS.appVersion],
+      [CHANNELS.httpsPreference],
+      [CHANNELS.setHttpsPreference, true],
     ]);
   });
 

@@ -6,6 +6,7 @@ import {
   enforceContentSecurityPolicy,
   hardenContents,
   isExternalWebUrl,
+  isOwnServerCertificate,
   type HardenableContents,
 } from '../../electron/security.js';
 
@@ -152,5 +153,24 @@ describe('content security policy (checklist §7)', () => {
     expect(directives.get('base-uri')).toStrictEqual(["'none'"]);
     expect(directives.get('frame-ancestors')).toStrictEqual(["'none'"]);
     expect(policy).not.toContain('unsafe-eval');
+  });
+});
+
+describe('the window and the https server certificate (README "HTTPS")', () => {
+  const OWN = '-----BEGIN CERTIFICATE-----\r\nMIIBown\r\nAAAA\r\n-----END CERTIFICATE-----\r\n';
+  const HTTPS = 'https://127.0.0.1:9710';
+
+  it('accepts the server’s own certificate on its origin, whatever the line endings', () => {
+    const presented = '-----BEGIN CERTIFICATE-----\nMIIBownAAAA\n-----END CERTIFICATE-----\n';
+    expect(isOwnServerCertificate(`${HTTPS}/?token=x`, presented, HTTPS, OWN)).toBe(true);
+  });
+
+  it.each([
+    ['another certificate on the origin', `${HTTPS}/`, 'MIIBother', OWN],
+    ['the same certificate on another origin', 'https://127.0.0.1:9711/', OWN, OWN],
+    ['a server without https', `${HTTPS}/`, OWN, undefined],
+    ['an empty certificate', `${HTTPS}/`, '', '-----BEGIN CERTIFICATE----------END CERTIFICATE-----'],
+  ])('refuses %s', (_name, url, presented, own) => {
+    expect(isOwnServerCertificate(url, presented, HTTPS, own)).toBe(false);
   });
 });

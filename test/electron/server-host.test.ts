@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -140,6 +141,7 @@ describe('server host: port conflict (README.md#desktop-app)', () => {
     expect((await fetch(`${host.origin}/.well-known/openid-configuration`)).status).toBe(200);
     expect(JSON.parse(await readFile(desktopSettingsFile(dataDir), 'utf8'))).toStrictEqual({
       port: host.port,
+      https: false,
     });
   });
 
@@ -167,7 +169,7 @@ describe('server host: port conflict (README.md#desktop-app)', () => {
 
 describe('desktop settings', () => {
   it('default to port 9710', async () => {
-    expect(await readDesktopSettings(dataDir)).toStrictEqual({ port: 9710 });
+    expect(await readDesktopSettings(dataDir)).toStrictEqual({ port: 9710, https: false });
   });
 
   it.each([
@@ -176,7 +178,35 @@ describe('desktop settings', () => {
     ['a port that is text', '{"port": "8080"}'],
   ])('fall back to the defaults on %s', async (_name, text) => {
     await writeFile(desktopSettingsFile(dataDir), text);
-    expect(await readDesktopSettings(dataDir)).toStrictEqual({ port: 9710 });
+    expect(await readDesktopSettings(dataDir)).toStrictEqual({ port: 9710, https: false });
+  });
+});
+
+describe('https (Settings → Serve over HTTPS)', () => {
+  it('remembers the preference, and reads anything but a boolean as off', async () => {
+    await writeFile(desktopSettingsFile(dataDir), '{"port": 9710, "https": true}');
+    expect(await readDesktopSettings(dataDir)).toStrictEqual({ port: 9710, https: true });
+    await writeFile(desktopSettingsFile(dataDir), '{"port": 9710, "https": "yes"}');
+    expect(await readDesktopSettings(dataDir)).toStrictEqual({ port: 9710, https: false });
+  });
+
+  it('starts the server on https with the local CA in the data folder when the settings ask for it', async () => {
+    await writeFile(desktopSettingsFile(dataDir), JSON.stringify({ port: 0, https: true }));
+    const host = await startWithPortChoice({ dataDir, askToUseFreePort: async () => false });
+    if (host === undefined) throw new Error('expected a running host');
+    hosts.push(host);
+    expect(host.origin).toBe(`https://127.0.0.1:${host.port}`);
+    expect(host.tls?.caFile).toBe(path.join(dataDir, 'https', 'ca.pem'));
+    const ca = await readFile(path.join(dataDir, 'https', 'ca.pem'), 'utf8');
+    const discovery = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      httpsGet(`${host.origin}/.well-known/smart-configuration`, { ca }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      }).on('error', reject);
+    });
+    expect(discovery.status).toBe(200);
+    expect(JSON.parse(discovery.body)).toMatchObject({ token_endpoint: `${host.origin}/token` });
   });
 });
 

@@ -46,7 +46,7 @@ export async function startCli(
       15_000,
     );
     const check = () => {
-      const m = /listening on (http:\/\/\S+)\n[^]*\?token=\S+\n/.exec(out);
+      const m = /listening on (https?:\/\/\S+)\n[^]*\?token=\S+\n/.exec(out);
       if (m?.[1] !== undefined) {
         clearTimeout(timer);
         resolve(m[1]);
