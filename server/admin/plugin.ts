@@ -10,6 +10,7 @@ import { exchangeRoutes } from './routes/exchanges.js';
 import { failureRoutes } from './routes/failures.js';
 import { grantRoutes } from './routes/grants.js';
 import { launchRoutes } from './routes/launches.js';
+import { personaRoutes } from './routes/personas.js';
 
 /** Where the admin API lives (docs/admin-api.md). */
 export const ADMIN_PREFIX = '/_sandbox/api';
@@ -26,6 +27,7 @@ export const ADMIN_ROUTES: readonly AdminRoutes[] = [
   exchangeRoutes,
   eventRoutes,
   launchRoutes,
+  personaRoutes,
 ];
 
 /**
