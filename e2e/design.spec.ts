@@ -14,6 +14,7 @@ const VIEWS = [
   'Launch',
   'Flow Lab',
   'Settings',
+  'Personas',
 ] as const;
 
 /** WCAG 2.1 A and AA, the level public-sector accessibility rules cite. */

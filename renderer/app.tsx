@@ -17,6 +17,7 @@ import { FailuresView } from './views/failures-view.js';
 import { FlowLabView } from './views/flow-lab-view.js';
 import { LaunchView } from './views/launch-view.js';
 import { OverviewView } from './views/overview-view.js';
+import { PersonasView } from './views/personas-view.js';
 import { SettingsView } from './views/settings-view.js';
 import { TokensView } from './views/tokens-view.js';
 
@@ -29,6 +30,7 @@ export const VIEW_TITLES: Record<ViewId, string> = {
   launch: 'Launch',
   'flow-lab': 'Flow Lab',
   settings: 'Settings',
+  personas: 'Personas',
 };
 
 const VIEWS: Record<ViewId, () => React.JSX.Element> = {
@@ -40,6 +42,7 @@ const VIEWS: Record<ViewId, () => React.JSX.Element> = {
   launch: LaunchView,
   'flow-lab': FlowLabView,
   settings: SettingsView,
+  personas: PersonasView,
 };
 
 /** Applies the theme choice to the document: `system` follows `prefers-color-scheme`. */

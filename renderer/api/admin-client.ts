@@ -15,6 +15,9 @@ import type {
   LaunchRequest,
   LaunchResult,
   ListedClient,
+  PersonaConfig,
+  PersonaList,
+  QueuedClaimsView,
   SandboxConfig,
   StorageView,
 } from './types.js';
@@ -83,6 +86,15 @@ export interface AdminApi {
   setClockOffset(offsetSeconds: number): Promise<ClockView>;
   createLaunch(request: LaunchRequest): Promise<LaunchResult>;
   listLaunchChoices(): Promise<LaunchPatientChoice[]>;
+  /** Who may sign in, the default persona, and the sign-in choices remembered per client. */
+  listPersonas(): Promise<PersonaList>;
+  createPersona(persona: PersonaConfig): Promise<PersonaConfig>;
+  updatePersona(persona: PersonaConfig): Promise<PersonaConfig>;
+  deletePersona(id: string): Promise<void>;
+  /** Forgets the persona remembered for a client, so its next authorization asks who signs in again. */
+  forgetRememberedPersona(clientId: string): Promise<void>;
+  listQueuedClaims(clientId: string): Promise<QueuedClaimsView>;
+  clearQueuedClaims(clientId: string): Promise<void>;
 }
 
 export interface AdminApiOptions {
@@ -126,6 +138,13 @@ interface AdminResponses {
   'GET /storage': StorageView;
   'POST /launches': LaunchResult;
   'GET /launches/choices': LaunchChoices;
+  'GET /personas': PersonaList;
+  'POST /personas': PersonaConfig;
+  'PUT /personas/:id': PersonaConfig;
+  'DELETE /personas/:id': undefined;
+  'DELETE /clients/:clientId/remembered-persona': undefined;
+  'GET /clients/:clientId/queued-claims': QueuedClaimsView;
+  'DELETE /clients/:clientId/queued-claims': undefined;
 }
 type AdminRoute = keyof AdminResponses;
 
@@ -243,5 +262,20 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     setClockOffset: async (offsetSeconds) => call('PUT /clock', { body: { offsetSeconds } }),
     createLaunch: async (request) => call('POST /launches', { body: request }),
     listLaunchChoices: async () => (await call('GET /launches/choices')).patients,
+    listPersonas: async () => call('GET /personas'),
+    createPersona: async (persona) => call('POST /personas', { body: persona }),
+    updatePersona: async (persona) =>
+      call('PUT /personas/:id', { params: { id: persona.id }, body: persona }),
+    deletePersona: async (id) => {
+      await call('DELETE /personas/:id', { params: { id } });
+    },
+    forgetRememberedPersona: async (clientId) => {
+      await call('DELETE /clients/:clientId/remembered-persona', { params: { clientId } });
+    },
+    listQueuedClaims: async (clientId) =>
+      call('GET /clients/:clientId/queued-claims', { params: { clientId } }),
+    clearQueuedClaims: async (clientId) => {
+      await call('DELETE /clients/:clientId/queued-claims', { params: { clientId } });
+    },
   };
 }

@@ -9,6 +9,7 @@ export const VIEW_IDS = [
   'launch',
   'flow-lab',
   'settings',
+  'personas',
 ] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 
