@@ -166,7 +166,8 @@ function firstPage(
   pending: PendingAuthorization,
 ): FastifyReply {
   const path = decisionPath(sandbox.profile);
-  if (asksWhoSignsIn(pending.scope, pending.ehrContext)) {
+  // With every persona removed there is no one to pick: the request goes on as the configured fhirUser.
+  if (asksWhoSignsIn(pending.scope, pending.ehrContext) && sandbox.personas.list().length > 0) {
     const remembered = rememberedSignIn(sandbox, client.clientId);
     if (remembered === undefined) {
       const id = sandbox.pendingAuthorizations.put({ ...pending, awaitingSignIn: true });

@@ -146,6 +146,28 @@ describe('the sign-in step (interactive mode)', () => {
     expect(cleared.body).toContain('<legend>Sign in as</legend>');
   });
 
+  it('forgets a deleted client’s remembered choice and queued claims, so a new client of that id starts clean', async ({
+    t,
+  }) => {
+    const first = (await authorize(t.app, { scope: ID_SCOPE })).response;
+    expect((await signIn(t, first, 'mum', true)).statusCode).toBe(200);
+    t.app.sandbox.queueClaims('conf-app', { tier: 'queued' }, 5);
+    const client = (await admin(t.app, 'GET', '/clients/conf-app')).json<Record<string, unknown>>();
+    expect((await admin(t.app, 'DELETE', '/clients/conf-app')).statusCode).toBe(204);
+    expect((await admin(t.app, 'POST', '/clients', client)).statusCode).toBe(201);
+    expect((await admin(t.app, 'GET', '/personas')).json()).toMatchObject({ remembered: {} });
+    expect((await admin(t.app, 'GET', '/clients/conf-app/queued-claims')).json()).toEqual({ queued: [] });
+    const again = (await authorize(t.app, { scope: ID_SCOPE })).response;
+    expect(again.body).toContain('<legend>Sign in as</legend>');
+  });
+
+  it('skips the sign-in step when no persona is left to pick', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ authorize: { mode: 'interactive' }, personas: [] });
+    const { response } = await authorize(t.app, { scope: 'openid fhirUser launch/patient patient/*.rs' });
+    expect(response.body).not.toContain('<legend>Sign in as</legend>');
+    expect(response.body).toContain('<h1>Authorize conf-app</h1>');
+  });
+
   it('refuses a consent decision posted for a request still at the sign-in step', async ({ t }) => {
     const { response } = await authorize(t.app, { scope: ID_SCOPE });
     const res = await post(t, { request: pendingId(response), decision: 'approve', patient: 'pat-1' });

@@ -110,6 +110,9 @@ export function clientRoutes(sandbox: Sandbox) {
         () => sandbox.clients.delete(previous.clientId),
         () => sandbox.clients.put(previous),
       );
+      // What was kept for the client goes with it: its remembered sign-in choice and queued claims.
+      sandbox.forgetStaleChoices();
+      sandbox.queuedClaims.clear(previous.clientId);
       sandbox.events.emit('client.changed', { clientId: request.params.clientId, change: 'deleted' });
       return reply.code(204).send();
     });
