@@ -15,6 +15,7 @@ const VIEWS = [
   'Flow Lab',
   'Settings',
   'Token inspector',
+  'Personas',
 ] as const;
 
 /** WCAG 2.1 A and AA, the level public-sector accessibility rules cite. */

@@ -18,6 +18,7 @@ import { FlowLabView } from './views/flow-lab-view.js';
 import { InspectorView } from './views/inspector-view.js';
 import { LaunchView } from './views/launch-view.js';
 import { OverviewView } from './views/overview-view.js';
+import { PersonasView } from './views/personas-view.js';
 import { SettingsView } from './views/settings-view.js';
 import { TokensView } from './views/tokens-view.js';
 
@@ -31,6 +32,7 @@ export const VIEW_TITLES: Record<ViewId, string> = {
   'flow-lab': 'Flow Lab',
   settings: 'Settings',
   inspector: 'Token inspector',
+  personas: 'Personas',
 };
 
 const VIEWS: Record<ViewId, () => React.JSX.Element> = {
@@ -43,6 +45,7 @@ const VIEWS: Record<ViewId, () => React.JSX.Element> = {
   'flow-lab': FlowLabView,
   settings: SettingsView,
   inspector: InspectorView,
+  personas: PersonasView,
 };
 
 /** Applies the theme choice to the document: `system` follows `prefers-color-scheme`. */
@@ -109,7 +112,7 @@ function Workbench() {
                 className="nav-item"
                 aria-current={view === id ? 'page' : undefined}
                 onClick={() => setView(id)}
-                title={`${VIEW_TITLES[id]} (Alt+${index + 1})`}
+                title={`${VIEW_TITLES[id]} (Alt+${(index + 1) % 10})`}
               >
                 {VIEW_TITLES[id]}
               </button>
@@ -135,13 +138,13 @@ function Workbench() {
   );
 }
 
-/** Alt+1 … Alt+9 switch views. */
+/** Alt+1 … Alt+9 and Alt+0 switch views, in the order of the navigation (0 is the tenth, as on the keyboard). */
 function KeyboardShortcuts() {
   const setView = useApp((s) => s.setView);
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
       if (!event.altKey || event.ctrlKey || event.metaKey) return;
-      const index = Number(event.key) - 1;
+      const index = event.key === '0' ? 9 : Number(event.key) - 1;
       const id = VIEW_IDS[index];
       if (id !== undefined) {
         event.preventDefault();

@@ -32,6 +32,28 @@ import { profileNamed, type Profile } from './profiles/profile.js';
 import { ArtefactStore } from './store/artefacts.js';
 import { PendingAuthorizations, type PendingAuthorization } from './store/pending-authorizations.js';
 import { randomToken } from './store/random.js';
+import type { Claims } from './config/schema.js';
+import { ClaimsSchema } from './config/schema.js';
+import { schemaIssues, type ConfigIssue } from './config/validate.js';
+import {
+  MAX_QUEUED_PER_CLIENT,
+  QueuedClaims,
+  reservedClaimIssues,
+  MAX_QUEUED_COUNT,
+} from './people/claims.js';
+import { PersonaRegistry } from './people/personas.js';
+
+/** Why claims could not be queued: `unknown_client` (404), `invalid_claims` (400), `queue_full` (409). */
+export class QueueClaimsError extends Error {
+  constructor(
+    readonly reason: 'unknown_client' | 'invalid_claims' | 'queue_full',
+    message: string,
+    readonly issues: readonly ConfigIssue[] = [],
+  ) {
+    super(message);
+    this.name = 'QueueClaimsError';
+  }
+}
 
 export interface SandboxOptions {
   /** A validated config document (docs/config.md); defaults apply to whatever it leaves out. */
@@ -96,6 +118,15 @@ export class Sandbox {
   readonly journal: EventJournal;
   /** Recently issued codes and tokens, for the grants view. */
   readonly issued: IssuedIndex;
+  /** Who may sign in (the config's `personas`, else the shipped ones); they persist with the config. */
+  readonly personas: PersonaRegistry;
+  /** Custom claims queued for clients' next token responses (memory only). */
+  readonly queuedClaims = new QueuedClaims();
+  /**
+   * The persona a person chose with "remember this choice for this client", by client_id: the sign-in step
+   * is skipped for that client until it is cleared. One entry per registered client at most; persisted.
+   */
+  readonly rememberedPersonas = new Map<string, string>();
   /** Saved sets of failures, by name; they persist in the data folder. */
   readonly presets = new Map<string, FailureArm[]>();
   /** The active profile; read at request time, so swapping it (with the config) takes effect at once. */
@@ -128,6 +159,8 @@ export class Sandbox {
     this.profile = profileNamed(this.settings.profile, config);
     this.clients = new ClientRegistry(() => this.settings);
     this.clients.replaceAll(config.clients ?? []);
+    this.personas = new PersonaRegistry(this.fhir);
+    this.personas.replaceAll(config.personas);
     this.launches = new LaunchRegistry(
       clock,
       this.clients,
@@ -193,6 +226,11 @@ export class Sandbox {
         restoreArtefacts(sandbox.store, state.artefacts);
         sandbox.issued.seedFrom(sandbox.store);
         for (const [name, arms] of Object.entries(state.presets)) sandbox.presets.set(name, arms);
+        for (const [clientId, persona] of Object.entries(state.remembered ?? {})) {
+          if (sandbox.clients.get(clientId) !== undefined && sandbox.personas.get(persona) !== undefined) {
+            sandbox.rememberedPersonas.set(clientId, persona);
+          }
+        }
       }
       // Every issued or revoked artefact is written soon after (coalesced), so an app's tokens survive a restart.
       folder.keep(sandbox.events, () => sandbox.snapshot());
@@ -309,7 +347,14 @@ export class Sandbox {
 
   /** The state file's content at this moment. */
   snapshot(): StateDocument {
-    return stateDocument(this.exportConfig(), this.presets, this.store);
+    // A choice outlives neither its client nor its persona.
+    const remembered = new Map(
+      [...this.rememberedPersonas].filter(
+        ([clientId, persona]) =>
+          this.clients.get(clientId) !== undefined && this.personas.get(persona) !== undefined,
+      ),
+    );
+    return stateDocument(this.exportConfig(), this.presets, this.store, remembered);
   }
 
   /** The whole config document as it stands now (docs/config.md): what "export settings" writes. */
@@ -317,9 +362,12 @@ export class Sandbox {
     const settings: SandboxConfig = { ...this.config };
     delete settings.clients;
     delete settings.failures;
+    delete settings.personas;
     const failures = this.failures.toConfig();
+    const personas = this.personas.toConfig();
     return {
       ...settings,
+      ...(personas === undefined ? {} : { personas }),
       clients: this.clients.list().map((c) => c.source),
       ...(failures.length > 0 ? { failures } : {}),
     };
@@ -332,11 +380,61 @@ export class Sandbox {
     // The endpoints follow the profile at request time (routes/profile-paths.ts), so it can change here.
     this.profile = profileNamed(this.settings.profile, config);
     this.clients.replaceAll(config.clients ?? []);
+    this.personas.replaceAll(config.personas);
+    this.forgetStaleChoices();
     this.failures.replaceAll(config.failures ?? []);
     this.exchanges.resize(this.settings.exchangeLog.capacity, this.settings.exchangeLog.maxBytes);
     this.events.emit('config.imported', {
       clients: config.clients?.length ?? 0,
       failures: config.failures?.length ?? 0,
     });
+  }
+
+  /** Drops remembered sign-in choices whose client or persona no longer exists. */
+  forgetStaleChoices(): void {
+    for (const [clientId, persona] of this.rememberedPersonas) {
+      if (this.clients.get(clientId) === undefined || this.personas.get(persona) === undefined) {
+        this.rememberedPersonas.delete(clientId);
+      }
+    }
+  }
+
+  /**
+   * Queues custom claims for the next `count` token responses of a client (docs/admin-api.md#queued-claims):
+   * the admin API's `POST /clients/:clientId/queued-claims`, and one line for a test API to wrap. Throws
+   * {@link QueueClaimsError} naming the client, the claim at fault (reserved ones, with why) or the limit.
+   */
+  queueClaims(clientId: string, claims: Claims, count = 1): void {
+    if (this.clients.get(clientId) === undefined) {
+      throw new QueueClaimsError('unknown_client', `client ${clientId} is not registered`);
+    }
+    const issues = [
+      ...schemaIssues(ClaimsSchema, claims).map((i) => ({
+        ...i,
+        path: i.path === '' ? 'claims' : `claims.${i.path}`,
+      })),
+      ...(Number.isInteger(count) && count >= 1 && count <= MAX_QUEUED_COUNT
+        ? []
+        : [
+            {
+              path: 'count',
+              message: `expected an integer from 1 to ${MAX_QUEUED_COUNT}, got ${String(count)}`,
+            },
+          ]),
+    ];
+    if (issues.length === 0) issues.push(...reservedClaimIssues(claims, 'claims'));
+    if (issues.length > 0) {
+      throw new QueueClaimsError(
+        'invalid_claims',
+        issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+        issues,
+      );
+    }
+    if (!this.queuedClaims.add(clientId, claims, count)) {
+      throw new QueueClaimsError(
+        'queue_full',
+        `client ${clientId} already has ${MAX_QUEUED_PER_CLIENT} queued claim sets (the queued claims limit); clear them or wait until tokens use them`,
+      );
+    }
   }
 }

@@ -27,6 +27,9 @@ import type {
   EhrLaunchRequest,
   EhrLaunchResult,
   ListedClient,
+  PersonaConfig,
+  PersonaList,
+  QueuedClaimsView,
   SandboxConfig,
   StorageView,
 } from './types.js';
@@ -106,6 +109,15 @@ export interface AdminApi {
   /** A new current key; the replaced ones stay published for `graceSeconds` (the server's default when absent). */
   rotateKeys(graceSeconds?: number): Promise<KeyRotation>;
   retireKey(kid: string): Promise<KeyView>;
+  /** Who may sign in, the default persona, and the sign-in choices remembered per client. */
+  listPersonas(): Promise<PersonaList>;
+  createPersona(persona: PersonaConfig): Promise<PersonaConfig>;
+  updatePersona(persona: PersonaConfig): Promise<PersonaConfig>;
+  deletePersona(id: string): Promise<void>;
+  /** Forgets the persona remembered for a client, so its next authorization asks who signs in again. */
+  forgetRememberedPersona(clientId: string): Promise<void>;
+  listQueuedClaims(clientId: string): Promise<QueuedClaimsView>;
+  clearQueuedClaims(clientId: string): Promise<void>;
 }
 
 export interface AdminApiOptions {
@@ -164,6 +176,13 @@ interface AdminResponses {
   'GET /keys': KeyList;
   'POST /keys/rotate': KeyRotation;
   'POST /keys/:kid/retire': KeyView;
+  'GET /personas': PersonaList;
+  'POST /personas': PersonaConfig;
+  'PUT /personas/:id': PersonaConfig;
+  'DELETE /personas/:id': undefined;
+  'DELETE /clients/:clientId/remembered-persona': undefined;
+  'GET /clients/:clientId/queued-claims': QueuedClaimsView;
+  'DELETE /clients/:clientId/queued-claims': undefined;
 }
 type AdminRoute = keyof AdminResponses;
 
@@ -295,5 +314,20 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     rotateKeys: async (graceSeconds) =>
       call('POST /keys/rotate', { body: graceSeconds === undefined ? {} : { graceSeconds } }),
     retireKey: async (kid) => call('POST /keys/:kid/retire', { params: { kid } }),
+    listPersonas: async () => call('GET /personas'),
+    createPersona: async (persona) => call('POST /personas', { body: persona }),
+    updatePersona: async (persona) =>
+      call('PUT /personas/:id', { params: { id: persona.id }, body: persona }),
+    deletePersona: async (id) => {
+      await call('DELETE /personas/:id', { params: { id } });
+    },
+    forgetRememberedPersona: async (clientId) => {
+      await call('DELETE /clients/:clientId/remembered-persona', { params: { clientId } });
+    },
+    listQueuedClaims: async (clientId) =>
+      call('GET /clients/:clientId/queued-claims', { params: { clientId } }),
+    clearQueuedClaims: async (clientId) => {
+      await call('DELETE /clients/:clientId/queued-claims', { params: { clientId } });
+    },
   };
 }

@@ -5,9 +5,11 @@
  */
 import type {
   AuthMethod,
+  Claims,
   ClientConfig,
   FailureArm,
   GrantType,
+  PersonaConfig,
   SandboxConfig,
   SigningAlg,
 } from '../../server/config/schema.js';
@@ -15,7 +17,17 @@ import type { ArtefactState, IssuedArtefact } from '../../server/admin/shapes.js
 import type { EffectiveClient, ResolvedConfig } from '../../server/config/defaults.js';
 import type { FailureId } from '../../server/failures/ids.js';
 
-export type { AuthMethod, ClientConfig, FailureArm, FailureId, GrantType, SandboxConfig, SigningAlg };
+export type {
+  AuthMethod,
+  Claims,
+  ClientConfig,
+  FailureArm,
+  FailureId,
+  GrantType,
+  PersonaConfig,
+  SandboxConfig,
+  SigningAlg,
+};
 /** A client's values in force (`effective` in `GET /clients`): the workbench shows these, never a default of its own. */
 export type { EffectiveClient };
 /** The settings in force, every default applied (`GET /config/effective`). */
@@ -71,6 +83,8 @@ export type {
   ListedClient,
   StorageView,
   LaunchPatientChoice,
+  PersonaList,
+  QueuedClaimsView,
 } from '../../server/admin/shapes.js';
 
 /** A grant family, put together in the page: a code and every token issued from it, or a lone token. */

@@ -42,6 +42,7 @@ export const selectServer = (s: AppState) => s.server;
 export const selectClients = (s: AppState) => s.clients;
 export const selectGrants = (s: AppState) => s.grants;
 export const selectFailures = (s: AppState) => s.failures;
+export const selectPersonas = (s: AppState) => s.personas;
 export const selectExchangeLog = (s: AppState) => s.exchanges;
 export const selectActivityFilters = (s: AppState) => s.activityFilters;
 export const selectClientEditor = (s: AppState) => s.clientEditor;

@@ -6,6 +6,7 @@ import { createFailuresSlice } from './failures-slice.js';
 import { createFlowLabSlice } from './flow-lab-slice.js';
 import { createGrantsSlice } from './grants-slice.js';
 import { createInspectorSlice } from './inspector-slice.js';
+import { createPersonasSlice } from './personas-slice.js';
 import { createServerSlice } from './server-slice.js';
 import { createSessionSlice } from './session-slice.js';
 import type { AppState, StoreDeps } from './types.js';
@@ -59,6 +60,7 @@ export function createAppStore(deps: StoreDeps, storage?: StateStorage): AppStor
         ...createClientsSlice(deps)(...a),
         ...createExchangesSlice(deps)(...a),
         ...createGrantsSlice(deps)(...a),
+        ...createPersonasSlice(deps)(...a),
         ...createFailuresSlice(deps)(...a),
         ...createUiSlice(deps)(...a),
         ...createFlowLabSlice(deps)(...a),

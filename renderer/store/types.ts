@@ -6,6 +6,7 @@ import type { FailuresSlice } from './failures-slice.js';
 import type { FlowLabSlice } from './flow-lab-slice.js';
 import type { GrantsSlice } from './grants-slice.js';
 import type { InspectorSlice } from './inspector-slice.js';
+import type { PersonasSlice } from './personas-slice.js';
 import type { ServerSlice } from './server-slice.js';
 import type { SessionSlice } from './session-slice.js';
 import type { UiSlice } from './ui-slice.js';
@@ -33,6 +34,7 @@ export type AppState = SessionSlice &
   ClientsSlice &
   ExchangesSlice &
   GrantsSlice &
+  PersonasSlice &
   FailuresSlice &
   UiSlice &
   FlowLabSlice &

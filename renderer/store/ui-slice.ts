@@ -10,6 +10,7 @@ export const VIEW_IDS = [
   'flow-lab',
   'settings',
   'inspector',
+  'personas',
 ] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 

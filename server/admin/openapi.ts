@@ -61,6 +61,7 @@ export const ADMIN_TAGS = [
   { name: 'exchanges', description: 'The exchange log (#exchanges)' },
   { name: 'events', description: 'The live event stream, Server-Sent Events (#events)' },
   { name: 'launches', description: 'EHR launches and the EHR page (#launches)' },
+  { name: 'personas', description: 'Personas, remembered sign-in choices and queued claims (#personas)' },
   { name: 'keys', description: 'Signing keys: list, rotate, retire (#keys)' },
   { name: 'inspect', description: 'The token inspector (#inspect)' },
   { name: 'openapi', description: 'This document (#openapi)' },

@@ -14,6 +14,7 @@ import { grantRoutes } from './routes/grants.js';
 import { keyRoutes } from './routes/keys.js';
 import { inspectRoutes } from './routes/inspect.js';
 import { launchRoutes } from './routes/launches.js';
+import { personaRoutes } from './routes/personas.js';
 
 /** Where the admin API lives (docs/admin-api.md). */
 export const ADMIN_PREFIX = '/_sandbox/api';
@@ -33,6 +34,7 @@ export const ADMIN_ROUTES: readonly AdminRoutes[] = [
   keyRoutes,
   inspectRoutes,
   openApiRoutes,
+  personaRoutes,
 ];
 
 /**

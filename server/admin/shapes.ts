@@ -2,7 +2,9 @@ import { Type, type Static } from 'typebox';
 import type { EffectiveClient, ResolvedConfig } from '../config/defaults.js';
 import {
   AUTH_METHODS,
+  ClaimsSchema,
   ClientSchema,
+  PersonaSchema,
   FailureArmSchema,
   FhirContextSchema,
   GRANT_TYPES,
@@ -362,3 +364,53 @@ export const AdminErrorSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The body of `GET /personas` (docs/admin-api.md#personas): who may sign in, the default, remembered choices. */
+export const PersonaListSchema = Type.Object(
+  {
+    personas: Type.Array(PersonaSchema),
+    /** True while the shipped personas (one per Practitioner and Patient of the FHIR data) stand unchanged. */
+    shipped: Type.Boolean(),
+    defaultPersona: Type.Union([Type.String(), Type.Null()], {
+      description: 'the persona auto mode signs in as when a client names none; null: none is',
+    }),
+    remembered: Type.Record(Type.String(), Type.String(), {
+      description: 'persona id remembered on the sign-in step, by client_id',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type PersonaList = Static<typeof PersonaListSchema>;
+
+/** Claims queued for a client's next token responses (docs/admin-api.md#queued-claims). */
+export const QueuedClaimsSchema = Type.Object(
+  {
+    queued: Type.Array(
+      Type.Object(
+        {
+          claims: ClaimsSchema,
+          remaining: Type.Integer({ description: 'token responses left that take these claims' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type QueuedClaimsView = Static<typeof QueuedClaimsSchema>;
+
+/** The body of `POST /clients/:clientId/queued-claims`. */
+export const QueueClaimsRequestSchema = Type.Object(
+  {
+    claims: ClaimsSchema,
+    count: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description: 'how many token responses take them; default 1',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type QueueClaimsRequest = Static<typeof QueueClaimsRequestSchema>;

@@ -95,6 +95,45 @@ export const FhirContextItemSchema = Type.Object(
 );
 export const FhirContextSchema = Type.Array(FhirContextItemSchema, { maxItems: 50 });
 
+/**
+ * Custom claims (docs/config.md "personas and claims"): claim names to JSON values, at most three levels deep.
+ * Reserved names (iss, sub, exp, …; see server/people/claims.ts) are refused by validation, naming the claim.
+ */
+export const ClaimsSchema = Type.Record(Type.String({ minLength: 1, maxLength: 100 }), boundedJson(3), {
+  maxProperties: 50,
+});
+export type Claims = Static<typeof ClaimsSchema>;
+
+/** A persona's id: what the admin API's URL, the sign-in form and `defaultPersona` name it by. */
+export const PersonaIdSchema = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' });
+
+/**
+ * A person who signs in (docs/config.md "personas"): a practitioner, patient or related person with a stable
+ * `sub`, the FHIR resource they are (`fhirUser`, SMART App Launch 2.2 §fhirUser), the OpenID Connect Core §5.1
+ * standard claims `profile` and `email` release, and custom claims for the tokens issued while they are signed in.
+ */
+export const PersonaSchema = Type.Object(
+  {
+    id: PersonaIdSchema,
+    fhirUser: Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description: 'Practitioner/…, Patient/…, RelatedPerson/… or Person/…, or an absolute URL of one',
+    }),
+    sub: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, description: 'stable subject; default: the fhirUser' }),
+    ),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    givenName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    familyName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    email: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^@\\s]+@[^@\\s]+$' })),
+    emailVerified: Type.Optional(Type.Boolean()),
+    claims: Type.Optional(ClaimsSchema),
+  },
+  { additionalProperties: false },
+);
+export type PersonaConfig = Static<typeof PersonaSchema>;
+
 export const ClientSchema = Type.Object(
   {
     clientId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' }),
@@ -112,6 +151,10 @@ export const ClientSchema = Type.Object(
     refreshTokenLifetime: Type.Optional(Seconds('refresh token lifetime in seconds')),
     refreshTokenRotation: Type.Optional(Type.Boolean()),
     refreshTokenReuseDetection: Type.Optional(Type.Boolean()),
+    /** Who signs in for this client in auto mode (and first on the sign-in page); the config's `defaultPersona` otherwise. */
+    defaultPersona: Type.Optional(PersonaIdSchema),
+    /** Custom claims in every access token and id_token this client gets. */
+    claims: Type.Optional(ClaimsSchema),
   },
   { additionalProperties: false },
 );
@@ -264,6 +307,10 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Who may sign in; absent: one persona per Practitioner and Patient of the FHIR data. */
+    personas: Type.Optional(Type.Array(PersonaSchema, { maxItems: 200 })),
+    /** Who signs in when a client names no default persona. */
+    defaultPersona: Type.Optional(PersonaIdSchema),
     authorize: Type.Optional(
       Type.Object({ mode: Type.Enum(['auto', 'interactive']) }, { additionalProperties: false }),
     ),

@@ -15,6 +15,9 @@ import { configuredContext } from '../launch/launches.js';
 import { redirectUriProblem } from '../oauth/redirect-uri.js';
 import { splitScope } from '../oauth/scopes.js';
 import { clientGrantTypes, resolveAuthMethod } from './defaults.js';
+import { reservedClaimIssues } from '../people/claims.js';
+import { fhirUserProblem, fixturePersonas } from '../people/personas.js';
+import type { PersonaConfig } from './schema.js';
 
 export interface ConfigIssue {
   /** Where in the document, as `clients[0].redirectUris[1]`. */
@@ -178,6 +181,67 @@ export function clientIssues(client: ClientConfig, at: string): ConfigIssue[] {
   if (client.scope !== undefined && splitScope(client.scope) === undefined) {
     issues.push({ path: `${at}.scope`, message: 'expected space-separated scope tokens (RFC 6749 §3.3)' });
   }
+  issues.push(...reservedClaimIssues(client.claims, `${at}.claims`));
+  return issues;
+}
+
+/** Rules of one persona a JSON Schema cannot say clearly: a person's fhirUser, no reserved claims. */
+export function personaIssues(persona: PersonaConfig, at: string): ConfigIssue[] {
+  const problem = fhirUserProblem(persona.fhirUser);
+  return [
+    ...(problem === undefined ? [] : [{ path: `${at}.fhirUser`, message: problem }]),
+    ...reservedClaimIssues(persona.claims, `${at}.claims`),
+  ];
+}
+
+/** `defaultPersona` at `path` names one of `ids`, when set. */
+export function defaultPersonaIssues(
+  id: string | undefined,
+  ids: readonly string[],
+  path: string,
+): ConfigIssue[] {
+  if (id === undefined || ids.includes(id)) return [];
+  const known = ids.slice(0, 10).map((i) => JSON.stringify(i));
+  return [
+    {
+      path,
+      message: `names no persona; expected one of ${known.join(', ')}${ids.length > 10 ? ', …' : ''}, got ${describe(id)}`,
+    },
+  ];
+}
+
+/** Persona ids and subjects are unique; every defaultPersona names one (the shipped ones when none are listed). */
+function personaListIssues(config: SandboxConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const ids = new Map<string, number>();
+  const subs = new Map<string, number>();
+  (config.personas ?? []).forEach((persona, i) => {
+    const firstId = ids.get(persona.id);
+    if (firstId !== undefined) {
+      issues.push({
+        path: `personas[${i}].id`,
+        message: `"${persona.id}" is already used by personas[${firstId}]`,
+      });
+    } else {
+      ids.set(persona.id, i);
+    }
+    const sub = persona.sub ?? persona.fhirUser;
+    const firstSub = subs.get(sub);
+    if (firstSub !== undefined) {
+      issues.push({
+        path: `personas[${i}].sub`,
+        message: `"${sub}" is already the sub of personas[${firstSub}]; a sub names one person (OpenID Connect Core §2)`,
+      });
+    } else {
+      subs.set(sub, i);
+    }
+    issues.push(...personaIssues(persona, `personas[${i}]`));
+  });
+  const known = (config.personas ?? fixturePersonas(fixtureData())).map((p) => p.id);
+  issues.push(...defaultPersonaIssues(config.defaultPersona, known, 'defaultPersona'));
+  (config.clients ?? []).forEach((client, i) => {
+    issues.push(...defaultPersonaIssues(client.defaultPersona, known, `clients[${i}].defaultPersona`));
+  });
   return issues;
 }
 
@@ -268,6 +332,7 @@ export function parseConfig(doc: unknown, source = 'config'): SandboxConfig {
     issues.push(...clientIssues(client, `clients[${i}]`));
   });
   issues.push(...profileChoiceIssues(config));
+  issues.push(...personaListIssues(config));
   // The launch context as every launch will see it (defaults resolved), against the data the FHIR base serves.
   issues.push(...launchContextIssues(configuredContext(config), fixtureData(), 'launch.'));
   if (issues.length > 0) throw new ConfigError(source, issues);

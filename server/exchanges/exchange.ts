@@ -24,6 +24,43 @@ export const PkceCheckSchema = Type.Object(
 );
 export type PkceCheck = Static<typeof PkceCheckSchema>;
 
+/** Who signed in, which patient and encounter were chosen, and how (the interactive flow's steps and pickers). */
+export const ChoicesSchema = Type.Object(
+  {
+    persona: Type.Optional(
+      Type.Object(
+        {
+          id: Type.String(),
+          sub: Type.String(),
+          via: Type.Enum(['signed-in', 'remembered', 'default', 'ehr-launch'], {
+            description:
+              'signed-in: picked on the sign-in step; remembered: the choice remembered for the client; default: the client’s or config’s default persona; ehr-launch: the launch’s fhirUser',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    patient: Type.Optional(
+      Type.Object(
+        { id: Type.String(), via: Type.Enum(['picked', 'configured', 'ehr-launch']) },
+        { additionalProperties: false },
+      ),
+    ),
+    encounter: Type.Optional(
+      Type.Object(
+        { id: Type.String(), via: Type.Enum(['picked', 'configured', 'ehr-launch']) },
+        { additionalProperties: false },
+      ),
+    ),
+    skipped: Type.Array(Type.Enum(['sign-in', 'patient', 'encounter']), {
+      description:
+        'steps not shown: auto mode, an EHR launch that set them, or scopes that do not ask (no launch/patient, no launch/encounter, neither openid nor fhirUser)',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type Choices = Static<typeof ChoicesSchema>;
+
 /**
  * The facts behind a verdict as data, for a reader (the Flow Lab) that must never parse the sentences in
  * `summary` and `reasons`: those are for people and may be reworded.
@@ -31,6 +68,8 @@ export type PkceCheck = Static<typeof PkceCheckSchema>;
 export const VerdictDetailsSchema = Type.Object(
   {
     pkce: Type.Optional(PkceCheckSchema),
+    /** At the authorization endpoint, when it issued a code. */
+    choices: Type.Optional(ChoicesSchema),
   },
   { additionalProperties: false },
 );

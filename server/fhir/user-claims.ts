@@ -7,7 +7,7 @@ import type { FhirData } from './data.js';
  */
 export const CLAIMS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
   profile: ['name', 'given_name', 'family_name'],
-  email: ['email'],
+  email: ['email', 'email_verified'],
 };
 
 interface HumanName {

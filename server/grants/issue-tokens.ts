@@ -1,7 +1,8 @@
 import type { LaunchContext, GrantRecord, RefreshRecord } from '../store/artefacts.js';
 import { mintAccessToken, mintIdToken } from '../tokens/mint.js';
 import { joinScope } from '../oauth/scopes.js';
-import { fhirUserUrl, userClaims } from '../fhir/user-claims.js';
+import { fhirUserUrl } from '../fhir/user-claims.js';
+import { claimsAbout, customClaims } from '../people/token-claims.js';
 import { issuesRefreshTokens } from '../profiles/serves.js';
 import type { GrantContext, TokenResponse } from './grant.js';
 
@@ -53,6 +54,13 @@ export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise
   const now = sandbox.clock.now();
   const scope = joinScope(input.scope);
   const lifetime = client.accessTokenLifetime;
+  // A user's grant is about the persona whose sub it carries; client_credentials is about no one.
+  const persona = input.grant === undefined ? undefined : sandbox.personas.bySub(input.sub);
+  // Precedence (docs/config.md "personas and claims"): queued > persona > client > the sandbox's own.
+  const custom = {
+    ...customClaims(client, persona),
+    ...sandbox.queuedClaims.take(client.clientId),
+  };
   const access = await mintAccessToken(
     key,
     {
@@ -62,6 +70,7 @@ export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise
       sub: input.sub,
       scope,
       context: input.context,
+      customClaims: custom,
       nowMs: now,
       lifetimeSeconds: lifetime,
     },
@@ -92,7 +101,7 @@ export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise
         authTime: input.authTime,
         accessToken: access.token,
         fhirUser,
-        userClaims: userClaims(sandbox.fhir, input.context.fhirUser, input.scope),
+        userClaims: { ...claimsAbout(sandbox, persona, input.context.fhirUser, input.scope), ...custom },
         nowMs: now,
         lifetimeSeconds: lifetime,
       },

@@ -45,6 +45,8 @@ export function resolveEhrLaunch(
 /** What a person chose on the consent page (interactive mode); nothing in auto mode. */
 export interface Picked {
   readonly patient?: string;
+  readonly encounter?: string;
+  /** The signed-in persona's fhirUser. */
   readonly fhirUser?: string;
 }
 
@@ -76,20 +78,22 @@ export function codeContext(
   const wantsEncounter = scope.includes('launch/encounter');
   if (ehrContext !== undefined) {
     const patient = ehrContext.patient ?? (wantsPatient ? (picked.patient ?? configured.patient) : undefined);
+    const encounter = picked.encounter ?? configured.encounter;
     return {
       ...ehrContext,
       ...(patient === undefined ? {} : { patient }),
-      ...(ehrContext.encounter === undefined && wantsEncounter && configured.encounter !== undefined
-        ? { encounter: configured.encounter }
+      ...(ehrContext.encounter === undefined && wantsEncounter && encounter !== undefined
+        ? { encounter }
         : {}),
     };
   }
   const patient = wantsPatient ? (picked.patient ?? configured.patient) : undefined;
   const encounter = !wantsEncounter
     ? undefined
-    : picked.patient === undefined
-      ? configured.encounter
-      : encounterOf(sources.fhir, picked.patient, configured.encounter);
+    : (picked.encounter ??
+      (picked.patient === undefined
+        ? configured.encounter
+        : encounterOf(sources.fhir, picked.patient, configured.encounter)));
   const fhirUser = picked.fhirUser ?? configured.fhirUser;
   return {
     ...(patient === undefined ? {} : { patient }),

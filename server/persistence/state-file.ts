@@ -30,6 +30,8 @@ export interface StateDocument {
   readonly config: SandboxConfig;
   readonly presets: Record<string, FailureArm[]>;
   readonly artefacts: StoredArtefacts;
+  /** Remembered sign-in choices: persona id by client_id (absent in files written before personas). */
+  readonly remembered?: Record<string, string>;
 }
 
 export function snapshotArtefacts(store: ArtefactStore): StoredArtefacts {
@@ -51,6 +53,7 @@ export function stateDocument(
   config: SandboxConfig,
   presets: ReadonlyMap<string, FailureArm[]>,
   store: ArtefactStore,
+  remembered: ReadonlyMap<string, string> = new Map(),
 ): StateDocument {
   const kept = { ...config };
   delete kept.failures;
@@ -59,6 +62,7 @@ export function stateDocument(
     config: kept,
     presets: Object.fromEntries(presets),
     artefacts: snapshotArtefacts(store),
+    ...(remembered.size === 0 ? {} : { remembered: Object.fromEntries(remembered) }),
   };
 }
 
@@ -218,11 +222,21 @@ export async function readStateFile(dataDir: string): Promise<StateDocument | un
     const shown = problem.length > 200 ? `${problem.slice(0, 200)}…` : problem;
     throw fail(`holds issued grants in an unexpected shape (${shown})`);
   }
+  const remembered = doc['remembered'];
+  if (
+    remembered !== undefined &&
+    (!isObject(remembered) || !Object.values(remembered).every((v) => typeof v === 'string'))
+  ) {
+    throw fail(
+      'holds remembered sign-in choices in an unexpected shape (expected client ids to persona ids)',
+    );
+  }
   return {
     version: VERSION,
     config,
     presets: presets as Record<string, FailureArm[]>,
     artefacts: a as unknown as StoredArtefacts,
+    ...(remembered === undefined ? {} : { remembered: remembered as Record<string, string> }),
   };
 }
 

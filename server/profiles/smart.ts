@@ -45,6 +45,7 @@ export const smartProfile: Profile = {
   tokenResponse: { fields: TOKEN_FIELDS, extra: {} },
   errors: RFC6749_ERROR_SHAPE,
   discovery: {
-    scopesSupported: [...SMART_APP_SCOPES, 'system/*.rs'],
+    // `email` releases the persona's email and email_verified (OpenID Connect Core §5.4).
+    scopesSupported: [...SMART_APP_SCOPES, 'email', 'system/*.rs'],
   },
 };

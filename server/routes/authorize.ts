@@ -18,7 +18,25 @@ import type { Sandbox } from '../sandbox.js';
 import { toSeconds } from '../clock.js';
 import type { LaunchContext } from '../store/artefacts.js';
 import type { PendingAuthorization } from '../store/pending-authorizations.js';
-import { consentPage, readDecision, type Decision } from './consent-page.js';
+import type { Choices } from '../exchanges/exchange.js';
+import type { Picked } from '../launch/code-context.js';
+import { personaSub } from '../people/personas.js';
+import {
+  asksWhoSignsIn,
+  defaultPersona,
+  rememberedSignIn,
+  signedInWithoutAsking,
+} from '../people/sign-in.js';
+import type { RegisteredClient } from '../config/defaults.js';
+import {
+  consentPage,
+  encounterChoices,
+  patientChoices,
+  readDecision,
+  readSignIn,
+  signInPage,
+  type Decision,
+} from './consent-page.js';
 import { escapeHtml, sendPage } from './html.js';
 import { decisionPath, onlyThroughProfilePath, PROFILE_ROUTES } from './profile-paths.js';
 import { asOAuthError } from './oauth-scope.js';
@@ -33,15 +51,73 @@ function rulesOf(sandbox: Sandbox): AuthorizationRules {
   };
 }
 
-/** Issues the code and redirects back to the client (RFC 6749 §4.1.2). */
+/** How the request reached its decision: shown by a person (interactive) or made without one (auto). */
+type Route = { readonly mode: 'auto' } | { readonly mode: 'interactive'; readonly picked: Picked };
+
+/**
+ * The exchange log's structured account of who signed in and what was chosen (the verdict's `details.choices`):
+ * a reader learns which steps were shown and which the scopes or an EHR launch made unnecessary.
+ */
+function choicesOf(
+  sandbox: Sandbox,
+  request: PendingAuthorization,
+  context: LaunchContext,
+  sub: string,
+  route: Route,
+): Choices {
+  const ehr = request.ehrContext;
+  const picked = route.mode === 'interactive' ? route.picked : {};
+  const signedIn = request.signedIn;
+  const skipped: Choices['skipped'] = [];
+  if (
+    route.mode === 'auto' ||
+    signedIn === undefined ||
+    signedIn.via === 'default' ||
+    signedIn.via === 'ehr-launch'
+  ) {
+    skipped.push('sign-in');
+  }
+  if (route.mode === 'auto' || patientChoices(sandbox, request).length === 0) skipped.push('patient');
+  if (route.mode === 'auto' || encounterChoices(sandbox, request).length === 0) skipped.push('encounter');
+  const via = (value: string | undefined, fromEhr: string | undefined, chosen: string | undefined) =>
+    value === undefined
+      ? undefined
+      : {
+          id: value,
+          via:
+            fromEhr !== undefined
+              ? ('ehr-launch' as const)
+              : chosen !== undefined
+                ? ('picked' as const)
+                : ('configured' as const),
+        };
+  const patient = via(context.patient, ehr?.patient, picked.patient);
+  const encounter = via(context.encounter, ehr?.encounter, picked.encounter);
+  return {
+    ...(signedIn === undefined ? {} : { persona: { id: signedIn.persona, sub, via: signedIn.via } }),
+    ...(patient === undefined ? {} : { patient }),
+    ...(encounter === undefined ? {} : { encounter }),
+    skipped,
+  };
+}
+
+/** Issues the code as the signed-in persona and redirects back to the client (RFC 6749 §4.1.2). */
 function approve(
   sandbox: Sandbox,
   reply: FastifyReply,
   request: PendingAuthorization,
-  context: LaunchContext,
+  route: Route,
   status: 302 | 303,
 ): FastifyReply {
   const now = sandbox.clock.now();
+  const persona = request.signedIn === undefined ? undefined : sandbox.personas.get(request.signedIn.persona);
+  const picked = route.mode === 'interactive' ? route.picked : {};
+  const context = codeContext(sandbox, request.scope, request.ehrContext, {
+    ...picked,
+    ...(persona === undefined ? {} : { fhirUser: persona.fhirUser }),
+  });
+  // The persona's stable sub; a user that is no persona (an EHR launch's other fhirUser) is its fhirUser.
+  const sub = persona === undefined ? (context.fhirUser ?? DEFAULTS.launch.fhirUser) : personaSub(persona);
   const code = sandbox.store.issueCode({
     clientId: request.clientId,
     redirectUri: request.redirectUri,
@@ -49,11 +125,12 @@ function approve(
     codeChallenge: request.codeChallenge,
     scope: request.scope,
     nonce: request.nonce,
-    sub: context.fhirUser ?? DEFAULTS.launch.fhirUser,
+    sub,
     authTime: toSeconds(now),
     context,
     expiresAt: now + sandbox.settings.tokens.codeLifetime * 1000,
   });
+  reply.request.sandboxDetails = { choices: choicesOf(sandbox, request, context, sub, route) };
   // What the exchange log shows as the verdict of this authorization request.
   reply.request.sandboxNotes = [
     ...(request.codeChallenge === undefined
@@ -63,11 +140,44 @@ function approve(
       text: `authorization code issued to ${request.clientId}, sent to ${request.deliveredTo} (scope ${request.scope.join(' ')})`,
       rule: 'RFC 6749 §4.1.2',
     },
+    ...(persona === undefined
+      ? []
+      : [
+          {
+            text: `signed in as ${persona.name} (persona ${persona.id}, sub ${sub})`,
+            rule: 'OpenID Connect Core §2',
+          },
+        ]),
   ];
   return reply.redirect(
     redirectTo(request.deliveredTo, { code: code.code, state: request.state, iss: sandbox.urls.issuer }),
     status,
   );
+}
+
+/**
+ * Interactive mode's first page: the sign-in step when the scopes ask who the user is and no choice is
+ * remembered for the client, else the consent page as whoever is signed in.
+ */
+function firstPage(
+  sandbox: Sandbox,
+  reply: FastifyReply,
+  client: RegisteredClient,
+  pending: PendingAuthorization,
+): FastifyReply {
+  const path = decisionPath(sandbox.profile);
+  // With every persona removed there is no one to pick: the request goes on as the configured fhirUser.
+  if (asksWhoSignsIn(pending.scope, pending.ehrContext) && sandbox.personas.list().length > 0) {
+    const remembered = rememberedSignIn(sandbox, client.clientId);
+    if (remembered === undefined) {
+      const id = sandbox.pendingAuthorizations.put({ ...pending, awaitingSignIn: true });
+      return signInPage(reply, sandbox, client, pending, id, path, defaultPersona(sandbox, client)?.id);
+    }
+    const signedIn = { ...pending, signedIn: remembered };
+    return consentPage(reply, sandbox, client, signedIn, sandbox.pendingAuthorizations.put(signedIn), path);
+  }
+  const id = sandbox.pendingAuthorizations.put(pending);
+  return consentPage(reply, sandbox, client, pending, id, path);
 }
 
 function redirectTo(target: string, params: Record<string, string | undefined>): string {
@@ -124,6 +234,8 @@ export function authorizeRoutes(sandbox: Sandbox) {
           state: valid.state,
           ehrContext,
         };
+        const asIs = signedInWithoutAsking(sandbox, client, ehrContext);
+        if (asIs !== undefined) pending = { ...pending, signedIn: asIs };
         // RFC 6749 §4.1.2.1: an armed authorize.* failure strikes only now, once the redirect target is trusted.
         const failure = fireFailure(sandbox, request, 'authorize', client.clientId);
         outcome = await interrupt(sandbox, request, reply, failure);
@@ -134,16 +246,9 @@ export function authorizeRoutes(sandbox: Sandbox) {
       }
       if (outcome === 'hung') return reply;
       if (sandbox.settings.authorize.mode !== 'interactive') {
-        return approve(
-          sandbox,
-          reply,
-          pending,
-          codeContext(sandbox, pending.scope, pending.ehrContext),
-          status,
-        );
+        return approve(sandbox, reply, pending, { mode: 'auto' }, status);
       }
-      const id = sandbox.pendingAuthorizations.put(pending);
-      return consentPage(reply, sandbox, client, pending, id, decisionPath(sandbox.profile));
+      return firstPage(sandbox, reply, client, pending);
     };
 
     // The active profile's authorize path is rewritten to this route (see profile-paths.ts).
@@ -160,7 +265,23 @@ export function authorizeRoutes(sandbox: Sandbox) {
         requireFormContentType(request.headers['content-type']);
         const form = parseStrictForm(typeof request.body === 'string' ? request.body : '');
         pending = takePending(sandbox, form.get('request'));
-        decision = readDecision(form, sandbox, pending);
+        const step = form.get('step') === 'sign-in' ? 'sign-in' : 'consent';
+        if ((pending.awaitingSignIn === true) !== (step === 'sign-in')) {
+          // Each page's form answers only its own step: the consent page cannot skip who signs in.
+          throw new InvalidRequest(
+            `this authorization request waits for the ${pending.awaitingSignIn === true ? 'sign-in step' : 'consent page'}, not the ${step === 'sign-in' ? 'sign-in step' : 'consent page'}; start again from the app`,
+            { rule: 'RFC 6749 §4.1.2.1' },
+          );
+        }
+        if (step === 'sign-in') {
+          const signIn = readSignIn(form, sandbox);
+          if (signIn.kind === 'sign-in') {
+            return await signedIn(sandbox, reply, pending, signIn.persona, signIn.remember);
+          }
+          decision = { kind: 'deny' };
+        } else {
+          decision = readDecision(form, sandbox, pending);
+        }
       } catch (err) {
         if (err instanceof OAuthError) return errorPage(reply, err);
         throw err;
@@ -169,10 +290,42 @@ export function authorizeRoutes(sandbox: Sandbox) {
         const denied = new AccessDenied('the user denied the request', { rule: 'RFC 6749 §4.1.2.1' });
         return redirectError(sandbox, reply, pending.deliveredTo, denied, pending.state, 303);
       }
-      const context = codeContext(sandbox, pending.scope, pending.ehrContext, decision.picked);
-      return approve(sandbox, reply, pending, context, 303);
+      return approve(sandbox, reply, pending, { mode: 'interactive', picked: decision.picked }, 303);
     });
   };
+}
+
+/**
+ * After the sign-in step: remembers the choice for the client when asked to (persisted before the page
+ * answers, so it survives a restart), then shows the consent page as that persona under a fresh pending id.
+ */
+async function signedIn(
+  sandbox: Sandbox,
+  reply: FastifyReply,
+  pending: PendingAuthorization,
+  persona: string,
+  remember: boolean,
+): Promise<FastifyReply> {
+  const client = sandbox.clients.get(pending.clientId);
+  if (client === undefined)
+    throw new InvalidRequest('the client is no longer registered; start again from the app');
+  if (remember) {
+    const previous = sandbox.rememberedPersonas.get(client.clientId);
+    await sandbox.changeDurably(
+      () => sandbox.rememberedPersonas.set(client.clientId, persona),
+      () =>
+        previous === undefined
+          ? sandbox.rememberedPersonas.delete(client.clientId)
+          : sandbox.rememberedPersonas.set(client.clientId, previous),
+    );
+  }
+  const next: PendingAuthorization = {
+    ...pending,
+    awaitingSignIn: false,
+    signedIn: { persona, via: 'signed-in' },
+  };
+  const id = sandbox.pendingAuthorizations.put(next);
+  return consentPage(reply, sandbox, client, next, id, decisionPath(sandbox.profile));
 }
 
 /** The pending authorization a consent form answers, taken (so decided once), while its client still exists. */

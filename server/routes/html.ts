@@ -29,19 +29,21 @@ const PAGE_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 } as const;
 
+// Large type, strong contrast and big targets: these pages are often shown on a projector in a demo.
 const STYLE = `
-body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:2rem;background:#f6f7f9;color:#1b1f24}
-main{max-width:40rem;margin:auto;background:#fff;border:1px solid #d8dde3;border-radius:8px;padding:1.5rem 2rem}
-h1{font-size:1.3rem;margin-top:0}code{background:#eef1f4;padding:.1rem .3rem;border-radius:4px}
-.rule,.muted{color:#56606b;font-size:.9rem}
-h2{font-size:1.05rem;margin:1.25rem 0 .5rem}ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.35rem 0}
-fieldset{border:1px solid #d8dde3;border-radius:6px;margin:1rem 0;padding:.5rem 1rem 1rem}legend{font-weight:600;padding:0 .3rem}
-.choice{display:flex;gap:.5rem;align-items:baseline;margin:.4rem 0}.choice input{margin:0}
+body{font:19px/1.55 system-ui,sans-serif;margin:0;padding:2rem;background:#f6f7f9;color:#14181d}
+main{max-width:46rem;margin:auto;background:#fff;border:1px solid #c9d0d8;border-radius:8px;padding:1.75rem 2.25rem}
+h1{font-size:1.6rem;margin-top:0}code{background:#eef1f4;padding:.1rem .3rem;border-radius:4px}
+.rule,.muted{color:#444d57;font-size:.95rem}
+h2{font-size:1.2rem;margin:1.25rem 0 .5rem}ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.35rem 0}
+fieldset{border:2px solid #c9d0d8;border-radius:6px;margin:1rem 0;padding:.5rem 1rem 1rem}legend{font-weight:700;font-size:1.1rem;padding:0 .3rem}
+.choice{display:flex;gap:.6rem;align-items:baseline;margin:.5rem 0}.choice input{margin:0;width:1.15rem;height:1.15rem;flex:none}
+.signed-in{font-size:1.1rem}
 .actions{display:flex;gap:.75rem;margin-top:1.25rem}
-button{font:inherit;padding:.5rem 1.25rem;border-radius:6px;border:1px solid #8a949e;background:#fff;color:#1b1f24;cursor:pointer}
-button.primary{background:#0b5cad;border-color:#0b5cad;color:#fff}
+button{font:inherit;font-weight:600;padding:.6rem 1.5rem;border-radius:6px;border:2px solid #6b7580;background:#fff;color:#14181d;cursor:pointer}
+button.primary{background:#0a4f96;border-color:#0a4f96;color:#fff}
 :focus-visible{outline:3px solid #f0a500;outline-offset:2px}
-@media (prefers-color-scheme: dark){body{background:#111418;color:#e6e9ed}main{background:#1a1e23;border-color:#2c333b}code{background:#2c333b}.rule,.muted{color:#9aa4ae}fieldset{border-color:#2c333b}button{background:#232930;color:#e6e9ed;border-color:#5b6570}button.primary{background:#3d8bd9;border-color:#3d8bd9;color:#0b0d10}}`;
+@media (prefers-color-scheme: dark){body{background:#0d1014;color:#f0f3f6}main{background:#171b20;border-color:#3a434d}code{background:#2c333b}.rule,.muted{color:#bcc5ce}fieldset{border-color:#3a434d}button{background:#232930;color:#f0f3f6;border-color:#8a949e}button.primary{background:#5aa2e8;border-color:#5aa2e8;color:#0b0d10}}`;
 
 export interface PageOptions {
   /**

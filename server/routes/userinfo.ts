@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasScope, isBearerError, requireBearer, sendBearerError } from '../oauth/bearer.js';
 import { InsufficientScope } from '../oauth/errors.js';
 import type { Sandbox } from '../sandbox.js';
-import { fhirUserUrl, userClaims } from '../fhir/user-claims.js';
+import { fhirUserUrl } from '../fhir/user-claims.js';
+import { claimsAbout, customClaims } from '../people/token-claims.js';
 
 /**
  * The userinfo endpoint (OpenID Connect Core §5.3): a protected resource, so its refusals are RFC 6750
@@ -25,9 +26,12 @@ export function userinfoRoutes(sandbox: Sandbox) {
       }
       const scope = claims.scope.split(' ');
       // OpenID Connect Core §5.3.2: the claims of the granted scopes (`profile`: name …), as the id_token has them.
+      // Custom claims of the client and the persona too (queued ones belong to the tokens that took them).
+      const persona = claims.sub === undefined ? undefined : sandbox.personas.bySub(claims.sub);
       const body: Record<string, unknown> = {
+        ...claimsAbout(sandbox, persona, claims.fhirUser, scope),
+        ...customClaims(sandbox.clients.get(claims.client_id), persona),
         sub: claims.sub,
-        ...userClaims(sandbox.fhir, claims.fhirUser, scope),
       };
       if (claims.fhirUser !== undefined && hasScope(claims, 'fhirUser')) {
         body['fhirUser'] = fhirUserUrl(sandbox.urls.fhirBase, claims.fhirUser);

@@ -61,4 +61,19 @@ export interface PendingAuthorization {
   readonly state: string | undefined;
   /** The context bound by an EHR launch, when the request carried `launch`. */
   readonly ehrContext: LaunchContext | undefined;
+  /** Who signed in, once the sign-in step (or a remembered choice) said so. */
+  readonly signedIn?: SignedIn;
+  /** The page shown is the sign-in step: only its form may answer this id, never the consent page's. */
+  readonly awaitingSignIn?: boolean;
+}
+
+/** The persona a request is made as, and how the sandbox came to it (the exchange log's verdict shows both). */
+export interface SignedIn {
+  readonly persona: string;
+  /**
+   * `signed-in`: picked on the sign-in step; `remembered`: a choice remembered for the client; `default`: the
+   * client's or config's default persona (auto mode, or scopes that ask nothing about the user); `ehr-launch`:
+   * the EHR launch's fhirUser.
+   */
+  readonly via: 'signed-in' | 'remembered' | 'default' | 'ehr-launch';
 }

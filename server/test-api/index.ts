@@ -14,7 +14,16 @@ export {
 export type { DirectIssueRequest } from '../grants/direct-issue.js';
 export type { TokenResponse } from '../grants/grant.js';
 export type { ClientConfig, FailureArm, SandboxConfig } from '../config/schema.js';
-export type { ArmedFailure, ClockView, LaunchRequest, LaunchResult } from '../admin/shapes.js';
+export type {
+  ArmedFailure,
+  ClockView,
+  KeyRotation,
+  KeyView,
+  LaunchRequest,
+  LaunchResult,
+  QueueClaimsRequest,
+  QueuedClaimsView,
+} from '../admin/shapes.js';
 export type { Exchange } from '../exchanges/exchange.js';
 export type { FailureId } from '../failures/ids.js';
 export type { StoredKeys } from '../keys/key-ring.js';

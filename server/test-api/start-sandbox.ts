@@ -1,7 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { ADMIN_PREFIX } from '../admin/plugin.js';
 import type { AdminErrorBody } from '../admin/errors.js';
-import type { ArmedFailure, ClockView, LaunchRequest, LaunchResult } from '../admin/shapes.js';
+import type {
+  ArmedFailure,
+  ClockView,
+  KeyRotation,
+  KeyView,
+  LaunchRequest,
+  LaunchResult,
+  QueueClaimsRequest,
+  QueuedClaimsView,
+} from '../admin/shapes.js';
 import { buildServer } from '../app.js';
 import type { ClientConfig, FailureArm, SandboxConfig } from '../config/schema.js';
 import type { ConfigIssue } from '../config/validate.js';
@@ -225,6 +234,37 @@ export class RunningSandbox {
   /** Mints an EHR launch (SMART App Launch §EHR launch): the `launch` value and the URL that opens the app. */
   async launch(request: LaunchRequest): Promise<LaunchResult> {
     return this.#admin<LaunchResult>('launch', 'POST', '/launches', request);
+  }
+
+  /**
+   * Claims for the client's next `count` token responses (`POST /clients/:clientId/queued-claims`): in the access
+   * token and id_token, over the client's and the persona's; reserved claims (`iss`, `exp`, …) are refused.
+   */
+  async queueClaims(clientId: string, request: QueueClaimsRequest): Promise<QueuedClaimsView> {
+    return this.#admin<QueuedClaimsView>(
+      'queueClaims',
+      'POST',
+      `/clients/${encodeURIComponent(clientId)}/queued-claims`,
+      request,
+    );
+  }
+
+  /**
+   * Makes a new signing key current (`POST /keys/rotate`); the replaced keys stay in the JWKS for `graceSeconds`
+   * (the server's default when absent), then retire: a client caching the JWKS meets a real rollover.
+   */
+  async rotateKeys(graceSeconds?: number): Promise<KeyRotation> {
+    return this.#admin<KeyRotation>(
+      'rotateKeys',
+      'POST',
+      '/keys/rotate',
+      graceSeconds === undefined ? {} : { graceSeconds },
+    );
+  }
+
+  /** Retires a published key now (`POST /keys/:kid/retire`): it leaves the JWKS and its tokens stop verifying. */
+  async retireKey(kid: string): Promise<KeyView> {
+    return this.#admin<KeyView>('retireKey', 'POST', `/keys/${encodeURIComponent(kid)}/retire`);
   }
 
   /** Skews the server's clock by `offsetSeconds` from real time (`PUT /clock`): tokens expire by it. */

@@ -14,6 +14,8 @@ export interface AccessTokenInput {
   readonly sub: string;
   readonly scope: string;
   readonly context: LaunchContext;
+  /** Custom claims (server/people/claims.ts); never reserved ones, and the protocol's claims are set over them. */
+  readonly customClaims?: Readonly<Record<string, unknown>>;
   readonly nowMs: number;
   readonly lifetimeSeconds: number;
 }
@@ -73,7 +75,11 @@ export async function mintAccessToken(
   const jti = randomToken(16);
   const iat = toSeconds(input.nowMs);
   const exp = iat + input.lifetimeSeconds;
-  const claims: Record<string, unknown> = { client_id: input.clientId, scope: input.scope };
+  const claims: Record<string, unknown> = {
+    ...input.customClaims,
+    client_id: input.clientId,
+    scope: input.scope,
+  };
   if (input.context.patient !== undefined) claims['patient'] = input.context.patient;
   if (input.context.encounter !== undefined) claims['encounter'] = input.context.encounter;
   if (input.context.fhirUser !== undefined) claims['fhirUser'] = input.context.fhirUser;
@@ -102,8 +108,11 @@ export interface IdTokenInput {
   readonly accessToken: string;
   /** Absolute URL of the user's FHIR resource, when `fhirUser` was granted. */
   readonly fhirUser: string | undefined;
-  /** OpenID Connect Core §5.4 claims of the granted scopes (`name`, `email`, …). */
-  readonly userClaims: Readonly<Record<string, string>>;
+  /**
+   * OpenID Connect Core §5.4 claims of the granted scopes (`name`, `email`, …) with custom claims over them;
+   * the protocol's claims are set over these.
+   */
+  readonly userClaims: Readonly<Record<string, unknown>>;
   readonly nowMs: number;
   readonly lifetimeSeconds: number;
 }

@@ -101,6 +101,12 @@ const newClient = {
   grantTypes: ['client_credentials'],
   scope: 'system/*.rs',
 };
+const persona = {
+  id: 'openapi-doctor',
+  fhirUser: 'Practitioner/prac-1',
+  sub: 'openapi-doctor',
+  name: 'Dr. OpenAPI',
+};
 const armed = { id: 'token.temporarily_unavailable', times: 2 };
 
 /**
@@ -205,6 +211,51 @@ const EXAMPLES: readonly Example[] = [
     status: 404,
     path: () => '/launches/ehr',
     body: () => ({ clientId: 'nobody' }),
+  },
+  { operation: 'GET /personas', status: 200, path: () => '/personas' },
+  { operation: 'POST /personas', status: 201, path: () => '/personas', body: () => persona },
+  { operation: 'POST /personas', status: 400, path: () => '/personas', body: () => ({ id: '' }) },
+  { operation: 'GET /personas/{id}', status: 200, path: () => `/personas/${persona.id}` },
+  { operation: 'GET /personas/{id}', status: 404, path: () => '/personas/nobody' },
+  {
+    operation: 'PUT /personas/{id}',
+    status: 200,
+    path: () => `/personas/${persona.id}`,
+    body: () => ({ ...persona, name: 'Dr. Renamed' }),
+  },
+  { operation: 'DELETE /personas/{id}', status: 204, path: () => `/personas/${persona.id}` },
+  { operation: 'DELETE /personas/{id}', status: 404, path: () => `/personas/${persona.id}` },
+  {
+    operation: 'DELETE /clients/{clientId}/remembered-persona',
+    status: 204,
+    path: () => '/clients/conf-app/remembered-persona',
+  },
+  {
+    operation: 'POST /clients/{clientId}/queued-claims',
+    status: 201,
+    path: () => '/clients/conf-app/queued-claims',
+    body: () => ({ claims: { tenant: 'north' }, count: 2 }),
+  },
+  {
+    operation: 'POST /clients/{clientId}/queued-claims',
+    status: 400,
+    path: () => '/clients/conf-app/queued-claims',
+    body: () => ({ claims: { iss: 'forged' } }),
+  },
+  {
+    operation: 'GET /clients/{clientId}/queued-claims',
+    status: 200,
+    path: () => '/clients/conf-app/queued-claims',
+  },
+  {
+    operation: 'GET /clients/{clientId}/queued-claims',
+    status: 404,
+    path: () => '/clients/nobody/queued-claims',
+  },
+  {
+    operation: 'DELETE /clients/{clientId}/queued-claims',
+    status: 204,
+    path: () => '/clients/conf-app/queued-claims',
   },
   { operation: 'GET /keys', status: 200, path: () => '/keys' },
   {

@@ -36,9 +36,33 @@ function decide(t: TestSandbox, fields: Record<string, string | undefined>) {
 
 const SCOPE = 'openid fhirUser launch/patient launch/encounter patient/Observation.rs?category=laboratory';
 
+/** Answers the sign-in step as `persona`, returning the consent page that follows. */
+async function signIn(t: TestSandbox, page: LightMyRequestResponse, persona = 'prac-1', remember = false) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/authorize/decision',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form({
+      request: pendingId(page),
+      step: 'sign-in',
+      decision: 'continue',
+      persona,
+      ...(remember ? { remember: 'yes' } : {}),
+    }),
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res;
+}
+
+/** The consent page of an authorization request, past the sign-in step when the scopes ask for one. */
+async function consent(t: TestSandbox, params: Record<string, string | undefined>, persona = 'prac-1') {
+  const { response } = await authorize(t.app, params);
+  return response.body.includes('name="step" value="sign-in"') ? signIn(t, response, persona) : response;
+}
+
 describe('interactive mode: the consent page', () => {
   it('shows the client, the redirect target and each scope in plain words, with pickers', async ({ t }) => {
-    const { response } = await authorize(t.app, { scope: SCOPE });
+    const response = await consent(t, { scope: SCOPE });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(response.headers['content-security-policy']).toContain(
@@ -53,10 +77,10 @@ describe('interactive mode: the consent page', () => {
     );
     expect(html).toContain('Work with one patient: the patient chosen here.');
     expect(html).toContain('<legend>Patient</legend>');
-    expect(html).toContain('<legend>Signed-in user</legend>');
+    expect(html).toContain('<legend>Encounter</legend>');
+    expect(html).toContain('Signed in as <strong>Sarah Chen</strong> (<code>Practitioner/prac-1</code>)');
     expect(html).toMatch(/<input type="radio" id="patient-0" name="patient" value="pat-1" checked required>/);
     expect(html).toContain('<label for="patient-0">Maria Elena Alvarez');
-    expect(html).toContain('value="Practitioner/prac-1" checked');
     expect(html).toContain(
       '<button type="submit" name="decision" value="approve" class="primary">Approve</button>',
     );
@@ -71,7 +95,7 @@ describe('interactive mode: the consent page', () => {
       authorize: { mode: 'interactive' },
       clients: [{ clientId: 'x-app', scope: 'openid toString constructor', redirectUris: [REDIRECT] }],
     });
-    const { response } = await authorize(t.app, { client_id: 'x-app', scope: 'openid toString constructor' });
+    const response = await consent(t, { client_id: 'x-app', scope: 'openid toString constructor' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('<code>toString</code> — A scope this sandbox does not describe.');
     expect(response.body).toContain('<code>constructor</code> — A scope this sandbox does not describe.');
@@ -87,13 +111,12 @@ describe('interactive mode: the consent page', () => {
     expect(response.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 
-  it('issues a code for the picked patient and user on Approve', async ({ t }) => {
-    const { response } = await authorize(t.app, { scope: SCOPE });
+  it('issues a code for the signed-in persona and the picked patient on Approve', async ({ t }) => {
+    const response = await consent(t, { scope: SCOPE }, 'prac-2');
     const res = await decide(t, {
       request: pendingId(response),
       decision: 'approve',
       patient: 'pat-3',
-      user: 'Practitioner/prac-2',
     });
     expect(res.statusCode).toBe(303);
     const location = new URL(String(res.headers.location));
@@ -108,7 +131,7 @@ describe('interactive mode: the consent page', () => {
   });
 
   it('redirects with access_denied and the state on Deny', async ({ t }) => {
-    const { response } = await authorize(t.app, { scope: SCOPE });
+    const response = await consent(t, { scope: SCOPE });
     const res = await decide(t, { request: pendingId(response), decision: 'deny' });
     expect(res.statusCode).toBe(303);
     const location = new URL(String(res.headers.location));
@@ -118,9 +141,9 @@ describe('interactive mode: the consent page', () => {
   });
 
   it('accepts each decision once (the pending id is single-use)', async ({ t }) => {
-    const { response } = await authorize(t.app, { scope: SCOPE });
+    const response = await consent(t, { scope: SCOPE });
     const id = pendingId(response);
-    const fields = { request: id, decision: 'approve', patient: 'pat-1', user: 'Practitioner/prac-1' };
+    const fields = { request: id, decision: 'approve', patient: 'pat-1' };
     expect((await decide(t, fields)).statusCode).toBe(303);
     const again = await decide(t, fields);
     expect(again.statusCode).toBe(400);
@@ -134,12 +157,11 @@ describe('interactive mode: the consent page', () => {
     const forged = await decide(t, { request: 'guess', decision: 'approve', patient: 'pat-1' });
     expect(forged.statusCode).toBe(400);
     expect(forged.headers.location).toBeUndefined();
-    const { response } = await authorize(t.app, { scope: SCOPE });
+    const response = await consent(t, { scope: SCOPE });
     const odd = await decide(t, {
       request: pendingId(response),
       decision: 'approve',
       patient: 'pat-99',
-      user: 'Practitioner/prac-1',
     });
     expect(odd.statusCode).toBe(400);
     expect(odd.body).toContain('incomplete');
@@ -161,7 +183,7 @@ describe('interactive mode: the consent page', () => {
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('Launched from the EHR for patient <strong>James Okafor</strong>');
     expect(response.body).not.toContain('<legend>Patient</legend>');
-    expect(response.body).not.toContain('<legend>Signed-in user</legend>');
+    expect(response.body).not.toContain('<legend>Sign in as</legend>');
     const res = await decide(t, { request: pendingId(response), decision: 'approve' });
     expect(res.statusCode).toBe(303);
     const code = new URL(String(res.headers.location)).searchParams.get('code') ?? '';

@@ -1,3 +1,4 @@
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
   generateSigningKeys,
@@ -217,6 +218,31 @@ describe('the handle changes the running sandbox', () => {
     expect(clock.offsetSeconds).toBe(lifetime + 60);
     expect(await introspect(s, token)).toEqual({ active: false });
     expect((await fhirRead(s, 'Patient/pat-1', token)).status).toBe(401);
+  });
+
+  it('queueClaims puts custom claims in the next token only, and refuses a reserved claim by name', async () => {
+    const s = await start();
+    const queued = await s.queueClaims('backend', { claims: { tenant: 'north' } });
+    expect(queued.queued).toEqual([{ claims: { tenant: 'north' }, remaining: 1 }]);
+    const first = (await (await tokenRequest(s)).json()) as { access_token: string };
+    const second = (await (await tokenRequest(s)).json()) as { access_token: string };
+    expect(decodeJwt(first.access_token)['tenant']).toBe('north');
+    expect(decodeJwt(second.access_token)['tenant']).toBeUndefined();
+    await expect(s.queueClaims('backend', { claims: { exp: 1 } })).rejects.toThrow(/exp is a reserved claim/);
+  });
+
+  it('rotateKeys then retireKey: a token signed by the retired key stops verifying at the FHIR base', async () => {
+    const s = await start();
+    const { access_token: token } = await s.issueToken({ clientId: 'backend', scope: 'system/*.rs' });
+    expect((await fhirRead(s, 'Patient/pat-1', token)).status).toBe(200);
+    const rotation = await s.rotateKeys(600);
+    const old = rotation.replaced.find((k) => k.kid === decodeProtectedHeader(token).kid);
+    expect(old?.state).toBe('published');
+    expect((await fhirRead(s, 'Patient/pat-1', token)).status).toBe(200);
+    expect((await s.retireKey(old?.kid ?? '')).state).toBe('retired');
+    const refused = await fhirRead(s, 'Patient/pat-1', token);
+    expect(refused.status).toBe(401);
+    expect(JSON.stringify(await refused.json())).toMatch(/retired/);
   });
 
   it('waitForExchange resolves with the matching exchange, including one recorded before the call', async () => {

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ClientSchema, type ClientConfig } from '../../config/schema.js';
 import { effectiveClient } from '../../config/defaults.js';
-import { clientIssues } from '../../config/validate.js';
+import { clientIssues, defaultPersonaIssues } from '../../config/validate.js';
 import { clientWarnings } from '../../profiles/serves.js';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, invalidInput, notFound } from '../errors.js';
@@ -56,9 +56,19 @@ const PutRoute = {
   },
 };
 
-/** The rules a JSON Schema cannot say (a secret for secret methods, redirect URIs for the code grant …). */
-function checkClient(client: ClientConfig): void {
-  const issues = clientIssues(client, '').map((i) => ({ ...i, path: i.path.replace(/^\./, '') }));
+/**
+ * The rules a JSON Schema cannot say (a secret for secret methods, redirect URIs for the code grant, no
+ * reserved claims, a default persona that exists …).
+ */
+function checkClient(sandbox: Sandbox, client: ClientConfig): void {
+  const issues = [
+    ...clientIssues(client, '').map((i) => ({ ...i, path: i.path.replace(/^\./, '') })),
+    ...defaultPersonaIssues(
+      client.defaultPersona,
+      sandbox.personas.list().map((p) => p.id),
+      'defaultPersona',
+    ),
+  ];
   if (issues.length > 0) throw invalidInput(issues);
 }
 
@@ -80,7 +90,7 @@ export function clientRoutes(sandbox: Sandbox) {
 
     app.post('/clients', CreateRoute, async (request, reply) => {
       const client = request.body;
-      checkClient(client);
+      checkClient(sandbox, client);
       if (sandbox.clients.get(client.clientId)) {
         throw new AdminError(
           409,
@@ -116,7 +126,7 @@ export function clientRoutes(sandbox: Sandbox) {
           },
         ]);
       }
-      checkClient(client);
+      checkClient(sandbox, client);
       const previous = sandbox.clients.get(client.clientId)?.source;
       const existed = previous !== undefined;
       await sandbox.changeDurably(
@@ -138,6 +148,9 @@ export function clientRoutes(sandbox: Sandbox) {
         () => sandbox.clients.delete(previous.clientId),
         () => sandbox.clients.put(previous),
       );
+      // What was kept for the client goes with it: its remembered sign-in choice and queued claims.
+      sandbox.forgetStaleChoices();
+      sandbox.queuedClaims.clear(previous.clientId);
       sandbox.events.emit('client.changed', { clientId: request.params.clientId, change: 'deleted' });
       return reply.code(204).send();
     });
