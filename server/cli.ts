@@ -8,6 +8,7 @@ import { findFreePort } from './free-port.js';
 import { VALUE_OPTIONS, npmKeptFlags } from './cli-flags.js';
 import { defaultSigningWorkers } from './keys/signing-pool.js';
 import { StateFileError } from './persistence/json-file.js';
+import { FhirLoadError } from './fhir/load.js';
 import { profileNames } from './profiles/profile.js';
 import { clientWarnings } from './profiles/serves.js';
 
@@ -245,7 +246,7 @@ export async function runCli(
       ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
     });
   } catch (err) {
-    if (err instanceof StateFileError) {
+    if (err instanceof StateFileError || err instanceof FhirLoadError) {
       process.stderr.write(`token-sandbox: ${err.message}\n`);
       return 2;
     }

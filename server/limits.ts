@@ -147,3 +147,6 @@ export function boundShutdown(app: FastifyInstance): void {
     });
   });
 }
+
+/** Bounds on FHIR data (README "Your FHIR data"); in a module of their own so the workbench can read them. */
+export { FHIR_LIMITS } from './fhir/bounds.js';

@@ -7,6 +7,7 @@ import { clockRoutes } from './routes/clock.js';
 import { configRoutes } from './routes/config.js';
 import { eventRoutes } from './routes/events.js';
 import { exchangeRoutes } from './routes/exchanges.js';
+import { fhirDataRoutes } from './routes/fhir.js';
 import { failureRoutes } from './routes/failures.js';
 import { grantRoutes } from './routes/grants.js';
 import { keyRoutes } from './routes/keys.js';
@@ -28,6 +29,7 @@ export const ADMIN_ROUTES: readonly AdminRoutes[] = [
   eventRoutes,
   launchRoutes,
   keyRoutes,
+  fhirDataRoutes,
 ];
 
 /**

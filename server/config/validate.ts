@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import {
@@ -269,7 +270,10 @@ export function parseConfig(doc: unknown, source = 'config'): SandboxConfig {
   });
   issues.push(...profileChoiceIssues(config));
   // The launch context as every launch will see it (defaults resolved), against the data the FHIR base serves.
-  issues.push(...launchContextIssues(configuredContext(config), fixtureData(), 'launch.'));
+  // Data the config loads is read at start-up, after this check: launches are checked against it then.
+  if (config.fhir?.load === undefined && config.fhir?.fixtures !== false) {
+    issues.push(...launchContextIssues(configuredContext(config), fixtureData(), 'launch.'));
+  }
   if (issues.length > 0) throw new ConfigError(source, issues);
   return config;
 }
@@ -291,5 +295,10 @@ export async function loadConfigFile(file: string): Promise<SandboxConfig> {
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `is not valid JSON (${(err as Error).message})` }]);
   }
-  return parseConfig(doc, file);
+  const config = parseConfig(doc, file);
+  const load = config.fhir?.load;
+  if (load === undefined) return config;
+  // A config names its data beside itself: paths are the config file's, wherever the command was started.
+  const dir = path.dirname(path.resolve(file));
+  return { ...config, fhir: { ...config.fhir, load: load.map((p) => path.resolve(dir, p)) } };
 }

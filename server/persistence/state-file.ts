@@ -239,6 +239,7 @@ export function mergeConfig(stored: SandboxConfig, given: SandboxConfig): Sandbo
 /** Removes temporary files a killed writer left behind (docs/cli.md#data-folder); the state files themselves are never touched. */
 export async function removeStaleTemporaries(dataDir: string): Promise<void> {
   for (const name of await readdir(dataDir)) {
-    if (/^(state|keys)\.json\.\d+$/.test(name)) await unlink(path.join(dataDir, name)).catch(() => undefined);
+    if (/^(state|keys|fhir)\.json\.\d+$/.test(name))
+      await unlink(path.join(dataDir, name)).catch(() => undefined);
   }
 }
