@@ -1,6 +1,8 @@
 import type {
   ArtefactToken,
   ClientList,
+  FhirDataSummary,
+  FhirLoadResult,
   GrantList,
   KeyList,
   KeyRotation,
@@ -96,6 +98,10 @@ export interface AdminApi {
   /** A new current key; the replaced ones stay published for `graceSeconds` (the server's default when absent). */
   rotateKeys(graceSeconds?: number): Promise<KeyRotation>;
   retireKey(kid: string): Promise<KeyView>;
+  /** How many FHIR resources are stored, and the limit. */
+  getFhirSummary(): Promise<FhirDataSummary>;
+  /** Loads one file of FHIR data (Bundle, resource or NDJSON), all or nothing (README "Your FHIR data"). */
+  loadFhir(file: string, content: string): Promise<FhirLoadResult>;
 }
 
 export interface AdminApiOptions {
@@ -142,6 +148,8 @@ interface AdminResponses {
   'GET /keys': KeyList;
   'POST /keys/rotate': KeyRotation;
   'POST /keys/:kid/retire': KeyView;
+  'GET /fhir': FhirDataSummary;
+  'POST /fhir/load': FhirLoadResult;
 }
 type AdminRoute = keyof AdminResponses;
 
@@ -263,5 +271,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     rotateKeys: async (graceSeconds) =>
       call('POST /keys/rotate', { body: graceSeconds === undefined ? {} : { graceSeconds } }),
     retireKey: async (kid) => call('POST /keys/:kid/retire', { params: { kid } }),
+    getFhirSummary: async () => call('GET /fhir'),
+    loadFhir: async (file, content) => call('POST /fhir/load', { body: { file, content } }),
   };
 }

@@ -344,6 +344,7 @@ export const FhirDataSummarySchema = Type.Object(
     resources: Type.Integer({ description: 'resources stored (not deleted)' }),
     limit: Type.Integer({ description: 'limits.fhirResources' }),
     patients: Type.Integer(),
+    maxFileBytes: Type.Integer({ description: 'the largest file POST /fhir/load takes' }),
   },
   { additionalProperties: false },
 );

@@ -27,6 +27,7 @@ export function fhirDataRoutes(sandbox: Sandbox) {
       resources: sandbox.fhir.size,
       limit: sandbox.settings.limits.fhirResources,
       patients: sandbox.fhir.list('Patient').length,
+      maxFileBytes: FHIR_LIMITS.loadFileBytes,
     }));
 
     app.post(
