@@ -175,6 +175,10 @@ function resolveReferences(
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
       const here = path === '' ? key : `${path}.${key}`;
+      // Assigning `__proto__` would set the copy's prototype instead of a field: no FHIR element has that name.
+      if (key === '__proto__') {
+        throw new FhirLoadError(file, entry.where, `${entry.at}${here}`, 'is not a FHIR element name');
+      }
       if (key === 'reference' && typeof v === 'string') {
         out[key] = rewrite(v, here);
       } else {

@@ -153,6 +153,13 @@ describe('POST /_sandbox/api/fhir/load: your own FHIR data (README "Your FHIR da
       problem: 'd.json: id: is missing',
     },
     {
+      name: 'a __proto__ member',
+      file: 'g.json',
+      content: '{"resourceType":"Patient","id":"g1","name":[{"__proto__":{"family":"x"}}]}',
+      field: 'name[0].__proto__',
+      problem: 'g.json: name[0].__proto__: is not a FHIR element name',
+    },
+    {
       name: 'a history bundle',
       file: 'e.json',
       content: JSON.stringify({ resourceType: 'Bundle', type: 'history', entry: [] }),
