@@ -236,6 +236,30 @@ describe('the patient compartment of a patient/ token (SMART App Launch 2.2 §sc
   });
 });
 
+describe('a v2 scope query limits writes too (SMART App Launch 2.2 §scopes)', () => {
+  it('creates only resources that match the query of the scope that allows it', async ({ t }) => {
+    const token = await tokenFor(t, 'patient/Observation.c?category=vital-signs');
+    const category = (code: string) => [
+      { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code }] },
+    ];
+    const vital = await send(t, 'POST', 'Observation', token, {
+      ...observation(undefined, 'pat-1'),
+      category: category('vital-signs'),
+    });
+    expect(vital.statusCode).toBe(201);
+    const lab = await send(t, 'POST', 'Observation', token, {
+      ...observation(undefined, 'pat-1'),
+      category: category('laboratory'),
+    });
+    expect(lab.statusCode).toBe(403);
+    expect(await lastVerdictScope(t)).toMatchObject({
+      interaction: 'c',
+      allowed: false,
+      considered: ['patient/Observation.c?category=vital-signs'],
+    });
+  });
+});
+
 interface Case {
   readonly scope: string;
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
