@@ -188,7 +188,7 @@ export async function readStateFile(dataDir: string): Promise<StateDocument | un
   }
   let config: SandboxConfig;
   try {
-    config = parseConfig(doc['config'], `${file} (config)`);
+    config = parseConfig(doc['config'], `${file} (config)`, null);
   } catch (err) {
     if (err instanceof ConfigError) throw fail(`holds an invalid config (${err.message})`);
     throw err;

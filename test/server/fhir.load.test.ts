@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect } from 'vitest';
 import { decodeJwt } from 'jose';
 import {
   admin,
   authorize,
+  startSandbox,
   fhirGet,
   launchClient,
   postForm,
@@ -246,5 +249,29 @@ describe('POST /_sandbox/api/fhir/load: your own FHIR data (README "Your FHIR da
     expect((await choices(t)).map((p) => p.id)).not.toContain(PATIENT);
     const log = (await admin(t.app, 'GET', '/exchanges')).json<{ exchanges: Exchange[] }>().exchanges;
     expect(log.filter((e) => e.path.includes('/fhir/load'))).toEqual([]);
+  });
+
+  it('takes a loaded patient as the config launch context, and starts again with it from the data folder', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sandbox-fhir-launch-'));
+    const config = { clients: [...standardClients, launchClient] };
+    try {
+      let t = await startSandbox(config, { dataDir: dir });
+      expect((await load(t, SYNTHEA_FILE, SYNTHEA)).statusCode).toBe(201);
+      const doc = (await admin(t.app, 'GET', '/config')).json<Record<string, unknown>>();
+      const launch = { patient: PATIENT, encounter: ENCOUNTER, fhirUser: 'Practitioner/prac-1' };
+      const put = await admin(t.app, 'PUT', '/config', { ...doc, launch });
+      expect(put.statusCode, put.body).toBe(200);
+      await t.app.close();
+
+      t = await startSandbox(config, { dataDir: dir });
+      try {
+        expect((await admin(t.app, 'GET', '/config')).json()).toMatchObject({ launch });
+        expect((await choices(t)).map((p) => p.id)).toContain(PATIENT);
+      } finally {
+        await t.app.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
