@@ -7,6 +7,11 @@ export const FHIR_LIMITS = {
   writeBodyBytes: 1024 * 1024,
   /** One file loaded at run time (its text, as the admin API receives it). */
   loadFileBytes: 32 * 1024 * 1024,
+  /**
+   * Deleted resources remembered (so a read answers 410 Gone); past it the oldest is forgotten and answers 404.
+   * Without it, creating and deleting without end would grow memory and the data folder's fhir.json.
+   */
+  deletedKept: 10_000,
   /** One file named by `fhir.load` at start-up. */
   startupFileBytes: 256 * 1024 * 1024,
 } as const;

@@ -1,3 +1,4 @@
+import { FHIR_LIMITS } from './bounds.js';
 import Condition from './fixtures/Condition.json' with { type: 'json' };
 import Encounter from './fixtures/Encounter.json' with { type: 'json' };
 import MedicationRequest from './fixtures/MedicationRequest.json' with { type: 'json' };
@@ -60,8 +61,12 @@ function withMeta(resource: FhirResource, versionId: number, lastUpdated: string
 export class FhirData {
   readonly #byType = new Map<string, Map<string, StoredVersion>>();
   #live = 0;
+  /** `Type/id` of each tombstone, oldest first (a Set keeps insertion order). */
+  readonly #deleted = new Set<string>();
+  readonly #maxDeleted: number;
 
-  constructor(resources: readonly FhirResource[] = []) {
+  constructor(resources: readonly FhirResource[] = [], options: { readonly maxDeleted?: number } = {}) {
+    this.#maxDeleted = options.maxDeleted ?? FHIR_LIMITS.deletedKept;
     for (const r of resources)
       this.#set({ resource: r, versionId: 1, lastUpdated: '', deleted: false, origin: 'base' });
   }
@@ -76,6 +81,15 @@ export class FhirData {
     if (before !== undefined && !before.deleted) this.#live--;
     if (!version.deleted) this.#live++;
     ofType.set(version.resource.id, version);
+    const key = `${version.resource.resourceType}/${version.resource.id}`;
+    this.#deleted.delete(key);
+    if (version.deleted) this.#deleted.add(key);
+    for (const oldest of this.#deleted) {
+      if (this.#deleted.size <= this.#maxDeleted) break;
+      this.#deleted.delete(oldest);
+      const slash = oldest.indexOf('/');
+      this.#byType.get(oldest.slice(0, slash))?.delete(oldest.slice(slash + 1));
+    }
   }
 
   /** The current version of a resource; undefined when it is unknown or deleted. */
@@ -149,6 +163,7 @@ export class FhirData {
     const found = ofType?.get(id);
     if (found === undefined) return;
     if (!found.deleted) this.#live--;
+    this.#deleted.delete(`${type}/${id}`);
     ofType?.delete(id);
   }
 
