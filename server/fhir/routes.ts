@@ -34,7 +34,10 @@ const VERBS: Readonly<Record<ScopeCheck['interaction'], string>> = {
  * Records a scope decision for the exchange log's verdict (the check as data, and in words when allowed) and
  * refuses the request when the decision does (RFC 6750 §3.1 insufficient_scope).
  */
-function enforce(request: FastifyRequest, decision: Decision): void {
+function enforce<T extends object>(
+  request: FastifyRequest,
+  decision: Decision<T>,
+): asserts decision is Extract<Decision<T>, { readonly allowed: true }> {
   request.sandboxDetails = { ...request.sandboxDetails, scope: decision.check };
   if (!decision.allowed) throw new InsufficientScope(decision.reason, { rule: SCOPES_RULE });
   const { interaction, target, scope } = decision.check;
@@ -300,7 +303,6 @@ export function fhirRoutes(sandbox: Sandbox) {
         }
         const decision = authorizeSearch(accessFor(request), type, criteria);
         enforce(request, decision);
-        if (!decision.allowed) throw new Error('enforce refuses what is not allowed');
         const matches = sandbox.fhir
           .list(type)
           .filter((r) => criteria.every((c) => meetsCriterion(type, r, c)))
