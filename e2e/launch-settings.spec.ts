@@ -27,6 +27,22 @@ test.describe('Launch and Settings', () => {
     });
   });
 
+  test('Launch: a dropped Synthea bundle loads, and its patient becomes a choice in the picker', async ({
+    workbench: page,
+  }) => {
+    await openView(page, 'Launch');
+    const loaded = page.waitForResponse((r) => r.url().endsWith('/_sandbox/api/fhir/load'));
+    await page
+      .getByLabel('FHIR files to load')
+      .setInputFiles(new URL('../test/fixtures/synthea-patient-bundle.json', import.meta.url).pathname);
+    expect((await loaded).status()).toBe(201);
+    await expect(page.getByRole('status').filter({ hasText: 'Loaded' })).toHaveText(
+      'Loaded synthea-patient-bundle.json: 7 resources, 1 patient.',
+    );
+    await page.getByLabel('Patient').selectOption('b7c1f1de-2f4a-4c1e-9a55-1f6f0c7b2a10');
+    await expect(page.getByLabel('Encounter')).toHaveValue('3e0b5a4c-8d2f-4f5e-b1a9-6c2d7e8f9a01');
+  });
+
   test('Launch mints a launch value for a client without a launch URL and says there is no URL', async ({
     workbench: page,
     sandbox,

@@ -12,6 +12,7 @@ import { CertificateError } from './https/certificate-error.js';
 import type { LocalCertificate, TlsMaterial } from './https/certificates.js';
 import { prepareDataDir } from './persistence/data-dir.js';
 import { StateFileError } from './persistence/json-file.js';
+import { FhirLoadError } from './fhir/load.js';
 import { profileNames } from './profiles/profile.js';
 import { clientWarnings } from './profiles/serves.js';
 
@@ -322,7 +323,7 @@ export async function runCli(
       ...(tls === undefined ? {} : { https: tls.material }),
     });
   } catch (err) {
-    if (err instanceof StateFileError) {
+    if (err instanceof StateFileError || err instanceof FhirLoadError) {
       process.stderr.write(`token-sandbox: ${err.message}\n`);
       return 2;
     }

@@ -157,3 +157,6 @@ export function boundShutdown(app: FastifyInstance): void {
     });
   });
 }
+
+/** Bounds on FHIR data (README "Your FHIR data"); in a module of their own so the workbench can read them. */
+export { FHIR_LIMITS } from './fhir/bounds.js';

@@ -4,7 +4,10 @@ import { SystemClock, type Clock } from './clock.js';
 import { resolveConfig, type ResolvedConfig } from './config/defaults.js';
 import type { SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
-import { fixtureData, type FhirData } from './fhir/data.js';
+import { FhirData, fixtureResources, type FhirResource } from './fhir/data.js';
+import { readFhirSources } from './fhir/load-files.js';
+import { FhirLoadError, parseFhirFile } from './fhir/load.js';
+import { FhirFile, readFhirFile } from './persistence/fhir-file.js';
 import { LaunchRegistry } from './launch/launches.js';
 import { EhrFrames } from './ehr/frames.js';
 import { EventJournal } from './admin/event-journal.js';
@@ -109,7 +112,7 @@ export class Sandbox {
   /** Authorization requests waiting on the consent page (interactive mode). */
   readonly pendingAuthorizations: PendingAuthorizations<PendingAuthorization>;
   /** The FHIR base's data set: read-only, so sharing the parsed fixtures is safe. */
-  readonly fhir: FhirData = fixtureData();
+  readonly fhir: FhirData;
   /** Failure modes armed through the admin API or the config's `failures` (docs/failures.md). */
   readonly failures: FailureBoard;
   /** Every HTTP exchange with the sandbox, in a bounded ring buffer. */
@@ -139,6 +142,8 @@ export class Sandbox {
   readonly #shutdown = new AbortController();
   /** The data folder that keeps the state; undefined when it lives in memory only. */
   #folder: DataFolder | undefined;
+  /** Where loaded and written FHIR resources are kept in the data folder. */
+  #fhirFile: FhirFile | undefined;
   /** Signs tokens off the event loop when the server was built with signing workers. */
   readonly signingPool: SigningPool | undefined;
 
@@ -148,7 +153,9 @@ export class Sandbox {
     readonly keys: KeyRing,
     readonly dataDir: string | undefined,
     options: SandboxOptions,
+    fhir: FhirData,
   ) {
+    this.fhir = fhir;
     this.settings = resolveConfig(config);
     this.origin = options.origin ?? 'http://127.0.0.1';
     this.adminToken = options.adminToken ?? randomToken(24);
@@ -201,13 +208,12 @@ export class Sandbox {
     const keys = await KeyRing.load(folder?.storedKeys ?? options.signingKeys, options.earlyRs256Key, () =>
       clock.now(),
     );
-    const sandbox = new Sandbox(
-      state === undefined ? (options.config ?? {}) : mergeConfig(state.config, options.config ?? {}),
-      clock,
-      keys,
-      folder?.dir,
-      options,
-    );
+    const config =
+      state === undefined ? (options.config ?? {}) : mergeConfig(state.config, options.config ?? {});
+    const fhir = await startingFhirData(config, clock.now());
+    if (folder !== undefined) for (const v of await readFhirFile(folder.dir)) fhir.restore(v);
+    const sandbox = new Sandbox(config, clock, keys, folder?.dir, options, fhir);
+    if (folder !== undefined) sandbox.#fhirFile = new FhirFile(folder.dir, fhir);
     const activeKey = sandbox.signingKey();
     if (folder !== undefined) {
       // A key that is to persist is written before the server starts: a token signed with a key that was
@@ -345,6 +351,53 @@ export class Sandbox {
     }
   }
 
+  /**
+   * A change to the FHIR data (a load, a create, an update, a delete): `apply` changes memory and returns how
+   * to undo it; the change is on disk before this resolves, or undone and the error thrown.
+   */
+  async changeFhir<T>(apply: () => { readonly result: T; readonly undo: () => void }): Promise<T> {
+    const { result, undo } = apply();
+    try {
+      await this.#fhirFile?.persist();
+    } catch (err) {
+      undo();
+      throw err;
+    }
+    return result;
+  }
+
+  /**
+   * Loads one file of FHIR data at run time (README "Your FHIR data"), all or nothing: a file that does not
+   * parse, or would take the data past `limits.fhirResources`, throws a FhirLoadError and loads nothing.
+   */
+  async loadFhir(file: string, text: string): Promise<FhirResource[]> {
+    const max = this.settings.limits.fhirResources;
+    const resources = parseFhirFile(file, text, max);
+    const added = this.fhir.newCount(resources);
+    if (this.fhir.size + added > max) {
+      throw new FhirLoadError(
+        file,
+        undefined,
+        undefined,
+        `would add ${added} resources to the ${this.fhir.size} stored; at most ${max} fit (the FHIR resources limit, limits.fhirResources)`,
+      );
+    }
+    const now = new Date(this.clock.now()).toISOString();
+    return this.changeFhir(() => {
+      const before = resources.map((r) => [r, this.fhir.version(r.resourceType, r.id)] as const);
+      const stored = resources.map((r) => this.fhir.put(r, now).resource);
+      return {
+        result: stored,
+        undo: () => {
+          for (const [r, previous] of before.reverse()) {
+            if (previous === undefined) this.fhir.forget(r.resourceType, r.id);
+            else this.fhir.restore(previous);
+          }
+        },
+      };
+    });
+  }
+
   /** The state file's content at this moment. */
   snapshot(): StateDocument {
     // A choice outlives neither its client nor its persona.
@@ -437,4 +490,17 @@ export class Sandbox {
       );
     }
   }
+}
+
+/**
+ * The FHIR data a start serves before the data folder's changes: the shipped fixtures unless `fhir.fixtures` is
+ * false, then every file `fhir.load` names (a file that cannot be loaded stops start-up).
+ */
+async function startingFhirData(config: SandboxConfig, now: number): Promise<FhirData> {
+  const max = resolveConfig(config).limits.fhirResources;
+  const data = new FhirData(config.fhir?.fixtures === false ? [] : fixtureResources());
+  const loaded = await readFhirSources(config.fhir?.load ?? [], max - data.size);
+  const at = new Date(now).toISOString();
+  for (const r of loaded) data.put(r, at, 'base');
+  return data;
 }

@@ -1,6 +1,8 @@
 import type {
   ArtefactToken,
   ClientList,
+  FhirDataSummary,
+  FhirLoadResult,
   GrantList,
   KeyList,
   KeyRotation,
@@ -118,6 +120,10 @@ export interface AdminApi {
   forgetRememberedPersona(clientId: string): Promise<void>;
   listQueuedClaims(clientId: string): Promise<QueuedClaimsView>;
   clearQueuedClaims(clientId: string): Promise<void>;
+  /** How many FHIR resources are stored, and the limit. */
+  getFhirSummary(): Promise<FhirDataSummary>;
+  /** Loads one file of FHIR data (Bundle, resource or NDJSON), all or nothing (README "Your FHIR data"). */
+  loadFhir(file: string, content: string): Promise<FhirLoadResult>;
 }
 
 export interface AdminApiOptions {
@@ -183,6 +189,8 @@ interface AdminResponses {
   'DELETE /clients/:clientId/remembered-persona': undefined;
   'GET /clients/:clientId/queued-claims': QueuedClaimsView;
   'DELETE /clients/:clientId/queued-claims': undefined;
+  'GET /fhir': FhirDataSummary;
+  'POST /fhir/load': FhirLoadResult;
 }
 type AdminRoute = keyof AdminResponses;
 
@@ -329,5 +337,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     clearQueuedClaims: async (clientId) => {
       await call('DELETE /clients/:clientId/queued-claims', { params: { clientId } });
     },
+    getFhirSummary: async () => call('GET /fhir'),
+    loadFhir: async (file, content) => call('POST /fhir/load', { body: { file, content } }),
   };
 }

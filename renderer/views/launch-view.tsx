@@ -5,6 +5,7 @@ import { openInNewTab, type OpenOutcome } from '../lib/open-tab.js';
 import { messageOf } from '../store/errors.js';
 import { selectClientList, selectServer } from '../store/selectors.js';
 import { useApp, useDeps } from '../store/react.js';
+import { FhirDataCard } from './fhir-data-card.js';
 
 /** The launch flow: a form, then the minted launch with its URL. */
 type LaunchState =
@@ -79,10 +80,12 @@ export function LaunchView() {
   const chosen = clientId === '' ? launchable[0]?.clientId : clientId;
   const chosenClient = launchable.find((c) => c.clientId === chosen);
 
-  // The patients and encounters come from the FHIR data, so a launch can only name what exists.
+  // The patients and encounters come from the FHIR data, so a launch can only name what exists; loading
+  // data (the card below) lists them again.
+  const [dataVersion, setDataVersion] = useState(0);
   useEffect(() => {
     api.listLaunchChoices().then(setChoices, (err: unknown) => setChoices(messageOf(err)));
-  }, [api]);
+  }, [api, dataVersion]);
   const patients = typeof choices === 'string' ? [] : choices;
   const chosenPatient =
     patients.find((p) => p.id === patient) ?? patients.find((p) => p.id === defaults?.patient) ?? patients[0];
@@ -270,6 +273,7 @@ export function LaunchView() {
           ) : null}
         </div>
       </form>
+      <FhirDataCard onLoaded={() => setDataVersion((v) => v + 1)} />
     </div>
   );
 }

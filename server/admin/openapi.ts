@@ -62,6 +62,7 @@ export const ADMIN_TAGS = [
   { name: 'events', description: 'The live event stream, Server-Sent Events (#events)' },
   { name: 'launches', description: 'EHR launches and the EHR page (#launches)' },
   { name: 'personas', description: 'Personas, remembered sign-in choices and queued claims (#personas)' },
+  { name: 'fhir', description: "The FHIR base's data: load files, count resources (#fhir-data)" },
   { name: 'keys', description: 'Signing keys: list, rotate, retire (#keys)' },
   { name: 'inspect', description: 'The token inspector (#inspect)' },
   { name: 'openapi', description: 'This document (#openapi)' },

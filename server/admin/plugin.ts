@@ -9,6 +9,7 @@ import { clockRoutes } from './routes/clock.js';
 import { configRoutes } from './routes/config.js';
 import { eventRoutes } from './routes/events.js';
 import { exchangeRoutes } from './routes/exchanges.js';
+import { fhirDataRoutes } from './routes/fhir.js';
 import { failureRoutes } from './routes/failures.js';
 import { grantRoutes } from './routes/grants.js';
 import { keyRoutes } from './routes/keys.js';
@@ -35,6 +36,7 @@ export const ADMIN_ROUTES: readonly AdminRoutes[] = [
   inspectRoutes,
   openApiRoutes,
   personaRoutes,
+  fhirDataRoutes,
 ];
 
 /**

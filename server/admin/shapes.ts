@@ -12,6 +12,7 @@ import {
   SIGNING_ALGS,
 } from '../config/schema.js';
 import { FAILURE_IDS } from '../failures/ids.js';
+import { FHIR_LIMITS } from '../fhir/bounds.js';
 
 /**
  * The admin API's answers as schemas (docs/admin-api.md): each route declares its response with these, Fastify
@@ -316,7 +317,12 @@ export const ResolvedConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     limits: Type.Object(
-      { liveCodes: Type.Integer(), pendingAuthorizations: Type.Integer(), parameterLength: Type.Integer() },
+      {
+        liveCodes: Type.Integer(),
+        pendingAuthorizations: Type.Integer(),
+        parameterLength: Type.Integer(),
+        fhirResources: Type.Integer(),
+      },
       { additionalProperties: false },
     ),
     exchangeLog: Type.Object(
@@ -414,3 +420,43 @@ export const QueueClaimsRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 export type QueueClaimsRequest = Static<typeof QueueClaimsRequestSchema>;
+
+/** The body of `POST /fhir/load`: one file's name (for errors) and its text. */
+export const FhirLoadRequestSchema = Type.Object(
+  {
+    file: Type.String({ minLength: 1, maxLength: 255, description: 'the file name, as errors name it' }),
+    content: Type.String({
+      minLength: 1,
+      maxLength: FHIR_LIMITS.loadFileBytes,
+      description:
+        'FHIR R4 JSON: a Bundle (collection, transaction, batch, searchset), one resource, or NDJSON',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type FhirLoadRequest = Static<typeof FhirLoadRequestSchema>;
+
+/** The answer of `POST /fhir/load`. */
+export const FhirLoadResultSchema = Type.Object(
+  {
+    file: Type.String(),
+    loaded: Type.Integer({ description: 'resources stored from this file' }),
+    types: Type.Record(Type.String(), Type.Integer(), { description: 'resources stored, by type' }),
+    patients: Type.Array(Type.String(), { description: 'ids of the Patients loaded: new launch choices' }),
+    total: Type.Integer({ description: 'resources the FHIR base stores now' }),
+  },
+  { additionalProperties: false },
+);
+export type FhirLoadResult = Static<typeof FhirLoadResultSchema>;
+
+/** The body of `GET /fhir`. */
+export const FhirDataSummarySchema = Type.Object(
+  {
+    resources: Type.Integer({ description: 'resources stored (not deleted)' }),
+    limit: Type.Integer({ description: 'limits.fhirResources' }),
+    patients: Type.Integer(),
+    maxFileBytes: Type.Integer({ description: 'the largest file POST /fhir/load takes' }),
+  },
+  { additionalProperties: false },
+);
+export type FhirDataSummary = Static<typeof FhirDataSummarySchema>;

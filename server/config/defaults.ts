@@ -21,7 +21,7 @@ export const DEFAULTS = {
     assertionAudience: 'token-url' satisfies AssertionAudience,
   },
   launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
-  limits: { liveCodes: 5_000, pendingAuthorizations: 1_000, parameterLength: 2_048 },
+  limits: { liveCodes: 5_000, pendingAuthorizations: 1_000, parameterLength: 2_048, fhirResources: 50_000 },
   exchangeLog: {
     capacity: 5_000,
     /** Rejections carry X-Sandbox-Verdict unless a config turns it off. */
@@ -57,6 +57,7 @@ export interface ResolvedConfig {
     readonly liveCodes: number;
     readonly pendingAuthorizations: number;
     readonly parameterLength: number;
+    readonly fhirResources: number;
   };
   readonly exchangeLog: {
     readonly capacity: number;
@@ -82,6 +83,7 @@ export function resolveConfig(config: SandboxConfig): ResolvedConfig {
       liveCodes: limits?.liveCodes ?? DEFAULTS.limits.liveCodes,
       pendingAuthorizations: limits?.pendingAuthorizations ?? DEFAULTS.limits.pendingAuthorizations,
       parameterLength: limits?.parameterLength ?? DEFAULTS.limits.parameterLength,
+      fhirResources: limits?.fhirResources ?? DEFAULTS.limits.fhirResources,
     },
     exchangeLog: {
       capacity: exchangeLog?.capacity ?? DEFAULTS.exchangeLog.capacity,

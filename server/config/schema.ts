@@ -343,6 +343,32 @@ export const ConfigSchema = Type.Object(
               description: 'longest value of an authorization request parameter, in characters',
             }),
           ),
+          fhirResources: Type.Optional(
+            Type.Integer({
+              minimum: 100,
+              maximum: 1_000_000,
+              description: 'FHIR resources stored at once (shipped, loaded and written)',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    fhir: Type.Optional(
+      Type.Object(
+        {
+          fixtures: Type.Optional(
+            Type.Boolean({
+              description: 'serve the shipped data set (four patients); false starts the FHIR base empty',
+            }),
+          ),
+          load: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+              maxItems: 100,
+              description:
+                'FHIR files (Bundle, resource or NDJSON) or folders of them to load at start-up; relative paths are relative to the config file',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

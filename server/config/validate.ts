@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import {
@@ -9,7 +10,7 @@ import {
   type SandboxConfig,
 } from './schema.js';
 import { profileFromConfig, reservedPathProblem, TOKEN_FIELDS } from '../profiles/profile.js';
-import { fixtureData } from '../fhir/data.js';
+import { fixtureData, type FhirData } from '../fhir/data.js';
 import { launchContextIssues } from '../launch/context-check.js';
 import { configuredContext } from '../launch/launches.js';
 import { redirectUriProblem } from '../oauth/redirect-uri.js';
@@ -314,7 +315,12 @@ function profileChoiceIssues(config: SandboxConfig): ConfigIssue[] {
 }
 
 /** Validates a parsed JSON document as a config; throws ConfigError listing every problem. */
-export function parseConfig(doc: unknown, source = 'config'): SandboxConfig {
+/**
+ * Validates a config document. `launchData` is the FHIR data its launch context must agree with: by default the
+ * shipped fixtures (unless the config loads its own data, read later), a running server's own data, or `null`
+ * for none (a stored state, whose data may have changed since: launches are checked when they are made).
+ */
+export function parseConfig(doc: unknown, source = 'config', launchData?: FhirData | null): SandboxConfig {
   const issues = schemaIssues(ConfigSchema, doc);
   if (issues.length > 0) throw new ConfigError(source, issues);
   const config = doc as SandboxConfig;
@@ -334,7 +340,10 @@ export function parseConfig(doc: unknown, source = 'config'): SandboxConfig {
   issues.push(...profileChoiceIssues(config));
   issues.push(...personaListIssues(config));
   // The launch context as every launch will see it (defaults resolved), against the data the FHIR base serves.
-  issues.push(...launchContextIssues(configuredContext(config), fixtureData(), 'launch.'));
+  // Data the config loads is read at start-up, after this check: launches are checked against it then.
+  const ownData = config.fhir?.load !== undefined || config.fhir?.fixtures === false;
+  const data = launchData === undefined ? (ownData ? null : fixtureData()) : launchData;
+  if (data !== null) issues.push(...launchContextIssues(configuredContext(config), data, 'launch.'));
   if (issues.length > 0) throw new ConfigError(source, issues);
   return config;
 }
@@ -356,5 +365,10 @@ export async function loadConfigFile(file: string): Promise<SandboxConfig> {
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `is not valid JSON (${(err as Error).message})` }]);
   }
-  return parseConfig(doc, file);
+  const config = parseConfig(doc, file);
+  const load = config.fhir?.load;
+  if (load === undefined) return config;
+  // A config names its data beside itself: paths are the config file's, wherever the command was started.
+  const dir = path.dirname(path.resolve(file));
+  return { ...config, fhir: { ...config.fhir, load: load.map((p) => path.resolve(dir, p)) } };
 }

@@ -60,6 +60,25 @@ export const ChoicesSchema = Type.Object(
   { additionalProperties: false },
 );
 export type Choices = Static<typeof ChoicesSchema>;
+/** What the FHIR base decided from a token's scopes (SMART App Launch 2.2 §scopes), allowed or not. */
+export const ScopeCheckSchema = Type.Object(
+  {
+    interaction: Type.Enum(['c', 'r', 'u', 'd', 's'], {
+      description: 'the SMART v2 interaction asked for: create, read, update, delete or search',
+    }),
+    target: Type.String({ description: '`Type/id` of the resource, or the type a search ran on' }),
+    allowed: Type.Boolean(),
+    scope: Type.Optional(
+      Type.String({ description: 'the granted scope(s) that allowed the request; absent when refused' }),
+    ),
+    considered: Type.Array(Type.String(), {
+      description: 'the granted scopes that cover this type and interaction (empty: none did)',
+    }),
+    rule: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type ScopeCheck = Static<typeof ScopeCheckSchema>;
 
 /**
  * The facts behind a verdict as data, for a reader (the Flow Lab) that must never parse the sentences in
@@ -70,6 +89,7 @@ export const VerdictDetailsSchema = Type.Object(
     pkce: Type.Optional(PkceCheckSchema),
     /** At the authorization endpoint, when it issued a code. */
     choices: Type.Optional(ChoicesSchema),
+    scope: Type.Optional(ScopeCheckSchema),
   },
   { additionalProperties: false },
 );

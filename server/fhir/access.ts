@@ -1,6 +1,7 @@
+import type { ScopeCheck } from '../exchanges/exchange.js';
 import { parseClinicalScope, type ClinicalScope, type Interaction } from '../oauth/scopes.js';
 import type { AccessTokenClaims } from '../tokens/verify.js';
-import type { FhirResource, ResourceType } from './data.js';
+import { isResourceType, type FhirResource, type ResourceType } from './data.js';
 import { meetsCriterion, patientOf, type Criterion } from './search.js';
 
 /**
@@ -20,8 +21,32 @@ export interface FhirAccess {
   readonly fhirUser: string | undefined;
 }
 
+/** Where every scope decision's citation points. */
+export const SCOPES_RULE = 'SMART App Launch 2.2 §scopes';
+
+/**
+ * A scope decision; `check` is the same decision as data for the exchange log's verdict (which scope allowed
+ * it, which were considered), so no reader has to parse `reason`.
+ */
 export type Decision<T = object> =
-  ({ readonly allowed: true } & T) | { readonly allowed: false; readonly reason: string };
+  | ({ readonly allowed: true; readonly check: ScopeCheck } & T)
+  | { readonly allowed: false; readonly reason: string; readonly check: ScopeCheck };
+
+function check(
+  interaction: Interaction,
+  target: string,
+  considered: readonly GrantedScope[],
+  allowedBy: string | undefined,
+): ScopeCheck {
+  return {
+    interaction,
+    target,
+    allowed: allowedBy !== undefined,
+    ...(allowedBy === undefined ? {} : { scope: allowedBy }),
+    considered: considered.map((s) => s.token),
+    rule: SCOPES_RULE,
+  };
+}
 
 export function accessOf(claims: AccessTokenClaims): FhirAccess {
   const tokens = claims.scope.split(' ').filter((s) => s !== '');
@@ -76,9 +101,11 @@ function allowsResource(scope: ClinicalScope, access: FhirAccess, r: FhirResourc
   if (!coversType(scope, r.resourceType, i)) return false;
   const c = compartment(scope, access);
   if (c.kind === 'none' || (c.kind === 'patient' && patientOf(r) !== c.id)) return false;
-  return restriction(scope).every((criterion) =>
-    meetsCriterion(r.resourceType as ResourceType, r, criterion),
-  );
+  const type = r.resourceType;
+  // A v2 query can only be checked on the types search knows; elsewhere it allows nothing (fail closed).
+  const criteria = restriction(scope);
+  if (criteria.length > 0 && !isResourceType(type)) return false;
+  return criteria.every((criterion) => meetsCriterion(type as ResourceType, r, criterion));
 }
 
 function granted(access: FhirAccess): string {
@@ -89,30 +116,89 @@ function granted(access: FhirAccess): string {
 export function authorizeRead(access: FhirAccess, resource: FhirResource): Decision {
   const ref = `${resource.resourceType}/${resource.id}`;
   // The `fhirUser` scope lets an app read the resource that describes its signed-in user.
-  if (access.tokens.includes('fhirUser') && access.fhirUser === ref) return { allowed: true };
-  const candidates = access.scopes.filter((s) => coversType(s, resource.resourceType, 'r'));
+  if (access.tokens.includes('fhirUser') && access.fhirUser === ref) {
+    return { allowed: true, check: { ...check('r', ref, [], 'fhirUser'), considered: ['fhirUser'] } };
+  }
+  return decide(access, 'r', resource, undefined);
+}
+
+const VERBS: Readonly<Record<Interaction, string>> = {
+  c: 'creating',
+  r: 'reading',
+  u: 'updating',
+  d: 'deleting',
+  s: 'searching',
+};
+
+/**
+ * One scope must allow the interaction on the resource; for an update it must allow it on the current version
+ * and on the new one alike, so a `patient/` token can neither take a resource out of its patient's compartment
+ * nor overwrite one outside it.
+ */
+function decide(
+  access: FhirAccess,
+  interaction: Interaction,
+  resource: FhirResource,
+  previous: FhirResource | undefined,
+): Decision {
+  const ref = `${resource.resourceType}/${resource.id}`;
+  const verb = VERBS[interaction];
+  const candidates = access.scopes.filter((s) => coversType(s, resource.resourceType, interaction));
   if (candidates.length === 0) {
     return {
       allowed: false,
-      reason: `no granted scope allows reading ${resource.resourceType} (granted: ${granted(access)})`,
+      reason: `no granted scope allows ${verb} ${resource.resourceType} (granted: ${granted(access)})`,
+      check: check(interaction, ref, [], undefined),
     };
   }
-  if (candidates.some((s) => allowsResource(s, access, resource, 'r'))) return { allowed: true };
+  const allowing = candidates.find(
+    (s) =>
+      allowsResource(s, access, resource, interaction) &&
+      (previous === undefined || allowsResource(s, access, previous, interaction)),
+  );
+  if (allowing !== undefined) {
+    return { allowed: true, check: check(interaction, ref, candidates, allowing.token) };
+  }
+  const refused = (reason: string): Decision => ({
+    allowed: false,
+    reason,
+    check: check(interaction, ref, candidates, undefined),
+  });
   const patientScoped = candidates.find((s) => s.context === 'patient');
-  const owner = patientOf(resource);
-  if (patientScoped && access.patient !== undefined && owner !== access.patient) {
-    return {
-      allowed: false,
-      reason: `${ref} is outside the compartment of the token's patient ${access.patient}`,
-    };
-  }
   if (patientScoped && access.patient === undefined) {
-    return {
-      allowed: false,
-      reason: 'patient/ scopes need a patient in the launch context, and this token has none',
-    };
+    return refused('patient/ scopes need a patient in the launch context, and this token has none');
   }
-  return { allowed: false, reason: `no granted scope covers ${ref} (granted: ${granted(access)})` };
+  if (patientScoped && access.patient !== undefined) {
+    const owner = patientOf(resource);
+    if (owner !== access.patient) {
+      const whose = owner === undefined ? 'belongs to no patient' : `belongs to Patient/${owner}`;
+      return refused(
+        `${ref} ${previous === undefined ? '' : 'as sent '}${whose}: outside the compartment of the token's patient ${access.patient} (${patientScoped.token})`,
+      );
+    }
+    if (previous !== undefined && patientOf(previous) !== access.patient) {
+      const owner = patientOf(previous);
+      return refused(
+        `the current version of ${ref} ${owner === undefined ? 'belongs to no patient' : `belongs to Patient/${owner}`}: outside the compartment of the token's patient ${access.patient} (${patientScoped.token})`,
+      );
+    }
+  }
+  return refused(
+    `no granted scope allows ${verb} ${ref} (considered: ${candidates.map((s) => s.token).join(' ')})`,
+  );
+}
+
+/**
+ * SMART App Launch 2.2 §scopes for the write interactions: `c` to create (v1 `write`), `u` to update, `d` to
+ * delete. `previous` is the current version an update replaces, checked as well as the new one.
+ */
+export function authorizeWrite(
+  access: FhirAccess,
+  interaction: 'c' | 'u' | 'd',
+  resource: FhirResource,
+  previous?: FhirResource,
+): Decision {
+  return decide(access, interaction, resource, previous);
 }
 
 function sameTokenValue(a: string, b: string): boolean {
@@ -156,6 +242,7 @@ export function authorizeSearch(
     return {
       allowed: false,
       reason: `no granted scope allows searching ${type} (granted: ${granted(access)})`,
+      check: check('s', type, [], undefined),
     };
   }
   const named = namedPatients(type, criteria);
@@ -176,9 +263,12 @@ export function authorizeSearch(
     }
     return true;
   });
-  if (applicable.length === 0) return { allowed: false, reason: reasons.join('; ') };
+  if (applicable.length === 0) {
+    return { allowed: false, reason: reasons.join('; '), check: check('s', type, candidates, undefined) };
+  }
   return {
     allowed: true,
+    check: check('s', type, candidates, applicable.map((s) => s.token).join(' ')),
     visible: (r) => applicable.some((s) => allowsResource(s, access, r, 's')),
   };
 }

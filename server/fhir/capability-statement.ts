@@ -24,7 +24,7 @@ export function capabilityStatement(sandbox: Sandbox): Record<string, unknown> {
     publisher: 'Token Sandbox',
     kind: 'instance',
     software: { name: 'Token Sandbox' },
-    implementation: { description: 'Token Sandbox FHIR base (fixture data)', url: urls.fhirBase },
+    implementation: { description: 'Token Sandbox FHIR base', url: urls.fhirBase },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
     rest: [
@@ -57,7 +57,16 @@ export function capabilityStatement(sandbox: Sandbox): Record<string, unknown> {
         },
         resource: RESOURCE_TYPES.map((type) => ({
           type,
-          interaction: [{ code: 'read' }, { code: 'search-type' }],
+          // http.html: reads, searches and writes; If-Match is honoured when sent (versioned, not required).
+          interaction: [
+            { code: 'read' },
+            { code: 'search-type' },
+            { code: 'create' },
+            { code: 'update' },
+            { code: 'delete' },
+          ],
+          versioning: 'versioned',
+          updateCreate: true,
           searchParam: Object.keys(SEARCH_PARAMS[type]).map((name) => ({
             name,
             type: searchParamType(name),

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { FHIR_LIMITS } from '../limits.js';
 import { logUnexpected } from '../log-unexpected.js';
 import { isBearerError, rejectBearer, type BearerError } from '../oauth/bearer.js';
 import { sanitizeDescription } from '../oauth/errors.js';
@@ -40,7 +41,23 @@ function sendBearerOutcome(request: FastifyRequest, reply: FastifyReply, error: 
  */
 export function sendFhirError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isBearerError(error)) return sendBearerOutcome(request, reply, error);
-  const status = (error as Partial<FastifyError>).statusCode;
+  const { statusCode: status, code } = error as Partial<FastifyError>;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return sendOutcome(
+      reply,
+      413,
+      'too-costly',
+      `the body is larger than ${FHIR_LIMITS.writeBodyBytes} bytes (the FHIR write body limit, fixed)`,
+    );
+  }
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return sendOutcome(
+      reply,
+      415,
+      'not-supported',
+      `the body's Content-Type ${request.headers['content-type'] ?? '(none)'} is not FHIR JSON; expected application/fhir+json or application/json (FHIR R4 http.html#mime-type)`,
+    );
+  }
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return sendOutcome(reply, status, 'invalid', error instanceof Error ? error.message : 'bad request');
   }

@@ -1,13 +1,66 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ScopeCheck } from '../exchanges/exchange.js';
 import { injectFhirFailures } from '../failures/fhir-hook.js';
+import { FHIR_LIMITS } from '../limits.js';
 import { requireBearer } from '../oauth/bearer.js';
 import { InsufficientScope } from '../oauth/errors.js';
 import type { Sandbox } from '../sandbox.js';
-import { accessOf, authorizeRead, authorizeSearch, type FhirAccess } from './access.js';
+import {
+  accessOf,
+  authorizeRead,
+  authorizeSearch,
+  authorizeWrite,
+  SCOPES_RULE,
+  type Decision,
+  type FhirAccess,
+} from './access.js';
 import { capabilityStatement } from './capability-statement.js';
-import { isResourceType, type FhirResource } from './data.js';
+import { isResourceType, type FhirResource, type StoredVersion } from './data.js';
+import { FhirLoadError, identifyResource } from './load.js';
 import { FHIR_JSON, sendFhirError, sendOutcome } from './outcome.js';
+import { FHIR_ID, isR4ResourceType } from './r4-resource-types.js';
 import { meetsCriterion, parseCriteria } from './search.js';
+
+const VERBS: Readonly<Record<ScopeCheck['interaction'], string>> = {
+  c: 'create',
+  r: 'read',
+  u: 'update',
+  d: 'delete',
+  s: 'search',
+};
+
+/**
+ * Records a scope decision for the exchange log's verdict (the check as data, and in words when allowed) and
+ * refuses the request when the decision does (RFC 6750 §3.1 insufficient_scope).
+ */
+function enforce<T extends object>(
+  request: FastifyRequest,
+  decision: Decision<T>,
+): asserts decision is Extract<Decision<T>, { readonly allowed: true }> {
+  request.sandboxDetails = { ...request.sandboxDetails, scope: decision.check };
+  if (!decision.allowed) throw new InsufficientScope(decision.reason, { rule: SCOPES_RULE });
+  const { interaction, target, scope } = decision.check;
+  request.sandboxNotes = [
+    { text: `${VERBS[interaction]} ${target} allowed by ${scope ?? '(no scope)'}`, rule: SCOPES_RULE },
+  ];
+}
+
+/** FHIR R4 http.html#versioning: a version's weak ETag. */
+function etag(version: StoredVersion): string {
+  return `W/"${version.versionId}"`;
+}
+
+/**
+ * FHIR R4 http.html#concurrency: the version an `If-Match` names (`W/"3"`, or `"3"`), undefined when absent;
+ * null when the header is present but names no version.
+ */
+function ifMatch(request: FastifyRequest): number | null | undefined {
+  const header = request.headers['if-match'];
+  if (header === undefined) return undefined;
+  const m = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(header);
+  return m?.[1] === undefined ? null : Number(m[1]);
+}
 
 /**
  * The FHIR base, registered under `/fhir`: `metadata` is public (as on real servers); every other request
@@ -17,6 +70,14 @@ export function fhirRoutes(sandbox: Sandbox) {
   return async (app: FastifyInstance): Promise<void> => {
     // Every error below, a refused bearer token included, leaves as an OperationOutcome.
     app.setErrorHandler(sendFhirError);
+    // FHIR R4 http.html#mime-type: resources arrive as application/fhir+json (or application/json); a
+    // text/plain body, which a foreign page could send without a preflight, is not one.
+    app.removeContentTypeParser('text/plain');
+    app.addContentTypeParser(
+      'application/fhir+json',
+      { parseAs: 'string', bodyLimit: FHIR_LIMITS.writeBodyBytes },
+      app.getDefaultJsonParser('error', 'error'),
+    );
     // Before the bearer check and the not-found handler, so an armed fhir.* failure answers first, everywhere.
     injectFhirFailures(app, sandbox);
     app.setNotFoundHandler((request, reply) =>
@@ -46,15 +107,181 @@ export function fhirRoutes(sandbox: Sandbox) {
 
       secured.get<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
         const { type, id } = request.params;
-        if (!isResourceType(type)) return unsupportedType(reply, type);
-        const resource = sandbox.fhir.get(type, id);
-        if (!resource)
-          return sendOutcome(reply, 404, 'not-found', `${type}/${id} is not known to this server`);
-        const decision = authorizeRead(accessFor(request), resource);
-        if (!decision.allowed) {
-          throw new InsufficientScope(decision.reason, { rule: 'SMART App Launch 2.2 §scopes' });
+        if (!isR4ResourceType(type)) return unsupportedType(reply, type);
+        const found = sandbox.fhir.version(type, id);
+        if (!found) return sendOutcome(reply, 404, 'not-found', `${type}/${id} is not known to this server`);
+        // Scopes first: a token that may not read the resource must not learn that it was deleted.
+        enforce(request, authorizeRead(accessFor(request), found.resource));
+        if (found.deleted) {
+          // FHIR R4 http.html#read: a deleted resource answers 410 Gone.
+          return sendOutcome(reply, 410, 'deleted', `${type}/${id} was deleted at ${found.lastUpdated}`);
         }
-        return reply.type(FHIR_JSON).send(resource);
+        return reply.type(FHIR_JSON).header('etag', etag(found)).send(found.resource);
+      });
+
+      /** The body of a create or update, checked as a load checks a resource; 400 naming the field. */
+      const bodyResource = (
+        request: FastifyRequest,
+        reply: FastifyReply,
+        type: string,
+        id: string | undefined,
+      ): FhirResource | FastifyReply => {
+        const body = request.body;
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+          return sendOutcome(reply, 400, 'invalid', `the body must be a ${type} resource as FHIR JSON`);
+        }
+        const sent = body as Record<string, unknown>;
+        if (sent['resourceType'] !== type) {
+          return sendOutcome(
+            reply,
+            400,
+            'invalid',
+            `resourceType: ${JSON.stringify(sent['resourceType'])} does not match the URL's ${type}`,
+          );
+        }
+        // FHIR R4 http.html#update: the body's id must be the URL's; #create: the server assigns the id.
+        if (id !== undefined && sent['id'] !== id) {
+          return sendOutcome(
+            reply,
+            400,
+            'invalid',
+            `id: ${sent['id'] === undefined ? 'is missing' : JSON.stringify(sent['id'])}; an update's body must carry the URL's id "${id}" (FHIR R4 http.html#update)`,
+          );
+        }
+        try {
+          return identifyResource('request body', { ...sent, id: id ?? randomUUID() });
+        } catch (err) {
+          if (err instanceof FhirLoadError) return sendOutcome(reply, 400, 'invalid', err.message);
+          throw err;
+        }
+      };
+
+      /** `limits.fhirResources`: a create that would pass it is refused, naming the limit. */
+      const roomFor = (reply: FastifyReply): FastifyReply | undefined => {
+        const max = sandbox.settings.limits.fhirResources;
+        if (sandbox.fhir.size < max) return undefined;
+        return sendOutcome(
+          reply,
+          422,
+          'too-costly',
+          `${sandbox.fhir.size} resources are stored; at most ${max} fit (the FHIR resources limit, limits.fhirResources). Delete some, or raise the limit.`,
+        );
+      };
+
+      /** FHIR R4 http.html#concurrency: 412 unless If-Match names the current version. */
+      const preconditionFails = (
+        request: FastifyRequest,
+        reply: FastifyReply,
+        ref: string,
+        current: StoredVersion | undefined,
+      ): FastifyReply | undefined => {
+        const wanted = ifMatch(request);
+        if (wanted === undefined) return undefined;
+        if (wanted === null) {
+          return sendOutcome(reply, 412, 'conflict', 'If-Match must name a version, as W/"3"');
+        }
+        const live = current !== undefined && !current.deleted;
+        if (live && current.versionId === wanted) return undefined;
+        return sendOutcome(
+          reply,
+          412,
+          'conflict',
+          live
+            ? `If-Match names version ${wanted} of ${ref}, but the current version is ${current.versionId}`
+            : `If-Match names version ${wanted} of ${ref}, which does not exist`,
+        );
+      };
+
+      /** Stores a version durably and answers as FHIR R4 http.html#create / #update do. */
+      const store = async (
+        reply: FastifyReply,
+        resource: FhirResource,
+        status: 200 | 201,
+      ): Promise<FastifyReply> => {
+        const now = new Date(sandbox.clock.now()).toISOString();
+        const stored = await sandbox.changeFhir(() => {
+          const previous = sandbox.fhir.version(resource.resourceType, resource.id);
+          return {
+            result: sandbox.fhir.put(resource, now),
+            undo: () => {
+              if (previous === undefined) sandbox.fhir.forget(resource.resourceType, resource.id);
+              else sandbox.fhir.restore(previous);
+            },
+          };
+        });
+        const url = `${sandbox.urls.fhirBase}/${resource.resourceType}/${resource.id}`;
+        if (status === 201) reply.header('location', `${url}/_history/${stored.versionId}`);
+        return reply
+          .code(status)
+          .type(FHIR_JSON)
+          .header('etag', etag(stored))
+          .header('last-modified', new Date(stored.lastUpdated).toUTCString())
+          .send(stored.resource);
+      };
+
+      const WriteOptions = { bodyLimit: FHIR_LIMITS.writeBodyBytes };
+
+      // FHIR R4 http.html#create
+      secured.post<{ Params: { type: string } }>('/:type', WriteOptions, async (request, reply) => {
+        const { type } = request.params;
+        if (!isR4ResourceType(type) || type === 'Bundle') return unsupportedType(reply, type);
+        const resource = bodyResource(request, reply, type, undefined);
+        if (!('resourceType' in resource)) return resource;
+        enforce(request, authorizeWrite(accessFor(request), 'c', resource));
+        return roomFor(reply) ?? store(reply, resource, 201);
+      });
+
+      // FHIR R4 http.html#update, with create-on-update (#upsert) when the id is new.
+      secured.put<{ Params: { type: string; id: string } }>(
+        '/:type/:id',
+        WriteOptions,
+        async (request, reply) => {
+          const { type, id } = request.params;
+          if (!isR4ResourceType(type) || type === 'Bundle') return unsupportedType(reply, type);
+          if (!FHIR_ID.test(id)) return invalidId(reply, id);
+          const resource = bodyResource(request, reply, type, id);
+          if (!('resourceType' in resource)) return resource;
+          const current = sandbox.fhir.version(type, id);
+          const live = current !== undefined && !current.deleted ? current : undefined;
+          // An update that creates is checked as a create: what it does is bring a new resource into being.
+          enforce(
+            request,
+            live === undefined
+              ? authorizeWrite(accessFor(request), 'c', resource)
+              : authorizeWrite(accessFor(request), 'u', resource, live.resource),
+          );
+          const failed = preconditionFails(request, reply, `${type}/${id}`, current);
+          if (failed !== undefined) return failed;
+          if (live === undefined) {
+            const full = roomFor(reply);
+            if (full !== undefined) return full;
+          }
+          return store(reply, resource, live === undefined ? 201 : 200);
+        },
+      );
+
+      // FHIR R4 http.html#delete
+      secured.delete<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
+        const { type, id } = request.params;
+        if (!isR4ResourceType(type)) return unsupportedType(reply, type);
+        const current = sandbox.fhir.version(type, id);
+        if (current === undefined) {
+          return sendOutcome(reply, 404, 'not-found', `${type}/${id} is not known to this server`);
+        }
+        enforce(request, authorizeWrite(accessFor(request), 'd', current.resource));
+        const failed = preconditionFails(request, reply, `${type}/${id}`, current);
+        if (failed !== undefined) return failed;
+        // Deleting what is already deleted changes nothing and succeeds (http.html#delete).
+        if (!current.deleted) {
+          const now = new Date(sandbox.clock.now()).toISOString();
+          await sandbox.changeFhir(() => ({
+            result: sandbox.fhir.delete(type, id, now),
+            undo: () => {
+              sandbox.fhir.restore(current);
+            },
+          }));
+        }
+        return reply.code(204).send();
       });
 
       secured.get<{ Params: { type: string } }>('/:type', async (request, reply) => {
@@ -75,9 +302,7 @@ export function fhirRoutes(sandbox: Sandbox) {
           );
         }
         const decision = authorizeSearch(accessFor(request), type, criteria);
-        if (!decision.allowed) {
-          throw new InsufficientScope(decision.reason, { rule: 'SMART App Launch 2.2 §scopes' });
-        }
+        enforce(request, decision);
         const matches = sandbox.fhir
           .list(type)
           .filter((r) => criteria.every((c) => meetsCriterion(type, r, c)))
@@ -93,6 +318,15 @@ export function fhirRoutes(sandbox: Sandbox) {
       });
     });
   };
+}
+
+function invalidId(reply: FastifyReply, id: string): FastifyReply {
+  return sendOutcome(
+    reply,
+    400,
+    'invalid',
+    `id "${id}" is not a FHIR id; expected 1 to 64 of A-Z a-z 0-9 - . (FHIR R4 datatypes.html#id)`,
+  );
 }
 
 function unsupportedType(reply: FastifyReply, type: string): FastifyReply {

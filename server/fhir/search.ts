@@ -166,10 +166,17 @@ export function parseCriteria(
   return { criteria, unsupported };
 }
 
-/** The patient a resource belongs to (its Patient compartment), if any. */
+/**
+ * The patient a resource belongs to (its Patient compartment, FHIR R4 compartmentdefinition-patient), if any:
+ * its `subject`, else its `patient` (AllergyIntolerance, Immunization, Claim … name the patient so).
+ */
 export function patientOf(resource: FhirResource): string | undefined {
   if (resource.resourceType === 'Patient') return resource.id;
-  const subject = field(resource, 'subject') as { reference?: unknown } | undefined;
-  const ref = subject?.reference;
-  return typeof ref === 'string' && ref.startsWith('Patient/') ? ref.slice('Patient/'.length) : undefined;
+  for (const name of ['subject', 'patient']) {
+    const ref = (field(resource, name) as { reference?: unknown } | undefined)?.reference;
+    if (typeof ref === 'string') {
+      return ref.startsWith('Patient/') ? ref.slice('Patient/'.length) : undefined;
+    }
+  }
+  return undefined;
 }

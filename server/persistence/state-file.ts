@@ -192,7 +192,7 @@ export async function readStateFile(dataDir: string): Promise<StateDocument | un
   }
   let config: SandboxConfig;
   try {
-    config = parseConfig(doc['config'], `${file} (config)`);
+    config = parseConfig(doc['config'], `${file} (config)`, null);
   } catch (err) {
     if (err instanceof ConfigError) throw fail(`holds an invalid config (${err.message})`);
     throw err;
@@ -253,6 +253,7 @@ export function mergeConfig(stored: SandboxConfig, given: SandboxConfig): Sandbo
 /** Removes temporary files a killed writer left behind (docs/cli.md#data-folder); the state files themselves are never touched. */
 export async function removeStaleTemporaries(dataDir: string): Promise<void> {
   for (const name of await readdir(dataDir)) {
-    if (/^(state|keys)\.json\.\d+$/.test(name)) await unlink(path.join(dataDir, name)).catch(() => undefined);
+    if (/^(state|keys|fhir)\.json\.\d+$/.test(name))
+      await unlink(path.join(dataDir, name)).catch(() => undefined);
   }
 }

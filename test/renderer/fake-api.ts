@@ -33,7 +33,7 @@ export const FAKE_EFFECTIVE_CONFIG: EffectiveConfig = {
     refreshTokenLifetime: 2592000,
     assertionAudience: 'token-url',
   },
-  limits: { liveCodes: 5000, pendingAuthorizations: 1000, parameterLength: 2048 },
+  limits: { liveCodes: 5000, pendingAuthorizations: 1000, parameterLength: 2048, fhirResources: 50000 },
   exchangeLog: { capacity: 5000, verdictHeader: true, maxBytes: 67108864 },
 };
 
@@ -103,6 +103,8 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     listKeys: async () => ({ keys: [], maxKeys: 20, defaultGraceSeconds: 3600 }),
     rotateKeys: notHere('key rotation'),
     retireKey: notHere('key retirement'),
+    getFhirSummary: async () => ({ resources: 0, limit: 50_000, patients: 0, maxFileBytes: 33_554_432 }),
+    loadFhir: notHere('FHIR data loading'),
     ...overrides,
   };
   return api;

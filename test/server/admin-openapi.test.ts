@@ -257,6 +257,22 @@ const EXAMPLES: readonly Example[] = [
     status: 204,
     path: () => '/clients/conf-app/queued-claims',
   },
+  { operation: 'GET /fhir', status: 200, path: () => '/fhir' },
+  {
+    operation: 'POST /fhir/load',
+    status: 201,
+    path: () => '/fhir/load',
+    body: () => ({
+      file: 'one-patient.json',
+      content: JSON.stringify({ resourceType: 'Patient', id: 'openapi-patient' }),
+    }),
+  },
+  {
+    operation: 'POST /fhir/load',
+    status: 400,
+    path: () => '/fhir/load',
+    body: () => ({ file: 'broken.json', content: '{ not json' }),
+  },
   { operation: 'GET /keys', status: 200, path: () => '/keys' },
   {
     operation: 'POST /keys/rotate',
@@ -389,7 +405,8 @@ describe('the admin API as OpenAPI 3.1 (docs/admin-api.md#openapi)', () => {
     expect(registered.length).toBeGreaterThan(25);
     expect(documented).toEqual(registered);
     for (const path of Object.keys(json(doc['paths'], 'paths'))) {
-      expect(path).not.toMatch(/^\/(token|authorize|fhir|\.well-known|_sandbox)/);
+      // The admin API's own `/fhir` routes load data; the FHIR base's paths name a resource type (`/fhir/Patient`).
+      expect(path).not.toMatch(/^\/(token|authorize|\.well-known|_sandbox)|^\/fhir\/[A-Z]/);
     }
   });
 

@@ -25,7 +25,7 @@ describe('admin API: the values in force (docs/admin-api.md#config, docs/config.
         refreshTokenLifetime: 2592000,
         assertionAudience: 'token-url',
       },
-      limits: { liveCodes: 5000, pendingAuthorizations: 1000, parameterLength: 2048 },
+      limits: { liveCodes: 5000, pendingAuthorizations: 1000, parameterLength: 2048, fhirResources: 50000 },
       exchangeLog: { capacity: 5000, verdictHeader: true, maxBytes: 67108864 },
     });
     expect((await admin(t.app, 'GET', '/config')).json()).toEqual({ clients: [] });

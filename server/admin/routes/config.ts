@@ -62,7 +62,7 @@ export function configRoutes(sandbox: Sandbox) {
     app.put('/config', ImportRoute, async (request) => {
       let config;
       try {
-        config = parseConfig(request.body, 'the imported config');
+        config = parseConfig(request.body, 'the imported config', sandbox.fhir);
       } catch (err) {
         if (err instanceof ConfigError) throw invalidInput(err.issues);
         throw err;
