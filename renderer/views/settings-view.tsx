@@ -1,6 +1,7 @@
 import { useRef, useState, type ChangeEvent, type SubmitEvent } from 'react';
 import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/types.js';
 import { Card, CopyValue, ErrorText, Field, Loading } from '../components/common.js';
+import { TextField } from '../components/text-field.js';
 import {
   browserTokenEnvironment,
   forgetAdminToken,
@@ -119,51 +120,30 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
               </select>
             )}
           </Field>
-          <Field
+          <TextField
             label="Access token lifetime (s)"
             hint={`In force: ${inForce.accessTokenLifetime}. Empty: the server default.`}
-          >
-            {({ id, describedBy }) => (
-              <input
-                id={id}
-                inputMode="numeric"
-                value={access}
-                onChange={(e) => setAccess(e.target.value)}
-                aria-describedby={describedBy}
-                placeholder={String(inForce.accessTokenLifetime)}
-              />
-            )}
-          </Field>
-          <Field
+            inputMode="numeric"
+            value={access}
+            onChange={setAccess}
+            placeholder={String(inForce.accessTokenLifetime)}
+          />
+          <TextField
             label="Refresh token lifetime (s)"
             hint={`In force: ${inForce.refreshTokenLifetime}. Empty: the server default.`}
-          >
-            {({ id, describedBy }) => (
-              <input
-                id={id}
-                inputMode="numeric"
-                value={refresh}
-                onChange={(e) => setRefresh(e.target.value)}
-                aria-describedby={describedBy}
-                placeholder={String(inForce.refreshTokenLifetime)}
-              />
-            )}
-          </Field>
-          <Field
+            inputMode="numeric"
+            value={refresh}
+            onChange={setRefresh}
+            placeholder={String(inForce.refreshTokenLifetime)}
+          />
+          <TextField
             label="Code lifetime (s)"
             hint={`At most 600. In force: ${inForce.codeLifetime}. Empty: the server default.`}
-          >
-            {({ id, describedBy }) => (
-              <input
-                id={id}
-                inputMode="numeric"
-                value={code}
-                onChange={(e) => setCode(e.target.value)}
-                aria-describedby={describedBy}
-                placeholder={String(inForce.codeLifetime)}
-              />
-            )}
-          </Field>
+            inputMode="numeric"
+            value={code}
+            onChange={setCode}
+            placeholder={String(inForce.codeLifetime)}
+          />
         </div>
         <div className="button-row">
           <button type="submit" className="button primary">
