@@ -58,6 +58,16 @@ export const standardClients: readonly ClientConfig[] = [confidentialClient, pos
 /** The standard clients and the launch client: what EHR launch tests register. */
 export const launchClients: readonly ClientConfig[] = [...standardClients, launchClient];
 
+/** A state file (docs/cli.md#data-folder) holding `config` and nothing issued, as a hand-edited one might. */
+export function stateFileHolding(config: unknown) {
+  return {
+    version: 1,
+    config,
+    presets: {},
+    artefacts: { codes: [], grants: [], refreshTokens: [], revokedAccessTokens: [], expiredAccessTokens: [] },
+  };
+}
+
 export interface TestSandbox {
   readonly app: FastifyInstance;
   readonly clock: ManualClock;
