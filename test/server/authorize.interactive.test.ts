@@ -24,6 +24,12 @@ function pendingId(page: LightMyRequestResponse): string {
   return id;
 }
 
+/** Opens a consent page for a new request and approves it for a patient and user. */
+async function approveNew(t: TestSandbox, patient: string, user: string) {
+  const { response } = await authorize(t.app, { scope: SCOPE });
+  return decide(t, { request: pendingId(response), decision: 'approve', patient, user });
+}
+
 function decide(t: TestSandbox, fields: Record<string, string | undefined>) {
   return t.app.inject({
     method: 'POST',
@@ -87,13 +93,7 @@ describe('interactive mode: the consent page', () => {
   });
 
   it('issues a code for the picked patient and user on Approve', async ({ t }) => {
-    const { response } = await authorize(t.app, { scope: SCOPE });
-    const res = await decide(t, {
-      request: pendingId(response),
-      decision: 'approve',
-      patient: 'pat-3',
-      user: 'Practitioner/prac-2',
-    });
+    const res = await approveNew(t, 'pat-3', 'Practitioner/prac-2');
     expect(res.statusCode).toBe(303);
     const location = new URL(String(res.headers.location));
     expect(`${location.origin}${location.pathname}`).toBe(REDIRECT);
@@ -133,13 +133,7 @@ describe('interactive mode: the consent page', () => {
     const forged = await decide(t, { request: 'guess', decision: 'approve', patient: 'pat-1' });
     expect(forged.statusCode).toBe(400);
     expect(forged.headers.location).toBeUndefined();
-    const { response } = await authorize(t.app, { scope: SCOPE });
-    const odd = await decide(t, {
-      request: pendingId(response),
-      decision: 'approve',
-      patient: 'pat-99',
-      user: 'Practitioner/prac-1',
-    });
+    const odd = await approveNew(t, 'pat-99', 'Practitioner/prac-1');
     expect(odd.statusCode).toBe(400);
     expect(odd.body).toContain('incomplete');
   });

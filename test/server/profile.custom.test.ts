@@ -228,24 +228,10 @@ describe('switching the active profile at run time', () => {
     t = await startSandbox();
     expect((await authorize(t.app)).code).toBeDefined();
     t.app.sandbox.profile = profileNamed('iehr');
-    const old = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials' },
-      {
-        authorization: basic('conf-app', 's3cret'),
-      },
-    );
+    const old = await clientCredentials(t.app, 'conf-app', 's3cret', { params: {} });
     expect(old.statusCode).toBe(404);
     expect((await t.app.inject({ url: '/authorize?client_id=conf-app' })).statusCode).toBe(404);
-    const moved = await postForm(
-      t.app,
-      '/oauth2/token',
-      { grant_type: 'client_credentials' },
-      {
-        authorization: basic('conf-app', 's3cret'),
-      },
-    );
+    const moved = await clientCredentials(t.app, 'conf-app', 's3cret', { path: '/oauth2/token', params: {} });
     expect(moved.statusCode).toBe(200);
     const config = (await t.app.inject({ url: '/.well-known/smart-configuration' })).json<
       Record<string, unknown>
@@ -268,14 +254,10 @@ describe('switching the active profile at run time', () => {
 
   it('does not serve the internal routes the profile paths are rewritten to', async () => {
     t = await startSandbox();
-    const res = await postForm(
-      t.app,
-      '/_sandbox/profile/token',
-      { grant_type: 'client_credentials' },
-      {
-        authorization: basic('conf-app', 's3cret'),
-      },
-    );
+    const res = await clientCredentials(t.app, 'conf-app', 's3cret', {
+      path: '/_sandbox/profile/token',
+      params: {},
+    });
     expect(res.statusCode).toBe(404);
     expect((await t.app.inject({ url: '/_sandbox/profile/authorize' })).statusCode).toBe(404);
   });
