@@ -24,12 +24,7 @@ import {
 } from './keys/key-ring.js';
 import { SigningPool } from './keys/signing-pool.js';
 import { DataFolder } from './persistence/data-folder.js';
-import {
-  mergeConfig,
-  restoreArtefacts,
-  stateDocument,
-  type StateDocument,
-} from './persistence/state-file.js';
+import { mergeConfig, stateDocument, type StateDocument } from './persistence/state-file.js';
 import type { FailureArm } from './failures/board.js';
 import { profileNamed, type Profile } from './profiles/profile.js';
 import { ArtefactStore } from './store/artefacts.js';
@@ -229,7 +224,7 @@ export class Sandbox {
     }
     if (folder !== undefined) {
       if (state !== undefined) {
-        restoreArtefacts(sandbox.store, state.artefacts);
+        sandbox.store.restore(state.artefacts);
         sandbox.issued.seedFrom(sandbox.store);
         for (const [name, arms] of Object.entries(state.presets)) sandbox.presets.set(name, arms);
         for (const [clientId, persona] of Object.entries(state.remembered ?? {})) {

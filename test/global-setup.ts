@@ -19,11 +19,22 @@ declare module 'vitest' {
  * still makes its own, and a JWKS holds only the keys its sandbox has used, as outside tests.
  */
 export default async function setup(project: TestProject): Promise<void> {
+  // Every test project (vitest.config.ts) runs this file afresh, in the one main process: the build and the
+  // key are made once per run and handed to each project.
+  globalThis.tokenSandboxTestSetup ??= prepare();
+  project.provide('signingKeys', await globalThis.tokenSandboxTestSetup);
+}
+
+declare global {
+  var tokenSandboxTestSetup: Promise<StoredKeys> | undefined;
+}
+
+async function prepare(): Promise<StoredKeys> {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.json'], {
     stdio: 'inherit',
   });
   execFileSync(process.execPath, ['scripts/bundle.mjs', 'cli'], { stdio: 'inherit' });
   const ring = await KeyRing.load(undefined);
   await ring.signingKey('RS256');
-  project.provide('signingKeys', ring.toStored());
+  return ring.toStored();
 }

@@ -1,6 +1,7 @@
 import { useRef, useState, type ChangeEvent, type SubmitEvent } from 'react';
 import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/types.js';
 import { Card, CopyValue, ErrorText, Field, Loading } from '../components/common.js';
+import { TextField } from '../components/text-field.js';
 import {
   browserTokenEnvironment,
   forgetAdminToken,
@@ -53,6 +54,25 @@ function DataFolder({ info }: { readonly info: ServerInfo }) {
   );
 }
 
+type Lifetime = 'accessTokenLifetime' | 'refreshTokenLifetime' | 'codeLifetime';
+
+/** The lifetime fields of the token settings: the config field, its label, its name in an error, its bound. */
+const LIFETIMES: readonly { key: Lifetime; label: string; name: string; bound: string }[] = [
+  {
+    key: 'accessTokenLifetime',
+    label: 'Access token lifetime (s)',
+    name: 'access token lifetime',
+    bound: '',
+  },
+  {
+    key: 'refreshTokenLifetime',
+    label: 'Refresh token lifetime (s)',
+    name: 'refresh token lifetime',
+    bound: '',
+  },
+  { key: 'codeLifetime', label: 'Code lifetime (s)', name: 'code lifetime', bound: 'At most 600. ' },
+];
+
 function TokenSettings({ info }: { readonly info: ServerInfo }) {
   const importConfig = useApp((s) => s.importConfig);
   const t = info.config.tokens ?? {};
@@ -60,20 +80,18 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
   // (GET /config/effective), never a default written here.
   const inForce = info.effective.tokens;
   const [alg, setAlg] = useState<SigningAlg>(inForce.signingAlg);
-  const [access, setAccess] = useState(String(t.accessTokenLifetime ?? ''));
-  const [refresh, setRefresh] = useState(String(t.refreshTokenLifetime ?? ''));
-  const [code, setCode] = useState(String(t.codeLifetime ?? ''));
+  const [lifetimes, setLifetimes] = useState<Record<Lifetime, string>>({
+    accessTokenLifetime: String(t.accessTokenLifetime ?? ''),
+    refreshTokenLifetime: String(t.refreshTokenLifetime ?? ''),
+    codeLifetime: String(t.codeLifetime ?? ''),
+  });
   const [result, setResult] = useState<{ ok: boolean; message: string }>();
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
-    const numbers: [string, string, 'accessTokenLifetime' | 'refreshTokenLifetime' | 'codeLifetime'][] = [
-      ['access token lifetime', access, 'accessTokenLifetime'],
-      ['refresh token lifetime', refresh, 'refreshTokenLifetime'],
-      ['code lifetime', code, 'codeLifetime'],
-    ];
-    const tokens: NonNullable<SandboxConfig['tokens']> & Record<string, unknown> = { signingAlg: alg };
-    for (const [name, text, key] of numbers) {
+    const tokens: NonNullable<SandboxConfig['tokens']> = { signingAlg: alg };
+    for (const { key, name } of LIFETIMES) {
+      const text = lifetimes[key];
       if (text.trim() === '') continue;
       if (!/^\d+$/.test(text.trim())) {
         setResult({
@@ -123,51 +141,17 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
               </select>
             )}
           </Field>
-          <Field
-            label="Access token lifetime (s)"
-            hint={`In force: ${inForce.accessTokenLifetime}. Empty: the server default.`}
-          >
-            {({ id, describedBy }) => (
-              <input
-                id={id}
-                inputMode="numeric"
-                value={access}
-                onChange={(e) => setAccess(e.target.value)}
-                aria-describedby={describedBy}
-                placeholder={String(inForce.accessTokenLifetime)}
-              />
-            )}
-          </Field>
-          <Field
-            label="Refresh token lifetime (s)"
-            hint={`In force: ${inForce.refreshTokenLifetime}. Empty: the server default.`}
-          >
-            {({ id, describedBy }) => (
-              <input
-                id={id}
-                inputMode="numeric"
-                value={refresh}
-                onChange={(e) => setRefresh(e.target.value)}
-                aria-describedby={describedBy}
-                placeholder={String(inForce.refreshTokenLifetime)}
-              />
-            )}
-          </Field>
-          <Field
-            label="Code lifetime (s)"
-            hint={`At most 600. In force: ${inForce.codeLifetime}. Empty: the server default.`}
-          >
-            {({ id, describedBy }) => (
-              <input
-                id={id}
-                inputMode="numeric"
-                value={code}
-                onChange={(e) => setCode(e.target.value)}
-                aria-describedby={describedBy}
-                placeholder={String(inForce.codeLifetime)}
-              />
-            )}
-          </Field>
+          {LIFETIMES.map(({ key, label, bound }) => (
+            <TextField
+              key={key}
+              label={label}
+              hint={`${bound}In force: ${inForce[key]}. Empty: the server default.`}
+              inputMode="numeric"
+              value={lifetimes[key]}
+              onChange={(value) => setLifetimes((l) => ({ ...l, [key]: value }))}
+              placeholder={String(inForce[key])}
+            />
+          ))}
         </div>
         <div className="button-row">
           <button type="submit" className="button primary">

@@ -39,6 +39,17 @@ export const ADMIN_ROUTES: readonly AdminRoutes[] = [
   fhirDataRoutes,
 ];
 
+/** A copy of a JSON schema without its `default` annotations. */
+function withoutDefaults(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutDefaults);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([key]) => key !== 'default')
+      .map(([key, value]) => [key, withoutDefaults(value)]),
+  );
+}
+
 /**
  * The admin API as an encapsulated plugin: its own guard, JSON-only bodies, schema validation that names the
  * field at fault, and its own error shape. Register it with `{ prefix: ADMIN_PREFIX }`.
@@ -49,6 +60,14 @@ export function adminApi(sandbox: Sandbox, groups: readonly AdminRoutes[] = ADMI
     app.removeContentTypeParser('text/plain');
     app.setValidatorCompiler(adminValidatorCompiler);
     app.setSerializerCompiler(adminSerializerCompiler);
+    // A document answers what was set (docs/config.md): the serializer would write a schema field's `default`
+    // wherever the field is absent, so an export would spell out every default. Values in force have their
+    // own routes (`GET /config/effective`, a listed client's `effective`).
+    app.addHook('onRoute', (route) => {
+      if (route.schema?.response !== undefined) {
+        route.schema = { ...route.schema, response: withoutDefaults(route.schema.response) };
+      }
+    });
     speakAdminErrors(app);
     app.addHook('onRequest', adminGuard(sandbox));
     app.addHook('onSend', async (_request, reply, payload) => {

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import type { EffectiveClient, ResolvedConfig } from '../config/defaults.js';
+import { ResolvedConfigSchema, type EffectiveClient } from '../config/defaults.js';
 import {
   AUTH_METHODS,
   ClaimsSchema,
@@ -9,7 +9,6 @@ import {
   FhirContextSchema,
   GRANT_TYPES,
   LaunchContextSchema,
-  SIGNING_ALGS,
 } from '../config/schema.js';
 import { FAILURE_IDS } from '../failures/ids.js';
 import { FHIR_LIMITS } from '../fhir/bounds.js';
@@ -302,39 +301,7 @@ export const ListedClientSchema = Type.Object(
 export type ListedClient = Static<typeof ListedClientSchema>;
 
 /** The body of `GET /config/effective`: every setting in force, defaults applied (docs/config.md). */
-export const ResolvedConfigSchema = Type.Object(
-  {
-    profile: Type.String(),
-    authorize: Type.Object({ mode: Type.Enum(['auto', 'interactive']) }, { additionalProperties: false }),
-    tokens: Type.Object(
-      {
-        signingAlg: Type.Enum(SIGNING_ALGS),
-        codeLifetime: Type.Integer(),
-        accessTokenLifetime: Type.Integer(),
-        refreshTokenLifetime: Type.Integer(),
-        assertionAudience: Type.Enum(['token-url', 'issuer-strict']),
-      },
-      { additionalProperties: false },
-    ),
-    limits: Type.Object(
-      {
-        liveCodes: Type.Integer(),
-        pendingAuthorizations: Type.Integer(),
-        parameterLength: Type.Integer(),
-        fhirResources: Type.Integer(),
-      },
-      { additionalProperties: false },
-    ),
-    exchangeLog: Type.Object(
-      { capacity: Type.Integer(), verdictHeader: Type.Boolean(), maxBytes: Type.Integer() },
-      { additionalProperties: false },
-    ),
-  },
-  { additionalProperties: false },
-);
-export const resolvedConfigCovered: Static<typeof ResolvedConfigSchema> extends ResolvedConfig
-  ? true
-  : never = true;
+export { ResolvedConfigSchema };
 
 /** The body of `GET /clients`. */
 export const ClientListSchema = Type.Object(

@@ -1,97 +1,101 @@
-import type { AuthMethod, ClientConfig, GrantType, SandboxConfig, SigningAlg } from './schema.js';
+import { Type, type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import {
+  ClientSchema,
+  ConfigSchema,
+  LaunchContextSchema,
+  SIGNING_ALGS,
+  type AuthMethod,
+  type ClientConfig,
+  type GrantType,
+} from './schema.js';
 
 // Plain data and functions only: the workbench imports this module's types, so nothing here may reach Node.
 
-/** The `aud` rule for private_key_jwt assertions (`tokens.assertionAudience`). */
-type AssertionAudience = NonNullable<NonNullable<SandboxConfig['tokens']>['assertionAudience']>;
-
-/**
- * The documented default of every optional field of the config document (docs/config.md), one per field.
- * They apply in one place, `resolveConfig` and `registerClient`: the server reads only resolved values, and the
- * admin API returns them (`GET /config/effective`, each client's `effective`), so no reader re-applies a default.
- */
-export const DEFAULTS = {
-  profile: 'smart',
-  authorize: { mode: 'auto' },
-  tokens: {
-    signingAlg: 'RS256' satisfies SigningAlg,
-    codeLifetime: 60,
-    accessTokenLifetime: 3600,
-    refreshTokenLifetime: 30 * 24 * 3600,
-    assertionAudience: 'token-url' satisfies AssertionAudience,
-  },
-  launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
-  limits: { liveCodes: 5_000, pendingAuthorizations: 1_000, parameterLength: 2_048, fhirResources: 50_000 },
-  exchangeLog: {
-    capacity: 5_000,
-    /** Rejections carry X-Sandbox-Verdict unless a config turns it off. */
-    verdictHeader: true,
-    maxBytes: 64 * 1024 * 1024,
-  },
-  client: {
-    grantTypes: ['authorization_code', 'refresh_token'] satisfies GrantType[],
-    scope:
-      'openid fhirUser profile launch launch/patient launch/encounter patient/*.rs user/*.rs offline_access online_access',
-    requirePkce: true,
-    refreshTokenRotation: true,
-    refreshTokenReuseDetection: true,
-  },
-} as const;
-
 /**
  * The settings of a config document with every default applied: what the server reads at request time and
- * what `GET /config/effective` returns. Clients, failures and custom profiles are not settings: the client
- * registry, the failure board and the active profile hold them resolved.
+ * what `GET /config/effective` returns (its response schema). Clients, failures and custom profiles are not
+ * settings: the client registry, the failure board and the active profile hold them resolved.
  */
-export interface ResolvedConfig {
-  readonly profile: string;
-  readonly authorize: { readonly mode: 'auto' | 'interactive' };
-  readonly tokens: {
-    readonly signingAlg: SigningAlg;
-    readonly codeLifetime: number;
-    readonly accessTokenLifetime: number;
-    readonly refreshTokenLifetime: number;
-    readonly assertionAudience: AssertionAudience;
-  };
-  readonly limits: {
-    readonly liveCodes: number;
-    readonly pendingAuthorizations: number;
-    readonly parameterLength: number;
-    readonly fhirResources: number;
-  };
-  readonly exchangeLog: {
-    readonly capacity: number;
-    readonly verdictHeader: boolean;
-    readonly maxBytes: number;
-  };
+export const ResolvedConfigSchema = Type.Object(
+  {
+    profile: Type.String(),
+    authorize: Type.Object({ mode: Type.Enum(['auto', 'interactive']) }, { additionalProperties: false }),
+    tokens: Type.Object(
+      {
+        signingAlg: Type.Enum(SIGNING_ALGS),
+        codeLifetime: Type.Integer(),
+        accessTokenLifetime: Type.Integer(),
+        refreshTokenLifetime: Type.Integer(),
+        assertionAudience: Type.Enum(['token-url', 'issuer-strict']),
+      },
+      { additionalProperties: false },
+    ),
+    limits: Type.Object(
+      {
+        liveCodes: Type.Integer(),
+        pendingAuthorizations: Type.Integer(),
+        parameterLength: Type.Integer(),
+        fhirResources: Type.Integer(),
+      },
+      { additionalProperties: false },
+    ),
+    exchangeLog: Type.Object(
+      { capacity: Type.Integer(), verdictHeader: Type.Boolean(), maxBytes: Type.Integer() },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ResolvedConfig = Static<typeof ResolvedConfigSchema>;
+
+/** The settings in force for a validated config document: the schema's `default` annotations fill the gaps. */
+export function resolveConfig(
+  config: Pick<Static<typeof ConfigSchema>, keyof ResolvedConfig>,
+): ResolvedConfig {
+  const { profile, authorize, tokens, limits, exchangeLog } = config;
+  // Value.Default fills in place: work on a copy, so the document stays what was set (an export writes it).
+  const filled: unknown = Value.Default(
+    ConfigSchema,
+    structuredClone({ profile, authorize, tokens, limits, exchangeLog }),
+  );
+  if (!Value.Check(ResolvedConfigSchema, filled)) {
+    throw new Error('a setting of config/schema.ts ConfigSchema has no default annotation');
+  }
+  return filled;
 }
 
-/** The settings in force for a validated config document. */
-export function resolveConfig(config: SandboxConfig): ResolvedConfig {
-  const { tokens, limits, exchangeLog } = config;
-  return {
-    profile: config.profile ?? DEFAULTS.profile,
-    authorize: { mode: config.authorize?.mode ?? DEFAULTS.authorize.mode },
-    tokens: {
-      signingAlg: tokens?.signingAlg ?? DEFAULTS.tokens.signingAlg,
-      codeLifetime: tokens?.codeLifetime ?? DEFAULTS.tokens.codeLifetime,
-      accessTokenLifetime: tokens?.accessTokenLifetime ?? DEFAULTS.tokens.accessTokenLifetime,
-      refreshTokenLifetime: tokens?.refreshTokenLifetime ?? DEFAULTS.tokens.refreshTokenLifetime,
-      assertionAudience: tokens?.assertionAudience ?? DEFAULTS.tokens.assertionAudience,
-    },
-    limits: {
-      liveCodes: limits?.liveCodes ?? DEFAULTS.limits.liveCodes,
-      pendingAuthorizations: limits?.pendingAuthorizations ?? DEFAULTS.limits.pendingAuthorizations,
-      parameterLength: limits?.parameterLength ?? DEFAULTS.limits.parameterLength,
-      fhirResources: limits?.fhirResources ?? DEFAULTS.limits.fhirResources,
-    },
-    exchangeLog: {
-      capacity: exchangeLog?.capacity ?? DEFAULTS.exchangeLog.capacity,
-      verdictHeader: exchangeLog?.verdictHeader ?? DEFAULTS.exchangeLog.verdictHeader,
-      maxBytes: exchangeLog?.maxBytes ?? DEFAULTS.exchangeLog.maxBytes,
-    },
-  };
+/** The `default` annotation of one schema field, checked against the field's own type. */
+function declaredDefault<T extends TSchema>(field: T): Static<T> {
+  const value: unknown = 'default' in field ? structuredClone(field.default) : undefined;
+  if (!Value.Check(field, value)) throw new Error('a config/schema.ts field has no valid default annotation');
+  return value;
 }
+
+const client = ClientSchema.properties;
+const launch = LaunchContextSchema.properties;
+
+/**
+ * The documented default of every optional field of the config document (docs/config.md), read from the
+ * schema's annotations. They apply in one place, `resolveConfig` and `registerClient`: the server reads only
+ * resolved values, and the admin API returns them (`GET /config/effective`, each client's `effective`), so no
+ * reader re-applies a default.
+ */
+export const DEFAULTS = {
+  ...resolveConfig({}),
+  launch: {
+    patient: declaredDefault(launch.patient),
+    encounter: declaredDefault(launch.encounter),
+    fhirUser: declaredDefault(launch.fhirUser),
+  },
+  client: {
+    grantTypes: declaredDefault(client.grantTypes),
+    scope: declaredDefault(client.scope),
+    requirePkce: declaredDefault(client.requirePkce),
+    refreshTokenRotation: declaredDefault(client.refreshTokenRotation),
+    refreshTokenReuseDetection: declaredDefault(client.refreshTokenReuseDetection),
+  },
+} as const;
 
 /** The auth method a client uses: the explicit one, else what its credentials imply. */
 export function resolveAuthMethod(client: ClientConfig): AuthMethod {

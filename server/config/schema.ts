@@ -6,6 +6,10 @@ import { TOKEN_FIELDS } from '../profiles/token-fields.js';
 /**
  * The config document of docs/config.md: what `--config` reads, what "export settings" writes and
  * "import settings" reads. Unknown fields are errors, so a typo never silently does nothing.
+ *
+ * Each optional field's documented default is its `default` annotation, written here once: `config/defaults.ts`
+ * applies them (`resolveConfig`, `registerClient`) and docs/config.md's default table is generated from them.
+ * An object whose fields have defaults defaults to `{}`, so its fields fill in when it is absent.
  */
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -19,7 +23,13 @@ export const PROFILE_NAMES = ['smart', 'medirecords', 'iehr'] as const;
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
-const Seconds = (description: string) => Type.Integer({ minimum: 1, maximum: 31_536_000, description });
+const Seconds = (description: string, fallback?: number) =>
+  Type.Integer({
+    minimum: 1,
+    maximum: 31_536_000,
+    description,
+    ...(fallback === undefined ? {} : { default: fallback }),
+  });
 
 /** A JWK member that is a plain value: base64url key material, ids, algorithm names. */
 const JwkText = Type.String({ maxLength: 16_384 });
@@ -140,17 +150,31 @@ export const ClientSchema = Type.Object(
     clientName: Type.Optional(Type.String({ maxLength: 200 })),
     clientSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     redirectUris: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), { maxItems: 50 })),
-    grantTypes: Type.Optional(Type.Array(Type.Enum(GRANT_TYPES), { minItems: 1, uniqueItems: true })),
-    scope: Type.Optional(Type.String({ maxLength: 4000 })),
+    grantTypes: Type.Optional(
+      Type.Array(Type.Enum(GRANT_TYPES), {
+        minItems: 1,
+        uniqueItems: true,
+        default: ['authorization_code', 'refresh_token'],
+      }),
+    ),
+    scope: Type.Optional(
+      Type.String({
+        maxLength: 4000,
+        default:
+          'openid fhirUser profile launch launch/patient launch/encounter patient/*.rs user/*.rs offline_access online_access',
+      }),
+    ),
     tokenEndpointAuthMethod: Type.Optional(Type.Enum(AUTH_METHODS)),
     launchUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
     jwks: Type.Optional(JwksSchema),
     jwksUri: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
-    requirePkce: Type.Optional(Type.Boolean()),
+    // RFC 9700 §2.1.1: PKCE for every client unless a person turns it off for a confidential one.
+    requirePkce: Type.Optional(Type.Boolean({ default: true })),
+    // No `default`: a client's lifetimes default to the config's `tokens` (registerClient applies them).
     accessTokenLifetime: Type.Optional(Seconds('access token lifetime in seconds')),
     refreshTokenLifetime: Type.Optional(Seconds('refresh token lifetime in seconds')),
-    refreshTokenRotation: Type.Optional(Type.Boolean()),
-    refreshTokenReuseDetection: Type.Optional(Type.Boolean()),
+    refreshTokenRotation: Type.Optional(Type.Boolean({ default: true })),
+    refreshTokenReuseDetection: Type.Optional(Type.Boolean({ default: true })),
     /** Who signs in for this client in auto mode (and first on the sign-in page); the config's `defaultPersona` otherwise. */
     defaultPersona: Type.Optional(PersonaIdSchema),
     /** Custom claims in every access token and id_token this client gets. */
@@ -162,9 +186,10 @@ export type ClientConfig = Static<typeof ClientSchema>;
 
 export const LaunchContextSchema = Type.Object(
   {
-    patient: Type.Optional(Type.String({ minLength: 1 })),
-    encounter: Type.Optional(Type.String({ minLength: 1 })),
-    fhirUser: Type.Optional(Type.String({ minLength: 1 })),
+    patient: Type.Optional(Type.String({ minLength: 1, default: 'pat-1' })),
+    // The default encounter is the default patient's: it applies with that patient only (launch/launches.ts).
+    encounter: Type.Optional(Type.String({ minLength: 1, default: 'enc-1' })),
+    fhirUser: Type.Optional(Type.String({ minLength: 1, default: 'Practitioner/prac-1' })),
     fhirContext: Type.Optional(FhirContextSchema),
     intent: Type.Optional(Type.String({ minLength: 1 })),
     needPatientBanner: Type.Optional(Type.Boolean()),
@@ -288,7 +313,7 @@ export type ProfileConfig = Static<typeof ProfileConfigSchema>;
 export const ConfigSchema = Type.Object(
   {
     /** A built-in profile's name or the name of one in `profiles`. */
-    profile: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+    profile: Type.Optional(Type.String({ minLength: 1, maxLength: 40, default: 'smart' })),
     profiles: Type.Optional(Type.Array(ProfileConfigSchema, { maxItems: 50 })),
     clients: Type.Optional(Type.Array(ClientSchema, { maxItems: 1000 })),
     launch: Type.Optional(LaunchContextSchema),
@@ -312,18 +337,26 @@ export const ConfigSchema = Type.Object(
     /** Who signs in when a client names no default persona. */
     defaultPersona: Type.Optional(PersonaIdSchema),
     authorize: Type.Optional(
-      Type.Object({ mode: Type.Enum(['auto', 'interactive']) }, { additionalProperties: false }),
+      Type.Object(
+        { mode: Type.Enum(['auto', 'interactive'], { default: 'auto' }) },
+        { additionalProperties: false, default: {} },
+      ),
     ),
     tokens: Type.Optional(
       Type.Object(
         {
-          signingAlg: Type.Optional(Type.Enum(SIGNING_ALGS)),
-          accessTokenLifetime: Type.Optional(Seconds('default access token lifetime in seconds')),
-          refreshTokenLifetime: Type.Optional(Seconds('default refresh token lifetime in seconds')),
-          codeLifetime: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
-          assertionAudience: Type.Optional(Type.Enum(['token-url', 'issuer-strict'])),
+          signingAlg: Type.Optional(Type.Enum(SIGNING_ALGS, { default: 'RS256' })),
+          accessTokenLifetime: Type.Optional(Seconds('default access token lifetime in seconds', 3600)),
+          refreshTokenLifetime: Type.Optional(
+            Seconds('default refresh token lifetime in seconds (30 days)', 30 * 24 * 3600),
+          ),
+          // RFC 6749 §4.1.2: a code lives at most 10 minutes; one minute is plenty for a test.
+          codeLifetime: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 60 })),
+          assertionAudience: Type.Optional(
+            Type.Enum(['token-url', 'issuer-strict'], { default: 'token-url' }),
+          ),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, default: {} },
       ),
     ),
     failures: Type.Optional(Type.Array(FailureArmSchema, { maxItems: 200 })),
@@ -331,16 +364,27 @@ export const ConfigSchema = Type.Object(
       Type.Object(
         {
           liveCodes: Type.Optional(
-            Type.Integer({ minimum: 100, maximum: 1_000_000, description: 'authorization codes remembered' }),
+            Type.Integer({
+              minimum: 100,
+              maximum: 1_000_000,
+              description: 'authorization codes remembered',
+              default: 5_000,
+            }),
           ),
           pendingAuthorizations: Type.Optional(
-            Type.Integer({ minimum: 10, maximum: 100_000, description: 'consent pages awaiting a decision' }),
+            Type.Integer({
+              minimum: 10,
+              maximum: 100_000,
+              description: 'consent pages awaiting a decision',
+              default: 1_000,
+            }),
           ),
           parameterLength: Type.Optional(
             Type.Integer({
               minimum: 256,
               maximum: 8_192,
               description: 'longest value of an authorization request parameter, in characters',
+              default: 2_048,
             }),
           ),
           fhirResources: Type.Optional(
@@ -348,10 +392,11 @@ export const ConfigSchema = Type.Object(
               minimum: 100,
               maximum: 1_000_000,
               description: 'FHIR resources stored at once (shipped, loaded and written)',
+              default: 50_000,
             }),
           ),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, default: {} },
       ),
     ),
     fhir: Type.Optional(
@@ -407,20 +452,29 @@ export const ConfigSchema = Type.Object(
       Type.Object(
         {
           capacity: Type.Optional(
-            Type.Integer({ minimum: 10, maximum: 100_000, description: 'exchanges kept in the log' }),
+            Type.Integer({
+              minimum: 10,
+              maximum: 100_000,
+              description: 'exchanges kept in the log',
+              default: 5_000,
+            }),
           ),
           verdictHeader: Type.Optional(
-            Type.Boolean({ description: 'send the X-Sandbox-Verdict header on every rejected request' }),
+            Type.Boolean({
+              description: 'send the X-Sandbox-Verdict header on every rejected request',
+              default: true,
+            }),
           ),
           maxBytes: Type.Optional(
             Type.Integer({
               minimum: 1_048_576,
               maximum: 1_073_741_824,
               description: 'bytes of messages kept in the log (1 MiB to 1 GiB)',
+              default: 64 * 1024 * 1024,
             }),
           ),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, default: {} },
       ),
     ),
   },

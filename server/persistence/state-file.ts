@@ -3,26 +3,15 @@ import { unlink, readdir } from 'node:fs/promises';
 import type { SandboxConfig } from '../config/schema.js';
 import { ConfigError, parseConfig } from '../config/validate.js';
 import type { FailureArm } from '../failures/board.js';
-import type { ArtefactStore, CodeRecord, GrantRecord, RefreshRecord } from '../store/artefacts.js';
+import type { ArtefactSnapshot, ArtefactStore } from '../store/artefacts.js';
 import { StateFileError, readJsonFile } from './json-file.js';
 
 /** The file in the data folder that holds clients, settings, failure presets and issued grants. */
 export const STATE_FILE = 'state.json';
 const VERSION = 1;
 
-type StoredGrant = Omit<GrantRecord, 'accessTokens' | 'refreshTokens'> & {
-  readonly accessTokens: [string, number][];
-  readonly refreshTokens: string[];
-};
-
 /** The issued artefacts an app under test may still hold, so its tokens stay valid across a restart. */
-export interface StoredArtefacts {
-  readonly codes: CodeRecord[];
-  readonly grants: StoredGrant[];
-  readonly refreshTokens: RefreshRecord[];
-  readonly revokedAccessTokens: [string, number][];
-  readonly expiredAccessTokens: [string, number][];
-}
+export type StoredArtefacts = ArtefactSnapshot;
 
 export interface StateDocument {
   readonly version: typeof VERSION;
@@ -32,20 +21,6 @@ export interface StateDocument {
   readonly artefacts: StoredArtefacts;
   /** Remembered sign-in choices: persona id by client_id (absent in files written before personas). */
   readonly remembered?: Record<string, string>;
-}
-
-export function snapshotArtefacts(store: ArtefactStore): StoredArtefacts {
-  return {
-    codes: [...store.codes.values()],
-    grants: [...store.grants.values()].map((g) => ({
-      ...g,
-      accessTokens: [...g.accessTokens],
-      refreshTokens: [...g.refreshTokens],
-    })),
-    refreshTokens: [...store.refreshTokens.values()],
-    revokedAccessTokens: [...store.revokedAccessTokens],
-    expiredAccessTokens: [...store.expiredAccessTokens],
-  };
 }
 
 /** The state file's content: the config without armed failures (those arm only from a config file). */
@@ -61,23 +36,9 @@ export function stateDocument(
     version: VERSION,
     config: kept,
     presets: Object.fromEntries(presets),
-    artefacts: snapshotArtefacts(store),
+    artefacts: store.snapshot(),
     ...(remembered.size === 0 ? {} : { remembered: Object.fromEntries(remembered) }),
   };
-}
-
-export function restoreArtefacts(store: ArtefactStore, stored: StoredArtefacts): void {
-  for (const code of stored.codes) store.codes.set(code.code, { ...code });
-  for (const g of stored.grants) {
-    store.grants.set(g.id, {
-      ...g,
-      accessTokens: new Map(g.accessTokens),
-      refreshTokens: new Set(g.refreshTokens),
-    });
-  }
-  for (const rt of stored.refreshTokens) store.refreshTokens.set(rt.token, { ...rt });
-  for (const [jti, exp] of stored.revokedAccessTokens) store.revokedAccessTokens.set(jti, exp);
-  for (const [jti, exp] of stored.expiredAccessTokens) store.expiredAccessTokens.set(jti, exp);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

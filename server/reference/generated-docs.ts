@@ -22,6 +22,7 @@ import { Sandbox } from '../sandbox.js';
 export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
   'docs/failures.md': ['failures'],
   'docs/admin-api.md': ['admin-routes'],
+  'docs/config.md': ['defaults'],
 };
 
 /** The files written whole, relative to the repository root. */
@@ -79,6 +80,8 @@ export function renderFailureTable(): string {
 interface SchemaLike {
   readonly properties?: Readonly<Record<string, unknown>>;
   readonly required?: readonly string[];
+  readonly items?: unknown;
+  readonly default?: unknown;
 }
 
 function isSchemaLike(value: unknown): value is SchemaLike {
@@ -204,9 +207,42 @@ export async function renderAdminRoutes(): Promise<string> {
   );
 }
 
+interface DefaultRow {
+  readonly path: string;
+  readonly value: unknown;
+}
+
+/**
+ * Every `default` annotation of a config schema, by field path (`tokens.codeLifetime`, `clients[].scope`).
+ * An object's own default (`{}`) only lets its fields fill in, so its fields are listed instead of it.
+ */
+function defaultRows(schema: unknown, prefix: string): DefaultRow[] {
+  if (!isSchemaLike(schema)) return [];
+  if (schema.properties !== undefined) {
+    return Object.entries(schema.properties).flatMap(([name, field]) =>
+      defaultRows(field, prefix === '' ? name : `${prefix}.${name}`),
+    );
+  }
+  const { items } = schema;
+  if (isSchemaLike(items) && items.properties !== undefined) return defaultRows(items, `${prefix}[]`);
+  return schema.default === undefined ? [] : [{ path: prefix, value: schema.default }];
+}
+
+/** The default table of docs/config.md, read from the schema's annotations (server/config/schema.ts). */
+export function renderDefaultsTable(): string {
+  return table(
+    ['field', 'default'],
+    defaultRows(ConfigSchema, '').map((row) => [`\`${row.path}\``, `\`${JSON.stringify(row.value)}\``]),
+  );
+}
+
 /** Every generated region's content, by region name. */
 export async function renderRegions(): Promise<Record<string, string>> {
-  return { failures: renderFailureTable(), 'admin-routes': await renderAdminRoutes() };
+  return {
+    failures: renderFailureTable(),
+    'admin-routes': await renderAdminRoutes(),
+    defaults: renderDefaultsTable(),
+  };
 }
 
 /** A page whose generated region markers are missing or unbalanced. */

@@ -266,14 +266,19 @@ export function authorizeRoutes(sandbox: Sandbox) {
         const form = parseStrictForm(typeof request.body === 'string' ? request.body : '');
         pending = takePending(sandbox, form.get('request'));
         const step = form.get('step') === 'sign-in' ? 'sign-in' : 'consent';
-        if ((pending.awaitingSignIn === true) !== (step === 'sign-in')) {
+        // A deny ends the request from either page (Cancel on the sign-in step, Deny on the consent page, or a
+        // script that only knows the consent form): refusing needs no answer to the step it skips.
+        const denying = form.get('decision') === 'deny';
+        if (!denying && (pending.awaitingSignIn === true) !== (step === 'sign-in')) {
           // Each page's form answers only its own step: the consent page cannot skip who signs in.
           throw new InvalidRequest(
             `this authorization request waits for the ${pending.awaitingSignIn === true ? 'sign-in step' : 'consent page'}, not the ${step === 'sign-in' ? 'sign-in step' : 'consent page'}; start again from the app`,
             { rule: 'RFC 6749 §4.1.2.1' },
           );
         }
-        if (step === 'sign-in') {
+        if (denying) {
+          decision = { kind: 'deny' };
+        } else if (step === 'sign-in') {
           const signIn = readSignIn(form, sandbox);
           if (signIn.kind === 'sign-in') {
             return await signedIn(sandbox, reply, pending, signIn.persona, signIn.remember);

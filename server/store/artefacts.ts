@@ -135,6 +135,24 @@ export interface HeldArtefact {
   readonly expiresAt: number;
 }
 
+/** A grant as plain data: its token collections as lists, so it survives JSON. */
+export type GrantSnapshot = Omit<GrantRecord, 'accessTokens' | 'refreshTokens'> & {
+  readonly accessTokens: [string, number][];
+  readonly refreshTokens: string[];
+};
+
+/**
+ * Everything the store holds, as plain data (copies, never the live records): what an app under test may still
+ * hold, so its tokens stay valid across a restart (docs/cli.md#data-folder).
+ */
+export interface ArtefactSnapshot {
+  readonly codes: CodeRecord[];
+  readonly grants: GrantSnapshot[];
+  readonly refreshTokens: RefreshRecord[];
+  readonly revokedAccessTokens: [string, number][];
+  readonly expiredAccessTokens: [string, number][];
+}
+
 /** How long a consumed or expired code is remembered, so a replay is recognised and answered by revocation. */
 const CODE_MEMORY_MS = 10 * 60_000;
 
@@ -145,15 +163,15 @@ const CODE_MEMORY_MS = 10 * 60_000;
  * their `exp`), so memory stays flat however many tokens are issued.
  */
 export class ArtefactStore {
-  // The maps are the store's own: only the state file (persistence/state-file.ts) copies them out and back.
-  // Everyone else asks `stateOf`, `lookupRefreshToken`, `held` and acts through `revoke`, `expire`, `takeCode`.
-  readonly codes = new Map<string, CodeRecord>();
-  readonly grants = new Map<string, GrantRecord>();
-  readonly refreshTokens = new Map<string, RefreshRecord>();
+  // The maps are the store's own. The state file takes a `snapshot` and gives it back through `restore`;
+  // everyone else asks `stateOf`, `lookupRefreshToken`, `held` and acts through `revoke`, `expire`, `takeCode`.
+  private readonly codes = new Map<string, CodeRecord>();
+  private readonly grants = new Map<string, GrantRecord>();
+  private readonly refreshTokens = new Map<string, RefreshRecord>();
   /** jti → exp (ms) of revoked access tokens. */
-  readonly revokedAccessTokens = new Map<string, number>();
+  private readonly revokedAccessTokens = new Map<string, number>();
   /** jti → exp (ms) of access tokens an admin expired early; they are refused as expired until their exp. */
-  readonly expiredAccessTokens = new Map<string, number>();
+  private readonly expiredAccessTokens = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -534,6 +552,36 @@ export class ArtefactStore {
       });
     }
     return out;
+  }
+
+  /** Copies out everything the store holds; `restore` takes it back. */
+  snapshot(): ArtefactSnapshot {
+    return {
+      codes: [...this.codes.values()].map((c) => ({ ...c })),
+      grants: [...this.grants.values()].map((g) => ({
+        ...g,
+        accessTokens: [...g.accessTokens],
+        refreshTokens: [...g.refreshTokens],
+      })),
+      refreshTokens: [...this.refreshTokens.values()].map((r) => ({ ...r })),
+      revokedAccessTokens: [...this.revokedAccessTokens],
+      expiredAccessTokens: [...this.expiredAccessTokens],
+    };
+  }
+
+  /** Takes back what `snapshot` copied out (a state file read at start), beside anything already held. */
+  restore(snapshot: ArtefactSnapshot): void {
+    for (const code of snapshot.codes) this.codes.set(code.code, { ...code });
+    for (const g of snapshot.grants) {
+      this.grants.set(g.id, {
+        ...g,
+        accessTokens: new Map(g.accessTokens),
+        refreshTokens: new Set(g.refreshTokens),
+      });
+    }
+    for (const rt of snapshot.refreshTokens) this.refreshTokens.set(rt.token, { ...rt });
+    for (const [jti, exp] of snapshot.revokedAccessTokens) this.revokedAccessTokens.set(jti, exp);
+    for (const [jti, exp] of snapshot.expiredAccessTokens) this.expiredAccessTokens.set(jti, exp);
   }
 
   /**

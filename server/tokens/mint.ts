@@ -66,15 +66,28 @@ async function signJwt(
     .sign(key.privateKey);
 }
 
+/** Signs a JWT with a fresh `jti`, issued now and expiring `lifetimeSeconds` later (RFC 7519 §4.1). */
+async function mintJwt(
+  key: SigningKey,
+  typ: 'at+jwt' | 'JWT',
+  claims: Record<string, unknown>,
+  parties: Pick<RegisteredClaims, 'iss' | 'sub' | 'aud'>,
+  time: { readonly nowMs: number; readonly lifetimeSeconds: number },
+  pool: SigningPool | undefined,
+): Promise<MintedToken> {
+  const jti = randomToken(16);
+  const iat = toSeconds(time.nowMs);
+  const exp = iat + time.lifetimeSeconds;
+  const token = await signJwt(key, typ, claims, { ...parties, iat, exp, jti }, pool);
+  return { token, jti, iat, exp };
+}
+
 /** A JWT access token in the RFC 9068 shape (`typ: at+jwt`), carrying the SMART launch context. */
 export async function mintAccessToken(
   key: SigningKey,
   input: AccessTokenInput,
   pool?: SigningPool,
 ): Promise<MintedToken> {
-  const jti = randomToken(16);
-  const iat = toSeconds(input.nowMs);
-  const exp = iat + input.lifetimeSeconds;
   const claims: Record<string, unknown> = {
     ...input.customClaims,
     client_id: input.clientId,
@@ -83,14 +96,14 @@ export async function mintAccessToken(
   if (input.context.patient !== undefined) claims['patient'] = input.context.patient;
   if (input.context.encounter !== undefined) claims['encounter'] = input.context.encounter;
   if (input.context.fhirUser !== undefined) claims['fhirUser'] = input.context.fhirUser;
-  const token = await signJwt(
+  return mintJwt(
     key,
     'at+jwt',
     claims,
-    { iss: input.issuer, sub: input.sub, aud: input.audience, iat, exp, jti },
+    { iss: input.issuer, sub: input.sub, aud: input.audience },
+    input,
     pool,
   );
-  return { token, jti, iat, exp };
 }
 
 /** OIDC Core §3.1.3.6: the left-most half of the hash of the access token, base64url-encoded. */
@@ -122,9 +135,6 @@ export async function mintIdToken(
   input: IdTokenInput,
   pool?: SigningPool,
 ): Promise<MintedToken> {
-  const jti = randomToken(16);
-  const iat = toSeconds(input.nowMs);
-  const exp = iat + input.lifetimeSeconds;
   const claims: Record<string, unknown> = {
     ...input.userClaims,
     auth_time: input.authTime,
@@ -132,12 +142,5 @@ export async function mintIdToken(
   };
   if (input.nonce !== undefined) claims['nonce'] = input.nonce;
   if (input.fhirUser !== undefined) claims['fhirUser'] = input.fhirUser;
-  const token = await signJwt(
-    key,
-    'JWT',
-    claims,
-    { iss: input.issuer, sub: input.sub, aud: input.clientId, iat, exp, jti },
-    pool,
-  );
-  return { token, jti, iat, exp };
+  return mintJwt(key, 'JWT', claims, { iss: input.issuer, sub: input.sub, aud: input.clientId }, input, pool);
 }

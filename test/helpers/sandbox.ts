@@ -55,6 +55,19 @@ export const launchClient: ClientConfig = {
 /** The clients every test sandbox has unless the config names its own. */
 export const standardClients: readonly ClientConfig[] = [confidentialClient, postClient, publicClient];
 
+/** The standard clients and the launch client: what EHR launch tests register. */
+export const launchClients: readonly ClientConfig[] = [...standardClients, launchClient];
+
+/** A state file (docs/cli.md#data-folder) holding `config` and nothing issued, as a hand-edited one might. */
+export function stateFileHolding(config: unknown) {
+  return {
+    version: 1,
+    config,
+    presets: {},
+    artefacts: { codes: [], grants: [], refreshTokens: [], revokedAccessTokens: [], expiredAccessTokens: [] },
+  };
+}
+
 export interface TestSandbox {
   readonly app: FastifyInstance;
   readonly clock: ManualClock;
@@ -173,16 +186,24 @@ export async function admin(
   });
 }
 
-/** A client_credentials token request as the confidential test client: the cheapest successful request. */
+/**
+ * A client_credentials token request with HTTP Basic client authentication, as the confidential test client
+ * unless told otherwise: the cheapest successful request. `params` is the rest of the form (default
+ * `scope=system/*.rs`); `path` is the active profile's token endpoint.
+ */
 export async function clientCredentials(
   app: FastifyInstance,
   clientId = 'conf-app',
   secret = 's3cret',
+  {
+    path = '/token',
+    params = { scope: 'system/*.rs' },
+  }: { readonly path?: string; readonly params?: Record<string, string | undefined> } = {},
 ): Promise<LightMyRequestResponse> {
   return postForm(
     app,
-    '/token',
-    { grant_type: 'client_credentials', scope: 'system/*.rs' },
+    path,
+    { grant_type: 'client_credentials', ...params },
     { authorization: basic(clientId, secret) },
   );
 }

@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { createElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SandboxConfig } from '../../renderer/api/types.js';
 import { AppContext } from '../../renderer/store/react.js';
 import { SettingsView } from '../../renderer/views/settings-view.js';
 import { FAKE_EFFECTIVE_CONFIG, fakeApi, testStore } from './fake-api.js';
@@ -9,8 +10,11 @@ import { FAKE_EFFECTIVE_CONFIG, fakeApi, testStore } from './fake-api.js';
 afterEach(cleanup);
 
 /** The Settings view over a fake server whose values in force are not the ones shipped today. */
-async function renderSettings(effective = FAKE_EFFECTIVE_CONFIG) {
-  const api = fakeApi({ getConfig: async () => ({}), getEffectiveConfig: async () => effective });
+async function renderSettings(
+  effective = FAKE_EFFECTIVE_CONFIG,
+  putConfig: (doc: SandboxConfig) => Promise<SandboxConfig> = async (doc) => doc,
+) {
+  const api = fakeApi({ getConfig: async () => ({}), getEffectiveConfig: async () => effective, putConfig });
   const store = testStore(api);
   await store.getState().loadServer();
   render(
@@ -42,5 +46,31 @@ describe('Settings: the server’s values in force (GET /config/effective)', () 
     expect(screen.getByLabelText('Code lifetime (s)').getAttribute('placeholder')).toBe('30');
     expect(screen.getByLabelText<HTMLSelectElement>('Signing algorithm').value).toBe('ES256');
     expect(screen.getByText('iehr')).toBeTruthy();
+  });
+});
+
+describe('Settings: saving token lifetimes', () => {
+  it('sends the lifetimes typed, leaves empty ones to the server, and refuses a lifetime that is not seconds', async () => {
+    const sent: SandboxConfig[] = [];
+    await renderSettings(FAKE_EFFECTIVE_CONFIG, async (doc) => {
+      sent.push(doc);
+      return doc;
+    });
+    const access = screen.getByLabelText('Access token lifetime (s)');
+    const save = screen.getByRole('button', { name: 'Save token settings' });
+    fireEvent.change(access, { target: { value: '15 min' } });
+    fireEvent.click(save);
+    expect(
+      await screen.findByText(
+        'access token lifetime must be a whole number of seconds, or empty for the default',
+      ),
+    ).toBeTruthy();
+    expect(sent).toEqual([]);
+    fireEvent.change(access, { target: { value: '900' } });
+    fireEvent.click(save);
+    expect(await screen.findByText('Saved. New tokens use these settings.')).toBeTruthy();
+    expect(sent).toEqual([
+      { tokens: { signingAlg: FAKE_EFFECTIVE_CONFIG.tokens.signingAlg, accessTokenLifetime: 900 } },
+    ]);
   });
 });

@@ -80,12 +80,7 @@ describe('admin API: clients (docs/admin-api.md#clients)', () => {
     expect((await admin(t.app, 'DELETE', '/clients/conf-app')).statusCode).toBe(204);
     expect((await admin(t.app, 'DELETE', '/clients/conf-app')).statusCode).toBe(404);
     expect((await admin(t.app, 'GET', '/clients/conf-app')).statusCode).toBe(404);
-    const res = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials' },
-      { authorization: basic('conf-app', 's3cret') },
-    );
+    const res = await clientCredentials(t.app, 'conf-app', 's3cret', { params: {} });
     expect(res.statusCode).toBe(401);
   });
 });

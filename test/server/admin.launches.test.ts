@@ -5,13 +5,12 @@ import {
   authorize,
   FHIR_BASE,
   LAUNCH_URL,
-  launchClient,
   redeem,
-  standardClients,
   sandboxTest,
+  launchClients,
 } from '../helpers/sandbox.js';
 
-const it = sandboxTest({ clients: [...standardClients, launchClient] });
+const it = sandboxTest({ clients: [...launchClients] });
 
 describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launch 2.2 §EHR launch)', () => {
   it('mints a launch bound to the chosen context and answers with the app launch URL', async ({ t }) => {
@@ -44,7 +43,7 @@ describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launc
     sandboxWith,
   }) => {
     const t = await sandboxWith({
-      clients: [...standardClients, launchClient],
+      clients: [...launchClients],
       launch: { patient: 'pat-3' },
     });
     const res = await admin(t.app, 'POST', '/launches', { clientId: 'launch-app' });

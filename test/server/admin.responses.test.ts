@@ -9,9 +9,9 @@ import {
   launchClient,
   ORIGIN,
   redeem,
-  standardClients,
   startSandbox,
   type TestSandbox,
+  launchClients,
 } from '../helpers/sandbox.js';
 
 /** The workbench's fetch, answered by the app itself (no socket). */
@@ -39,7 +39,7 @@ function fetchVia(app: FastifyInstance): typeof fetch {
 let t: TestSandbox;
 let api: AdminApi;
 beforeAll(async () => {
-  t = await startSandbox({ clients: [...standardClients, launchClient] });
+  t = await startSandbox({ clients: [...launchClients] });
   api = createAdminApi({ origin: ORIGIN, token: () => ADMIN_TOKEN, fetch: fetchVia(t.app) });
 });
 afterAll(async () => {

@@ -5,17 +5,16 @@ import {
   authorize,
   FHIR_BASE,
   form,
-  launchClient,
   ORIGIN,
   REDIRECT,
   redeem,
-  standardClients,
   sandboxTest,
   type TestSandbox,
+  launchClients,
 } from '../helpers/sandbox.js';
 
 const it = sandboxTest({
-  clients: [...standardClients, launchClient],
+  clients: [...launchClients],
   authorize: { mode: 'interactive' },
 });
 

@@ -37,7 +37,7 @@ describe('authorization request parameters have a length limit (RFC 6749 §4.1.2
     expect(description).toContain('nonce is 5000 characters long; at most 2048 are accepted');
     expect(description).toContain('limits.parameterLength');
     expect(location?.searchParams.get('state')).toBe('st4te');
-    expect(t.app.sandbox.store.codes.size).toBe(0);
+    expect(t.app.sandbox.store.snapshot().codes.length).toBe(0);
   });
 
   it('an over-long state is refused and not echoed back', async () => {
@@ -69,7 +69,7 @@ describe('live codes and pending consent pages are bounded', () => {
       if (code !== undefined) codes.push(code);
     }
     expect(codes).toHaveLength(150);
-    expect(t.app.sandbox.store.codes.size).toBe(100);
+    expect(t.app.sandbox.store.snapshot().codes.length).toBe(100);
     expect((await redeem(t.app, codes[0] ?? '')).json<{ error: string }>().error).toBe('invalid_grant');
     expect((await redeem(t.app, codes[149] ?? '')).statusCode).toBe(200);
   });

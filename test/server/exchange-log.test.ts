@@ -2,7 +2,6 @@ import { describe, expect } from 'vitest';
 import {
   admin,
   authorize,
-  basic,
   CHALLENGE,
   clientCredentials,
   postForm,
@@ -194,12 +193,7 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
   });
 
   it('answers with basic-auth clients named, even when authentication fails', async ({ t }) => {
-    await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials' },
-      { authorization: basic('who', 'x') },
-    );
+    await clientCredentials(t.app, 'who', 'x', { params: {} });
     expect((await last(t)).clientId).toBe('who');
   });
 });

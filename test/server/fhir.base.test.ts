@@ -9,6 +9,7 @@ import {
   postForm,
   sandboxTest,
   type TestSandbox,
+  clientCredentials,
 } from '../helpers/sandbox.js';
 
 const it = sandboxTest();
@@ -20,12 +21,7 @@ async function tokenFor(t: TestSandbox, scope: string): Promise<string> {
 }
 
 async function systemToken(t: TestSandbox, scope: string): Promise<string> {
-  const res = await postForm(
-    t.app,
-    '/token',
-    { grant_type: 'client_credentials', scope },
-    { authorization: basic('conf-app', 's3cret') },
-  );
+  const res = await clientCredentials(t.app, 'conf-app', 's3cret', { params: { scope } });
   expect(res.statusCode).toBe(200);
   return res.json<{ access_token: string }>().access_token;
 }

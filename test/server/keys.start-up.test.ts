@@ -5,7 +5,7 @@ import { KeyRing, type StoredKeys } from '../../server/keys/key-ring.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { postForm, startSandbox, basic, type TestSandbox } from '../helpers/sandbox.js';
+import { startSandbox, type TestSandbox, clientCredentials } from '../helpers/sandbox.js';
 
 let t: TestSandbox | undefined;
 afterEach(async () => {
@@ -50,12 +50,7 @@ describe('start-up does not wait for the signing key', () => {
 
 describe('signing keys handed to the server factory', () => {
   async function tokenKid(sandbox: TestSandbox): Promise<string | undefined> {
-    const res = await postForm(
-      sandbox.app,
-      '/token',
-      { grant_type: 'client_credentials', scope: 'system/*.rs' },
-      { authorization: basic('conf-app', 's3cret') },
-    );
+    const res = await clientCredentials(sandbox.app, 'conf-app', 's3cret');
     const token = String(res.json<Record<string, unknown>>()['access_token']);
     return decodeProtectedHeader(token).kid;
   }

@@ -27,6 +27,7 @@ import {
   confidentialClient,
   fullCodeFlow,
   postForm,
+  stateFileHolding,
 } from '../helpers/sandbox.js';
 
 let dir: string;
@@ -156,18 +157,7 @@ describe('durable state in --data-dir', () => {
 
   it('refuses a state file of the wrong shape, naming what is wrong', async () => {
     const file = path.join(dir, 'state.json');
-    const doc = {
-      version: 1,
-      config: { clients: [{ clientId: 'x', grantTypes: ['password'] }] },
-      presets: {},
-      artefacts: {
-        codes: [],
-        grants: [],
-        refreshTokens: [],
-        revokedAccessTokens: [],
-        expiredAccessTokens: [],
-      },
-    };
+    const doc = stateFileHolding({ clients: [{ clientId: 'x', grantTypes: ['password'] }] });
     await writeFile(file, JSON.stringify(doc));
     await expect(start()).rejects.toThrow(/invalid config .*clients\[0\]\.grantTypes\[0\]/);
     await writeFile(file, JSON.stringify({ ...doc, config: {}, artefacts: { codes: 'x' } }));

@@ -9,6 +9,7 @@ import {
   startSandbox,
   VERIFIER,
   type TestSandbox,
+  clientCredentials,
 } from '../helpers/sandbox.js';
 import type { SandboxConfig } from '../../server/config/schema.js';
 import { ConfigError, parseConfig } from '../../server/config/validate.js';
@@ -57,12 +58,7 @@ function issuesOf(doc: unknown): string[] {
 describe('a profile described in the config', () => {
   it('serves its token endpoint at its own path, with its grants, fields and extras', async () => {
     t = await startSandbox({ profile: 'acme', profiles: [ACME] });
-    const res = await postForm(
-      t.app,
-      '/connect/token',
-      { grant_type: 'client_credentials', scope: 'system/*.rs' },
-      { authorization: basic('conf-app', 's3cret') },
-    );
+    const res = await clientCredentials(t.app, 'conf-app', 's3cret', { path: '/connect/token' });
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, unknown>>();
     expect(Object.keys(body).sort()).toEqual(
@@ -99,12 +95,10 @@ describe('a profile described in the config', () => {
       error: 'unsupported_grant_type',
       error_description: 'E1000: grant not enabled',
     });
-    const client = await postForm(
-      t.app,
-      '/connect/token',
-      { grant_type: 'client_credentials' },
-      { authorization: basic('conf-app', 'wrong') },
-    );
+    const client = await clientCredentials(t.app, 'conf-app', 'wrong', {
+      path: '/connect/token',
+      params: {},
+    });
     expect(client.statusCode).toBe(403);
     expect(client.json()).toMatchObject({ error: 'invalid_client' });
     const post = await postForm(t.app, '/connect/token', {
@@ -234,24 +228,10 @@ describe('switching the active profile at run time', () => {
     t = await startSandbox();
     expect((await authorize(t.app)).code).toBeDefined();
     t.app.sandbox.profile = profileNamed('iehr');
-    const old = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials' },
-      {
-        authorization: basic('conf-app', 's3cret'),
-      },
-    );
+    const old = await clientCredentials(t.app, 'conf-app', 's3cret', { params: {} });
     expect(old.statusCode).toBe(404);
     expect((await t.app.inject({ url: '/authorize?client_id=conf-app' })).statusCode).toBe(404);
-    const moved = await postForm(
-      t.app,
-      '/oauth2/token',
-      { grant_type: 'client_credentials' },
-      {
-        authorization: basic('conf-app', 's3cret'),
-      },
-    );
+    const moved = await clientCredentials(t.app, 'conf-app', 's3cret', { path: '/oauth2/token', params: {} });
     expect(moved.statusCode).toBe(200);
     const config = (await t.app.inject({ url: '/.well-known/smart-configuration' })).json<
       Record<string, unknown>
@@ -266,12 +246,7 @@ describe('switching the active profile at run time', () => {
     // What importing a config does: the document and the profile it chooses change together.
     t.app.sandbox.config = config;
     t.app.sandbox.profile = resolveProfile(config);
-    const res = await postForm(
-      t.app,
-      '/connect/token',
-      { grant_type: 'client_credentials' },
-      { authorization: basic('conf-app', 's3cret') },
-    );
+    const res = await clientCredentials(t.app, 'conf-app', 's3cret', { path: '/connect/token', params: {} });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ region: 'eu-west' });
     expect((await t.app.inject({ url: '/authorize?client_id=conf-app' })).statusCode).toBe(404);
@@ -279,14 +254,10 @@ describe('switching the active profile at run time', () => {
 
   it('does not serve the internal routes the profile paths are rewritten to', async () => {
     t = await startSandbox();
-    const res = await postForm(
-      t.app,
-      '/_sandbox/profile/token',
-      { grant_type: 'client_credentials' },
-      {
-        authorization: basic('conf-app', 's3cret'),
-      },
-    );
+    const res = await clientCredentials(t.app, 'conf-app', 's3cret', {
+      path: '/_sandbox/profile/token',
+      params: {},
+    });
     expect(res.statusCode).toBe(404);
     expect((await t.app.inject({ url: '/_sandbox/profile/authorize' })).statusCode).toBe(404);
   });

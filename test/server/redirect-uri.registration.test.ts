@@ -6,7 +6,15 @@ import { buildServer } from '../../server/app.js';
 import { ManualClock } from '../../server/clock.js';
 import type { ClientConfig } from '../../server/config/schema.js';
 import { ConfigError, parseConfig } from '../../server/config/validate.js';
-import { ADMIN_TOKEN, ORIGIN, admin, authorize, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import {
+  ADMIN_TOKEN,
+  ORIGIN,
+  admin,
+  authorize,
+  startSandbox,
+  stateFileHolding,
+  type TestSandbox,
+} from '../helpers/sandbox.js';
 
 /** Redirect URIs a client must not be able to register, and why each is dangerous or unusable. */
 const REFUSED: readonly (readonly [string, RegExp])[] = [
@@ -92,18 +100,7 @@ describe('redirect URI registration (RFC 8252 §7.1, RFC 6749 §3.1.2)', () => {
     try {
       await writeFile(
         path.join(dir, 'state.json'),
-        JSON.stringify({
-          version: 1,
-          config: { clients: [codeClient('javascript:alert(1)')] },
-          presets: {},
-          artefacts: {
-            codes: [],
-            grants: [],
-            refreshTokens: [],
-            revokedAccessTokens: [],
-            expiredAccessTokens: [],
-          },
-        }),
+        JSON.stringify(stateFileHolding({ clients: [codeClient('javascript:alert(1)')] })),
       );
       const start = buildServer({
         config: {},

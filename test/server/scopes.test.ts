@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideScope, parseClinicalScope, scopeCovers, splitScope } from '../../server/oauth/scopes.js';
-import { authorize, basic, postForm, startSandbox } from '../helpers/sandbox.js';
+import { authorize, startSandbox, clientCredentials } from '../helpers/sandbox.js';
 
 describe('SMART scopes (SMART App Launch 2.2 scopes-and-launch-context)', () => {
   it('reads v1 permissions as their v2 equivalents (docs/endpoints.md#fhir-base)', () => {
@@ -29,12 +29,9 @@ describe('SMART scopes (SMART App Launch 2.2 scopes-and-launch-context)', () => 
     expect(scopeCovers('system/*.rs', 'system/*.constructor')).toBe(false);
     const t = await startSandbox();
     try {
-      const res = await postForm(
-        t.app,
-        '/token',
-        { grant_type: 'client_credentials', scope: 'system/*.constructor' },
-        { authorization: basic('conf-app', 's3cret') },
-      );
+      const res = await clientCredentials(t.app, 'conf-app', 's3cret', {
+        params: { scope: 'system/*.constructor' },
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: 'invalid_scope' });
       const { response } = await authorize(t.app, { scope: 'openid patient/*.constructor' });

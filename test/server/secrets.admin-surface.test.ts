@@ -1,6 +1,14 @@
 import * as crypto from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ADMIN_TOKEN, admin, basic, postForm, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import {
+  ADMIN_TOKEN,
+  admin,
+  basic,
+  postForm,
+  startSandbox,
+  type TestSandbox,
+  clientCredentials,
+} from '../helpers/sandbox.js';
 
 // The real timingSafeEqual, watched: which buffers the server compares secrets with.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -46,12 +54,7 @@ describe("secret comparisons do not reveal the secret's length (hardening 11)", 
   );
 
   it('still accepts the right secret', async () => {
-    const res = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials', scope: 'system/*.rs' },
-      { authorization: basic('conf-app', 's3cret') },
-    );
+    const res = await clientCredentials(t.app, 'conf-app', 's3cret');
     expect(res.statusCode).toBe(200);
   });
 });

@@ -20,55 +20,49 @@ async function logText(t: TestSandbox): Promise<string> {
   return JSON.stringify(await logged(t));
 }
 
+/** Posts a raw body to the token endpoint and answers what the log then shows. */
+async function logOfTokenPost(t: TestSandbox, contentType: string, payload: string): Promise<string> {
+  await t.app.inject({ method: 'POST', url: '/token', headers: { 'content-type': contentType }, payload });
+  return logText(t);
+}
+
 describe('masking fails closed (hardening 10)', () => {
   it('hides a client_secret whose value is badly percent-encoded', async ({ t }) => {
-    await t.app.inject({
-      method: 'POST',
-      url: '/token',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'grant_type=client_credentials&client_id=post-app&client_secret=CorrectHorse%',
-    });
-    const text = await logText(t);
+    const text = await logOfTokenPost(
+      t,
+      'application/x-www-form-urlencoded',
+      'grant_type=client_credentials&client_id=post-app&client_secret=CorrectHorse%',
+    );
     expect(text).toContain('client_secret=');
     expect(text).not.toContain('CorrectHorse');
   });
 
   it('hides a client_secret whose name is percent-encoded or whose pair is broken', async ({ t }) => {
-    await t.app.inject({
-      method: 'POST',
-      url: '/token',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload:
-        'grant_type=client_credentials&client%5Fsecret=BatteryStaple&password=%E0%A4%A&code=%zzLongCodeValue',
-    });
-    const text = await logText(t);
+    const text = await logOfTokenPost(
+      t,
+      'application/x-www-form-urlencoded',
+      'grant_type=client_credentials&client%5Fsecret=BatteryStaple&password=%E0%A4%A&code=%zzLongCodeValue',
+    );
     expect(text).not.toContain('BatteryStaple');
     expect(text).not.toContain('%E0%A4%A');
     expect(text).not.toContain('LongCodeValue');
   });
 
   it('hides secrets in a malformed JSON body', async ({ t }) => {
-    await t.app.inject({
-      method: 'POST',
-      url: '/token',
-      headers: { 'content-type': 'application/json' },
-      payload:
-        '{"client_id":"post-app", "client_secret" : "CorrectHorse\\"Battery", "refresh_token":"abcdefghijklmnop",',
-    });
-    const text = await logText(t);
+    const text = await logOfTokenPost(
+      t,
+      'application/json',
+      '{"client_id":"post-app", "client_secret" : "CorrectHorse\\"Battery", "refresh_token":"abcdefghijklmnop",',
+    );
     expect(text).not.toContain('CorrectHorse');
     expect(text).not.toContain('Battery');
     expect(text).not.toContain('ijklmnop');
   });
 
   it('hides secrets in a body of any other content type', async ({ t }) => {
-    await t.app.inject({
-      method: 'POST',
-      url: '/token',
-      headers: { 'content-type': 'text/plain' },
-      payload: 'grant_type=client_credentials&client_secret=CorrectHorse',
-    });
-    expect(await logText(t)).not.toContain('CorrectHorse');
+    expect(
+      await logOfTokenPost(t, 'text/plain', 'grant_type=client_credentials&client_secret=CorrectHorse'),
+    ).not.toContain('CorrectHorse');
   });
 });
 
@@ -93,14 +87,11 @@ describe('masking fails closed for multipart, line-based bodies and headers', ()
   });
 
   it('hides a secret written as a "name: value" line', async ({ t }) => {
-    await t.app.inject({
-      method: 'POST',
-      url: '/token',
-      headers: { 'content-type': 'text/plain' },
-      payload:
-        'grant_type: client_credentials\nclient_secret: CorrectHorseLine\n  password:CorrectHorseIndented',
-    });
-    const text = await logText(t);
+    const text = await logOfTokenPost(
+      t,
+      'text/plain',
+      'grant_type: client_credentials\nclient_secret: CorrectHorseLine\n  password:CorrectHorseIndented',
+    );
     expect(text).toContain('grant_type: client_credentials');
     expect(text).not.toContain('CorrectHorse');
   });

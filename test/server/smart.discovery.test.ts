@@ -3,20 +3,18 @@ import {
   authorize,
   clientCredentials,
   form,
-  launchClient,
   ORIGIN,
   postForm,
   redeem,
   REDIRECT,
-  standardClients,
   VERIFIER,
   sandboxTest,
   type TestSandbox,
+  launchClients,
 } from '../helpers/sandbox.js';
 
 const it = sandboxTest({
-  clients: [...standardClients, launchClient],
-  launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
+  clients: [...launchClients],
 });
 
 type TokenBody = Record<string, unknown>;

@@ -6,18 +6,17 @@ import {
   FHIR_BASE,
   fhirGet,
   LAUNCH_URL,
-  launchClient,
   postForm,
   REDIRECT,
-  standardClients,
   VERIFIER,
   sandboxTest,
   type TestSandbox,
+  launchClients,
 } from '../helpers/sandbox.js';
 import { LAUNCH_LIFETIME_MS, LaunchError } from '../../server/launch/launches.js';
 
 const it = sandboxTest({
-  clients: [...standardClients, launchClient],
+  clients: [...launchClients],
   launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1', tenant: 'clinic-a' },
 });
 

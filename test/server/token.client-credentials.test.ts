@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import type { Exchange } from '../../server/exchanges/exchange.js';
-import { admin, basic, ORIGIN, postForm, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import {
+  admin,
+  ORIGIN,
+  postForm,
+  startSandbox,
+  type TestSandbox,
+  clientCredentials,
+} from '../helpers/sandbox.js';
 
 let t: TestSandbox;
 afterEach(async () => {
@@ -12,15 +19,11 @@ describe('RFC 6749 §4.4: client credentials with a client secret', () => {
   beforeEach(async () => {
     t = await startSandbox();
   });
-  const auth = { authorization: basic('conf-app', 's3cret') };
 
   it('issues an access token and no refresh or id token (RFC 6749 §4.4.3)', async () => {
-    const res = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials', scope: 'system/Observation.rs' },
-      auth,
-    );
+    const res = await clientCredentials(t.app, 'conf-app', 's3cret', {
+      params: { scope: 'system/Observation.rs' },
+    });
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, unknown>>();
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'system/Observation.rs' });
@@ -30,17 +33,14 @@ describe('RFC 6749 §4.4: client credentials with a client secret', () => {
   });
 
   it('grants the client scopes that need no user or patient when none is asked', async () => {
-    const res = await postForm(t.app, '/token', { grant_type: 'client_credentials' }, auth);
+    const res = await clientCredentials(t.app, 'conf-app', 's3cret', { params: {} });
     expect(res.json<{ scope: string }>().scope).toBe('system/*.rs');
   });
 
   it('refuses patient/ and user/ scopes, naming the system/ scopes to ask for (SMART Backend Services)', async () => {
-    const res = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials', scope: 'patient/*.rs user/Observation.rs' },
-      auth,
-    );
+    const res = await clientCredentials(t.app, 'conf-app', 's3cret', {
+      params: { scope: 'patient/*.rs user/Observation.rs' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'invalid_scope' });
     const description = res.json<{ error_description: string }>().error_description;
@@ -57,21 +57,11 @@ describe('RFC 6749 §4.4: client credentials with a client secret', () => {
         { clientId: 'ehr-app', clientSecret: 'x', grantTypes: ['client_credentials'], scope: 'patient/*.rs' },
       ],
     });
-    const res = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials', scope: 'patient/*.rs' },
-      { authorization: basic('ehr-app', 'x') },
-    );
+    const res = await clientCredentials(t.app, 'ehr-app', 'x', { params: { scope: 'patient/*.rs' } });
     expect(res.json<{ error_description: string }>().error_description).toContain(
       "ask for system/*.rs instead (and add system/*.rs to client ehr-app's scope)",
     );
-    const none = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials' },
-      { authorization: basic('ehr-app', 'x') },
-    );
+    const none = await clientCredentials(t.app, 'ehr-app', 'x', { params: {} });
     expect(none.statusCode).toBe(400);
     expect(none.json<{ error_description: string }>().error_description).toContain(
       'client ehr-app has no scope a client_credentials token can carry; add system/ scopes',
@@ -79,23 +69,13 @@ describe('RFC 6749 §4.4: client credentials with a client secret', () => {
   });
 
   it('refuses a scope the client was not given (RFC 6749 §3.3)', async () => {
-    const res = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials', scope: 'system/*.cruds' },
-      auth,
-    );
+    const res = await clientCredentials(t.app, 'conf-app', 's3cret', { params: { scope: 'system/*.cruds' } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'invalid_scope' });
   });
 
   it('refuses a scope that breaks the scope-token grammar (RFC 6749 §3.3)', async () => {
-    const res = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials', scope: 'system/"x' },
-      auth,
-    );
+    const res = await clientCredentials(t.app, 'conf-app', 's3cret', { params: { scope: 'system/"x' } });
     expect(res.json()).toMatchObject({ error: 'invalid_scope' });
   });
 });
@@ -175,12 +155,10 @@ describe('client_credentials scopes under a vendor profile', () => {
         },
       ],
     });
-    const res = await postForm(
-      t.app,
-      '/oauth2/token',
-      { grant_type: 'client_credentials', scope: 'patient/*.rs system/*.rs' },
-      { authorization: basic('iehr-app', 'x') },
-    );
+    const res = await clientCredentials(t.app, 'iehr-app', 'x', {
+      path: '/oauth2/token',
+      params: { scope: 'patient/*.rs system/*.rs' },
+    });
     expect(res.statusCode).toBe(200);
     expect(decodeJwt(res.json<{ access_token: string }>().access_token)['scope']).toBe('patient/*.rs');
     const log = await admin(t.app, 'GET', '/exchanges');

@@ -12,6 +12,13 @@ import {
 const it = sandboxTest();
 
 const auth = { authorization: basic('conf-app', 's3cret') };
+/** The confidential test client, with only the scopes a code flow with refresh needs. */
+const refreshingClient = {
+  clientId: 'conf-app',
+  clientSecret: 's3cret',
+  redirectUris: [REDIRECT],
+  scope: 'openid launch/patient patient/*.rs offline_access fhirUser',
+};
 
 async function refresh(
   t: TestSandbox,
@@ -118,15 +125,7 @@ describe('RFC 6749 §6 and RFC 9700 §4.14.2: refreshing', () => {
 
   it('keeps the token when a client has rotation off, and reuse then is fine', async ({ sandboxWith }) => {
     const t = await sandboxWith({
-      clients: [
-        {
-          clientId: 'conf-app',
-          clientSecret: 's3cret',
-          redirectUris: [REDIRECT],
-          scope: 'openid launch/patient patient/*.rs offline_access fhirUser',
-          refreshTokenRotation: false,
-        },
-      ],
+      clients: [{ ...refreshingClient, refreshTokenRotation: false }],
     });
     const first = await fullCodeFlow(t.app);
     const a = await refresh(t, String(first['refresh_token']));
@@ -137,15 +136,7 @@ describe('RFC 6749 §6 and RFC 9700 §4.14.2: refreshing', () => {
 
   it('refuses reuse without revoking the family when reuse detection is off', async ({ sandboxWith }) => {
     const t = await sandboxWith({
-      clients: [
-        {
-          clientId: 'conf-app',
-          clientSecret: 's3cret',
-          redirectUris: [REDIRECT],
-          scope: 'openid launch/patient patient/*.rs offline_access fhirUser',
-          refreshTokenReuseDetection: false,
-        },
-      ],
+      clients: [{ ...refreshingClient, refreshTokenReuseDetection: false }],
     });
     const first = await fullCodeFlow(t.app);
     const second = (await refresh(t, String(first['refresh_token']))).json<{ refresh_token: string }>();

@@ -4,13 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { KeyRing } from '../../server/keys/key-ring.js';
 import { SigningPool } from '../../server/keys/signing-pool.js';
 import {
-  basic,
   FHIR_BASE,
   fullCodeFlow,
   ORIGIN,
-  postForm,
   startSandbox,
   type TestSandbox,
+  clientCredentials,
 } from '../helpers/sandbox.js';
 
 let t: TestSandbox | undefined;
@@ -24,12 +23,7 @@ async function jwks(app: FastifyInstance): Promise<JSONWebKeySet> {
 }
 
 async function clientCredentialsToken(app: FastifyInstance): Promise<string> {
-  const res = await postForm(
-    app,
-    '/token',
-    { grant_type: 'client_credentials', scope: 'system/*.rs' },
-    { authorization: basic('conf-app', 's3cret') },
-  );
+  const res = await clientCredentials(app, 'conf-app', 's3cret');
   expect(res.statusCode).toBe(200);
   return String(res.json<Record<string, unknown>>()['access_token']);
 }

@@ -154,12 +154,10 @@ describe('a code burned by a failed check says so on retry', () => {
 describe('the X-Sandbox-Verdict header', () => {
   it('carries the reason behind iEHR’s terse body, which stays byte for byte the vendor’s', async () => {
     await start({ profile: 'iehr' });
-    const res = await postForm(
-      t.app,
-      '/oauth2/token',
-      { grant_type: 'client_credentials', client_id: 'conf-app' },
-      { authorization: basic('conf-app', 'wrong') },
-    );
+    const res = await clientCredentials(t.app, 'conf-app', 'wrong', {
+      path: '/oauth2/token',
+      params: { client_id: 'conf-app' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.body).toBe('{"error":"invalid_client"}');
     const header = String(res.headers['x-sandbox-verdict']);
