@@ -119,7 +119,7 @@ test.describe('serve --https in Chromium (README "HTTPS")', () => {
       const popup = page.waitForEvent('popup');
       await page
         .getByRole('form', { name: 'Start an EHR launch' })
-        .getByRole('button', { name: 'Launch' })
+        .getByRole('button', { name: 'Open in a new window' })
         .click();
       const result = (await popup).locator('#result');
       await expect(result).toHaveAttribute('data-token', '200');
