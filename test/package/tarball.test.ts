@@ -64,6 +64,7 @@ describe('the packed tarball, installed into an empty project', () => {
   let work: string;
   let project: string;
   let tarball: string;
+  let packedBytes: number;
   let packedFiles: string[];
 
   beforeAll(async () => {
@@ -80,8 +81,9 @@ describe('the packed tarball, installed into an empty project', () => {
     work = await mkdtemp(path.join(tmpdir(), 'token-sandbox-package-'));
     const packed = JSON.parse(
       await npm(root, ['pack', '--ignore-scripts', '--json', '--pack-destination', work]),
-    ) as { filename: string; files: { path: string }[] }[];
+    ) as { filename: string; size: number; files: { path: string }[] }[];
     tarball = path.join(work, packed[0]?.filename ?? '');
+    packedBytes = packed[0]?.size ?? 0;
     packedFiles = (packed[0]?.files ?? []).map((f) => f.path);
     project = path.join(work, 'project');
     await mkdir(project);
@@ -99,6 +101,14 @@ describe('the packed tarball, installed into an empty project', () => {
   it('is named after the version and builds before it packs', () => {
     expect(path.basename(tarball)).toBe(`token-sandbox-${pkg.version}.tgz`);
     expect(pkg.scripts['prepack']).toBe('npm run build');
+  });
+
+  it("is the size README reports, within a tenth (README's figures are updated when the package grows)", () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const reported = /\| tarball \(packed\)\s*\|[^(|]*\(([\d,]+) bytes/.exec(readme)?.[1];
+    expect(reported, 'README "Install from a tarball" gives the packed size in bytes').toBeDefined();
+    const bytes = Number((reported ?? '').replaceAll(',', ''));
+    expect(Math.abs(packedBytes - bytes) / bytes).toBeLessThan(0.1);
   });
 
   it('holds the built server, the command and the workbench, and no sources, desktop shell (but its entry) or source maps', () => {
@@ -203,22 +213,7 @@ describe('the packed tarball, installed into an empty project', () => {
     }, 120_000);
 
     it('the Playwright fixture example passes in Chromium', async () => {
-      await writeFile(
-        path.join(project, 'playwright.config.ts'),
-        `import { defineConfig } from '@playwright/test';
-export default defineConfig({
-  testDir: 'tests/e2e',
-  reporter: 'list',
-  use: {
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu'],
-    },
-  },
-});
-`,
-      );
+      await writeFile(path.join(project, 'playwright.config.ts'), readmeExample('playwright.config.ts'));
       const out = await runIn(project, 'playwright', ['test']);
       expect(out).toMatch(/1 passed/);
     }, 180_000);
