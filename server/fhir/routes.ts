@@ -20,7 +20,7 @@ import { isResourceType, type FhirResource, type StoredVersion } from './data.js
 import { FhirLoadError, identifyResource } from './load.js';
 import { FHIR_JSON, sendFhirError, sendOutcome } from './outcome.js';
 import { FHIR_ID, isR4ResourceType } from './r4-resource-types.js';
-import { meetsCriterion, parseCriteria } from './search.js';
+import { meetsCriterion, parseSearch, patientOf, searchQuery, sortMatches } from './search.js';
 
 const VERBS: Readonly<Record<ScopeCheck['interaction'], string>> = {
   c: 'create',
@@ -289,7 +289,11 @@ export function fhirRoutes(sandbox: Sandbox) {
         if (!isResourceType(type)) return unsupportedType(reply, type);
         const q = request.url.indexOf('?');
         const params = new URLSearchParams(q === -1 ? '' : request.url.slice(q + 1));
-        const { criteria, unsupported } = parseCriteria(type, params);
+        const parsed = parseSearch(type, params);
+        if (parsed.errors.length > 0) {
+          return sendOutcome(reply, 400, 'invalid', parsed.errors.join('; '));
+        }
+        const { criteria, unsupported, controls } = parsed;
         if (
           unsupported.length > 0 &&
           /handling\s*=\s*strict/i.test(String(request.headers['prefer'] ?? ''))
@@ -298,23 +302,61 @@ export function fhirRoutes(sandbox: Sandbox) {
             reply,
             400,
             'not-supported',
-            `search parameter(s) ${unsupported.join(', ')} are not supported for ${type}`,
+            `search parameter(s) ${unsupported.join(', ')} are not supported for ${type} (Prefer: handling=strict refuses them; without it they are ignored)`,
           );
         }
-        const decision = authorizeSearch(accessFor(request), type, criteria);
+        const who = accessFor(request);
+        const decision = authorizeSearch(who, type, criteria);
         enforce(request, decision);
-        const matches = sandbox.fhir
-          .list(type)
-          .filter((r) => criteria.every((c) => meetsCriterion(type, r, c)))
-          .filter(decision.visible);
+        const matches = sortMatches(
+          type,
+          sandbox.fhir
+            .list(type)
+            .filter((r) => criteria.every((c) => meetsCriterion(type, r, c)))
+            .filter(decision.visible),
+          controls.sort,
+        );
         const base = sandbox.urls.fhirBase;
-        // http.html#search: the self link states the parameters the server actually used.
-        const used = new URLSearchParams(
-          criteria.map((c): [string, string] => [c.name, c.values.join(',')]),
-        ).toString();
-        return reply
-          .type(FHIR_JSON)
-          .send(searchset(base, `${base}/${type}${used === '' ? '' : `?${used}`}`, matches));
+        const paged = controls.offset > 0 || matches.length > controls.count;
+        const link = (relation: string, offset: number) => {
+          const query = searchQuery(parsed, offset, paged);
+          return { relation, url: `${base}/${type}${query === '' ? '' : `?${query}`}` };
+        };
+        if (controls.summaryCount) {
+          return reply.type(FHIR_JSON).send({
+            resourceType: 'Bundle',
+            type: 'searchset',
+            total: matches.length,
+            link: [link('self', 0)],
+          });
+        }
+        const { count, offset } = controls;
+        const page = matches.slice(offset, offset + count);
+        const links = [link('self', offset)];
+        // http.html#paging: next and previous pages, as links the client follows without building them.
+        if (count > 0 && offset + count < matches.length) links.push(link('next', offset + count));
+        if (count > 0 && offset > 0) links.push(link('previous', Math.max(0, offset - count)));
+        const entry = page.map((resource) => entryOf(base, resource, 'match'));
+        if (controls.include !== undefined) {
+          // search.html#include: each patient once, and only those the token may read itself.
+          const seen = new Set<string>();
+          for (const resource of page) {
+            const id = patientOf(resource);
+            if (id === undefined || seen.has(id)) continue;
+            seen.add(id);
+            const patient = sandbox.fhir.get('Patient', id);
+            if (patient !== undefined && authorizeRead(who, patient).allowed) {
+              entry.push(entryOf(base, patient, 'include'));
+            }
+          }
+        }
+        return reply.type(FHIR_JSON).send({
+          resourceType: 'Bundle',
+          type: 'searchset',
+          total: matches.length,
+          link: links,
+          entry,
+        });
       });
     });
   };
@@ -333,16 +375,6 @@ function unsupportedType(reply: FastifyReply, type: string): FastifyReply {
   return sendOutcome(reply, 404, 'not-supported', `resource type ${type} is not served by this server`);
 }
 
-function searchset(base: string, self: string, matches: readonly FhirResource[]): Record<string, unknown> {
-  return {
-    resourceType: 'Bundle',
-    type: 'searchset',
-    total: matches.length,
-    link: [{ relation: 'self', url: self }],
-    entry: matches.map((resource) => ({
-      fullUrl: `${base}/${resource.resourceType}/${resource.id}`,
-      resource,
-      search: { mode: 'match' },
-    })),
-  };
+function entryOf(base: string, resource: FhirResource, mode: 'match' | 'include'): Record<string, unknown> {
+  return { fullUrl: `${base}/${resource.resourceType}/${resource.id}`, resource, search: { mode } };
 }
