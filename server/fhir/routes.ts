@@ -22,7 +22,7 @@ import { FhirLoadError, identifyResource } from './load.js';
 import { FHIR_JSON, sendFhirError, sendOutcome } from './outcome.js';
 import { FHIR_ID, isR4ResourceType } from './r4-resource-types.js';
 import { isResource, Upstream, UpstreamError, type UpstreamAnswer } from './upstream.js';
-import { meetsCriterion, parseSearch, patientOf, searchQuery, sortMatches } from './search.js';
+import { matchesAll, parseSearch, patientOf, searchQuery, sortMatches } from './search.js';
 
 const VERBS: Readonly<Record<ScopeCheck['interaction'], string>> = {
   c: 'create',
@@ -485,10 +485,7 @@ export function fhirRoutes(sandbox: Sandbox) {
         enforce(request, decision);
         const matches = sortMatches(
           type,
-          sandbox.fhir
-            .list(type)
-            .filter((r) => criteria.every((c) => meetsCriterion(type, r, c)))
-            .filter(decision.visible),
+          sandbox.fhir.list(type).filter(matchesAll(type, criteria)).filter(decision.visible),
           controls.sort,
         );
         const base = sandbox.urls.fhirBase;

@@ -2,9 +2,11 @@ import type { FhirResource, ResourceType } from './data.js';
 
 /**
  * FHIR R4 search (http.html#search, search.html) for the parameters the sandbox supports: each matcher
- * tests one value; a comma inside a value is OR (search.html#combining), a repeated parameter is AND.
+ * reads one value once and returns the test of a resource (a search tests every resource of its type, so
+ * nothing per value is redone per resource); a comma inside a value is OR (search.html#combining), a repeated
+ * parameter is AND.
  */
-type Matcher = (resource: FhirResource, value: string) => boolean;
+type Matcher = (value: string) => (resource: FhirResource) => boolean;
 
 interface Coding {
   readonly system?: string;
@@ -21,13 +23,14 @@ function asArray(value: unknown): unknown[] {
 
 /** search.html#reference: `id`, `Type/id` or an absolute URL ending in `Type/id`. */
 function referenceMatches(type: string, path: string): Matcher {
-  return (resource, value) => {
+  return (value) => {
     const parts = value.split('/');
     const target = parts.length >= 2 ? parts.slice(-2).join('/') : `${type}/${value}`;
-    return asArray(field(resource, path)).some(
-      (ref) =>
-        typeof ref === 'object' && ref !== null && (ref as { reference?: unknown }).reference === target,
-    );
+    return (resource) =>
+      asArray(field(resource, path)).some(
+        (ref) =>
+          typeof ref === 'object' && ref !== null && (ref as { reference?: unknown }).reference === target,
+      );
   };
 }
 
@@ -39,44 +42,48 @@ function codings(concept: unknown): Coding[] {
 
 /** search.html#token: `code`, `system|code`, `|code` (no system) or `system|` (any code of it). */
 function tokenMatches(path: string): Matcher {
-  return (resource, value) => {
+  return (value) => {
     const bar = value.indexOf('|');
     const system = bar === -1 ? undefined : value.slice(0, bar);
     const code = bar === -1 ? value : value.slice(bar + 1);
-    const values = asArray(field(resource, path));
-    // A plain code field (status, gender) is a token without a system.
-    if (values.every((v) => typeof v === 'string')) return system === undefined && values.includes(code);
-    return codings(values).some(
-      (c) =>
-        (system === undefined || (system === '' ? c.system === undefined : c.system === system)) &&
-        (code === '' || c.code === code),
-    );
+    return (resource) => {
+      const values = asArray(field(resource, path));
+      // A plain code field (status, gender) is a token without a system.
+      if (values.every((v) => typeof v === 'string')) return system === undefined && values.includes(code);
+      return codings(values).some(
+        (c) =>
+          (system === undefined || (system === '' ? c.system === undefined : c.system === system)) &&
+          (code === '' || c.code === code),
+      );
+    };
   };
 }
 
 /** search.html#token on Identifier: `value` or `system|value`. */
-const identifierMatches: Matcher = (resource, value) => {
+const identifierMatches: Matcher = (value) => {
   const bar = value.indexOf('|');
   const system = bar === -1 ? undefined : value.slice(0, bar);
   const wanted = bar === -1 ? value : value.slice(bar + 1);
-  return asArray(field(resource, 'identifier')).some((i) => {
-    const id = i as { system?: unknown; value?: unknown };
-    return id.value === wanted && (system === undefined || id.system === system);
-  });
+  return (resource) =>
+    asArray(field(resource, 'identifier')).some((i) => {
+      const id = i as { system?: unknown; value?: unknown };
+      return id.value === wanted && (system === undefined || id.system === system);
+    });
 };
 
 /** search.html#string: case-insensitive "starts with" on any part of a HumanName. */
-const nameMatches: Matcher = (resource, value) => {
+const nameMatches: Matcher = (value) => {
   const needle = value.toLowerCase();
-  return asArray(field(resource, 'name')).some((n) => {
-    const name = n as { family?: unknown; given?: unknown; text?: unknown };
-    return [name.family, ...asArray(name.given), name.text].some(
-      (part) => typeof part === 'string' && part.toLowerCase().startsWith(needle),
-    );
-  });
+  return (resource) =>
+    asArray(field(resource, 'name')).some((n) => {
+      const name = n as { family?: unknown; given?: unknown; text?: unknown };
+      return [name.family, ...asArray(name.given), name.text].some(
+        (part) => typeof part === 'string' && part.toLowerCase().startsWith(needle),
+      );
+    });
 };
 
-const idMatches: Matcher = (resource, value) => resource.id === value;
+const idMatches: Matcher = (value) => (resource) => resource.id === value;
 
 /** A span of time, half-open [start, end) in epoch milliseconds. */
 interface Span {
@@ -194,11 +201,10 @@ function dateOf(resource: FhirResource, paths: readonly string[]): Span[] {
 
 /** search.html#date: a date parameter over these element paths; a value is prefix + FHIR date. */
 function dateMatches(...paths: string[]): Matcher {
-  const matcher: Matcher = (resource, value) => {
+  const matcher: Matcher = (value) => {
     const parsed = parseDateValue(value);
-    return (
-      parsed !== undefined && dateOf(resource, paths).some((s) => compareSpans(parsed.prefix, s, parsed.span))
-    );
+    if (parsed === undefined) return () => false;
+    return (resource) => dateOf(resource, paths).some((s) => compareSpans(parsed.prefix, s, parsed.span));
   };
   DATE_PATHS.set(matcher, paths);
   return matcher;
@@ -287,8 +293,20 @@ export interface Criterion {
 
 /** Whether a resource satisfies one criterion; an unsupported parameter never matches (fail closed). */
 export function meetsCriterion(type: ResourceType, resource: FhirResource, c: Criterion): boolean {
-  const matcher = matcherFor(type, c.name);
-  return matcher !== undefined && c.values.some((v) => matcher(resource, v));
+  return matchesAll(type, [c])(resource);
+}
+
+/**
+ * The test of a resource against every criterion (AND), each of its values read once (OR among them); an
+ * unsupported parameter never matches (fail closed).
+ */
+export function matchesAll(type: ResourceType, criteria: readonly Criterion[]): (r: FhirResource) => boolean {
+  const tests = criteria.map((c) => {
+    const matcher = matcherFor(type, c.name);
+    const alternatives = matcher === undefined ? [] : c.values.map((v) => matcher(v));
+    return (r: FhirResource) => alternatives.some((test) => test(r));
+  });
+  return (r) => tests.every((test) => test(r));
 }
 
 /** search.html#sort: a date parameter of the type (or `_lastUpdated`), ascending unless prefixed with `-`. */
