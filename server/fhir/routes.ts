@@ -207,12 +207,14 @@ export function fhirRoutes(sandbox: Sandbox) {
       // The upstream's paging links (HAPI FHIR's `?_getpages=…`) point at its base; rebased, they arrive here.
       secured.get('/', async (request, reply) => {
         const upstream = upstreamFor();
-        if (upstream === undefined) {
+        // Only a page of a search already checked: a system-wide search (`?_type=…`) is not forwarded, nor is
+        // a path that resolved to the base (`Patient/..`).
+        if (upstream === undefined || !new URLSearchParams(queryOf(request)).has('_getpages')) {
           return sendOutcome(
             reply,
             404,
             'not-found',
-            'nothing is served at GET /fhir without a resource type',
+            "nothing is served at GET /fhir without a resource type, except the upstream's page links (_getpages)",
           );
         }
         return withUpstream(reply, upstream, async () => {
@@ -228,6 +230,8 @@ export function fhirRoutes(sandbox: Sandbox) {
         if (upstream !== undefined) {
           // Fetch, then check: the compartment of a resource is only known once it is read (README). A read
           // that no scope could allow is refused first, without asking the upstream.
+          // `.` and `..` fit the id rule but are path segments a URL resolves away: never forward them.
+          if (!FHIR_ID.test(id) || id === '.' || id === '..') return invalidId(reply, id);
           const who = accessFor(request);
           if (!mayReadType(who, type, id)) enforce(request, authorizeRead(who, { resourceType: type, id }));
           return withUpstream(reply, upstream, async () => {

@@ -66,6 +66,9 @@ function answer(url: string): { status: number; body: unknown; headers?: Record<
   if (path === '/fhir' || path === '/fhir/') {
     return { status: 200, body: searchset([obs('obs-c', 'pat-1'), obs('obs-d', 'pat-2')]) };
   }
+  if (path === '/fhir/Binary/huge') {
+    return { status: 200, body: { resourceType: 'Binary', id: 'huge', data: 'A'.repeat(17 * 1024 * 1024) } };
+  }
   if (path === '/fhir/Condition') return { status: 500, body: { resourceType: 'OperationOutcome' } };
   return {
     status: 404,
@@ -204,6 +207,26 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     expect(unreachable.body).toContain(
       'the upstream FHIR server http://127.0.0.1:1/fhir could not be reached',
     );
+  });
+
+  it('refuses an answer larger than 16 MiB with 502, naming the limit', async ({ sandboxWith }) => {
+    const t = await behindUpstream(sandboxWith);
+    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
+    const res = await fhirGet(t.app, 'Binary/huge', token);
+    expect(res.statusCode).toBe(502);
+    expect(res.body).toContain('more than 16777216 bytes (the upstream answer limit');
+  });
+
+  it('forwards nothing at the base but page links: no system-wide search, no path resolved to it', async ({
+    sandboxWith,
+  }) => {
+    const t = await behindUpstream(sandboxWith);
+    const token = await tokenFor(t, 'launch/patient patient/Observation.rs');
+    const paths = ['Patient/..', 'Patient/%2E%2E', 'Observation/..?_type=Observation', '?_type=Observation'];
+    for (const path of paths) {
+      expect((await fhirGet(t.app, path, token)).statusCode, path).toBe(404);
+    }
+    expect(arrivals).toEqual([]);
   });
 
   it('passes the upstream 404 on as it is', async ({ sandboxWith }) => {
