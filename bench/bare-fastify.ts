@@ -1,6 +1,6 @@
 /**
- * The baseline server: a bare Fastify route that reads a form body and answers with a JSON body of a given
- * size, and nothing else. Run as its own process (like the sandbox) so both share the machine alike.
+ * The baseline server: a bare Fastify route that reads a form body (or a GET) and answers with a JSON body of a
+ * given size, and nothing else. Run as its own process (like the sandbox) so both share the machine alike.
  *
  *   node dist/bench/bare-fastify.js BODY_BYTES
  */
@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     done(null, raw);
   });
   app.post('/token', async () => body);
+  // The FHIR baseline: a GET answered with the same bytes, no parsing, no checks.
+  app.get('/resource', async () => body);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

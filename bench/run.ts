@@ -5,11 +5,12 @@
  * bench/results.json.
  *
  *   node dist/bench/run.js [--duration S] [--connections N] [--quick] [--profile] [--out FILE] [--cli PATH]
- *                          [--frames-only] [--in-process-only]
+ *                          [--frames-only] [--in-process-only] [--fhir-only]
  *
  * --cli points at another build's bin/token-sandbox.js, to measure a before and an after the same way.
  * --frames-only measures only the workbench's frame times (Activity under a synthetic feed, in Chromium).
  * --in-process-only measures only the test API's start → first token → close cycles (bench/in-process.ts).
+ * --fhir-only measures only FHIR read and search on 10,000 loaded resources (bench/fhir.ts).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +22,14 @@ import { parseArgs } from 'node:util';
 import { topSelfFrames, type CpuProfile } from './cpu-profile.js';
 import { runLoad } from './load.js';
 import { measureActivityFrames, type ActivityFrames } from './frame-times.js';
+import {
+  FHIR_READ_PATH,
+  FHIR_SEARCH_PATH,
+  fhirFigures,
+  fhirLines,
+  writeFhirConfig,
+  type FhirFigures,
+} from './fhir.js';
 import { inProcessLines, measureInProcess } from './in-process.js';
 import { cpuMs, residentBytes, spawnListening, type Spawned } from './server-process.js';
 import { signsPerSecondOneCore } from './sign-rate.js';
@@ -41,20 +50,17 @@ const FORM = 'application/x-www-form-urlencoded';
 const CC_BODY = 'grant_type=client_credentials&scope=system%2F*.rs';
 const TOKEN_HEADERS = { authorization: BASIC, 'content-type': FORM };
 
+const CLIENT = {
+  clientId: CLIENT_ID,
+  clientSecret: CLIENT_SECRET,
+  redirectUris: [REDIRECT],
+  grantTypes: ['authorization_code', 'client_credentials'],
+  scope: 'openid fhirUser launch/patient patient/*.rs system/*.rs',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+};
+
 function config(signingAlg: 'RS256' | 'ES256'): unknown {
-  return {
-    clients: [
-      {
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        redirectUris: [REDIRECT],
-        grantTypes: ['authorization_code', 'client_credentials'],
-        scope: 'openid fhirUser launch/patient patient/*.rs system/*.rs',
-        tokenEndpointAuthMethod: 'client_secret_basic',
-      },
-    ],
-    tokens: { signingAlg },
-  };
+  return { clients: [CLIENT], tokens: { signingAlg } };
 }
 
 function machine(): MachineInfo {
@@ -102,6 +108,7 @@ interface RunOptions {
   readonly frameMs: number;
   readonly framesOnly: boolean;
   readonly inProcessOnly: boolean;
+  readonly fhirOnly: boolean;
   /** Start → first token → close cycles of the test API. */
   readonly inProcessCycles: number;
   readonly profileDir: string | undefined;
@@ -120,6 +127,7 @@ function parseOptions(): RunOptions {
       cli: { type: 'string' },
       'frames-only': { type: 'boolean' },
       'in-process-only': { type: 'boolean' },
+      'fhir-only': { type: 'boolean' },
     },
   });
   const quick = values.quick === true;
@@ -133,6 +141,7 @@ function parseOptions(): RunOptions {
     frameMs: quick ? 2_000 : 5_000,
     framesOnly: values['frames-only'] === true,
     inProcessOnly: values['in-process-only'] === true,
+    fhirOnly: values['fhir-only'] === true,
     inProcessCycles: quick ? 60 : 200,
     profileDir: values.profile === true ? path.join(ROOT, 'bench', 'profiles') : undefined,
     out: values.out ?? path.join(ROOT, 'bench', 'results.json'),
@@ -190,6 +199,49 @@ class Bench {
     } finally {
       await this.stop(s);
     }
+  }
+
+  /**
+   * FHIR read and search on 10,000 resources loaded at start-up with a system/*.rs token, then the bare
+   * Fastify GET route answering bodies of the same sizes (bench/fhir.ts).
+   */
+  async fhir(): Promise<FhirFigures> {
+    const file = await writeFhirConfig(this.configDir, CLIENT);
+    const s = await spawnListening([this.options.cli, 'serve', '--port', '0', '--config', file]);
+    this.spawned.add(s);
+    let parts;
+    try {
+      const tokenResponse = await post(`${s.origin}/token`, TOKEN_HEADERS, CC_BODY);
+      if (tokenResponse.status !== 200)
+        throw new Error(`FHIR token: ${tokenResponse.status} ${tokenResponse.body}`);
+      const token = (JSON.parse(tokenResponse.body) as { access_token: string }).access_token;
+      const headers = { authorization: `Bearer ${token}` };
+      const size = async (p: string): Promise<number> => {
+        const res = await fetch(`${s.origin}${p}`, { headers });
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`${p}: ${res.status} ${text}`);
+        return Buffer.byteLength(text);
+      };
+      const readBytes = await size(FHIR_READ_PATH);
+      const searchBytes = await size(FHIR_SEARCH_PATH);
+      const load = (p: string) => ({ serverPid: s.pid, url: `${s.origin}${p}`, headers, okStatus: [200] });
+      const read = await this.measure('FHIR read', load(FHIR_READ_PATH));
+      const search = await this.measure('FHIR search', load(FHIR_SEARCH_PATH));
+      parts = { readBytes, searchBytes, read, search };
+    } finally {
+      await this.stop(s);
+    }
+    const bareAt = async (bytes: number, label: string) => {
+      const b = await this.bare(bytes);
+      try {
+        return await this.measure(label, { serverPid: b.pid, url: `${b.origin}/resource`, okStatus: [200] });
+      } finally {
+        await this.stop(b);
+      }
+    };
+    const bareRead = await bareAt(parts.readBytes, `bare Fastify GET (${parts.readBytes} B)`);
+    const bareSearch = await bareAt(parts.searchBytes, `bare Fastify GET (${parts.searchBytes} B)`);
+    return fhirFigures({ ...parts, bareRead, bareSearch });
   }
 
   async bare(bodyBytes: number): Promise<Spawned> {
@@ -378,6 +430,12 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ machine: info, inProcess }, null, 2)}\n`);
       return;
     }
+    if (options.fhirOnly) {
+      const fhir = await bench.fhir();
+      for (const line of fhirLines(fhir)) log(line);
+      process.stdout.write(`${JSON.stringify({ machine: info, fhir }, null, 2)}\n`);
+      return;
+    }
     // Warm this process's HTTP client once, so its first use is not charged to the first start-up run.
     const warm = await bench.sandbox('RS256');
     await post(`${warm.origin}/token`, TOKEN_HEADERS, CC_BODY);
@@ -436,6 +494,9 @@ async function main(): Promise<void> {
     log(`RSS after ${total} tokens: ${at200k.mb} MB (${at10k.failures + at200k.failures} failures)`);
     await bench.stop(mem);
 
+    const fhir = await bench.fhir();
+    for (const line of fhirLines(fhir)) log(line);
+
     const activityFrames = await bench.activityFrames();
     // Last, in this process: nothing else runs here meanwhile, and its handles are the bench's own.
     const inProcess = await measureInProcess(options.inProcessCycles, post);
@@ -461,10 +522,13 @@ async function main(): Promise<void> {
       rssMb200k: at200k.mb,
       memoryFailures: at10k.failures + at200k.failures,
     });
-    await writeFile(options.out, `${JSON.stringify({ ...results, activityFrames, inProcess }, null, 2)}\n`);
+    await writeFile(
+      options.out,
+      `${JSON.stringify({ ...results, fhir, activityFrames, inProcess }, null, 2)}\n`,
+    );
     const { busy } = activityFrames;
     process.stdout.write(
-      `\n${resultsTable(results)}\n\nActivity frames (50,000 entries, 200 new/s): p50 ${busy.p50Ms} ms, p95 ${busy.p95Ms} ms, max ${busy.maxMs} ms; ${activityFrames.p95Ratio}× the idle page's p95\n\n${inProcessLines(inProcess).join('\n')}\n\nwrote ${path.relative(process.cwd(), options.out)}\n`,
+      `\n${resultsTable(results)}\n\nActivity frames (50,000 entries, 200 new/s): p50 ${busy.p50Ms} ms, p95 ${busy.p95Ms} ms, max ${busy.maxMs} ms; ${activityFrames.p95Ratio}× the idle page's p95\n\n${fhirLines(fhir).join('\n')}\n\n${inProcessLines(inProcess).join('\n')}\n\nwrote ${path.relative(process.cwd(), options.out)}\n`,
     );
     if (options.profileDir !== undefined) await printProfiles(options.profileDir);
   } finally {

@@ -414,6 +414,22 @@ export const ConfigSchema = Type.Object(
                 'FHIR files (Bundle, resource or NDJSON) or folders of them to load at start-up; relative paths are relative to the config file',
             }),
           ),
+          upstream: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 2000,
+              description:
+                'base URL of a real FHIR server (http or https) to guard: requests the token and scopes allow are forwarded to it instead of answered from the sandbox data',
+            }),
+          ),
+          upstreamAuthorization: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 8192,
+              description:
+                "Authorization header sent to the upstream (as 'Basic …' or 'Bearer …'); the app's own token is never forwarded",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

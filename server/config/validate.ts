@@ -339,9 +339,14 @@ export function parseConfig(doc: unknown, source = 'config', launchData?: FhirDa
   });
   issues.push(...profileChoiceIssues(config));
   issues.push(...personaListIssues(config));
+  const upstream = config.fhir?.upstream;
+  const upstreamProblem = upstream === undefined ? undefined : absoluteUrl(upstream, ['http:', 'https:']);
+  if (upstreamProblem !== undefined) issues.push({ path: 'fhir.upstream', message: upstreamProblem });
   // The launch context as every launch will see it (defaults resolved), against the data the FHIR base serves.
   // Data the config loads is read at start-up, after this check: launches are checked against it then.
-  const ownData = config.fhir?.load !== undefined || config.fhir?.fixtures === false;
+  // Behind an upstream, the launch patient lives on the upstream server, which is not asked at start-up.
+  const ownData =
+    config.fhir?.load !== undefined || config.fhir?.fixtures === false || config.fhir?.upstream !== undefined;
   const data = launchData === undefined ? (ownData ? null : fixtureData()) : launchData;
   if (data !== null) issues.push(...launchContextIssues(configuredContext(config), data, 'launch.'));
   if (issues.length > 0) throw new ConfigError(source, issues);

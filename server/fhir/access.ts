@@ -122,6 +122,15 @@ export function authorizeRead(access: FhirAccess, resource: FhirResource): Decis
   return decide(access, 'r', resource, undefined);
 }
 
+/**
+ * Whether any granted scope could allow reading `type/id`, before the resource is known: an upstream read
+ * that no scope could allow is refused without asking the upstream (README "A real FHIR server behind the sandbox").
+ */
+export function mayReadType(access: FhirAccess, type: string, id: string): boolean {
+  if (access.tokens.includes('fhirUser') && access.fhirUser === `${type}/${id}`) return true;
+  return access.scopes.some((s) => coversType(s, type, 'r') && compartment(s, access).kind !== 'none');
+}
+
 const VERBS: Readonly<Record<Interaction, string>> = {
   c: 'creating',
   r: 'reading',
@@ -236,7 +245,11 @@ export function authorizeSearch(
   access: FhirAccess,
   type: ResourceType,
   criteria: readonly Criterion[],
-): Decision<{ readonly visible: (r: FhirResource) => boolean }> {
+): Decision<{
+  readonly visible: (r: FhirResource) => boolean;
+  /** The one patient every applicable scope confines the search to, if they do (a `patient/` token's). */
+  readonly compartment: string | undefined;
+}> {
   const candidates = access.scopes.filter((s) => coversType(s, type, 's'));
   if (candidates.length === 0) {
     return {
@@ -270,5 +283,13 @@ export function authorizeSearch(
     allowed: true,
     check: check('s', type, candidates, applicable.map((s) => s.token).join(' ')),
     visible: (r) => applicable.some((s) => allowsResource(s, access, r, 's')),
+    compartment: confinedTo(applicable.map((s) => compartment(s, access))),
   };
+}
+
+/** The patient all these compartments are, when each is one patient's and they agree; else undefined. */
+function confinedTo(compartments: readonly ReturnType<typeof compartment>[]): string | undefined {
+  const ids = new Set(compartments.map((c) => (c.kind === 'patient' ? c.id : undefined)));
+  const [only] = ids;
+  return ids.size === 1 ? only : undefined;
 }

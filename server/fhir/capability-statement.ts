@@ -8,6 +8,8 @@ function searchParamType(name: string): string {
   if (name === '_id') return 'token';
   if (name === 'patient' || name === 'subject' || name === 'encounter') return 'reference';
   if (name === 'name') return 'string';
+  if (name === '_lastUpdated' || name === 'date' || name.endsWith('-date') || name === 'authoredon')
+    return 'date';
   return 'token';
 }
 
@@ -67,6 +69,10 @@ export function capabilityStatement(sandbox: Sandbox): Record<string, unknown> {
           ],
           versioning: 'versioned',
           updateCreate: true,
+          // search.html#include: the patient of a clinical resource (Observation:patient, or :subject).
+          searchInclude: ['patient', 'subject']
+            .filter((name) => Object.hasOwn(SEARCH_PARAMS[type], name))
+            .map((name) => `${type}:${name}`),
           searchParam: Object.keys(SEARCH_PARAMS[type]).map((name) => ({
             name,
             type: searchParamType(name),

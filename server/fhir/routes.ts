@@ -11,16 +11,18 @@ import {
   authorizeRead,
   authorizeSearch,
   authorizeWrite,
+  mayReadType,
   SCOPES_RULE,
   type Decision,
   type FhirAccess,
 } from './access.js';
 import { capabilityStatement } from './capability-statement.js';
-import { isResourceType, type FhirResource, type StoredVersion } from './data.js';
+import { isResourceType, type FhirResource, type ResourceType, type StoredVersion } from './data.js';
 import { FhirLoadError, identifyResource } from './load.js';
 import { FHIR_JSON, sendFhirError, sendOutcome } from './outcome.js';
 import { FHIR_ID, isR4ResourceType } from './r4-resource-types.js';
-import { meetsCriterion, parseCriteria } from './search.js';
+import { isResource, Upstream, UpstreamError, type UpstreamAnswer } from './upstream.js';
+import { matchesAll, parseSearch, patientOf, searchQuery, sortMatches } from './search.js';
 
 const VERBS: Readonly<Record<ScopeCheck['interaction'], string>> = {
   c: 'create',
@@ -105,9 +107,152 @@ export function fhirRoutes(sandbox: Sandbox) {
         access.set(request, accessOf(await requireBearer(sandbox, request)));
       });
 
+      /** `fhir.upstream`, read per request so a config swap takes effect at once. */
+      const upstreamFor = (): Upstream | undefined => {
+        const fhir = sandbox.config.fhir;
+        return fhir?.upstream === undefined
+          ? undefined
+          : new Upstream(fhir.upstream, fhir.upstreamAuthorization);
+      };
+
+      /**
+       * Answers with what the upstream answered, its URLs rebased on the sandbox's FHIR base (Bundle.link,
+       * entry.fullUrl, Location, Content-Location), so the app's next request comes back through the checks.
+       * A 5xx, a redirect or an unreadable answer becomes a 502 naming the upstream.
+       */
+      const relay = (reply: FastifyReply, upstream: Upstream, answer: UpstreamAnswer): FastifyReply => {
+        const base = sandbox.urls.fhirBase;
+        if (
+          answer.status >= 500 ||
+          (answer.status >= 300 && answer.status < 400) ||
+          answer.body === undefined
+        ) {
+          return upstreamFailed(
+            reply,
+            upstream,
+            `answered ${answer.status}${answer.body === undefined ? ' without a body' : ''}`,
+          );
+        }
+        const body = { ...answer.body };
+        if (Array.isArray(body['link'])) {
+          body['link'] = (body['link'] as unknown[]).map((l) => {
+            const url = (l as { url?: unknown } | null)?.url;
+            return typeof url === 'string' ? { ...(l as object), url: upstream.rebase(url, base) } : l;
+          });
+        }
+        if (Array.isArray(body['entry'])) {
+          body['entry'] = (body['entry'] as unknown[]).map((e) => {
+            const fullUrl = (e as { fullUrl?: unknown } | null)?.fullUrl;
+            return typeof fullUrl === 'string'
+              ? { ...(e as object), fullUrl: upstream.rebase(fullUrl, base) }
+              : e;
+          });
+        }
+        if (answer.location !== undefined) reply.header('location', upstream.rebase(answer.location, base));
+        if (answer.contentLocation !== undefined) {
+          reply.header('content-location', upstream.rebase(answer.contentLocation, base));
+        }
+        if (answer.etag !== undefined) reply.header('etag', answer.etag);
+        if (answer.lastModified !== undefined) reply.header('last-modified', answer.lastModified);
+        return reply.code(answer.status).type(FHIR_JSON).send(body);
+      };
+
+      /** Runs an exchange with the upstream; one that fails is answered 502 naming the upstream. */
+      const withUpstream = async (
+        reply: FastifyReply,
+        upstream: Upstream,
+        exchange: () => Promise<FastifyReply>,
+      ): Promise<FastifyReply> => {
+        try {
+          return await exchange();
+        } catch (err) {
+          if (err instanceof UpstreamError) return upstreamFailed(reply, upstream, err.message);
+          throw err;
+        }
+      };
+
+      /**
+       * A searchset from the upstream keeps only the entries the token may see: matches as the search's own
+       * decision allows, included resources as a read would. The compartment was already forced on the query;
+       * this is the second line, and it also covers page links (`_getpages`) whose query the sandbox never saw.
+       */
+      const filterEntries = (
+        answer: UpstreamAnswer,
+        visible: (r: FhirResource) => boolean,
+      ): UpstreamAnswer => {
+        const body = answer.body;
+        if (body?.['resourceType'] !== 'Bundle' || !Array.isArray(body['entry'])) return answer;
+        const entry = (body['entry'] as unknown[]).filter((e) => {
+          const r = (e as { resource?: unknown } | null)?.resource;
+          return r === undefined || (isResource(r) && visible(r));
+        });
+        return { ...answer, body: { ...body, entry } };
+      };
+
+      /** Whether the token may see a resource of a page it did not ask for by criteria: a search of its type. */
+      const visibleToSearch = (request: FastifyRequest): ((r: FhirResource) => boolean) => {
+        const who = accessFor(request);
+        const byType = new Map<string, (r: FhirResource) => boolean>();
+        return (r) => {
+          let visible = byType.get(r.resourceType);
+          if (visible === undefined) {
+            const decision = authorizeSearch(who, r.resourceType as ResourceType, []);
+            visible = decision.allowed ? decision.visible : () => false;
+            byType.set(r.resourceType, visible);
+          }
+          return visible(r) || authorizeRead(who, r).allowed;
+        };
+      };
+
+      // The upstream's paging links (HAPI FHIR's `?_getpages=…`) point at its base; rebased, they arrive here.
+      secured.get('/', async (request, reply) => {
+        const upstream = upstreamFor();
+        // Only a page of a search already checked: a system-wide search (`?_type=…`) is not forwarded, nor is
+        // a path that resolved to the base (`Patient/..`).
+        if (upstream === undefined || !new URLSearchParams(queryOf(request)).has('_getpages')) {
+          return sendOutcome(
+            reply,
+            404,
+            'not-found',
+            "nothing is served at GET /fhir without a resource type, except the upstream's page links (_getpages)",
+          );
+        }
+        return withUpstream(reply, upstream, async () => {
+          const answer = await upstream.get('', queryOf(request), request.headers);
+          return relay(reply, upstream, filterEntries(answer, visibleToSearch(request)));
+        });
+      });
+
       secured.get<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
         const { type, id } = request.params;
         if (!isR4ResourceType(type)) return unsupportedType(reply, type);
+        const upstream = upstreamFor();
+        if (upstream !== undefined) {
+          // Fetch, then check: the compartment of a resource is only known once it is read (README). A read
+          // that no scope could allow is refused first, without asking the upstream.
+          // `.` and `..` fit the id rule but are path segments a URL resolves away: never forward them.
+          if (!FHIR_ID.test(id) || id === '.' || id === '..') return invalidId(reply, id);
+          const who = accessFor(request);
+          if (!mayReadType(who, type, id)) enforce(request, authorizeRead(who, { resourceType: type, id }));
+          return withUpstream(reply, upstream, async () => {
+            const answer = await upstream.get(
+              `${type}/${encodeURIComponent(id)}`,
+              queryOf(request),
+              request.headers,
+            );
+            if (answer.status === 200) {
+              if (!isResource(answer.body) || answer.body.resourceType !== type) {
+                return upstreamFailed(
+                  reply,
+                  upstream,
+                  `answered ${type}/${id} with something that is not a ${type}`,
+                );
+              }
+              enforce(request, authorizeRead(who, answer.body));
+            }
+            return relay(reply, upstream, answer);
+          });
+        }
         const found = sandbox.fhir.version(type, id);
         if (!found) return sendOutcome(reply, 404, 'not-found', `${type}/${id} is not known to this server`);
         // Scopes first: a token that may not read the resource must not learn that it was deleted.
@@ -224,6 +369,8 @@ export function fhirRoutes(sandbox: Sandbox) {
       // FHIR R4 http.html#create
       secured.post<{ Params: { type: string } }>('/:type', WriteOptions, async (request, reply) => {
         const { type } = request.params;
+        const upstream = upstreamFor();
+        if (upstream !== undefined) return writesNotForwarded(reply, upstream);
         if (!isR4ResourceType(type) || type === 'Bundle') return unsupportedType(reply, type);
         const resource = bodyResource(request, reply, type, undefined);
         if (!('resourceType' in resource)) return resource;
@@ -237,6 +384,8 @@ export function fhirRoutes(sandbox: Sandbox) {
         WriteOptions,
         async (request, reply) => {
           const { type, id } = request.params;
+          const upstream = upstreamFor();
+          if (upstream !== undefined) return writesNotForwarded(reply, upstream);
           if (!isR4ResourceType(type) || type === 'Bundle') return unsupportedType(reply, type);
           if (!FHIR_ID.test(id)) return invalidId(reply, id);
           const resource = bodyResource(request, reply, type, id);
@@ -263,6 +412,8 @@ export function fhirRoutes(sandbox: Sandbox) {
       // FHIR R4 http.html#delete
       secured.delete<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
         const { type, id } = request.params;
+        const upstream = upstreamFor();
+        if (upstream !== undefined) return writesNotForwarded(reply, upstream);
         if (!isR4ResourceType(type)) return unsupportedType(reply, type);
         const current = sandbox.fhir.version(type, id);
         if (current === undefined) {
@@ -286,10 +437,42 @@ export function fhirRoutes(sandbox: Sandbox) {
 
       secured.get<{ Params: { type: string } }>('/:type', async (request, reply) => {
         const { type } = request.params;
+        const upstream = upstreamFor();
+        if (upstream !== undefined) {
+          if (!isR4ResourceType(type)) return unsupportedType(reply, type);
+          return withUpstream(reply, upstream, async () => {
+            const raw = queryOf(request);
+            const params = new URLSearchParams(raw);
+            const criteria = [...params].map(([name, value]) => ({ name, values: value.split(',') }));
+            // The scope checks of the sandbox's own data; the upstream's parameters are its own to judge.
+            const decision = authorizeSearch(accessFor(request), type as ResourceType, criteria);
+            enforce(request, decision);
+            let query = raw;
+            if (decision.compartment !== undefined) {
+              // A patient/ token's search reaches its patient's compartment only, whatever it asked.
+              const name = type === 'Patient' ? '_id' : 'patient';
+              params.delete(name);
+              params.append(name, decision.compartment);
+              query = params.toString();
+            }
+            const answer = await upstream.get(type, query, request.headers);
+            const who = accessFor(request);
+            return relay(
+              reply,
+              upstream,
+              filterEntries(answer, (r) =>
+                r.resourceType === type ? decision.visible(r) : authorizeRead(who, r).allowed,
+              ),
+            );
+          });
+        }
         if (!isResourceType(type)) return unsupportedType(reply, type);
-        const q = request.url.indexOf('?');
-        const params = new URLSearchParams(q === -1 ? '' : request.url.slice(q + 1));
-        const { criteria, unsupported } = parseCriteria(type, params);
+        const params = new URLSearchParams(queryOf(request));
+        const parsed = parseSearch(type, params);
+        if (parsed.errors.length > 0) {
+          return sendOutcome(reply, 400, 'invalid', parsed.errors.join('; '));
+        }
+        const { criteria, unsupported, controls } = parsed;
         if (
           unsupported.length > 0 &&
           /handling\s*=\s*strict/i.test(String(request.headers['prefer'] ?? ''))
@@ -298,26 +481,82 @@ export function fhirRoutes(sandbox: Sandbox) {
             reply,
             400,
             'not-supported',
-            `search parameter(s) ${unsupported.join(', ')} are not supported for ${type}`,
+            `search parameter(s) ${unsupported.join(', ')} are not supported for ${type} (Prefer: handling=strict refuses them; without it they are ignored)`,
           );
         }
-        const decision = authorizeSearch(accessFor(request), type, criteria);
+        const who = accessFor(request);
+        const decision = authorizeSearch(who, type, criteria);
         enforce(request, decision);
-        const matches = sandbox.fhir
-          .list(type)
-          .filter((r) => criteria.every((c) => meetsCriterion(type, r, c)))
-          .filter(decision.visible);
+        const matches = sortMatches(
+          type,
+          sandbox.fhir.list(type).filter(matchesAll(type, criteria)).filter(decision.visible),
+          controls.sort,
+        );
         const base = sandbox.urls.fhirBase;
-        // http.html#search: the self link states the parameters the server actually used.
-        const used = new URLSearchParams(
-          criteria.map((c): [string, string] => [c.name, c.values.join(',')]),
-        ).toString();
-        return reply
-          .type(FHIR_JSON)
-          .send(searchset(base, `${base}/${type}${used === '' ? '' : `?${used}`}`, matches));
+        const paged = controls.offset > 0 || matches.length > controls.count;
+        const link = (relation: string, offset: number) => {
+          const query = searchQuery(parsed, offset, paged);
+          return { relation, url: `${base}/${type}${query === '' ? '' : `?${query}`}` };
+        };
+        if (controls.summaryCount) {
+          return reply.type(FHIR_JSON).send({
+            resourceType: 'Bundle',
+            type: 'searchset',
+            total: matches.length,
+            link: [link('self', 0)],
+          });
+        }
+        const { count, offset } = controls;
+        const page = matches.slice(offset, offset + count);
+        const links = [link('self', offset)];
+        // http.html#paging: next and previous pages, as links the client follows without building them.
+        if (count > 0 && offset + count < matches.length) links.push(link('next', offset + count));
+        if (count > 0 && offset > 0) links.push(link('previous', Math.max(0, offset - count)));
+        const entry = page.map((resource) => entryOf(base, resource, 'match'));
+        if (controls.include !== undefined) {
+          // search.html#include: each patient once, and only those the token may read itself.
+          const seen = new Set<string>();
+          for (const resource of page) {
+            const id = patientOf(resource);
+            if (id === undefined || seen.has(id)) continue;
+            seen.add(id);
+            const patient = sandbox.fhir.get('Patient', id);
+            if (patient !== undefined && authorizeRead(who, patient).allowed) {
+              entry.push(entryOf(base, patient, 'include'));
+            }
+          }
+        }
+        return reply.type(FHIR_JSON).send({
+          resourceType: 'Bundle',
+          type: 'searchset',
+          total: matches.length,
+          link: links,
+          entry,
+        });
       });
     });
   };
+}
+
+/** The query string of a request, as sent. */
+function queryOf(request: FastifyRequest): string {
+  const q = request.url.indexOf('?');
+  return q === -1 ? '' : request.url.slice(q + 1);
+}
+
+/** 502 naming the upstream (README "A real FHIR server behind the sandbox"). */
+function upstreamFailed(reply: FastifyReply, upstream: Upstream, what: string): FastifyReply {
+  return sendOutcome(reply, 502, 'transient', `the upstream FHIR server ${upstream.base} ${what}`);
+}
+
+/** Writes behind an upstream would need its current version checked first; they are refused, not half-done. */
+function writesNotForwarded(reply: FastifyReply, upstream: Upstream): FastifyReply {
+  return sendOutcome(
+    reply,
+    501,
+    'not-supported',
+    `writes are not forwarded to the upstream FHIR server ${upstream.base} (fhir.upstream); read and search are`,
+  );
 }
 
 function invalidId(reply: FastifyReply, id: string): FastifyReply {
@@ -333,16 +572,6 @@ function unsupportedType(reply: FastifyReply, type: string): FastifyReply {
   return sendOutcome(reply, 404, 'not-supported', `resource type ${type} is not served by this server`);
 }
 
-function searchset(base: string, self: string, matches: readonly FhirResource[]): Record<string, unknown> {
-  return {
-    resourceType: 'Bundle',
-    type: 'searchset',
-    total: matches.length,
-    link: [{ relation: 'self', url: self }],
-    entry: matches.map((resource) => ({
-      fullUrl: `${base}/${resource.resourceType}/${resource.id}`,
-      resource,
-      search: { mode: 'match' },
-    })),
-  };
+function entryOf(base: string, resource: FhirResource, mode: 'match' | 'include'): Record<string, unknown> {
+  return { fullUrl: `${base}/${resource.resourceType}/${resource.id}`, resource, search: { mode } };
 }
