@@ -16,11 +16,15 @@ async function registerApp(sandbox: RunningSandbox, app: SmartApp, clientId: str
   expect(res.status, await res.text()).toBe(201);
 }
 
-/** Picks the client and patient in the Launch view, clicks `button`, and returns the tab it opened. */
-async function launch(page: Page, clientId: string, button: string): Promise<Page> {
+/**
+ * Picks the client, the patient and (when given, by its label) the user in the Launch view, clicks `button`, and
+ * returns the tab it opened.
+ */
+async function launch(page: Page, clientId: string, button: string, user?: string): Promise<Page> {
   await openView(page, 'Launch');
   await page.getByLabel('Client').selectOption(clientId);
   await page.getByLabel('Patient').selectOption('pat-2');
+  if (user !== undefined) await page.getByLabel('User', { exact: true }).selectOption({ label: user });
   const popup = page.waitForEvent('popup');
   await page.getByRole('form', { name: 'Start an EHR launch' }).getByRole('button', { name: button }).click();
   const tab = await popup;
@@ -37,20 +41,31 @@ test.describe('the EHR frame (README "EHR page")', () => {
     await app.close();
   });
 
-  test('a fhirclient app launched in the EHR frame reads the launched patient and is told the EHR shows the banner', async ({
+  test('a fhirclient app launched in the EHR frame as a persona reads the launched patient, gets the persona in its id_token, and is told the EHR shows the banner', async ({
     workbench: page,
     sandbox,
   }) => {
     await registerApp(sandbox, app, 'fhirclient-app');
-    const ehr = await launch(page, 'fhirclient-app', 'Open in EHR');
+    // The shipped persona of Practitioner/prac-2, renamed and given a custom claim (README "Personas").
+    const persona = await sandbox.admin('PUT', '/personas/prac-2', {
+      id: 'prac-2',
+      fhirUser: 'Practitioner/prac-2',
+      name: 'Dr. Ada Quist',
+      claims: { department: 'cardiology' },
+    });
+    expect(persona.status, await persona.text()).toBe(200);
+    const ehr = await launch(page, 'fhirclient-app', 'Open in EHR', 'Dr. Ada Quist — Practitioner/prac-2');
     expect(ehr.url()).toContain(`${sandbox.origin}/_sandbox/ehr/`);
     await expect(ehr.getByTestId('banner-name')).toContainText('Okafor');
-    await expect(ehr.getByTestId('banner-user')).toContainText('Practitioner/prac-1');
+    await expect(ehr.getByTestId('banner-user')).toHaveText('Dr. Ada Quist (Practitioner/prac-2)');
     const frame = ehr.frameLocator('iframe');
     await expect(frame.locator('#patient-name')).toContainText('Okafor');
     await expect(frame.locator('#need-patient-banner')).toHaveText('need_patient_banner: false');
-    await expect(frame.locator('#id-token-fhir-user')).toContainText('Practitioner/prac-1');
-    await expect(frame.locator('#id-token-name')).not.toHaveText(/…|undefined/);
+    await expect(frame.locator('#id-token-fhir-user')).toHaveText(
+      `${sandbox.origin}/fhir/Practitioner/prac-2`,
+    );
+    await expect(frame.locator('#id-token-name')).toHaveText('Dr. Ada Quist');
+    await expect(frame.locator('#id-token-department')).toHaveText('cardiology');
     await expect(page.locator('[data-mode="ehr"]')).toContainText('allows the EHR page to frame it');
     await screenshots(ehr, 'ehr-frame');
 

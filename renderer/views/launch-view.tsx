@@ -1,9 +1,15 @@
 import { useEffect, useState, type SubmitEvent } from 'react';
-import type { EhrLaunchResult, FramingFinding, LaunchPatientChoice, LaunchResult } from '../api/types.js';
+import type {
+  EhrLaunchResult,
+  FramingFinding,
+  LaunchPatientChoice,
+  LaunchResult,
+  PersonaConfig,
+} from '../api/types.js';
 import { CopyValue, EmptyState, ErrorText } from '../components/common.js';
 import { openInNewTab, type OpenOutcome } from '../lib/open-tab.js';
 import { messageOf } from '../store/errors.js';
-import { selectClientList, selectServer } from '../store/selectors.js';
+import { selectClientList, selectPersonas, selectServer } from '../store/selectors.js';
 import { useApp, useDeps } from '../store/react.js';
 import { FhirDataCard } from './fhir-data-card.js';
 
@@ -62,6 +68,33 @@ function FramingNote({ finding }: { readonly finding: FramingFinding }) {
   );
 }
 
+/** Who the launch names as its user: the config's default, a persona's fhirUser, or one typed in. */
+type UserChoice =
+  | { readonly kind: 'default' }
+  | { readonly kind: 'persona'; readonly fhirUser: string }
+  | { readonly kind: 'other' };
+
+const OTHER = 'other';
+
+function choiceValue(choice: UserChoice): string {
+  return choice.kind === 'persona' ? `persona:${choice.fhirUser}` : choice.kind;
+}
+
+function choiceOf(value: string): UserChoice {
+  if (value.startsWith('persona:')) return { kind: 'persona', fhirUser: value.slice('persona:'.length) };
+  return value === OTHER ? { kind: 'other' } : { kind: 'default' };
+}
+
+/**
+ * The personas a launch can sign in as, one per fhirUser: a launch carries only a fhirUser, and signs in as the
+ * first persona that is it (the server's `ehrLaunchPersona`), so a later one with the same fhirUser is not offered.
+ */
+export function launchPersonas(personas: readonly PersonaConfig[]): PersonaConfig[] {
+  const byFhirUser = new Map<string, PersonaConfig>();
+  for (const p of personas) if (!byFhirUser.has(p.fhirUser)) byFhirUser.set(p.fhirUser, p);
+  return [...byFhirUser.values()];
+}
+
 export function LaunchView() {
   const clients = useApp(selectClientList);
   const server = useApp(selectServer);
@@ -74,6 +107,9 @@ export function LaunchView() {
   const [clientId, setClientId] = useState('');
   const [patient, setPatient] = useState('');
   const [encounter, setEncounter] = useState('');
+  const personas = useApp(selectPersonas);
+  const loadPersonas = useApp((s) => s.loadPersonas);
+  const [user, setUser] = useState<UserChoice>({ kind: 'default' });
   const [fhirUser, setFhirUser] = useState('');
   const [choices, setChoices] = useState<readonly LaunchPatientChoice[] | string>([]);
   const [state, setState] = useState<LaunchState>({ step: 'editing' });
@@ -86,6 +122,11 @@ export function LaunchView() {
   useEffect(() => {
     api.listLaunchChoices().then(setChoices, (err: unknown) => setChoices(messageOf(err)));
   }, [api, dataVersion]);
+  // The user picker offers the personas: an EHR launch signs in as the one whose fhirUser it names.
+  useEffect(() => {
+    void loadPersonas();
+  }, [loadPersonas]);
+  const offered = personas.status === 'ready' ? launchPersonas(personas.data.personas) : [];
   const patients = typeof choices === 'string' ? [] : choices;
   const chosenPatient =
     patients.find((p) => p.id === patient) ?? patients.find((p) => p.id === defaults?.patient) ?? patients[0];
@@ -101,7 +142,8 @@ export function LaunchView() {
     return {
       ...(chosenPatient === undefined ? {} : { patient: chosenPatient.id }),
       ...(chosenEncounter === undefined ? {} : { encounter: chosenEncounter }),
-      ...(fhirUser.trim() === '' ? {} : { fhirUser: fhirUser.trim() }),
+      ...(user.kind === 'persona' ? { fhirUser: user.fhirUser } : {}),
+      ...(user.kind === 'other' && fhirUser.trim() !== '' ? { fhirUser: fhirUser.trim() } : {}),
     };
   }
 
@@ -150,8 +192,8 @@ export function LaunchView() {
         </header>
         <p className="muted">
           The sandbox mints a launch bound to this context and opens the app’s launch URL, as an EHR would:
-          inside its EHR page, under a patient banner, or alone in a new window. An empty user takes the
-          config’s launch default.
+          inside its EHR page, under a patient banner, or alone in a new window. The user is a persona (the
+          launch signs in as it) or the config’s launch default.
         </p>
         <div className="form-grid">
           <div className="field">
@@ -200,14 +242,39 @@ export function LaunchView() {
             </select>
           </div>
           <div className="field">
-            <label htmlFor="launch-user">User (fhirUser)</label>
-            <input
+            <label htmlFor="launch-user">User</label>
+            <select
               id="launch-user"
-              value={fhirUser}
-              onChange={(e) => setFhirUser(e.target.value)}
-              placeholder={defaults?.fhirUser ?? 'Practitioner/prac-1'}
-            />
+              value={choiceValue(user)}
+              onChange={(e) => setUser(choiceOf(e.target.value))}
+            >
+              <option value="default">
+                {defaults?.fhirUser === undefined
+                  ? 'Config default'
+                  : `Config default — ${defaults.fhirUser}`}
+              </option>
+              {offered.map((p) => (
+                <option key={p.id} value={choiceValue({ kind: 'persona', fhirUser: p.fhirUser })}>
+                  {p.name} — {p.fhirUser}
+                </option>
+              ))}
+              <option value={OTHER}>Another fhirUser…</option>
+            </select>
+            {personas.status === 'error' ? (
+              <ErrorText message={`The personas could not be listed: ${personas.message}`} />
+            ) : null}
           </div>
+          {user.kind === 'other' ? (
+            <div className="field">
+              <label htmlFor="launch-fhir-user">fhirUser</label>
+              <input
+                id="launch-fhir-user"
+                value={fhirUser}
+                onChange={(e) => setFhirUser(e.target.value)}
+                placeholder="Practitioner/prac-1"
+              />
+            </div>
+          ) : null}
         </div>
         <div className="button-row">
           <button

@@ -38,6 +38,18 @@ export function asksWhoSignsIn(scope: readonly string[], ehrContext: LaunchConte
   return ehrContext === undefined && (scope.includes('openid') || scope.includes('fhirUser'));
 }
 
+/**
+ * Who an EHR launch signs in as: the persona whose `fhirUser` is the launch's (SMART App Launch 2.2 §EHR launch:
+ * the EHR already knows its user), or none, when the request is made as that fhirUser alone. The authorize
+ * pipeline and the EHR page's banner both ask here, so the banner names who the tokens will be about.
+ */
+export function ehrLaunchPersona(
+  sandbox: Sandbox,
+  context: Pick<LaunchContext, 'fhirUser'>,
+): PersonaConfig | undefined {
+  return context.fhirUser === undefined ? undefined : sandbox.personas.byFhirUser(context.fhirUser);
+}
+
 /** The persona of a decided sign-in, or how it was decided without asking (auto mode, skipped step, EHR launch). */
 export function signedInWithoutAsking(
   sandbox: Sandbox,
@@ -45,8 +57,7 @@ export function signedInWithoutAsking(
   ehrContext: LaunchContext | undefined,
 ): SignedIn | undefined {
   if (ehrContext !== undefined) {
-    const persona =
-      ehrContext.fhirUser === undefined ? undefined : sandbox.personas.byFhirUser(ehrContext.fhirUser);
+    const persona = ehrLaunchPersona(sandbox, ehrContext);
     return persona === undefined ? undefined : { persona: persona.id, via: 'ehr-launch' };
   }
   const persona = defaultPersona(sandbox, client);

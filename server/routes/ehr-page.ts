@@ -3,22 +3,29 @@ import { hostGuard } from '../admin/guard.js';
 import type { FramingFinding } from '../admin/shapes.js';
 import { EHR_FRAME_LIFETIME_MS, EHR_PAGE_PREFIX, checkFrameFraming, type EhrFrame } from '../ehr/frames.js';
 import { displayName, type FhirData, type FhirResource } from '../fhir/data.js';
+import { ehrLaunchPersona } from '../people/sign-in.js';
 import { encounterLabel } from '../launch/context-check.js';
 import { LAUNCH_LIFETIME_MS, LaunchError } from '../launch/launches.js';
 import { FORM_TYPE } from '../oauth/form.js';
 import type { Sandbox } from '../sandbox.js';
+import type { LaunchContext } from '../store/artefacts.js';
 import { escapeHtml, sendPage } from './html.js';
 
 /**
- * Who the signed-in user is, for the banner: the launch's `fhirUser`, named from the FHIR data when it is a
- * Practitioner or Patient there. The one place the banner learns the user, so signed-in personas can answer here.
+ * Who signs in for the banner: the persona an EHR launch signs in as (`ehrLaunchPersona`, the same rule the
+ * authorize pipeline follows), by display name and `fhirUser`; or "No persona" when none is that fhirUser, for
+ * then the tokens carry what its FHIR resource says, not a persona's claims.
  */
-export function bannerUser(fhir: FhirData, fhirUser: string | undefined): string | undefined {
-  if (fhirUser === undefined) return undefined;
-  const m = /(?:^|\/)(Practitioner|Patient)\/([^/]+)$/.exec(fhirUser);
-  const resource =
-    m === null ? undefined : fhir.get(m[1] === 'Patient' ? 'Patient' : 'Practitioner', m[2] ?? '');
-  return resource === undefined ? fhirUser : `${displayName(resource)} (${fhirUser})`;
+function bannerUser(sandbox: Sandbox, context: LaunchContext): string {
+  const persona = ehrLaunchPersona(sandbox, context);
+  if (persona !== undefined) {
+    return `<div class="field"><dt>User</dt><dd data-persona="${escapeHtml(persona.id)}" data-testid="banner-user">${escapeHtml(`${persona.name} (${persona.fhirUser})`)}</dd></div>`;
+  }
+  const text =
+    context.fhirUser === undefined
+      ? 'No persona (the launch names no user)'
+      : `No persona (${context.fhirUser})`;
+  return `<div class="field"><dt>User</dt><dd class="none" data-persona="none" data-testid="banner-user">${escapeHtml(text)}</dd></div>`;
 }
 
 /** The first identifier of a patient, as "type: value" (the MRN in the fixtures). */
@@ -69,13 +76,14 @@ body.ehr main{max-width:none;border:0;border-radius:0;padding:0;margin:0;flex:1;
 .banner{display:flex;flex-wrap:wrap;gap:.25rem 2rem;align-items:baseline;padding:.75rem 1.25rem;background:#fff;border-bottom:3px solid #0b5cad}
 .banner h1{font-size:1.6rem;margin:0 1rem 0 0}.banner dl{display:flex;flex-wrap:wrap;gap:.25rem 2rem;margin:0}
 .banner dt{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:#56606b}.banner dd{margin:0;font-weight:600}
+.banner dd.none{font-style:italic;color:#8a3b00}
 .refused{margin:1rem 1.25rem 0;padding:1rem 1.25rem;border:2px solid #b42318;border-radius:8px;background:#fdecea;color:#5c0f0a}
 .refused h2{margin:0 0 .5rem;font-size:1.2rem}.note{margin:.5rem 1.25rem 0;color:#56606b;font-size:.9rem}
 .expired{margin:2rem 1.25rem;font-size:1.1rem}
 iframe{flex:1;width:100%;min-height:70vh;border:0;border-top:1px solid #d8dde3;background:#fff;margin-top:.5rem}
 @media (prefers-color-scheme: dark){.topbar{background:#0d2238}.topbar button{background:#e6e9ed;color:#0d2238}
 .banner{background:#1a1e23;border-bottom-color:#3d8bd9}.banner dt{color:#9aa4ae}
-.refused{background:#3a1210;border-color:#f97066;color:#fde3e1}.note{color:#9aa4ae}iframe{border-top-color:#2c333b}}`;
+.banner dd.none{color:#fdb022}.refused{background:#3a1210;border-color:#f97066;color:#fde3e1}.note{color:#9aa4ae}iframe{border-top-color:#2c333b}}`;
 
 /** The EHR page: a top bar with Relaunch, the patient banner, the framing finding, and the app in a frame. */
 function renderFrame(
@@ -95,7 +103,7 @@ ${field('Born', str(patient?.['birthDate']), 'banner-birth-date')}
 ${field('Gender', str(patient?.['gender']), 'banner-gender')}
 ${field('Identifier', patient === undefined ? undefined : identifierOf(patient), 'banner-identifier')}
 ${field('Encounter', encounterText(sandbox.fhir, context.encounter), 'banner-encounter')}
-${field('User', bannerUser(sandbox.fhir, context.fhirUser), 'banner-user')}
+${bannerUser(sandbox, context)}
 </dl></section>`;
   const live = sandbox.ehrFrames.launchLive(frame);
   const app = live

@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { createElement } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { EhrLaunchResult, LaunchRequest } from '../../renderer/api/types.js';
+import type { EhrLaunchResult, LaunchRequest, PersonaList } from '../../renderer/api/types.js';
 import { AppContext } from '../../renderer/store/react.js';
 import { LaunchView } from '../../renderer/views/launch-view.js';
 import { fakeApi, testStore } from './fake-api.js';
@@ -29,8 +29,25 @@ const REFUSED: EhrLaunchResult = {
   },
 };
 
+/** Two personas that are Practitioner/prac-2, and one patient: the launch can sign in as the first and the patient. */
+const PERSONAS: PersonaList = {
+  personas: [
+    {
+      id: 'dr-ada',
+      fhirUser: 'Practitioner/prac-2',
+      name: 'Dr. Ada Quist',
+      claims: { department: 'cardiology' },
+    },
+    { id: 'locum', fhirUser: 'Practitioner/prac-2', name: 'Locum Santos' },
+    { id: 'maria', fhirUser: 'Patient/pat-1', name: 'Maria Alvarez' },
+  ],
+  shipped: false,
+  defaultPersona: null,
+  remembered: {},
+};
+
 async function renderLaunch(overrides: Parameters<typeof fakeApi>[0]) {
-  const api = fakeApi(overrides);
+  const api = fakeApi({ listPersonas: async () => PERSONAS, ...overrides });
   api.clients.push(
     {
       clientId: 'framed-app',
@@ -84,5 +101,45 @@ describe('Launch view: Open in EHR and Open in a new window (README "EHR page")'
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Open in a new window' }).disabled).toBe(
       false,
     );
+  });
+
+  it('offers the personas as the launch user, one per fhirUser, and sends the chosen one', async () => {
+    const sent: LaunchRequest[] = [];
+    await renderLaunch({
+      createEhrLaunch: async (request) => {
+        sent.push(request);
+        return REFUSED;
+      },
+    });
+    const user = screen.getByLabelText<HTMLSelectElement>('User');
+    await waitFor(() => expect(user.options.length).toBe(4));
+    expect([...user.options].map((o) => o.textContent)).toEqual([
+      'Config default',
+      'Dr. Ada Quist — Practitioner/prac-2',
+      'Maria Alvarez — Patient/pat-1',
+      'Another fhirUser…',
+    ]);
+    fireEvent.change(user, { target: { value: 'persona:Practitioner/prac-2' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Open in EHR' }));
+    await waitFor(() => expect(sent).toHaveLength(1));
+    expect(sent[0]).toMatchObject({ clientId: 'framed-app', fhirUser: 'Practitioner/prac-2' });
+  });
+
+  it('takes a typed fhirUser that is no persona, and the config default when none is chosen', async () => {
+    const sent: LaunchRequest[] = [];
+    await renderLaunch({
+      createLaunch: async (request) => {
+        sent.push(request);
+        return { ...REFUSED.launch, context: { needPatientBanner: true } };
+      },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Open in a new window' }));
+    await waitFor(() => expect(sent).toHaveLength(1));
+    expect(sent[0]?.fhirUser).toBeUndefined();
+    fireEvent.change(screen.getByLabelText('User'), { target: { value: 'other' } });
+    fireEvent.change(screen.getByLabelText('fhirUser'), { target: { value: 'Practitioner/prac-3' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Open in a new window' }));
+    await waitFor(() => expect(sent).toHaveLength(2));
+    expect(sent[1]).toMatchObject({ fhirUser: 'Practitioner/prac-3' });
   });
 });

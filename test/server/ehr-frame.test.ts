@@ -1,16 +1,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import type { ClientConfig } from '../../server/config/schema.js';
+import { decodeJwt } from 'jose';
+import type { ClientConfig, PersonaConfig } from '../../server/config/schema.js';
 import { EHR_FRAME_LIFETIME_MS } from '../../server/ehr/frames.js';
 import { checkFraming } from '../../server/ehr/framing-check.js';
 import {
   admin,
+  CHALLENGE,
+  FHIR_BASE,
   ORIGIN,
   REDIRECT,
   sandboxTest,
   standardClients,
   type TestSandbox,
+  VERIFIER,
 } from '../helpers/sandbox.js';
 
 /** A stand-in app: each path answers with the framing headers its name says, and counts what it was asked. */
@@ -53,13 +57,15 @@ afterAll(async () => {
   await new Promise((resolve) => app.close(resolve));
 });
 
+const SCOPE = 'openid fhirUser launch patient/*.rs';
+
 function appClient(path: string): ClientConfig {
   return {
     clientId: 'ehr-app',
     clientName: 'Growth Chart',
     redirectUris: [REDIRECT],
     grantTypes: ['authorization_code'],
-    scope: 'openid fhirUser launch patient/*.rs',
+    scope: SCOPE,
     tokenEndpointAuthMethod: 'none',
     launchUrl: `${appOrigin}${path}?tenant=a`,
   };
@@ -76,6 +82,38 @@ async function openEhr(t: TestSandbox, body: Record<string, unknown> = {}) {
     framing: { verdict: string; header?: string; fix?: string; reason?: string };
   }>();
   return result;
+}
+
+/** Authorizes with the launch value (auto mode) and redeems the code: the token response the app would get. */
+async function launchTokens(t: TestSandbox, launch: string, scope = SCOPE): Promise<Record<string, unknown>> {
+  const authorize = await t.app.inject({
+    url: `/authorize?${new URLSearchParams({
+      response_type: 'code',
+      client_id: 'ehr-app',
+      redirect_uri: REDIRECT,
+      scope,
+      state: 'st-1',
+      aud: `${ORIGIN}/fhir`,
+      launch,
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+    }).toString()}`,
+  });
+  const code = new URL(authorize.headers.location ?? '').searchParams.get('code') ?? '';
+  const token = await t.app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      client_id: 'ehr-app',
+      code_verifier: VERIFIER,
+    }).toString(),
+  });
+  expect(token.statusCode, token.body).toBe(200);
+  return token.json<Record<string, unknown>>();
 }
 
 function page(t: TestSandbox, url: string, headers: Record<string, string> = {}) {
@@ -119,36 +157,46 @@ describe('the EHR page (docs/endpoints.md#ehr-page)', () => {
   it('answers the token request of its launch with need_patient_banner false', async ({ sandboxWith }) => {
     const t = await sandboxWith({ clients: [...standardClients, appClient('/open')] });
     const ehr = await openEhr(t);
-    const authorize = await t.app.inject({
-      url: `/authorize?${new URLSearchParams({
-        response_type: 'code',
-        client_id: 'ehr-app',
-        redirect_uri: REDIRECT,
-        scope: 'openid fhirUser launch patient/*.rs',
-        state: 'st-1',
-        aud: `${ORIGIN}/fhir`,
-        launch: ehr.launch.launch,
-        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-        code_challenge_method: 'S256',
-      }).toString()}`,
-    });
-    const code = new URL(authorize.headers.location ?? '').searchParams.get('code') ?? '';
-    const token = await t.app.inject({
-      method: 'POST',
-      url: '/token',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: REDIRECT,
-        client_id: 'ehr-app',
-        code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
-      }).toString(),
-    });
-    expect(token.json<Record<string, unknown>>()).toMatchObject({
+    expect(await launchTokens(t, ehr.launch.launch)).toMatchObject({
       patient: 'pat-1',
       need_patient_banner: false,
     });
+  });
+
+  it('names the persona the launch signs in as, the one its id_token is about', async ({ sandboxWith }) => {
+    const cardiologist: PersonaConfig = {
+      id: 'dr-ada',
+      fhirUser: 'Practitioner/prac-2',
+      name: 'Dr. Ada Quist',
+      claims: { department: 'cardiology' },
+    };
+    const t = await sandboxWith({
+      clients: [...standardClients, { ...appClient('/open'), scope: `${SCOPE} profile` }],
+      personas: [cardiologist],
+    });
+    const ehr = await openEhr(t, { fhirUser: 'Practitioner/prac-2' });
+    const res = await page(t, ehr.page);
+    // The persona's display name, not the Practitioner resource's (Santos), and its fhirUser.
+    expect(res.body).toContain(
+      '<dd data-persona="dr-ada" data-testid="banner-user">Dr. Ada Quist (Practitioner/prac-2)</dd>',
+    );
+    const tokens = await launchTokens(t, ehr.launch.launch, `${SCOPE} profile`);
+    expect(decodeJwt(String(tokens['id_token']))).toMatchObject({
+      fhirUser: `${FHIR_BASE}/Practitioner/prac-2`,
+      name: 'Dr. Ada Quist',
+      department: 'cardiology',
+    });
+  });
+
+  it('says "No persona" when no persona is the launch\'s fhirUser', async ({ sandboxWith }) => {
+    const t = await sandboxWith({
+      clients: [...standardClients, appClient('/open')],
+      personas: [{ id: 'pat', fhirUser: 'Patient/pat-1', name: 'Maria Alvarez' }],
+    });
+    const res = await page(t, (await openEhr(t, { fhirUser: 'Practitioner/prac-1' })).page);
+    expect(res.body).toContain(
+      '<dd class="none" data-persona="none" data-testid="banner-user">No persona (Practitioner/prac-1)</dd>',
+    );
   });
 
   it('Relaunch mints a fresh launch with the same context and shows the page again', async ({
