@@ -3,6 +3,7 @@ import { describe, expect } from 'vitest';
 import { EventBus } from '../../server/events.js';
 import type { Exchange } from '../../server/exchanges/exchange.js';
 import { ExchangeLog, MAX_DIGESTS_PER_EXCHANGE } from '../../server/exchanges/exchange-log.js';
+import { tokensIn } from '../../server/exchanges/mask.js';
 import type { Inspection } from '../../server/tokens/inspection.js';
 import {
   admin,
@@ -126,6 +127,25 @@ describe('the token index in the exchange log', () => {
     expect(log.exchangesWith(`token-${MAX_DIGESTS_PER_EXCHANGE - 1}`, 50)).toEqual([3]);
     expect(log.exchangesWith(`token-${MAX_DIGESTS_PER_EXCHANGE}`, 50)).toEqual([]);
     expect(log.exchangesWith('a', 50)).toEqual([2]);
+  });
+
+  it('indexes tokens, codes and assertions, never a client secret, a password or Basic credentials', () => {
+    const found = tokensIn({
+      url: '/authorize?code=from-query&client_secret=q-secret',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: 'Basic Y29uZi1hcHA6czNjcmV0',
+        location: 'http://127.0.0.1:5555/cb?code=from-location&state=s',
+      },
+      body: 'code=from-form&client_secret=s3cret&password=hunter2&client_assertion=eyJ.a.b&x_secret_token=nope',
+    });
+    expect(found).toEqual(['from-query', 'from-location', 'from-form', 'eyJ.a.b']);
+    expect(
+      tokensIn({
+        headers: { 'content-type': 'application/json', authorization: 'DPoP dpop-bound' },
+        body: '{"access_token":"at","nested":{"refresh_token":"rt","client_secret":"cs"}}',
+      }),
+    ).toEqual(['dpop-bound', 'at', 'rt']);
   });
 
   it('derives digests from a key of its own: another sandbox’s digest of the same token differs', () => {
