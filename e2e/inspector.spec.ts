@@ -24,6 +24,17 @@ test.describe('Token inspector and HAR export', () => {
     await expect(page.getByRole('definition').first()).toContainText(/ago|in \d|now/);
     await screenshots(page, 'inspector-active');
 
+    // The exchange that issued it, found by the server's digest index, opens in Activity.
+    const appeared = page.getByRole('navigation', { name: 'Exchanges this token appeared in' });
+    const link = appeared.getByRole('button', { name: /^Open exchange \d+ in Activity$/ }).first();
+    const seq = (await link.getAttribute('aria-label'))?.match(/\d+/)?.[0] ?? '';
+    await link.click();
+    const detail = page.getByRole('complementary', { name: 'Exchange detail' });
+    await expect(detail).toHaveAttribute('data-state', 'ready');
+    await expect(detail).toContainText('/token');
+    await expect(page.locator(`.exchange-row[data-seq="${seq}"]`)).toBeVisible();
+    await openView(page, 'Token inspector');
+
     // Pasted: a value this server never issued.
     await page.getByLabel('Token', { exact: true }).fill('c29tZS1vdGhlci1zZXJ2ZXJzLXRva2Vu');
     await page.getByRole('button', { name: 'Inspect', exact: true }).click();

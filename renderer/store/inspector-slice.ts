@@ -18,6 +18,8 @@ export interface InspectorSlice {
   readonly openInInspector: (token: string) => Promise<void>;
   /** Opens Codes & tokens at a grant. */
   readonly showGrant: (grantId: string | undefined) => void;
+  /** Opens Activity with one exchange's detail: a link from the inspector to where the token appeared. */
+  readonly showExchange: (seq: number) => Promise<void>;
   readonly toggleHarSelection: (seq: number) => void;
   readonly clearHarSelection: () => void;
 }
@@ -44,6 +46,10 @@ export const createInspectorSlice: SliceCreator<InspectorSlice> = (deps) => (set
   },
   showGrant: (focusedGrantId) => {
     set({ focusedGrantId, view: 'tokens' });
+  },
+  showExchange: async (seq) => {
+    set({ view: 'activity' });
+    await get().selectExchange(seq);
   },
   toggleHarSelection: (seq) => {
     const current = get().harSelection;

@@ -135,33 +135,62 @@ function rowsOf(record: Readonly<Record<string, unknown>>): (readonly [string, s
   ]);
 }
 
-/** Where to look next: the grant in Codes & tokens, and the client's exchanges in Activity. */
+/**
+ * Where to look next: the grant in Codes & tokens, each exchange the token appeared in (found by the server's
+ * digest index, since the log keeps only a token's first characters), and the client's exchanges in Activity.
+ */
 function Links({ inspection: i }: { readonly inspection: Inspection }) {
   const setView = useApp((s) => s.setView);
   const showGrant = useApp((s) => s.showGrant);
+  const showExchange = useApp((s) => s.showExchange);
   const setFilters = useApp((s) => s.setActivityFilters);
   const clientId = i.clientId;
-  if (i.grantId === undefined && i.artefactId === undefined && clientId === undefined) return null;
   return (
-    <div className="button-row">
-      {i.grantId === undefined && i.artefactId === undefined ? null : (
-        <button type="button" className="button small ghost" onClick={() => showGrant(i.grantId)}>
-          {i.grantId === undefined ? 'Open Codes & tokens' : `Open grant ${i.grantId} in Codes & tokens`}
-        </button>
+    <>
+      {i.grantId === undefined && i.artefactId === undefined && clientId === undefined ? null : (
+        <div className="button-row">
+          {i.grantId === undefined && i.artefactId === undefined ? null : (
+            <button type="button" className="button small ghost" onClick={() => showGrant(i.grantId)}>
+              {i.grantId === undefined ? 'Open Codes & tokens' : `Open grant ${i.grantId} in Codes & tokens`}
+            </button>
+          )}
+          {clientId === undefined ? null : (
+            <button
+              type="button"
+              className="button small ghost"
+              onClick={() => {
+                setFilters({ ...DEFAULT_FILTERS, clientId });
+                setView('activity');
+              }}
+            >
+              Show {clientId}’s exchanges in Activity
+            </button>
+          )}
+        </div>
       )}
-      {clientId === undefined ? null : (
-        <button
-          type="button"
-          className="button small ghost"
-          // The log keeps only a token's first characters, so the exchanges it appeared in are found by client.
-          onClick={() => {
-            setFilters({ ...DEFAULT_FILTERS, clientId });
-            setView('activity');
-          }}
-        >
-          Show {clientId}’s exchanges in Activity
-        </button>
-      )}
-    </div>
+      <nav className="inspector-exchanges" aria-label="Exchanges this token appeared in">
+        <h3>Exchanges it appeared in, newest first</h3>
+        {i.exchanges.length === 0 ? (
+          <p className="muted small">
+            None in the exchange log: the token was not sent or received while the log kept it.
+          </p>
+        ) : (
+          <ul className="button-row">
+            {i.exchanges.map((seq) => (
+              <li key={seq}>
+                <button
+                  type="button"
+                  className="button small ghost mono"
+                  aria-label={`Open exchange ${seq} in Activity`}
+                  onClick={() => void showExchange(seq)}
+                >
+                  #{seq}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </nav>
+    </>
   );
 }

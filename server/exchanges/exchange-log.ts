@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { DEFAULTS } from '../config/defaults.js';
 import type { EventBus } from '../events.js';
 import type { Exchange, ExchangeSummary } from './exchange.js';
@@ -10,9 +11,18 @@ export const DEFAULT_EXCHANGE_LOG_MAX_BYTES = DEFAULTS.exchangeLog.maxBytes;
 
 interface Entry {
   readonly exchange: Exchange;
-  /** What the entry's kept messages weigh (URL, headers, cut bodies), in UTF-16 code units. */
+  /** What the entry's kept messages weigh (URL, headers, cut bodies, digests), in UTF-16 code units. */
   readonly bytes: number;
+  /** Keyed digests of the tokens its messages carried (`tokenDigest`): an index, never shown or exported. */
+  readonly digests: readonly string[];
 }
+
+/** The most distinct tokens indexed per exchange: a body stuffed with `code=` pairs cannot grow the index. */
+export const MAX_DIGESTS_PER_EXCHANGE = 16;
+/** 16 bytes of HMAC-SHA-256: 128 bits, far beyond any collision among a log's tokens. */
+const DIGEST_BYTES = 16;
+/** What one digest weighs in the byte budget: its 22 characters, the string's header and its slot. */
+const DIGEST_WEIGHT = 48;
 
 export interface ExchangeQuery {
   /** Only exchanges after this seq (paging forward); without it, the newest ones. */
@@ -48,6 +58,11 @@ export class ExchangeLog {
   #seq = 0;
   #bytes = 0;
   #maxBytes: number;
+  /**
+   * The key of the token index, random per sandbox and never stored or sent: without it a digest cannot be
+   * reversed, nor matched offline against a guessed token, so even if one leaked it would give nothing away.
+   */
+  readonly #digestKey = randomBytes(32);
 
   constructor(
     capacity: number,
@@ -85,11 +100,16 @@ export class ExchangeLog {
    * Records the exchange `build` makes for the next seq. A builder rather than an object to copy, so an
    * entry's lazily masked parts (record-hooks.ts) stay lazy.
    */
-  record(build: (seq: number) => Exchange, bytes: number): Exchange {
+  record(build: (seq: number) => Exchange, bytes: number, tokens: readonly string[] = []): Exchange {
     this.#seq += 1;
     const exchange = build(this.#seq);
-    const dropped = this.#buffer.push({ exchange, bytes });
-    this.#bytes += bytes - (dropped?.bytes ?? 0);
+    const digests = [...new Set(tokens.map((token) => this.digestOf(token)))].slice(
+      0,
+      MAX_DIGESTS_PER_EXCHANGE,
+    );
+    const weight = bytes + digests.length * DIGEST_WEIGHT;
+    const dropped = this.#buffer.push({ exchange, bytes: weight, digests });
+    this.#bytes += weight - (dropped?.bytes ?? 0);
     this.#trim();
     this.events.emit('exchange.recorded', summaryOf(exchange));
     return exchange;
@@ -100,6 +120,32 @@ export class ExchangeLog {
     while (this.#bytes > this.#maxBytes && this.#buffer.size > 1) {
       this.#bytes -= this.#buffer.shift()?.bytes ?? 0;
     }
+  }
+
+  /**
+   * A token's entry in the index: HMAC-SHA-256 under the per-sandbox key, cut to 16 bytes, base64url. For the
+   * server's own use (and tests that check no digest leaks); no route answers with one.
+   */
+  digestOf(token: string): string {
+    return createHmac('sha256', this.#digestKey)
+      .update(token)
+      .digest()
+      .subarray(0, DIGEST_BYTES)
+      .toString('base64url');
+  }
+
+  /**
+   * The seqs of the exchanges still kept that carried this exact token (request or response), newest first,
+   * at most `limit`: the inspector's links (docs/admin-api.md#inspect).
+   */
+  exchangesWith(token: string, limit: number): number[] {
+    const digest = this.digestOf(token);
+    const seqs: number[] = [];
+    for (let i = this.#buffer.size - 1; i >= 0 && seqs.length < limit; i--) {
+      const entry = this.#buffer.at(i);
+      if (entry?.digests.includes(digest) === true) seqs.push(entry.exchange.seq);
+    }
+    return seqs;
   }
 
   get(seq: number): Exchange | undefined {

@@ -44,9 +44,14 @@ function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase()) || SECRET_LOOKING.test(key);
 }
 
+/** A bearer credential the log shortens (never a secret it hides: those are not collected anywhere). */
+function isTokenKey(key: string): boolean {
+  return !isSecretKey(key) && TOKEN_KEYS.has(key.toLowerCase());
+}
+
 export function maskValue(key: string, value: string): string {
   if (isSecretKey(key)) return HIDDEN;
-  if (TOKEN_KEYS.has(key.toLowerCase())) return shorten(value);
+  if (isTokenKey(key)) return shorten(value);
   return value;
 }
 
@@ -160,14 +165,21 @@ export function maskBody(contentType: string | undefined, text: string): string 
   return maskUnparsed(text);
 }
 
+/** RFC 6750 §2.1, RFC 9449 §7.1: the token after `Bearer` or `DPoP`, which the log shortens. */
+function bearerOf(value: string): { scheme: string; token: string } | undefined {
+  const [scheme = '', token = ''] = value.trim().split(/\s+/, 2);
+  return /^(bearer|dpop)$/i.test(scheme) ? { scheme, token } : undefined;
+}
+
 function maskAuthorization(value: string): string {
+  const bearer = bearerOf(value);
+  if (bearer !== undefined) return `${bearer.scheme} ${shorten(bearer.token)}`;
   const [scheme = '', credentials = ''] = value.trim().split(/\s+/, 2);
   if (/^basic$/i.test(scheme)) {
     const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     return colon > 0 ? `${scheme} (${decoded.slice(0, colon)}:${HIDDEN})` : `${scheme} ${HIDDEN}`;
   }
-  if (/^(bearer|dpop)$/i.test(scheme)) return `${scheme} ${shorten(credentials)}`;
   return HIDDEN;
 }
 
@@ -194,6 +206,70 @@ export function maskHeaders(headers: Record<string, unknown>): Record<string, st
     else out[name] = maskValue(name, value);
   }
   return out;
+}
+
+/** The values of token-named pairs in a form or query string, decoded (leniently when they cannot be). */
+function tokensInForm(text: string, into: string[]): void {
+  for (const { name, value } of formPairs(text)) {
+    if (value === undefined || !isTokenKey(decodeLeniently(name))) continue;
+    into.push(decodeFormComponent(value) ?? value);
+  }
+}
+
+/** The string values of token-named fields in a JSON value, at any depth. */
+function tokensInJson(value: unknown, into: string[]): void {
+  if (typeof value !== 'object' || value === null) return;
+  for (const [key, inner] of Object.entries(value)) {
+    if (typeof inner === 'string') {
+      if (isTokenKey(key)) into.push(inner);
+    } else tokensInJson(inner, into);
+  }
+}
+
+/** A message as recorded, before masking: what `tokensIn` reads. */
+export interface RawMessage {
+  readonly headers: Record<string, unknown>;
+  /** The kept body as text (cut at the log's body limit), if any. */
+  readonly body: string | undefined;
+  /** The request URL, whose query may carry a token; absent for a response. */
+  readonly url?: string;
+}
+
+/**
+ * The whole values of the tokens a message carries in the places the log shortens them: a Bearer or DPoP
+ * `Authorization`, token-named pairs of the query, of a `Location`'s query and of a form body, token-named
+ * fields of a JSON body. Client secrets and passwords are never among them. Read from the structured places
+ * only (a body that is neither a form nor JSON is not searched), so recording stays cheap: the exchange log
+ * keeps a keyed digest of each, never the value (exchange-log.ts).
+ */
+export function tokensIn(message: RawMessage): string[] {
+  const found: string[] = [];
+  if (message.url !== undefined) tokensInForm(queryOf(message.url), found);
+  for (const [name, raw] of Object.entries(message.headers)) {
+    const lower = name.toLowerCase();
+    const values = (Array.isArray(raw) ? (raw as unknown[]) : [raw]).filter(
+      (v): v is string => typeof v === 'string',
+    );
+    for (const value of values) {
+      if (lower === 'authorization') {
+        const bearer = bearerOf(value);
+        if (bearer !== undefined && bearer.token !== '') found.push(bearer.token);
+      } else if (lower === 'location') tokensInForm(queryOf(value), found);
+    }
+  }
+  if (message.body !== undefined) {
+    const typeHeader = message.headers['content-type'];
+    const type = mediaType(typeof typeHeader === 'string' ? typeHeader : undefined);
+    if (type === FORM_TYPE) tokensInForm(message.body, found);
+    else if (type === 'application/json' || type?.endsWith('+json') === true) {
+      try {
+        tokensInJson(JSON.parse(message.body) as unknown, found);
+      } catch {
+        // A cut or malformed JSON body: its tokens are shortened in the log but not indexed.
+      }
+    }
+  }
+  return found.filter((value) => value !== '');
 }
 
 /** The client a request speaks for, when it says so: Basic credentials, a client_id field, a bearer token. */

@@ -13,7 +13,7 @@ import type {
 } from './exchange.js';
 import { isLoggedPath } from './logged-paths.js';
 import { FORM_TYPE, mediaType, parseForm, queryOf, type MultiParams } from '../oauth/form.js';
-import { clientIdOf, maskBody, maskForm, maskHeaders } from './mask.js';
+import { clientIdOf, maskBody, maskForm, maskHeaders, tokensIn } from './mask.js';
 
 /** Bodies longer than this are cut in the log, so one large request cannot take the log's memory. */
 export const MAX_LOGGED_BODY = 4096;
@@ -289,7 +289,12 @@ function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply |
     responseHeaders: reply === undefined || status === 0 ? {} : reply.getHeaders(),
     responseBody: status === 0 ? undefined : keep(pending.responseBody),
   };
-  sandbox.exchanges.record((seq) => withLazyMessages({ seq, ...summary }, raw), weightOf(raw));
+  // The tokens are read now, while masking waits: the inspector must find an exchange never opened.
+  const tokens = [
+    ...tokensIn({ headers: raw.requestHeaders, body: raw.requestBody?.text, url }),
+    ...tokensIn({ headers: raw.responseHeaders, body: raw.responseBody?.text }),
+  ];
+  sandbox.exchanges.record((seq) => withLazyMessages({ seq, ...summary }, raw), weightOf(raw), tokens);
 }
 
 /**

@@ -3,7 +3,12 @@ import { clockTime } from '../clock.js';
 import { artefactId } from '../admin/issued-index.js';
 import type { Sandbox } from '../sandbox.js';
 import type { ArtefactRef, ArtefactStatus } from '../store/artefacts.js';
-import type { Inspection, InspectionVerdict, SignatureCheck } from './inspection.js';
+import {
+  MAX_LINKED_EXCHANGES,
+  type Inspection,
+  type InspectionVerdict,
+  type SignatureCheck,
+} from './inspection.js';
 
 /** A pasted value the inspector can read, or why it cannot, worded for the person who pasted it. */
 export type InspectOutcome =
@@ -21,6 +26,9 @@ const FOREIGN_CANNOT_TELL = [
   'whether the signature is genuine: the server does not hold the issuer’s keys',
   'whether the issuer has revoked it: only the issuer’s introspection endpoint knows (RFC 7662)',
 ];
+
+/** An inspection before the exchange log is searched for the token: what the store and key ring say of it. */
+type Judged = Omit<Inspection, 'exchanges'>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -62,7 +70,7 @@ function verdictOf(kind: ArtefactRef['kind'], status: ArtefactStatus): Inspectio
   }
 }
 
-function notIssuedHere(summary: string, extra: Partial<Inspection> = {}): Inspection {
+function notIssuedHere(summary: string, extra: Partial<Judged> = {}): Judged {
   return {
     format: 'opaque',
     signature: { status: 'unchecked', detail: 'an opaque token carries no signature' },
@@ -75,7 +83,7 @@ function notIssuedHere(summary: string, extra: Partial<Inspection> = {}): Inspec
 }
 
 /** A code or refresh token: the store knows it by its value, or the server never issued it. */
-function inspectOpaque(sandbox: Sandbox, token: string): Inspection {
+function inspectOpaque(sandbox: Sandbox, token: string): Judged {
   for (const kind of ['refresh_token', 'code'] as const) {
     const status = sandbox.store.stateOf({ kind, value: token });
     // Without `expiresAt` the store does not hold it (see ArtefactStatus): try the next kind.
@@ -135,7 +143,7 @@ async function inspectJwt(
   token: string,
   header: Record<string, unknown>,
   claims: Record<string, unknown>,
-): Promise<Inspection> {
+): Promise<Judged> {
   const base = { format: 'jwt' as const, header, claims };
   const iss = claims['iss'];
   if (iss !== sandbox.urls.issuer) {
@@ -248,7 +256,10 @@ export async function inspectToken(sandbox: Sandbox, pasted: string): Promise<In
         message: `not a JWT: its header and payload must be base64url-encoded JSON objects (RFC 7519 §7.2); ${err instanceof Error ? err.message : String(err)}`,
       };
     }
-    return { ok: true, inspection: await inspectJwt(sandbox, token, header, claims) };
+    return {
+      ok: true,
+      inspection: withExchanges(sandbox, token, await inspectJwt(sandbox, token, header, claims)),
+    };
   }
   if (parts.length !== 1) {
     return {
@@ -256,5 +267,10 @@ export async function inspectToken(sandbox: Sandbox, pasted: string): Promise<In
       message: `not a token: ${parts.length} dot-separated parts; a JWT has three (RFC 7515 §7.1) and an opaque token one`,
     };
   }
-  return { ok: true, inspection: inspectOpaque(sandbox, token) };
+  return { ok: true, inspection: withExchanges(sandbox, token, inspectOpaque(sandbox, token)) };
+}
+
+/** The exchanges the token appeared in, found by the log's keyed digests (exchange-log.ts), whoever issued it. */
+function withExchanges(sandbox: Sandbox, token: string, inspection: Judged): Inspection {
+  return { ...inspection, exchanges: sandbox.exchanges.exchangesWith(token, MAX_LINKED_EXCHANGES) };
 }

@@ -6,6 +6,9 @@ import { Type, type Static } from 'typebox';
 /** The most characters `POST /inspect` takes: far above any JWT the sandbox issues (about 1 KiB). */
 export const MAX_INSPECTED_TOKEN = 16_384;
 
+/** The most exchanges an inspection links to: the newest ones the token appeared in. */
+export const MAX_LINKED_EXCHANGES = 50;
+
 export const InspectRequestSchema = Type.Object(
   {
     token: Type.String({
@@ -77,6 +80,10 @@ export const InspectionSchema = Type.Object(
     artefactId: Type.Optional(
       Type.String({ description: 'its id in `GET /grants`, while the grants view still lists it' }),
     ),
+    exchanges: Type.Array(Type.Integer(), {
+      maxItems: MAX_LINKED_EXCHANGES,
+      description: `seqs of the exchanges still in the log that carried this exact token, newest first, at most ${MAX_LINKED_EXCHANGES} (\`GET /exchanges/{seq}\`)`,
+    }),
     canTell: Type.Array(Type.String(), {
       description: 'what the server can say of a token it did not issue',
     }),

@@ -13,6 +13,7 @@ const verdict: Inspection = {
   signature: { status: 'unchecked', detail: 'an opaque token carries no signature' },
   verdict: { state: 'rotated', summary: 'refresh token rotated at 12:00:01', rule: 'RFC 9700 §4.14.2' },
   issuedHere: true,
+  exchanges: [],
   canTell: [],
   cannotTell: [],
 };

@@ -1,0 +1,63 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Inspection } from '../../server/tokens/inspection.js';
+import { AppContext } from '../../renderer/store/react.js';
+import { InspectorView } from '../../renderer/views/inspector-view.js';
+import { exchange, fakeApi, testStore } from './fake-api.js';
+
+afterEach(cleanup);
+
+const ACTIVE: Inspection = {
+  format: 'opaque',
+  kind: 'refresh_token',
+  signature: { status: 'unchecked', detail: 'an opaque token carries no signature' },
+  verdict: { state: 'active', summary: 'active: the server accepts it now', rule: 'RFC 7662 §2.2' },
+  issuedHere: true,
+  clientId: 'conf-app',
+  exchanges: [7, 3],
+  canTell: [],
+  cannotTell: [],
+};
+
+/** The inspector over a fake server whose verdict is `inspection`, after inspecting a pasted token. */
+async function inspected(inspection: Inspection) {
+  const opened: number[] = [];
+  const api = fakeApi({
+    inspectToken: async () => inspection,
+    getExchange: async (seq) => {
+      opened.push(seq);
+      return { ...exchange(seq), query: {}, request: { headers: {} }, response: { headers: {} } };
+    },
+  });
+  const store = testStore(api);
+  await store.getState().openInInspector('refresh-value-1');
+  render(
+    <AppContext.Provider
+      value={{ store, deps: { api, fetch: () => Promise.reject(new Error('no network')) } }}
+    >
+      <InspectorView />
+    </AppContext.Provider>,
+  );
+  return { store, opened };
+}
+
+describe('the token inspector links to the exchanges the token appeared in', () => {
+  it('lists each exchange newest first; one opens it in Activity with its detail', async () => {
+    const { store, opened } = await inspected(ACTIVE);
+    const nav = screen.getByRole('navigation', { name: 'Exchanges this token appeared in' });
+    const links = within(nav).getAllByRole('button');
+    expect(links.map((b) => b.textContent)).toEqual(['#7', '#3']);
+    fireEvent.click(within(nav).getByRole('button', { name: 'Open exchange 3 in Activity' }));
+    await waitFor(() => expect(store.getState().exchangeDetail.status).toBe('ready'));
+    expect(opened).toEqual([3]);
+    expect(store.getState()).toMatchObject({ view: 'activity', selectedSeq: 3 });
+  });
+
+  it('says so when the token appears in no exchange the log keeps', async () => {
+    await inspected({ ...ACTIVE, exchanges: [] });
+    const nav = screen.getByRole('navigation', { name: 'Exchanges this token appeared in' });
+    expect(within(nav).queryAllByRole('button')).toEqual([]);
+    expect(nav.textContent).toContain('None in the exchange log');
+  });
+});
