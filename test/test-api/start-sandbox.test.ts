@@ -275,6 +275,18 @@ async function activeResources(): Promise<string[]> {
   return process.getActiveResourcesInfo().sort();
 }
 
+describe('bad arguments', () => {
+  it('waitForExchange refuses a timeoutMs setTimeout cannot keep instead of giving up at once', async () => {
+    const s = await start();
+    for (const timeoutMs of [2 ** 31, Infinity, -5, Number.NaN, 1.5]) {
+      await expect(s.waitForExchange(() => false, { timeoutMs })).rejects.toMatchObject({
+        name: 'SandboxApiError',
+        field: 'timeoutMs',
+      });
+    }
+  });
+});
+
 describe('close', () => {
   it('releases every handle: active resources return to what they were before the start', async () => {
     const before = await activeResources();
