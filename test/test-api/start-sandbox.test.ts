@@ -287,6 +287,22 @@ describe('bad arguments', () => {
   });
 });
 
+describe('issueToken from plain JavaScript', () => {
+  it('names the field of a wrong-typed request instead of throwing a bare TypeError', async () => {
+    const s = await start();
+    const call = (request: unknown) => s.issueToken(request as Parameters<RunningSandbox['issueToken']>[0]);
+    await expect(call({ clientId: 'backend', scope: 5 })).rejects.toMatchObject({
+      name: 'SandboxApiError',
+      field: 'scope',
+    });
+    await expect(call(null)).rejects.toMatchObject({ name: 'SandboxApiError', field: 'clientId' });
+    await expect(call({ clientId: 'app', scope: 'patient/*.rs', patient: 1 })).rejects.toMatchObject({
+      name: 'SandboxApiError',
+      field: 'patient',
+    });
+  });
+});
+
 describe('close', () => {
   it('releases every handle: active resources return to what they were before the start', async () => {
     const before = await activeResources();
