@@ -113,6 +113,30 @@ function checkOptions(options: StartSandboxOptions): void {
       'port',
     );
   }
+  const keys: unknown = options.signingKeys;
+  const list: unknown =
+    typeof keys === 'object' && keys !== null ? (keys as { keys?: unknown }).keys : undefined;
+  if (
+    keys !== undefined &&
+    !(
+      Array.isArray(list) &&
+      list.every(
+        (k: unknown) =>
+          typeof k === 'object' &&
+          k !== null &&
+          typeof (k as { alg?: unknown }).alg === 'string' &&
+          typeof (k as { jwk?: unknown }).jwk === 'object' &&
+          (k as { jwk?: unknown }).jwk !== null,
+      )
+    )
+  ) {
+    // Anything else was silently ignored (a fresh key generated) or failed deep in the key import.
+    throw new SandboxApiError(
+      'startSandbox',
+      'signingKeys must be what generateSigningKeys() resolves with: { keys: [{ alg, jwk }, …] }',
+      'signingKeys',
+    );
+  }
   const dataDir: unknown = options.dataDir;
   if (dataDir !== undefined && (typeof dataDir !== 'string' || dataDir === '')) {
     throw new SandboxApiError(

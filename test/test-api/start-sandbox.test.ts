@@ -287,6 +287,17 @@ describe('bad arguments', () => {
   });
 });
 
+describe('startSandbox from plain JavaScript', () => {
+  it('refuses signingKeys that are not generateSigningKeys() output instead of ignoring them', async () => {
+    for (const signingKeys of ['x', { keys: 'x' }, { keys: [{ alg: 'RS256' }] }]) {
+      await expect(startSandbox({ signingKeys } as unknown as StartSandboxOptions)).rejects.toMatchObject({
+        name: 'SandboxApiError',
+        field: 'signingKeys',
+      });
+    }
+  });
+});
+
 describe('issueToken from plain JavaScript', () => {
   it('names the field of a wrong-typed request instead of throwing a bare TypeError', async () => {
     const s = await start();
