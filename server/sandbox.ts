@@ -139,6 +139,12 @@ export class Sandbox {
   #folder: DataFolder | undefined;
   /** Where loaded and written FHIR resources are kept in the data folder. */
   #fhirFile: FhirFile | undefined;
+  /**
+   * Key changes one after another: a rotation awaits key generation and the keys.json write, and concurrent
+   * ones would each pass the MAX_KEYS check before any had added its key, and a failed write's undo would
+   * drop another change's keys.
+   */
+  #keyChanges: Promise<unknown> = Promise.resolve();
   /** Signs tokens off the event loop when the server was built with signing workers. */
   readonly signingPool: SigningPool | undefined;
 
@@ -273,6 +279,10 @@ export class Sandbox {
   async rotateKeys(
     graceSeconds = DEFAULT_GRACE_SECONDS,
   ): Promise<{ added: KeyStatus[]; replaced: KeyStatus[] }> {
+    return this.#oneKeyChangeAtATime(() => this.#rotateKeys(graceSeconds));
+  }
+
+  async #rotateKeys(graceSeconds: number): Promise<{ added: KeyStatus[]; replaced: KeyStatus[] }> {
     const undo = this.keys.checkpoint();
     const result = await this.keys.rotate(this.settings.tokens.signingAlg, graceSeconds * 1000);
     await this.#saveKeys(undo);
@@ -289,6 +299,10 @@ export class Sandbox {
 
   /** Retires a published key at once: out of the JWKS, and tokens it signed stop verifying. */
   async retireKey(kid: string): Promise<KeyStatus | undefined> {
+    return this.#oneKeyChangeAtATime(() => this.#retireKey(kid));
+  }
+
+  async #retireKey(kid: string): Promise<KeyStatus | undefined> {
     const undo = this.keys.checkpoint();
     const before = this.keys.keyStatus(kid)?.state;
     const status = this.keys.retire(kid);
@@ -296,6 +310,12 @@ export class Sandbox {
     await this.#saveKeys(undo);
     this.events.emit('key.retired', { kid, retiredAt: status.retiredAt ?? this.clock.now() });
     return status;
+  }
+
+  #oneKeyChangeAtATime<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.#keyChanges.then(change);
+    this.#keyChanges = result.catch(() => undefined);
+    return result;
   }
 
   async #saveKeys(undo: () => void): Promise<void> {

@@ -37,6 +37,30 @@ function needsUser(scope: string): boolean {
 }
 
 /**
+ * The request's shape, for callers in plain JavaScript: a scope of the wrong type would otherwise fail deep in
+ * the code with a bare TypeError ("request.scope.join is not a function") instead of naming the field.
+ */
+function checkTypes(request: unknown): asserts request is DirectIssueRequest {
+  if (typeof request !== 'object' || request === null) {
+    throw new DirectIssueError(
+      'clientId',
+      'expected a request object { clientId, scope, patient?, fhirUser? }',
+    );
+  }
+  const r = request as Record<string, unknown>;
+  if (typeof r['clientId'] !== 'string') throw new DirectIssueError('clientId', 'expected a string');
+  const scope = r['scope'];
+  if (typeof scope !== 'string' && !(Array.isArray(scope) && scope.every((s) => typeof s === 'string'))) {
+    throw new DirectIssueError('scope', 'expected a space-separated string or a list of strings');
+  }
+  for (const field of ['patient', 'fhirUser'] as const) {
+    if (r[field] !== undefined && typeof r[field] !== 'string') {
+      throw new DirectIssueError(field, 'expected a string when given');
+    }
+  }
+}
+
+/**
  * Issues tokens as the token endpoint would after a successful exchange, with the same minting code
  * (issueTokens): the access token is recorded in the store, so introspection, userinfo, the FHIR base and
  * the grants view all know it. Scopes that need a user (openid, launch/patient, patient/…) make a grant, as an
@@ -44,6 +68,7 @@ function needsUser(scope: string): boolean {
  * system scopes alone are a client_credentials-like token (RFC 6749 §4.4) with the client as `sub`.
  */
 export async function issueDirectly(sandbox: Sandbox, request: DirectIssueRequest): Promise<TokenResponse> {
+  checkTypes(request);
   const client = sandbox.clients.get(request.clientId);
   if (client === undefined) {
     const known = sandbox.clients.list().map((c) => c.clientId);

@@ -109,6 +109,12 @@ async function readIfPresent(file: string): Promise<string | undefined> {
 async function checkPrivate(file: string): Promise<void> {
   if (process.platform === 'win32') return; // ACLs, not modes, on Windows
   const stats = await lstat(file);
+  if (stats.isSymbolicLink()) {
+    // A link's own mode is always 0777 and chmod changes its target, so "run chmod" could never fix it.
+    throw new CertificateError(
+      `${file} is a link (a private key's link is not followed); put the key file itself there`,
+    );
+  }
   if ((stats.mode & 0o077) !== 0) {
     throw new CertificateError(
       `${file} is readable or writable by other users (mode 0${(stats.mode & 0o777).toString(8)}); run "chmod 600 ${file}"`,
@@ -288,7 +294,13 @@ export async function localCertificate(options: LocalCertificateOptions): Promis
   const names = [...new Set([...LOCAL_NAMES, ...(options.extraNames ?? [])])];
   for (const name of names) checkCertificateName(name);
   const dir = options.dir;
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A file (or link to one) in the folder's place: checkFolder below names it; anything else is named here.
+    if (code !== 'EEXIST') throw new CertificateError(`${dir} cannot be created (${code ?? 'error'})`);
+  }
   await checkFolder(dir);
   const file = (name: keyof typeof FILES): string => path.join(dir, FILES[name]);
 

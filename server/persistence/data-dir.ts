@@ -18,7 +18,13 @@ function octal(mode: number): string {
  */
 export async function prepareDataDir(dataDir: string): Promise<void> {
   // `mode` applies to every folder mkdir creates, and to none that already exist.
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Something other than a folder in its place (EEXIST) is named below; a file above it (ENOTDIR) here.
+    if (code !== 'EEXIST') throw new StateFileError(dataDir, `cannot be created (${code ?? 'error'})`);
+  }
   if (process.platform === 'win32' || process.getuid === undefined) return; // ACLs, not modes, on Windows
   const uid = process.getuid();
   const dir = await lstat(dataDir);

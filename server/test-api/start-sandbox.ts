@@ -90,6 +90,8 @@ export class SandboxApiError extends Error {
 }
 
 const DEFAULT_WAIT_MS = 5000;
+/** The longest delay setTimeout keeps; beyond it (or for Infinity) Node fires after 1 ms instead. */
+const MAX_WAIT_MS = 2 ** 31 - 1;
 
 function checkOptions(options: StartSandboxOptions): void {
   const unknown = Object.keys(options).filter((k) => !(OPTION_NAMES as readonly string[]).includes(k));
@@ -109,6 +111,30 @@ function checkOptions(options: StartSandboxOptions): void {
       'startSandbox',
       `port must be a whole number from 0 to 65535, got ${JSON.stringify(port)}`,
       'port',
+    );
+  }
+  const keys: unknown = options.signingKeys;
+  const list: unknown =
+    typeof keys === 'object' && keys !== null ? (keys as { keys?: unknown }).keys : undefined;
+  if (
+    keys !== undefined &&
+    !(
+      Array.isArray(list) &&
+      list.every(
+        (k: unknown) =>
+          typeof k === 'object' &&
+          k !== null &&
+          typeof (k as { alg?: unknown }).alg === 'string' &&
+          typeof (k as { jwk?: unknown }).jwk === 'object' &&
+          (k as { jwk?: unknown }).jwk !== null,
+      )
+    )
+  ) {
+    // Anything else was silently ignored (a fresh key generated) or failed deep in the key import.
+    throw new SandboxApiError(
+      'startSandbox',
+      'signingKeys must be what generateSigningKeys() resolves with: { keys: [{ alg, jwk }, …] }',
+      'signingKeys',
     );
   }
   const dataDir: unknown = options.dataDir;
@@ -295,6 +321,20 @@ export class RunningSandbox {
     options: WaitOptions = {},
   ): Promise<Exchange> {
     this.#checkOpen('waitForExchange');
+    if (typeof predicate !== 'function') {
+      throw new SandboxApiError('waitForExchange', 'predicate must be a function of an exchange');
+    }
+    const wait: unknown = options.timeoutMs;
+    if (
+      wait !== undefined &&
+      (typeof wait !== 'number' || !Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_MS)
+    ) {
+      throw new SandboxApiError(
+        'waitForExchange',
+        `timeoutMs must be a whole number of milliseconds from 0 to ${MAX_WAIT_MS}, got ${typeof wait === 'number' ? String(wait) : typeof wait}`,
+        'timeoutMs',
+      );
+    }
     const log = this.#app.sandbox.exchanges;
     const already = log.query().find(predicate);
     if (already !== undefined) return already;

@@ -1,6 +1,17 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rename,
+  rm,
+  stat,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -143,6 +154,26 @@ describe('serve --https: the local certificate authority', () => {
     await chmod(file('caKey'), 0o644);
     await expect(localCertificate({ dir: path.join(dir, 'https') })).rejects.toThrow(
       `${file('caKey')} is readable or writable by other users (mode 0644); run "chmod 600 ${file('caKey')}"`,
+    );
+  });
+
+  it.skipIf(process.platform === 'win32')('names a file where the certificate folder should be', async () => {
+    await writeFile(path.join(dir, 'https'), '');
+    await expect(localCertificate({ dir: path.join(dir, 'https') })).rejects.toThrow(
+      new CertificateError(
+        `${path.join(dir, 'https')} is not a folder (a link is not followed); remove it or point elsewhere`,
+      ),
+    );
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a linked CA key with advice that can work', async () => {
+    await localCertificate({ dir: path.join(dir, 'https') });
+    await rename(file('caKey'), path.join(dir, 'elsewhere.pem'));
+    await symlink(path.join(dir, 'elsewhere.pem'), file('caKey'));
+    await expect(localCertificate({ dir: path.join(dir, 'https') })).rejects.toThrow(
+      new CertificateError(
+        `${file('caKey')} is a link (a private key's link is not followed); put the key file itself there`,
+      ),
     );
   });
 

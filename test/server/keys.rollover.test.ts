@@ -147,4 +147,18 @@ describe('signing key rollover (README "Key rollover")', () => {
     expect(full.statusCode).toBe(409);
     expect(full.json<{ message: string }>().message).toContain('the key ring keeps at most 20 keys');
   });
+
+  it('keeps the 20-key bound under a flood of concurrent rotations', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ tokens: { signingAlg: 'ES256' } }, { signingKeys: { keys: [] } });
+    await keys(t);
+    // Thirty rotations at once, each keeping the replaced key published: only 19 fit beside the current one.
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => admin(t.app, 'POST', '/keys/rotate', { graceSeconds: 3600 })),
+    );
+    expect(answers.filter((r) => r.statusCode === 200)).toHaveLength(19);
+    expect(answers.filter((r) => r.statusCode === 409)).toHaveLength(11);
+    const kept = await keys(t);
+    expect(kept.length).toBeLessThanOrEqual(20);
+    expect(kept.filter((k) => k.state === 'current')).toHaveLength(1);
+  });
 });

@@ -212,6 +212,16 @@ describe('durable state in --data-dir', () => {
     expect(await readdir(real)).toEqual([]);
   });
 
+  it('refuses a file given as the data folder, or a folder below a file, with a message and no crash', async () => {
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, 'not a folder');
+    const startIn = (dataDir: string) =>
+      buildServer({ config: {}, dataDir, clock, origin: ORIGIN, adminToken: ADMIN_TOKEN });
+    await expect(startIn(file)).rejects.toThrow(new StateFileError(file, 'is not a folder'));
+    await expect(startIn(path.join(file, 'below'))).rejects.toBeInstanceOf(StateFileError);
+    expect(await readFile(file, 'utf8')).toBe('not a folder');
+  });
+
   it('removes temporary files a killed writer left behind', async () => {
     await writeFile(path.join(dir, 'state.json.123456'), '{"half":');
     await start();

@@ -275,6 +275,45 @@ async function activeResources(): Promise<string[]> {
   return process.getActiveResourcesInfo().sort();
 }
 
+describe('bad arguments', () => {
+  it('waitForExchange refuses a timeoutMs setTimeout cannot keep instead of giving up at once', async () => {
+    const s = await start();
+    for (const timeoutMs of [2 ** 31, Infinity, -5, Number.NaN, 1.5]) {
+      await expect(s.waitForExchange(() => false, { timeoutMs })).rejects.toMatchObject({
+        name: 'SandboxApiError',
+        field: 'timeoutMs',
+      });
+    }
+  });
+});
+
+describe('startSandbox from plain JavaScript', () => {
+  it('refuses signingKeys that are not generateSigningKeys() output instead of ignoring them', async () => {
+    for (const signingKeys of ['x', { keys: 'x' }, { keys: [{ alg: 'RS256' }] }]) {
+      await expect(startSandbox({ signingKeys } as unknown as StartSandboxOptions)).rejects.toMatchObject({
+        name: 'SandboxApiError',
+        field: 'signingKeys',
+      });
+    }
+  });
+});
+
+describe('issueToken from plain JavaScript', () => {
+  it('names the field of a wrong-typed request instead of throwing a bare TypeError', async () => {
+    const s = await start();
+    const call = (request: unknown) => s.issueToken(request as Parameters<RunningSandbox['issueToken']>[0]);
+    await expect(call({ clientId: 'backend', scope: 5 })).rejects.toMatchObject({
+      name: 'SandboxApiError',
+      field: 'scope',
+    });
+    await expect(call(null)).rejects.toMatchObject({ name: 'SandboxApiError', field: 'clientId' });
+    await expect(call({ clientId: 'app', scope: 'patient/*.rs', patient: 1 })).rejects.toMatchObject({
+      name: 'SandboxApiError',
+      field: 'patient',
+    });
+  });
+});
+
 describe('close', () => {
   it('releases every handle: active resources return to what they were before the start', async () => {
     const before = await activeResources();
