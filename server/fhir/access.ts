@@ -61,6 +61,15 @@ export function accessOf(claims: AccessTokenClaims): FhirAccess {
   };
 }
 
+/**
+ * The patient a `fhirUser` is, if it is one: `Patient/<id>`, or an absolute URL ending so (SMART App Launch 2.2
+ * §fhirUser allows both). Read from the reference's tail, so a patient user named by URL is confined to their
+ * compartment as one named relatively is, rather than reaching everything as a practitioner does.
+ */
+function patientUser(fhirUser: string | undefined): string | undefined {
+  return fhirUser === undefined ? undefined : /(?:^|\/)Patient\/([^/]+)$/.exec(fhirUser)?.[1];
+}
+
 type Compartment =
   | { readonly kind: 'all' }
   | { readonly kind: 'patient'; readonly id: string }
@@ -70,10 +79,10 @@ function compartment(scope: ClinicalScope, access: FhirAccess): Compartment {
   switch (scope.context) {
     case 'system':
       return { kind: 'all' };
-    case 'user':
-      return access.fhirUser?.startsWith('Patient/') === true
-        ? { kind: 'patient', id: access.fhirUser.slice('Patient/'.length) }
-        : { kind: 'all' };
+    case 'user': {
+      const patient = patientUser(access.fhirUser);
+      return patient === undefined ? { kind: 'all' } : { kind: 'patient', id: patient };
+    }
     case 'patient':
       return access.patient === undefined
         ? {

@@ -478,10 +478,15 @@ export function searchQuery(parsed: ParsedSearch, offset: number, paged: boolean
 export function patientOf(resource: FhirResource): string | undefined {
   if (resource.resourceType === 'Patient') return resource.id;
   for (const name of ['subject', 'patient']) {
-    const ref = (field(resource, name) as { reference?: unknown } | undefined)?.reference;
-    if (typeof ref === 'string') {
-      return ref.startsWith('Patient/') ? ref.slice('Patient/'.length) : undefined;
-    }
+    const value = field(resource, name);
+    if (value === undefined) continue;
+    // The first field present decides. Any other shape (a list, which search reads reference by reference, or
+    // a reference without one) belongs to no single patient: fail closed rather than fall through to `patient`.
+    const ref =
+      typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? (value as { reference?: unknown }).reference
+        : undefined;
+    return typeof ref === 'string' && ref.startsWith('Patient/') ? ref.slice('Patient/'.length) : undefined;
   }
   return undefined;
 }

@@ -55,7 +55,8 @@ export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise
   const scope = joinScope(input.scope);
   const lifetime = client.accessTokenLifetime;
   // A user's grant is about the persona whose sub it carries; client_credentials is about no one.
-  const persona = input.grant === undefined ? undefined : sandbox.personas.bySub(input.sub);
+  const persona =
+    input.grant === undefined ? undefined : sandbox.personas.bySub(input.sub, input.context.fhirUser);
   // Precedence (docs/config.md "personas and claims"): queued > persona > client > the sandbox's own.
   const custom = {
     ...customClaims(client, persona),

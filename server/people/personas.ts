@@ -76,9 +76,13 @@ export class PersonaRegistry {
     return this.#personas.get(id);
   }
 
-  /** The persona whose stable subject is `sub` (what a code, grant and access token carry). */
-  bySub(sub: string): PersonaConfig | undefined {
-    return this.list().find((p) => personaSub(p) === sub);
+  /**
+   * The persona a code, grant or access token is about: the one whose stable subject is `sub` and who is the
+   * token's `fhirUser`. Both must match: a user who is no persona (an EHR launch naming another fhirUser) has
+   * that fhirUser as its sub, which a persona's own `sub` may equal; that user must not take the persona's claims.
+   */
+  bySub(sub: string, fhirUser: string | undefined): PersonaConfig | undefined {
+    return this.list().find((p) => personaSub(p) === sub && p.fhirUser === fhirUser);
   }
 
   /** The first persona that is `fhirUser` (a relative reference or the same absolute URL). */

@@ -27,7 +27,8 @@ export function userinfoRoutes(sandbox: Sandbox) {
       const scope = claims.scope.split(' ');
       // OpenID Connect Core §5.3.2: the claims of the granted scopes (`profile`: name …), as the id_token has them.
       // Custom claims of the client and the persona too (queued ones belong to the tokens that took them).
-      const persona = claims.sub === undefined ? undefined : sandbox.personas.bySub(claims.sub);
+      const persona =
+        claims.sub === undefined ? undefined : sandbox.personas.bySub(claims.sub, claims.fhirUser);
       const body: Record<string, unknown> = {
         ...claimsAbout(sandbox, persona, claims.fhirUser, scope),
         ...customClaims(sandbox.clients.get(claims.client_id), persona),

@@ -371,3 +371,22 @@ describe('the scope matrix: c, r, u, d, s and v1 read/write × patient/user/syst
     },
   );
 });
+
+describe('a write cannot hide which patient a resource is about', () => {
+  it('refuses an Observation whose subject is a list naming another patient, with a patient field naming the token’s', async ({
+    t,
+  }) => {
+    const token = await tokenFor(t, 'patient/Observation.crs');
+    // Search reads every reference of a list subject; the compartment must not skip it for the `patient` field.
+    const planted = {
+      ...observation(undefined, 'pat-1'),
+      subject: [{ reference: 'Patient/pat-2' }],
+      patient: { reference: 'Patient/pat-1' },
+    };
+    const res = await send(t, 'POST', 'Observation', token, planted);
+    expect(res.statusCode, res.body).toBe(403);
+    const practitioner = await tokenFor(t, 'user/Observation.rs');
+    const found = await fhirGet(t.app, 'Observation?patient=pat-2', practitioner);
+    expect(found.body).not.toContain('"patient":{"reference":"Patient/pat-1"}');
+  });
+});

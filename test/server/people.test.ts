@@ -255,6 +255,42 @@ describe('pickers that fit the app', () => {
   });
 });
 
+describe('a user who is no persona', () => {
+  it('takes no persona’s claims when that persona’s sub is the user’s fhirUser', async ({ sandboxWith }) => {
+    // mallory's own sub is prac-2's reference; prac-2, launched by the EHR, is no persona and has it as sub.
+    const mallory: PersonaConfig = {
+      id: 'mallory',
+      fhirUser: 'Practitioner/prac-3',
+      sub: 'Practitioner/prac-2',
+      name: 'Mallory',
+      claims: { role: 'admin' },
+    };
+    const t = await sandboxWith({ personas: [mallory], clients: [...standardClients] });
+    const { launch } = t.app.sandbox.launches.create({
+      clientId: 'conf-app',
+      patient: 'pat-1',
+      fhirUser: 'Practitioner/prac-2',
+    });
+    const { code } = await authorize(t.app, { scope: 'openid fhirUser profile launch patient/*.rs', launch });
+    const token = await redeem(t.app, code ?? '');
+    expect(token.statusCode, token.body).toBe(200);
+    const body = token.json<Record<string, string>>();
+    for (const jwt of [body['access_token'], body['id_token']]) {
+      const claims = decodeJwt(jwt ?? '');
+      expect(claims['fhirUser']).toMatch(/Practitioner\/prac-2$/);
+      expect(claims['role']).toBeUndefined();
+      expect(claims['name']).not.toBe('Mallory');
+    }
+    const info = await t.app.inject({
+      method: 'GET',
+      url: '/userinfo',
+      headers: { authorization: `Bearer ${body['access_token'] ?? ''}` },
+    });
+    expect(info.json()).not.toHaveProperty('role');
+    expect(info.json()).not.toMatchObject({ name: 'Mallory' });
+  });
+});
+
 describe('custom claims and their precedence', () => {
   async function tokens(t: TestSandbox) {
     const consent = await signIn(t, (await authorize(t.app, { scope: ID_SCOPE })).response, 'nurse-kim');
