@@ -30,7 +30,7 @@ export function stateDocument(
   store: ArtefactStore,
   remembered: ReadonlyMap<string, string> = new Map(),
 ): StateDocument {
-  const kept = { ...config };
+  const kept = withoutStartupFiles(config);
   delete kept.failures;
   return {
     version: VERSION,
@@ -205,7 +205,18 @@ export async function readStateFile(dataDir: string): Promise<StateDocument | un
  * Config at start: what the data folder holds, with the config file (and `--profile`) on top. Clients the
  * file names replace stored ones of the same client_id; the rest of the stored clients stay.
  */
-export function mergeConfig(stored: SandboxConfig, given: SandboxConfig): SandboxConfig {
+/**
+ * The config without `fhir.load`: files are read only from the config file given at start-up, so a state file
+ * (written by an earlier release, or edited) never makes the server read a file that file does not name.
+ */
+function withoutStartupFiles(config: SandboxConfig): SandboxConfig {
+  if (config.fhir?.load === undefined) return { ...config };
+  const { load: _load, ...fhir } = config.fhir;
+  return { ...config, fhir };
+}
+
+export function mergeConfig(storedDocument: SandboxConfig, given: SandboxConfig): SandboxConfig {
+  const stored = withoutStartupFiles(storedDocument);
   const clients = new Map((stored.clients ?? []).map((c) => [c.clientId, c]));
   for (const c of given.clients ?? []) clients.set(c.clientId, c);
   return { ...stored, ...given, clients: [...clients.values()] };

@@ -132,6 +132,24 @@ describe('durable state in --data-dir', () => {
     expect(armed.json()).toMatchObject({ armed: [{ id: 'token.server_error', remaining: 2 }] });
   });
 
+  it('never reads a file the command was not given: fhir.load is refused on import and never kept', async () => {
+    const first = await start({});
+    const imported = await admin(first, 'PUT', '/config', { fhir: { load: ['/etc/passwd'] } });
+    expect(imported.statusCode).toBe(400);
+    expect(imported.json()).toMatchObject({ field: 'fhir.load' });
+    expect(imported.json<{ message: string }>().message).toMatch(/--config/);
+    await first.close();
+    // A state file that names files (hand-edited, or from an earlier release) loads without reading them.
+    const state = JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as Record<string, unknown>;
+    const config = state['config'] as Record<string, unknown>;
+    await writeFile(
+      path.join(dir, 'state.json'),
+      JSON.stringify({ ...state, config: { ...config, fhir: { load: ['/etc/passwd'] } } }),
+    );
+    const app = await start({});
+    expect((await admin(app, 'GET', '/config')).json()).not.toHaveProperty('fhir.load');
+  });
+
   it('lays the config file over the stored state: its clients replace stored ones of the same id', async () => {
     const first = await start({});
     await admin(first, 'POST', '/clients', backend);

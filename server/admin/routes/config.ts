@@ -68,6 +68,17 @@ export function configRoutes(sandbox: Sandbox) {
         throw err;
       }
       const previous = sandbox.exportConfig();
+      // Files are read only from the config file the command was started with: an imported document may carry
+      // the running list back (export, then import), never name other files for the server to read.
+      if (JSON.stringify(config.fhir?.load ?? []) !== JSON.stringify(previous.fhir?.load ?? [])) {
+        throw invalidInput([
+          {
+            path: 'fhir.load',
+            message:
+              'files to load are named only in the config file given with --config at start-up; load data at run time with POST /_sandbox/api/fhir/load',
+          },
+        ]);
+      }
       await sandbox.changeDurably(
         () => sandbox.importConfig(config),
         () => sandbox.importConfig(previous),
