@@ -211,7 +211,8 @@ export async function readStateFile(dataDir: string): Promise<StateDocument | un
  */
 function withoutStartupFiles(config: SandboxConfig): SandboxConfig {
   if (config.fhir?.load === undefined) return { ...config };
-  const { load: _load, ...fhir } = config.fhir;
+  const fhir = { ...config.fhir };
+  delete fhir.load;
   return { ...config, fhir };
 }
 
