@@ -94,6 +94,14 @@ const DEFAULT_WAIT_MS = 5000;
 const MAX_WAIT_MS = 2 ** 31 - 1;
 
 function checkOptions(options: StartSandboxOptions): void {
+  // Plain JavaScript callers can pass anything: name what was expected instead of failing on Object.keys(null).
+  const given: unknown = options;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new SandboxApiError(
+      'startSandbox',
+      `options must be an object (${OPTION_NAMES.join(', ')}), got ${Array.isArray(given) ? 'an array' : given === null ? 'null' : typeof given}`,
+    );
+  }
   const unknown = Object.keys(options).filter((k) => !(OPTION_NAMES as readonly string[]).includes(k));
   if (unknown.length > 0) {
     throw new SandboxApiError(

@@ -104,6 +104,15 @@ describe('startSandbox: a sandbox in process, on 127.0.0.1', () => {
     await expect(startSandbox(typo)).rejects.toThrow(
       'startSandbox: unknown option prot; expected: profile, clients, config, port, dataDir, signingKeys',
     );
+    for (const [wrong, named] of [
+      [null, 'null'],
+      ['smart', 'string'],
+      [[], 'an array'],
+    ] as const) {
+      await expect(startSandbox(wrong as unknown as StartSandboxOptions)).rejects.toThrow(
+        `startSandbox: options must be an object (profile, clients, config, port, dataDir, signingKeys), got ${named}`,
+      );
+    }
     await expect(startSandbox({ port: 70000 })).rejects.toThrow(
       'startSandbox: port must be a whole number from 0 to 65535, got 70000',
     );
