@@ -374,24 +374,13 @@ export class ArtefactStore {
               : now >= record.expiresAt
                 ? 'expired'
                 : 'active';
-        const grantRevoked = record.grantId === undefined ? undefined : this.grants.get(record.grantId);
-        const since =
-          state === 'revoked'
-            ? record.revokedAt
-            : state === 'consumed'
-              ? record.consumedAt
-              : state === 'expired'
-                ? record.expiresAt
-                : undefined;
-        return {
+        const grant = record.grantId === undefined ? undefined : this.grants.get(record.grantId);
+        return statusWithMoment(
           state,
-          expiresAt: record.expiresAt,
-          grantId: record.grantId,
-          ...(since === undefined ? {} : { since }),
-          ...(state === 'revoked' && grantRevoked?.revokeReason !== undefined
-            ? { reason: grantRevoked.revokeReason }
-            : {}),
-        };
+          record,
+          { revoked: record.revokedAt, consumed: record.consumedAt },
+          grant?.revokeReason,
+        );
       }
       case 'refresh_token': {
         const record = this.refreshTokens.get(ref.value);
@@ -406,21 +395,12 @@ export class ArtefactStore {
                 ? 'consumed'
                 : 'active';
         const grant = found.status === 'revoked' ? found.grant : undefined;
-        const since =
-          state === 'revoked'
-            ? grant?.revokedAt
-            : state === 'consumed'
-              ? record.rotatedAt
-              : state === 'expired'
-                ? record.expiresAt
-                : undefined;
-        return {
+        return statusWithMoment(
           state,
-          expiresAt: record.expiresAt,
-          grantId: record.grantId,
-          ...(since === undefined ? {} : { since }),
-          ...(grant?.revokeReason === undefined ? {} : { reason: grant.revokeReason }),
-        };
+          record,
+          { revoked: grant?.revokedAt, consumed: record.rotatedAt },
+          grant?.revokeReason,
+        );
       }
       case 'access_token':
       case 'id_token': {
@@ -607,4 +587,31 @@ export class ArtefactStore {
     }
     return removed;
   }
+}
+
+/**
+ * A code's or refresh token's status with the moment its state began (revoked, consumed, or its expiry) and, when
+ * revoked, why its grant was.
+ */
+function statusWithMoment(
+  state: ArtefactState,
+  record: { readonly expiresAt: number; readonly grantId?: string | undefined },
+  moments: { readonly revoked: number | undefined; readonly consumed: number | undefined },
+  revokeReason: string | undefined,
+): ArtefactStatus {
+  const since =
+    state === 'revoked'
+      ? moments.revoked
+      : state === 'consumed'
+        ? moments.consumed
+        : state === 'expired'
+          ? record.expiresAt
+          : undefined;
+  return {
+    state,
+    expiresAt: record.expiresAt,
+    grantId: record.grantId,
+    ...(since === undefined ? {} : { since }),
+    ...(state === 'revoked' && revokeReason !== undefined ? { reason: revokeReason } : {}),
+  };
 }
