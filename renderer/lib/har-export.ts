@@ -1,5 +1,6 @@
 import type { Har } from '../../server/exchanges/har.js';
 import type { HarQuery } from '../api/admin-client.js';
+import { downloadText } from './download.js';
 import type { ActivityFilters } from '../store/ui-slice.js';
 
 /** What "Export HAR" covers: the whole log, what the Activity filters show, or the rows ticked. */
@@ -34,14 +35,7 @@ export function harFileName(now: Date): string {
   return `token-sandbox-${now.toISOString().replace(/[-:]|\.\d+/g, '')}.har`;
 }
 
-/** Hands the file to the browser's download (Electron's will-download does the same). */
+/** Hands the file to the browser's download. */
 export function saveHar(har: Har, fileName: string): void {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(har, null, 2)], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  downloadText(fileName, JSON.stringify(har, null, 2), 'application/json');
 }

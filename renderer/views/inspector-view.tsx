@@ -1,8 +1,9 @@
-import { useEffect, useId, useState } from 'react';
+import { useId } from 'react';
 import type { Inspection } from '../../server/tokens/inspection.js';
 import { ClaimTimes, ErrorText, Loading } from '../components/common.js';
 import { DEFAULT_FILTERS } from '../store/ui-slice.js';
 import { useApp } from '../store/react.js';
+import { useNow } from '../lib/use-now.js';
 import { AnnotatedTable } from './flow-lab/annotated-table.js';
 
 const KIND_LABEL = {
@@ -11,18 +12,6 @@ const KIND_LABEL = {
   refresh_token: 'a refresh token',
   id_token: 'an ID token',
 } as const;
-
-/** The current time, ticking every second while a verdict is shown (for "in 12 min" beside each time claim). */
-function useNow(): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const id = setInterval(() => {
-      setNow(Date.now());
-    }, 1000);
-    return () => clearInterval(id);
-  }, []);
-  return now;
-}
 
 export function InspectorView() {
   const input = useApp((s) => s.inspectorInput);

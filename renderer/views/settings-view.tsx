@@ -2,6 +2,7 @@ import { useRef, useState, type ChangeEvent, type SubmitEvent } from 'react';
 import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/types.js';
 import { Card, CopyValue, ErrorText, Field, Loading } from '../components/common.js';
 import { TextField } from '../components/text-field.js';
+import { downloadText } from '../lib/download.js';
 import {
   browserTokenEnvironment,
   forgetAdminToken,
@@ -315,13 +316,11 @@ function ConfigFile() {
 
   function exportConfig() {
     if (server.status !== 'ready') return;
-    const blob = new Blob([`${JSON.stringify(server.data.config, null, 2)}\n`], { type: 'application/json' });
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = 'token-sandbox.config.json';
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    downloadText(
+      'token-sandbox.config.json',
+      `${JSON.stringify(server.data.config, null, 2)}\n`,
+      'application/json',
+    );
   }
 
   async function onFile(event: ChangeEvent<HTMLInputElement>) {

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { JSONWebKeySet } from 'jose';
 import { canAuthenticate, introspectToken } from '../api/oauth-client.js';
 import type { Artefact, ArtefactKind, GrantFamily } from '../api/types.js';
+import { useNow } from '../lib/use-now.js';
 import {
   ClaimTimes,
   CodeBlock,
@@ -30,18 +31,6 @@ const KIND_LABEL: Record<ArtefactKind, string> = {
   refresh_token: 'Refresh token',
   id_token: 'ID token',
 };
-
-/** The current time, ticking once a second while the view is open (for the expiry countdowns). */
-function useNow(): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const id = setInterval(() => {
-      setNow(Date.now());
-    }, 1000);
-    return () => clearInterval(id);
-  }, []);
-  return now;
-}
 
 /** The server's published keys, fetched once while the view is open. */
 function useJwks(): JSONWebKeySet | undefined {
