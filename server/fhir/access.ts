@@ -1,13 +1,15 @@
 import type { ScopeCheck } from '../exchanges/exchange.js';
 import { parseClinicalScope, type ClinicalScope, type Interaction } from '../oauth/scopes.js';
 import type { AccessTokenClaims } from '../tokens/verify.js';
-import { isResourceType, type FhirResource, type ResourceType } from './data.js';
+import { isResourceType, type FhirData, type FhirResource, type ResourceType } from './data.js';
+import { referenceParts } from './reference.js';
 import { meetsCriterion, patientOf, type Criterion } from './search.js';
 
 /**
  * What an access token lets its bearer see at the FHIR base (SMART App Launch 2.2 §scopes):
  * `patient/` scopes reach the launch patient's compartment only, `user/` scopes what the user may see
- * (a practitioner everything, a patient user their own compartment), `system/` scopes everything.
+ * (a practitioner everything, a patient user their own compartment, a RelatedPerson their patient's, a Person
+ * the compartments of the patients it links to), `system/` scopes everything.
  * v2 interactions `r` (read) and `s` (search) are told apart, and a v2 query (`?category=laboratory`)
  * narrows a scope to the resources that match it.
  */
@@ -19,7 +21,21 @@ export interface FhirAccess {
   readonly tokens: readonly string[];
   readonly patient: string | undefined;
   readonly fhirUser: string | undefined;
+  /** What `user/` scopes reach for this token's user, resolved from the FHIR data when the request began. */
+  readonly user: Compartment;
 }
+
+/**
+ * The patients a scope confines its bearer to: all of them, the compartments of some (named in `whose` for
+ * refusals), or none (with the reason).
+ */
+export type Compartment =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'patients'; readonly ids: readonly string[]; readonly whose: string }
+  | { readonly kind: 'none'; readonly reason: string };
+
+/** The FHIR data a user's compartment is read from. */
+export type UserData = Pick<FhirData, 'get'>;
 
 /** Where every scope decision's citation points. */
 export const SCOPES_RULE = 'SMART App Launch 2.2 §scopes';
@@ -48,7 +64,8 @@ function check(
   };
 }
 
-export function accessOf(claims: AccessTokenClaims): FhirAccess {
+/** What a token may reach at the FHIR base; `data` is read now for whom its user is related to. */
+export function accessOf(claims: AccessTokenClaims, data: UserData): FhirAccess {
   const tokens = claims.scope.split(' ').filter((s) => s !== '');
   return {
     tokens,
@@ -58,38 +75,86 @@ export function accessOf(claims: AccessTokenClaims): FhirAccess {
     }),
     patient: claims.patient,
     fhirUser: claims.fhirUser,
+    user: userCompartment(claims.fhirUser, data),
   };
 }
 
-/**
- * The patient a `fhirUser` is, if it is one: `Patient/<id>`, or an absolute URL ending so (SMART App Launch 2.2
- * §fhirUser allows both). Read from the reference's tail, so a patient user named by URL is confined to their
- * compartment as one named relatively is, rather than reaching everything as a practitioner does.
- */
-function patientUser(fhirUser: string | undefined): string | undefined {
-  return fhirUser === undefined ? undefined : /(?:^|\/)Patient\/([^/]+)$/.exec(fhirUser)?.[1];
+/** The patient a reference names (relative or absolute, FHIR R4 references.html#literal), if it names one. */
+function patientReference(value: unknown): string | undefined {
+  const reference = (value as { reference?: unknown } | null | undefined)?.reference;
+  const parts = typeof reference === 'string' ? referenceParts(reference) : undefined;
+  return parts?.type === 'Patient' ? parts.id : undefined;
 }
 
-type Compartment =
-  | { readonly kind: 'all' }
-  | { readonly kind: 'patient'; readonly id: string }
-  | { readonly kind: 'none'; readonly reason: string };
+/**
+ * SMART App Launch 2.2 §scopes: `user/` scopes reach what the user may see. `fhirUser` may be relative or an
+ * absolute URL (§fhirUser); it is read from its tail, so a user named by URL is confined as one named relatively
+ * is. A Patient user reaches their own compartment; a RelatedPerson (a parent, a carer) the compartment of the
+ * patient it is related to (`RelatedPerson.patient`); a Person those of the patients its `link[].target` names,
+ * directly or through a RelatedPerson. A user whose resource is missing or related to no patient reaches
+ * nothing (fail closed). Practitioners, PractitionerRoles and tokens without a user reach everything.
+ */
+function userCompartment(fhirUser: string | undefined, data: UserData): Compartment {
+  const user = fhirUser === undefined ? undefined : referenceParts(fhirUser);
+  if (user === undefined) return { kind: 'all' };
+  const name = `${user.type}/${user.id}`;
+  const nothing = (why: string): Compartment => ({
+    kind: 'none',
+    reason: `user ${name} ${why}, so user/ scopes reach nothing`,
+  });
+  const reached = (ids: readonly string[]): Compartment => ({
+    kind: 'patients',
+    ids,
+    whose: `the patient${ids.length === 1 ? '' : 's'} of user ${name} (${ids.map((id) => `Patient/${id}`).join(', ')})`,
+  });
+  switch (user.type) {
+    case 'Patient':
+      return { kind: 'patients', ids: [user.id], whose: `user ${name}` };
+    case 'RelatedPerson': {
+      const related = data.get('RelatedPerson', user.id);
+      if (related === undefined) return nothing("is not in the sandbox's FHIR data");
+      const patient = patientReference(related['patient']);
+      return patient === undefined
+        ? nothing('names no Patient in RelatedPerson.patient')
+        : reached([patient]);
+    }
+    case 'Person': {
+      const person = data.get('Person', user.id);
+      if (person === undefined) return nothing("is not in the sandbox's FHIR data");
+      const links: unknown[] = Array.isArray(person['link']) ? (person['link'] as unknown[]) : [];
+      const ids = new Set(
+        links.flatMap((link) => {
+          const target = (link as { target?: unknown } | null)?.target;
+          const direct = patientReference(target);
+          if (direct !== undefined) return [direct];
+          // A link to a RelatedPerson counts through the patient that RelatedPerson is related to.
+          const reference = (target as { reference?: unknown } | null | undefined)?.reference;
+          const parts = typeof reference === 'string' ? referenceParts(reference) : undefined;
+          if (parts?.type !== 'RelatedPerson') return [];
+          const via = patientReference(data.get('RelatedPerson', parts.id)?.['patient']);
+          return via === undefined ? [] : [via];
+        }),
+      );
+      return ids.size === 0 ? nothing('links to no Patient in Person.link.target') : reached([...ids]);
+    }
+    default:
+      return { kind: 'all' };
+  }
+}
 
 function compartment(scope: ClinicalScope, access: FhirAccess): Compartment {
   switch (scope.context) {
     case 'system':
       return { kind: 'all' };
-    case 'user': {
-      const patient = patientUser(access.fhirUser);
-      return patient === undefined ? { kind: 'all' } : { kind: 'patient', id: patient };
-    }
+    case 'user':
+      return access.user;
     case 'patient':
       return access.patient === undefined
         ? {
             kind: 'none',
             reason: 'patient/ scopes need a patient in the launch context, and this token has none',
           }
-        : { kind: 'patient', id: access.patient };
+        : { kind: 'patients', ids: [access.patient], whose: `the token's patient ${access.patient}` };
   }
 }
 
@@ -108,13 +173,18 @@ function coversType(scope: ClinicalScope, type: string, interaction: Interaction
 
 function allowsResource(scope: ClinicalScope, access: FhirAccess, r: FhirResource, i: Interaction): boolean {
   if (!coversType(scope, r.resourceType, i)) return false;
-  const c = compartment(scope, access);
-  if (c.kind === 'none' || (c.kind === 'patient' && patientOf(r) !== c.id)) return false;
+  if (!inCompartment(compartment(scope, access), r)) return false;
   const type = r.resourceType;
   // A v2 query can only be checked on the types search knows; elsewhere it allows nothing (fail closed).
   const criteria = restriction(scope);
   if (criteria.length > 0 && !isResourceType(type)) return false;
   return criteria.every((criterion) => meetsCriterion(type as ResourceType, r, criterion));
+}
+
+function inCompartment(c: Compartment, r: FhirResource): boolean {
+  if (c.kind === 'all') return true;
+  const owner = patientOf(r);
+  return c.kind === 'patients' && owner !== undefined && c.ids.includes(owner);
 }
 
 function granted(access: FhirAccess): string {
@@ -182,22 +252,23 @@ function decide(
     reason,
     check: check(interaction, ref, candidates, undefined),
   });
-  const patientScoped = candidates.find((s) => s.context === 'patient');
-  if (patientScoped && access.patient === undefined) {
-    return refused('patient/ scopes need a patient in the launch context, and this token has none');
-  }
-  if (patientScoped && access.patient !== undefined) {
-    const owner = patientOf(resource);
-    if (owner !== access.patient) {
-      const whose = owner === undefined ? 'belongs to no patient' : `belongs to Patient/${owner}`;
+  // Say why the first confined scope refused: it reaches nothing, or the resource lies outside it.
+  for (const scope of candidates) {
+    const c = compartment(scope, access);
+    if (c.kind === 'none') return refused(c.reason);
+    if (c.kind === 'all') continue;
+    const outside = (r: FhirResource) => {
+      const owner = patientOf(r);
+      return owner === undefined ? 'belongs to no patient' : `belongs to Patient/${owner}`;
+    };
+    if (!inCompartment(c, resource)) {
       return refused(
-        `${ref} ${previous === undefined ? '' : 'as sent '}${whose}: outside the compartment of the token's patient ${access.patient} (${patientScoped.token})`,
+        `${ref} ${previous === undefined ? '' : 'as sent '}${outside(resource)}: outside the compartment of ${c.whose} (${scope.token})`,
       );
     }
-    if (previous !== undefined && patientOf(previous) !== access.patient) {
-      const owner = patientOf(previous);
+    if (previous !== undefined && !inCompartment(c, previous)) {
       return refused(
-        `the current version of ${ref} ${owner === undefined ? 'belongs to no patient' : `belongs to Patient/${owner}`}: outside the compartment of the token's patient ${access.patient} (${patientScoped.token})`,
+        `the current version of ${ref} ${outside(previous)}: outside the compartment of ${c.whose} (${scope.token})`,
       );
     }
   }
@@ -256,8 +327,11 @@ export function authorizeSearch(
   criteria: readonly Criterion[],
 ): Decision<{
   readonly visible: (r: FhirResource) => boolean;
-  /** The one patient every applicable scope confines the search to, if they do (a `patient/` token's). */
-  readonly compartment: string | undefined;
+  /**
+   * The patients every result lies with, when each applicable scope confines the search to some (a `patient/`
+   * token's patient, a `user/` token's related patients); undefined when one reaches everything.
+   */
+  readonly compartment: readonly string[] | undefined;
 }> {
   const candidates = access.scopes.filter((s) => coversType(s, type, 's'));
   if (candidates.length === 0) {
@@ -275,8 +349,8 @@ export function authorizeSearch(
       reasons.push(c.reason);
       return false;
     }
-    if (c.kind === 'patient' && named.some((p) => p !== c.id)) {
-      reasons.push(`the search names a patient outside the token's patient ${c.id}`);
+    if (c.kind === 'patients' && named.some((p) => !c.ids.includes(p))) {
+      reasons.push(`the search names a patient outside ${c.whose}`);
       return false;
     }
     if (!searchWithinRestriction(s, criteria)) {
@@ -296,9 +370,12 @@ export function authorizeSearch(
   };
 }
 
-/** The patient all these compartments are, when each is one patient's and they agree; else undefined. */
-function confinedTo(compartments: readonly ReturnType<typeof compartment>[]): string | undefined {
-  const ids = new Set(compartments.map((c) => (c.kind === 'patient' ? c.id : undefined)));
-  const [only] = ids;
-  return ids.size === 1 ? only : undefined;
+/** The patients of all these compartments together, when each is some patients'; else undefined. */
+function confinedTo(compartments: readonly Compartment[]): readonly string[] | undefined {
+  const ids = new Set<string>();
+  for (const c of compartments) {
+    if (c.kind !== 'patients') return undefined;
+    for (const id of c.ids) ids.add(id);
+  }
+  return [...ids];
 }

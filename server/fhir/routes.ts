@@ -104,7 +104,7 @@ export function fhirRoutes(sandbox: Sandbox) {
       // Step 1, the bearer check (RFC 6750 §2.1): every request below carries a valid, unexpired,
       // unrevoked access token of this server, or is answered 401 here.
       secured.addHook('preHandler', async (request) => {
-        access.set(request, accessOf(await requireBearer(sandbox, request)));
+        access.set(request, accessOf(await requireBearer(sandbox, request), sandbox.fhir));
       });
 
       /** `fhir.upstream`, read per request so a config swap takes effect at once. */
@@ -449,10 +449,11 @@ export function fhirRoutes(sandbox: Sandbox) {
             enforce(request, decision);
             let query = raw;
             if (decision.compartment !== undefined) {
-              // A patient/ token's search reaches its patient's compartment only, whatever it asked.
+              // A confined token's search reaches its patients' compartments only, whatever it asked (a list
+              // of values is an OR, FHIR R4 search.html#combining).
               const name = type === 'Patient' ? '_id' : 'patient';
               params.delete(name);
-              params.append(name, decision.compartment);
+              params.append(name, decision.compartment.join(','));
               query = params.toString();
             }
             const answer = await upstream.get(type, query, request.headers);

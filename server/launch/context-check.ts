@@ -1,5 +1,6 @@
 import type { LaunchPatientChoice } from '../admin/shapes.js';
 import { displayName, isResourceType, type FhirData, type FhirResource } from '../fhir/data.js';
+import { referenceParts } from '../fhir/reference.js';
 import { patientOf } from '../fhir/search.js';
 
 /** One problem with a launch context: the field at fault and what was wrong and expected. */
@@ -40,12 +41,6 @@ function encountersOf(data: FhirData, patient: string): string {
   return ids.length === 0
     ? `${patient} has no encounters; leave encounter out`
     : `${patient}'s: ${ids.join(', ')}`;
-}
-
-/** `Type/id` of a relative or absolute FHIR reference (`Practitioner/prac-1`, `http://…/fhir/Patient/pat-1`). */
-function referenceParts(reference: string): { type: string; id: string } | undefined {
-  const m = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(reference);
-  return m === null ? undefined : { type: m[1] ?? '', id: m[2] ?? '' };
 }
 
 /** The user types the FHIR base serves (SMART App Launch 2.2 §fhirUser allows these among others). */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
 import { ConfigError, parseConfig } from '../../server/config/validate.js';
 import type { SandboxConfig } from '../../server/config/schema.js';
 import {
+  admin,
   confidentialClient,
   fhirGet,
   fullCodeFlow,
@@ -258,5 +259,29 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     } catch (err) {
       expect((err as ConfigError).issues[0]?.path).toBe('fhir.upstream');
     }
+  });
+});
+
+describe('user/ scopes of a RelatedPerson behind the upstream', () => {
+  it("confines the search to the related patient's compartment and filters the answer", async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({
+      clients: clients.map((c) => ({ ...c, defaultPersona: 'mother' })),
+      personas: [{ id: 'mother', fhirUser: 'RelatedPerson/rp-1', name: 'Jane Chalmers' }],
+      fhir: { upstream: base },
+    });
+    const related = { resourceType: 'RelatedPerson', id: 'rp-1', patient: { reference: 'Patient/pat-2' } };
+    const loaded = await admin(t.app, 'POST', '/fhir/load', {
+      file: 'rp-1.json',
+      content: JSON.stringify(related),
+    });
+    expect(loaded.statusCode, loaded.body).toBe(201);
+    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
+    const res = await fhirGet(t.app, 'Observation?code=x', token);
+    expect(res.statusCode).toBe(200);
+    expect(arrivals[0]?.url).toBe('/fhir/Observation?code=x&patient=pat-2');
+    expect(res.json<Bundle>().entry.map((e) => e.resource.id)).toEqual(['obs-b']);
+    expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
   });
 });
