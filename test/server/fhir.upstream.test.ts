@@ -504,6 +504,24 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(seen()).toEqual(['GET /fhir/Observation/obs-other']);
   });
 
+  it("confines a patient user's user/ scopes to their own compartment, as for the sandbox's data", async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({
+      clients: [{ ...confidentialClient, scope: 'openid fhirUser user/*.cruds', defaultPersona: 'pat-user' }],
+      personas: [{ id: 'pat-user', fhirUser: 'Patient/pat-2', name: 'Patient user' }],
+      fhir: { upstream: base },
+    });
+    const token = await tokenFor(t, 'openid fhirUser user/Observation.cud');
+    expect((await fhirWrite(t, 'POST', 'Observation', token, obs('n', 'pat-1'))).statusCode).toBe(403);
+    expect(arrivals).toEqual([]);
+    expect(
+      (await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, obs('obs-mine', 'pat-2'))).statusCode,
+    ).toBe(403);
+    expect((await fhirWrite(t, 'DELETE', 'Observation/obs-mine', token)).statusCode).toBe(403);
+    expect(seen()).toEqual(['GET /fhir/Observation/obs-mine', 'GET /fhir/Observation/obs-mine']);
+  });
+
   it('refuses an update that would move a resource to another patient', async ({ sandboxWith }) => {
     const t = await behindUpstream(sandboxWith);
     const token = await tokenFor(t, 'launch/patient patient/Observation.cud');
