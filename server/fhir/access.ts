@@ -210,6 +210,17 @@ export function mayReadType(access: FhirAccess, type: string, id: string): boole
   return access.scopes.some((s) => coversType(s, type, 'r') && compartment(s, access).kind !== 'none');
 }
 
+/**
+ * Whether any granted scope could allow `interaction` on some resource of `type`, before the resource is known:
+ * an upstream delete that no scope could allow is refused without asking the upstream for the current version
+ * (README "A real FHIR server behind the sandbox").
+ */
+export function mayWriteType(access: FhirAccess, interaction: 'c' | 'u' | 'd', type: string): boolean {
+  return access.scopes.some(
+    (s) => coversType(s, type, interaction) && compartment(s, access).kind !== 'none',
+  );
+}
+
 const VERBS: Readonly<Record<Interaction, string>> = {
   c: 'creating',
   r: 'reading',

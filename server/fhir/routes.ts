@@ -12,6 +12,7 @@ import {
   authorizeSearch,
   authorizeWrite,
   mayReadType,
+  mayWriteType,
   SCOPES_RULE,
   type Decision,
   type FhirAccess,
@@ -118,14 +119,20 @@ export function fhirRoutes(sandbox: Sandbox) {
       /**
        * Answers with what the upstream answered, its URLs rebased on the sandbox's FHIR base (Bundle.link,
        * entry.fullUrl, Location, Content-Location), so the app's next request comes back through the checks.
-       * A 5xx, a redirect or an unreadable answer becomes a 502 naming the upstream.
+       * A 5xx, a redirect or an unreadable answer becomes a 502 naming the upstream; so does a missing body,
+       * unless `bodyless` (a write's 204, or its 201 under `Prefer: return=minimal`).
        */
-      const relay = (reply: FastifyReply, upstream: Upstream, answer: UpstreamAnswer): FastifyReply => {
+      const relay = (
+        reply: FastifyReply,
+        upstream: Upstream,
+        answer: UpstreamAnswer,
+        { bodyless = false }: { readonly bodyless?: boolean } = {},
+      ): FastifyReply => {
         const base = sandbox.urls.fhirBase;
         if (
           answer.status >= 500 ||
           (answer.status >= 300 && answer.status < 400) ||
-          answer.body === undefined
+          (answer.body === undefined && !bodyless)
         ) {
           return upstreamFailed(
             reply,
@@ -133,6 +140,13 @@ export function fhirRoutes(sandbox: Sandbox) {
             `answered ${answer.status}${answer.body === undefined ? ' without a body' : ''}`,
           );
         }
+        if (answer.location !== undefined) reply.header('location', upstream.rebase(answer.location, base));
+        if (answer.contentLocation !== undefined) {
+          reply.header('content-location', upstream.rebase(answer.contentLocation, base));
+        }
+        if (answer.etag !== undefined) reply.header('etag', answer.etag);
+        if (answer.lastModified !== undefined) reply.header('last-modified', answer.lastModified);
+        if (answer.body === undefined) return reply.code(answer.status).send();
         const body = { ...answer.body };
         if (Array.isArray(body['link'])) {
           body['link'] = (body['link'] as unknown[]).map((l) => {
@@ -148,12 +162,6 @@ export function fhirRoutes(sandbox: Sandbox) {
               : e;
           });
         }
-        if (answer.location !== undefined) reply.header('location', upstream.rebase(answer.location, base));
-        if (answer.contentLocation !== undefined) {
-          reply.header('content-location', upstream.rebase(answer.contentLocation, base));
-        }
-        if (answer.etag !== undefined) reply.header('etag', answer.etag);
-        if (answer.lastModified !== undefined) reply.header('last-modified', answer.lastModified);
         return reply.code(answer.status).type(FHIR_JSON).send(body);
       };
 
@@ -230,8 +238,7 @@ export function fhirRoutes(sandbox: Sandbox) {
         if (upstream !== undefined) {
           // Fetch, then check: the compartment of a resource is only known once it is read (README). A read
           // that no scope could allow is refused first, without asking the upstream.
-          // `.` and `..` fit the id rule but are path segments a URL resolves away: never forward them.
-          if (!FHIR_ID.test(id) || id === '.' || id === '..') return invalidId(reply, id);
+          if (!forwardableId(id)) return invalidId(reply, id);
           const who = accessFor(request);
           if (!mayReadType(who, type, id)) enforce(request, authorizeRead(who, { resourceType: type, id }));
           return withUpstream(reply, upstream, async () => {
@@ -366,17 +373,183 @@ export function fhirRoutes(sandbox: Sandbox) {
 
       const WriteOptions = { bodyLimit: FHIR_LIMITS.writeBodyBytes };
 
+      /**
+       * The version of `type/id` the upstream holds now, read before an update or delete (FHIR R4
+       * http.html#read): the compartment a write would change is only known once it is read, so a token for
+       * one patient cannot overwrite or delete another's resource by id. `none` when there is no live version
+       * (404, 410); any other 4xx OperationOutcome is the write's answer; anything else is a 502.
+       */
+      const readCurrent = async (
+        upstream: Upstream,
+        type: string,
+        id: string,
+      ): Promise<
+        | { readonly kind: 'found'; readonly resource: FhirResource; readonly etag: string | undefined }
+        | { readonly kind: 'none' | 'refused'; readonly answer: UpstreamAnswer }
+      > => {
+        const answer = await upstream.get(`${type}/${encodeURIComponent(id)}`, '', {});
+        const { status, body } = answer;
+        if (status === 404 || status === 410) return { kind: 'none', answer };
+        if (status === 200 && isResource(body) && body.resourceType === type && body.id === id) {
+          const versionId = (body['meta'] as { versionId?: unknown } | undefined)?.versionId;
+          const etag = answer.etag ?? (typeof versionId === 'string' ? `W/"${versionId}"` : undefined);
+          return { kind: 'found', resource: body, etag };
+        }
+        if (
+          status >= 400 &&
+          status < 500 &&
+          (body === undefined || body['resourceType'] === 'OperationOutcome')
+        ) {
+          return { kind: 'refused', answer };
+        }
+        throw new UpstreamError(
+          `answered ${status} when asked for ${type}/${id}, the current version a write is checked against`,
+        );
+      };
+
+      /**
+       * The If-Match sent with an upstream update or delete (FHIR R4 http.html#concurrency). The sandbox checked
+       * the version it read; between that read and the write another client may change the resource, so the
+       * write is made conditional on the version checked and the upstream answers 412 rather than let a write
+       * through onto a version the token was never checked against. An app's own If-Match must name that
+       * version (answered 412 here otherwise: the upstream would refuse it, or it names a version not checked).
+       */
+      const upstreamCondition = (
+        request: FastifyRequest,
+        reply: FastifyReply,
+        ref: string,
+        checked: string | undefined,
+        exists: boolean,
+      ): { readonly ifMatch: string | undefined } | FastifyReply => {
+        const sent = request.headers['if-match'];
+        if (sent === undefined) return { ifMatch: checked };
+        const tag = OPAQUE_TAG.exec(sent)?.[1];
+        if (tag === undefined) {
+          return sendOutcome(reply, 412, 'conflict', 'If-Match must name a version, as W/"3"');
+        }
+        if (!exists) {
+          return sendOutcome(
+            reply,
+            412,
+            'conflict',
+            `If-Match names ${sent} of ${ref}, which does not exist`,
+          );
+        }
+        if (checked !== undefined && OPAQUE_TAG.exec(checked)?.[1] !== tag) {
+          return sendOutcome(
+            reply,
+            412,
+            'conflict',
+            `If-Match names ${sent} of ${ref}, but the current version is ${checked}`,
+          );
+        }
+        return { ifMatch: sent };
+      };
+
+      /**
+       * Relays the upstream's answer to a write. Its body reaches the app only when it is an OperationOutcome,
+       * or the resource written and still within the scope that allowed the write: what the upstream stored
+       * is checked as a read's answer is, for a resource outside the token's reach must never reach the app.
+       */
+      const relayWritten = (
+        reply: FastifyReply,
+        upstream: Upstream,
+        answer: UpstreamAnswer,
+        written: { readonly type: string; readonly id: string | undefined },
+        allowed: (r: FhirResource) => boolean,
+      ): FastifyReply => {
+        const body = answer.body;
+        if (body !== undefined && body['resourceType'] !== 'OperationOutcome') {
+          const { type, id } = written;
+          if (!isResource(body) || body.resourceType !== type || (id !== undefined && body.id !== id)) {
+            return upstreamFailed(
+              reply,
+              upstream,
+              `answered ${answer.status} to a write of ${id === undefined ? type : `${type}/${id}`} with something that is not it`,
+            );
+          }
+          if (!allowed(body)) {
+            return upstreamFailed(
+              reply,
+              upstream,
+              `answered ${answer.status} with ${body.resourceType}/${body.id}, which is outside the token's reach; the answer is withheld`,
+            );
+          }
+        }
+        return relay(reply, upstream, answer, { bodyless: true });
+      };
+
       // FHIR R4 http.html#create
       secured.post<{ Params: { type: string } }>('/:type', WriteOptions, async (request, reply) => {
         const { type } = request.params;
-        const upstream = upstreamFor();
-        if (upstream !== undefined) return writesNotForwarded(reply, upstream);
         if (!isR4ResourceType(type) || type === 'Bundle') return unsupportedType(reply, type);
         const resource = bodyResource(request, reply, type, undefined);
         if (!('resourceType' in resource)) return resource;
-        enforce(request, authorizeWrite(accessFor(request), 'c', resource));
+        const who = accessFor(request);
+        enforce(request, authorizeWrite(who, 'c', resource));
+        const upstream = upstreamFor();
+        if (upstream !== undefined) {
+          // The body as the app sent it: the upstream assigns the id (http.html#create).
+          return withUpstream(reply, upstream, async () => {
+            const answer = await upstream.write('POST', type, request.headers, {
+              ifMatch: undefined,
+              body: request.body,
+            });
+            return relayWritten(
+              reply,
+              upstream,
+              answer,
+              { type, id: undefined },
+              (r) => authorizeWrite(who, 'c', r).allowed,
+            );
+          });
+        }
         return roomFor(reply) ?? store(reply, resource, 201);
       });
+
+      /**
+       * An update forwarded to the upstream: checked as the sandbox's own update is, against the version the
+       * upstream holds now (read first) and the new body alike; create-on-update when it holds none.
+       */
+      const updateUpstream = (
+        request: FastifyRequest,
+        reply: FastifyReply,
+        upstream: Upstream,
+        resource: FhirResource,
+      ): Promise<FastifyReply> => {
+        const { resourceType: type, id } = resource;
+        const who = accessFor(request);
+        // A body no scope could write (as an update or a create) is refused before the upstream is asked.
+        const bodyAlone = authorizeWrite(who, 'u', resource);
+        if (!bodyAlone.allowed && !authorizeWrite(who, 'c', resource).allowed) enforce(request, bodyAlone);
+        return withUpstream(reply, upstream, async () => {
+          const current = await readCurrent(upstream, type, id);
+          if (current.kind === 'refused') return relay(reply, upstream, current.answer, { bodyless: true });
+          const found = current.kind === 'found' ? current : undefined;
+          // An update that creates is checked as a create, as for the sandbox's own data.
+          const interaction = found === undefined ? 'c' : 'u';
+          enforce(request, authorizeWrite(who, interaction, resource, found?.resource));
+          const condition = upstreamCondition(
+            request,
+            reply,
+            `${type}/${id}`,
+            found?.etag,
+            found !== undefined,
+          );
+          if (!('ifMatch' in condition)) return condition;
+          const answer = await upstream.write('PUT', `${type}/${encodeURIComponent(id)}`, request.headers, {
+            ifMatch: condition.ifMatch,
+            body: request.body,
+          });
+          return relayWritten(
+            reply,
+            upstream,
+            answer,
+            { type, id },
+            (r) => authorizeWrite(who, interaction, r).allowed,
+          );
+        });
+      };
 
       // FHIR R4 http.html#update, with create-on-update (#upsert) when the id is new.
       secured.put<{ Params: { type: string; id: string } }>(
@@ -384,12 +557,16 @@ export function fhirRoutes(sandbox: Sandbox) {
         WriteOptions,
         async (request, reply) => {
           const { type, id } = request.params;
-          const upstream = upstreamFor();
-          if (upstream !== undefined) return writesNotForwarded(reply, upstream);
           if (!isR4ResourceType(type) || type === 'Bundle') return unsupportedType(reply, type);
           if (!FHIR_ID.test(id)) return invalidId(reply, id);
           const resource = bodyResource(request, reply, type, id);
           if (!('resourceType' in resource)) return resource;
+          const upstream = upstreamFor();
+          if (upstream !== undefined) {
+            return forwardableId(id)
+              ? updateUpstream(request, reply, upstream, resource)
+              : invalidId(reply, id);
+          }
           const current = sandbox.fhir.version(type, id);
           const live = current !== undefined && !current.deleted ? current : undefined;
           // An update that creates is checked as a create: what it does is bring a new resource into being.
@@ -412,9 +589,37 @@ export function fhirRoutes(sandbox: Sandbox) {
       // FHIR R4 http.html#delete
       secured.delete<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
         const { type, id } = request.params;
-        const upstream = upstreamFor();
-        if (upstream !== undefined) return writesNotForwarded(reply, upstream);
         if (!isR4ResourceType(type)) return unsupportedType(reply, type);
+        const upstream = upstreamFor();
+        if (upstream !== undefined) {
+          if (!forwardableId(id)) return invalidId(reply, id);
+          const who = accessFor(request);
+          // A delete no scope could allow is refused before the upstream is asked anything.
+          if (!mayWriteType(who, 'd', type))
+            enforce(request, authorizeWrite(who, 'd', { resourceType: type, id }));
+          return withUpstream(reply, upstream, async () => {
+            const current = await readCurrent(upstream, type, id);
+            if (current.kind !== 'found') return relay(reply, upstream, current.answer, { bodyless: true });
+            enforce(request, authorizeWrite(who, 'd', current.resource));
+            const condition = upstreamCondition(request, reply, `${type}/${id}`, current.etag, true);
+            if (!('ifMatch' in condition)) return condition;
+            const answer = await upstream.write(
+              'DELETE',
+              `${type}/${encodeURIComponent(id)}`,
+              request.headers,
+              {
+                ifMatch: condition.ifMatch,
+              },
+            );
+            return relayWritten(
+              reply,
+              upstream,
+              answer,
+              { type, id },
+              (r) => authorizeWrite(who, 'd', r).allowed,
+            );
+          });
+        }
         const current = sandbox.fhir.version(type, id);
         if (current === undefined) {
           return sendOutcome(reply, 404, 'not-found', `${type}/${id} is not known to this server`);
@@ -550,15 +755,16 @@ function upstreamFailed(reply: FastifyReply, upstream: Upstream, what: string): 
   return sendOutcome(reply, 502, 'transient', `the upstream FHIR server ${upstream.base} ${what}`);
 }
 
-/** Writes behind an upstream would need its current version checked first; they are refused, not half-done. */
-function writesNotForwarded(reply: FastifyReply, upstream: Upstream): FastifyReply {
-  return sendOutcome(
-    reply,
-    501,
-    'not-supported',
-    `writes are not forwarded to the upstream FHIR server ${upstream.base} (fhir.upstream); read and search are`,
-  );
+/**
+ * A FHIR id (datatypes.html#id) that may go into an upstream URL: `.` and `..` fit the id rule but are path
+ * segments a URL resolves away, so they are never forwarded.
+ */
+function forwardableId(id: string): boolean {
+  return FHIR_ID.test(id) && id !== '.' && id !== '..';
 }
+
+/** RFC 9110 §8.8.3: an entity tag, weak (`W/"3"`) or strong (`"3"`); its opaque part is what versions compare by. */
+const OPAQUE_TAG = /^\s*(?:W\/)?("[^"]*")\s*$/;
 
 function invalidId(reply: FastifyReply, id: string): FastifyReply {
   return sendOutcome(

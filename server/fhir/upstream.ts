@@ -27,7 +27,8 @@ export class UpstreamError extends Error {}
 
 /**
  * Headers of the app's request passed on as they came (FHIR R4 http.html#mime-type, #prefer). Conditional
- * headers are not: a 304 carries no resource to check against the token.
+ * headers are not: a 304 carries no resource to check against the token, and a write's If-Match is the one
+ * the sandbox chose after checking the current version (`write`).
  */
 const PASSED_ON = ['accept', 'prefer'] as const;
 
@@ -52,17 +53,59 @@ export class Upstream {
     query: string,
     headers: Readonly<Record<string, string | string[] | undefined>>,
   ): Promise<UpstreamAnswer> {
+    return this.#exchange('GET', path, query, headers, {}, undefined);
+  }
+
+  /**
+   * POST, PUT or DELETE `path` (`Observation`, `Observation/1`) without a query: a query would make it a
+   * conditional write (FHIR R4 http.html#cond-update), whose target the sandbox never checked. `ifMatch` is
+   * the version the write is conditional on (http.html#concurrency); `body` is sent as FHIR JSON.
+   */
+  async write(
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+    { ifMatch, body }: { readonly ifMatch: string | undefined; readonly body?: unknown },
+  ): Promise<UpstreamAnswer> {
+    const own: Record<string, string> = {};
+    if (ifMatch !== undefined) own['if-match'] = ifMatch;
+    if (body !== undefined) own['content-type'] = 'application/fhir+json';
+    return this.#exchange(
+      method,
+      path,
+      '',
+      headers,
+      own,
+      body === undefined ? undefined : JSON.stringify(body),
+    );
+  }
+
+  async #exchange(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    query: string,
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+    own: Readonly<Record<string, string>>,
+    payload: string | undefined,
+  ): Promise<UpstreamAnswer> {
     const url = `${this.base}${path === '' ? '' : `/${path}`}${query === '' ? '' : `?${query}`}`;
     const sent: Record<string, string> = { accept: 'application/fhir+json' };
     for (const name of PASSED_ON) {
       const value = headers[name];
       if (typeof value === 'string') sent[name] = value;
     }
+    Object.assign(sent, own);
     if (this.authorization !== undefined) sent['authorization'] = this.authorization;
     let res: Response;
     const signal = AbortSignal.timeout(UPSTREAM_LIMITS.timeoutMs);
     try {
-      res = await fetch(url, { headers: sent, redirect: 'manual', signal });
+      res = await fetch(url, {
+        method,
+        headers: sent,
+        ...(payload === undefined ? {} : { body: payload }),
+        redirect: 'manual',
+        signal,
+      });
     } catch (err) {
       throw new UpstreamError(this.#failure(err));
     }

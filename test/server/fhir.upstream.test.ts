@@ -1,7 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { LightMyRequestResponse } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
 import { ConfigError, parseConfig } from '../../server/config/validate.js';
+import type { Exchange, ScopeCheck } from '../../server/exchanges/exchange.js';
 import type { SandboxConfig } from '../../server/config/schema.js';
 import {
   admin,
@@ -15,8 +17,10 @@ import {
 
 /** What reached the upstream stand-in. */
 interface Arrival {
+  readonly method: string;
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
+  readonly body: string;
 }
 
 const arrivals: Arrival[] = [];
@@ -44,9 +48,74 @@ const searchset = (entries: Record<string, unknown>[], next?: string) => ({
   })),
 });
 
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Writes as HAPI FHIR answers them: the resource as stored, its version in ETag, Location, Content-Location. */
+function written(method: string, path: string | undefined, sent: string): Answer | undefined {
+  const stored = (id: string, version: string, body: Record<string, unknown>) => ({
+    ...body,
+    id,
+    meta: { versionId: version },
+  });
+  const outcome = (code: string) => ({
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code }],
+  });
+  if (method === 'POST' && path === '/fhir/Observation') {
+    return {
+      status: 201,
+      body: stored('created-1', '1', JSON.parse(sent) as Record<string, unknown>),
+      headers: { etag: 'W/"1"', location: `${base}/Observation/created-1/_history/1` },
+    };
+  }
+  // An upstream that stores something else than it was sent: its answer must not reach the app.
+  if (method === 'POST' && path === '/fhir/Encounter') {
+    return {
+      status: 201,
+      body: { resourceType: 'Encounter', id: 'enc-9', subject: { reference: 'Patient/pat-2' } },
+      headers: { location: `${base}/Encounter/enc-9/_history/1` },
+    };
+  }
+  if (method === 'PUT' && (path === '/fhir/Observation/obs-mine' || path === '/fhir/Observation/obs-new')) {
+    const id = path.slice('/fhir/Observation/'.length);
+    const version = id === 'obs-new' ? '1' : '4';
+    return {
+      status: id === 'obs-new' ? 201 : 200,
+      body: stored(id, version, JSON.parse(sent) as Record<string, unknown>),
+      headers: {
+        etag: `W/"${version}"`,
+        [id === 'obs-new' ? 'location' : 'content-location']: `${base}/Observation/${id}/_history/${version}`,
+      },
+    };
+  }
+  // Changed by another client since the sandbox read it: the If-Match the sandbox sent no longer holds.
+  if (method === 'PUT' && path === '/fhir/Observation/obs-raced')
+    return { status: 412, body: outcome('conflict') };
+  if (method === 'DELETE' && path === '/fhir/Observation/obs-mine') {
+    return {
+      status: 200,
+      body: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] },
+    };
+  }
+  return undefined;
+}
+
 /** A small FHIR server as HAPI FHIR answers: records every request, answers from a few fixed routes. */
-function answer(url: string): { status: number; body: unknown; headers?: Record<string, string> } {
+function answer(method: string, url: string, sent: string): Answer {
   const path = url.split('?')[0];
+  const write = written(method, path, sent);
+  if (write !== undefined) return write;
+  if (path === '/fhir/Observation/obs-mine' || path === '/fhir/Observation/obs-raced') {
+    return {
+      status: 200,
+      body: obs(path.slice('/fhir/Observation/'.length), 'pat-1'),
+      headers: { etag: 'W/"3"' },
+    };
+  }
   if (path === '/fhir/Patient/pat-1') {
     return {
       status: 200,
@@ -79,10 +148,16 @@ function answer(url: string): { status: number; body: unknown; headers?: Record<
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
-    arrivals.push({ url: req.url ?? '', headers: req.headers });
-    const { status, body, headers } = answer(req.url ?? '');
-    res.writeHead(status, { 'content-type': 'application/fhir+json;charset=utf-8', ...headers });
-    res.end(JSON.stringify(body));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const sent = Buffer.concat(chunks).toString('utf8');
+      const method = req.method ?? '';
+      arrivals.push({ method, url: req.url ?? '', headers: req.headers, body: sent });
+      const { status, body, headers } = answer(method, req.url ?? '', sent);
+      res.writeHead(status, { 'content-type': 'application/fhir+json;charset=utf-8', ...headers });
+      res.end(JSON.stringify(body));
+    });
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/fhir`;
@@ -109,6 +184,32 @@ async function behindUpstream(
 async function tokenFor(t: TestSandbox, scope: string): Promise<string> {
   return String((await fullCodeFlow(t.app, { scope }))['access_token']);
 }
+/** A FHIR write with a bearer token, as an app sends it. */
+async function fhirWrite(
+  t: TestSandbox,
+  method: 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  token: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return t.app.inject({
+    method,
+    url: `/fhir/${path}`,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+  });
+}
+async function lastVerdictScope(t: TestSandbox): Promise<ScopeCheck | undefined> {
+  const list = (await admin(t.app, 'GET', '/exchanges')).json<{ exchanges: Exchange[] }>().exchanges;
+  return list.at(-1)?.verdict.details?.scope;
+}
+/** What reached the upstream, as method and path. */
+const seen = () => arrivals.map((a) => `${a.method} ${a.url}`);
 interface Bundle {
   link: { relation: string; url: string }[];
   entry: { fullUrl: string; resource: { id: string } }[];
@@ -236,19 +337,6 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     expect((await fhirGet(t.app, 'Patient/nobody', token)).statusCode).toBe(404);
   });
 
-  it('refuses writes with 501 rather than writing to the sandbox data', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'openid fhirUser user/*.cruds');
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/fhir/Observation',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
-      payload: obs('new', 'pat-1'),
-    });
-    expect(res.statusCode).toBe(501);
-    expect(arrivals).toEqual([]);
-  });
-
   it('refuses an upstream that is not an http(s) URL, naming the field', () => {
     expect(parseConfig({ fhir: { upstream: 'http://localhost:8080/fhir' } }).fhir?.upstream).toBe(
       'http://localhost:8080/fhir',
@@ -283,5 +371,229 @@ describe('user/ scopes of a RelatedPerson behind the upstream', () => {
     expect(arrivals[0]?.url).toBe('/fhir/Observation?code=x&patient=pat-2');
     expect(res.json<Bundle>().entry.map((e) => e.resource.id)).toEqual(['obs-b']);
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
+  });
+});
+
+describe("Writes forwarded to the upstream after the checks of the sandbox's own data (fhir.upstream)", () => {
+  const mine = (id: string) => ({ ...obs(id, 'pat-1'), status: 'amended' });
+
+  it('forwards an allowed create intact, with the configured Authorization, and rebases Location', async ({
+    sandboxWith,
+  }) => {
+    const t = await behindUpstream(sandboxWith, { upstreamAuthorization: 'Basic dXNlcjpwYXNz' });
+    const token = await tokenFor(t, 'launch/patient patient/Observation.c');
+    const body: Record<string, unknown> = obs('new', 'pat-1');
+    delete body['id'];
+    const res = await fhirWrite(t, 'POST', 'Observation', token, body, { prefer: 'return=representation' });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.headers.location).toBe(`${FHIR_BASE}/Observation/created-1/_history/1`);
+    expect(res.headers.etag).toBe('W/"1"');
+    expect(res.json()).toMatchObject({ resourceType: 'Observation', id: 'created-1' });
+    expect(seen()).toEqual(['POST /fhir/Observation']);
+    const [arrival] = arrivals;
+    expect(JSON.parse(arrival?.body ?? '')).toEqual(body);
+    expect(arrival?.headers['content-type']).toBe('application/fhir+json');
+    expect(arrival?.headers['prefer']).toBe('return=representation');
+    expect(arrival?.headers.authorization).toBe('Basic dXNlcjpwYXNz');
+    expect(JSON.stringify(arrival?.headers)).not.toContain(token);
+    expect(await lastVerdictScope(t)).toMatchObject({
+      interaction: 'c',
+      allowed: true,
+      scope: 'patient/Observation.c',
+    });
+
+    // Bounded as the sandbox's own writes are: a body over 1 MiB is refused here, not forwarded.
+    arrivals.length = 0;
+    const note = [{ text: 'A'.repeat(1024 * 1024) }];
+    const big = await fhirWrite(t, 'POST', 'Observation', token, { ...body, note });
+    expect(big.statusCode).toBe(413);
+    expect(arrivals).toEqual([]);
+  });
+
+  it('updates by id after reading the current version, made conditional on the version checked', async ({
+    sandboxWith,
+  }) => {
+    const t = await behindUpstream(sandboxWith);
+    const token = await tokenFor(t, 'launch/patient patient/Observation.u');
+    const res = await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'));
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-location']).toBe(`${FHIR_BASE}/Observation/obs-mine/_history/4`);
+    expect(res.headers.etag).toBe('W/"4"');
+    expect(res.json()).toMatchObject({ id: 'obs-mine', status: 'amended', meta: { versionId: '4' } });
+    expect(seen()).toEqual(['GET /fhir/Observation/obs-mine', 'PUT /fhir/Observation/obs-mine']);
+    expect(arrivals[1]?.headers['if-match']).toBe('W/"3"');
+    expect(JSON.parse(arrivals[1]?.body ?? '')).toEqual(mine('obs-mine'));
+    expect(arrivals[1]?.headers.authorization).toBeUndefined();
+    expect(await lastVerdictScope(t)).toMatchObject({
+      interaction: 'u',
+      allowed: true,
+      scope: 'patient/Observation.u',
+    });
+
+    // The app's own If-Match passes on as sent when it names the version checked; otherwise 412 here.
+    arrivals.length = 0;
+    const strong = await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'), {
+      'if-match': '"3"',
+    });
+    expect(strong.statusCode).toBe(200);
+    expect(arrivals[1]?.headers['if-match']).toBe('"3"');
+    arrivals.length = 0;
+    const stale = await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'), {
+      'if-match': 'W/"2"',
+    });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.body).toContain('but the current version is W/\\"3\\"');
+    expect(seen()).toEqual(['GET /fhir/Observation/obs-mine']);
+  });
+
+  it('creates on update, checked as a create, when the upstream holds no such resource', async ({
+    sandboxWith,
+  }) => {
+    const t = await behindUpstream(sandboxWith);
+    const updateOnly = await tokenFor(t, 'launch/patient patient/Observation.u');
+    expect((await fhirWrite(t, 'PUT', 'Observation/obs-new', updateOnly, mine('obs-new'))).statusCode).toBe(
+      403,
+    );
+    expect(seen()).toEqual(['GET /fhir/Observation/obs-new']);
+    arrivals.length = 0;
+    const token = await tokenFor(t, 'launch/patient patient/Observation.cu');
+    const res = await fhirWrite(t, 'PUT', 'Observation/obs-new', token, mine('obs-new'));
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.headers.location).toBe(`${FHIR_BASE}/Observation/obs-new/_history/1`);
+    expect(seen()).toEqual(['GET /fhir/Observation/obs-new', 'PUT /fhir/Observation/obs-new']);
+    expect(arrivals[1]?.headers['if-match']).toBeUndefined();
+  });
+
+  it('deletes by id after reading the current version, conditional on it', async ({ sandboxWith }) => {
+    const t = await behindUpstream(sandboxWith);
+    const token = await tokenFor(t, 'launch/patient patient/Observation.d');
+    const res = await fhirWrite(t, 'DELETE', 'Observation/obs-mine', token);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ resourceType: 'OperationOutcome' });
+    expect(seen()).toEqual(['GET /fhir/Observation/obs-mine', 'DELETE /fhir/Observation/obs-mine']);
+    expect(arrivals[1]?.headers['if-match']).toBe('W/"3"');
+    expect(arrivals[1]?.body).toBe('');
+  });
+
+  it('relays the upstream 412 when the resource changed after the sandbox read it', async ({
+    sandboxWith,
+  }) => {
+    const t = await behindUpstream(sandboxWith);
+    const token = await tokenFor(t, 'launch/patient patient/Observation.u');
+    const res = await fhirWrite(t, 'PUT', 'Observation/obs-raced', token, mine('obs-raced'));
+    expect(res.statusCode).toBe(412);
+    expect(res.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'conflict' }] });
+    expect(arrivals[1]?.headers['if-match']).toBe('W/"3"');
+  });
+
+  it('never lets a write without a write scope reach the upstream', async ({ sandboxWith }) => {
+    const t = await behindUpstream(sandboxWith);
+    const token = await tokenFor(t, 'launch/patient patient/Observation.rs');
+    expect((await fhirWrite(t, 'POST', 'Observation', token, obs('n', 'pat-1'))).statusCode).toBe(403);
+    expect((await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'))).statusCode).toBe(403);
+    expect((await fhirWrite(t, 'DELETE', 'Observation/obs-mine', token)).statusCode).toBe(403);
+    expect(await lastVerdictScope(t)).toMatchObject({ interaction: 'd', allowed: false });
+    expect(arrivals).toEqual([]);
+  });
+
+  it("never lets a create outside the token's patient compartment reach the upstream", async ({
+    sandboxWith,
+  }) => {
+    const t = await behindUpstream(sandboxWith);
+    const token = await tokenFor(t, 'launch/patient patient/Observation.cud');
+    const res = await fhirWrite(t, 'POST', 'Observation', token, obs('n', 'pat-2'));
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('belongs to Patient/pat-2');
+    expect(await lastVerdictScope(t)).toMatchObject({
+      interaction: 'c',
+      allowed: false,
+      considered: ['patient/Observation.cud'],
+    });
+    expect(arrivals).toEqual([]);
+  });
+
+  it("reads, then refuses an update or delete by id of another patient's resource", async ({
+    sandboxWith,
+  }) => {
+    const t = await behindUpstream(sandboxWith);
+    const token = await tokenFor(t, 'launch/patient patient/Observation.cud');
+    const update = await fhirWrite(t, 'PUT', 'Observation/obs-other', token, obs('obs-other', 'pat-1'));
+    expect(update.statusCode).toBe(403);
+    expect(update.body).toContain('the current version of Observation/obs-other belongs to Patient/pat-2');
+    expect(seen()).toEqual(['GET /fhir/Observation/obs-other']);
+    arrivals.length = 0;
+    const deletion = await fhirWrite(t, 'DELETE', 'Observation/obs-other', token);
+    expect(deletion.statusCode).toBe(403);
+    expect(deletion.body).not.toContain('"status":"final"');
+    expect(seen()).toEqual(['GET /fhir/Observation/obs-other']);
+  });
+
+  it("confines a patient user's user/ scopes to their own compartment, as for the sandbox's data", async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({
+      clients: [{ ...confidentialClient, scope: 'openid fhirUser user/*.cruds', defaultPersona: 'pat-user' }],
+      personas: [{ id: 'pat-user', fhirUser: 'Patient/pat-2', name: 'Patient user' }],
+      fhir: { upstream: base },
+    });
+    const token = await tokenFor(t, 'openid fhirUser user/Observation.cud');
+    expect((await fhirWrite(t, 'POST', 'Observation', token, obs('n', 'pat-1'))).statusCode).toBe(403);
+    expect(arrivals).toEqual([]);
+    expect(
+      (await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, obs('obs-mine', 'pat-2'))).statusCode,
+    ).toBe(403);
+    expect((await fhirWrite(t, 'DELETE', 'Observation/obs-mine', token)).statusCode).toBe(403);
+    expect(seen()).toEqual(['GET /fhir/Observation/obs-mine', 'GET /fhir/Observation/obs-mine']);
+  });
+
+  it('refuses an update that would move a resource to another patient', async ({ sandboxWith }) => {
+    const t = await behindUpstream(sandboxWith);
+    const token = await tokenFor(t, 'launch/patient patient/Observation.cud');
+    const res = await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, obs('obs-mine', 'pat-2'));
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('belongs to Patient/pat-2');
+    expect(arrivals.filter((a) => a.method !== 'GET')).toEqual([]);
+  });
+
+  it("withholds an answer whose resource is outside the token's reach, with 502", async ({ sandboxWith }) => {
+    const t = await behindUpstream(sandboxWith);
+    const token = await tokenFor(t, 'launch/patient patient/Encounter.c');
+    const res = await fhirWrite(t, 'POST', 'Encounter', token, {
+      resourceType: 'Encounter',
+      status: 'finished',
+      subject: { reference: 'Patient/pat-1' },
+    });
+    expect(res.statusCode).toBe(502);
+    expect(res.body).toContain('Encounter/enc-9, which is outside the token');
+    expect(res.headers.location).toBeUndefined();
+    expect(res.body).not.toContain('pat-2');
+  });
+
+  it('answers 502 naming the upstream when a write fails there or it cannot be reached', async ({
+    sandboxWith,
+  }) => {
+    const t = await behindUpstream(sandboxWith);
+    const token = await tokenFor(t, 'openid fhirUser user/*.cruds');
+    const condition = { resourceType: 'Condition', subject: { reference: 'Patient/pat-1' } };
+    const failed = await fhirWrite(t, 'POST', 'Condition', token, condition);
+    expect(failed.statusCode).toBe(502);
+    expect(failed.body).toContain(`the upstream FHIR server ${base} answered 500`);
+    const gone = await sandboxWith({ clients, fhir: { upstream: 'http://127.0.0.1:1/fhir' } });
+    const goneToken = await tokenFor(gone, 'openid fhirUser user/*.cruds');
+    for (const [method, path] of [
+      ['POST', 'Observation'],
+      ['PUT', 'Observation/obs-mine'],
+      ['DELETE', 'Observation/obs-mine'],
+    ] as const) {
+      const res = await fhirWrite(
+        gone,
+        method,
+        path,
+        goneToken,
+        method === 'DELETE' ? undefined : mine('obs-mine'),
+      );
+      expect(res.statusCode, method).toBe(502);
+      expect(res.body).toContain('the upstream FHIR server http://127.0.0.1:1/fhir could not be reached');
+    }
   });
 });
