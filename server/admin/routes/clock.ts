@@ -3,6 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Sandbox } from '../../sandbox.js';
 import { ClockViewSchema, type ClockView } from '../shapes.js';
+import { operations } from '../operation.js';
+
+const route = operations('clock');
 
 /** A year either way is more skew than any client should tolerate, and enough to test that it does not. */
 const MAX_SKEW_SECONDS = 366 * 24 * 3600;
@@ -21,31 +24,19 @@ export function clockRoutes(sandbox: Sandbox) {
 
     app.get(
       '/clock',
-      {
-        schema: {
-          tags: ['clock'],
-          operationId: 'getClock',
-          summary: "The server's time and its skew",
-          response: { 200: ClockViewSchema },
-        },
-      },
+      route('getClock', "The server's time and its skew", { response: { 200: ClockViewSchema } }),
       async () => view(),
     );
 
     app.put(
       '/clock',
-      {
-        schema: {
-          tags: ['clock'],
-          operationId: 'setClock',
-          summary: "Skews the server's clock: every iat, exp and expiry check follows",
-          body: Type.Object(
-            { offsetSeconds: Type.Integer({ minimum: -MAX_SKEW_SECONDS, maximum: MAX_SKEW_SECONDS }) },
-            { additionalProperties: false },
-          ),
-          response: { 200: ClockViewSchema },
-        },
-      },
+      route('setClock', "Skews the server's clock: every iat, exp and expiry check follows", {
+        body: Type.Object(
+          { offsetSeconds: Type.Integer({ minimum: -MAX_SKEW_SECONDS, maximum: MAX_SKEW_SECONDS }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ClockViewSchema },
+      }),
       async (request) => {
         sandbox.clock.offsetMs = request.body.offsetSeconds * 1000;
         sandbox.events.emit('clock.changed', { offsetSeconds: request.body.offsetSeconds });

@@ -6,40 +6,9 @@ import { ConfigError, parseConfig } from '../../config/validate.js';
 import type { Sandbox } from '../../sandbox.js';
 import { invalidInput } from '../errors.js';
 import { ResolvedConfigSchema, StorageViewSchema, type StorageView } from '../shapes.js';
+import { operations } from '../operation.js';
 
-const ReadRoute = {
-  schema: {
-    tags: ['config'],
-    operationId: 'exportConfig',
-    summary: 'The config document as it stands, defaults left out (what export writes)',
-    response: { 200: ConfigSchema },
-  },
-};
-const ImportRoute = {
-  schema: {
-    tags: ['config'],
-    operationId: 'importConfig',
-    summary: 'Imports a config document: clients, settings and armed failures together',
-    body: ConfigSchema,
-    response: { 200: ConfigSchema },
-  },
-};
-const StorageRoute = {
-  schema: {
-    tags: ['config'],
-    operationId: 'getStorage',
-    summary: 'Where this server keeps its state: the data folder, or null in memory',
-    response: { 200: StorageViewSchema },
-  },
-};
-const EffectiveRoute = {
-  schema: {
-    tags: ['config'],
-    operationId: 'getEffectiveConfig',
-    summary: 'The settings in force, every default applied (read-only)',
-    response: { 200: ResolvedConfigSchema },
-  },
-};
+const route = operations('config');
 
 /**
  * `GET /config` exports the whole config document (docs/config.md) as it was given, defaults left out;
@@ -51,39 +20,64 @@ export function configRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get('/config', ReadRoute, async () => sandbox.exportConfig());
+    app.get(
+      '/config',
+      route('exportConfig', 'The config document as it stands, defaults left out (what export writes)', {
+        response: { 200: ConfigSchema },
+      }),
+      async () => sandbox.exportConfig(),
+    );
 
-    app.get('/config/effective', EffectiveRoute, async (): Promise<ResolvedConfig> => sandbox.settings);
+    app.get(
+      '/config/effective',
+      route('getEffectiveConfig', 'The settings in force, every default applied (read-only)', {
+        response: { 200: ResolvedConfigSchema },
+      }),
+      async (): Promise<ResolvedConfig> => sandbox.settings,
+    );
 
-    app.get('/storage', StorageRoute, async (): Promise<StorageView> => ({
-      dataDir: sandbox.dataDir ?? null,
-    }));
+    app.get(
+      '/storage',
+      route('getStorage', 'Where this server keeps its state: the data folder, or null in memory', {
+        response: { 200: StorageViewSchema },
+      }),
+      async (): Promise<StorageView> => ({
+        dataDir: sandbox.dataDir ?? null,
+      }),
+    );
 
-    app.put('/config', ImportRoute, async (request) => {
-      let config;
-      try {
-        config = parseConfig(request.body, 'the imported config', sandbox.fhir);
-      } catch (err) {
-        if (err instanceof ConfigError) throw invalidInput(err.issues);
-        throw err;
-      }
-      const previous = sandbox.exportConfig();
-      // Files are read only from the config file the command was started with: an imported document may carry
-      // the running list back (export, then import), never name other files for the server to read.
-      if (JSON.stringify(config.fhir?.load ?? []) !== JSON.stringify(previous.fhir?.load ?? [])) {
-        throw invalidInput([
-          {
-            path: 'fhir.load',
-            message:
-              'files to load are named only in the config file given with --config at start-up; load data at run time with POST /_sandbox/api/fhir/load',
-          },
-        ]);
-      }
-      await sandbox.changeDurably(
-        () => sandbox.importConfig(config),
-        () => sandbox.importConfig(previous),
-      );
-      return sandbox.exportConfig();
-    });
+    app.put(
+      '/config',
+      route('importConfig', 'Imports a config document: clients, settings and armed failures together', {
+        body: ConfigSchema,
+        response: { 200: ConfigSchema },
+      }),
+      async (request) => {
+        let config;
+        try {
+          config = parseConfig(request.body, 'the imported config', sandbox.fhir);
+        } catch (err) {
+          if (err instanceof ConfigError) throw invalidInput(err.issues);
+          throw err;
+        }
+        const previous = sandbox.exportConfig();
+        // Files are read only from the config file the command was started with: an imported document may carry
+        // the running list back (export, then import), never name other files for the server to read.
+        if (JSON.stringify(config.fhir?.load ?? []) !== JSON.stringify(previous.fhir?.load ?? [])) {
+          throw invalidInput([
+            {
+              path: 'fhir.load',
+              message:
+                'files to load are named only in the config file given with --config at start-up; load data at run time with POST /_sandbox/api/fhir/load',
+            },
+          ]);
+        }
+        await sandbox.changeDurably(
+          () => sandbox.importConfig(config),
+          () => sandbox.importConfig(previous),
+        );
+        return sandbox.exportConfig();
+      },
+    );
   };
 }

@@ -3,6 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Sandbox } from '../../sandbox.js';
 import type { JournalEntry } from '../event-journal.js';
+import { operations } from '../operation.js';
+
+const route = operations('events');
 
 /** A comment line this often keeps proxies and the browser from timing the stream out. */
 export const HEARTBEAT_MS = 15_000;
@@ -22,28 +25,23 @@ export function eventRoutes(sandbox: Sandbox) {
 
     app.get(
       '/events',
-      {
-        schema: {
-          tags: ['events'],
-          operationId: 'streamEvents',
-          summary: 'The live view as Server-Sent Events, resumable with Last-Event-ID',
-          querystring: Type.Object(
-            {
-              lastEventId: Type.Optional(Type.Integer({ minimum: 0 })),
-            },
-            { additionalProperties: false },
-          ),
-          headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })) }),
-          // Described, never serialized: the handler writes the stream itself (WHATWG HTML §9.2.4 framing).
-          response: {
-            200: {
-              description:
-                'A text/event-stream: `id`, `event` (an event name, or `reset` when events were missed) and `data` (JSON) per event',
-              content: { 'text/event-stream': { schema: Type.String() } },
-            },
+      route('streamEvents', 'The live view as Server-Sent Events, resumable with Last-Event-ID', {
+        querystring: Type.Object(
+          {
+            lastEventId: Type.Optional(Type.Integer({ minimum: 0 })),
+          },
+          { additionalProperties: false },
+        ),
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })) }),
+        // Described, never serialized: the handler writes the stream itself (WHATWG HTML §9.2.4 framing).
+        response: {
+          200: {
+            description:
+              'A text/event-stream: `id`, `event` (an event name, or `reset` when events were missed) and `data` (JSON) per event',
+            content: { 'text/event-stream': { schema: Type.String() } },
           },
         },
-      },
+      }),
       (request, reply) => {
         const header = request.headers['last-event-id'];
         const lastId =

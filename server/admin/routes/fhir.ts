@@ -5,6 +5,9 @@ import { FHIR_LIMITS } from '../../limits.js';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError } from '../errors.js';
 import { FhirDataSummarySchema, FhirLoadRequestSchema, FhirLoadResultSchema } from '../shapes.js';
+import { operations } from '../operation.js';
+
+const route = operations('fhir');
 
 /** Room for the JSON around a file's text and the escapes its quotes and newlines take. */
 const ENVELOPE_BYTES = 64 * 1024;
@@ -25,14 +28,9 @@ export function fhirDataRoutes(sandbox: Sandbox) {
 
     app.get(
       '/fhir',
-      {
-        schema: {
-          tags: ['fhir'],
-          operationId: 'getFhirSummary',
-          summary: 'How many FHIR resources the FHIR base stores, and the limit',
-          response: { 200: FhirDataSummarySchema },
-        },
-      },
+      route('getFhirSummary', 'How many FHIR resources the FHIR base stores, and the limit', {
+        response: { 200: FhirDataSummarySchema },
+      }),
       async () => ({
         resources: sandbox.fhir.size,
         limit: sandbox.settings.limits.fhirResources,
@@ -46,13 +44,10 @@ export function fhirDataRoutes(sandbox: Sandbox) {
       {
         // The text is escaped inside JSON: a file of the limit's size may take more than its size here.
         bodyLimit: 2 * FHIR_LIMITS.loadFileBytes + ENVELOPE_BYTES,
-        schema: {
-          tags: ['fhir'],
-          operationId: 'loadFhir',
-          summary: 'Loads one file of FHIR R4 data (Bundle, resource or NDJSON), all or nothing',
+        ...route('loadFhir', 'Loads one file of FHIR R4 data (Bundle, resource or NDJSON), all or nothing', {
           body: FhirLoadRequestSchema,
           response: { 201: FhirLoadResultSchema },
-        },
+        }),
       },
       async (request, reply) => {
         const { file, content } = request.body;

@@ -5,6 +5,9 @@ import { DEFAULT_GRACE_SECONDS, KeyRingConflict, MAX_KEYS, type KeyStatus } from
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, notFound } from '../errors.js';
 import { KeyListSchema, KeyRotationSchema, KeyViewSchema, type KeyView } from '../shapes.js';
+import { operations } from '../operation.js';
+
+const route = operations('keys');
 
 /** A grace period longer than a month is no test of rollover; it only keeps keys in the ring. */
 const MAX_GRACE_SECONDS = 31 * 24 * 3600;
@@ -39,14 +42,9 @@ export function keyRoutes(sandbox: Sandbox) {
 
     app.get(
       '/keys',
-      {
-        schema: {
-          tags: ['keys'],
-          operationId: 'listKeys',
-          summary: 'The signing keys with their state: current, published or retired',
-          response: { 200: KeyListSchema },
-        },
-      },
+      route('listKeys', 'The signing keys with their state: current, published or retired', {
+        response: { 200: KeyListSchema },
+      }),
       async () => {
         // The current key may still be being generated at start-up.
         await sandbox.signingKey();
@@ -60,26 +58,21 @@ export function keyRoutes(sandbox: Sandbox) {
 
     app.post(
       '/keys/rotate',
-      {
-        schema: {
-          tags: ['keys'],
-          operationId: 'rotateKeys',
-          summary: 'Makes a new key current; the replaced ones stay published for the grace period',
-          body: Type.Object(
-            {
-              graceSeconds: Type.Optional(
-                Type.Integer({
-                  minimum: 0,
-                  maximum: MAX_GRACE_SECONDS,
-                  description: `how long the replaced keys stay published (default ${DEFAULT_GRACE_SECONDS}); 0 retires them at once`,
-                }),
-              ),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 200: KeyRotationSchema },
-        },
-      },
+      route('rotateKeys', 'Makes a new key current; the replaced ones stay published for the grace period', {
+        body: Type.Object(
+          {
+            graceSeconds: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: MAX_GRACE_SECONDS,
+                description: `how long the replaced keys stay published (default ${DEFAULT_GRACE_SECONDS}); 0 retires them at once`,
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: KeyRotationSchema },
+      }),
       async (request) => {
         await sandbox.signingKey();
         const result = await orConflict(() => sandbox.rotateKeys(request.body.graceSeconds));
@@ -89,15 +82,10 @@ export function keyRoutes(sandbox: Sandbox) {
 
     app.post(
       '/keys/:kid/retire',
-      {
-        schema: {
-          tags: ['keys'],
-          operationId: 'retireKey',
-          summary: 'Retires a published key now: it leaves the JWKS and its tokens stop verifying',
-          params: Type.Object({ kid: Type.String({ minLength: 1, maxLength: 200 }) }),
-          response: { 200: KeyViewSchema },
-        },
-      },
+      route('retireKey', 'Retires a published key now: it leaves the JWKS and its tokens stop verifying', {
+        params: Type.Object({ kid: Type.String({ minLength: 1, maxLength: 200 }) }),
+        response: { 200: KeyViewSchema },
+      }),
       async (request) => {
         const { kid } = request.params;
         const status = await orConflict(() => sandbox.retireKey(kid));

@@ -14,6 +14,9 @@ import {
   LaunchRequestSchema,
   LaunchResultSchema,
 } from '../shapes.js';
+import { operations } from '../operation.js';
+
+const route = operations('launches');
 
 /**
  * `POST /launches`: the sandbox, as the EHR, mints the opaque `launch` value bound to a context and answers
@@ -26,52 +29,46 @@ export function launchRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    const ChoicesRoute = {
-      schema: {
-        tags: ['launches'],
-        operationId: 'listLaunchChoices',
-        summary: 'The patients and encounters a launch can name',
+    app.get(
+      '/launches/choices',
+      route('listLaunchChoices', 'The patients and encounters a launch can name', {
         response: { 200: LaunchChoicesSchema },
-      },
-    };
-    app.get('/launches/choices', ChoicesRoute, async () => ({
-      patients: launchPatientChoices(sandbox.fhir),
-    }));
+      }),
+      async () => ({
+        patients: launchPatientChoices(sandbox.fhir),
+      }),
+    );
 
-    const LaunchRoute = {
-      schema: {
-        tags: ['launches'],
-        operationId: 'createLaunch',
-        summary: 'Mints an EHR launch value and the URL that opens the app',
+    app.post(
+      '/launches',
+      route('createLaunch', 'Mints an EHR launch value and the URL that opens the app', {
         body: LaunchRequestSchema,
         response: { 201: LaunchResultSchema },
+      }),
+      async (request, reply) => {
+        const launchUrl = request.body.launchUrl;
+        const problem = launchUrl === undefined ? undefined : absoluteUrl(launchUrl, ['http:', 'https:']);
+        if (problem !== undefined) throw invalidInput([{ path: 'launchUrl', message: problem }]);
+        const created = asAdminError(() => sandbox.launches.create(request.body));
+        return reply.code(201).send(launchResult(created));
       },
-    };
-    app.post('/launches', LaunchRoute, async (request, reply) => {
-      const launchUrl = request.body.launchUrl;
-      const problem = launchUrl === undefined ? undefined : absoluteUrl(launchUrl, ['http:', 'https:']);
-      if (problem !== undefined) throw invalidInput([{ path: 'launchUrl', message: problem }]);
-      const created = asAdminError(() => sandbox.launches.create(request.body));
-      return reply.code(201).send(launchResult(created));
-    });
+    );
 
-    const EhrRoute = {
-      schema: {
-        tags: ['launches'],
-        operationId: 'createEhrPage',
-        summary: 'Mints a launch and the EHR page that frames the app under a patient banner',
+    app.post(
+      '/launches/ehr',
+      route('createEhrPage', 'Mints a launch and the EHR page that frames the app under a patient banner', {
         body: EhrLaunchRequestSchema,
         response: { 201: EhrLaunchResultSchema },
+      }),
+      async (request, reply) => {
+        const frame = asAdminError(() => sandbox.ehrFrames.create(request.body));
+        return reply.code(201).send({
+          page: ehrPageUrl(sandbox, frame.id),
+          launch: launchResult(frame.launch),
+          framing: await checkFrameFraming(sandbox, frame),
+        });
       },
-    };
-    app.post('/launches/ehr', EhrRoute, async (request, reply) => {
-      const frame = asAdminError(() => sandbox.ehrFrames.create(request.body));
-      return reply.code(201).send({
-        page: ehrPageUrl(sandbox, frame.id),
-        launch: launchResult(frame.launch),
-        framing: await checkFrameFraming(sandbox, frame),
-      });
-    });
+    );
   };
 }
 
