@@ -13,6 +13,28 @@ import { operations } from '../operation.js';
 const route = operations('clients');
 
 const ClientIdParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 255 }) });
+const ListRoute = route(
+  'listClients',
+  'Every registered client, with what the profile cannot serve and its values in force',
+  { response: { 200: ClientListSchema } },
+);
+const CreateRoute = route('createClient', 'Registers a client; 409 when its clientId exists', {
+  body: ClientSchema,
+  response: { 201: ClientSchema },
+});
+const ReadRoute = route('getClient', 'One client exactly as registered, ready to PUT back', {
+  params: ClientIdParams,
+  response: { 200: ClientSchema },
+});
+const DeleteRoute = route('deleteClient', 'Removes a client', {
+  params: ClientIdParams,
+  response: { 204: NoContent },
+});
+const PutRoute = route('putClient', 'Creates (201) or replaces (200) the client named in the path', {
+  params: ClientIdParams,
+  body: ClientSchema,
+  response: { 200: ClientSchema, 201: ClientSchema },
+});
 
 /**
  * The rules a JSON Schema cannot say (a secret for secret methods, redirect URIs for the code grant, no
@@ -38,116 +60,79 @@ export function clientRoutes(sandbox: Sandbox) {
     // Each listed client carries what the active profile cannot serve it and its values in force, defaults
     // applied, so the workbench never works a default out itself (computed, never stored: a PUT of the same
     // client takes the config fields only).
-    app.get(
-      '/clients',
-      route(
-        'listClients',
-        'Every registered client, with what the profile cannot serve and its values in force',
-        { response: { 200: ClientListSchema } },
-      ),
-      async () => ({
-        clients: sandbox.clients.list().map((c) => ({
-          ...c.source,
-          warnings: clientWarnings(sandbox.profile, c),
-          effective: effectiveClient(c),
-        })),
-      }),
-    );
+    app.get('/clients', ListRoute, async () => ({
+      clients: sandbox.clients.list().map((c) => ({
+        ...c.source,
+        warnings: clientWarnings(sandbox.profile, c),
+        effective: effectiveClient(c),
+      })),
+    }));
 
-    app.post(
-      '/clients',
-      route('createClient', 'Registers a client; 409 when its clientId exists', {
-        body: ClientSchema,
-        response: { 201: ClientSchema },
-      }),
-      async (request, reply) => {
-        const client = request.body;
-        checkClient(sandbox, client);
-        if (sandbox.clients.get(client.clientId)) {
-          throw new AdminError(
-            409,
-            'conflict',
-            `client ${client.clientId} already exists; PUT it to replace it`,
-            [{ path: 'clientId', message: `"${client.clientId}" is already registered` }],
-          );
-        }
-        await sandbox.changeDurably(
-          () => sandbox.clients.put(client),
-          () => sandbox.clients.delete(client.clientId),
+    app.post('/clients', CreateRoute, async (request, reply) => {
+      const client = request.body;
+      checkClient(sandbox, client);
+      if (sandbox.clients.get(client.clientId)) {
+        throw new AdminError(
+          409,
+          'conflict',
+          `client ${client.clientId} already exists; PUT it to replace it`,
+          [{ path: 'clientId', message: `"${client.clientId}" is already registered` }],
         );
-        sandbox.events.emit('client.changed', { clientId: client.clientId, change: 'added' });
-        return reply
-          .code(201)
-          .header('Location', `/_sandbox/api/clients/${encodeURIComponent(client.clientId)}`)
-          .send(client);
-      },
-    );
+      }
+      await sandbox.changeDurably(
+        () => sandbox.clients.put(client),
+        () => sandbox.clients.delete(client.clientId),
+      );
+      sandbox.events.emit('client.changed', { clientId: client.clientId, change: 'added' });
+      return reply
+        .code(201)
+        .header('Location', `/_sandbox/api/clients/${encodeURIComponent(client.clientId)}`)
+        .send(client);
+    });
 
-    app.get(
-      '/clients/:clientId',
-      route('getClient', 'One client exactly as registered, ready to PUT back', {
-        params: ClientIdParams,
-        response: { 200: ClientSchema },
-      }),
-      async (request) => {
-        const found = sandbox.clients.get(request.params.clientId);
-        if (!found) throw notFound(`no client ${request.params.clientId}`);
-        return found.source;
-      },
-    );
+    app.get('/clients/:clientId', ReadRoute, async (request) => {
+      const found = sandbox.clients.get(request.params.clientId);
+      if (!found) throw notFound(`no client ${request.params.clientId}`);
+      return found.source;
+    });
 
-    app.put(
-      '/clients/:clientId',
-      route('putClient', 'Creates (201) or replaces (200) the client named in the path', {
-        params: ClientIdParams,
-        body: ClientSchema,
-        response: { 200: ClientSchema, 201: ClientSchema },
-      }),
-      async (request, reply) => {
-        const client = request.body;
-        if (client.clientId !== request.params.clientId) {
-          throw invalidInput([
-            {
-              path: 'clientId',
-              message: `must equal the client_id in the URL (${request.params.clientId}), got "${client.clientId}"`,
-            },
-          ]);
-        }
-        checkClient(sandbox, client);
-        const previous = sandbox.clients.get(client.clientId)?.source;
-        const existed = previous !== undefined;
-        await sandbox.changeDurably(
-          () => sandbox.clients.put(client),
-          () =>
-            previous === undefined ? sandbox.clients.delete(client.clientId) : sandbox.clients.put(previous),
-        );
-        sandbox.events.emit('client.changed', {
-          clientId: client.clientId,
-          change: existed ? 'updated' : 'added',
-        });
-        return reply.code(existed ? 200 : 201).send(client);
-      },
-    );
+    app.put('/clients/:clientId', PutRoute, async (request, reply) => {
+      const client = request.body;
+      if (client.clientId !== request.params.clientId) {
+        throw invalidInput([
+          {
+            path: 'clientId',
+            message: `must equal the client_id in the URL (${request.params.clientId}), got "${client.clientId}"`,
+          },
+        ]);
+      }
+      checkClient(sandbox, client);
+      const previous = sandbox.clients.get(client.clientId)?.source;
+      const existed = previous !== undefined;
+      await sandbox.changeDurably(
+        () => sandbox.clients.put(client),
+        () =>
+          previous === undefined ? sandbox.clients.delete(client.clientId) : sandbox.clients.put(previous),
+      );
+      sandbox.events.emit('client.changed', {
+        clientId: client.clientId,
+        change: existed ? 'updated' : 'added',
+      });
+      return reply.code(existed ? 200 : 201).send(client);
+    });
 
-    app.delete(
-      '/clients/:clientId',
-      route('deleteClient', 'Removes a client', {
-        params: ClientIdParams,
-        response: { 204: NoContent },
-      }),
-      async (request, reply) => {
-        const previous = sandbox.clients.get(request.params.clientId)?.source;
-        if (previous === undefined) throw notFound(`no client ${request.params.clientId}`);
-        await sandbox.changeDurably(
-          () => sandbox.clients.delete(previous.clientId),
-          () => sandbox.clients.put(previous),
-        );
-        // What was kept for the client goes with it: its remembered sign-in choice and queued claims.
-        sandbox.forgetStaleChoices();
-        sandbox.queuedClaims.clear(previous.clientId);
-        sandbox.events.emit('client.changed', { clientId: request.params.clientId, change: 'deleted' });
-        return reply.code(204).send();
-      },
-    );
+    app.delete('/clients/:clientId', DeleteRoute, async (request, reply) => {
+      const previous = sandbox.clients.get(request.params.clientId)?.source;
+      if (previous === undefined) throw notFound(`no client ${request.params.clientId}`);
+      await sandbox.changeDurably(
+        () => sandbox.clients.delete(previous.clientId),
+        () => sandbox.clients.put(previous),
+      );
+      // What was kept for the client goes with it: its remembered sign-in choice and queued claims.
+      sandbox.forgetStaleChoices();
+      sandbox.queuedClaims.clear(previous.clientId);
+      sandbox.events.emit('client.changed', { clientId: request.params.clientId, change: 'deleted' });
+      return reply.code(204).send();
+    });
   };
 }

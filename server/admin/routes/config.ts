@@ -10,6 +10,27 @@ import { operations } from '../operation.js';
 
 const route = operations('config');
 
+const ReadRoute = route(
+  'exportConfig',
+  'The config document as it stands, defaults left out (what export writes)',
+  { response: { 200: ConfigSchema } },
+);
+const ImportRoute = route(
+  'importConfig',
+  'Imports a config document: clients, settings and armed failures together',
+  { body: ConfigSchema, response: { 200: ConfigSchema } },
+);
+const StorageRoute = route(
+  'getStorage',
+  'Where this server keeps its state: the data folder, or null in memory',
+  { response: { 200: StorageViewSchema } },
+);
+const EffectiveRoute = route(
+  'getEffectiveConfig',
+  'The settings in force, every default applied (read-only)',
+  { response: { 200: ResolvedConfigSchema } },
+);
+
 /**
  * `GET /config` exports the whole config document (docs/config.md) as it was given, defaults left out;
  * `PUT /config` imports one. `GET /config/effective` gives the settings in force, every default applied: kept
@@ -20,64 +41,39 @@ export function configRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get(
-      '/config',
-      route('exportConfig', 'The config document as it stands, defaults left out (what export writes)', {
-        response: { 200: ConfigSchema },
-      }),
-      async () => sandbox.exportConfig(),
-    );
+    app.get('/config', ReadRoute, async () => sandbox.exportConfig());
 
-    app.get(
-      '/config/effective',
-      route('getEffectiveConfig', 'The settings in force, every default applied (read-only)', {
-        response: { 200: ResolvedConfigSchema },
-      }),
-      async (): Promise<ResolvedConfig> => sandbox.settings,
-    );
+    app.get('/config/effective', EffectiveRoute, async (): Promise<ResolvedConfig> => sandbox.settings);
 
-    app.get(
-      '/storage',
-      route('getStorage', 'Where this server keeps its state: the data folder, or null in memory', {
-        response: { 200: StorageViewSchema },
-      }),
-      async (): Promise<StorageView> => ({
-        dataDir: sandbox.dataDir ?? null,
-      }),
-    );
+    app.get('/storage', StorageRoute, async (): Promise<StorageView> => ({
+      dataDir: sandbox.dataDir ?? null,
+    }));
 
-    app.put(
-      '/config',
-      route('importConfig', 'Imports a config document: clients, settings and armed failures together', {
-        body: ConfigSchema,
-        response: { 200: ConfigSchema },
-      }),
-      async (request) => {
-        let config;
-        try {
-          config = parseConfig(request.body, 'the imported config', sandbox.fhir);
-        } catch (err) {
-          if (err instanceof ConfigError) throw invalidInput(err.issues);
-          throw err;
-        }
-        const previous = sandbox.exportConfig();
-        // Files are read only from the config file the command was started with: an imported document may carry
-        // the running list back (export, then import), never name other files for the server to read.
-        if (JSON.stringify(config.fhir?.load ?? []) !== JSON.stringify(previous.fhir?.load ?? [])) {
-          throw invalidInput([
-            {
-              path: 'fhir.load',
-              message:
-                'files to load are named only in the config file given with --config at start-up; load data at run time with POST /_sandbox/api/fhir/load',
-            },
-          ]);
-        }
-        await sandbox.changeDurably(
-          () => sandbox.importConfig(config),
-          () => sandbox.importConfig(previous),
-        );
-        return sandbox.exportConfig();
-      },
-    );
+    app.put('/config', ImportRoute, async (request) => {
+      let config;
+      try {
+        config = parseConfig(request.body, 'the imported config', sandbox.fhir);
+      } catch (err) {
+        if (err instanceof ConfigError) throw invalidInput(err.issues);
+        throw err;
+      }
+      const previous = sandbox.exportConfig();
+      // Files are read only from the config file the command was started with: an imported document may carry
+      // the running list back (export, then import), never name other files for the server to read.
+      if (JSON.stringify(config.fhir?.load ?? []) !== JSON.stringify(previous.fhir?.load ?? [])) {
+        throw invalidInput([
+          {
+            path: 'fhir.load',
+            message:
+              'files to load are named only in the config file given with --config at start-up; load data at run time with POST /_sandbox/api/fhir/load',
+          },
+        ]);
+      }
+      await sandbox.changeDurably(
+        () => sandbox.importConfig(config),
+        () => sandbox.importConfig(previous),
+      );
+      return sandbox.exportConfig();
+    });
   };
 }

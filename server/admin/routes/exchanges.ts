@@ -36,6 +36,19 @@ const HarQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
+const HarRoute = route(
+  'exportExchangesHar',
+  'The exchange log as a HAR 1.2 file: all, filtered, or chosen seqs, secrets masked as logged',
+  { querystring: HarQuerySchema, response: { 200: HarSchema } },
+);
+const PageRoute = route('listExchanges', 'The exchange log: the newest exchanges, or a page after a seq', {
+  querystring: ExchangeQuerySchema,
+  response: { 200: ExchangePageSchema },
+});
+const OneRoute = route('getExchange', 'One exchange, request and response, secrets masked', {
+  params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }),
+  response: { 200: ExchangeSchema },
+});
 
 /**
  * `GET /exchanges` (docs/admin-api.md#exchanges): every HTTP exchange with the sandbox, secrets masked, with its verdict.
@@ -45,71 +58,49 @@ export function exchangeRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get(
-      '/exchanges',
-      route('listExchanges', 'The exchange log: the newest exchanges, or a page after a seq', {
-        querystring: ExchangeQuerySchema,
-        response: { 200: ExchangePageSchema },
-      }),
-      async (request) => {
-        const log = sandbox.exchanges;
-        return {
-          exchanges: log.query(request.query),
-          latestSeq: log.latestSeq,
-          size: log.size,
-          capacity: log.capacity,
-          bytes: log.bytes,
-          maxBytes: log.maxBytes,
-        };
-      },
-    );
+    app.get('/exchanges', PageRoute, async (request) => {
+      const log = sandbox.exchanges;
+      return {
+        exchanges: log.query(request.query),
+        latestSeq: log.latestSeq,
+        size: log.size,
+        capacity: log.capacity,
+        bytes: log.bytes,
+        maxBytes: log.maxBytes,
+      };
+    });
 
     // The log as a HAR 1.2 file: every kept exchange, those the filters match, or the seqs listed.
-    app.get(
-      '/exchanges/har',
-      route(
-        'exportExchangesHar',
-        'The exchange log as a HAR 1.2 file: all, filtered, or chosen seqs, secrets masked as logged',
-        { querystring: HarQuerySchema, response: { 200: HarSchema } },
-      ),
-      async (request, reply) => {
-        const log = sandbox.exchanges;
-        const { seq, ...filters } = request.query;
-        const wanted = seq === undefined ? undefined : new Set(seq.split(',').map(Number));
-        const matched = log
-          .query({ ...filters, limit: log.capacity })
-          .filter((e) => wanted === undefined || wanted.has(e.seq));
-        const missing =
-          wanted === undefined ? [] : [...wanted].filter((n) => !matched.some((e) => e.seq === n));
-        const scope = [
-          wanted === undefined ? undefined : `exchanges ${seq ?? ''}`,
-          ...Object.entries(filters).map(([k, v]) => `${k}=${String(v)}`),
-          missing.length === 0 ? undefined : `no longer in the log: ${missing.join(',')}`,
-        ].filter((part) => part !== undefined);
-        const stamp = new Date(sandbox.clock.now()).toISOString().replace(/[-:]|\.\d+/g, '');
-        void reply
-          .type('application/json; charset=utf-8')
-          .header('Content-Disposition', `attachment; filename="token-sandbox-${stamp}.har"`);
-        return toHar(
-          matched,
-          sandbox.urls.issuer,
-          scope.length === 0 ? 'all kept exchanges' : scope.join(', '),
-        );
-      },
-    );
+    app.get('/exchanges/har', HarRoute, async (request, reply) => {
+      const log = sandbox.exchanges;
+      const { seq, ...filters } = request.query;
+      const wanted = seq === undefined ? undefined : new Set(seq.split(',').map(Number));
+      const matched = log
+        .query({ ...filters, limit: log.capacity })
+        .filter((e) => wanted === undefined || wanted.has(e.seq));
+      const missing =
+        wanted === undefined ? [] : [...wanted].filter((n) => !matched.some((e) => e.seq === n));
+      const scope = [
+        wanted === undefined ? undefined : `exchanges ${seq ?? ''}`,
+        ...Object.entries(filters).map(([k, v]) => `${k}=${String(v)}`),
+        missing.length === 0 ? undefined : `no longer in the log: ${missing.join(',')}`,
+      ].filter((part) => part !== undefined);
+      const stamp = new Date(sandbox.clock.now()).toISOString().replace(/[-:]|\.\d+/g, '');
+      void reply
+        .type('application/json; charset=utf-8')
+        .header('Content-Disposition', `attachment; filename="token-sandbox-${stamp}.har"`);
+      return toHar(
+        matched,
+        sandbox.urls.issuer,
+        scope.length === 0 ? 'all kept exchanges' : scope.join(', '),
+      );
+    });
 
-    app.get(
-      '/exchanges/:seq',
-      route('getExchange', 'One exchange, request and response, secrets masked', {
-        params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }),
-        response: { 200: ExchangeSchema },
-      }),
-      async (request) => {
-        const found = sandbox.exchanges.get(request.params.seq);
-        if (!found) throw notFound(`exchange ${request.params.seq} is not (or no longer) in the log`);
-        return found;
-      },
-    );
+    app.get('/exchanges/:seq', OneRoute, async (request) => {
+      const found = sandbox.exchanges.get(request.params.seq);
+      if (!found) throw notFound(`exchange ${request.params.seq} is not (or no longer) in the log`);
+      return found;
+    });
 
     app.delete(
       '/exchanges',

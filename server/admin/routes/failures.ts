@@ -20,6 +20,22 @@ import { operations } from '../operation.js';
 
 const route = operations('failures');
 
+const BoardRoute = route('listFailures', 'The armed failure modes and every one available', {
+  response: { 200: FailureBoardSchema },
+});
+const ArmRoute = route('armFailure', 'Arms a failure mode (arming an id again replaces it)', {
+  body: FailureArmSchema,
+  response: { 201: ArmedFailureSchema },
+});
+const PresetListRoute = route('listFailurePresets', "Every preset's failures by its name", {
+  response: { 200: PresetListSchema },
+});
+const ClearRoute = route('disarmAllFailures', 'Disarms every failure mode', { response: { 204: NoContent } });
+const DisarmRoute = route('disarmFailure', 'Disarms one failure mode; 404 when it is not armed', {
+  params: Type.Object({ id: Type.Enum(FAILURE_IDS) }),
+  response: { 204: NoContent },
+});
+
 /** `GET/POST/DELETE /failures`, `DELETE /failures/:id` (docs/admin-api.md#failures, docs/failures.md). */
 export function failureRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
@@ -30,69 +46,39 @@ export function failureRoutes(sandbox: Sandbox) {
       produces,
     }));
 
-    app.get(
-      '/failures',
-      route('listFailures', 'The armed failure modes and every one available', {
-        response: { 200: FailureBoardSchema },
-      }),
-      async (): Promise<FailureBoardView> => ({
-        armed: sandbox.failures.list(),
-        available,
-      }),
-    );
+    app.get('/failures', BoardRoute, async (): Promise<FailureBoardView> => ({
+      armed: sandbox.failures.list(),
+      available,
+    }));
 
-    app.post(
-      '/failures',
-      route('armFailure', 'Arms a failure mode (arming an id again replaces it)', {
-        body: FailureArmSchema,
-        response: { 201: ArmedFailureSchema },
-      }),
-      async (request, reply) => {
-        const armed = sandbox.failures.arm(request.body);
-        await sandbox.persist();
-        return reply.code(201).send(armed);
-      },
-    );
+    app.post('/failures', ArmRoute, async (request, reply) => {
+      const armed = sandbox.failures.arm(request.body);
+      await sandbox.persist();
+      return reply.code(201).send(armed);
+    });
 
-    app.delete(
-      '/failures/:id',
-      route('disarmFailure', 'Disarms one failure mode; 404 when it is not armed', {
-        params: Type.Object({ id: Type.Enum(FAILURE_IDS) }),
-        response: { 204: NoContent },
-      }),
-      async (request, reply) => {
-        if (!sandbox.failures.disarm(request.params.id)) {
-          throw notFound(`failure ${request.params.id} is not armed`);
-        }
-        await sandbox.persist();
-        return reply.code(204).send();
-      },
-    );
+    app.delete('/failures/:id', DisarmRoute, async (request, reply) => {
+      if (!sandbox.failures.disarm(request.params.id)) {
+        throw notFound(`failure ${request.params.id} is not armed`);
+      }
+      await sandbox.persist();
+      return reply.code(204).send();
+    });
 
-    app.delete(
-      '/failures',
-      route('disarmAllFailures', 'Disarms every failure mode', { response: { 204: NoContent } }),
-      async (_request, reply) => {
-        sandbox.failures.clear();
-        await sandbox.persist();
-        return reply.code(204).send();
-      },
-    );
+    app.delete('/failures', ClearRoute, async (_request, reply) => {
+      sandbox.failures.clear();
+      await sandbox.persist();
+      return reply.code(204).send();
+    });
 
     // Presets: named sets of failures a tester arms again and again; they persist in the data folder.
     const PresetParams = Type.Object({
       name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w .-]+$' }),
     });
 
-    app.get(
-      '/failures/presets',
-      route('listFailurePresets', "Every preset's failures by its name", {
-        response: { 200: PresetListSchema },
-      }),
-      async () => ({
-        presets: Object.fromEntries(sandbox.presets),
-      }),
-    );
+    app.get('/failures/presets', PresetListRoute, async () => ({
+      presets: Object.fromEntries(sandbox.presets),
+    }));
 
     app.put(
       '/failures/presets/:name',
@@ -114,32 +100,26 @@ export function failureRoutes(sandbox: Sandbox) {
       },
     );
 
-    app.delete(
-      '/failures/presets/:name',
-      route('deleteFailurePreset', 'Deletes a preset', {
-        params: PresetParams,
-        response: { 204: NoContent },
-      }),
-      async (request, reply) => {
-        if (!sandbox.presets.delete(request.params.name)) throw notFound(`no preset ${request.params.name}`);
-        await sandbox.persist();
-        return reply.code(204).send();
-      },
-    );
+    const PresetDeleteRoute = route('deleteFailurePreset', 'Deletes a preset', {
+      params: PresetParams,
+      response: { 204: NoContent },
+    });
+    app.delete('/failures/presets/:name', PresetDeleteRoute, async (request, reply) => {
+      if (!sandbox.presets.delete(request.params.name)) throw notFound(`no preset ${request.params.name}`);
+      await sandbox.persist();
+      return reply.code(204).send();
+    });
 
-    app.post(
-      '/failures/presets/:name/arm',
-      route('armFailurePreset', "Arms a preset's failures in place of those armed now", {
-        params: PresetParams,
-        response: { 200: ArmedListSchema },
-      }),
-      async (request) => {
-        const preset = sandbox.presets.get(request.params.name);
-        if (preset === undefined) throw notFound(`no preset ${request.params.name}`);
-        sandbox.failures.replaceAll(preset);
-        await sandbox.persist();
-        return { armed: sandbox.failures.list() };
-      },
-    );
+    const PresetArmRoute = route('armFailurePreset', "Arms a preset's failures in place of those armed now", {
+      params: PresetParams,
+      response: { 200: ArmedListSchema },
+    });
+    app.post('/failures/presets/:name/arm', PresetArmRoute, async (request) => {
+      const preset = sandbox.presets.get(request.params.name);
+      if (preset === undefined) throw notFound(`no preset ${request.params.name}`);
+      sandbox.failures.replaceAll(preset);
+      await sandbox.persist();
+      return { armed: sandbox.failures.list() };
+    });
   };
 }

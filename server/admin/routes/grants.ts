@@ -17,6 +17,23 @@ const GrantQuery = Type.Object(
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+const ListRoute = route('listGrants', 'Recently issued codes and tokens with their state', {
+  querystring: GrantQuery,
+  response: { 200: GrantListSchema },
+});
+const TokenRoute = route('getGrantToken', 'The whole signed access or id token, for decoding', {
+  params: IdParams,
+  response: { 200: ArtefactTokenSchema },
+});
+/** Revoke and expire answer with the artefact as it is now. */
+const RevokeRoute = route('revokeGrant', 'Revokes a code or token and what was issued from it', {
+  params: IdParams,
+  response: { 200: IssuedArtefactSchema },
+});
+const ExpireRoute = route('expireGrant', 'Expires a code or token now', {
+  params: IdParams,
+  response: { 200: IssuedArtefactSchema },
+});
 
 /**
  * `GET /grants` (docs/admin-api.md#grants): recently issued codes and tokens with their state; `POST /grants/:id/revoke`
@@ -34,97 +51,68 @@ export function grantRoutes(sandbox: Sandbox) {
       return entry;
     };
 
-    app.get(
-      '/grants',
-      route('listGrants', 'Recently issued codes and tokens with their state', {
-        querystring: GrantQuery,
-        response: { 200: GrantListSchema },
-      }),
-      async (request) => {
-        const q = request.query;
-        const grants = sandbox.issued
-          .list()
-          .filter(
-            (a) =>
-              (q.clientId === undefined || a.clientId === q.clientId) &&
-              (q.kind === undefined || a.kind === q.kind) &&
-              (q.state === undefined || a.state === q.state),
-          );
-        return { grants };
-      },
-    );
+    app.get('/grants', ListRoute, async (request) => {
+      const q = request.query;
+      const grants = sandbox.issued
+        .list()
+        .filter(
+          (a) =>
+            (q.clientId === undefined || a.clientId === q.clientId) &&
+            (q.kind === undefined || a.kind === q.kind) &&
+            (q.state === undefined || a.state === q.state),
+        );
+      return { grants };
+    });
 
     // The whole value, for Show, Copy, Decode, Inspect and Introspect in the workbench: a deliberate "show"
     // behind the admin token, never part of the list or the event stream. Codes and refresh tokens are held by
     // the store itself; a signed JWT only since this process started.
-    app.get(
-      '/grants/:id/token',
-      route('getGrantToken', 'The whole signed access or id token, for decoding', {
-        params: IdParams,
-        response: { 200: ArtefactTokenSchema },
-      }),
-      async (request) => {
-        const entry = entryOf(request.params.id);
-        const token =
-          entry.kind === 'code' || entry.kind === 'refresh_token'
-            ? entry.value
-            : sandbox.issued.tokenOf(entry.id);
-        if (token === undefined) {
-          throw notFound(
-            `the signed value of ${entry.id} is no longer held (tokens are kept in memory since the server started)`,
-          );
-        }
-        return { id: entry.id, kind: entry.kind, token };
-      },
-    );
-
-    // Revoke and expire answer with the artefact as it is now.
-    app.post(
-      '/grants/:id/revoke',
-      route('revokeGrant', 'Revokes a code or token and what was issued from it', {
-        params: IdParams,
-        response: { 200: IssuedArtefactSchema },
-      }),
-      async (request) => {
-        const entry = entryOf(request.params.id);
-        if (entry.kind === 'id_token') {
-          throw new AdminError(
-            409,
-            'not_revocable',
-            'an id_token is a signed statement the client checks itself; revoke the refresh or access token of its grant instead',
-          );
-        }
-        // RFC 7009 §2.1 in spirit: whatever was issued from a code or refresh token goes with it.
-        store.revoke(
-          entry,
-          entry.kind === 'refresh_token'
-            ? 'refresh token revoked from the admin API'
-            : 'revoked from the admin API',
+    app.get('/grants/:id/token', TokenRoute, async (request) => {
+      const entry = entryOf(request.params.id);
+      const token =
+        entry.kind === 'code' || entry.kind === 'refresh_token'
+          ? entry.value
+          : sandbox.issued.tokenOf(entry.id);
+      if (token === undefined) {
+        throw notFound(
+          `the signed value of ${entry.id} is no longer held (tokens are kept in memory since the server started)`,
         );
-        await sandbox.persist();
-        return sandbox.issued.view(entry.id);
-      },
-    );
+      }
+      return { id: entry.id, kind: entry.kind, token };
+    });
 
-    app.post(
-      '/grants/:id/expire',
-      route('expireGrant', 'Expires a code or token now', {
-        params: IdParams,
-        response: { 200: IssuedArtefactSchema },
-      }),
-      async (request) => {
-        const entry = entryOf(request.params.id);
-        if (entry.kind === 'id_token') {
-          throw new AdminError(
-            409,
-            'not_expirable',
-            'an id_token carries its own exp and is checked by the client; the server cannot expire it early',
-          );
-        }
-        store.expire(entry);
-        await sandbox.persist();
-        return sandbox.issued.view(entry.id);
-      },
-    );
+    app.post('/grants/:id/revoke', RevokeRoute, async (request) => {
+      const entry = entryOf(request.params.id);
+      if (entry.kind === 'id_token') {
+        throw new AdminError(
+          409,
+          'not_revocable',
+          'an id_token is a signed statement the client checks itself; revoke the refresh or access token of its grant instead',
+        );
+      }
+      // RFC 7009 §2.1 in spirit: whatever was issued from a code or refresh token goes with it.
+      store.revoke(
+        entry,
+        entry.kind === 'refresh_token'
+          ? 'refresh token revoked from the admin API'
+          : 'revoked from the admin API',
+      );
+      await sandbox.persist();
+      return sandbox.issued.view(entry.id);
+    });
+
+    app.post('/grants/:id/expire', ExpireRoute, async (request) => {
+      const entry = entryOf(request.params.id);
+      if (entry.kind === 'id_token') {
+        throw new AdminError(
+          409,
+          'not_expirable',
+          'an id_token carries its own exp and is checked by the client; the server cannot expire it early',
+        );
+      }
+      store.expire(entry);
+      await sandbox.persist();
+      return sandbox.issued.view(entry.id);
+    });
   };
 }

@@ -8,6 +8,12 @@ import { operations } from '../operation.js';
 
 const route = operations('inspect');
 
+const InspectRoute = route(
+  'inspectToken',
+  "Decodes any token, checks its signature and gives the server's verdict on it",
+  { body: InspectRequestSchema, response: { 200: InspectionSchema } },
+);
+
 /**
  * `POST /inspect` (docs/admin-api.md#inspect): any JWT or opaque token, decoded and judged as the server would
  * judge it now. It changes nothing: inspecting a code does not consume it.
@@ -15,21 +21,14 @@ const route = operations('inspect');
 export function inspectRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
-    app.post(
-      '/inspect',
-      route('inspectToken', "Decodes any token, checks its signature and gives the server's verdict on it", {
-        body: InspectRequestSchema,
-        response: { 200: InspectionSchema },
-      }),
-      async (request) => {
-        const outcome = await inspectToken(sandbox, request.body.token);
-        if (!outcome.ok) {
-          throw new AdminError(400, 'not_a_token', outcome.message, [
-            { path: 'token', message: outcome.message },
-          ]);
-        }
-        return outcome.inspection;
-      },
-    );
+    app.post('/inspect', InspectRoute, async (request) => {
+      const outcome = await inspectToken(sandbox, request.body.token);
+      if (!outcome.ok) {
+        throw new AdminError(400, 'not_a_token', outcome.message, [
+          { path: 'token', message: outcome.message },
+        ]);
+      }
+      return outcome.inspection;
+    });
   };
 }

@@ -29,46 +29,38 @@ export function launchRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get(
-      '/launches/choices',
-      route('listLaunchChoices', 'The patients and encounters a launch can name', {
-        response: { 200: LaunchChoicesSchema },
-      }),
-      async () => ({
-        patients: launchPatientChoices(sandbox.fhir),
-      }),
-    );
+    const ChoicesRoute = route('listLaunchChoices', 'The patients and encounters a launch can name', {
+      response: { 200: LaunchChoicesSchema },
+    });
+    app.get('/launches/choices', ChoicesRoute, async () => ({
+      patients: launchPatientChoices(sandbox.fhir),
+    }));
 
-    app.post(
-      '/launches',
-      route('createLaunch', 'Mints an EHR launch value and the URL that opens the app', {
-        body: LaunchRequestSchema,
-        response: { 201: LaunchResultSchema },
-      }),
-      async (request, reply) => {
-        const launchUrl = request.body.launchUrl;
-        const problem = launchUrl === undefined ? undefined : absoluteUrl(launchUrl, ['http:', 'https:']);
-        if (problem !== undefined) throw invalidInput([{ path: 'launchUrl', message: problem }]);
-        const created = asAdminError(() => sandbox.launches.create(request.body));
-        return reply.code(201).send(launchResult(created));
-      },
-    );
+    const LaunchRoute = route('createLaunch', 'Mints an EHR launch value and the URL that opens the app', {
+      body: LaunchRequestSchema,
+      response: { 201: LaunchResultSchema },
+    });
+    app.post('/launches', LaunchRoute, async (request, reply) => {
+      const launchUrl = request.body.launchUrl;
+      const problem = launchUrl === undefined ? undefined : absoluteUrl(launchUrl, ['http:', 'https:']);
+      if (problem !== undefined) throw invalidInput([{ path: 'launchUrl', message: problem }]);
+      const created = asAdminError(() => sandbox.launches.create(request.body));
+      return reply.code(201).send(launchResult(created));
+    });
 
-    app.post(
-      '/launches/ehr',
-      route('createEhrPage', 'Mints a launch and the EHR page that frames the app under a patient banner', {
-        body: EhrLaunchRequestSchema,
-        response: { 201: EhrLaunchResultSchema },
-      }),
-      async (request, reply) => {
-        const frame = asAdminError(() => sandbox.ehrFrames.create(request.body));
-        return reply.code(201).send({
-          page: ehrPageUrl(sandbox, frame.id),
-          launch: launchResult(frame.launch),
-          framing: await checkFrameFraming(sandbox, frame),
-        });
-      },
+    const EhrRoute = route(
+      'createEhrPage',
+      'Mints a launch and the EHR page that frames the app under a patient banner',
+      { body: EhrLaunchRequestSchema, response: { 201: EhrLaunchResultSchema } },
     );
+    app.post('/launches/ehr', EhrRoute, async (request, reply) => {
+      const frame = asAdminError(() => sandbox.ehrFrames.create(request.body));
+      return reply.code(201).send({
+        page: ehrPageUrl(sandbox, frame.id),
+        launch: launchResult(frame.launch),
+        framing: await checkFrameFraming(sandbox, frame),
+      });
+    });
   };
 }
 

@@ -50,6 +50,11 @@ function namedBy(sandbox: Sandbox, id: string): string[] {
 export function personaRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    /** A client the path names must be registered: 404 otherwise. */
+    const knownClient = (clientId: string): string => {
+      if (sandbox.clients.get(clientId) === undefined) throw notFound(`no client ${clientId}`);
+      return clientId;
+    };
 
     app.get(
       '/personas',
@@ -175,8 +180,7 @@ export function personaRoutes(sandbox: Sandbox) {
         response: { 204: NoContent },
       }),
       async (request, reply) => {
-        const { clientId } = request.params;
-        if (sandbox.clients.get(clientId) === undefined) throw notFound(`no client ${clientId}`);
+        const clientId = knownClient(request.params.clientId);
         const previous = sandbox.rememberedPersonas.get(clientId);
         await sandbox.changeDurably(
           () => sandbox.rememberedPersonas.delete(clientId),
@@ -197,10 +201,7 @@ export function personaRoutes(sandbox: Sandbox) {
         response: { 200: QueuedClaimsSchema },
       }),
       async (request) => {
-        if (sandbox.clients.get(request.params.clientId) === undefined) {
-          throw notFound(`no client ${request.params.clientId}`);
-        }
-        return queuedView(request.params.clientId);
+        return queuedView(knownClient(request.params.clientId));
       },
     );
 
@@ -232,10 +233,7 @@ export function personaRoutes(sandbox: Sandbox) {
         response: { 204: NoContent },
       }),
       async (request, reply) => {
-        if (sandbox.clients.get(request.params.clientId) === undefined) {
-          throw notFound(`no client ${request.params.clientId}`);
-        }
-        sandbox.queuedClaims.clear(request.params.clientId);
+        sandbox.queuedClaims.clear(knownClient(request.params.clientId));
         return reply.code(204).send();
       },
     );
