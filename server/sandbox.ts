@@ -81,6 +81,7 @@ export interface SandboxOptions {
 }
 
 export interface SandboxUrls {
+  /** The issuer (`iss`), also the origin. */
   readonly issuer: string;
   readonly authorize: string;
   readonly token: string;
@@ -88,6 +89,7 @@ export interface SandboxUrls {
   readonly revoke: string;
   readonly userinfo: string;
   readonly jwks: string;
+  /** The FHIR base, which is also the `aud` tokens carry. */
   readonly fhirBase: string;
 }
 

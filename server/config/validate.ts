@@ -211,33 +211,56 @@ export function defaultPersonaIssues(
   ];
 }
 
+/** A field whose value no two entries of a list may share. */
+interface UniqueField<T> {
+  readonly field: string;
+  readonly keyOf: (entry: T) => string;
+  /** What a repeat says, given the value and the path of the entry that has it first. */
+  readonly repeated?: (key: string, first: string) => string;
+}
+
+/**
+ * The problems of a list's entries in order: for each, the unique fields it repeats (naming the first entry
+ * with the value, which keeps it), then its own problems (`each`).
+ */
+function listIssues<T>(
+  list: readonly T[] | undefined,
+  listPath: string,
+  each: (entry: T, path: string) => ConfigIssue[],
+  unique: readonly UniqueField<T>[],
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = unique.map(() => new Map<string, number>());
+  (list ?? []).forEach((entry, i) => {
+    unique.forEach(({ field, keyOf, repeated }, u) => {
+      const key = keyOf(entry);
+      const first = seen[u]?.get(key);
+      if (first === undefined) {
+        seen[u]?.set(key, i);
+        return;
+      }
+      const firstPath = `${listPath}[${first}]`;
+      issues.push({
+        path: `${listPath}[${i}].${field}`,
+        message: repeated?.(key, firstPath) ?? `"${key}" is already used by ${firstPath}`,
+      });
+    });
+    issues.push(...each(entry, `${listPath}[${i}]`));
+  });
+  return issues;
+}
+
 /** Persona ids and subjects are unique; every defaultPersona names one (the shipped ones when none are listed). */
 function personaListIssues(config: SandboxConfig): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const ids = new Map<string, number>();
-  const subs = new Map<string, number>();
-  (config.personas ?? []).forEach((persona, i) => {
-    const firstId = ids.get(persona.id);
-    if (firstId !== undefined) {
-      issues.push({
-        path: `personas[${i}].id`,
-        message: `"${persona.id}" is already used by personas[${firstId}]`,
-      });
-    } else {
-      ids.set(persona.id, i);
-    }
-    const sub = persona.sub ?? persona.fhirUser;
-    const firstSub = subs.get(sub);
-    if (firstSub !== undefined) {
-      issues.push({
-        path: `personas[${i}].sub`,
-        message: `"${sub}" is already the sub of personas[${firstSub}]; a sub names one person (OpenID Connect Core §2)`,
-      });
-    } else {
-      subs.set(sub, i);
-    }
-    issues.push(...personaIssues(persona, `personas[${i}]`));
-  });
+  const issues = listIssues(config.personas, 'personas', personaIssues, [
+    { field: 'id', keyOf: (persona) => persona.id },
+    {
+      field: 'sub',
+      keyOf: (persona) => persona.sub ?? persona.fhirUser,
+      repeated: (sub, first) =>
+        `"${sub}" is already the sub of ${first}; a sub names one person (OpenID Connect Core §2)`,
+    },
+  ]);
   const known = (config.personas ?? fixturePersonas(fixtureData())).map((p) => p.id);
   issues.push(...defaultPersonaIssues(config.defaultPersona, known, 'defaultPersona'));
   (config.clients ?? []).forEach((client, i) => {
@@ -290,21 +313,10 @@ export function profileIssues(entry: ProfileConfig, at: string): ConfigIssue[] {
 
 /** `profile` names a built-in profile or one in `profiles`; profile names are unique. */
 function profileChoiceIssues(config: SandboxConfig): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const seen = new Map<string, number>();
-  (config.profiles ?? []).forEach((entry, i) => {
-    const first = seen.get(entry.name);
-    if (first !== undefined) {
-      issues.push({
-        path: `profiles[${i}].name`,
-        message: `"${entry.name}" is already used by profiles[${first}]`,
-      });
-    } else {
-      seen.set(entry.name, i);
-    }
-    issues.push(...profileIssues(entry, `profiles[${i}]`));
-  });
-  const names = [...PROFILE_NAMES, ...seen.keys()];
+  const issues = listIssues(config.profiles, 'profiles', profileIssues, [
+    { field: 'name', keyOf: (p) => p.name },
+  ]);
+  const names = [...PROFILE_NAMES, ...new Set((config.profiles ?? []).map((p) => p.name))];
   if (config.profile !== undefined && !names.includes(config.profile)) {
     issues.push({
       path: 'profile',
@@ -324,19 +336,9 @@ export function parseConfig(doc: unknown, source = 'config', launchData?: FhirDa
   const issues = schemaIssues(ConfigSchema, doc);
   if (issues.length > 0) throw new ConfigError(source, issues);
   const config = doc as SandboxConfig;
-  const seen = new Map<string, number>();
-  (config.clients ?? []).forEach((client, i) => {
-    const first = seen.get(client.clientId);
-    if (first !== undefined) {
-      issues.push({
-        path: `clients[${i}].clientId`,
-        message: `"${client.clientId}" is already used by clients[${first}]`,
-      });
-    } else {
-      seen.set(client.clientId, i);
-    }
-    issues.push(...clientIssues(client, `clients[${i}]`));
-  });
+  issues.push(
+    ...listIssues(config.clients, 'clients', clientIssues, [{ field: 'clientId', keyOf: (c) => c.clientId }]),
+  );
   issues.push(...profileChoiceIssues(config));
   issues.push(...personaListIssues(config));
   const upstream = config.fhir?.upstream;

@@ -1,7 +1,7 @@
 import { InvalidScope, UnauthorizedClient } from '../oauth/errors.js';
 import { decideScope, parseClinicalScope, splitScope } from '../oauth/scopes.js';
 import type { GrantHandler } from './grant.js';
-import { issueTokens } from './issue-tokens.js';
+import { issueClientToken } from './issue-tokens.js';
 
 /** Scopes that describe a user (OIDC Core §5.4, SMART launch scopes, offline access): none without one. */
 const USER_SCOPES = new Set([
@@ -74,13 +74,5 @@ export const clientCredentialsGrant: GrantHandler = async (ctx) => {
     });
   }
   notes.push({ text: `client ${client.clientId} authenticated; scope granted: ${granted.join(' ')}` });
-  return issueTokens(ctx, {
-    grant: undefined,
-    scope: granted,
-    sub: client.clientId,
-    context: {},
-    nonce: undefined,
-    authTime: Math.floor(ctx.sandbox.clock.now() / 1000),
-    refresh: undefined,
-  });
+  return issueClientToken(ctx, granted);
 };

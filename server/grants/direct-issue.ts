@@ -3,7 +3,7 @@ import { codeContext } from '../launch/code-context.js';
 import { parseClinicalScope, decideScope, splitScope } from '../oauth/scopes.js';
 import type { Sandbox } from '../sandbox.js';
 import type { GrantContext, TokenResponse } from './grant.js';
-import { issueTokens, wantsRefreshToken } from './issue-tokens.js';
+import { issueClientToken, issueTokens, wantsRefreshToken } from './issue-tokens.js';
 
 /** What a test asks for when it wants a valid token without the authorization dance. */
 export interface DirectIssueRequest {
@@ -114,24 +114,14 @@ export async function issueDirectly(sandbox: Sandbox, request: DirectIssueReques
     notes: [],
     details: {},
   };
-  const authTime = Math.floor(sandbox.clock.now() / 1000);
-  if (!granted.some(needsUser)) {
-    return issueTokens(ctx, {
-      grant: undefined,
-      scope: granted,
-      sub: client.clientId,
-      context: {},
-      nonce: undefined,
-      authTime,
-      refresh: undefined,
-    });
-  }
+  if (!granted.some(needsUser)) return issueClientToken(ctx, granted);
   const picked = {
     ...(request.patient === undefined ? {} : { patient: request.patient }),
     ...(request.fhirUser === undefined ? {} : { fhirUser: request.fhirUser }),
   };
   const context = codeContext({ config: sandbox.config, fhir: sandbox.fhir }, granted, undefined, picked);
   const sub = context.fhirUser ?? DEFAULTS.launch.fhirUser;
+  const authTime = Math.floor(sandbox.clock.now() / 1000);
   const grant = sandbox.store.createGrant({
     clientId: client.clientId,
     sub,

@@ -46,6 +46,22 @@ export function wantsRefreshToken(ctx: GrantContext, scope: readonly string[]): 
   }
 }
 
+/**
+ * A token for the client itself (RFC 6749 §4.4: client_credentials, or a direct issue with no user scope): its
+ * sub is the client, with no grant, launch context, nonce or refresh token.
+ */
+export function issueClientToken(ctx: GrantContext, scope: readonly string[]): Promise<TokenResponse> {
+  return issueTokens(ctx, {
+    grant: undefined,
+    scope,
+    sub: ctx.client.clientId,
+    context: {},
+    nonce: undefined,
+    authTime: Math.floor(ctx.sandbox.clock.now() / 1000),
+    refresh: undefined,
+  });
+}
+
 /** Mints the access token (and id_token, refresh token, launch context) every grant type answers with. */
 export async function issueTokens(ctx: GrantContext, input: IssueInput): Promise<TokenResponse> {
   const { sandbox, client } = ctx;

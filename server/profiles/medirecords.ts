@@ -1,5 +1,5 @@
 import type { Profile } from './profile.js';
-import { SMART_APP_SCOPES } from './smart.js';
+import { SMART_APP_SCOPES, SMART_REFRESH_TOKENS, SMART_SCOPE_RULES } from './smart.js';
 
 /**
  * The MediRecords FHIR Implementation Guide 1.4.2, "token" (POST {MRAPP_BASE_URL}/oauth/smartauth/token).
@@ -41,17 +41,10 @@ export const medirecordsProfile: Profile = {
     always: ['grant_type', 'client_id'],
     byGrant: { authorization_code: ['code', 'redirect_uri'] },
   },
-  refreshTokens: {
-    // "refresh_token (optional)": issued as SMART issues it, for offline_access or online_access.
-    onAuthorizationCode: 'offline-scope',
-    offlineScopes: ['offline_access', 'online_access'],
-    onRefresh: 'rotate',
-  },
-  scope: {
-    onRefresh: 'narrow',
-    unknownOnClientCredentials: 'refuse',
-    patientUserOnClientCredentials: 'refuse',
-  },
+  // "refresh_token (optional)": issued as SMART issues it, for offline_access or online_access.
+  refreshTokens: SMART_REFRESH_TOKENS,
+  // No refresh or client_credentials grant here: SMART's rules, for a config profile that extends this one.
+  scope: SMART_SCOPE_RULES,
   tokenResponse: {
     // "Response Parameters", in the document's order.
     fields: [

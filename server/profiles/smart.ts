@@ -16,6 +16,23 @@ export const SMART_APP_SCOPES = [
   'user/*.rs',
 ] as const;
 
+/** SMART App Launch 2.2 §scopes for requesting a refresh token: issued for offline_access or online_access. */
+export const SMART_REFRESH_TOKENS: Profile['refreshTokens'] = {
+  onAuthorizationCode: 'offline-scope',
+  offlineScopes: ['offline_access', 'online_access'],
+  onRefresh: 'rotate',
+};
+
+/**
+ * RFC 6749 §6 narrowing on refresh; SMART Backend Services §scopes: a client_credentials token carries only
+ * scopes the client may have, and system/ ones only.
+ */
+export const SMART_SCOPE_RULES: Profile['scope'] = {
+  onRefresh: 'narrow',
+  unknownOnClientCredentials: 'refuse',
+  patientUserOnClientCredentials: 'refuse',
+};
+
 /** The default: SMART App Launch 2.2 and RFC 6749 as strictly as a careful EHR applies them. */
 export const smartProfile: Profile = {
   name: 'smart',
@@ -30,18 +47,8 @@ export const smartProfile: Profile = {
   tokenCors: true,
   parameterLocation: 'body',
   requiredParams: { always: [], byGrant: {} },
-  refreshTokens: {
-    // SMART App Launch 2.2 §scopes for requesting a refresh token.
-    onAuthorizationCode: 'offline-scope',
-    offlineScopes: ['offline_access', 'online_access'],
-    onRefresh: 'rotate',
-  },
-  // SMART Backend Services §scopes: a client_credentials token carries system/ scopes only.
-  scope: {
-    onRefresh: 'narrow',
-    unknownOnClientCredentials: 'refuse',
-    patientUserOnClientCredentials: 'refuse',
-  },
+  refreshTokens: SMART_REFRESH_TOKENS,
+  scope: SMART_SCOPE_RULES,
   tokenResponse: { fields: TOKEN_FIELDS, extra: {} },
   errors: RFC6749_ERROR_SHAPE,
   discovery: {

@@ -171,13 +171,15 @@ function firstPage(
     const remembered = rememberedSignIn(sandbox, client.clientId);
     if (remembered === undefined) {
       const id = sandbox.pendingAuthorizations.put({ ...pending, awaitingSignIn: true });
-      return signInPage(reply, sandbox, client, pending, id, path, defaultPersona(sandbox, client)?.id);
+      const step = { sandbox, client, pending, pendingId: id, decisionPath: path };
+      return signInPage(reply, step, defaultPersona(sandbox, client)?.id);
     }
     const signedIn = { ...pending, signedIn: remembered };
-    return consentPage(reply, sandbox, client, signedIn, sandbox.pendingAuthorizations.put(signedIn), path);
+    const pendingId = sandbox.pendingAuthorizations.put(signedIn);
+    return consentPage(reply, { sandbox, client, pending: signedIn, pendingId, decisionPath: path });
   }
   const id = sandbox.pendingAuthorizations.put(pending);
-  return consentPage(reply, sandbox, client, pending, id, path);
+  return consentPage(reply, { sandbox, client, pending, pendingId: id, decisionPath: path });
 }
 
 function redirectTo(target: string, params: Record<string, string | undefined>): string {
@@ -330,7 +332,8 @@ async function signedIn(
     signedIn: { persona, via: 'signed-in' },
   };
   const id = sandbox.pendingAuthorizations.put(next);
-  return consentPage(reply, sandbox, client, next, id, decisionPath(sandbox.profile));
+  const step = { sandbox, client, pending: next, pendingId: id, decisionPath: decisionPath(sandbox.profile) };
+  return consentPage(reply, step);
 }
 
 /** The pending authorization a consent form answers, taken (so decided once), while its client still exists. */

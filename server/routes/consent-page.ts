@@ -99,18 +99,22 @@ function redirectSource(target: string): string {
   return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : url.protocol;
 }
 
+/** What both steps of interactive mode show and post back: the request waiting for a decision and where. */
+export interface PendingStep {
+  readonly sandbox: Sandbox;
+  readonly client: RegisteredClient;
+  readonly pending: PendingAuthorization;
+  /** The key of the waiting request, posted back as `request`. */
+  readonly pendingId: string;
+  readonly decisionPath: string;
+}
+
 /**
  * The consent page of interactive mode: who asks, where the answer goes, what each scope allows in plain
  * words, the patient and user pickers, Approve and Deny. No script; a plain form, usable by keyboard alone.
  */
-export function consentPage(
-  reply: FastifyReply,
-  sandbox: Sandbox,
-  client: RegisteredClient,
-  pending: PendingAuthorization,
-  pendingId: string,
-  decisionPath: string,
-): FastifyReply {
+export function consentPage(reply: FastifyReply, step: PendingStep): FastifyReply {
+  const { sandbox, client, pending, pendingId, decisionPath } = step;
   const name = client.clientName ?? client.clientId;
   const configured = configuredContext(sandbox.config);
   const scopes = pending.scope
@@ -150,13 +154,10 @@ ${picker('encounter', 'Encounter', encounterChoices(sandbox, pending), AUTO_ENCO
  */
 export function signInPage(
   reply: FastifyReply,
-  sandbox: Sandbox,
-  client: RegisteredClient,
-  pending: PendingAuthorization,
-  pendingId: string,
-  decisionPath: string,
+  step: PendingStep,
   checked: string | undefined,
 ): FastifyReply {
+  const { sandbox, client, pending, pendingId, decisionPath } = step;
   const name = client.clientName ?? client.clientId;
   const body = `<h1>Sign in to ${escapeHtml(name)}</h1>
 <p>Choose who signs in. <strong>${escapeHtml(name)}</strong> learns who you are from the id_token and userinfo (scopes <code>openid</code>, <code>fhirUser</code>, <code>profile</code>, <code>email</code>).</p>

@@ -1,17 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { ADMIN_PREFIX } from '../admin/plugin.js';
 import type { AdminErrorBody } from '../admin/errors.js';
-import type {
-  ArmedFailure,
-  ClockView,
-  KeyRotation,
-  KeyView,
-  LaunchRequest,
-  LaunchResult,
-  QueueClaimsRequest,
-  QueuedClaimsView,
-} from '../admin/shapes.js';
+import type * as Admin from '../admin/shapes.js';
 import { buildServer } from '../app.js';
+import type { SandboxUrls } from '../sandbox.js';
 import type { ClientConfig, FailureArm, SandboxConfig } from '../config/schema.js';
 import type { ConfigIssue } from '../config/validate.js';
 import { parseConfig } from '../config/validate.js';
@@ -47,17 +39,7 @@ const OPTION_NAMES: readonly (keyof StartSandboxOptions)[] = [
 ];
 
 /** Every URL a test needs, derived from the port the sandbox listens on. */
-export interface SandboxHandleUrls {
-  /** The issuer (`iss`), also the origin. */
-  readonly issuer: string;
-  readonly authorize: string;
-  readonly token: string;
-  readonly introspect: string;
-  readonly revoke: string;
-  readonly userinfo: string;
-  readonly jwks: string;
-  /** The FHIR base, which is also the `aud` tokens carry. */
-  readonly fhirBase: string;
+export interface SandboxHandleUrls extends SandboxUrls {
   /** SMART discovery (`/.well-known/smart-configuration`). */
   readonly discovery: string;
   /** OpenID Connect discovery (`/.well-known/openid-configuration`). */
@@ -251,8 +233,8 @@ export class RunningSandbox {
   }
 
   /** Arms a failure mode (docs/failures.md), with the admin API's options (`times`, `probability`, …). */
-  async armFailure(arm: FailureArm): Promise<ArmedFailure> {
-    return this.#admin<ArmedFailure>('armFailure', 'POST', '/failures', arm);
+  async armFailure(arm: FailureArm): Promise<Admin.ArmedFailure> {
+    return this.#admin<Admin.ArmedFailure>('armFailure', 'POST', '/failures', arm);
   }
 
   /** Disarms one failure mode; throws when it is not armed. */
@@ -266,16 +248,16 @@ export class RunningSandbox {
   }
 
   /** Mints an EHR launch (SMART App Launch §EHR launch): the `launch` value and the URL that opens the app. */
-  async launch(request: LaunchRequest): Promise<LaunchResult> {
-    return this.#admin<LaunchResult>('launch', 'POST', '/launches', request);
+  async launch(request: Admin.LaunchRequest): Promise<Admin.LaunchResult> {
+    return this.#admin<Admin.LaunchResult>('launch', 'POST', '/launches', request);
   }
 
   /**
    * Claims for the client's next `count` token responses (`POST /clients/:clientId/queued-claims`): in the access
    * token and id_token, over the client's and the persona's; reserved claims (`iss`, `exp`, …) are refused.
    */
-  async queueClaims(clientId: string, request: QueueClaimsRequest): Promise<QueuedClaimsView> {
-    return this.#admin<QueuedClaimsView>(
+  async queueClaims(clientId: string, request: Admin.QueueClaimsRequest): Promise<Admin.QueuedClaimsView> {
+    return this.#admin<Admin.QueuedClaimsView>(
       'queueClaims',
       'POST',
       `/clients/${encodeURIComponent(clientId)}/queued-claims`,
@@ -287,8 +269,8 @@ export class RunningSandbox {
    * Makes a new signing key current (`POST /keys/rotate`); the replaced keys stay in the JWKS for `graceSeconds`
    * (the server's default when absent), then retire: a client caching the JWKS meets a real rollover.
    */
-  async rotateKeys(graceSeconds?: number): Promise<KeyRotation> {
-    return this.#admin<KeyRotation>(
+  async rotateKeys(graceSeconds?: number): Promise<Admin.KeyRotation> {
+    return this.#admin<Admin.KeyRotation>(
       'rotateKeys',
       'POST',
       '/keys/rotate',
@@ -297,13 +279,13 @@ export class RunningSandbox {
   }
 
   /** Retires a published key now (`POST /keys/:kid/retire`): it leaves the JWKS and its tokens stop verifying. */
-  async retireKey(kid: string): Promise<KeyView> {
-    return this.#admin<KeyView>('retireKey', 'POST', `/keys/${encodeURIComponent(kid)}/retire`);
+  async retireKey(kid: string): Promise<Admin.KeyView> {
+    return this.#admin<Admin.KeyView>('retireKey', 'POST', `/keys/${encodeURIComponent(kid)}/retire`);
   }
 
   /** Skews the server's clock by `offsetSeconds` from real time (`PUT /clock`): tokens expire by it. */
-  async setClockOffset(offsetSeconds: number): Promise<ClockView> {
-    return this.#admin<ClockView>('setClockOffset', 'PUT', '/clock', { offsetSeconds });
+  async setClockOffset(offsetSeconds: number): Promise<Admin.ClockView> {
+    return this.#admin<Admin.ClockView>('setClockOffset', 'PUT', '/clock', { offsetSeconds });
   }
 
   /**

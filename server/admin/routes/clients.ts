@@ -8,53 +8,33 @@ import { clientWarnings } from '../../profiles/serves.js';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, invalidInput, notFound } from '../errors.js';
 import { ClientListSchema, NoContent } from '../shapes.js';
+import { operations } from '../operation.js';
+
+const route = operations('clients');
 
 const ClientIdParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 255 }) });
-const ListRoute = {
-  schema: {
-    tags: ['clients'],
-    operationId: 'listClients',
-    summary: 'Every registered client, with what the profile cannot serve and its values in force',
-    response: { 200: ClientListSchema },
-  },
-};
-const CreateRoute = {
-  schema: {
-    tags: ['clients'],
-    operationId: 'createClient',
-    summary: 'Registers a client; 409 when its clientId exists',
-    body: ClientSchema,
-    response: { 201: ClientSchema },
-  },
-};
-const ReadRoute = {
-  schema: {
-    tags: ['clients'],
-    operationId: 'getClient',
-    summary: 'One client exactly as registered, ready to PUT back',
-    params: ClientIdParams,
-    response: { 200: ClientSchema },
-  },
-};
-const DeleteRoute = {
-  schema: {
-    tags: ['clients'],
-    operationId: 'deleteClient',
-    summary: 'Removes a client',
-    params: ClientIdParams,
-    response: { 204: NoContent },
-  },
-};
-const PutRoute = {
-  schema: {
-    tags: ['clients'],
-    operationId: 'putClient',
-    summary: 'Creates (201) or replaces (200) the client named in the path',
-    params: ClientIdParams,
-    body: ClientSchema,
-    response: { 200: ClientSchema, 201: ClientSchema },
-  },
-};
+const ListRoute = route(
+  'listClients',
+  'Every registered client, with what the profile cannot serve and its values in force',
+  { response: { 200: ClientListSchema } },
+);
+const CreateRoute = route('createClient', 'Registers a client; 409 when its clientId exists', {
+  body: ClientSchema,
+  response: { 201: ClientSchema },
+});
+const ReadRoute = route('getClient', 'One client exactly as registered, ready to PUT back', {
+  params: ClientIdParams,
+  response: { 200: ClientSchema },
+});
+const DeleteRoute = route('deleteClient', 'Removes a client', {
+  params: ClientIdParams,
+  response: { 204: NoContent },
+});
+const PutRoute = route('putClient', 'Creates (201) or replaces (200) the client named in the path', {
+  params: ClientIdParams,
+  body: ClientSchema,
+  response: { 200: ClientSchema, 201: ClientSchema },
+});
 
 /**
  * The rules a JSON Schema cannot say (a secret for secret methods, redirect URIs for the code grant, no

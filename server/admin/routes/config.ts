@@ -6,40 +6,30 @@ import { ConfigError, parseConfig } from '../../config/validate.js';
 import type { Sandbox } from '../../sandbox.js';
 import { invalidInput } from '../errors.js';
 import { ResolvedConfigSchema, StorageViewSchema, type StorageView } from '../shapes.js';
+import { operations } from '../operation.js';
 
-const ReadRoute = {
-  schema: {
-    tags: ['config'],
-    operationId: 'exportConfig',
-    summary: 'The config document as it stands, defaults left out (what export writes)',
-    response: { 200: ConfigSchema },
-  },
-};
-const ImportRoute = {
-  schema: {
-    tags: ['config'],
-    operationId: 'importConfig',
-    summary: 'Imports a config document: clients, settings and armed failures together',
-    body: ConfigSchema,
-    response: { 200: ConfigSchema },
-  },
-};
-const StorageRoute = {
-  schema: {
-    tags: ['config'],
-    operationId: 'getStorage',
-    summary: 'Where this server keeps its state: the data folder, or null in memory',
-    response: { 200: StorageViewSchema },
-  },
-};
-const EffectiveRoute = {
-  schema: {
-    tags: ['config'],
-    operationId: 'getEffectiveConfig',
-    summary: 'The settings in force, every default applied (read-only)',
-    response: { 200: ResolvedConfigSchema },
-  },
-};
+const route = operations('config');
+
+const ReadRoute = route(
+  'exportConfig',
+  'The config document as it stands, defaults left out (what export writes)',
+  { response: { 200: ConfigSchema } },
+);
+const ImportRoute = route(
+  'importConfig',
+  'Imports a config document: clients, settings and armed failures together',
+  { body: ConfigSchema, response: { 200: ConfigSchema } },
+);
+const StorageRoute = route(
+  'getStorage',
+  'Where this server keeps its state: the data folder, or null in memory',
+  { response: { 200: StorageViewSchema } },
+);
+const EffectiveRoute = route(
+  'getEffectiveConfig',
+  'The settings in force, every default applied (read-only)',
+  { response: { 200: ResolvedConfigSchema } },
+);
 
 /**
  * `GET /config` exports the whole config document (docs/config.md) as it was given, defaults left out;

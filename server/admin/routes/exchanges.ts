@@ -6,6 +6,9 @@ import { ExchangePageSchema, ExchangeSchema } from '../../exchanges/exchange.js'
 import { HarSchema, toHar } from '../../exchanges/har.js';
 import { notFound } from '../errors.js';
 import { NoContent } from '../shapes.js';
+import { operations } from '../operation.js';
+
+const route = operations('exchanges');
 
 const ExchangeQuerySchema = Type.Object(
   {
@@ -33,33 +36,19 @@ const HarQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-const HarRoute = {
-  schema: {
-    tags: ['exchanges'],
-    operationId: 'exportExchangesHar',
-    summary: 'The exchange log as a HAR 1.2 file: all, filtered, or chosen seqs, secrets masked as logged',
-    querystring: HarQuerySchema,
-    response: { 200: HarSchema },
-  },
-};
-const PageRoute = {
-  schema: {
-    tags: ['exchanges'],
-    operationId: 'listExchanges',
-    summary: 'The exchange log: the newest exchanges, or a page after a seq',
-    querystring: ExchangeQuerySchema,
-    response: { 200: ExchangePageSchema },
-  },
-};
-const OneRoute = {
-  schema: {
-    tags: ['exchanges'],
-    operationId: 'getExchange',
-    summary: 'One exchange, request and response, secrets masked',
-    params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }),
-    response: { 200: ExchangeSchema },
-  },
-};
+const HarRoute = route(
+  'exportExchangesHar',
+  'The exchange log as a HAR 1.2 file: all, filtered, or chosen seqs, secrets masked as logged',
+  { querystring: HarQuerySchema, response: { 200: HarSchema } },
+);
+const PageRoute = route('listExchanges', 'The exchange log: the newest exchanges, or a page after a seq', {
+  querystring: ExchangeQuerySchema,
+  response: { 200: ExchangePageSchema },
+});
+const OneRoute = route('getExchange', 'One exchange, request and response, secrets masked', {
+  params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }),
+  response: { 200: ExchangeSchema },
+});
 
 /**
  * `GET /exchanges` (docs/admin-api.md#exchanges): every HTTP exchange with the sandbox, secrets masked, with its verdict.
@@ -115,14 +104,7 @@ export function exchangeRoutes(sandbox: Sandbox) {
 
     app.delete(
       '/exchanges',
-      {
-        schema: {
-          tags: ['exchanges'],
-          operationId: 'clearExchanges',
-          summary: 'Empties the exchange log',
-          response: { 204: NoContent },
-        },
-      },
+      route('clearExchanges', 'Empties the exchange log', { response: { 204: NoContent } }),
       async (_request, reply) => {
         sandbox.exchanges.clear();
         return reply.code(204).send();

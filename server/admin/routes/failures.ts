@@ -16,49 +16,25 @@ import {
   type FailureBoardView,
   type FailureInfo,
 } from '../shapes.js';
+import { operations } from '../operation.js';
 
-const BoardRoute = {
-  schema: {
-    tags: ['failures'],
-    operationId: 'listFailures',
-    summary: 'The armed failure modes and every one available',
-    response: { 200: FailureBoardSchema },
-  },
-};
-const ArmRoute = {
-  schema: {
-    tags: ['failures'],
-    operationId: 'armFailure',
-    summary: 'Arms a failure mode (arming an id again replaces it)',
-    body: FailureArmSchema,
-    response: { 201: ArmedFailureSchema },
-  },
-};
-const PresetListRoute = {
-  schema: {
-    tags: ['failures'],
-    operationId: 'listFailurePresets',
-    summary: "Every preset's failures by its name",
-    response: { 200: PresetListSchema },
-  },
-};
-const ClearRoute = {
-  schema: {
-    tags: ['failures'],
-    operationId: 'disarmAllFailures',
-    summary: 'Disarms every failure mode',
-    response: { 204: NoContent },
-  },
-};
-const DisarmRoute = {
-  schema: {
-    tags: ['failures'],
-    operationId: 'disarmFailure',
-    summary: 'Disarms one failure mode; 404 when it is not armed',
-    params: Type.Object({ id: Type.Enum(FAILURE_IDS) }),
-    response: { 204: NoContent },
-  },
-};
+const route = operations('failures');
+
+const BoardRoute = route('listFailures', 'The armed failure modes and every one available', {
+  response: { 200: FailureBoardSchema },
+});
+const ArmRoute = route('armFailure', 'Arms a failure mode (arming an id again replaces it)', {
+  body: FailureArmSchema,
+  response: { 201: ArmedFailureSchema },
+});
+const PresetListRoute = route('listFailurePresets', "Every preset's failures by its name", {
+  response: { 200: PresetListSchema },
+});
+const ClearRoute = route('disarmAllFailures', 'Disarms every failure mode', { response: { 204: NoContent } });
+const DisarmRoute = route('disarmFailure', 'Disarms one failure mode; 404 when it is not armed', {
+  params: Type.Object({ id: Type.Enum(FAILURE_IDS) }),
+  response: { 204: NoContent },
+});
 
 /** `GET/POST/DELETE /failures`, `DELETE /failures/:id` (docs/admin-api.md#failures, docs/failures.md). */
 export function failureRoutes(sandbox: Sandbox) {
@@ -106,19 +82,14 @@ export function failureRoutes(sandbox: Sandbox) {
 
     app.put(
       '/failures/presets/:name',
-      {
-        schema: {
-          tags: ['failures'],
-          operationId: 'putFailurePreset',
-          summary: 'Saves a named set of failures: created (201) or replaced (200)',
-          params: PresetParams,
-          body: Type.Object(
-            { failures: Type.Array(FailureArmSchema, { maxItems: 200 }) },
-            { additionalProperties: false },
-          ),
-          response: { 200: PresetSchema, 201: PresetSchema },
-        },
-      },
+      route('putFailurePreset', 'Saves a named set of failures: created (201) or replaced (200)', {
+        params: PresetParams,
+        body: Type.Object(
+          { failures: Type.Array(FailureArmSchema, { maxItems: 200 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: PresetSchema, 201: PresetSchema },
+      }),
       async (request, reply) => {
         const existed = sandbox.presets.has(request.params.name);
         sandbox.presets.set(request.params.name, request.body.failures);
@@ -129,30 +100,20 @@ export function failureRoutes(sandbox: Sandbox) {
       },
     );
 
-    const PresetDeleteRoute = {
-      schema: {
-        tags: ['failures'],
-        operationId: 'deleteFailurePreset',
-        summary: 'Deletes a preset',
-        params: PresetParams,
-        response: { 204: NoContent },
-      },
-    };
+    const PresetDeleteRoute = route('deleteFailurePreset', 'Deletes a preset', {
+      params: PresetParams,
+      response: { 204: NoContent },
+    });
     app.delete('/failures/presets/:name', PresetDeleteRoute, async (request, reply) => {
       if (!sandbox.presets.delete(request.params.name)) throw notFound(`no preset ${request.params.name}`);
       await sandbox.persist();
       return reply.code(204).send();
     });
 
-    const PresetArmRoute = {
-      schema: {
-        tags: ['failures'],
-        operationId: 'armFailurePreset',
-        summary: "Arms a preset's failures in place of those armed now",
-        params: PresetParams,
-        response: { 200: ArmedListSchema },
-      },
-    };
+    const PresetArmRoute = route('armFailurePreset', "Arms a preset's failures in place of those armed now", {
+      params: PresetParams,
+      response: { 200: ArmedListSchema },
+    });
     app.post('/failures/presets/:name/arm', PresetArmRoute, async (request) => {
       const preset = sandbox.presets.get(request.params.name);
       if (preset === undefined) throw notFound(`no preset ${request.params.name}`);

@@ -5,6 +5,9 @@ import { FHIR_LIMITS } from '../../limits.js';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError } from '../errors.js';
 import { FhirDataSummarySchema, FhirLoadRequestSchema, FhirLoadResultSchema } from '../shapes.js';
+import { operations } from '../operation.js';
+
+const route = operations('fhir');
 
 /** Room for the JSON around a file's text and the escapes its quotes and newlines take. */
 const ENVELOPE_BYTES = 64 * 1024;
@@ -15,6 +18,18 @@ function countByType(resources: readonly { readonly resourceType: string }[]): R
   return counts;
 }
 
+const SummaryRoute = route('getFhirSummary', 'How many FHIR resources the FHIR base stores, and the limit', {
+  response: { 200: FhirDataSummarySchema },
+});
+const LoadRoute = {
+  // The text is escaped inside JSON: a file of the limit's size may take more than its size here.
+  bodyLimit: 2 * FHIR_LIMITS.loadFileBytes + ENVELOPE_BYTES,
+  ...route('loadFhir', 'Loads one file of FHIR R4 data (Bundle, resource or NDJSON), all or nothing', {
+    body: FhirLoadRequestSchema,
+    response: { 201: FhirLoadResultSchema },
+  }),
+};
+
 /**
  * `POST /fhir/load` (docs/admin-api.md#fhir-data): loads one file of FHIR data (a Bundle, a resource or NDJSON)
  * all or nothing; `GET /fhir`: how much the FHIR base stores, by type, and the limit.
@@ -23,55 +38,30 @@ export function fhirDataRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get(
-      '/fhir',
-      {
-        schema: {
-          tags: ['fhir'],
-          operationId: 'getFhirSummary',
-          summary: 'How many FHIR resources the FHIR base stores, and the limit',
-          response: { 200: FhirDataSummarySchema },
-        },
-      },
-      async () => ({
-        resources: sandbox.fhir.size,
-        limit: sandbox.settings.limits.fhirResources,
-        patients: sandbox.fhir.list('Patient').length,
-        maxFileBytes: FHIR_LIMITS.loadFileBytes,
-      }),
-    );
+    app.get('/fhir', SummaryRoute, async () => ({
+      resources: sandbox.fhir.size,
+      limit: sandbox.settings.limits.fhirResources,
+      patients: sandbox.fhir.list('Patient').length,
+      maxFileBytes: FHIR_LIMITS.loadFileBytes,
+    }));
 
-    app.post(
-      '/fhir/load',
-      {
-        // The text is escaped inside JSON: a file of the limit's size may take more than its size here.
-        bodyLimit: 2 * FHIR_LIMITS.loadFileBytes + ENVELOPE_BYTES,
-        schema: {
-          tags: ['fhir'],
-          operationId: 'loadFhir',
-          summary: 'Loads one file of FHIR R4 data (Bundle, resource or NDJSON), all or nothing',
-          body: FhirLoadRequestSchema,
-          response: { 201: FhirLoadResultSchema },
-        },
-      },
-      async (request, reply) => {
-        const { file, content } = request.body;
-        let loaded;
-        try {
-          loaded = await sandbox.loadFhir(file, content);
-        } catch (err) {
-          if (!(err instanceof FhirLoadError)) throw err;
-          const at = [err.entry, err.field].filter((p): p is string => p !== undefined).join(' ');
-          throw new AdminError(400, 'invalid_fhir_data', err.message, [{ path: at, message: err.problem }]);
-        }
-        return reply.code(201).send({
-          file,
-          loaded: loaded.length,
-          types: countByType(loaded),
-          patients: loaded.filter((r) => r.resourceType === 'Patient').map((r) => r.id),
-          total: sandbox.fhir.size,
-        });
-      },
-    );
+    app.post('/fhir/load', LoadRoute, async (request, reply) => {
+      const { file, content } = request.body;
+      let loaded;
+      try {
+        loaded = await sandbox.loadFhir(file, content);
+      } catch (err) {
+        if (!(err instanceof FhirLoadError)) throw err;
+        const at = [err.entry, err.field].filter((p): p is string => p !== undefined).join(' ');
+        throw new AdminError(400, 'invalid_fhir_data', err.message, [{ path: at, message: err.problem }]);
+      }
+      return reply.code(201).send({
+        file,
+        loaded: loaded.length,
+        types: countByType(loaded),
+        patients: loaded.filter((r) => r.resourceType === 'Patient').map((r) => r.id),
+        total: sandbox.fhir.size,
+      });
+    });
   };
 }

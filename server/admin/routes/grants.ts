@@ -4,6 +4,9 @@ import { Type } from 'typebox';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, notFound } from '../errors.js';
 import { ArtefactTokenSchema, GrantListSchema, IssuedArtefactSchema } from '../shapes.js';
+import { operations } from '../operation.js';
+
+const route = operations('grants');
 
 const GrantQuery = Type.Object(
   {
@@ -14,43 +17,23 @@ const GrantQuery = Type.Object(
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
-const ListRoute = {
-  schema: {
-    tags: ['grants'],
-    operationId: 'listGrants',
-    summary: 'Recently issued codes and tokens with their state',
-    querystring: GrantQuery,
-    response: { 200: GrantListSchema },
-  },
-};
-const TokenRoute = {
-  schema: {
-    tags: ['grants'],
-    operationId: 'getGrantToken',
-    summary: 'The whole signed access or id token, for decoding',
-    params: IdParams,
-    response: { 200: ArtefactTokenSchema },
-  },
-};
+const ListRoute = route('listGrants', 'Recently issued codes and tokens with their state', {
+  querystring: GrantQuery,
+  response: { 200: GrantListSchema },
+});
+const TokenRoute = route('getGrantToken', 'The whole signed access or id token, for decoding', {
+  params: IdParams,
+  response: { 200: ArtefactTokenSchema },
+});
 /** Revoke and expire answer with the artefact as it is now. */
-const RevokeRoute = {
-  schema: {
-    tags: ['grants'],
-    operationId: 'revokeGrant',
-    summary: 'Revokes a code or token and what was issued from it',
-    params: IdParams,
-    response: { 200: IssuedArtefactSchema },
-  },
-};
-const ExpireRoute = {
-  schema: {
-    tags: ['grants'],
-    operationId: 'expireGrant',
-    summary: 'Expires a code or token now',
-    params: IdParams,
-    response: { 200: IssuedArtefactSchema },
-  },
-};
+const RevokeRoute = route('revokeGrant', 'Revokes a code or token and what was issued from it', {
+  params: IdParams,
+  response: { 200: IssuedArtefactSchema },
+});
+const ExpireRoute = route('expireGrant', 'Expires a code or token now', {
+  params: IdParams,
+  response: { 200: IssuedArtefactSchema },
+});
 
 /**
  * `GET /grants` (docs/admin-api.md#grants): recently issued codes and tokens with their state; `POST /grants/:id/revoke`

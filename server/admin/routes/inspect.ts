@@ -4,16 +4,15 @@ import type { Sandbox } from '../../sandbox.js';
 import { inspectToken } from '../../tokens/inspect.js';
 import { InspectionSchema, InspectRequestSchema } from '../../tokens/inspection.js';
 import { AdminError } from '../errors.js';
+import { operations } from '../operation.js';
 
-const InspectRoute = {
-  schema: {
-    tags: ['inspect'],
-    operationId: 'inspectToken',
-    summary: "Decodes any token, checks its signature and gives the server's verdict on it",
-    body: InspectRequestSchema,
-    response: { 200: InspectionSchema },
-  },
-};
+const route = operations('inspect');
+
+const InspectRoute = route(
+  'inspectToken',
+  "Decodes any token, checks its signature and gives the server's verdict on it",
+  { body: InspectRequestSchema, response: { 200: InspectionSchema } },
+);
 
 /**
  * `POST /inspect` (docs/admin-api.md#inspect): any JWT or opaque token, decoded and judged as the server would

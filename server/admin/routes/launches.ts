@@ -14,6 +14,9 @@ import {
   LaunchRequestSchema,
   LaunchResultSchema,
 } from '../shapes.js';
+import { operations } from '../operation.js';
+
+const route = operations('launches');
 
 /**
  * `POST /launches`: the sandbox, as the EHR, mints the opaque `launch` value bound to a context and answers
@@ -26,27 +29,17 @@ export function launchRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    const ChoicesRoute = {
-      schema: {
-        tags: ['launches'],
-        operationId: 'listLaunchChoices',
-        summary: 'The patients and encounters a launch can name',
-        response: { 200: LaunchChoicesSchema },
-      },
-    };
+    const ChoicesRoute = route('listLaunchChoices', 'The patients and encounters a launch can name', {
+      response: { 200: LaunchChoicesSchema },
+    });
     app.get('/launches/choices', ChoicesRoute, async () => ({
       patients: launchPatientChoices(sandbox.fhir),
     }));
 
-    const LaunchRoute = {
-      schema: {
-        tags: ['launches'],
-        operationId: 'createLaunch',
-        summary: 'Mints an EHR launch value and the URL that opens the app',
-        body: LaunchRequestSchema,
-        response: { 201: LaunchResultSchema },
-      },
-    };
+    const LaunchRoute = route('createLaunch', 'Mints an EHR launch value and the URL that opens the app', {
+      body: LaunchRequestSchema,
+      response: { 201: LaunchResultSchema },
+    });
     app.post('/launches', LaunchRoute, async (request, reply) => {
       const launchUrl = request.body.launchUrl;
       const problem = launchUrl === undefined ? undefined : absoluteUrl(launchUrl, ['http:', 'https:']);
@@ -55,15 +48,11 @@ export function launchRoutes(sandbox: Sandbox) {
       return reply.code(201).send(launchResult(created));
     });
 
-    const EhrRoute = {
-      schema: {
-        tags: ['launches'],
-        operationId: 'createEhrPage',
-        summary: 'Mints a launch and the EHR page that frames the app under a patient banner',
-        body: EhrLaunchRequestSchema,
-        response: { 201: EhrLaunchResultSchema },
-      },
-    };
+    const EhrRoute = route(
+      'createEhrPage',
+      'Mints a launch and the EHR page that frames the app under a patient banner',
+      { body: EhrLaunchRequestSchema, response: { 201: EhrLaunchResultSchema } },
+    );
     app.post('/launches/ehr', EhrRoute, async (request, reply) => {
       const frame = asAdminError(() => sandbox.ehrFrames.create(request.body));
       return reply.code(201).send({

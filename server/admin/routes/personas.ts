@@ -8,6 +8,9 @@ import { sandboxDefaultPersona } from '../../people/sign-in.js';
 import { QueueClaimsError, type Sandbox } from '../../sandbox.js';
 import { AdminError, invalidInput, notFound } from '../errors.js';
 import { NoContent, PersonaListSchema, QueueClaimsRequestSchema, QueuedClaimsSchema } from '../shapes.js';
+import { operations } from '../operation.js';
+
+const route = operations('personas');
 
 /** The most personas the sandbox keeps (the config's `personas` has the same bound). */
 export const MAX_PERSONAS = 200;
@@ -47,17 +50,17 @@ function namedBy(sandbox: Sandbox, id: string): string[] {
 export function personaRoutes(sandbox: Sandbox) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    /** A client the path names must be registered: 404 otherwise. */
+    const knownClient = (clientId: string): string => {
+      if (sandbox.clients.get(clientId) === undefined) throw notFound(`no client ${clientId}`);
+      return clientId;
+    };
 
     app.get(
       '/personas',
-      {
-        schema: {
-          tags: ['personas'],
-          operationId: 'listPersonas',
-          summary: 'Who may sign in, the default persona and the choices remembered per client',
-          response: { 200: PersonaListSchema },
-        },
-      },
+      route('listPersonas', 'Who may sign in, the default persona and the choices remembered per client', {
+        response: { 200: PersonaListSchema },
+      }),
       async () => {
         return {
           personas: sandbox.personas.list(),
@@ -70,15 +73,7 @@ export function personaRoutes(sandbox: Sandbox) {
 
     app.get(
       '/personas/:id',
-      {
-        schema: {
-          tags: ['personas'],
-          operationId: 'getPersona',
-          summary: 'One persona',
-          params: PersonaParams,
-          response: { 200: PersonaSchema },
-        },
-      },
+      route('getPersona', 'One persona', { params: PersonaParams, response: { 200: PersonaSchema } }),
       async (request) => {
         const found = sandbox.personas.get(request.params.id);
         if (found === undefined) throw notFound(`no persona ${request.params.id}`);
@@ -88,15 +83,7 @@ export function personaRoutes(sandbox: Sandbox) {
 
     app.post(
       '/personas',
-      {
-        schema: {
-          tags: ['personas'],
-          operationId: 'createPersona',
-          summary: 'Adds a persona',
-          body: PersonaSchema,
-          response: { 201: PersonaSchema },
-        },
-      },
+      route('createPersona', 'Adds a persona', { body: PersonaSchema, response: { 201: PersonaSchema } }),
       async (request, reply) => {
         const persona = request.body;
         if (sandbox.personas.get(persona.id) !== undefined) {
@@ -129,16 +116,11 @@ export function personaRoutes(sandbox: Sandbox) {
 
     app.put(
       '/personas/:id',
-      {
-        schema: {
-          tags: ['personas'],
-          operationId: 'updatePersona',
-          summary: 'Replaces a persona',
-          params: PersonaParams,
-          body: PersonaSchema,
-          response: { 200: PersonaSchema },
-        },
-      },
+      route('updatePersona', 'Replaces a persona', {
+        params: PersonaParams,
+        body: PersonaSchema,
+        response: { 200: PersonaSchema },
+      }),
       async (request) => {
         const persona = request.body;
         if (persona.id !== request.params.id) {
@@ -164,15 +146,10 @@ export function personaRoutes(sandbox: Sandbox) {
 
     app.delete(
       '/personas/:id',
-      {
-        schema: {
-          tags: ['personas'],
-          operationId: 'deletePersona',
-          summary: 'Removes a persona that is no default',
-          params: PersonaParams,
-          response: { 204: NoContent },
-        },
-      },
+      route('deletePersona', 'Removes a persona that is no default', {
+        params: PersonaParams,
+        response: { 204: NoContent },
+      }),
       async (request, reply) => {
         const id = request.params.id;
         if (sandbox.personas.get(id) === undefined) throw notFound(`no persona ${id}`);
@@ -198,18 +175,12 @@ export function personaRoutes(sandbox: Sandbox) {
 
     app.delete(
       '/clients/:clientId/remembered-persona',
-      {
-        schema: {
-          tags: ['personas'],
-          operationId: 'forgetRememberedPersona',
-          summary: 'Forgets the persona remembered for a client on the sign-in step',
-          params: ClientParams,
-          response: { 204: NoContent },
-        },
-      },
+      route('forgetRememberedPersona', 'Forgets the persona remembered for a client on the sign-in step', {
+        params: ClientParams,
+        response: { 204: NoContent },
+      }),
       async (request, reply) => {
-        const { clientId } = request.params;
-        if (sandbox.clients.get(clientId) === undefined) throw notFound(`no client ${clientId}`);
+        const clientId = knownClient(request.params.clientId);
         const previous = sandbox.rememberedPersonas.get(clientId);
         await sandbox.changeDurably(
           () => sandbox.rememberedPersonas.delete(clientId),
@@ -225,35 +196,22 @@ export function personaRoutes(sandbox: Sandbox) {
 
     app.get(
       '/clients/:clientId/queued-claims',
-      {
-        schema: {
-          tags: ['personas'],
-          operationId: 'listQueuedClaims',
-          summary: "The claims queued for a client's next token responses",
-          params: ClientParams,
-          response: { 200: QueuedClaimsSchema },
-        },
-      },
+      route('listQueuedClaims', "The claims queued for a client's next token responses", {
+        params: ClientParams,
+        response: { 200: QueuedClaimsSchema },
+      }),
       async (request) => {
-        if (sandbox.clients.get(request.params.clientId) === undefined) {
-          throw notFound(`no client ${request.params.clientId}`);
-        }
-        return queuedView(request.params.clientId);
+        return queuedView(knownClient(request.params.clientId));
       },
     );
 
     app.post(
       '/clients/:clientId/queued-claims',
-      {
-        schema: {
-          tags: ['personas'],
-          operationId: 'queueClaims',
-          summary: "Queues custom claims for a client's next token responses",
-          params: ClientParams,
-          body: QueueClaimsRequestSchema,
-          response: { 201: QueuedClaimsSchema },
-        },
-      },
+      route('queueClaims', "Queues custom claims for a client's next token responses", {
+        params: ClientParams,
+        body: QueueClaimsRequestSchema,
+        response: { 201: QueuedClaimsSchema },
+      }),
       async (request, reply) => {
         const { clientId } = request.params;
         try {
@@ -270,20 +228,12 @@ export function personaRoutes(sandbox: Sandbox) {
 
     app.delete(
       '/clients/:clientId/queued-claims',
-      {
-        schema: {
-          tags: ['personas'],
-          operationId: 'clearQueuedClaims',
-          summary: 'Clears the claims queued for a client',
-          params: ClientParams,
-          response: { 204: NoContent },
-        },
-      },
+      route('clearQueuedClaims', 'Clears the claims queued for a client', {
+        params: ClientParams,
+        response: { 204: NoContent },
+      }),
       async (request, reply) => {
-        if (sandbox.clients.get(request.params.clientId) === undefined) {
-          throw notFound(`no client ${request.params.clientId}`);
-        }
-        sandbox.queuedClaims.clear(request.params.clientId);
+        sandbox.queuedClaims.clear(knownClient(request.params.clientId));
         return reply.code(204).send();
       },
     );
