@@ -9,6 +9,7 @@ import {
   VERIFIER,
   sandboxTest,
   type TestSandbox,
+  getJson,
 } from '../helpers/sandbox.js';
 import type { ClientConfig } from '../../server/config/schema.js';
 import { ConfigError, parseConfig } from '../../server/config/validate.js';
@@ -155,9 +156,7 @@ describe('iEHR: POST /oauth2/token', () => {
   });
 
   it('discovery names /oauth2/token, /oauth2/authorize, the three grants and Basic', async ({ t }) => {
-    const config = (await t.app.inject({ url: '/.well-known/openid-configuration' })).json<
-      Record<string, unknown>
-    >();
+    const config = await getJson(t.app, '/.well-known/openid-configuration');
     expect(config['token_endpoint']).toBe(`${ORIGIN}${TOKEN}`);
     expect(config['authorization_endpoint']).toBe(`${ORIGIN}${AUTHORIZE}`);
     expect(config['grant_types_supported']).toEqual([

@@ -14,6 +14,7 @@ import {
   VERIFIER,
   sandboxTest,
   type TestSandbox,
+  getJson,
 } from '../helpers/sandbox.js';
 import { documentedStatus, MEDIRECORDS } from '../helpers/medirecords-document.js';
 import type { ClientConfig } from '../../server/config/schema.js';
@@ -104,9 +105,7 @@ describe('MediRecords: POST {MRAPP_BASE_URL}/oauth/smartauth/token', () => {
   });
 
   it('is one of the response parameters of /.well-known/smart-configuration', async ({ t }) => {
-    const config = (await t.app.inject({ url: '/.well-known/smart-configuration' })).json<
-      Record<string, unknown>
-    >();
+    const config = await getJson(t.app, '/.well-known/smart-configuration');
     expect(config['token_endpoint']).toBe(`${ORIGIN}${TOKEN}`);
     expect(config['authorization_endpoint']).toBe(`${ORIGIN}${AUTHORIZE}`);
     expect(config['grant_types_supported']).toEqual(['authorization_code']);
