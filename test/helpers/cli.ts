@@ -17,6 +17,20 @@ export interface RunningCli {
   readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
+/**
+ * A confidential client for a black-box config (docs/config.md#clients): a secret, one redirect URI, and by
+ * default the three grants a confidential client may use.
+ */
+export function secretClient(
+  clientId: string,
+  clientSecret: string,
+  redirectUri: string,
+  scope: string,
+  grantTypes: readonly string[] = ['authorization_code', 'refresh_token', 'client_credentials'],
+) {
+  return { clientId, clientSecret, redirectUris: [redirectUri], grantTypes, scope };
+}
+
 /** Writes a config document to a temporary file and returns its path. */
 export async function writeConfig(doc: unknown): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sandbox-config-'));
@@ -107,4 +121,15 @@ export async function addBackendClient(
   });
   await res.arrayBuffer(); // read to the end, so the socket goes back to the pool
   return res.status;
+}
+
+/**
+ * Runs the command as `npm start` hands it on: `npmConfig` holds the npm_config_* variables of the flags npm
+ * kept for itself (npm 10/11 keep a flag they do not know, and pass on only what follows it).
+ */
+export async function runUnderNpmStart(
+  args: string[],
+  npmConfig: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCliToExit(args, { npm_lifecycle_event: 'start', ...npmConfig });
 }
