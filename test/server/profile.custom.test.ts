@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   authorize,
   basic,
@@ -7,9 +7,8 @@ import {
   postForm,
   REDIRECT,
   redeem,
-  startSandbox,
+  sandboxTest,
   VERIFIER,
-  type TestSandbox,
   clientCredentials,
   getJson,
 } from '../helpers/sandbox.js';
@@ -41,15 +40,11 @@ const ACME: NonNullable<SandboxConfig['profiles']>[number] = {
   },
 };
 
-let t: TestSandbox | undefined;
-afterEach(async () => {
-  await t?.app.close();
-  t = undefined;
-});
+/** A sandbox serving ACME as its profile; `sandboxWith()` starts another, with the standard profile. */
+const it = sandboxTest({ profile: 'acme', profiles: [ACME] });
 
 describe('a profile described in the config', () => {
-  it('serves its token endpoint at its own path, with its grants, fields and extras', async () => {
-    t = await startSandbox({ profile: 'acme', profiles: [ACME] });
+  it('serves its token endpoint at its own path, with its grants, fields and extras', async ({ t }) => {
     const res = await clientCredentials(t.app, 'conf-app', 's3cret', { path: '/connect/token' });
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, unknown>>();
@@ -60,8 +55,9 @@ describe('a profile described in the config', () => {
     expect((await postForm(t.app, '/token', { grant_type: 'client_credentials' })).statusCode).toBe(404);
   });
 
-  it('runs the code flow at its authorize and token paths, keeping what it does not override', async () => {
-    t = await startSandbox({ profile: 'acme', profiles: [ACME] });
+  it('runs the code flow at its authorize and token paths, keeping what it does not override', async ({
+    t,
+  }) => {
     const { code } = await authorize(t.app, {}, '/connect/authorize');
     const res = await redeem(t.app, code ?? '', {}, undefined, '/connect/token');
     expect(res.statusCode).toBe(200);
@@ -74,8 +70,7 @@ describe('a profile described in the config', () => {
     expect(noPkce.location?.searchParams.get('error')).toBe('invalid_request');
   });
 
-  it('words and statuses errors as it says', async () => {
-    t = await startSandbox({ profile: 'acme', profiles: [ACME] });
+  it('words and statuses errors as it says', async ({ t }) => {
     const grant = await postForm(
       t.app,
       '/connect/token',
@@ -116,8 +111,7 @@ describe('a profile described in the config', () => {
     });
   });
 
-  it('is listed by discovery', async () => {
-    t = await startSandbox({ profile: 'acme', profiles: [ACME] });
+  it('is listed by discovery', async ({ t }) => {
     const config = await getJson(t.app, '/.well-known/smart-configuration');
     expect(config['token_endpoint']).toBe(`${ORIGIN}/connect/token`);
     expect(config['authorization_endpoint']).toBe(`${ORIGIN}/connect/authorize`);
@@ -126,8 +120,10 @@ describe('a profile described in the config', () => {
     expect(config['scopes_supported']).toEqual(['openid', 'acme/records.read']);
   });
 
-  it('selects the other reading of a document: MediRecords parameters in the query string', async () => {
-    t = await startSandbox({
+  it('selects the other reading of a document: MediRecords parameters in the query string', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({
       profile: 'medirecords-query',
       profiles: [{ name: 'medirecords-query', extends: 'medirecords', parameterLocation: 'query-or-body' }],
     });
@@ -148,8 +144,10 @@ describe('a profile described in the config', () => {
     expect(typeof res.json<Record<string, unknown>>()['access_token']).toBe('string');
   });
 
-  it('selects the other reading of a document: iEHR refresh_token for every authorization_code', async () => {
-    t = await startSandbox({
+  it('selects the other reading of a document: iEHR refresh_token for every authorization_code', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({
       profile: 'iehr-always-refresh',
       profiles: [
         { name: 'iehr-always-refresh', extends: 'iehr', refreshTokens: { onAuthorizationCode: 'always' } },
@@ -206,8 +204,10 @@ describe('validating config-described profiles (errors name the field)', () => {
 });
 
 describe('switching the active profile at run time', () => {
-  it('moves the token and authorize endpoints and discovery at once; the old paths answer 404', async () => {
-    t = await startSandbox();
+  it('moves the token and authorize endpoints and discovery at once; the old paths answer 404', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({});
     expect((await authorize(t.app)).code).toBeDefined();
     t.app.sandbox.profile = profileNamed('iehr');
     const old = await clientCredentials(t.app, 'conf-app', 's3cret', { params: {} });
@@ -219,8 +219,8 @@ describe('switching the active profile at run time', () => {
     expect(config['token_endpoint']).toBe(`${ORIGIN}/oauth2/token`);
   });
 
-  it('serves a config-described profile swapped in at run time at its own paths', async () => {
-    t = await startSandbox();
+  it('serves a config-described profile swapped in at run time at its own paths', async ({ sandboxWith }) => {
+    const t = await sandboxWith({});
     const config = parseConfig({ ...t.app.sandbox.config, profile: 'acme', profiles: [ACME] });
     expect(resolveProfile(config).tokenPath).toBe('/connect/token');
     // What importing a config does: the document and the profile it chooses change together.
@@ -232,8 +232,8 @@ describe('switching the active profile at run time', () => {
     expect((await t.app.inject({ url: '/authorize?client_id=conf-app' })).statusCode).toBe(404);
   });
 
-  it('does not serve the internal routes the profile paths are rewritten to', async () => {
-    t = await startSandbox();
+  it('does not serve the internal routes the profile paths are rewritten to', async ({ sandboxWith }) => {
+    const t = await sandboxWith({});
     const res = await clientCredentials(t.app, 'conf-app', 's3cret', {
       path: '/_sandbox/profile/token',
       params: {},
