@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as oidc from 'openid-client';
 import {
+  cliTest,
   runCliToExit,
   runUnderNpmStart,
   secretClient,
@@ -213,19 +214,15 @@ describe('token-sandbox command line errors', () => {
     expect(help.stdout).toContain('npm start -- --port 0');
   });
 
-  it('names a free port to try when the port is in use', async () => {
+  cliTest('names a free port to try when the port is in use', async ({ startCli }) => {
     const running = await startCli([]);
-    try {
-      const port = new URL(running.origin).port;
-      const { code, stderr } = await runCliToExit(['serve', '--port', port]);
-      expect(code).toBe(1);
-      const free = /try --port (\d+) \(free just now\), or --port 0 for any free port\.\n$/.exec(stderr)?.[1];
-      expect(stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
-      expect(Number(free)).toBeGreaterThan(0);
-      expect(free).not.toBe(port);
-    } finally {
-      await running.stop();
-    }
+    const port = new URL(running.origin).port;
+    const { code, stderr } = await runCliToExit(['serve', '--port', port]);
+    expect(code).toBe(1);
+    const free = /try --port (\d+) \(free just now\), or --port 0 for any free port\.\n$/.exec(stderr)?.[1];
+    expect(stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    expect(Number(free)).toBeGreaterThan(0);
+    expect(free).not.toBe(port);
   });
 
   it('writes nothing to the data folder when the config is invalid', async () => {

@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { test } from 'vitest';
 
 export const BIN = fileURLToPath(new URL('../../bin/token-sandbox.js', import.meta.url));
 
@@ -133,3 +134,23 @@ export async function runUnderNpmStart(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return runCliToExit(args, { npm_lifecycle_event: 'start', ...npmConfig });
 }
+
+/**
+ * `it` with `startCli` as a fixture: every command a test starts and leaves running is killed (SIGKILL: a
+ * failed test may leave it holding sockets) when the test ends. A test that checks how the command stops
+ * stops it itself.
+ */
+export const cliTest = test.extend<{ startCli: typeof startCli }>({
+  // eslint-disable-next-line no-empty-pattern -- vitest fixtures take their dependencies by destructuring.
+  startCli: async ({}, use) => {
+    const started: RunningCli[] = [];
+    await use(async (args, options) => {
+      const cli = await startCli(args, options);
+      started.push(cli);
+      return cli;
+    });
+    for (const cli of started) {
+      if (cli.child.exitCode === null && cli.child.signalCode === null) await cli.stop('SIGKILL');
+    }
+  },
+});
