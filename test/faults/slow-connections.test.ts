@@ -54,14 +54,27 @@ const SLOW_BODY_HEAD =
   'POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
   'Content-Length: 200\r\n\r\n';
 
+/**
+ * Two held connections: one that sends nothing, one that sends the headers of a GET of `path` a byte every
+ * `everyMs`, never finishing them.
+ */
+async function silentAndSlowHeaders(origin: string, path: string, everyMs: number): Promise<[Held, Held]> {
+  const silent = await hold(origin);
+  const slowHeaders = await hold(origin);
+  trickle(slowHeaders.socket, `GET ${path} HTTP/1.1\r\nHost: x\r\n`, everyMs);
+  return [silent, slowHeaders];
+}
+
 describe('slow and silent connections (hardening #4)', () => {
   it('cuts a client that sends nothing, and one that sends its headers a byte at a time, with a 408 naming the limit', async ({
     startCli,
   }) => {
     const running = await startCli([]);
-    const silent = await hold(running.origin);
-    const slowHeaders = await hold(running.origin);
-    trickle(slowHeaders.socket, 'GET /.well-known/smart-configuration HTTP/1.1\r\nHost: x\r\n', 1_000);
+    const [silent, slowHeaders] = await silentAndSlowHeaders(
+      running.origin,
+      '/.well-known/smart-configuration',
+      1_000,
+    );
     for (const { cut } of [silent, slowHeaders]) {
       const { ms, received } = await cut;
       expect(ms).toBeGreaterThanOrEqual(LIMITS.headersTimeoutMs - 100);
@@ -92,9 +105,7 @@ describe('slow and silent connections (hardening #4)', () => {
     startCli,
   }) => {
     const running = await startCli([]);
-    const silent = await hold(running.origin);
-    const slowHeaders = await hold(running.origin);
-    trickle(slowHeaders.socket, 'GET /fhir/metadata HTTP/1.1\r\nHost: x\r\n', 300);
+    const [silent, slowHeaders] = await silentAndSlowHeaders(running.origin, '/fhir/metadata', 300);
     const slowBody = await hold(running.origin);
     slowBody.socket.write(SLOW_BODY_HEAD);
     trickle(slowBody.socket, 'grant_type=client_credentials'.padEnd(200, '&'), 300);
