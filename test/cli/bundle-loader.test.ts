@@ -20,6 +20,17 @@ const bundleSource = (answer: number) => `
   exports.where = path.basename(__filename);
 `;
 
+/** Writes a bundle that answers `answer` and runs it once, saving its code cache as the command does. */
+async function cachedBundle(answer: number): Promise<string> {
+  const file = path.join(dir, 'cli.bundle.cjs');
+  await writeFile(file, bundleSource(answer));
+  loadCachedBundle(file).saveCodeCache();
+  return file;
+}
+
+const answerOf = (loaded: ReturnType<typeof loadCachedBundle>) =>
+  (loaded.exports as { answer: () => number }).answer();
+
 describe('loadCachedBundle', () => {
   it('runs a CommonJS bundle with its own require and __filename', async () => {
     const file = path.join(dir, 'cli.bundle.cjs');
@@ -32,33 +43,27 @@ describe('loadCachedBundle', () => {
   });
 
   it('uses the code cache an earlier run saved for the same bundle', async () => {
-    const file = path.join(dir, 'cli.bundle.cjs');
-    await writeFile(file, bundleSource(42));
-    loadCachedBundle(file).saveCodeCache();
+    const file = await cachedBundle(42);
     const again = loadCachedBundle(file);
     expect(again.cacheUsed).toBe(true);
-    expect((again.exports as { answer: () => number }).answer()).toBe(42);
+    expect(answerOf(again)).toBe(42);
   });
 
   it('ignores a cache made from another bundle of the same length, and runs the new code', async () => {
-    const file = path.join(dir, 'cli.bundle.cjs');
-    await writeFile(file, bundleSource(42));
-    loadCachedBundle(file).saveCodeCache();
+    const file = await cachedBundle(42);
     // V8 itself compares only the source's length: the digest in the cache file is what catches this.
     await writeFile(file, bundleSource(43));
     const rebuilt = loadCachedBundle(file);
     expect(rebuilt.cacheUsed).toBe(false);
-    expect((rebuilt.exports as { answer: () => number }).answer()).toBe(43);
+    expect(answerOf(rebuilt)).toBe(43);
   });
 
   it('ignores a truncated cache file', async () => {
-    const file = path.join(dir, 'cli.bundle.cjs');
-    await writeFile(file, bundleSource(7));
-    loadCachedBundle(file).saveCodeCache();
+    const file = await cachedBundle(7);
     const cache = await readFile(`${file}.v8-cache`);
     await writeFile(`${file}.v8-cache`, cache.subarray(0, 16));
     const loaded = loadCachedBundle(file);
     expect(loaded.cacheUsed).toBe(false);
-    expect((loaded.exports as { answer: () => number }).answer()).toBe(7);
+    expect(answerOf(loaded)).toBe(7);
   });
 });

@@ -7,7 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { localCertificate } from '../../server/https/certificates.js';
-import { runCliToExit, startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
+import {
+  runCliToExit,
+  runUnderNpmStart,
+  secretClient,
+  startCli,
+  writeConfig,
+  type RunningCli,
+} from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const CLIENT_SCRIPT = fileURLToPath(new URL('../fixtures/https-code-flow.mjs', import.meta.url));
@@ -42,15 +49,7 @@ describe('token-sandbox serve --https --data-dir (README "HTTPS")', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'sandbox-https-data-'));
     const config = await writeConfig({
-      clients: [
-        {
-          clientId: 'web-app',
-          clientSecret: 'web-secret',
-          redirectUris: [REDIRECT],
-          grantTypes: ['authorization_code'],
-          scope: 'openid fhirUser',
-        },
-      ],
+      clients: [secretClient('web-app', 'web-secret', REDIRECT, 'openid fhirUser', ['authorization_code'])],
     });
     cli = await startCli(['--https', '--data-dir', dataDir, '--config', config]);
     caFile = path.join(dataDir, 'https', 'ca.pem');
@@ -118,15 +117,12 @@ describe('token-sandbox serve --cert --key errors', () => {
 
   it('says how to pass --https through npm when npm kept it (npm start --https)', async () => {
     // npm keeps a flag it does not know as its own config (npm_config_https=true) and passes nothing on.
-    const { code, stderr } = await runCliToExit(['serve'], {
-      npm_lifecycle_event: 'start',
-      npm_config_https: 'true',
-    });
-    expect(code).toBe(2);
-    expect(stderr).toBe(
-      'token-sandbox: npm kept --https for itself and did not pass it on; put -- before the flags: ' +
+    expect(await runUnderNpmStart(['serve'], { npm_config_https: 'true' })).toMatchObject({
+      code: 2,
+      stderr:
+        'token-sandbox: npm kept --https for itself and did not pass it on; put -- before the flags: ' +
         'npm start -- --https. See "token-sandbox --help".\n',
-    );
+    });
   });
 
   it('exits 2 naming an unreadable file', async () => {

@@ -3,7 +3,15 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as oidc from 'openid-client';
-import { runCliToExit, startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
+import {
+  cliTest,
+  runCliToExit,
+  runUnderNpmStart,
+  secretClient,
+  startCli,
+  writeConfig,
+  type RunningCli,
+} from '../helpers/cli.js';
 
 const REDIRECT = 'http://127.0.0.1:5555/cb';
 
@@ -13,13 +21,7 @@ describe('token-sandbox serve (docs/cli.md), driven by openid-client', () => {
   beforeAll(async () => {
     const config = await writeConfig({
       clients: [
-        {
-          clientId: 'web-app',
-          clientSecret: 'web-secret',
-          redirectUris: [REDIRECT],
-          grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
-          scope: 'openid fhirUser offline_access system/*.rs',
-        },
+        secretClient('web-app', 'web-secret', REDIRECT, 'openid fhirUser offline_access system/*.rs'),
       ],
     });
     cli = await startCli(['--config', config]);
@@ -49,22 +51,29 @@ describe('token-sandbox serve (docs/cli.md), driven by openid-client', () => {
     );
   }
 
-  it('completes an authorization-code + PKCE flow, a refresh and a client-credentials grant', async () => {
-    const config = await discover();
+  /** The library's authorization URL with a fresh PKCE S256 verifier, followed: the sandbox's redirect back. */
+  async function authorizeWithPkce(config: oidc.Configuration, params: Record<string, string>) {
     const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: REDIRECT,
-      scope: 'openid fhirUser offline_access',
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
+      ...params,
+    });
+    const response = await fetch(url, { redirect: 'manual' });
+    return { verifier, response, callback: new URL(response.headers.get('location') ?? '') };
+  }
+
+  it('completes an authorization-code + PKCE flow, a refresh and a client-credentials grant', async () => {
+    const config = await discover();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const { verifier, response, callback } = await authorizeWithPkce(config, {
+      scope: 'openid fhirUser offline_access',
       state,
       nonce,
     });
-    const authorizeResponse = await fetch(url, { redirect: 'manual' });
-    expect(authorizeResponse.status).toBe(302);
-    const callback = new URL(authorizeResponse.headers.get('location') ?? '');
+    expect(response.status).toBe(302);
 
     const tokens = await oidc.authorizationCodeGrant(config, callback, {
       pkceCodeVerifier: verifier,
@@ -92,14 +101,7 @@ describe('token-sandbox serve (docs/cli.md), driven by openid-client', () => {
 
   it('refuses a replayed code, as openid-client sees it', async () => {
     const config = await discover();
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const callback = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location') ?? '');
+    const { verifier, callback } = await authorizeWithPkce(config, { scope: 'openid' });
     await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier });
     await expect(
       oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier }),
@@ -178,28 +180,22 @@ describe('token-sandbox command line errors', () => {
 
   it('suggests the npm form for `npm start --prot 0`, whose mistyped flag npm kept for itself', async () => {
     // npm keeps --prot (npm_config_prot=true) and passes only "0" on; --port 0 alone would be kept too.
-    const { code, stderr } = await runCliToExit(['serve', '0'], {
-      npm_lifecycle_event: 'start',
-      npm_config_prot: 'true',
+    expect(await runUnderNpmStart(['serve', '0'], { npm_config_prot: 'true' })).toMatchObject({
+      code: 2,
+      stderr:
+        'token-sandbox: unexpected argument "0"; did you mean npm start -- --port 0? See "token-sandbox --help".\n',
     });
-    expect(code).toBe(2);
-    expect(stderr).toBe(
-      'token-sandbox: unexpected argument "0"; did you mean npm start -- --port 0? See "token-sandbox --help".\n',
-    );
   });
 
   it('says how to pass flags through npm when npm kept them (npm start --port 0)', async () => {
     // What npm 10/11 hands the command for `npm start --port 0 --data-dir=/tmp/x`.
-    const { code, stderr } = await runCliToExit(['serve', '0'], {
-      npm_lifecycle_event: 'start',
-      npm_config_port: 'true',
-      npm_config_data_dir: '/tmp/x',
-    });
-    expect(code).toBe(2);
-    expect(stderr).toBe(
-      'token-sandbox: npm kept --port --data-dir for itself and did not pass it on; put -- before the flags: ' +
+    const npmConfig = { npm_config_port: 'true', npm_config_data_dir: '/tmp/x' };
+    expect(await runUnderNpmStart(['serve', '0'], npmConfig)).toMatchObject({
+      code: 2,
+      stderr:
+        'token-sandbox: npm kept --port --data-dir for itself and did not pass it on; put -- before the flags: ' +
         'npm start -- --port 0 --data-dir /tmp/x. See "token-sandbox --help".\n',
-    );
+    });
   });
 
   it('prints the version with --version and the usage with --help, exit 0', async () => {
@@ -218,19 +214,15 @@ describe('token-sandbox command line errors', () => {
     expect(help.stdout).toContain('npm start -- --port 0');
   });
 
-  it('names a free port to try when the port is in use', async () => {
+  cliTest('names a free port to try when the port is in use', async ({ startCli }) => {
     const running = await startCli([]);
-    try {
-      const port = new URL(running.origin).port;
-      const { code, stderr } = await runCliToExit(['serve', '--port', port]);
-      expect(code).toBe(1);
-      const free = /try --port (\d+) \(free just now\), or --port 0 for any free port\.\n$/.exec(stderr)?.[1];
-      expect(stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
-      expect(Number(free)).toBeGreaterThan(0);
-      expect(free).not.toBe(port);
-    } finally {
-      await running.stop();
-    }
+    const port = new URL(running.origin).port;
+    const { code, stderr } = await runCliToExit(['serve', '--port', port]);
+    expect(code).toBe(1);
+    const free = /try --port (\d+) \(free just now\), or --port 0 for any free port\.\n$/.exec(stderr)?.[1];
+    expect(stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    expect(Number(free)).toBeGreaterThan(0);
+    expect(free).not.toBe(port);
   });
 
   it('writes nothing to the data folder when the config is invalid', async () => {

@@ -2,7 +2,7 @@ import { readFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
+import { secretClient, startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
 
 /**
  * Floods the real command with large and hostile requests, a few seconds each, and checks the limits README
@@ -79,13 +79,12 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'token-sandbox-floods-'));
   const config = await writeConfig({
     clients: [
-      {
-        clientId: 'conf-app',
-        clientSecret: 's3cret',
-        redirectUris: [REDIRECT],
-        grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
-        scope: 'openid fhirUser launch/patient patient/*.rs system/*.rs offline_access',
-      },
+      secretClient(
+        'conf-app',
+        's3cret',
+        REDIRECT,
+        'openid fhirUser launch/patient patient/*.rs system/*.rs offline_access',
+      ),
     ],
     limits: { liveCodes: LIVE_CODES, pendingAuthorizations: PENDING },
   });

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCli, type RunningCli } from '../helpers/cli.js';
+import { afterEach, describe, expect } from 'vitest';
+import { cliTest as it } from '../helpers/cli.js';
 import { LIMITS } from '../../server/limits.js';
 import { faultRounds } from './fault-rounds.js';
 
@@ -11,12 +11,8 @@ const FULL = faultRounds(0, 1) === 1;
 const SLACK_MS = 2_500;
 
 const open: Socket[] = [];
-let running: RunningCli | undefined;
-
-afterEach(async () => {
+afterEach(() => {
   for (const socket of open.splice(0)) socket.destroy();
-  if (running?.child.exitCode === null) await running.stop('SIGKILL');
-  running = undefined;
 });
 
 interface Held {
@@ -58,12 +54,27 @@ const SLOW_BODY_HEAD =
   'POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
   'Content-Length: 200\r\n\r\n';
 
+/**
+ * Two held connections: one that sends nothing, one that sends the headers of a GET of `path` a byte every
+ * `everyMs`, never finishing them.
+ */
+async function silentAndSlowHeaders(origin: string, path: string, everyMs: number): Promise<[Held, Held]> {
+  const silent = await hold(origin);
+  const slowHeaders = await hold(origin);
+  trickle(slowHeaders.socket, `GET ${path} HTTP/1.1\r\nHost: x\r\n`, everyMs);
+  return [silent, slowHeaders];
+}
+
 describe('slow and silent connections (hardening #4)', () => {
-  it('cuts a client that sends nothing, and one that sends its headers a byte at a time, with a 408 naming the limit', async () => {
-    running = await startCli([]);
-    const silent = await hold(running.origin);
-    const slowHeaders = await hold(running.origin);
-    trickle(slowHeaders.socket, 'GET /.well-known/smart-configuration HTTP/1.1\r\nHost: x\r\n', 1_000);
+  it('cuts a client that sends nothing, and one that sends its headers a byte at a time, with a 408 naming the limit', async ({
+    startCli,
+  }) => {
+    const running = await startCli([]);
+    const [silent, slowHeaders] = await silentAndSlowHeaders(
+      running.origin,
+      '/.well-known/smart-configuration',
+      1_000,
+    );
     for (const { cut } of [silent, slowHeaders]) {
       const { ms, received } = await cut;
       expect(ms).toBeGreaterThanOrEqual(LIMITS.headersTimeoutMs - 100);
@@ -77,8 +88,8 @@ describe('slow and silent connections (hardening #4)', () => {
 
   it.runIf(FULL)(
     'cuts a body sent one byte every 5 s once the request timeout passes',
-    async () => {
-      running = await startCli([]);
+    async ({ startCli }) => {
+      const running = await startCli([]);
       const slowBody = await hold(running.origin);
       slowBody.socket.write(SLOW_BODY_HEAD);
       trickle(slowBody.socket, 'grant_type=client_credentials'.padEnd(200, '&'), 5_000);
@@ -90,11 +101,11 @@ describe('slow and silent connections (hardening #4)', () => {
     60_000,
   );
 
-  it('finishes SIGTERM within the shutdown bound while silent, slow and idle keep-alive sockets are held', async () => {
-    running = await startCli([]);
-    const silent = await hold(running.origin);
-    const slowHeaders = await hold(running.origin);
-    trickle(slowHeaders.socket, 'GET /fhir/metadata HTTP/1.1\r\nHost: x\r\n', 300);
+  it('finishes SIGTERM within the shutdown bound while silent, slow and idle keep-alive sockets are held', async ({
+    startCli,
+  }) => {
+    const running = await startCli([]);
+    const [silent, slowHeaders] = await silentAndSlowHeaders(running.origin, '/fhir/metadata', 300);
     const slowBody = await hold(running.origin);
     slowBody.socket.write(SLOW_BODY_HEAD);
     trickle(slowBody.socket, 'grant_type=client_credentials'.padEnd(200, '&'), 300);
@@ -111,8 +122,10 @@ describe('slow and silent connections (hardening #4)', () => {
     expect((await keepAlive.cut).received).toMatch(/^HTTP\/1\.1 200 /);
   }, 30_000);
 
-  it(`answers the connection over the cap (${LIMITS.maxConnections}) with a 503 that names the limit`, async () => {
-    running = await startCli([]);
+  it(`answers the connection over the cap (${LIMITS.maxConnections}) with a 503 that names the limit`, async ({
+    startCli,
+  }) => {
+    const running = await startCli([]);
     const held: Held[] = [];
     for (let i = 0; i < LIMITS.maxConnections; i++) held.push(await hold(running.origin));
     const over = await hold(running.origin);

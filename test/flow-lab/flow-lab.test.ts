@@ -48,6 +48,20 @@ async function walk(
   return walked;
 }
 
+/**
+ * Runs an exported curl script with bash as a user would, against the sandbox at `origin` with its admin token.
+ * Asynchronously: the sandbox answers from this very process.
+ */
+async function replay(script: string, origin: string, adminToken: string) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'flow-lab-'));
+  const file = path.join(dir, 'flow.sh');
+  await writeFile(file, script);
+  return promisify(execFile)('bash', [file], {
+    env: { ...process.env, SANDBOX_URL: origin, ADMIN_TOKEN: adminToken },
+    cwd: process.cwd(),
+  });
+}
+
 function verdicts(walked: readonly WalkedStep[]): string[] {
   return walked.map((w) =>
     w.response === undefined ? 'local' : verdictOf(w.response).ok ? 'ok' : 'rejected',
@@ -156,14 +170,7 @@ describe('Flow Lab walks against a running sandbox', () => {
     const freshToken = 'another-sandbox-admin-token';
     const fresh = await listening(freshToken);
     try {
-      const dir = await mkdtemp(path.join(tmpdir(), 'flow-lab-'));
-      const file = path.join(dir, 'flow.sh');
-      await writeFile(file, script);
-      // Asynchronously: the fresh sandbox answers from this very process.
-      const run = await promisify(execFile)('bash', [file], {
-        env: { ...process.env, SANDBOX_URL: fresh.ctx.origin, ADMIN_TOKEN: freshToken },
-        cwd: process.cwd(),
-      });
+      const run = await replay(script, fresh.ctx.origin, freshToken);
       expect(run.stderr).toBe('');
       expect(run.stdout).toContain('every step answered as in the walk');
       expect(run.stdout).toContain('revoked the whole grant');
@@ -189,13 +196,7 @@ describe('Flow Lab walks against a running sandbox', () => {
           expect(text).not.toContain(escaped);
         }
         expect(script).toContain('-H "Authorization: Bearer ${ADMIN_TOKEN}"');
-        const dir = await mkdtemp(path.join(tmpdir(), 'flow-lab-'));
-        const file = path.join(dir, 'flow.sh');
-        await writeFile(file, script);
-        const run = await promisify(execFile)('bash', [file], {
-          env: { ...process.env, SANDBOX_URL: fresh.ctx.origin, ADMIN_TOKEN: token },
-          cwd: process.cwd(),
-        });
+        const run = await replay(script, fresh.ctx.origin, token);
         expect(run.stdout).toContain('every step answered as in the walk');
       } finally {
         await mine.app.close();

@@ -9,6 +9,7 @@ import {
 import { glossaryFor } from '../../renderer/flow-lab/glossary.js';
 import type { WalkedStep } from '../../renderer/flow-lab/runner.js';
 import { isLogged, pkceComparison } from '../../renderer/flow-lab/server-side.js';
+import type { Verdict } from '../../renderer/api/types.js';
 import { familyTimeline, shortToken } from '../../renderer/flow-lab/timeline.js';
 import {
   HIDDEN_ADMIN_TOKEN,
@@ -263,27 +264,29 @@ describe("the server's side", () => {
 
   const rule = 'RFC 7636 §4.6';
 
-  it("reads a matched PKCE comparison from the verdict's details, whatever its sentences say", () => {
-    const pkce = { method: 'S256' as const, computed: C, stored: C, matched: true, rule };
+  it.for<
+    [name: string, Verdict['outcome'], summary: string, reason: string, computed: string, matched: boolean]
+  >([
+    [
+      "reads a matched PKCE comparison from the verdict's details, whatever its sentences say",
+      'accepted',
+      'accepted: reworded',
+      'the verifier checks out',
+      C,
+      true,
+    ],
+    [
+      'reads a mismatch from the rejection',
+      'rejected',
+      '',
+      'invalid_grant: PKCE verification failed',
+      X,
+      false,
+    ],
+  ])('%s', ([, outcome, summary, reason, computed, matched]) => {
+    const pkce = { method: 'S256' as const, computed, stored: C, matched, rule };
     expect(
-      pkceComparison({
-        outcome: 'accepted',
-        summary: 'accepted: reworded',
-        reasons: [{ text: 'the verifier checks out', rule }],
-        details: { pkce },
-      }),
-    ).toEqual(pkce);
-  });
-
-  it('reads a mismatch from the rejection', () => {
-    const pkce = { method: 'S256' as const, computed: X, stored: C, matched: false, rule };
-    expect(
-      pkceComparison({
-        outcome: 'rejected',
-        summary: '',
-        reasons: [{ text: 'invalid_grant: PKCE verification failed', rule }],
-        details: { pkce },
-      }),
+      pkceComparison({ outcome, summary, reasons: [{ text: reason, rule }], details: { pkce } }),
     ).toEqual(pkce);
   });
 

@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { test } from 'vitest';
 
 export const BIN = fileURLToPath(new URL('../../bin/token-sandbox.js', import.meta.url));
 
@@ -15,6 +16,20 @@ export interface RunningCli {
   readonly stderr: () => string;
   /** Sends a signal and resolves with the exit code. */
   readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+/**
+ * A confidential client for a black-box config (docs/config.md#clients): a secret, one redirect URI, and by
+ * default the three grants a confidential client may use.
+ */
+export function secretClient(
+  clientId: string,
+  clientSecret: string,
+  redirectUri: string,
+  scope: string,
+  grantTypes: readonly string[] = ['authorization_code', 'refresh_token', 'client_credentials'],
+) {
+  return { clientId, clientSecret, redirectUris: [redirectUri], grantTypes, scope };
 }
 
 /** Writes a config document to a temporary file and returns its path. */
@@ -108,3 +123,34 @@ export async function addBackendClient(
   await res.arrayBuffer(); // read to the end, so the socket goes back to the pool
   return res.status;
 }
+
+/**
+ * Runs the command as `npm start` hands it on: `npmConfig` holds the npm_config_* variables of the flags npm
+ * kept for itself (npm 10/11 keep a flag they do not know, and pass on only what follows it).
+ */
+export async function runUnderNpmStart(
+  args: string[],
+  npmConfig: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCliToExit(args, { npm_lifecycle_event: 'start', ...npmConfig });
+}
+
+/**
+ * `it` with `startCli` as a fixture: every command a test starts and leaves running is killed (SIGKILL: a
+ * failed test may leave it holding sockets) when the test ends. A test that checks how the command stops
+ * stops it itself.
+ */
+export const cliTest = test.extend<{ startCli: typeof startCli }>({
+  // eslint-disable-next-line no-empty-pattern -- vitest fixtures take their dependencies by destructuring.
+  startCli: async ({}, use) => {
+    const started: RunningCli[] = [];
+    await use(async (args, options) => {
+      const cli = await startCli(args, options);
+      started.push(cli);
+      return cli;
+    });
+    for (const cli of started) {
+      if (cli.child.exitCode === null && cli.child.signalCode === null) await cli.stop('SIGKILL');
+    }
+  },
+});

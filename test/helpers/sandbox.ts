@@ -1,9 +1,9 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { inject, test } from 'vitest';
+import { expect, inject, test } from 'vitest';
 import { buildServer, type BuildOptions } from '../../server/app.js';
 import { ManualClock } from '../../server/clock.js';
 import type { ClientConfig, SandboxConfig } from '../../server/config/schema.js';
-import { parseConfig } from '../../server/config/validate.js';
+import { ConfigError, parseConfig } from '../../server/config/validate.js';
 import { s256Challenge } from '../../server/oauth/pkce.js';
 
 export const ORIGIN = 'http://127.0.0.1:9710';
@@ -57,6 +57,20 @@ export const standardClients: readonly ClientConfig[] = [confidentialClient, pos
 
 /** The standard clients and the launch client: what EHR launch tests register. */
 export const launchClients: readonly ClientConfig[] = [...standardClients, launchClient];
+
+/**
+ * What config validation says of `doc`, one `path: message` line per issue (docs/config.md#validation); none
+ * when the document is valid. `file` is the name the messages cite.
+ */
+export function configIssues(doc: unknown, file = 'sandbox.json'): string[] {
+  try {
+    parseConfig(doc, file);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  }
+  return [];
+}
 
 /** A state file (docs/cli.md#data-folder) holding `config` and nothing issued, as a hand-edited one might. */
 export function stateFileHolding(config: unknown) {
@@ -263,6 +277,72 @@ export async function authorize(
   const header = response.headers.location;
   const location = typeof header === 'string' ? new URL(header) : undefined;
   return { response, location, code: location?.searchParams.get('code') ?? undefined };
+}
+
+/** The scope an EHR-launched app asks for: `launch` binds the request to the EHR's launch (SMART App Launch 2.2). */
+export const EHR_SCOPE = 'openid fhirUser launch patient/*.rs';
+
+/** GET /authorize as the public launch client in an EHR launch of `launch` (pass `undefined` to leave it out). */
+export async function launchAuthorize(
+  app: FastifyInstance,
+  launch: string | undefined,
+  overrides: Record<string, string | undefined> = {},
+): Promise<AuthorizeResult> {
+  return authorize(app, { client_id: launchClient.clientId, scope: EHR_SCOPE, launch, ...overrides });
+}
+
+/**
+ * Exchanges a code as the public launch client: no client authentication, the client_id in the form instead
+ * (RFC 6749 §4.1.3).
+ */
+export async function redeemPublic(
+  app: FastifyInstance,
+  code: string,
+  overrides: Record<string, string | undefined> = {},
+): Promise<LightMyRequestResponse> {
+  return redeem(app, code, { client_id: launchClient.clientId, ...overrides }, {});
+}
+
+/** Arms a failure mode through the admin API (docs/failures.md) and checks the sandbox took it. */
+export async function armFailure(app: FastifyInstance, body: Record<string, unknown>): Promise<void> {
+  const res = await admin(app, 'POST', '/failures', body);
+  expect(res.statusCode, res.body).toBe(201);
+}
+
+/** GET a JSON document the server publishes (discovery, JWKS), as its parsed body. */
+export async function getJson<T = Record<string, unknown>>(app: FastifyInstance, url: string): Promise<T> {
+  return (await app.inject({ url })).json<T>();
+}
+
+/** The id of the pending authorization request that an interactive page (sign-in or consent) carries. */
+export function pendingRequestId(page: LightMyRequestResponse): string {
+  const id = /name="request" value="([^"]+)"/.exec(page.body)?.[1];
+  if (id === undefined) throw new Error(`no pending request id on the page: ${page.body.slice(0, 300)}`);
+  return id;
+}
+
+/** POST /authorize/decision: an answer to an interactive page, sent as its form sends it. */
+export async function decide(
+  app: FastifyInstance,
+  fields: Record<string, string | undefined>,
+): Promise<LightMyRequestResponse> {
+  return postForm(app, '/authorize/decision', fields);
+}
+
+/** Answers the sign-in step of `page` as `persona` (docs: README "Interactive authorize"). */
+export async function signIn(
+  app: FastifyInstance,
+  page: LightMyRequestResponse,
+  persona: string,
+  remember = false,
+): Promise<LightMyRequestResponse> {
+  return decide(app, {
+    request: pendingRequestId(page),
+    step: 'sign-in',
+    decision: 'continue',
+    persona,
+    ...(remember ? { remember: 'yes' } : {}),
+  });
 }
 
 /** Exchanges a code as the confidential test client unless told otherwise; `path` is the token endpoint. */

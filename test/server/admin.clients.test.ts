@@ -1,5 +1,13 @@
 import { describe, expect } from 'vitest';
-import { admin, basic, clientCredentials, ORIGIN, postForm, sandboxTest } from '../helpers/sandbox.js';
+import {
+  admin,
+  basic,
+  clientCredentials,
+  ORIGIN,
+  postForm,
+  sandboxTest,
+  getJson,
+} from '../helpers/sandbox.js';
 
 const it = sandboxTest();
 
@@ -141,9 +149,7 @@ describe('admin API: config export and import (docs/config.md, docs/admin-api.md
     expect((await postForm(t.app, '/token', { grant_type: 'client_credentials' }, auth)).statusCode).toBe(
       404,
     );
-    const discovery = (await t.app.inject({ url: '/.well-known/smart-configuration' })).json<
-      Record<string, unknown>
-    >();
+    const discovery = await getJson(t.app, '/.well-known/smart-configuration');
     expect(discovery['token_endpoint']).toBe(`${ORIGIN}/oauth2/token`);
   });
 });

@@ -1,18 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { admin, REDIRECT, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { describe, expect } from 'vitest';
+import { admin, REDIRECT, sandboxTest } from '../helpers/sandbox.js';
 
-let t: TestSandbox | undefined;
-afterEach(async () => {
-  await t?.app.close();
-  t = undefined;
-});
+const it = sandboxTest();
 
 /** A client that says only what it must: every other field takes its default. */
 const terse = { clientId: 'terse', clientSecret: 'terse-secret', redirectUris: [REDIRECT] };
 
 describe('admin API: the values in force (docs/admin-api.md#config, docs/config.md)', () => {
-  it('gives every documented default as the settings in force, while GET /config exports only what was set', async () => {
-    t = await startSandbox({ clients: [] });
+  it('gives every documented default as the settings in force, while GET /config exports only what was set', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({ clients: [] });
     const effective = await admin(t.app, 'GET', '/config/effective');
     expect(effective.statusCode).toBe(200);
     expect(effective.json()).toEqual({
@@ -31,8 +29,10 @@ describe('admin API: the values in force (docs/admin-api.md#config, docs/config.
     expect((await admin(t.app, 'GET', '/config')).json()).toEqual({ clients: [] });
   });
 
-  it('follows an imported config, and the exported document still imports as it is', async () => {
-    t = await startSandbox({ clients: [] });
+  it('follows an imported config, and the exported document still imports as it is', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({ clients: [] });
     const doc = { tokens: { accessTokenLifetime: 900 }, exchangeLog: { verdictHeader: false } };
     expect((await admin(t.app, 'PUT', '/config', doc)).statusCode).toBe(200);
     const effective = (await admin(t.app, 'GET', '/config/effective')).json<{
@@ -46,8 +46,10 @@ describe('admin API: the values in force (docs/admin-api.md#config, docs/config.
     expect((await admin(t.app, 'PUT', '/config', exported)).json()).toEqual(exported);
   });
 
-  it('lists each client with its values in force: the auth method its credentials imply, the server’s lifetimes', async () => {
-    t = await startSandbox({
+  it('lists each client with its values in force: the auth method its credentials imply, the server’s lifetimes', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({
       clients: [terse, { ...terse, clientId: 'own-lifetime', accessTokenLifetime: 120 }],
       tokens: { accessTokenLifetime: 1200 },
     });
@@ -73,8 +75,10 @@ describe('admin API: the values in force (docs/admin-api.md#config, docs/config.
     expect(one).toEqual(terse);
   });
 
-  it('says a public client needs PKCE whatever its document says (RFC 9700 §2.1.1)', async () => {
-    t = await startSandbox({
+  it('says a public client needs PKCE whatever its document says (RFC 9700 §2.1.1)', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({
       clients: [{ clientId: 'spa', redirectUris: [REDIRECT], requirePkce: false }],
     });
     const listed = (await admin(t.app, 'GET', '/clients')).json<{
@@ -90,8 +94,8 @@ describe('admin API: the values in force (docs/admin-api.md#config, docs/config.
     });
   });
 
-  it('changes a client’s lifetimes in force when the server’s defaults change', async () => {
-    t = await startSandbox({ clients: [terse] });
+  it('changes a client’s lifetimes in force when the server’s defaults change', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ clients: [terse] });
     const before = (await admin(t.app, 'GET', '/clients')).json<{
       clients: { effective: { accessTokenLifetime: number } }[];
     }>().clients;

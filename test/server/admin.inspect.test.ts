@@ -9,6 +9,7 @@ import {
   fullCodeFlow,
   ORIGIN,
   postForm,
+  redeem,
   sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
@@ -69,31 +70,11 @@ describe('POST /inspect: the server’s own verdict on a pasted token, one reaso
     t,
   }) => {
     const { code } = await authorize(t.app);
-    const first = await postForm(
-      t.app,
-      '/token',
-      {
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: 'http://127.0.0.1:5555/cb',
-        code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
-      },
-      { authorization: basic('conf-app', 's3cret') },
-    );
+    const first = await redeem(t.app, code ?? '');
     const { access_token: token } = first.json<{ access_token: string }>();
     t.clock.advance(5_000);
     // RFC 6749 §4.1.2: a second use of the code revokes what it issued.
-    await postForm(
-      t.app,
-      '/token',
-      {
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: 'http://127.0.0.1:5555/cb',
-        code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
-      },
-      { authorization: basic('conf-app', 's3cret') },
-    );
+    await redeem(t.app, code ?? '');
     const found = await inspect(t, token);
     expect(found.verdict).toMatchObject({
       state: 'revoked',
@@ -200,17 +181,7 @@ describe('POST /inspect changes nothing', () => {
   it('an unused code stays unused: inspected active, then redeemed', async ({ t }) => {
     const { code = '' } = await authorize(t.app);
     expect(await inspect(t, code)).toMatchObject({ kind: 'code', verdict: { state: 'active' } });
-    const res = await postForm(
-      t.app,
-      '/token',
-      {
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: 'http://127.0.0.1:5555/cb',
-        code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
-      },
-      { authorization: basic('conf-app', 's3cret') },
-    );
+    const res = await redeem(t.app, code);
     expect(res.statusCode).toBe(200);
   });
 });

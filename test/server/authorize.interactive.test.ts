@@ -1,14 +1,15 @@
 import { describe, expect } from 'vitest';
 import { decodeJwt } from 'jose';
-import type { LightMyRequestResponse } from 'fastify';
 import {
   authorize,
+  decide,
   FHIR_BASE,
-  form,
   ORIGIN,
+  pendingRequestId,
   REDIRECT,
   redeem,
   sandboxTest,
+  signIn,
   type TestSandbox,
   launchClients,
 } from '../helpers/sandbox.js';
@@ -18,45 +19,15 @@ const it = sandboxTest({
   authorize: { mode: 'interactive' },
 });
 
-function pendingId(page: LightMyRequestResponse): string {
-  const id = /name="request" value="([^"]+)"/.exec(page.body)?.[1];
-  if (id === undefined) throw new Error('no pending request id on the page');
-  return id;
-}
-
-function decide(t: TestSandbox, fields: Record<string, string | undefined>) {
-  return t.app.inject({
-    method: 'POST',
-    url: '/authorize/decision',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: form(fields),
-  });
-}
-
 const SCOPE = 'openid fhirUser launch/patient launch/encounter patient/Observation.rs?category=laboratory';
-
-/** Answers the sign-in step as `persona`, returning the consent page that follows. */
-async function signIn(t: TestSandbox, page: LightMyRequestResponse, persona = 'prac-1', remember = false) {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/authorize/decision',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: form({
-      request: pendingId(page),
-      step: 'sign-in',
-      decision: 'continue',
-      persona,
-      ...(remember ? { remember: 'yes' } : {}),
-    }),
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res;
-}
 
 /** The consent page of an authorization request, past the sign-in step when the scopes ask for one. */
 async function consent(t: TestSandbox, params: Record<string, string | undefined>, persona = 'prac-1') {
   const { response } = await authorize(t.app, params);
-  return response.body.includes('name="step" value="sign-in"') ? signIn(t, response, persona) : response;
+  if (!response.body.includes('name="step" value="sign-in"')) return response;
+  const res = await signIn(t.app, response, persona);
+  expect(res.statusCode, res.body).toBe(200);
+  return res;
 }
 
 describe('interactive mode: the consent page', () => {
@@ -112,8 +83,8 @@ describe('interactive mode: the consent page', () => {
 
   it('issues a code for the signed-in persona and the picked patient on Approve', async ({ t }) => {
     const response = await consent(t, { scope: SCOPE }, 'prac-2');
-    const res = await decide(t, {
-      request: pendingId(response),
+    const res = await decide(t.app, {
+      request: pendingRequestId(response),
       decision: 'approve',
       patient: 'pat-3',
     });
@@ -131,7 +102,7 @@ describe('interactive mode: the consent page', () => {
 
   it('redirects with access_denied and the state on Deny', async ({ t }) => {
     const response = await consent(t, { scope: SCOPE });
-    const res = await decide(t, { request: pendingId(response), decision: 'deny' });
+    const res = await decide(t.app, { request: pendingRequestId(response), decision: 'deny' });
     expect(res.statusCode).toBe(303);
     const location = new URL(String(res.headers.location));
     expect(location.searchParams.get('error')).toBe('access_denied');
@@ -141,10 +112,10 @@ describe('interactive mode: the consent page', () => {
 
   it('accepts each decision once (the pending id is single-use)', async ({ t }) => {
     const response = await consent(t, { scope: SCOPE });
-    const id = pendingId(response);
+    const id = pendingRequestId(response);
     const fields = { request: id, decision: 'approve', patient: 'pat-1' };
-    expect((await decide(t, fields)).statusCode).toBe(303);
-    const again = await decide(t, fields);
+    expect((await decide(t.app, fields)).statusCode).toBe(303);
+    const again = await decide(t.app, fields);
     expect(again.statusCode).toBe(400);
     expect(again.headers.location).toBeUndefined();
     expect(again.body).toContain('already decided');
@@ -153,12 +124,12 @@ describe('interactive mode: the consent page', () => {
   it('refuses a forged decision without a valid pending id, and a patient that was not offered', async ({
     t,
   }) => {
-    const forged = await decide(t, { request: 'guess', decision: 'approve', patient: 'pat-1' });
+    const forged = await decide(t.app, { request: 'guess', decision: 'approve', patient: 'pat-1' });
     expect(forged.statusCode).toBe(400);
     expect(forged.headers.location).toBeUndefined();
     const response = await consent(t, { scope: SCOPE });
-    const odd = await decide(t, {
-      request: pendingId(response),
+    const odd = await decide(t.app, {
+      request: pendingRequestId(response),
       decision: 'approve',
       patient: 'pat-99',
     });
@@ -183,7 +154,7 @@ describe('interactive mode: the consent page', () => {
     expect(response.body).toContain('Launched from the EHR for patient <strong>James Okafor</strong>');
     expect(response.body).not.toContain('<legend>Patient</legend>');
     expect(response.body).not.toContain('<legend>Sign in as</legend>');
-    const res = await decide(t, { request: pendingId(response), decision: 'approve' });
+    const res = await decide(t.app, { request: pendingRequestId(response), decision: 'approve' });
     expect(res.statusCode).toBe(303);
     const code = new URL(String(res.headers.location)).searchParams.get('code') ?? '';
     const token = await redeem(t.app, code, { client_id: 'launch-app' }, {});

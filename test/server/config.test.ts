@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../server/config/validate.js';
-
-function issuesOf(doc: unknown): string[] {
-  try {
-    parseConfig(doc, 'sandbox.json');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-  return [];
-}
+import { parseConfig } from '../../server/config/validate.js';
+import { configIssues } from '../helpers/sandbox.js';
 
 describe('config validation (docs/config.md#validation)', () => {
   it('accepts the contract example', () => {
     expect(
-      issuesOf({
+      configIssues({
         profile: 'smart',
         clients: [
           {
@@ -35,25 +26,25 @@ describe('config validation (docs/config.md#validation)', () => {
   });
 
   it('names an unknown field by its path and lists the allowed ones', () => {
-    const [issue] = issuesOf({ clients: [{ clientId: 'a', redirectUri: 'x' }] });
+    const [issue] = configIssues({ clients: [{ clientId: 'a', redirectUri: 'x' }] });
     expect(issue).toMatch(/^clients\[0\]\.redirectUri: unknown field; expected one of: clientId, /);
   });
 
   it('says which values an enum field accepts', () => {
-    expect(issuesOf({ profile: 'epic' })).toEqual([
+    expect(configIssues({ profile: 'epic' })).toEqual([
       'profile: expected one of "smart", "medirecords", "iehr" (built in or in profiles), got "epic"',
     ]);
   });
 
   it('reports wrong types with what was found', () => {
-    expect(issuesOf({ clients: [{ clientId: 'a', redirectUris: [3] }] })).toContain(
+    expect(configIssues({ clients: [{ clientId: 'a', redirectUris: [3] }] })).toContain(
       'clients[0].redirectUris[0]: expected string, got number 3',
     );
   });
 
   it('checks rules across fields', () => {
     expect(
-      issuesOf({
+      configIssues({
         clients: [
           {
             clientId: 'a',
@@ -63,36 +54,36 @@ describe('config validation (docs/config.md#validation)', () => {
         ],
       }),
     ).toEqual(['clients[0].clientSecret: is required when tokenEndpointAuthMethod is client_secret_basic']);
-    expect(issuesOf({ clients: [{ clientId: 'a', grantTypes: ['authorization_code'] }] })).toEqual([
+    expect(configIssues({ clients: [{ clientId: 'a', grantTypes: ['authorization_code'] }] })).toEqual([
       'clients[0].redirectUris: needs at least one URI for the authorization_code grant',
     ]);
-    expect(issuesOf({ clients: [{ clientId: 'p', grantTypes: ['client_credentials'] }] })[0]).toMatch(
+    expect(configIssues({ clients: [{ clientId: 'p', grantTypes: ['client_credentials'] }] })[0]).toMatch(
       /client_credentials needs a confidential client/,
     );
-    expect(issuesOf({ clients: [{ clientId: 'a', redirectUris: ['https://a.example/cb#x'] }] })[0]).toMatch(
-      /fragment/,
-    );
+    expect(
+      configIssues({ clients: [{ clientId: 'a', redirectUris: ['https://a.example/cb#x'] }] })[0],
+    ).toMatch(/fragment/);
   });
 
   it('refuses a client_id used twice', () => {
     const client = { clientId: 'a', redirectUris: ['https://a.example/cb'] };
-    expect(issuesOf({ clients: [client, client] })).toEqual([
+    expect(configIssues({ clients: [client, client] })).toEqual([
       'clients[1].clientId: "a" is already used by clients[0]',
     ]);
   });
 
   it('refuses a launch context the FHIR data contradicts, naming the field and the choices', () => {
-    expect(issuesOf({ launch: { patient: 'pat-99' } })).toEqual([
+    expect(configIssues({ launch: { patient: 'pat-99' } })).toEqual([
       'launch.patient: no Patient "pat-99" in the FHIR data; expected one of pat-1, pat-2, pat-3, pat-4',
     ]);
-    expect(issuesOf({ launch: { patient: 'pat-2', encounter: 'enc-1' } })).toEqual([
+    expect(configIssues({ launch: { patient: 'pat-2', encounter: 'enc-1' } })).toEqual([
       'launch.encounter: Encounter "enc-1" belongs to pat-1, not pat-2; expected an encounter of pat-2 (pat-2\'s: enc-3)',
     ]);
-    expect(issuesOf({ launch: { encounter: 'enc-9' } })[0]).toMatch(
+    expect(configIssues({ launch: { encounter: 'enc-9' } })[0]).toMatch(
       /^launch\.encounter: no Encounter "enc-9"/,
     );
     // The default encounter (pat-1's enc-1) does not follow another patient.
-    expect(issuesOf({ launch: { patient: 'pat-2' } })).toEqual([]);
+    expect(configIssues({ launch: { patient: 'pat-2' } })).toEqual([]);
   });
 
   it('names the source in its message', () => {

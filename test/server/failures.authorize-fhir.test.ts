@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest';
 import {
   admin,
+  armFailure,
   authorize,
   clientCredentials,
   REDIRECT,
@@ -10,17 +11,13 @@ import {
 
 const it = sharedSandboxTest(['/failures']);
 
-async function arm(t: TestSandbox, body: Record<string, unknown>): Promise<void> {
-  expect((await admin(t.app, 'POST', '/failures', body)).statusCode).toBe(201);
-}
-
 describe('authorize.* failures redirect back with error= (RFC 6749 §4.1.2.1)', () => {
   it.for([
     ['authorize.access_denied', 'access_denied'],
     ['authorize.invalid_scope', 'invalid_scope'],
     ['authorize.server_error', 'server_error'],
   ])('%s → error=%s with state and iss, then the next authorization succeeds', async ([id, error], { t }) => {
-    await arm(t, { id, times: 1 });
+    await armFailure(t.app, { id, times: 1 });
     const failed = await authorize(t.app);
     expect(failed.response.statusCode).toBe(302);
     expect(`${failed.location?.origin ?? ''}${failed.location?.pathname ?? ''}`).toBe(REDIRECT);
@@ -35,7 +32,7 @@ describe('authorize.* failures redirect back with error= (RFC 6749 §4.1.2.1)', 
   });
 
   it('never redirects to an untrusted redirect_uri, and does not spend the failure on it', async ({ t }) => {
-    await arm(t, { id: 'authorize.access_denied', times: 1 });
+    await armFailure(t.app, { id: 'authorize.access_denied', times: 1 });
     const untrusted = await authorize(t.app, { redirect_uri: 'http://evil.example/cb' });
     expect(untrusted.response.statusCode).toBe(400);
     expect(untrusted.location).toBeUndefined();
@@ -44,14 +41,14 @@ describe('authorize.* failures redirect back with error= (RFC 6749 §4.1.2.1)', 
   });
 
   it('leaves other clients alone when scoped with clientId', async ({ t }) => {
-    await arm(t, { id: 'authorize.access_denied', times: 1, clientId: 'public-app' });
+    await armFailure(t.app, { id: 'authorize.access_denied', times: 1, clientId: 'public-app' });
     expect((await authorize(t.app)).code).toBeDefined();
     const pub = await authorize(t.app, { client_id: 'public-app' });
     expect(pub.location?.searchParams.get('error')).toBe('access_denied');
   });
 
   it('does not touch the token endpoint', async ({ t }) => {
-    await arm(t, { id: 'authorize.server_error', times: 1 });
+    await armFailure(t.app, { id: 'authorize.server_error', times: 1 });
     expect((await clientCredentials(t.app)).statusCode).toBe(200);
     expect((await authorize(t.app)).location?.searchParams.get('error')).toBe('server_error');
   });
@@ -72,7 +69,7 @@ describe('fhir.* failures answer as a resource server (RFC 6750 §3.1)', () => {
   }
 
   it('fhir.invalid_token → 401 with WWW-Authenticate, then the next read succeeds', async ({ t }) => {
-    await arm(t, { id: 'fhir.invalid_token', times: 1 });
+    await armFailure(t.app, { id: 'fhir.invalid_token', times: 1 });
     const failed = await read(t);
     expect(failed.status).toBe(401);
     // As the FHIR base's own bearer check answers: an OperationOutcome, not OAuth JSON.
@@ -84,7 +81,7 @@ describe('fhir.* failures answer as a resource server (RFC 6750 §3.1)', () => {
   });
 
   it('fhir.insufficient_scope → 403 with WWW-Authenticate, then the next read succeeds', async ({ t }) => {
-    await arm(t, { id: 'fhir.insufficient_scope', times: 1 });
+    await armFailure(t.app, { id: 'fhir.insufficient_scope', times: 1 });
     const failed = await read(t);
     expect(failed.status).toBe(403);
     expect(failed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] });
@@ -93,15 +90,15 @@ describe('fhir.* failures answer as a resource server (RFC 6750 §3.1)', () => {
   });
 
   it('scopes to the client the token was issued to', async ({ t }) => {
-    await arm(t, { id: 'fhir.invalid_token', times: 1, clientId: 'someone-else' });
+    await armFailure(t.app, { id: 'fhir.invalid_token', times: 1, clientId: 'someone-else' });
     expect((await read(t)).status).toBe(200);
-    await arm(t, { id: 'fhir.invalid_token', times: 1, clientId: 'conf-app' });
+    await armFailure(t.app, { id: 'fhir.invalid_token', times: 1, clientId: 'conf-app' });
     expect((await read(t)).status).toBe(401);
   });
 
   it('leaves the public CapabilityStatement alone and is marked in the exchange log', async ({ t }) => {
     const before = (await admin(t.app, 'GET', '/exchanges?limit=1')).json<{ latestSeq: number }>().latestSeq;
-    await arm(t, { id: 'fhir.invalid_token', times: 1 });
+    await armFailure(t.app, { id: 'fhir.invalid_token', times: 1 });
     expect((await t.app.inject({ url: '/fhir/metadata' })).statusCode).toBe(200);
     expect((await read(t)).status).toBe(401);
     const log = (await admin(t.app, 'GET', `/exchanges?failure=fhir.invalid_token&since=${before}`)).json<{

@@ -3,6 +3,7 @@ import { describe, expect } from 'vitest';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import {
   admin,
+  armFailure,
   authorize,
   basic,
   clientCredentials,
@@ -20,18 +21,13 @@ import { parseConfig } from '../../server/config/validate.js';
 
 const it = sharedSandboxTest(['/failures']);
 
-async function arm(t: TestSandbox, body: Record<string, unknown>): Promise<void> {
-  const res = await admin(t.app, 'POST', '/failures', body);
-  expect(res.statusCode, res.body).toBe(201);
-}
-
 describe('the failure catalog (docs/failures.md)', () => {
   it('declares every contract id exactly once', () => {
     expect([...FAILURE_CATALOG.keys()].sort()).toEqual([...FAILURE_IDS].sort());
   });
 
   it('lists the armed failures and every available one', async ({ t }) => {
-    await arm(t, { id: 'token.server_error', times: 2, clientId: 'conf-app' });
+    await armFailure(t.app, { id: 'token.server_error', times: 2, clientId: 'conf-app' });
     const res = await admin(t.app, 'GET', '/failures');
     const body = res.json<{ armed: Record<string, unknown>[]; available: { id: string }[] }>();
     expect(body.armed).toEqual([
@@ -56,7 +52,7 @@ describe('the failure catalog (docs/failures.md)', () => {
   });
 
   it('removes one armed failure with DELETE /failures/:id, and 404s when it is not armed', async ({ t }) => {
-    await arm(t, { id: 'token.server_error' });
+    await armFailure(t.app, { id: 'token.server_error' });
     expect((await admin(t.app, 'DELETE', '/failures/token.server_error')).statusCode).toBe(204);
     expect((await admin(t.app, 'DELETE', '/failures/token.server_error')).statusCode).toBe(404);
     expect((await clientCredentials(t.app)).statusCode).toBe(200);
@@ -97,7 +93,7 @@ const TOKEN_ERRORS: ErrorCase[] = [
 
 describe('token endpoint error failures: armed once, they fire once, then the endpoint answers again', () => {
   it.for(TOKEN_ERRORS)('$id → $status $error', async ({ id, status, error, headers = {} }, { t }) => {
-    await arm(t, { id, times: 1 });
+    await armFailure(t.app, { id, times: 1 });
     const failed = await clientCredentials(t.app);
     expect(failed.statusCode).toBe(status);
     expect(failed.headers['cache-control']).toBe('no-store');
@@ -120,42 +116,42 @@ describe('token endpoint error failures: armed once, they fire once, then the en
       'token.refresh_revoked': 'refresh token has been revoked',
     };
     for (const [id, text] of Object.entries(expected)) {
-      await arm(t, { id, times: 1 });
+      await armFailure(t.app, { id, times: 1 });
       const res = await clientCredentials(t.app);
       expect(res.json<{ error_description: string }>().error_description).toContain(text);
     }
   });
 
   it('leaves the code unspent: after an injected failure the same code is redeemed', async ({ t }) => {
-    await arm(t, { id: 'token.code_consumed', times: 1 });
+    await armFailure(t.app, { id: 'token.code_consumed', times: 1 });
     const { code } = await authorize(t.app);
     expect((await redeem(t.app, code ?? '')).json()).toMatchObject({ error: 'invalid_grant' });
     expect((await redeem(t.app, code ?? '')).statusCode).toBe(200);
   });
 
   it('fires on exactly the next `times` requests, then disarms itself', async ({ t }) => {
-    await arm(t, { id: 'token.server_error', times: 3 });
+    await armFailure(t.app, { id: 'token.server_error', times: 3 });
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await clientCredentials(t.app)).statusCode);
     expect(statuses).toEqual([500, 500, 500, 200, 200]);
   });
 
   it('fires exactly `times` times among concurrent requests', async ({ t }) => {
-    await arm(t, { id: 'token.server_error', times: 4 });
+    await armFailure(t.app, { id: 'token.server_error', times: 4 });
     const results = await Promise.all(Array.from({ length: 10 }, () => clientCredentials(t.app)));
     expect(results.filter((r) => r.statusCode === 500)).toHaveLength(4);
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(6);
   });
 
   it('stays armed without `times` until removed', async ({ t }) => {
-    await arm(t, { id: 'token.invalid_grant' });
+    await armFailure(t.app, { id: 'token.invalid_grant' });
     for (let i = 0; i < 3; i++) expect((await clientCredentials(t.app)).statusCode).toBe(400);
     await admin(t.app, 'DELETE', '/failures/token.invalid_grant');
     expect((await clientCredentials(t.app)).statusCode).toBe(200);
   });
 
   it('with clientId, fails only that client and leaves the others alone', async ({ t }) => {
-    await arm(t, { id: 'token.server_error', times: 1, clientId: 'post-app' });
+    await armFailure(t.app, { id: 'token.server_error', times: 1, clientId: 'post-app' });
     expect((await clientCredentials(t.app)).statusCode).toBe(200);
     const post = () =>
       postForm(t.app, '/token', {
@@ -171,7 +167,7 @@ describe('token endpoint error failures: armed once, they fire once, then the en
   it('applies only after client authentication: a wrong secret is still invalid_client, and does not spend it', async ({
     t,
   }) => {
-    await arm(t, { id: 'token.server_error', times: 1 });
+    await armFailure(t.app, { id: 'token.server_error', times: 1 });
     const wrong = await clientCredentials(t.app, 'conf-app', 'wrong');
     expect(wrong.statusCode).toBe(401);
     expect((await clientCredentials(t.app)).statusCode).toBe(500);
@@ -203,7 +199,7 @@ describe('response-shaping failures: the grant succeeds, the answer is spoiled',
   }
 
   it('token.malformed_json answers 200 application/json with a body that does not parse', async ({ t }) => {
-    await arm(t, { id: 'token.malformed_json', times: 1 });
+    await armFailure(t.app, { id: 'token.malformed_json', times: 1 });
     const res = await clientCredentials(t.app);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -214,7 +210,7 @@ describe('response-shaping failures: the grant succeeds, the answer is spoiled',
   });
 
   it('token.missing_access_token answers 200 without access_token', async ({ t }) => {
-    await arm(t, { id: 'token.missing_access_token', times: 1 });
+    await armFailure(t.app, { id: 'token.missing_access_token', times: 1 });
     const res = await clientCredentials(t.app);
     expect(res.statusCode).toBe(200);
     expect(res.json()).not.toHaveProperty('access_token');
@@ -224,7 +220,7 @@ describe('response-shaping failures: the grant succeeds, the answer is spoiled',
   it('token.expired_token answers expires_in 0 with a JWT already expired by the server clock', async ({
     t,
   }) => {
-    await arm(t, { id: 'token.expired_token', times: 1 });
+    await armFailure(t.app, { id: 'token.expired_token', times: 1 });
     const res = await clientCredentials(t.app);
     const body = res.json<{ access_token: string; expires_in: number }>();
     expect(body.expires_in).toBe(0);
@@ -244,7 +240,7 @@ describe('response-shaping failures: the grant succeeds, the answer is spoiled',
 
   it('token.bad_signature signs the tokens with a key not in the JWKS, under the real kid', async ({ t }) => {
     const good = (await clientCredentials(t.app)).json<{ access_token: string }>().access_token;
-    await arm(t, { id: 'token.bad_signature', times: 1 });
+    await armFailure(t.app, { id: 'token.bad_signature', times: 1 });
     const res = await clientCredentials(t.app);
     expect(res.statusCode).toBe(200);
     const bad = res.json<{ access_token: string }>().access_token;
@@ -255,7 +251,7 @@ describe('response-shaping failures: the grant succeeds, the answer is spoiled',
   });
 
   it('token.bad_signature also spoils the id_token of a code flow', async ({ t }) => {
-    await arm(t, { id: 'token.bad_signature', times: 1 });
+    await armFailure(t.app, { id: 'token.bad_signature', times: 1 });
     const { code } = await authorize(t.app);
     const res = await redeem(t.app, code ?? '');
     const body = res.json<{ id_token: string }>();
@@ -265,7 +261,7 @@ describe('response-shaping failures: the grant succeeds, the answer is spoiled',
   });
 
   it('token.slow answers normally after delayMs', async ({ t }) => {
-    await arm(t, { id: 'token.slow', times: 1, delayMs: 150 });
+    await armFailure(t.app, { id: 'token.slow', times: 1, delayMs: 150 });
     const started = performance.now();
     const res = await clientCredentials(t.app);
     expect(res.statusCode).toBe(200);
@@ -273,7 +269,7 @@ describe('response-shaping failures: the grant succeeds, the answer is spoiled',
   });
 
   it('delayMs also delays an injected error', async ({ t }) => {
-    await arm(t, { id: 'token.server_error', times: 1, delayMs: 120 });
+    await armFailure(t.app, { id: 'token.server_error', times: 1, delayMs: 120 });
     const started = performance.now();
     expect((await clientCredentials(t.app)).statusCode).toBe(500);
     expect(performance.now() - started).toBeGreaterThanOrEqual(110);

@@ -5,15 +5,13 @@ import { describe, expect } from 'vitest';
 import { decodeJwt } from 'jose';
 import {
   admin,
-  authorize,
   startSandbox,
   fhirGet,
-  launchClient,
-  postForm,
-  REDIRECT,
+  launchAuthorize,
+  launchClients,
+  redeemPublic,
   sandboxTest,
   standardClients,
-  VERIFIER,
   type TestSandbox,
 } from '../helpers/sandbox.js';
 import type { Exchange } from '../../server/exchanges/exchange.js';
@@ -25,7 +23,7 @@ const PATIENT = 'b7c1f1de-2f4a-4c1e-9a55-1f6f0c7b2a10';
 const ENCOUNTER = '3e0b5a4c-8d2f-4f5e-b1a9-6c2d7e8f9a01';
 const IMMUNIZATION = '9e0f1a2b-5c6d-4e7f-8a8b-9c0d1e2f3a06';
 
-const it = sandboxTest({ clients: [...standardClients, launchClient] });
+const it = sandboxTest({ clients: [...launchClients] });
 
 function load(t: TestSandbox, file: string, content: string) {
   return admin(t.app, 'POST', '/fhir/load', { file, content });
@@ -42,18 +40,8 @@ async function ehrLaunch(t: TestSandbox, patient: string, encounter: string): Pr
   const launched = await admin(t.app, 'POST', '/launches', { clientId: 'launch-app', patient, encounter });
   expect(launched.statusCode).toBe(201);
   const { launch } = launched.json<{ launch: string }>();
-  const { code } = await authorize(t.app, {
-    client_id: 'launch-app',
-    scope: 'openid fhirUser launch patient/*.rs',
-    launch,
-  });
-  const res = await postForm(t.app, '/token', {
-    grant_type: 'authorization_code',
-    code: code ?? '',
-    redirect_uri: REDIRECT,
-    code_verifier: VERIFIER,
-    client_id: 'launch-app',
-  });
+  const { code } = await launchAuthorize(t.app, launch);
+  const res = await redeemPublic(t.app, code ?? '');
   expect(res.statusCode).toBe(200);
   return res.json<{ access_token: string }>().access_token;
 }
@@ -253,7 +241,7 @@ describe('POST /_sandbox/api/fhir/load: your own FHIR data (README "Your FHIR da
 
   it('takes a loaded patient as the config launch context, and starts again with it from the data folder', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sandbox-fhir-launch-'));
-    const config = { clients: [...standardClients, launchClient] };
+    const config = { clients: [...launchClients] };
     try {
       let t = await startSandbox(config, { dataDir: dir });
       expect((await load(t, SYNTHEA_FILE, SYNTHEA)).statusCode).toBe(201);

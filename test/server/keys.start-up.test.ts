@@ -1,17 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { decodeProtectedHeader, exportJWK, type JSONWebKeySet } from 'jose';
 import { startRs256KeyGeneration } from '../../server/keys/early-key.js';
 import { KeyRing, type StoredKeys } from '../../server/keys/key-ring.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startSandbox, type TestSandbox, clientCredentials } from '../helpers/sandbox.js';
+import {
+  clientCredentials,
+  getJson,
+  sandboxTest,
+  startSandbox,
+  type TestSandbox,
+} from '../helpers/sandbox.js';
 
-let t: TestSandbox | undefined;
-afterEach(async () => {
-  await t?.app.close();
-  t = undefined;
-});
+const it = sandboxTest();
 
 describe('start-up does not wait for the signing key', () => {
   it('shares one key between requests that arrive while it is being generated', async () => {
@@ -21,10 +23,12 @@ describe('start-up does not wait for the signing key', () => {
     expect(ring.publicJwks().keys).toHaveLength(1);
   });
 
-  it('publishes the active key in the JWKS even when it is the first thing asked for', async () => {
+  it('publishes the active key in the JWKS even when it is the first thing asked for', async ({
+    sandboxWith,
+  }) => {
     // No keys handed in: the sandbox generates its own while it starts.
-    t = await startSandbox({}, { signingKeys: { keys: [] } });
-    const keys = (await t.app.inject({ url: '/.well-known/jwks.json' })).json<JSONWebKeySet>();
+    const t = await sandboxWith({}, { signingKeys: { keys: [] } });
+    const keys = await getJson<JSONWebKeySet>(t.app, '/.well-known/jwks.json');
     expect(keys.keys).toHaveLength(1);
     expect(keys.keys[0]).toMatchObject({ alg: 'RS256', kty: 'RSA', use: 'sig' });
     expect(keys.keys[0]).not.toHaveProperty('d');
@@ -55,12 +59,12 @@ describe('signing keys handed to the server factory', () => {
     return decodeProtectedHeader(token).kid;
   }
 
-  it('signs with the keys it is given and publishes them, generating none', async () => {
+  it('signs with the keys it is given and publishes them, generating none', async ({ sandboxWith }) => {
     const ring = await KeyRing.load(undefined);
     const given = await ring.signingKey('RS256');
-    t = await startSandbox({}, { signingKeys: ring.toStored() });
+    const t = await sandboxWith({}, { signingKeys: ring.toStored() });
     expect(await tokenKid(t)).toBe(given.kid);
-    const keys = (await t.app.inject({ url: '/.well-known/jwks.json' })).json<JSONWebKeySet>();
+    const keys = await getJson<JSONWebKeySet>(t.app, '/.well-known/jwks.json');
     expect(keys.keys.map((k) => k.kid)).toEqual([given.kid]);
   });
 
@@ -69,19 +73,25 @@ describe('signing keys handed to the server factory', () => {
     try {
       const first = await KeyRing.load(undefined);
       const firstKey = await first.signingKey('RS256');
-      t = await startSandbox({}, { dataDir: dir, signingKeys: first.toStored() });
-      expect(await tokenKid(t)).toBe(firstKey.kid);
-      const kept = JSON.parse(await readFile(path.join(dir, 'keys.json'), 'utf8')) as StoredKeys;
-      expect(kept.keys.map((k) => k.jwk.kid)).toEqual([firstKey.kid]);
-      await t.app.close();
+      // Each sandbox is closed before the next opens the folder, and before the folder is removed.
+      const before = await startSandbox({}, { dataDir: dir, signingKeys: first.toStored() });
+      try {
+        expect(await tokenKid(before)).toBe(firstKey.kid);
+        const kept = JSON.parse(await readFile(path.join(dir, 'keys.json'), 'utf8')) as StoredKeys;
+        expect(kept.keys.map((k) => k.jwk.kid)).toEqual([firstKey.kid]);
+      } finally {
+        await before.app.close();
+      }
 
       const other = await KeyRing.load(undefined);
       await other.signingKey('RS256');
-      t = await startSandbox({}, { dataDir: dir, signingKeys: other.toStored() });
-      expect(await tokenKid(t)).toBe(firstKey.kid);
+      const after = await startSandbox({}, { dataDir: dir, signingKeys: other.toStored() });
+      try {
+        expect(await tokenKid(after)).toBe(firstKey.kid);
+      } finally {
+        await after.app.close();
+      }
     } finally {
-      await t?.app.close();
-      t = undefined;
       await rm(dir, { recursive: true, force: true });
     }
   });

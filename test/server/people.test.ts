@@ -6,10 +6,13 @@ import {
   authorize,
   basic,
   confidentialClient,
+  decide,
   FHIR_BASE,
   form,
+  pendingRequestId,
   redeem,
   sandboxTest,
+  signIn,
   standardClients,
   type TestSandbox,
 } from '../helpers/sandbox.js';
@@ -48,37 +51,13 @@ const it = sandboxTest({
   ],
 });
 
-function pendingId(page: LightMyRequestResponse): string {
-  const id = /name="request" value="([^"]+)"/.exec(page.body)?.[1];
-  if (id === undefined) throw new Error(`no pending request id on the page: ${page.body.slice(0, 300)}`);
-  return id;
-}
-
-function post(t: TestSandbox, fields: Record<string, string | undefined>) {
-  return t.app.inject({
-    method: 'POST',
-    url: '/authorize/decision',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: form(fields),
-  });
-}
-
-const signIn = (t: TestSandbox, page: LightMyRequestResponse, persona: string, remember = false) =>
-  post(t, {
-    request: pendingId(page),
-    step: 'sign-in',
-    decision: 'continue',
-    persona,
-    ...(remember ? { remember: 'yes' } : {}),
-  });
-
 /** Approves a consent page and redeems the code as conf-app: the token response body. */
 async function approveAndRedeem(
   t: TestSandbox,
   page: LightMyRequestResponse,
   fields: Record<string, string> = {},
 ) {
-  const res = await post(t, { request: pendingId(page), decision: 'approve', ...fields });
+  const res = await decide(t.app, { request: pendingRequestId(page), decision: 'approve', ...fields });
   expect(res.statusCode, res.body).toBe(303);
   const code = new URL(String(res.headers.location)).searchParams.get('code') ?? '';
   const token = await redeem(t.app, code);
@@ -101,7 +80,7 @@ describe('the sign-in step (interactive mode)', () => {
     expect(response.body).toContain('<legend>Sign in as</legend>');
     expect(response.body).toContain('<label for="persona-0">Kim Park');
     expect(response.body).toContain('Remember this choice for conf-app');
-    const consent = await signIn(t, response, 'nurse-kim');
+    const consent = await signIn(t.app, response, 'nurse-kim');
     expect(consent.statusCode).toBe(200);
     expect(consent.body).toContain('Signed in as <strong>Kim Park</strong>');
     const body = await approveAndRedeem(t, consent, { patient: 'pat-1' });
@@ -125,7 +104,7 @@ describe('the sign-in step (interactive mode)', () => {
 
   it('remembers the choice for the client until it is cleared through the admin API', async ({ t }) => {
     const first = (await authorize(t.app, { scope: ID_SCOPE })).response;
-    await approveAndRedeem(t, await signIn(t, first, 'mum', true), { patient: 'pat-1' });
+    await approveAndRedeem(t, await signIn(t.app, first, 'mum', true), { patient: 'pat-1' });
     const listed = await admin(t.app, 'GET', '/personas');
     expect(listed.json()).toMatchObject({ remembered: { 'conf-app': 'mum' } });
 
@@ -150,7 +129,7 @@ describe('the sign-in step (interactive mode)', () => {
     t,
   }) => {
     const first = (await authorize(t.app, { scope: ID_SCOPE })).response;
-    expect((await signIn(t, first, 'mum', true)).statusCode).toBe(200);
+    expect((await signIn(t.app, first, 'mum', true)).statusCode).toBe(200);
     t.app.sandbox.queueClaims('conf-app', { tier: 'queued' }, 5);
     const client = (await admin(t.app, 'GET', '/clients/conf-app')).json<Record<string, unknown>>();
     expect((await admin(t.app, 'DELETE', '/clients/conf-app')).statusCode).toBe(204);
@@ -170,18 +149,26 @@ describe('the sign-in step (interactive mode)', () => {
 
   it('refuses a consent decision posted for a request still at the sign-in step', async ({ t }) => {
     const { response } = await authorize(t.app, { scope: ID_SCOPE });
-    const res = await post(t, { request: pendingId(response), decision: 'approve', patient: 'pat-1' });
+    const res = await decide(t.app, {
+      request: pendingRequestId(response),
+      decision: 'approve',
+      patient: 'pat-1',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.headers.location).toBeUndefined();
     expect(res.body).toContain('waits for the sign-in step');
   });
 
   it('refuses a persona that does not exist, and denies on Cancel', async ({ t }) => {
-    const forged = await signIn(t, (await authorize(t.app, { scope: ID_SCOPE })).response, 'nobody');
+    const forged = await signIn(t.app, (await authorize(t.app, { scope: ID_SCOPE })).response, 'nobody');
     expect(forged.statusCode).toBe(400);
     expect(forged.body).toContain('one of the offered personas');
     const { response } = await authorize(t.app, { scope: ID_SCOPE });
-    const cancel = await post(t, { request: pendingId(response), step: 'sign-in', decision: 'deny' });
+    const cancel = await decide(t.app, {
+      request: pendingRequestId(response),
+      step: 'sign-in',
+      decision: 'deny',
+    });
     expect(cancel.statusCode).toBe(303);
     expect(new URL(String(cancel.headers.location)).searchParams.get('error')).toBe('access_denied');
   });
@@ -220,8 +207,8 @@ describe('pickers that fit the app', () => {
 
   it('refuses an encounter of another patient, naming both', async ({ t }) => {
     const { response } = await authorize(t.app, { scope: 'launch/patient launch/encounter patient/*.rs' });
-    const res = await post(t, {
-      request: pendingId(response),
+    const res = await decide(t.app, {
+      request: pendingRequestId(response),
       decision: 'approve',
       patient: 'pat-1',
       encounter: 'enc-3',
@@ -293,7 +280,7 @@ describe('a user who is no persona', () => {
 
 describe('custom claims and their precedence', () => {
   async function tokens(t: TestSandbox) {
-    const consent = await signIn(t, (await authorize(t.app, { scope: ID_SCOPE })).response, 'nurse-kim');
+    const consent = await signIn(t.app, (await authorize(t.app, { scope: ID_SCOPE })).response, 'nurse-kim');
     return approveAndRedeem(t, consent, { patient: 'pat-1' });
   }
 

@@ -1,18 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   authorize,
   basic,
+  configIssues,
   ORIGIN,
   postForm,
   REDIRECT,
   redeem,
-  startSandbox,
+  sandboxTest,
   VERIFIER,
-  type TestSandbox,
   clientCredentials,
+  getJson,
 } from '../helpers/sandbox.js';
 import type { SandboxConfig } from '../../server/config/schema.js';
-import { ConfigError, parseConfig } from '../../server/config/validate.js';
+import { parseConfig } from '../../server/config/validate.js';
 import { profileNamed, resolveProfile } from '../../server/profiles/profile.js';
 
 /** Profiles described in the config file (docs/profiles.md, "Custom profiles"), and profile switching. */
@@ -39,25 +40,11 @@ const ACME: NonNullable<SandboxConfig['profiles']>[number] = {
   },
 };
 
-let t: TestSandbox | undefined;
-afterEach(async () => {
-  await t?.app.close();
-  t = undefined;
-});
-
-function issuesOf(doc: unknown): string[] {
-  try {
-    parseConfig(doc, 'test.json');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-  return [];
-}
+/** A sandbox serving ACME as its profile; `sandboxWith()` starts another, with the standard profile. */
+const it = sandboxTest({ profile: 'acme', profiles: [ACME] });
 
 describe('a profile described in the config', () => {
-  it('serves its token endpoint at its own path, with its grants, fields and extras', async () => {
-    t = await startSandbox({ profile: 'acme', profiles: [ACME] });
+  it('serves its token endpoint at its own path, with its grants, fields and extras', async ({ t }) => {
     const res = await clientCredentials(t.app, 'conf-app', 's3cret', { path: '/connect/token' });
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, unknown>>();
@@ -68,8 +55,9 @@ describe('a profile described in the config', () => {
     expect((await postForm(t.app, '/token', { grant_type: 'client_credentials' })).statusCode).toBe(404);
   });
 
-  it('runs the code flow at its authorize and token paths, keeping what it does not override', async () => {
-    t = await startSandbox({ profile: 'acme', profiles: [ACME] });
+  it('runs the code flow at its authorize and token paths, keeping what it does not override', async ({
+    t,
+  }) => {
     const { code } = await authorize(t.app, {}, '/connect/authorize');
     const res = await redeem(t.app, code ?? '', {}, undefined, '/connect/token');
     expect(res.statusCode).toBe(200);
@@ -82,8 +70,7 @@ describe('a profile described in the config', () => {
     expect(noPkce.location?.searchParams.get('error')).toBe('invalid_request');
   });
 
-  it('words and statuses errors as it says', async () => {
-    t = await startSandbox({ profile: 'acme', profiles: [ACME] });
+  it('words and statuses errors as it says', async ({ t }) => {
     const grant = await postForm(
       t.app,
       '/connect/token',
@@ -124,11 +111,8 @@ describe('a profile described in the config', () => {
     });
   });
 
-  it('is listed by discovery', async () => {
-    t = await startSandbox({ profile: 'acme', profiles: [ACME] });
-    const config = (await t.app.inject({ url: '/.well-known/smart-configuration' })).json<
-      Record<string, unknown>
-    >();
+  it('is listed by discovery', async ({ t }) => {
+    const config = await getJson(t.app, '/.well-known/smart-configuration');
     expect(config['token_endpoint']).toBe(`${ORIGIN}/connect/token`);
     expect(config['authorization_endpoint']).toBe(`${ORIGIN}/connect/authorize`);
     expect(config['grant_types_supported']).toEqual(['authorization_code', 'client_credentials']);
@@ -136,8 +120,10 @@ describe('a profile described in the config', () => {
     expect(config['scopes_supported']).toEqual(['openid', 'acme/records.read']);
   });
 
-  it('selects the other reading of a document: MediRecords parameters in the query string', async () => {
-    t = await startSandbox({
+  it('selects the other reading of a document: MediRecords parameters in the query string', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({
       profile: 'medirecords-query',
       profiles: [{ name: 'medirecords-query', extends: 'medirecords', parameterLocation: 'query-or-body' }],
     });
@@ -158,8 +144,10 @@ describe('a profile described in the config', () => {
     expect(typeof res.json<Record<string, unknown>>()['access_token']).toBe('string');
   });
 
-  it('selects the other reading of a document: iEHR refresh_token for every authorization_code', async () => {
-    t = await startSandbox({
+  it('selects the other reading of a document: iEHR refresh_token for every authorization_code', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({
       profile: 'iehr-always-refresh',
       profiles: [
         { name: 'iehr-always-refresh', extends: 'iehr', refreshTokens: { onAuthorizationCode: 'always' } },
@@ -174,36 +162,28 @@ describe('a profile described in the config', () => {
 
 describe('validating config-described profiles (errors name the field)', () => {
   it('accepts the documented example', () => {
-    expect(issuesOf({ profile: 'acme', profiles: [ACME] })).toEqual([]);
+    expect(configIssues({ profile: 'acme', profiles: [ACME] })).toEqual([]);
   });
 
   it('refuses a profile name that is neither built in nor described', () => {
-    expect(issuesOf({ profile: 'nope', profiles: [ACME] })).toEqual([
+    expect(configIssues({ profile: 'nope', profiles: [ACME] })).toEqual([
       'profile: expected one of "smart", "medirecords", "iehr", "acme" (built in or in profiles), got "nope"',
     ]);
   });
 
   it('refuses reused names, reserved paths, clashing extras and unknown fields', () => {
-    const issues = issuesOf({
-      profiles: [
-        { name: 'iehr' },
-        { name: 'dup', tokenPath: '/fhir/token' },
-        { name: 'dup', tokenPath: '/x/token', authorizePath: '/x/token' },
-        { name: 'extra', tokenResponse: { extra: { access_token: 'x' } } },
-        { name: 'typo', tokenpath: '/t' },
-      ],
-    });
+    // Unknown fields are reported alone: the meaning of a document with a typo in it is not checked.
+    const clashing = [
+      { name: 'iehr' },
+      { name: 'dup', tokenPath: '/fhir/token' },
+      { name: 'dup', tokenPath: '/x/token', authorizePath: '/x/token' },
+      { name: 'extra', tokenResponse: { extra: { access_token: 'x' } } },
+    ];
+    const issues = configIssues({ profiles: [...clashing, { name: 'typo', tokenpath: '/t' }] });
     expect(issues).toEqual([
       'profiles[4].tokenpath: unknown field; expected one of: name, extends, title, tokenPath, authorizePath, grantTypes, authMethods, pkce, requireAud, parameterLocation, requiredParams, refreshTokens, scope, tokenResponse, errors, discovery',
     ]);
-    const semantic = issuesOf({
-      profiles: [
-        { name: 'iehr' },
-        { name: 'dup', tokenPath: '/fhir/token' },
-        { name: 'dup', tokenPath: '/x/token', authorizePath: '/x/token' },
-        { name: 'extra', tokenResponse: { extra: { access_token: 'x' } } },
-      ],
-    });
+    const semantic = configIssues({ profiles: clashing });
     expect(semantic).toEqual([
       'profiles[0].name: "iehr" is a built-in profile; choose another name',
       'profiles[1].tokenPath: paths under /fhir belong to the sandbox',
@@ -214,18 +194,20 @@ describe('validating config-described profiles (errors name the field)', () => {
   });
 
   it("refuses values outside each field's set, naming the path", () => {
-    expect(issuesOf({ profiles: [{ name: 'p', errors: { status: { invalid_client: 200 } } }] })).toEqual([
+    expect(configIssues({ profiles: [{ name: 'p', errors: { status: { invalid_client: 200 } } }] })).toEqual([
       'profiles[0].errors.status.invalid_client: must be >= 400 (got number 200)',
     ]);
-    expect(issuesOf({ profiles: [{ name: 'p', extends: 'okta' }] })[0]).toMatch(
+    expect(configIssues({ profiles: [{ name: 'p', extends: 'okta' }] })[0]).toMatch(
       /^profiles\[0\]\.extends: expected one of "smart", "medirecords", "iehr"/,
     );
   });
 });
 
 describe('switching the active profile at run time', () => {
-  it('moves the token and authorize endpoints and discovery at once; the old paths answer 404', async () => {
-    t = await startSandbox();
+  it('moves the token and authorize endpoints and discovery at once; the old paths answer 404', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({});
     expect((await authorize(t.app)).code).toBeDefined();
     t.app.sandbox.profile = profileNamed('iehr');
     const old = await clientCredentials(t.app, 'conf-app', 's3cret', { params: {} });
@@ -233,14 +215,12 @@ describe('switching the active profile at run time', () => {
     expect((await t.app.inject({ url: '/authorize?client_id=conf-app' })).statusCode).toBe(404);
     const moved = await clientCredentials(t.app, 'conf-app', 's3cret', { path: '/oauth2/token', params: {} });
     expect(moved.statusCode).toBe(200);
-    const config = (await t.app.inject({ url: '/.well-known/smart-configuration' })).json<
-      Record<string, unknown>
-    >();
+    const config = await getJson(t.app, '/.well-known/smart-configuration');
     expect(config['token_endpoint']).toBe(`${ORIGIN}/oauth2/token`);
   });
 
-  it('serves a config-described profile swapped in at run time at its own paths', async () => {
-    t = await startSandbox();
+  it('serves a config-described profile swapped in at run time at its own paths', async ({ sandboxWith }) => {
+    const t = await sandboxWith({});
     const config = parseConfig({ ...t.app.sandbox.config, profile: 'acme', profiles: [ACME] });
     expect(resolveProfile(config).tokenPath).toBe('/connect/token');
     // What importing a config does: the document and the profile it chooses change together.
@@ -252,8 +232,8 @@ describe('switching the active profile at run time', () => {
     expect((await t.app.inject({ url: '/authorize?client_id=conf-app' })).statusCode).toBe(404);
   });
 
-  it('does not serve the internal routes the profile paths are rewritten to', async () => {
-    t = await startSandbox();
+  it('does not serve the internal routes the profile paths are rewritten to', async ({ sandboxWith }) => {
+    const t = await sandboxWith({});
     const res = await clientCredentials(t.app, 'conf-app', 's3cret', {
       path: '/_sandbox/profile/token',
       params: {},

@@ -9,6 +9,7 @@ import {
   VERIFIER,
   sandboxTest,
   type TestSandbox,
+  getJson,
 } from '../helpers/sandbox.js';
 import type { ClientConfig } from '../../server/config/schema.js';
 import { ConfigError, parseConfig } from '../../server/config/validate.js';
@@ -106,6 +107,21 @@ function codeExchange(t: TestSandbox, code: string, overrides: Record<string, st
   });
 }
 
+/** A refresh token from a code flow with `scope` (iEHR issues one for offline_access). */
+async function refreshTokenFor(t: TestSandbox, scope: string): Promise<string> {
+  const first = await codeExchange(t, await codeFor(t, { scope }));
+  return first.json<{ refresh_token: string }>().refresh_token;
+}
+
+function refreshWith(t: TestSandbox, refreshToken: string, extra: Record<string, string> = {}) {
+  return token(t, {
+    grant_type: 'refresh_token',
+    client_id: appClient.clientId,
+    refresh_token: refreshToken,
+    ...extra,
+  });
+}
+
 type Response = Awaited<ReturnType<typeof token>>;
 
 /** The document's error body: exactly {"error": ...}, HTTP 400, JSON. */
@@ -155,9 +171,7 @@ describe('iEHR: POST /oauth2/token', () => {
   });
 
   it('discovery names /oauth2/token, /oauth2/authorize, the three grants and Basic', async ({ t }) => {
-    const config = (await t.app.inject({ url: '/.well-known/openid-configuration' })).json<
-      Record<string, unknown>
-    >();
+    const config = await getJson(t.app, '/.well-known/openid-configuration');
     expect(config['token_endpoint']).toBe(`${ORIGIN}${TOKEN}`);
     expect(config['authorization_endpoint']).toBe(`${ORIGIN}${AUTHORIZE}`);
     expect(config['grant_types_supported']).toEqual([
@@ -289,14 +303,8 @@ describe('iEHR: request parameters in body', () => {
   });
 
   it('scope: only used with client_credentials; a refresh keeps the scope of the grant', async ({ t }) => {
-    const first = await codeExchange(t, await codeFor(t, { scope: 'openid profile offline_access' }));
-    const refresh = first.json<{ refresh_token: string }>().refresh_token;
-    const res = await token(t, {
-      grant_type: 'refresh_token',
-      client_id: appClient.clientId,
-      refresh_token: refresh,
-      scope: 'openid',
-    });
+    const refresh = await refreshTokenFor(t, 'openid profile offline_access');
+    const res = await refreshWith(t, refresh, { scope: 'openid' });
     expect(res.statusCode).toBe(200);
     expect(decodeJwt(res.json<{ access_token: string }>().access_token)['scope']).toBe(
       'openid profile offline_access',
@@ -319,12 +327,7 @@ describe('iEHR: request parameters in body', () => {
   });
 
   it('redirect_uri: not needed for refresh_token or client_credentials', async ({ t }) => {
-    const first = await codeExchange(t, await codeFor(t, { scope: 'openid offline' }));
-    const res = await token(t, {
-      grant_type: 'refresh_token',
-      client_id: appClient.clientId,
-      refresh_token: first.json<{ refresh_token: string }>().refresh_token,
-    });
+    const res = await refreshWith(t, await refreshTokenFor(t, 'openid offline'));
     expect(res.statusCode).toBe(200);
   });
 
@@ -400,21 +403,12 @@ describe('iEHR: sample requests and responses', () => {
   it('exchanging a refresh token: {id_token, access_token, token_type, expires_in}, no new refresh_token', async ({
     t,
   }) => {
-    const first = await codeExchange(t, await codeFor(t, { scope: 'openid offline_access' }));
-    const refresh = first.json<{ refresh_token: string }>().refresh_token;
-    const res = await token(t, {
-      grant_type: 'refresh_token',
-      client_id: appClient.clientId,
-      refresh_token: refresh,
-    });
+    const refresh = await refreshTokenFor(t, 'openid offline_access');
+    const res = await refreshWith(t, refresh);
     expect(res.statusCode).toBe(200);
     expect(keys(res)).toEqual(['access_token', 'expires_in', 'id_token', 'token_type']);
     // Not rotated: the same refresh token keeps working.
-    const again = await token(t, {
-      grant_type: 'refresh_token',
-      client_id: appClient.clientId,
-      refresh_token: refresh,
-    });
+    const again = await refreshWith(t, refresh);
     expect(again.statusCode).toBe(200);
   });
 });
@@ -455,14 +449,10 @@ describe('iEHR: examples of negative responses', () => {
   });
 
   it('invalid_grant: refresh token has been revoked', async ({ t }) => {
-    const first = await codeExchange(t, await codeFor(t, { scope: 'openid offline_access' }));
-    const refresh = first.json<{ refresh_token: string }>().refresh_token;
+    const refresh = await refreshTokenFor(t, 'openid offline_access');
     const revoked = await postForm(t.app, '/revoke', { token: refresh }, APP_BASIC);
     expect(revoked.statusCode).toBe(200);
-    expectError(
-      await token(t, { grant_type: 'refresh_token', client_id: appClient.clientId, refresh_token: refresh }),
-      'invalid_grant',
-    );
+    expectError(await refreshWith(t, refresh), 'invalid_grant');
   });
 
   it('invalid_grant: authorization code has been consumed already or does not exist', async ({ t }) => {

@@ -14,6 +14,7 @@ import {
   VERIFIER,
   sandboxTest,
   type TestSandbox,
+  getJson,
 } from '../helpers/sandbox.js';
 import { documentedStatus, MEDIRECORDS } from '../helpers/medirecords-document.js';
 import type { ClientConfig } from '../../server/config/schema.js';
@@ -104,9 +105,7 @@ describe('MediRecords: POST {MRAPP_BASE_URL}/oauth/smartauth/token', () => {
   });
 
   it('is one of the response parameters of /.well-known/smart-configuration', async ({ t }) => {
-    const config = (await t.app.inject({ url: '/.well-known/smart-configuration' })).json<
-      Record<string, unknown>
-    >();
+    const config = await getJson(t.app, '/.well-known/smart-configuration');
     expect(config['token_endpoint']).toBe(`${ORIGIN}${TOKEN}`);
     expect(config['authorization_endpoint']).toBe(`${ORIGIN}${AUTHORIZE}`);
     expect(config['grant_types_supported']).toEqual(['authorization_code']);
@@ -128,60 +127,63 @@ describe('MediRecords: query parameters', () => {
     }
   });
 
-  it('grant_type: missing is 400 Missing required parameters', async ({ t }) => {
-    const res = await exchange(t, await codeFor(t), { grant_type: undefined });
-    await expectError(res, 'invalid_request', 'Missing required parameters');
-  });
-
-  it('code: "the code parameter value returned in authorize response"; missing is 400 Missing required parameters', async ({
-    t,
-  }) => {
-    const res = await exchange(t, '', { code: undefined });
-    await expectError(res, 'invalid_request', 'Missing required parameters');
-  });
-
-  it('redirect_uri: "the same as the redirect_uri parameter in /authorize"; missing is 400 Missing required parameters', async ({
-    t,
-  }) => {
-    const res = await exchange(t, await codeFor(t), { redirect_uri: undefined });
-    await expectError(res, 'invalid_request', 'Missing required parameters');
-  });
-
-  it('redirect_uri: a different one is 400 Redirect_uri mismatch', async ({ t }) => {
-    const res = await exchange(t, await codeFor(t), { redirect_uri: 'http://127.0.0.1:5555/elsewhere' });
-    await expectError(res, 'invalid_grant', 'Redirect_uri mismatch');
-  });
-
-  it('code_verifier: mandatory when code_challenge was provided; missing is 400 Missing code_verifier', async ({
-    t,
-  }) => {
-    const res = await exchange(t, await codeFor(t), { code_verifier: undefined });
-    await expectError(res, 'invalid_grant', 'Missing code_verifier');
-  });
-
-  it('code_verifier: one that does not match the challenge is 400 Code_verifier check fail', async ({
-    t,
-  }) => {
-    const res = await exchange(t, await codeFor(t), { code_verifier: 'a'.repeat(43) });
-    await expectError(res, 'invalid_grant', 'Code_verifier check fail/failed to consume authorization code');
+  it.for<[name: string, params: Record<string, string | undefined>, error: string, description: string]>([
+    [
+      'grant_type: missing is 400 Missing required parameters',
+      { grant_type: undefined },
+      'invalid_request',
+      'Missing required parameters',
+    ],
+    [
+      'code: "the code parameter value returned in authorize response"; missing is 400 Missing required parameters',
+      { code: undefined },
+      'invalid_request',
+      'Missing required parameters',
+    ],
+    [
+      'redirect_uri: "the same as the redirect_uri parameter in /authorize"; missing is 400 Missing required parameters',
+      { redirect_uri: undefined },
+      'invalid_request',
+      'Missing required parameters',
+    ],
+    [
+      'redirect_uri: a different one is 400 Redirect_uri mismatch',
+      { redirect_uri: 'http://127.0.0.1:5555/elsewhere' },
+      'invalid_grant',
+      'Redirect_uri mismatch',
+    ],
+    [
+      'code_verifier: mandatory when code_challenge was provided; missing is 400 Missing code_verifier',
+      { code_verifier: undefined },
+      'invalid_grant',
+      'Missing code_verifier',
+    ],
+    [
+      'code_verifier: one that does not match the challenge is 400 Code_verifier check fail',
+      { code_verifier: 'a'.repeat(43) },
+      'invalid_grant',
+      'Code_verifier check fail/failed to consume authorization code',
+    ],
+    [
+      'client_id: "the same as the client_id parameter in /authorize"; missing is 400 Missing required parameters',
+      { client_id: undefined },
+      'invalid_request',
+      'Missing required parameters',
+    ],
+    [
+      'client_id: one not registered is 401 Client_id not found/authorised',
+      { client_id: 'nobody' },
+      'invalid_client',
+      'Client_id not found/authorised',
+    ],
+  ])('%s', async ([, params, error, description], { t }) => {
+    await expectError(await exchange(t, await codeFor(t), params), error, description);
   });
 
   it('code_verifier: not needed when /authorize had no code_challenge', async ({ t }) => {
     const code = await codeFor(t, { code_challenge: undefined, code_challenge_method: undefined });
     const res = await exchange(t, code, { code_verifier: undefined });
     expect(res.statusCode).toBe(200);
-  });
-
-  it('client_id: "the same as the client_id parameter in /authorize"; missing is 400 Missing required parameters', async ({
-    t,
-  }) => {
-    const res = await exchange(t, await codeFor(t), { client_id: undefined });
-    await expectError(res, 'invalid_request', 'Missing required parameters');
-  });
-
-  it('client_id: one not registered is 401 Client_id not found/authorised', async ({ t }) => {
-    const res = await exchange(t, await codeFor(t), { client_id: 'nobody' });
-    await expectError(res, 'invalid_client', 'Client_id not found/authorised');
   });
 
   it('client_id: one not authorised for the authorization_code grant is 401 Client_id not found/authorised', async ({

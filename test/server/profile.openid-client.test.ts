@@ -40,6 +40,27 @@ async function callback(url: URL): Promise<URL> {
   return new URL(res.headers.get('location') ?? '');
 }
 
+/**
+ * The library's authorization code flow with PKCE S256, state and nonce: it builds the authorization URL, which
+ * must name `authorizePath`, follows it and redeems the code it comes back with.
+ */
+async function codeFlow(config: oidc.Configuration, scope: string, authorizePath: string) {
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT,
+    scope,
+    code_challenge: CHALLENGE,
+    code_challenge_method: 'S256',
+    state: 'st4te',
+    nonce: 'n0nce',
+  });
+  expect(url.pathname).toBe(authorizePath);
+  return oidc.authorizationCodeGrant(config, await callback(url), {
+    pkceCodeVerifier: VERIFIER,
+    expectedState: 'st4te',
+    expectedNonce: 'n0nce',
+  });
+}
+
 describe('openid-client against the vendor profiles', () => {
   it('iehr: code flow with PKCE and client_secret_basic at /oauth2/token, then a refresh', async () => {
     const origin = await listening({
@@ -61,20 +82,7 @@ describe('openid-client against the vendor profiles', () => {
       LOOPBACK_HTTP,
     );
     expect(config.serverMetadata().token_endpoint).toBe(`${origin}/oauth2/token`);
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT,
-      scope: 'openid offline_access',
-      code_challenge: CHALLENGE,
-      code_challenge_method: 'S256',
-      state: 'st4te',
-      nonce: 'n0nce',
-    });
-    expect(url.pathname).toBe('/oauth2/authorize');
-    const tokens = await oidc.authorizationCodeGrant(config, await callback(url), {
-      pkceCodeVerifier: VERIFIER,
-      expectedState: 'st4te',
-      expectedNonce: 'n0nce',
-    });
+    const tokens = await codeFlow(config, 'openid offline_access', '/oauth2/authorize');
     expect(tokens.token_type).toBe('bearer');
     expect(tokens.claims()?.aud).toBe('ehr-app');
     expect(typeof tokens.refresh_token).toBe('string');
@@ -89,20 +97,7 @@ describe('openid-client against the vendor profiles', () => {
       clients: [{ clientId: 'mr-app', redirectUris: [REDIRECT], scope: 'openid fhirUser launch/patient' }],
     });
     const config = await oidc.discovery(new URL(origin), 'mr-app', undefined, oidc.None(), LOOPBACK_HTTP);
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT,
-      scope: 'openid fhirUser launch/patient',
-      code_challenge: CHALLENGE,
-      code_challenge_method: 'S256',
-      state: 'st4te',
-      nonce: 'n0nce',
-    });
-    expect(url.pathname).toBe('/oauth/smartauth/authorize');
-    const tokens = await oidc.authorizationCodeGrant(config, await callback(url), {
-      pkceCodeVerifier: VERIFIER,
-      expectedState: 'st4te',
-      expectedNonce: 'n0nce',
-    });
+    const tokens = await codeFlow(config, 'openid fhirUser launch/patient', '/oauth/smartauth/authorize');
     expect(tokens.scope).toBe('openid fhirUser launch/patient');
     expect(tokens['patient']).toBe('pat-1');
     expect(tokens.claims()?.sub).toBe('Practitioner/prac-1');

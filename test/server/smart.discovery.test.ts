@@ -3,14 +3,14 @@ import {
   authorize,
   clientCredentials,
   form,
+  launchAuthorize,
+  launchClients,
   ORIGIN,
-  postForm,
   redeem,
+  redeemPublic,
   REDIRECT,
-  VERIFIER,
   sandboxTest,
   type TestSandbox,
-  launchClients,
 } from '../helpers/sandbox.js';
 
 const it = sandboxTest({
@@ -33,18 +33,8 @@ async function ehrLaunch(t: TestSandbox): Promise<TokenBody> {
     clientId: 'launch-app',
     smartStyleUrl: 'http://127.0.0.1:5555/style.json',
   });
-  const { code } = await authorize(t.app, {
-    client_id: 'launch-app',
-    scope: 'openid fhirUser launch patient/*.rs',
-    launch,
-  });
-  const res = await postForm(t.app, '/token', {
-    grant_type: 'authorization_code',
-    code: code ?? '',
-    redirect_uri: REDIRECT,
-    code_verifier: VERIFIER,
-    client_id: 'launch-app',
-  });
+  const { code } = await launchAuthorize(t.app, launch);
+  const res = await redeemPublic(t.app, code ?? '');
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 }

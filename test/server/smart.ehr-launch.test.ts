@@ -3,15 +3,16 @@ import { decodeJwt } from 'jose';
 import {
   authorize,
   CHALLENGE,
+  EHR_SCOPE,
   FHIR_BASE,
   fhirGet,
   LAUNCH_URL,
+  launchAuthorize,
+  launchClients,
   postForm,
   REDIRECT,
-  VERIFIER,
+  redeemPublic,
   sandboxTest,
-  type TestSandbox,
-  launchClients,
 } from '../helpers/sandbox.js';
 import { LAUNCH_LIFETIME_MS, LaunchError } from '../../server/launch/launches.js';
 
@@ -19,31 +20,6 @@ const it = sandboxTest({
   clients: [...launchClients],
   launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1', tenant: 'clinic-a' },
 });
-
-const EHR_SCOPE = 'openid fhirUser launch patient/*.rs';
-
-function launchAuthorize(
-  t: TestSandbox,
-  launch: string | undefined,
-  overrides: Record<string, string | undefined> = {},
-) {
-  return authorize(t.app, {
-    client_id: 'launch-app',
-    scope: EHR_SCOPE,
-    launch,
-    ...overrides,
-  });
-}
-
-async function redeemPublic(t: TestSandbox, code: string) {
-  return postForm(t.app, '/token', {
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: REDIRECT,
-    code_verifier: VERIFIER,
-    client_id: 'launch-app',
-  });
-}
 
 describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the EHR', () => {
   it('builds the launch URL from the client launchUrl with iss = FHIR base and an opaque launch value', ({
@@ -110,9 +86,9 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
       intent: 'summary',
       fhirContext: [{ reference: 'Condition/cond-4' }],
     });
-    const { code, location } = await launchAuthorize(t, launch);
+    const { code, location } = await launchAuthorize(t.app, launch);
     expect(location?.searchParams.get('state')).toBe('st4te');
-    const res = await redeemPublic(t, code ?? '');
+    const res = await redeemPublic(t.app, code ?? '');
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, unknown>>();
     expect(body).toMatchObject({
@@ -153,18 +129,18 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     expect(res.statusCode).toBe(303);
     const location = new URL(String(res.headers.location));
     expect(location.searchParams.get('state')).toBe('p0st');
-    const token = await redeemPublic(t, location.searchParams.get('code') ?? '');
+    const token = await redeemPublic(t.app, location.searchParams.get('code') ?? '');
     expect(token.json()).toMatchObject({ patient: 'pat-3' });
   });
 
   it('may be authorized again while it lives (an app restarting its authorization)', async ({ t }) => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
-    expect((await launchAuthorize(t, launch)).code).toBeDefined();
-    expect((await launchAuthorize(t, launch)).code).toBeDefined();
+    expect((await launchAuthorize(t.app, launch)).code).toBeDefined();
+    expect((await launchAuthorize(t.app, launch)).code).toBeDefined();
   });
 
   it('refuses a launch value it never issued', async ({ t }) => {
-    const { location } = await launchAuthorize(t, 'made-up-launch');
+    const { location } = await launchAuthorize(t.app, 'made-up-launch');
     expect(location?.searchParams.get('error')).toBe('invalid_request');
     expect(location?.searchParams.get('error_description')).toContain('not one this sandbox issued');
     expect(location?.searchParams.get('state')).toBe('st4te');
@@ -173,7 +149,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
   it('refuses an expired launch value', async ({ t }) => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
     t.clock.advance(LAUNCH_LIFETIME_MS);
-    const { location, code } = await launchAuthorize(t, launch);
+    const { location, code } = await launchAuthorize(t.app, launch);
     expect(code).toBeUndefined();
     expect(location?.searchParams.get('error')).toBe('invalid_request');
     expect(location?.searchParams.get('error_description')).toContain('expired');
@@ -187,14 +163,14 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
       ],
     });
     const { launch } = t.app.sandbox.launches.create({ clientId: 'other-app' });
-    const { location } = await launchAuthorize(t, launch);
+    const { location } = await launchAuthorize(t.app, launch);
     expect(location?.searchParams.get('error')).toBe('invalid_request');
     expect(location?.searchParams.get('error_description')).toContain('another client');
   });
 
   it('requires the launch scope with a launch value', async ({ t }) => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
-    const { location } = await launchAuthorize(t, launch, { scope: 'openid patient/*.rs' });
+    const { location } = await launchAuthorize(t.app, launch, { scope: 'openid patient/*.rs' });
     expect(location?.searchParams.get('error')).toBe('invalid_scope');
     expect(location?.searchParams.get('error_description')).toContain('needs the launch scope');
   });
@@ -203,7 +179,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     t,
   }) => {
     const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
-    const { location } = await launchAuthorize(t, launch, { aud: 'https://evil.example/fhir' });
+    const { location } = await launchAuthorize(t.app, launch, { aud: 'https://evil.example/fhir' });
     expect(location?.searchParams.get('error')).toBe('invalid_request');
     expect(location?.searchParams.get('error_description')).toContain('FHIR base');
   });
@@ -218,13 +194,13 @@ describe('SMART App Launch 2.2 §standalone launch in auto mode', () => {
       scope: 'launch/patient launch/encounter patient/*.rs',
       code_challenge: CHALLENGE,
     });
-    const body = (await redeemPublic(t, code ?? '')).json<Record<string, unknown>>();
+    const body = (await redeemPublic(t.app, code ?? '')).json<Record<string, unknown>>();
     expect(body).toMatchObject({ patient: 'pat-1', encounter: 'enc-1', tenant: 'clinic-a' });
   });
 
   it('gives no patient without launch/patient', async ({ t }) => {
     const { code } = await authorize(t.app, { client_id: 'launch-app', scope: 'openid fhirUser user/*.rs' });
-    const body = (await redeemPublic(t, code ?? '')).json<Record<string, unknown>>();
+    const body = (await redeemPublic(t.app, code ?? '')).json<Record<string, unknown>>();
     expect(body['patient']).toBeUndefined();
     expect(body['encounter']).toBeUndefined();
   });
