@@ -69,6 +69,28 @@ export function CodeBlock({ children, label }: { readonly children: ReactNode; r
   );
 }
 
+/**
+ * The `<option>`s of a select, one per item: `value` is what the select reports, `label` the words shown
+ * (the value itself when omitted), `id` the React key where two items could share a value.
+ */
+export function Options<T>({
+  items,
+  value,
+  label,
+  id,
+}: {
+  readonly items: readonly T[];
+  readonly value: (item: T) => string;
+  readonly label?: (item: T) => ReactNode;
+  readonly id?: (item: T) => string;
+}) {
+  return items.map((item) => (
+    <option key={(id ?? value)(item)} value={value(item)}>
+      {label === undefined ? value(item) : label(item)}
+    </option>
+  ));
+}
+
 /** An error in words, announced when it appears. */
 export function ErrorText({ message, id }: { readonly message: string | undefined; readonly id?: string }) {
   if (message === undefined || message === '') return null;

@@ -1,7 +1,15 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Exchange, ExchangeSummary, LoggedMessage } from '../api/types.js';
-import { CodeBlock, CopyButton, EmptyState, ErrorText, Loading, StatusBadge } from '../components/common.js';
+import {
+  CodeBlock,
+  CopyButton,
+  EmptyState,
+  ErrorText,
+  Loading,
+  Options,
+  StatusBadge,
+} from '../components/common.js';
 import { exchangeToCurl } from '../lib/curl.js';
 import { harFileName, harQueryFor, keepOnly, saveHar, type HarScope } from '../lib/har-export.js';
 import { messageOf } from '../store/errors.js';
@@ -55,22 +63,14 @@ function Filters() {
         Endpoint
         <select value={filters.endpoint} onChange={(e) => setFilters({ endpoint: e.target.value })}>
           <option value="all">All</option>
-          {endpointOptions.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
+          <Options items={endpointOptions} value={(p) => p} />
         </select>
       </label>
       <label>
         Client
         <select value={filters.clientId} onChange={(e) => setFilters({ clientId: e.target.value })}>
           <option value="all">All</option>
-          {clients.map((c) => (
-            <option key={c.clientId} value={c.clientId}>
-              {c.clientId}
-            </option>
-          ))}
+          <Options items={clients} value={(c) => c.clientId} />
         </select>
       </label>
       <label>

@@ -7,7 +7,7 @@ import {
   type GrantType,
   type ListedClient,
 } from '../api/types.js';
-import { ErrorText, Field } from '../components/common.js';
+import { ErrorText, Field, Options } from '../components/common.js';
 import { TextField } from '../components/text-field.js';
 import { randomSecret } from '../lib/random.js';
 import { useApp } from '../store/react.js';
@@ -169,11 +169,11 @@ export function ClientForm({
               onChange={(e) => set('authMethod', e.target.value as AuthMethod)}
               aria-describedby={describedBy}
             >
-              {AUTH_METHOD_VALUES.filter((m) => KIND_METHODS[values.kind].includes(m)).map((m) => (
-                <option key={m} value={m}>
-                  {METHOD_LABEL[m]}
-                </option>
-              ))}
+              <Options
+                items={AUTH_METHOD_VALUES.filter((m) => KIND_METHODS[values.kind].includes(m))}
+                value={(m) => m}
+                label={(m) => METHOD_LABEL[m]}
+              />
             </select>
           )}
         </Field>

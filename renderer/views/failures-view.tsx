@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { FailureArm, FailureEndpoint } from '../api/types.js';
-import { EmptyState, ErrorText, Loading } from '../components/common.js';
+import { EmptyState, ErrorText, Loading, Options } from '../components/common.js';
 import {
   selectClientList,
   selectFailureGroups,
@@ -187,11 +187,7 @@ function FailureItem({ row }: { readonly row: FailureRow }) {
               Client
               <select value={options.clientId} onChange={set('clientId')}>
                 <option value="">Any client</option>
-                {clients.map((c) => (
-                  <option key={c.clientId} value={c.clientId}>
-                    {c.clientId}
-                  </option>
-                ))}
+                <Options items={clients} value={(c) => c.clientId} />
               </select>
             </label>
             {delayed ? (

@@ -1,6 +1,6 @@
 import { useRef, useState, type ChangeEvent, type SubmitEvent } from 'react';
 import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/types.js';
-import { Card, CopyValue, ErrorText, Field, Loading } from '../components/common.js';
+import { Card, CopyValue, ErrorText, Field, Loading, Options } from '../components/common.js';
 import { TextField } from '../components/text-field.js';
 import { downloadText } from '../lib/download.js';
 import {
@@ -134,11 +134,7 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
           <Field label="Signing algorithm">
             {({ id }) => (
               <select id={id} value={alg} onChange={(e) => setAlg(e.target.value as SigningAlg)}>
-                {SIGNING_ALG_VALUES.map((a) => (
-                  <option key={a} value={a}>
-                    {a}
-                  </option>
-                ))}
+                <Options items={SIGNING_ALG_VALUES} value={(a) => a} />
               </select>
             )}
           </Field>
