@@ -139,6 +139,37 @@ export function StatusBadge({ status }: { readonly status: number }) {
   return <span className={`badge status status-${family}`}>{status === 0 ? 'no answer' : status}</span>;
 }
 
+/** A checkbox, or a radio button of the group `radio` names, with its words: the whole line is clickable. */
+export function Choice({
+  label,
+  checked,
+  onChange,
+  radio,
+  value,
+  disabled,
+}: {
+  readonly label: ReactNode;
+  readonly checked: boolean;
+  readonly onChange: (checked: boolean) => void;
+  readonly radio?: string;
+  readonly value?: string;
+  readonly disabled?: boolean;
+}) {
+  return (
+    <label className="choice">
+      <input
+        type={radio === undefined ? 'checkbox' : 'radio'}
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        {...(radio === undefined ? {} : { name: radio })}
+        {...(value === undefined ? {} : { value })}
+        {...(disabled === undefined ? {} : { disabled })}
+      />
+      {label}
+    </label>
+  );
+}
+
 /** A labelled form field: the label, the control, a hint and the field's own error. */
 export function Field({
   label,

@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Exchange, ExchangeSummary, LoggedMessage } from '../api/types.js';
 import {
+  Choice,
   CodeBlock,
   CopyButton,
   EmptyState,
@@ -244,10 +245,7 @@ function ExchangeList() {
           {visible.length.toLocaleString()} shown of {(log.items.length + log.dropped).toLocaleString()}
           {log.dropped > 0 ? ` (the oldest ${log.dropped.toLocaleString()} no longer kept here)` : ''}
         </span>
-        <label className="choice">
-          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />
-          Follow new
-        </label>
+        <Choice checked={follow} onChange={setFollow} label="Follow new" />
       </div>
       <div className="exchange-header" aria-hidden="true">
         <span>Time</span>
@@ -404,12 +402,7 @@ function ExchangeDetail() {
 function PickForHar({ seq }: { readonly seq: number }) {
   const picked = useApp((s) => s.harSelection.includes(seq));
   const toggle = useApp((s) => s.toggleHarSelection);
-  return (
-    <label className="choice">
-      <input type="checkbox" checked={picked} onChange={() => toggle(seq)} />
-      Pick for HAR export
-    </label>
-  );
+  return <Choice checked={picked} onChange={() => toggle(seq)} label="Pick for HAR export" />;
 }
 
 const OUTCOME_LABEL: Record<Exchange['verdict']['outcome'], string> = {

@@ -1,6 +1,6 @@
 import { useRef, useState, type ChangeEvent, type SubmitEvent } from 'react';
 import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/types.js';
-import { Card, CopyValue, ErrorText, Field, Loading, Options } from '../components/common.js';
+import { Card, Choice, CopyValue, ErrorText, Field, Loading, Options } from '../components/common.js';
 import { TextField } from '../components/text-field.js';
 import { downloadText } from '../lib/download.js';
 import {
@@ -382,10 +382,13 @@ function Appearance() {
         <legend>Theme</legend>
         <div className="choice-row">
           {(Object.keys(labels) as ThemeChoice[]).map((t) => (
-            <label key={t} className="choice">
-              <input type="radio" name="theme" checked={theme === t} onChange={() => setTheme(t)} />
-              {labels[t]}
-            </label>
+            <Choice
+              key={t}
+              radio="theme"
+              checked={theme === t}
+              onChange={() => setTheme(t)}
+              label={labels[t]}
+            />
           ))}
         </div>
       </fieldset>
@@ -405,17 +408,14 @@ function Session() {
         The token from the start-up URL is kept for this tab only, unless you ask to be remembered on this
         computer.
       </p>
-      <label className="choice">
-        <input
-          type="checkbox"
-          checked={session.remembered || isRemembered(env)}
-          onChange={(e) => {
-            keepAdminToken(env, session.token, e.target.checked);
-            signIn(session.token, e.target.checked);
-          }}
-        />
-        Remember on this computer
-      </label>
+      <Choice
+        checked={session.remembered || isRemembered(env)}
+        onChange={(on) => {
+          keepAdminToken(env, session.token, on);
+          signIn(session.token, on);
+        }}
+        label="Remember on this computer"
+      />
       <div className="button-row">
         <button
           type="button"
