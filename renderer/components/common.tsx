@@ -139,6 +139,57 @@ export function StatusBadge({ status }: { readonly status: number }) {
   return <span className={`badge status status-${family}`}>{status === 0 ? 'no answer' : status}</span>;
 }
 
+/**
+ * A table's header row: one column header per name, then the row actions' column, named for screen readers
+ * only (`actions`, the words they hear).
+ */
+export function TableHead({
+  columns,
+  actions = 'Actions',
+}: {
+  readonly columns: readonly string[];
+  readonly actions?: string;
+}) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th key={c} scope="col">
+            {c}
+          </th>
+        ))}
+        <th scope="col">
+          <span className="visually-hidden">{actions}</span>
+        </th>
+      </tr>
+    </thead>
+  );
+}
+
+/** A small button acting on one row: its accessible name says which ("Edit web-app"), its face only the verb. */
+export function RowAction({
+  verb,
+  row,
+  danger = false,
+  onClick,
+}: {
+  readonly verb: string;
+  readonly row: string;
+  readonly danger?: boolean;
+  readonly onClick: () => void;
+}) {
+  return (
+    <button
+      type="button"
+      className={danger ? 'button small danger' : 'button small'}
+      aria-label={`${verb} ${row}`}
+      onClick={onClick}
+    >
+      {verb}
+    </button>
+  );
+}
+
 /** A checkbox, or a radio button of the group `radio` names, with its words: the whole line is clickable. */
 export function Choice({
   label,

@@ -1,6 +1,15 @@
 import { useRef, useState, type ChangeEvent, type SubmitEvent } from 'react';
 import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/types.js';
-import { Card, Choice, CopyValue, ErrorText, Field, Loading, Options } from '../components/common.js';
+import {
+  Card,
+  Choice,
+  CopyValue,
+  ErrorText,
+  Field,
+  Loading,
+  Options,
+  TableHead,
+} from '../components/common.js';
 import { TextField } from '../components/text-field.js';
 import { downloadText } from '../lib/download.js';
 import {
@@ -249,17 +258,7 @@ function SigningKeys({ info }: { readonly info: ServerInfo }) {
         <ErrorText message="This server does not list its signing keys." />
       ) : (
         <table className="table keys-table" aria-label="Signing keys">
-          <thead>
-            <tr>
-              <th scope="col">kid</th>
-              <th scope="col">alg</th>
-              <th scope="col">state</th>
-              <th scope="col">until / since</th>
-              <th scope="col">
-                <span className="visually-hidden">actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['kid', 'alg', 'state', 'until / since']} actions="actions" />
           <tbody>
             {list.keys.map((k) => (
               <tr key={k.kid} data-kid={k.kid} data-state={k.state}>
