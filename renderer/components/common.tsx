@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
 import type { ArtefactState } from '../api/types.js';
 import { claimTimes } from '../lib/jwt.js';
 
@@ -137,6 +137,43 @@ export function StateBadge({ state }: { readonly state: ArtefactState }) {
 export function StatusBadge({ status }: { readonly status: number }) {
   const family = status === 0 ? 'none' : `${Math.floor(status / 100)}xx`;
   return <span className={`badge status status-${family}`}>{status === 0 ? 'no answer' : status}</span>;
+}
+
+/**
+ * A button that opens the system's file chooser. The file input itself stays hidden and out of the tab order:
+ * the button is the one control a keyboard reaches; `inputLabel` names the input for assistive technology.
+ */
+export function FileButton({
+  children,
+  accept,
+  multiple = false,
+  inputLabel,
+  onChange,
+}: {
+  readonly children: ReactNode;
+  readonly accept: string;
+  readonly multiple?: boolean;
+  readonly inputLabel: string;
+  readonly onChange: (event: ChangeEvent<HTMLInputElement>) => void;
+}) {
+  const fileRef = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <button type="button" className="button" onClick={() => fileRef.current?.click()}>
+        {children}
+      </button>
+      <input
+        ref={fileRef}
+        type="file"
+        multiple={multiple}
+        accept={accept}
+        className="visually-hidden"
+        onChange={onChange}
+        aria-label={inputLabel}
+        tabIndex={-1}
+      />
+    </>
+  );
 }
 
 /**

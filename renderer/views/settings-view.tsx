@@ -1,4 +1,4 @@
-import { useRef, useState, type ChangeEvent, type SubmitEvent } from 'react';
+import { useState, type ChangeEvent, type SubmitEvent } from 'react';
 import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/types.js';
 import {
   Card,
@@ -6,6 +6,7 @@ import {
   CopyValue,
   ErrorText,
   Field,
+  FileButton,
   Loading,
   Options,
   TableHead,
@@ -306,7 +307,6 @@ function SigningKeys({ info }: { readonly info: ServerInfo }) {
 function ConfigFile() {
   const importConfig = useApp((s) => s.importConfig);
   const server = useApp(selectServer);
-  const fileRef = useRef<HTMLInputElement>(null);
   const [result, setResult] = useState<{ ok: boolean; message: string }>();
 
   function exportConfig() {
@@ -347,18 +347,9 @@ function ConfigFile() {
         <button type="button" className="button" onClick={exportConfig}>
           Export config
         </button>
-        <button type="button" className="button" onClick={() => fileRef.current?.click()}>
+        <FileButton accept="application/json,.json" inputLabel="Config file to import" onChange={onFile}>
           Import config…
-        </button>
-        <input
-          ref={fileRef}
-          type="file"
-          accept="application/json,.json"
-          className="visually-hidden"
-          onChange={onFile}
-          aria-label="Config file to import"
-          tabIndex={-1}
-        />
+        </FileButton>
       </div>
       {result === undefined ? null : result.ok ? (
         <p role="status" className="ok-text">
