@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, openView, test } from './sandbox.js';
+import { expect, openView, test, tryIt } from './sandbox.js';
 
 const SHOTS = path.resolve(import.meta.dirname, '..', 'test-results', 'screenshots');
 
@@ -44,8 +44,7 @@ test.describe('Design and accessibility of every view', () => {
     test.setTimeout(120_000);
     await page.setViewportSize({ width: 1280, height: 800 });
     // Something in every list: a token from “Try it”, so Activity and Codes & tokens are not empty.
-    await page.getByRole('button', { name: 'Try it' }).click();
-    await expect(page.getByTestId('try-it-result')).toHaveAttribute('data-status', '200');
+    await tryIt(page);
     for (const view of VIEWS) {
       await openView(page, view);
       if (view === 'Activity') await page.locator('.exchange-row').first().click();
@@ -75,8 +74,7 @@ test.describe('Design and accessibility of every view', () => {
   test('every view at 1920×1080 in both themes, for the projector', async ({ workbench: page }) => {
     test.setTimeout(120_000);
     await page.setViewportSize({ width: 1920, height: 1080 });
-    await page.getByRole('button', { name: 'Try it' }).click();
-    await expect(page.getByTestId('try-it-result')).toHaveAttribute('data-status', '200');
+    await tryIt(page);
     for (const view of VIEWS) {
       await openView(page, view);
       for (const colorScheme of ['light', 'dark'] as const) {

@@ -1,4 +1,4 @@
-import { expect, openView, screenshots, test } from './sandbox.js';
+import { exchangeRows, expect, openView, screenshots, test, tryIt } from './sandbox.js';
 
 test.describe('Failure modes', () => {
   test('arming a failure in one click makes the next request fail, marked as injected', async ({
@@ -14,8 +14,7 @@ test.describe('Failure modes', () => {
     await screenshots(page, 'failures');
 
     await openView(page, 'Overview');
-    await page.getByRole('button', { name: 'Try it' }).click();
-    await expect(page.getByTestId('try-it-result')).toHaveAttribute('data-status', '500');
+    await tryIt(page, '500');
     await expect(page.getByTestId('try-it-result')).toContainText('server_error');
 
     // Used up: the board shows it disarmed again, without a reload.
@@ -24,10 +23,7 @@ test.describe('Failure modes', () => {
 
     await openView(page, 'Activity');
     await page.getByLabel('Failure injected').selectOption('injected');
-    const row = page
-      .getByRole('listbox', { name: /Exchanges/ })
-      .getByRole('option')
-      .first();
+    const row = exchangeRows(page).first();
     await expect(row).toContainText('injected');
     await row.click();
     await expect(page.getByTestId('verdict')).toContainText('token.server_error');

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Locator, Page } from '@playwright/test';
-import { expect, openView, screenshots, test } from './sandbox.js';
+import { exchangeRows, expect, openView, screenshots, test } from './sandbox.js';
 
 type Outcome = 'accepted' | 'rejected' | 'local';
 
@@ -35,14 +35,14 @@ async function nextStep(page: Page, index: number): Promise<void> {
   await expect(stepCard(page)).toHaveAttribute('data-sent', 'false');
 }
 
-/** Walks steps `from`…`to - 1`, each sent as built; returns each step's verdict. */
-async function walk(page: Page, count: number, from = 0): Promise<Outcome[]> {
+/** Walks the first `count` steps, each sent as built; returns their verdicts in order, comma-separated. */
+async function walk(page: Page, count: number): Promise<string> {
   const outcomes: Outcome[] = [];
-  for (let i = from; i < count; i += 1) {
-    if (i > from) await nextStep(page, i);
+  for (let i = 0; i < count; i += 1) {
+    if (i > 0) await nextStep(page, i);
     outcomes.push(await sendStep(page));
   }
-  return outcomes;
+  return outcomes.join(', ');
 }
 
 /**
@@ -51,7 +51,7 @@ async function walk(page: Page, count: number, from = 0): Promise<Outcome[]> {
  */
 async function activityRows(page: Page): Promise<string[]> {
   await openView(page, 'Activity');
-  const rows = page.getByRole('listbox', { name: 'Exchanges, newest last' }).getByRole('option');
+  const rows = exchangeRows(page);
   await expect(rows.first()).toBeVisible();
   const texts = await rows.evaluateAll((els) =>
     els.map((el) => {
@@ -64,23 +64,19 @@ async function activityRows(page: Page): Promise<string[]> {
 }
 
 test.describe('Flow Lab', () => {
+  test.beforeEach(async ({ workbench: page }) => {
+    await openView(page, 'Flow Lab');
+  });
+
   test('walks the public PKCE flow, shows the server’s PKCE match, and Activity lists the same exchanges', async ({
     workbench: page,
   }) => {
-    await openView(page, 'Flow Lab');
     await expect(page.locator('.lab-step-count')).toContainText('Step 1 of 6');
     // The register request is built and shown before anything is sent.
     await expect(page.getByRole('region', { name: 'Request (about to be sent)' })).toContainText(
       '/_sandbox/api/clients/flow-lab-public',
     );
-    expect(await walk(page, 6)).toEqual([
-      'accepted',
-      'accepted',
-      'local',
-      'accepted',
-      'accepted',
-      'accepted',
-    ]);
+    expect(await walk(page, 6)).toBe('accepted, accepted, local, accepted, accepted, accepted');
 
     // The token step: the server's own comparison, green.
     await page.getByRole('button', { name: /^5\. Exchange the code/ }).click();
@@ -108,9 +104,8 @@ test.describe('Flow Lab', () => {
   test('a tampered verifier is refused with the stored and computed challenges side by side; so is another redirect_uri', async ({
     workbench: page,
   }) => {
-    await openView(page, 'Flow Lab');
     await chooseFlow(page, 'Authorization code + PKCE (confidential app)');
-    expect(await walk(page, 4)).toEqual(['accepted', 'accepted', 'local', 'accepted']);
+    expect(await walk(page, 4)).toBe('accepted, accepted, local, accepted');
     await nextStep(page, 4);
     await page.getByLabel('code_verifier', { exact: true }).fill('x'.repeat(43));
     await expect(page.getByRole('region', { name: 'Request (about to be sent)' })).toContainText(
@@ -154,19 +149,10 @@ test.describe('Flow Lab', () => {
   test('refresh rotation: RT1 → RT2 → RT3, then RT1 reused and the family revoked', async ({
     workbench: page,
   }) => {
-    await openView(page, 'Flow Lab');
     await chooseFlow(page, 'Refresh with rotation');
-    expect(await walk(page, 9)).toEqual([
-      'accepted',
-      'accepted',
-      'local',
-      'accepted',
-      'accepted',
-      'accepted',
-      'accepted',
-      'rejected',
-      'rejected',
-    ]);
+    expect(await walk(page, 9)).toBe(
+      'accepted, accepted, local, accepted, accepted, accepted, accepted, rejected, rejected',
+    );
     const family = page.getByRole('region', { name: 'Refresh token family', exact: true });
     await expect(family).toHaveAttribute('data-state', 'revoked');
     await expect(family.locator('.family-token')).toHaveText([
@@ -204,13 +190,12 @@ test.describe('Flow Lab', () => {
   test('client credentials, backend services (assertion decoded and signed) and the EHR launch', async ({
     workbench: page,
   }) => {
-    await openView(page, 'Flow Lab');
     await chooseFlow(page, 'Client credentials');
-    expect(await walk(page, 3)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(await walk(page, 3)).toBe('accepted, accepted, accepted');
     await expect(page.locator('.lab-verdict')).toContainText('system/Patient.rs');
 
     await chooseFlow(page, 'SMART Backend Services');
-    expect(await walk(page, 5)).toEqual(['local', 'accepted', 'accepted', 'local', 'accepted']);
+    expect(await walk(page, 5)).toBe('local, accepted, accepted, local, accepted');
     const assertion = page.getByRole('region', { name: 'Client assertion', exact: true });
     await expect(assertion).toContainText('"iss": "flow-lab-backend"');
     await expect(assertion).toContainText('"alg": "ES384"');
@@ -220,15 +205,7 @@ test.describe('Flow Lab', () => {
     await screenshots(page, 'flow-lab-backend-assertion');
 
     await chooseFlow(page, 'EHR launch');
-    expect(await walk(page, 7)).toEqual([
-      'accepted',
-      'accepted',
-      'accepted',
-      'local',
-      'accepted',
-      'accepted',
-      'accepted',
-    ]);
+    expect(await walk(page, 7)).toBe('accepted, accepted, accepted, local, accepted, accepted, accepted');
     await page.getByRole('button', { name: /^6\. Exchange the code/ }).click();
     await expect(page.locator('.lab-table tr[data-name="patient"]')).toBeVisible();
 
@@ -249,7 +226,6 @@ test.describe('Flow Lab', () => {
     workbench: page,
     sandbox,
   }) => {
-    await openView(page, 'Flow Lab');
     await chooseFlow(page, 'Authorization code + PKCE (public app)');
     await page.getByRole('button', { name: 'Presentation mode' }).click();
     const lab = page.locator('.flow-lab.presenting');
@@ -297,7 +273,6 @@ test.describe('Flow Lab', () => {
     workbench: page,
     sandbox,
   }) => {
-    await openView(page, 'Flow Lab');
     await chooseFlow(page, 'Client credentials');
     await walk(page, 3);
     const [script] = await Promise.all([

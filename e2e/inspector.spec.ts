@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { expect, openView, screenshots, test } from './sandbox.js';
+import { expect, openView, screenshots, test, tryIt } from './sandbox.js';
 
 test.describe('Token inspector and HAR export', () => {
   test('inspects a listed token and a pasted one, with the server’s verdict, light and dark', async ({
     workbench: page,
   }) => {
-    await page.getByRole('button', { name: 'Try it' }).click();
-    await expect(page.getByTestId('try-it-result')).toHaveAttribute('data-status', '200');
+    await tryIt(page);
 
     // From Codes & tokens: a deliberate Show reveals the whole token; Inspect opens it in the inspector.
     await openView(page, 'Codes & tokens');
@@ -49,8 +48,7 @@ test.describe('Token inspector and HAR export', () => {
   });
 
   test('exports HAR from Activity: everything, and the rows picked', async ({ workbench: page }) => {
-    await page.getByRole('button', { name: 'Try it' }).click();
-    await expect(page.getByTestId('try-it-result')).toHaveAttribute('data-status', '200');
+    await tryIt(page);
     await openView(page, 'Activity');
     await expect(page.locator('.exchange-row').first()).toBeVisible();
 

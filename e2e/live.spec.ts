@@ -1,19 +1,14 @@
-import { expect, openView, screenshots, test } from './sandbox.js';
+import { exchangeRows, expect, openView, screenshots, test, tryIt } from './sandbox.js';
 
 test.describe('Activity and Codes & tokens', () => {
   test('a token request appears live in Activity and in Codes & tokens; revoking it makes introspection inactive', async ({
     workbench: page,
   }) => {
     await expect(page.getByRole('status').filter({ hasText: 'Live' })).toHaveAttribute('data-state', 'open');
-    await page.getByRole('button', { name: 'Try it' }).click();
-    await expect(page.getByTestId('try-it-result')).toHaveAttribute('data-status', '200');
+    await tryIt(page);
 
     await openView(page, 'Activity');
-    const row = page
-      .getByRole('listbox', { name: /Exchanges/ })
-      .getByRole('option')
-      .filter({ hasText: '/token' })
-      .first();
+    const row = exchangeRows(page).filter({ hasText: '/token' }).first();
     await expect(row).toContainText('backend-svc');
     await row.click();
     const detail = page.getByRole('complementary', { name: 'Exchange detail' });
@@ -44,26 +39,15 @@ test.describe('Activity and Codes & tokens', () => {
   test('filters keep only what matches, and say what to do when nothing does', async ({
     workbench: page,
   }) => {
-    await page.getByRole('button', { name: 'Try it' }).click();
-    await expect(page.getByTestId('try-it-result')).toHaveAttribute('data-status', '200');
+    await tryIt(page);
     await openView(page, 'Activity');
-    await expect(
-      page
-        .getByRole('listbox', { name: /Exchanges/ })
-        .getByRole('option')
-        .first(),
-    ).toBeVisible();
+    await expect(exchangeRows(page).first()).toBeVisible();
     await page.getByLabel('Status').selectOption('5xx');
     await expect(page.getByText('No exchange matches these filters')).toBeVisible();
     // Filters are kept across a reload, as a user expects.
     await page.reload();
     await expect(page.getByLabel('Status')).toHaveValue('5xx');
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await expect(
-      page
-        .getByRole('listbox', { name: /Exchanges/ })
-        .getByRole('option')
-        .first(),
-    ).toBeVisible();
+    await expect(exchangeRows(page).first()).toBeVisible();
   });
 });

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 
 /** A running `token-sandbox serve`, started from the built CLI exactly as a user starts it. */
 export interface RunningSandbox {
@@ -139,6 +139,17 @@ export { expect };
 export async function openView(page: Page, name: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name, exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+}
+
+/** Presses the Overview's Try it (a token for backend-svc) and waits for the status it shows. */
+export async function tryIt(page: Page, status = '200'): Promise<void> {
+  await page.getByRole('button', { name: 'Try it' }).click();
+  await expect(page.getByTestId('try-it-result')).toHaveAttribute('data-status', status);
+}
+
+/** The rows of Activity's list of exchanges, newest last. */
+export function exchangeRows(page: Page): Locator {
+  return page.getByRole('listbox', { name: 'Exchanges, newest last' }).getByRole('option');
 }
 
 /** Saves the page in the light and the dark theme under test-results/screenshots/ (CI artifacts). */

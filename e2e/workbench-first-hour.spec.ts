@@ -1,11 +1,10 @@
-import { expect, openView, test } from './sandbox.js';
+import { expect, openView, test, tryIt } from './sandbox.js';
 
 test.describe('The workbench’s first hour', () => {
   test('after “Try it”, the Overview reads a patient with the token and offers the Launch view', async ({
     workbench: page,
   }) => {
-    await page.getByRole('button', { name: 'Try it' }).click();
-    await expect(page.getByTestId('try-it-result')).toHaveAttribute('data-status', '200');
+    await tryIt(page);
     // The claims' times in words next to the raw numbers.
     await expect(page.getByRole('definition').filter({ hasText: /\(in 59 min|\(in 1 h/ })).toBeVisible();
     await page.getByRole('button', { name: 'Read a patient with it' }).click();
@@ -88,8 +87,7 @@ test.describe('The workbench’s first hour', () => {
   test('Codes & tokens shows each preview with one ellipsis and the claims’ times in words', async ({
     workbench: page,
   }) => {
-    await page.getByRole('button', { name: 'Try it' }).click();
-    await expect(page.getByTestId('try-it-result')).toHaveAttribute('data-status', '200');
+    await tryIt(page);
     await openView(page, 'Codes & tokens');
     const preview = page.locator('.artefact [title^="id "]').first();
     await expect(preview).toHaveText(/^[^…]+…$/);

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
 import type { ArtefactState } from '../api/types.js';
 import { claimTimes } from '../lib/jwt.js';
 
@@ -69,6 +69,28 @@ export function CodeBlock({ children, label }: { readonly children: ReactNode; r
   );
 }
 
+/**
+ * The `<option>`s of a select, one per item: `value` is what the select reports, `label` the words shown
+ * (the value itself when omitted), `id` the React key where two items could share a value.
+ */
+export function Options<T>({
+  items,
+  value,
+  label,
+  id,
+}: {
+  readonly items: readonly T[];
+  readonly value: (item: T) => string;
+  readonly label?: (item: T) => ReactNode;
+  readonly id?: (item: T) => string;
+}) {
+  return items.map((item) => (
+    <option key={(id ?? value)(item)} value={value(item)}>
+      {label === undefined ? value(item) : label(item)}
+    </option>
+  ));
+}
+
 /** An error in words, announced when it appears. */
 export function ErrorText({ message, id }: { readonly message: string | undefined; readonly id?: string }) {
   if (message === undefined || message === '') return null;
@@ -115,6 +137,125 @@ export function StateBadge({ state }: { readonly state: ArtefactState }) {
 export function StatusBadge({ status }: { readonly status: number }) {
   const family = status === 0 ? 'none' : `${Math.floor(status / 100)}xx`;
   return <span className={`badge status status-${family}`}>{status === 0 ? 'no answer' : status}</span>;
+}
+
+/**
+ * A button that opens the system's file chooser. The file input itself stays hidden and out of the tab order:
+ * the button is the one control a keyboard reaches; `inputLabel` names the input for assistive technology.
+ */
+export function FileButton({
+  children,
+  accept,
+  multiple = false,
+  inputLabel,
+  onChange,
+}: {
+  readonly children: ReactNode;
+  readonly accept: string;
+  readonly multiple?: boolean;
+  readonly inputLabel: string;
+  readonly onChange: (event: ChangeEvent<HTMLInputElement>) => void;
+}) {
+  const fileRef = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <button type="button" className="button" onClick={() => fileRef.current?.click()}>
+        {children}
+      </button>
+      <input
+        ref={fileRef}
+        type="file"
+        multiple={multiple}
+        accept={accept}
+        className="visually-hidden"
+        onChange={onChange}
+        aria-label={inputLabel}
+        tabIndex={-1}
+      />
+    </>
+  );
+}
+
+/**
+ * A table's header row: one column header per name, then the row actions' column, named for screen readers
+ * only (`actions`, the words they hear).
+ */
+export function TableHead({
+  columns,
+  actions = 'Actions',
+}: {
+  readonly columns: readonly string[];
+  readonly actions?: string;
+}) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th key={c} scope="col">
+            {c}
+          </th>
+        ))}
+        <th scope="col">
+          <span className="visually-hidden">{actions}</span>
+        </th>
+      </tr>
+    </thead>
+  );
+}
+
+/** A small button acting on one row: its accessible name says which ("Edit web-app"), its face only the verb. */
+export function RowAction({
+  verb,
+  row,
+  danger = false,
+  onClick,
+}: {
+  readonly verb: string;
+  readonly row: string;
+  readonly danger?: boolean;
+  readonly onClick: () => void;
+}) {
+  return (
+    <button
+      type="button"
+      className={danger ? 'button small danger' : 'button small'}
+      aria-label={`${verb} ${row}`}
+      onClick={onClick}
+    >
+      {verb}
+    </button>
+  );
+}
+
+/** A checkbox, or a radio button of the group `radio` names, with its words: the whole line is clickable. */
+export function Choice({
+  label,
+  checked,
+  onChange,
+  radio,
+  value,
+  disabled,
+}: {
+  readonly label: ReactNode;
+  readonly checked: boolean;
+  readonly onChange: (checked: boolean) => void;
+  readonly radio?: string;
+  readonly value?: string;
+  readonly disabled?: boolean;
+}) {
+  return (
+    <label className="choice">
+      <input
+        type={radio === undefined ? 'checkbox' : 'radio'}
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        {...(radio === undefined ? {} : { name: radio })}
+        {...(value === undefined ? {} : { value })}
+        {...(disabled === undefined ? {} : { disabled })}
+      />
+      {label}
+    </label>
+  );
 }
 
 /** A labelled form field: the label, the control, a hint and the field's own error. */

@@ -36,33 +36,27 @@ export function TextField({
   const classes = [mono ? 'mono' : undefined, className].filter((c) => c !== undefined).join(' ');
   return (
     <Field label={label} error={error} {...(hint === undefined ? {} : { hint })}>
-      {({ id, describedBy, invalid }) =>
-        rows === undefined ? (
-          <input
-            id={id}
-            ref={inputRef}
-            value={value}
-            onChange={(e) => onChange(e.target.value)}
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            {...(mono ? { spellCheck: false } : {})}
-            {...input}
-            {...(classes === '' ? {} : { className: classes })}
-          />
+      {({ id, describedBy, invalid }) => {
+        // What the one-line and the multi-line control share: the label's id, the hint and error, the value.
+        const shared = {
+          id,
+          value,
+          onChange: (e: { target: { value: string } }) => onChange(e.target.value),
+          'aria-describedby': describedBy,
+          'aria-invalid': invalid,
+          ...(mono ? { spellCheck: false } : {}),
+        };
+        return rows === undefined ? (
+          <input ref={inputRef} {...shared} {...input} {...(classes === '' ? {} : { className: classes })} />
         ) : (
           <textarea
-            id={id}
             rows={rows}
-            value={value}
-            onChange={(e) => onChange(e.target.value)}
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            {...(mono ? { spellCheck: false } : {})}
+            {...shared}
             {...(input.placeholder === undefined ? {} : { placeholder: input.placeholder })}
             {...(classes === '' ? {} : { className: classes })}
           />
-        )
-      }
+        );
+      }}
     </Field>
   );
 }

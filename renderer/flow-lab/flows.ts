@@ -50,8 +50,8 @@ const at = {
   token: (s: FlowState, ctx: FlowContext): string => s.endpoints?.token ?? `${ctx.origin}/token`,
 };
 
-interface StepBase {
-  readonly id: string;
+/** What a step says and draws: the same whatever it sends. */
+interface StepText {
   readonly title: string;
   /** The arrow of the sequence diagram this step draws. */
   readonly arrow: readonly [Participant, Participant];
@@ -60,6 +60,10 @@ interface StepBase {
   /** A short narration for presentation mode, citing the spec section. */
   readonly narration: string;
   readonly cite: string;
+}
+
+interface StepBase extends StepText {
+  readonly id: string;
 }
 
 export interface HttpStep extends StepBase {
@@ -89,17 +93,158 @@ export interface FlowDefinition {
 export const FLOW_LAB_SECRET = 'flow-lab-secret';
 const SCOPE = 'openid fhirUser launch/patient patient/*.rs offline_access';
 
+/**
+ * The words of every step, as data: the code below says only what each step sends and learns, so a step's
+ * prose is edited in one table and every flow that walks the step reads it from here. A step whose words
+ * depend on its arguments (the client registered, which refresh token) sets those itself.
+ */
+const TEXT = {
+  register: {
+    title: 'Register the app',
+    arrow: ['app', 'as'],
+    narration:
+      'Before any flow, the server must know the client: its id, how it authenticates, where it may be redirected.',
+    cite: 'RFC 6749 §2',
+  },
+  discover: {
+    title: 'Discover the endpoints',
+    arrow: ['app', 'as'],
+    sentence: 'The app reads the SMART configuration to learn where to authorize and where to get tokens.',
+    narration:
+      'Apps never guess endpoint paths: they read them from .well-known/smart-configuration under the FHIR base.',
+    cite: 'SMART App Launch 2.2 §Conformance (discovery)',
+  },
+  pkce: {
+    title: 'Make a PKCE verifier and challenge',
+    arrow: ['app', 'app'],
+    sentence:
+      'The app makes a random code_verifier and sends only its SHA-256 hash, the code_challenge, with the authorization request.',
+    narration:
+      'Whoever steals the code cannot redeem it: only the holder of the verifier can, and the verifier never travels through the browser.',
+    cite: 'RFC 7636 §4.1–4.2',
+  },
+  authorize: {
+    title: 'Authorize',
+    arrow: ['browser', 'as'],
+    sentence:
+      'The browser visits the authorization endpoint; the server checks the client, redirect URI, scopes and PKCE, then redirects back with a one-time code.',
+    narration:
+      'The code comes back through the browser, which is why it is short-lived, single-use and bound to the PKCE challenge.',
+    cite: 'RFC 6749 §4.1.1–4.1.2',
+  },
+  exchange: {
+    title: 'Exchange the code',
+    arrow: ['app', 'as'],
+    sentence:
+      'The app sends the code with its code_verifier; the server hashes the verifier, compares it with the stored challenge and, if they match, issues tokens.',
+    narration:
+      'The server burns the code on first use: a second exchange fails, and revokes what the first one issued.',
+    cite: 'RFC 6749 §4.1.3; RFC 7636 §4.6',
+  },
+  refresh: {
+    arrow: ['app', 'as'],
+    sentence:
+      'The app trades its newest refresh token for a fresh access token; the server rotates the refresh token and the old one is spent.',
+    narration: 'Rotation makes a stolen refresh token detectable: each can be used once.',
+    cite: 'RFC 6749 §6; RFC 9700 §4.14.2',
+  },
+  reuse: {
+    arrow: ['app', 'as'],
+    sentence:
+      'The app presents a refresh token that was already rotated away: the server treats this as theft and revokes the whole token family.',
+    narration:
+      'Reuse of a rotated refresh token means two parties hold it; the server cannot tell which is honest, so it revokes the family.',
+    cite: 'RFC 6749 §6; RFC 9700 §4.14.2',
+  },
+  fhir: {
+    title: 'Call the FHIR API',
+    arrow: ['app', 'fhir'],
+    sentence:
+      'The app reads the launch patient from the FHIR base with the access token; the server checks the token and its scopes.',
+    narration:
+      'The resource server honours only valid, unexpired, unrevoked tokens whose scopes cover the request.',
+    cite: 'RFC 6750 §2.1; SMART App Launch 2.2 §scopes',
+  },
+  clientCredentials: {
+    title: 'Request a token as the client itself',
+    arrow: ['app', 'as'],
+    sentence:
+      'A confidential client authenticates with its secret and asks for system scopes; no user and no refresh token are involved.',
+    narration:
+      'Client credentials are for machines acting on their own behalf, so only confidential clients may use them.',
+    cite: 'RFC 6749 §4.4',
+  },
+  backendKey: {
+    title: 'Make a key pair',
+    arrow: ['app', 'app'],
+    sentence:
+      'The backend service makes an ES384 key pair; only the public half is ever given to the server.',
+    narration:
+      'Asymmetric client authentication: the server verifies signatures with the public key and never learns a secret.',
+    cite: 'SMART App Launch 2.2 §client-confidential-asymmetric',
+  },
+  backendRegister: {
+    title: 'Register the public key',
+    arrow: ['app', 'as'],
+    sentence: 'The backend client is registered with its public key set (JWKS) and system scopes.',
+    narration: 'Registration binds the client_id to keys; any assertion signed by another key is refused.',
+    cite: 'SMART App Launch 2.2 §backend-services registration',
+  },
+  assertion: {
+    title: 'Sign a client assertion',
+    arrow: ['app', 'app'],
+    sentence:
+      'The service signs a short-lived JWT: iss and sub are its client_id, aud is the token URL, jti is unique, exp is at most five minutes ahead.',
+    narration:
+      'The server checks every claim and remembers the jti, so a captured assertion cannot be replayed.',
+    cite: 'RFC 7523 §3; SMART App Launch 2.2 §authentication JWT',
+  },
+  backendToken: {
+    title: 'Trade the assertion for a token',
+    arrow: ['app', 'as'],
+    sentence:
+      'The service sends the signed assertion; the server verifies the signature with the registered key and checks every claim.',
+    narration: 'Send the same assertion twice and the second is refused: its jti was already used.',
+    cite: 'SMART App Launch 2.2 §backend-services; RFC 7521 §4.2',
+  },
+  launch: {
+    title: 'The EHR launches the app',
+    arrow: ['browser', 'app'],
+    sentence:
+      "The EHR opens the app's launch URL with iss (the FHIR base) and an opaque launch value bound to the chosen patient and user.",
+    narration:
+      'The launch value carries the EHR context; the app passes it back at authorize and gets the context in the token response.',
+    cite: 'SMART App Launch 2.2 §EHR launch',
+  },
+} as const satisfies Record<string, Partial<StepText>>;
+
 export function callbackUrl(ctx: FlowContext): string {
   return `${ctx.origin}/_sandbox/callback`;
 }
 
-function adminPut(ctx: FlowContext, path: string, json: unknown): WireRequest {
+function adminRequest(ctx: FlowContext, method: 'PUT' | 'POST', path: string, json: unknown): WireRequest {
   return {
-    method: 'PUT',
+    method,
     url: `${ctx.origin}/_sandbox/api${path}`,
     headers: { Authorization: `Bearer ${ctx.adminToken}` },
     json,
   };
+}
+
+function getRequest(url: string, headers: Record<string, string>): WireRequest {
+  return { method: 'GET', url, headers };
+}
+
+/** One way to reach the token endpoint (RFC 6749 §3.2): a form POST, with the client's credentials if any. */
+function tokenRequest(
+  s: FlowState,
+  ctx: FlowContext,
+  client: ClientName | 'flow-lab-backend',
+  form: Record<string, string>,
+): WireRequest {
+  const headers: Record<string, string> =
+    client === 'flow-lab-confidential' ? { Authorization: basicAuthorization(client, FLOW_LAB_SECRET) } : {};
+  return { method: 'POST', url: at.token(s, ctx), headers, form };
 }
 
 const clientDocs = {
@@ -125,37 +270,27 @@ const clientDocs = {
 
 type ClientName = keyof typeof clientDocs;
 
+const unchanged = (s: FlowState): FlowState => s;
+
 function registerStep(client: ClientName): HttpStep {
   return {
     id: 'register',
     kind: 'http',
-    title: 'Register the app',
-    arrow: ['app', 'as'],
+    ...TEXT.register,
     sentence: `The app is registered with the authorization server as ${client}, with the sandbox's callback page as its redirect URI.`,
-    narration:
-      'Before any flow, the server must know the client: its id, how it authenticates, where it may be redirected.',
-    cite: 'RFC 6749 §2',
     editable: [],
-    build: (_s, ctx) => adminPut(ctx, `/clients/${client}`, clientDocs[client](ctx)),
-    absorb: (s) => s,
+    build: (_s, ctx) => adminRequest(ctx, 'PUT', `/clients/${client}`, clientDocs[client](ctx)),
+    absorb: unchanged,
   };
 }
 
 const discoverStep: HttpStep = {
   id: 'discover',
   kind: 'http',
-  title: 'Discover the endpoints',
-  arrow: ['app', 'as'],
-  sentence: 'The app reads the SMART configuration to learn where to authorize and where to get tokens.',
-  narration:
-    'Apps never guess endpoint paths: they read them from .well-known/smart-configuration under the FHIR base.',
-  cite: 'SMART App Launch 2.2 §Conformance (discovery)',
+  ...TEXT.discover,
   editable: [],
-  build: (s, ctx) => ({
-    method: 'GET',
-    url: `${at.fhirBase(s, ctx)}/.well-known/smart-configuration`,
-    headers: { Accept: 'application/json' },
-  }),
+  build: (s, ctx) =>
+    getRequest(`${at.fhirBase(s, ctx)}/.well-known/smart-configuration`, { Accept: 'application/json' }),
   absorb: (s, res) => {
     const doc = parseJson(res.body);
     const authorize = doc?.['authorization_endpoint'];
@@ -169,13 +304,7 @@ const discoverStep: HttpStep = {
 const pkceStep: LocalStep = {
   id: 'pkce',
   kind: 'local',
-  title: 'Make a PKCE verifier and challenge',
-  arrow: ['app', 'app'],
-  sentence:
-    'The app makes a random code_verifier and sends only its SHA-256 hash, the code_challenge, with the authorization request.',
-  narration:
-    'Whoever steals the code cannot redeem it: only the holder of the verifier can, and the verifier never travels through the browser.',
-  cite: 'RFC 7636 §4.1–4.2',
+  ...TEXT.pkce,
   compute: async (s) => ({
     ...s,
     pkce: await pkceMaterial(randomVerifier()),
@@ -188,13 +317,7 @@ function authorizeStep(client: ClientName, scope: string): HttpStep {
   return {
     id: 'authorize',
     kind: 'http',
-    title: 'Authorize',
-    arrow: ['browser', 'as'],
-    sentence:
-      'The browser visits the authorization endpoint; the server checks the client, redirect URI, scopes and PKCE, then redirects back with a one-time code.',
-    narration:
-      'The code comes back through the browser, which is why it is short-lived, single-use and bound to the PKCE challenge.',
-    cite: 'RFC 6749 §4.1.1–4.1.2',
+    ...TEXT.authorize,
     editable: ['redirect_uri', 'scope', 'code_challenge', 'code_challenge_method', 'state'],
     build: (s, ctx) => {
       const url = new URL(at.authorize(s, ctx));
@@ -211,7 +334,7 @@ function authorizeStep(client: ClientName, scope: string): HttpStep {
       if (s.nonce !== undefined) params['nonce'] = s.nonce;
       if (s.launch !== undefined) params['launch'] = s.launch;
       for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-      return { method: 'GET', url: url.toString(), headers: {} };
+      return getRequest(url.toString(), {});
     },
     absorb: (s, res) => {
       const target = res.redirectedTo === undefined ? undefined : new URL(res.redirectedTo);
@@ -219,12 +342,6 @@ function authorizeStep(client: ClientName, scope: string): HttpStep {
       return code === undefined ? s : { ...s, code };
     },
   };
-}
-
-function tokenHeaders(client: ClientName): Record<string, string> {
-  return client === 'flow-lab-confidential'
-    ? { Authorization: basicAuthorization(client, FLOW_LAB_SECRET) }
-    : {};
 }
 
 function absorbTokens(s: FlowState, res: WireResponse): FlowState {
@@ -245,26 +362,16 @@ function exchangeStep(client: ClientName): HttpStep {
   return {
     id: 'exchange',
     kind: 'http',
-    title: 'Exchange the code',
-    arrow: ['app', 'as'],
-    sentence:
-      'The app sends the code with its code_verifier; the server hashes the verifier, compares it with the stored challenge and, if they match, issues tokens.',
-    narration:
-      'The server burns the code on first use: a second exchange fails, and revokes what the first one issued.',
-    cite: 'RFC 6749 §4.1.3; RFC 7636 §4.6',
+    ...TEXT.exchange,
     editable: ['code', 'code_verifier', 'redirect_uri'],
-    build: (s, ctx) => ({
-      method: 'POST',
-      url: at.token(s, ctx),
-      headers: tokenHeaders(client),
-      form: {
+    build: (s, ctx) =>
+      tokenRequest(s, ctx, client, {
         grant_type: 'authorization_code',
         code: s.code ?? '',
         redirect_uri: callbackUrl(ctx),
         code_verifier: s.pkce?.verifier ?? '',
         ...(client === 'flow-lab-public' ? { client_id: client } : {}),
-      },
-    }),
+      }),
     absorb: absorbTokens,
   };
 }
@@ -278,77 +385,49 @@ function refreshStep(
   return {
     id,
     kind: 'http',
+    ...(expectsError ? TEXT.reuse : TEXT.refresh),
     title,
-    arrow: ['app', 'as'],
-    sentence: expectsError
-      ? 'The app presents a refresh token that was already rotated away: the server treats this as theft and revokes the whole token family.'
-      : 'The app trades its newest refresh token for a fresh access token; the server rotates the refresh token and the old one is spent.',
-    narration: expectsError
-      ? 'Reuse of a rotated refresh token means two parties hold it; the server cannot tell which is honest, so it revokes the family.'
-      : 'Rotation makes a stolen refresh token detectable: each can be used once.',
-    cite: 'RFC 6749 §6; RFC 9700 §4.14.2',
     editable: ['refresh_token', 'scope'],
     expectsError,
-    build: (s, ctx) => ({
-      method: 'POST',
-      url: at.token(s, ctx),
-      headers: tokenHeaders('flow-lab-confidential'),
-      form: { grant_type: 'refresh_token', refresh_token: which(s) ?? '' },
-    }),
+    build: (s, ctx) =>
+      tokenRequest(s, ctx, 'flow-lab-confidential', {
+        grant_type: 'refresh_token',
+        refresh_token: which(s) ?? '',
+      }),
     absorb: absorbTokens,
   };
 }
 
-function fhirReadStep(): HttpStep {
-  return {
-    id: 'fhir',
-    kind: 'http',
-    title: 'Call the FHIR API',
-    arrow: ['app', 'fhir'],
-    sentence:
-      'The app reads the launch patient from the FHIR base with the access token; the server checks the token and its scopes.',
-    narration:
-      'The resource server honours only valid, unexpired, unrevoked tokens whose scopes cover the request.',
-    cite: 'RFC 6750 §2.1; SMART App Launch 2.2 §scopes',
-    editable: [],
-    build: (s, ctx) => ({
-      method: 'GET',
-      url: `${at.fhirBase(s, ctx)}/Patient/${s.patient ?? 'pat-1'}`,
-      headers: { Authorization: `Bearer ${s.accessToken ?? ''}`, Accept: 'application/fhir+json' },
+const fhirReadStep: HttpStep = {
+  id: 'fhir',
+  kind: 'http',
+  ...TEXT.fhir,
+  editable: [],
+  build: (s, ctx) =>
+    getRequest(`${at.fhirBase(s, ctx)}/Patient/${s.patient ?? 'pat-1'}`, {
+      Authorization: `Bearer ${s.accessToken ?? ''}`,
+      Accept: 'application/fhir+json',
     }),
-    absorb: (s) => s,
-  };
-}
+  absorb: unchanged,
+};
 
 const clientCredentialsStep: HttpStep = {
   id: 'client-credentials',
   kind: 'http',
-  title: 'Request a token as the client itself',
-  arrow: ['app', 'as'],
-  sentence:
-    'A confidential client authenticates with its secret and asks for system scopes; no user and no refresh token are involved.',
-  narration:
-    'Client credentials are for machines acting on their own behalf, so only confidential clients may use them.',
-  cite: 'RFC 6749 §4.4',
+  ...TEXT.clientCredentials,
   editable: ['scope'],
-  build: (s, ctx) => ({
-    method: 'POST',
-    url: at.token(s, ctx),
-    headers: tokenHeaders('flow-lab-confidential'),
-    form: { grant_type: 'client_credentials', scope: 'system/Patient.rs' },
-  }),
+  build: (s, ctx) =>
+    tokenRequest(s, ctx, 'flow-lab-confidential', {
+      grant_type: 'client_credentials',
+      scope: 'system/Patient.rs',
+    }),
   absorb: absorbTokens,
 };
 
 const backendKeyStep: LocalStep = {
   id: 'backend-key',
   kind: 'local',
-  title: 'Make a key pair',
-  arrow: ['app', 'app'],
-  sentence: 'The backend service makes an ES384 key pair; only the public half is ever given to the server.',
-  narration:
-    'Asymmetric client authentication: the server verifies signatures with the public key and never learns a secret.',
-  cite: 'SMART App Launch 2.2 §client-confidential-asymmetric',
+  ...TEXT.backendKey,
   compute: async (s) => {
     const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
     const publicJwk = { ...(await exportJWK(publicKey)), kid: 'flow-lab-1', alg: 'ES384' };
@@ -362,14 +441,10 @@ const backendKeyStep: LocalStep = {
 const backendRegisterStep: HttpStep = {
   id: 'register',
   kind: 'http',
-  title: 'Register the public key',
-  arrow: ['app', 'as'],
-  sentence: 'The backend client is registered with its public key set (JWKS) and system scopes.',
-  narration: 'Registration binds the client_id to keys; any assertion signed by another key is refused.',
-  cite: 'SMART App Launch 2.2 §backend-services registration',
+  ...TEXT.backendRegister,
   editable: [],
   build: (s, ctx) =>
-    adminPut(ctx, '/clients/flow-lab-backend', {
+    adminRequest(ctx, 'PUT', '/clients/flow-lab-backend', {
       clientId: 'flow-lab-backend',
       clientName: 'Flow Lab backend service',
       grantTypes: ['client_credentials'],
@@ -377,19 +452,13 @@ const backendRegisterStep: HttpStep = {
       tokenEndpointAuthMethod: 'private_key_jwt',
       jwks: { keys: s.backendKey === undefined ? [] : [s.backendKey.publicJwk] },
     }),
-  absorb: (s) => s,
+  absorb: unchanged,
 };
 
 const assertionStep: LocalStep = {
   id: 'assertion',
   kind: 'local',
-  title: 'Sign a client assertion',
-  arrow: ['app', 'app'],
-  sentence:
-    'The service signs a short-lived JWT: iss and sub are its client_id, aud is the token URL, jti is unique, exp is at most five minutes ahead.',
-  narration:
-    'The server checks every claim and remembers the jti, so a captured assertion cannot be replayed.',
-  cite: 'RFC 7523 §3; SMART App Launch 2.2 §authentication JWT',
+  ...TEXT.assertion,
   compute: async (s, ctx) => {
     if (s.backendKey === undefined) return s;
     const key = await importJWK(s.backendKey.privateJwk, 'ES384');
@@ -409,44 +478,25 @@ const assertionStep: LocalStep = {
 const backendTokenStep: HttpStep = {
   id: 'backend-token',
   kind: 'http',
-  title: 'Trade the assertion for a token',
-  arrow: ['app', 'as'],
-  sentence:
-    'The service sends the signed assertion; the server verifies the signature with the registered key and checks every claim.',
-  narration: 'Send the same assertion twice and the second is refused: its jti was already used.',
-  cite: 'SMART App Launch 2.2 §backend-services; RFC 7521 §4.2',
+  ...TEXT.backendToken,
   editable: ['client_assertion', 'scope'],
-  build: (s, ctx) => ({
-    method: 'POST',
-    url: at.token(s, ctx),
-    headers: {},
-    form: {
+  // SMART Backend Services: the signed assertion is the client's only credential (RFC 7523 §2.2).
+  build: (s, ctx) =>
+    tokenRequest(s, ctx, 'flow-lab-backend', {
       grant_type: 'client_credentials',
       scope: 'system/Patient.rs',
       client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
       client_assertion: s.assertion ?? '',
-    },
-  }),
+    }),
   absorb: absorbTokens,
 };
 
 const launchStep: HttpStep = {
   id: 'launch',
   kind: 'http',
-  title: 'The EHR launches the app',
-  arrow: ['browser', 'app'],
-  sentence:
-    "The EHR opens the app's launch URL with iss (the FHIR base) and an opaque launch value bound to the chosen patient and user.",
-  narration:
-    'The launch value carries the EHR context; the app passes it back at authorize and gets the context in the token response.',
-  cite: 'SMART App Launch 2.2 §EHR launch',
+  ...TEXT.launch,
   editable: [],
-  build: (_s, ctx) => ({
-    method: 'POST' as const,
-    url: `${ctx.origin}/_sandbox/api/launches`,
-    headers: { Authorization: `Bearer ${ctx.adminToken}` },
-    json: { clientId: 'flow-lab-public' },
-  }),
+  build: (_s, ctx) => adminRequest(ctx, 'POST', '/launches', { clientId: 'flow-lab-public' }),
   absorb: (s, res) => {
     const body = parseJson(res.body);
     const url = typeof body?.['url'] === 'string' ? new URL(body['url']) : undefined;
@@ -456,33 +506,24 @@ const launchStep: HttpStep = {
   },
 };
 
+/** Discovery, PKCE, authorize and exchange: the heart of every authorization code flow (RFC 6749 §4.1). */
+function codeSteps(client: ClientName): readonly StepDefinition[] {
+  return [discoverStep, pkceStep, authorizeStep(client, SCOPE), exchangeStep(client)];
+}
+
 /** Every flow the Flow Lab walks, as data. */
 export const FLOWS: readonly FlowDefinition[] = [
   {
     id: 'code-pkce-public',
     title: 'Authorization code + PKCE (public app)',
     summary: 'A browser or mobile app with no secret: PKCE is what protects its code.',
-    steps: [
-      registerStep('flow-lab-public'),
-      discoverStep,
-      pkceStep,
-      authorizeStep('flow-lab-public', SCOPE),
-      exchangeStep('flow-lab-public'),
-      fhirReadStep(),
-    ],
+    steps: [registerStep('flow-lab-public'), ...codeSteps('flow-lab-public'), fhirReadStep],
   },
   {
     id: 'code-pkce-confidential',
     title: 'Authorization code + PKCE (confidential app)',
     summary: 'A server-side app: it authenticates with its secret and still uses PKCE.',
-    steps: [
-      registerStep('flow-lab-confidential'),
-      discoverStep,
-      pkceStep,
-      authorizeStep('flow-lab-confidential', SCOPE),
-      exchangeStep('flow-lab-confidential'),
-      fhirReadStep(),
-    ],
+    steps: [registerStep('flow-lab-confidential'), ...codeSteps('flow-lab-confidential'), fhirReadStep],
   },
   {
     id: 'refresh-rotation',
@@ -490,10 +531,7 @@ export const FLOWS: readonly FlowDefinition[] = [
     summary: 'Each refresh token works once; reusing an old one revokes the whole family.',
     steps: [
       registerStep('flow-lab-confidential'),
-      discoverStep,
-      pkceStep,
-      authorizeStep('flow-lab-confidential', SCOPE),
-      exchangeStep('flow-lab-confidential'),
+      ...codeSteps('flow-lab-confidential'),
       refreshStep('refresh-1', 'Refresh: RT1 → RT2', (s) => s.refreshTokens[0], false),
       refreshStep('refresh-2', 'Refresh: RT2 → RT3', (s) => s.refreshTokens[1], false),
       refreshStep('reuse', 'Reuse RT1', (s) => s.refreshTokens[0], true),
@@ -516,15 +554,7 @@ export const FLOWS: readonly FlowDefinition[] = [
     id: 'ehr-launch',
     title: 'EHR launch',
     summary: 'The EHR opens the app with iss and launch; the app comes back with launch context.',
-    steps: [
-      registerStep('flow-lab-public'),
-      launchStep,
-      discoverStep,
-      pkceStep,
-      authorizeStep('flow-lab-public', SCOPE),
-      exchangeStep('flow-lab-public'),
-      fhirReadStep(),
-    ],
+    steps: [registerStep('flow-lab-public'), launchStep, ...codeSteps('flow-lab-public'), fhirReadStep],
   },
 ];
 

@@ -1,5 +1,6 @@
 import type { ClientConfig, ListedClient } from '../api/types.js';
-import { failed, messageOf, OK } from './errors.js';
+import { failed, OK } from './errors.js';
+import { loadRemote, writeThenReload } from './remote.js';
 import type { ActionResult, Remote, SliceCreator } from './types.js';
 
 export interface ClientsSlice {
@@ -16,25 +17,19 @@ function sorted(clients: readonly ListedClient[]): readonly ListedClient[] {
 
 export const createClientsSlice: SliceCreator<ClientsSlice> = (deps) => (set, get) => ({
   clients: { status: 'idle' },
-  loadClients: async () => {
-    if (get().clients.status !== 'ready') set({ clients: { status: 'loading' } });
-    try {
-      set({ clients: { status: 'ready', data: sorted(await deps.api.listClients()) } });
-    } catch (err) {
-      set({ clients: { status: 'error', message: messageOf(err) } });
-    }
-  },
-  saveClient: async (client, mode) => {
-    try {
-      await (mode === 'create' ? deps.api.createClient(client) : deps.api.updateClient(client));
-      // A write answers with the document alone; the list also carries each client's values in force
-      // (`effective`), which only the server works out, so it is read again.
-      await get().loadClients();
-      return OK;
-    } catch (err) {
-      return failed(err);
-    }
-  },
+  loadClients: () =>
+    loadRemote(
+      get().clients,
+      (clients) => set({ clients }),
+      async () => sorted(await deps.api.listClients()),
+    ),
+  // A write answers with the document alone; the list also carries each client's values in force
+  // (`effective`), which only the server works out, so it is read again.
+  saveClient: (client, mode) =>
+    writeThenReload(
+      () => (mode === 'create' ? deps.api.createClient(client) : deps.api.updateClient(client)),
+      () => get().loadClients(),
+    ),
   deleteClient: async (clientId) => {
     try {
       await deps.api.deleteClient(clientId);

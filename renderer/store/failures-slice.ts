@@ -1,5 +1,5 @@
 import type { FailureArm, FailureBoard, FailureId } from '../api/types.js';
-import { failed, messageOf, OK } from './errors.js';
+import { loadRemote, writeThenReload } from './remote.js';
 import type { ActionResult, Remote, SliceCreator } from './types.js';
 
 export interface FailuresSlice {
@@ -11,25 +11,16 @@ export interface FailuresSlice {
 }
 
 export const createFailuresSlice: SliceCreator<FailuresSlice> = (deps) => (set, get) => {
-  async function act(run: () => Promise<void>): Promise<ActionResult> {
-    try {
-      await run();
-      await get().loadFailures();
-      return OK;
-    } catch (err) {
-      return failed(err);
-    }
-  }
+  const act = (run: () => Promise<void>): Promise<ActionResult> =>
+    writeThenReload(run, () => get().loadFailures());
   return {
     failures: { status: 'idle' },
-    loadFailures: async () => {
-      if (get().failures.status !== 'ready') set({ failures: { status: 'loading' } });
-      try {
-        set({ failures: { status: 'ready', data: await deps.api.listFailures() } });
-      } catch (err) {
-        set({ failures: { status: 'error', message: messageOf(err) } });
-      }
-    },
+    loadFailures: () =>
+      loadRemote(
+        get().failures,
+        (failures) => set({ failures }),
+        () => deps.api.listFailures(),
+      ),
     armFailure: (arm) => act(() => deps.api.armFailure(arm)),
     disarmFailure: (id) => act(() => deps.api.disarmFailure(id)),
     disarmAllFailures: () => act(() => deps.api.disarmAllFailures()),

@@ -1,5 +1,5 @@
 import type { Artefact } from '../api/types.js';
-import { failed, messageOf, OK } from './errors.js';
+import { loadRemote, writeThenReload } from './remote.js';
 import type { ActionResult, Remote, SliceCreator } from './types.js';
 
 export interface GrantsSlice {
@@ -18,32 +18,22 @@ export interface GrantsSlice {
 export const createGrantsSlice: SliceCreator<GrantsSlice> = (deps) => (set, get) => ({
   grants: { status: 'idle' },
   heldTokens: {},
-  loadGrants: async () => {
-    if (get().grants.status !== 'ready') set({ grants: { status: 'loading' } });
-    try {
-      set({ grants: { status: 'ready', data: await deps.api.listGrants() } });
-    } catch (err) {
-      set({ grants: { status: 'error', message: messageOf(err) } });
-    }
-  },
-  revokeArtefact: async (id) => {
-    try {
-      await deps.api.revokeArtefact(id);
-      await get().loadGrants();
-      return OK;
-    } catch (err) {
-      return failed(err);
-    }
-  },
-  expireArtefact: async (id) => {
-    try {
-      await deps.api.expireArtefact(id);
-      await get().loadGrants();
-      return OK;
-    } catch (err) {
-      return failed(err);
-    }
-  },
+  loadGrants: () =>
+    loadRemote(
+      get().grants,
+      (grants) => set({ grants }),
+      () => deps.api.listGrants(),
+    ),
+  revokeArtefact: (id) =>
+    writeThenReload(
+      () => deps.api.revokeArtefact(id),
+      () => get().loadGrants(),
+    ),
+  expireArtefact: (id) =>
+    writeThenReload(
+      () => deps.api.expireArtefact(id),
+      () => get().loadGrants(),
+    ),
   holdToken: (jti, token) => {
     set({ heldTokens: { ...get().heldTokens, [jti]: token } });
   },

@@ -1,5 +1,5 @@
 import type { PersonaConfig, PersonaList } from '../api/types.js';
-import { failed, messageOf, OK } from './errors.js';
+import { loadRemote, writeThenReload } from './remote.js';
 import type { ActionResult, Remote, SliceCreator } from './types.js';
 
 export interface PersonasSlice {
@@ -14,25 +14,16 @@ export interface PersonasSlice {
 
 export const createPersonasSlice: SliceCreator<PersonasSlice> = (deps) => (set, get) => {
   /** Runs a write, then reads the list again: the server decides what stands (defaults, remembered choices). */
-  async function write(action: () => Promise<unknown>): Promise<ActionResult> {
-    try {
-      await action();
-      await get().loadPersonas();
-      return OK;
-    } catch (err) {
-      return failed(err);
-    }
-  }
+  const write = (action: () => Promise<unknown>): Promise<ActionResult> =>
+    writeThenReload(action, () => get().loadPersonas());
   return {
     personas: { status: 'idle' },
-    loadPersonas: async () => {
-      if (get().personas.status !== 'ready') set({ personas: { status: 'loading' } });
-      try {
-        set({ personas: { status: 'ready', data: await deps.api.listPersonas() } });
-      } catch (err) {
-        set({ personas: { status: 'error', message: messageOf(err) } });
-      }
-    },
+    loadPersonas: () =>
+      loadRemote(
+        get().personas,
+        (personas) => set({ personas }),
+        () => deps.api.listPersonas(),
+      ),
     savePersona: (persona, mode) =>
       write(() => (mode === 'create' ? deps.api.createPersona(persona) : deps.api.updatePersona(persona))),
     deletePersona: (id) => write(() => deps.api.deletePersona(id)),

@@ -1,7 +1,16 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Exchange, ExchangeSummary, LoggedMessage } from '../api/types.js';
-import { CodeBlock, CopyButton, EmptyState, ErrorText, Loading, StatusBadge } from '../components/common.js';
+import {
+  Choice,
+  CodeBlock,
+  CopyButton,
+  EmptyState,
+  ErrorText,
+  Loading,
+  Options,
+  StatusBadge,
+} from '../components/common.js';
 import { exchangeToCurl } from '../lib/curl.js';
 import { harFileName, harQueryFor, keepOnly, saveHar, type HarScope } from '../lib/har-export.js';
 import { messageOf } from '../store/errors.js';
@@ -55,22 +64,14 @@ function Filters() {
         Endpoint
         <select value={filters.endpoint} onChange={(e) => setFilters({ endpoint: e.target.value })}>
           <option value="all">All</option>
-          {endpointOptions.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
+          <Options items={endpointOptions} value={(p) => p} />
         </select>
       </label>
       <label>
         Client
         <select value={filters.clientId} onChange={(e) => setFilters({ clientId: e.target.value })}>
           <option value="all">All</option>
-          {clients.map((c) => (
-            <option key={c.clientId} value={c.clientId}>
-              {c.clientId}
-            </option>
-          ))}
+          <Options items={clients} value={(c) => c.clientId} />
         </select>
       </label>
       <label>
@@ -244,10 +245,7 @@ function ExchangeList() {
           {visible.length.toLocaleString()} shown of {(log.items.length + log.dropped).toLocaleString()}
           {log.dropped > 0 ? ` (the oldest ${log.dropped.toLocaleString()} no longer kept here)` : ''}
         </span>
-        <label className="choice">
-          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />
-          Follow new
-        </label>
+        <Choice checked={follow} onChange={setFollow} label="Follow new" />
       </div>
       <div className="exchange-header" aria-hidden="true">
         <span>Time</span>
@@ -404,12 +402,7 @@ function ExchangeDetail() {
 function PickForHar({ seq }: { readonly seq: number }) {
   const picked = useApp((s) => s.harSelection.includes(seq));
   const toggle = useApp((s) => s.toggleHarSelection);
-  return (
-    <label className="choice">
-      <input type="checkbox" checked={picked} onChange={() => toggle(seq)} />
-      Pick for HAR export
-    </label>
-  );
+  return <Choice checked={picked} onChange={() => toggle(seq)} label="Pick for HAR export" />;
 }
 
 const OUTCOME_LABEL: Record<Exchange['verdict']['outcome'], string> = {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { CopyButton, Field } from '../components/common.js';
+import { Choice, CopyButton, Field } from '../components/common.js';
 import { TextField } from '../components/text-field.js';
 import { randomSecret } from '../lib/random.js';
 import type { ClientFormValues, FormErrors } from './client-form-model.js';
@@ -75,31 +75,22 @@ export function SecurityGroup({
   return (
     <fieldset className="field">
       <legend>Security</legend>
-      <label className="choice">
-        <input
-          type="checkbox"
-          checked={values.kind === 'public' || values.requirePkce}
-          disabled={values.kind === 'public'}
-          onChange={(e) => set('requirePkce', e.target.checked)}
-        />
-        Require PKCE (S256)
-      </label>
-      <label className="choice">
-        <input
-          type="checkbox"
-          checked={values.refreshTokenRotation}
-          onChange={(e) => set('refreshTokenRotation', e.target.checked)}
-        />
-        Rotate refresh tokens
-      </label>
-      <label className="choice">
-        <input
-          type="checkbox"
-          checked={values.refreshTokenReuseDetection}
-          onChange={(e) => set('refreshTokenReuseDetection', e.target.checked)}
-        />
-        Reuse of a rotated refresh token revokes the grant
-      </label>
+      <Choice
+        checked={values.kind === 'public' || values.requirePkce}
+        disabled={values.kind === 'public'}
+        onChange={(on) => set('requirePkce', on)}
+        label="Require PKCE (S256)"
+      />
+      <Choice
+        checked={values.refreshTokenRotation}
+        onChange={(on) => set('refreshTokenRotation', on)}
+        label="Rotate refresh tokens"
+      />
+      <Choice
+        checked={values.refreshTokenReuseDetection}
+        onChange={(on) => set('refreshTokenReuseDetection', on)}
+        label="Reuse of a rotated refresh token revokes the grant"
+      />
     </fieldset>
   );
 }
@@ -121,24 +112,18 @@ export function JwksGroup({
     <fieldset className="field span-2">
       <legend>Public keys (JWKS)</legend>
       <div className="choice-row">
-        <label className="choice">
-          <input
-            type="radio"
-            name="jwks-source"
-            checked={values.jwksSource === 'paste'}
-            onChange={() => set('jwksSource', 'paste')}
-          />
-          Paste a JWK Set
-        </label>
-        <label className="choice">
-          <input
-            type="radio"
-            name="jwks-source"
-            checked={values.jwksSource === 'url'}
-            onChange={() => set('jwksSource', 'url')}
-          />
-          By URL
-        </label>
+        <Choice
+          radio="jwks-source"
+          checked={values.jwksSource === 'paste'}
+          onChange={() => set('jwksSource', 'paste')}
+          label="Paste a JWK Set"
+        />
+        <Choice
+          radio="jwks-source"
+          checked={values.jwksSource === 'url'}
+          onChange={() => set('jwksSource', 'url')}
+          label="By URL"
+        />
       </div>
       {values.jwksSource === 'paste' ? (
         <TextField

@@ -7,7 +7,7 @@ import {
   type GrantType,
   type ListedClient,
 } from '../api/types.js';
-import { ErrorText, Field } from '../components/common.js';
+import { Choice, ErrorText, Field, Options } from '../components/common.js';
 import { TextField } from '../components/text-field.js';
 import { randomSecret } from '../lib/random.js';
 import { useApp } from '../store/react.js';
@@ -148,16 +148,14 @@ export function ClientForm({
           <legend>Type</legend>
           <div className="choice-row">
             {(Object.keys(KIND_LABEL) as ClientKind[]).map((kind) => (
-              <label key={kind} className="choice">
-                <input
-                  type="radio"
-                  name="kind"
-                  value={kind}
-                  checked={values.kind === kind}
-                  onChange={() => setKind(kind)}
-                />
-                {KIND_LABEL[kind]}
-              </label>
+              <Choice
+                key={kind}
+                radio="kind"
+                value={kind}
+                checked={values.kind === kind}
+                onChange={() => setKind(kind)}
+                label={KIND_LABEL[kind]}
+              />
             ))}
           </div>
         </fieldset>
@@ -169,11 +167,11 @@ export function ClientForm({
               onChange={(e) => set('authMethod', e.target.value as AuthMethod)}
               aria-describedby={describedBy}
             >
-              {AUTH_METHOD_VALUES.filter((m) => KIND_METHODS[values.kind].includes(m)).map((m) => (
-                <option key={m} value={m}>
-                  {METHOD_LABEL[m]}
-                </option>
-              ))}
+              <Options
+                items={AUTH_METHOD_VALUES.filter((m) => KIND_METHODS[values.kind].includes(m))}
+                value={(m) => m}
+                label={(m) => METHOD_LABEL[m]}
+              />
             </select>
           )}
         </Field>
@@ -210,14 +208,12 @@ export function ClientForm({
         >
           <legend>Grant types</legend>
           {GRANT_TYPE_VALUES.map((g) => (
-            <label key={g} className="choice">
-              <input
-                type="checkbox"
-                checked={values.grantTypes.includes(g)}
-                onChange={(e) => toggleGrant(g, e.target.checked)}
-              />
-              {GRANT_LABEL[g]}
-            </label>
+            <Choice
+              key={g}
+              checked={values.grantTypes.includes(g)}
+              onChange={(on) => toggleGrant(g, on)}
+              label={GRANT_LABEL[g]}
+            />
           ))}
           {errors.grantTypes === undefined ? null : (
             <p className="field-error" id="grant-error">

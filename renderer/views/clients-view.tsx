@@ -1,6 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ClientConfig, ListedClient } from '../api/types.js';
-import { Card, CopyValue, EmptyState, ErrorText, Loading } from '../components/common.js';
+import {
+  Card,
+  CopyValue,
+  EmptyState,
+  ErrorText,
+  Loading,
+  RowAction,
+  TableHead,
+} from '../components/common.js';
 import { selectClientEditor, selectClients } from '../store/selectors.js';
 import { useApp } from '../store/react.js';
 import { kindOf } from './client-form-model.js';
@@ -64,18 +72,7 @@ function ClientTable({ clients }: { readonly clients: readonly ListedClient[] })
   const setEditor = useApp((s) => s.setClientEditor);
   return (
     <table className="table" aria-label="Registered clients">
-      <thead>
-        <tr>
-          <th scope="col">Client ID</th>
-          <th scope="col">Type</th>
-          <th scope="col">Auth method</th>
-          <th scope="col">Grants</th>
-          <th scope="col">Redirect URIs</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['Client ID', 'Type', 'Auth method', 'Grants', 'Redirect URIs']} />
       <tbody>
         {clients.map((c) => (
           <tr key={c.clientId} data-client-id={c.clientId}>
@@ -105,22 +102,17 @@ function ClientTable({ clients }: { readonly clients: readonly ListedClient[] })
               )}
             </td>
             <td className="row-actions">
-              <button
-                type="button"
-                className="button small"
+              <RowAction
+                verb="Edit"
+                row={c.clientId}
                 onClick={() => setEditor({ mode: 'edit', clientId: c.clientId })}
-                aria-label={`Edit ${c.clientId}`}
-              >
-                Edit
-              </button>
-              <button
-                type="button"
-                className="button small danger"
+              />
+              <RowAction
+                verb="Delete"
+                row={c.clientId}
+                danger
                 onClick={() => setEditor({ mode: 'confirm-delete', clientId: c.clientId })}
-                aria-label={`Delete ${c.clientId}`}
-              >
-                Delete
-              </button>
+              />
             </td>
           </tr>
         ))}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { FailureArm, FailureEndpoint } from '../api/types.js';
-import { EmptyState, ErrorText, Loading } from '../components/common.js';
+import { EmptyState, ErrorText, Loading, Options } from '../components/common.js';
 import {
   selectClientList,
   selectFailureGroups,
@@ -130,6 +130,17 @@ function FailureItem({ row }: { readonly row: FailureRow }) {
   const set = (key: keyof ArmOptions) => (e: { target: { value: string } }) => {
     setOptions((o) => ({ ...o, [key]: e.target.value }));
   };
+  const numberOption = (
+    label: string,
+    key: keyof ArmOptions,
+    inputMode: 'numeric' | 'decimal',
+    placeholder: string,
+  ) => (
+    <label>
+      {label}
+      <input inputMode={inputMode} value={options[key]} onChange={set(key)} placeholder={placeholder} />
+    </label>
+  );
   return (
     <li
       className={`failure${armed === undefined ? '' : ' armed'}`}
@@ -165,46 +176,16 @@ function FailureItem({ row }: { readonly row: FailureRow }) {
         <details className="failure-options">
           <summary>Options</summary>
           <div className="option-row">
-            <label>
-              Times
-              <input
-                inputMode="numeric"
-                value={options.times}
-                onChange={set('times')}
-                placeholder="until disarmed"
-              />
-            </label>
-            <label>
-              Probability
-              <input
-                inputMode="decimal"
-                value={options.probability}
-                onChange={set('probability')}
-                placeholder="always"
-              />
-            </label>
+            {numberOption('Times', 'times', 'numeric', 'until disarmed')}
+            {numberOption('Probability', 'probability', 'decimal', 'always')}
             <label>
               Client
               <select value={options.clientId} onChange={set('clientId')}>
                 <option value="">Any client</option>
-                {clients.map((c) => (
-                  <option key={c.clientId} value={c.clientId}>
-                    {c.clientId}
-                  </option>
-                ))}
+                <Options items={clients} value={(c) => c.clientId} />
               </select>
             </label>
-            {delayed ? (
-              <label>
-                Delay (ms)
-                <input
-                  inputMode="numeric"
-                  value={options.delayMs}
-                  onChange={set('delayMs')}
-                  placeholder="5000"
-                />
-              </label>
-            ) : null}
+            {delayed ? numberOption('Delay (ms)', 'delayMs', 'numeric', '5000') : null}
           </div>
         </details>
       ) : (

@@ -1,6 +1,6 @@
-import { useEffect, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
+import { useEffect, useState, type ChangeEvent, type DragEvent } from 'react';
 import type { FhirDataSummary } from '../../server/admin/shapes.js';
-import { Card, ErrorText } from '../components/common.js';
+import { Card, ErrorText, FileButton } from '../components/common.js';
 import { messageOf } from '../store/errors.js';
 import { useDeps } from '../store/react.js';
 
@@ -20,7 +20,6 @@ export function FhirDataCard({ onLoaded }: { readonly onLoaded: () => void }) {
   const [summary, setSummary] = useState<FhirDataSummary | undefined>();
   const [state, setState] = useState<LoadState>({ step: 'idle' });
   const [over, setOver] = useState(false);
-  const fileRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     api.getFhirSummary().then(setSummary, () => undefined);
@@ -86,19 +85,14 @@ export function FhirDataCard({ onLoaded }: { readonly onLoaded: () => void }) {
         onDrop={onDrop}
       >
         <p>Drop .json or .ndjson files here, or</p>
-        <button type="button" className="button" onClick={() => fileRef.current?.click()}>
-          Choose files…
-        </button>
-        <input
-          ref={fileRef}
-          type="file"
+        <FileButton
           multiple
           accept="application/json,application/fhir+json,.json,.ndjson"
-          className="visually-hidden"
+          inputLabel="FHIR files to load"
           onChange={onPick}
-          aria-label="FHIR files to load"
-          tabIndex={-1}
-        />
+        >
+          Choose files…
+        </FileButton>
       </div>
       <div aria-live="polite" data-state={state.step}>
         {state.step === 'loading' ? <p className="muted">Loading {state.file}…</p> : null}

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { CodeBlock, ErrorText } from '../components/common.js';
+import { CodeBlock, ErrorText, Options } from '../components/common.js';
 import { diagramModel } from '../flow-lab/diagram.js';
 import { toCurlScript, toMarkdown } from '../flow-lab/export.js';
 import { FLOWS, flowById, type FlowId, type StepDefinition } from '../flow-lab/flows.js';
@@ -97,11 +97,7 @@ export function FlowLabView() {
             disabled={lab.busy !== 'idle'}
             onChange={(e) => void chooseFlow(e.target.value as FlowId)}
           >
-            {FLOWS.map((f) => (
-              <option key={f.id} value={f.id}>
-                {f.title}
-              </option>
-            ))}
+            <Options items={FLOWS} value={(f) => f.id} label={(f) => f.title} />
           </select>
         </div>
         <p className="muted lab-summary">{flow.summary}</p>

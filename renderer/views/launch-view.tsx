@@ -6,7 +6,7 @@ import type {
   LaunchResult,
   PersonaConfig,
 } from '../api/types.js';
-import { CopyValue, EmptyState, ErrorText } from '../components/common.js';
+import { CopyValue, EmptyState, ErrorText, Options } from '../components/common.js';
 import { openInNewTab, type OpenOutcome } from '../lib/open-tab.js';
 import { messageOf } from '../store/errors.js';
 import { selectClientList, selectPersonas, selectServer } from '../store/selectors.js';
@@ -199,11 +199,11 @@ export function LaunchView() {
           <div className="field">
             <label htmlFor="launch-client">Client</label>
             <select id="launch-client" value={chosen} onChange={(e) => setClientId(e.target.value)}>
-              {launchable.map((c) => (
-                <option key={c.clientId} value={c.clientId}>
-                  {c.clientId} — {c.launchUrl ?? 'no launch URL'}
-                </option>
-              ))}
+              <Options
+                items={launchable}
+                value={(c) => c.clientId}
+                label={(c) => `${c.clientId} — ${c.launchUrl ?? 'no launch URL'}`}
+              />
             </select>
           </div>
           <div className="field">
@@ -216,11 +216,7 @@ export function LaunchView() {
                 setEncounter('');
               }}
             >
-              {patients.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name} — {p.id}
-                </option>
-              ))}
+              <Options items={patients} value={(p) => p.id} label={(p) => `${p.name} — ${p.id}`} />
             </select>
             {typeof choices === 'string' ? (
               <ErrorText message={`The patients could not be listed: ${choices}`} />
@@ -234,11 +230,7 @@ export function LaunchView() {
               onChange={(e) => setEncounter(e.target.value)}
             >
               {encounters.length === 0 ? <option value="">No encounter for this patient</option> : null}
-              {encounters.map((e) => (
-                <option key={e.id} value={e.id}>
-                  {e.label}
-                </option>
-              ))}
+              <Options items={encounters} value={(e) => e.id} label={(e) => e.label} />
             </select>
           </div>
           <div className="field">
@@ -253,11 +245,12 @@ export function LaunchView() {
                   ? 'Config default'
                   : `Config default — ${defaults.fhirUser}`}
               </option>
-              {offered.map((p) => (
-                <option key={p.id} value={choiceValue({ kind: 'persona', fhirUser: p.fhirUser })}>
-                  {p.name} — {p.fhirUser}
-                </option>
-              ))}
+              <Options
+                items={offered}
+                value={(p) => choiceValue({ kind: 'persona', fhirUser: p.fhirUser })}
+                label={(p) => `${p.name} — ${p.fhirUser}`}
+                id={(p) => p.id}
+              />
               <option value={OTHER}>Another fhirUser…</option>
             </select>
             {personas.status === 'error' ? (

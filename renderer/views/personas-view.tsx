@@ -1,6 +1,6 @@
 import { useEffect, useState, type SubmitEvent } from 'react';
 import type { Claims, PersonaConfig } from '../api/types.js';
-import { Card, EmptyState, ErrorText, Field, Loading } from '../components/common.js';
+import { Card, EmptyState, ErrorText, Field, Loading, RowAction, TableHead } from '../components/common.js';
 import { selectPersonas } from '../store/selectors.js';
 import { useApp } from '../store/react.js';
 
@@ -127,18 +127,7 @@ export function PersonasView() {
         </EmptyState>
       ) : (
         <table className="table" aria-label="Personas">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">fhirUser</th>
-              <th scope="col">sub</th>
-              <th scope="col">Email</th>
-              <th scope="col">Custom claims</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'fhirUser', 'sub', 'Email', 'Custom claims']} />
           <tbody>
             {data.personas.map((p) => (
               <tr key={p.id} data-persona-id={p.id}>
@@ -164,25 +153,20 @@ export function PersonasView() {
                   )}
                 </td>
                 <td className="row-actions">
-                  <button
-                    type="button"
-                    className="button small"
-                    aria-label={`Edit ${p.name}`}
+                  <RowAction
+                    verb="Edit"
+                    row={p.name}
                     onClick={() => setEditor({ mode: 'edit', persona: p })}
-                  >
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className="button small danger"
-                    aria-label={`Remove ${p.name}`}
+                  />
+                  <RowAction
+                    verb="Remove"
+                    row={p.name}
+                    danger
                     onClick={async () => {
                       const r = await remove(p.id);
                       setError(r.ok ? undefined : r.message);
                     }}
-                  >
-                    Remove
-                  </button>
+                  />
                 </td>
               </tr>
             ))}

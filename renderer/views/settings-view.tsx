@@ -1,6 +1,16 @@
-import { useRef, useState, type ChangeEvent, type SubmitEvent } from 'react';
+import { useState, type ChangeEvent, type SubmitEvent } from 'react';
 import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/types.js';
-import { Card, CopyValue, ErrorText, Field, Loading } from '../components/common.js';
+import {
+  Card,
+  Choice,
+  CopyValue,
+  ErrorText,
+  Field,
+  FileButton,
+  Loading,
+  Options,
+  TableHead,
+} from '../components/common.js';
 import { TextField } from '../components/text-field.js';
 import { downloadText } from '../lib/download.js';
 import {
@@ -134,11 +144,7 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
           <Field label="Signing algorithm">
             {({ id }) => (
               <select id={id} value={alg} onChange={(e) => setAlg(e.target.value as SigningAlg)}>
-                {SIGNING_ALG_VALUES.map((a) => (
-                  <option key={a} value={a}>
-                    {a}
-                  </option>
-                ))}
+                <Options items={SIGNING_ALG_VALUES} value={(a) => a} />
               </select>
             )}
           </Field>
@@ -253,17 +259,7 @@ function SigningKeys({ info }: { readonly info: ServerInfo }) {
         <ErrorText message="This server does not list its signing keys." />
       ) : (
         <table className="table keys-table" aria-label="Signing keys">
-          <thead>
-            <tr>
-              <th scope="col">kid</th>
-              <th scope="col">alg</th>
-              <th scope="col">state</th>
-              <th scope="col">until / since</th>
-              <th scope="col">
-                <span className="visually-hidden">actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['kid', 'alg', 'state', 'until / since']} actions="actions" />
           <tbody>
             {list.keys.map((k) => (
               <tr key={k.kid} data-kid={k.kid} data-state={k.state}>
@@ -311,7 +307,6 @@ function SigningKeys({ info }: { readonly info: ServerInfo }) {
 function ConfigFile() {
   const importConfig = useApp((s) => s.importConfig);
   const server = useApp(selectServer);
-  const fileRef = useRef<HTMLInputElement>(null);
   const [result, setResult] = useState<{ ok: boolean; message: string }>();
 
   function exportConfig() {
@@ -352,18 +347,9 @@ function ConfigFile() {
         <button type="button" className="button" onClick={exportConfig}>
           Export config
         </button>
-        <button type="button" className="button" onClick={() => fileRef.current?.click()}>
+        <FileButton accept="application/json,.json" inputLabel="Config file to import" onChange={onFile}>
           Import config…
-        </button>
-        <input
-          ref={fileRef}
-          type="file"
-          accept="application/json,.json"
-          className="visually-hidden"
-          onChange={onFile}
-          aria-label="Config file to import"
-          tabIndex={-1}
-        />
+        </FileButton>
       </div>
       {result === undefined ? null : result.ok ? (
         <p role="status" className="ok-text">
@@ -386,10 +372,13 @@ function Appearance() {
         <legend>Theme</legend>
         <div className="choice-row">
           {(Object.keys(labels) as ThemeChoice[]).map((t) => (
-            <label key={t} className="choice">
-              <input type="radio" name="theme" checked={theme === t} onChange={() => setTheme(t)} />
-              {labels[t]}
-            </label>
+            <Choice
+              key={t}
+              radio="theme"
+              checked={theme === t}
+              onChange={() => setTheme(t)}
+              label={labels[t]}
+            />
           ))}
         </div>
       </fieldset>
@@ -409,17 +398,14 @@ function Session() {
         The token from the start-up URL is kept for this tab only, unless you ask to be remembered on this
         computer.
       </p>
-      <label className="choice">
-        <input
-          type="checkbox"
-          checked={session.remembered || isRemembered(env)}
-          onChange={(e) => {
-            keepAdminToken(env, session.token, e.target.checked);
-            signIn(session.token, e.target.checked);
-          }}
-        />
-        Remember on this computer
-      </label>
+      <Choice
+        checked={session.remembered || isRemembered(env)}
+        onChange={(on) => {
+          keepAdminToken(env, session.token, on);
+          signIn(session.token, on);
+        }}
+        label="Remember on this computer"
+      />
       <div className="button-row">
         <button
           type="button"

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addBackendClient } from '../helpers/cli.js';
 
 // The desktop app's quit path in plain Node (the fixture stands in for Electron's `app`), built as the app
 // runs it (test/global-setup.ts compiles electron/ before the run).
@@ -54,18 +55,7 @@ describe('desktop app: SIGINT and SIGTERM quit cleanly (hardening #1)', () => {
         for (;;) {
           const clientId = `desk-${n++}`;
           try {
-            const res = await fetch(`${origin}/_sandbox/api/clients`, {
-              method: 'POST',
-              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-              body: JSON.stringify({
-                clientId,
-                clientSecret: 'x',
-                grantTypes: ['client_credentials'],
-                scope: 'system/*.rs',
-              }),
-            });
-            if (res.status === 201) acknowledged.push(clientId);
-            else await res.arrayBuffer();
+            if ((await addBackendClient(origin, token, clientId)) === 201) acknowledged.push(clientId);
           } catch {
             return; // the server has gone
           }

@@ -8,6 +8,7 @@ import type {
   ExchangeSummary,
   FailureBoard,
 } from '../../renderer/api/types.js';
+import type { Inspection } from '../../server/tokens/inspection.js';
 import { createAppStore, type AppStore } from '../../renderer/store/store.js';
 
 /** The values in force the fake lists for every client (the real server works them out per client). */
@@ -117,6 +118,24 @@ export function memoryStorage() {
     getItem: (k: string) => map.get(k) ?? null,
     setItem: (k: string, v: string) => void map.set(k, v),
     removeItem: (k: string) => void map.delete(k),
+  };
+}
+
+/** The server's inspection of an opaque refresh token issued here, with `verdict` and anything else given. */
+export function refreshInspection(
+  verdict: Inspection['verdict'],
+  more: Partial<Omit<Inspection, 'verdict'>> = {},
+): Inspection {
+  return {
+    format: 'opaque',
+    kind: 'refresh_token',
+    signature: { status: 'unchecked', detail: 'an opaque token carries no signature' },
+    verdict,
+    issuedHere: true,
+    exchanges: [],
+    canTell: [],
+    cannotTell: [],
+    ...more,
   };
 }
 

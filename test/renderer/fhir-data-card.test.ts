@@ -1,11 +1,11 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { createElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdminApiError } from '../../renderer/api/admin-client.js';
-import { AppContext } from '../../renderer/store/react.js';
 import { FhirDataCard } from '../../renderer/views/fhir-data-card.js';
-import { fakeApi, testStore } from './fake-api.js';
+import { fakeApi } from './fake-api.js';
+import { renderInApp } from './render-in-app.js';
 
 afterEach(cleanup);
 
@@ -24,15 +24,7 @@ function renderCard(
       return { file, types: {}, total: 10, ...r };
     },
   });
-  render(
-    createElement(
-      AppContext.Provider,
-      {
-        value: { store: testStore(api), deps: { api, fetch: () => Promise.reject(new Error('no network')) } },
-      },
-      createElement(FhirDataCard, { onLoaded: () => (reloads += 1) }),
-    ),
-  );
+  renderInApp(createElement(FhirDataCard, { onLoaded: () => (reloads += 1) }), api);
   return { sent, reloads: () => reloads };
 }
 

@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Har } from '../../server/exchanges/har.js';
-import type { Inspection } from '../../server/tokens/inspection.js';
 import { glossaryFor } from '../../renderer/flow-lab/glossary.js';
 import { harFileName, harQueryFor, keepOnly } from '../../renderer/lib/har-export.js';
 import { PERSIST_KEY } from '../../renderer/store/store.js';
 import { DEFAULT_FILTERS } from '../../renderer/store/ui-slice.js';
-import { fakeApi, memoryStorage, testStore } from './fake-api.js';
+import { fakeApi, memoryStorage, refreshInspection, testStore } from './fake-api.js';
 
-const verdict: Inspection = {
-  format: 'opaque',
-  kind: 'refresh_token',
-  signature: { status: 'unchecked', detail: 'an opaque token carries no signature' },
-  verdict: { state: 'rotated', summary: 'refresh token rotated at 12:00:01', rule: 'RFC 9700 §4.14.2' },
-  issuedHere: true,
-  exchanges: [],
-  canTell: [],
-  cannotTell: [],
-};
+const verdict = refreshInspection({
+  state: 'rotated',
+  summary: 'refresh token rotated at 12:00:01',
+  rule: 'RFC 9700 §4.14.2',
+});
 
 describe('inspector: opening a token from Codes & tokens', () => {
   it('puts it in the box, shows the inspector with the server’s verdict, and never persists the token', async () => {

@@ -1,24 +1,17 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Inspection } from '../../server/tokens/inspection.js';
-import { AppContext } from '../../renderer/store/react.js';
 import { InspectorView } from '../../renderer/views/inspector-view.js';
-import { exchange, fakeApi, testStore } from './fake-api.js';
+import { exchange, fakeApi, refreshInspection, testStore } from './fake-api.js';
+import { renderInApp } from './render-in-app.js';
 
 afterEach(cleanup);
 
-const ACTIVE: Inspection = {
-  format: 'opaque',
-  kind: 'refresh_token',
-  signature: { status: 'unchecked', detail: 'an opaque token carries no signature' },
-  verdict: { state: 'active', summary: 'active: the server accepts it now', rule: 'RFC 7662 §2.2' },
-  issuedHere: true,
-  clientId: 'conf-app',
-  exchanges: [7, 3],
-  canTell: [],
-  cannotTell: [],
-};
+const ACTIVE = refreshInspection(
+  { state: 'active', summary: 'active: the server accepts it now', rule: 'RFC 7662 §2.2' },
+  { clientId: 'conf-app', exchanges: [7, 3] },
+);
 
 /** The inspector over a fake server whose verdict is `inspection`, after inspecting a pasted token. */
 async function inspected(inspection: Inspection) {
@@ -32,13 +25,7 @@ async function inspected(inspection: Inspection) {
   });
   const store = testStore(api);
   await store.getState().openInInspector('refresh-value-1');
-  render(
-    <AppContext.Provider
-      value={{ store, deps: { api, fetch: () => Promise.reject(new Error('no network')) } }}
-    >
-      <InspectorView />
-    </AppContext.Provider>,
-  );
+  renderInApp(<InspectorView />, api, store);
   return { store, opened };
 }
 

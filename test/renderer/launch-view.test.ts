@@ -1,11 +1,11 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { createElement } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EhrLaunchResult, LaunchRequest, PersonaList } from '../../renderer/api/types.js';
-import { AppContext } from '../../renderer/store/react.js';
 import { LaunchView } from '../../renderer/views/launch-view.js';
 import { fakeApi, testStore } from './fake-api.js';
+import { renderInApp } from './render-in-app.js';
 
 afterEach(() => {
   cleanup();
@@ -60,14 +60,20 @@ async function renderLaunch(overrides: Parameters<typeof fakeApi>[0]) {
   await store.getState().loadClients();
   // The tab the view opens; the fake says it opened.
   const open = vi.spyOn(window, 'open').mockReturnValue({ opener: null } as unknown as Window);
-  render(
-    createElement(
-      AppContext.Provider,
-      { value: { store, deps: { api, fetch: () => Promise.reject(new Error('no network')) } } },
-      createElement(LaunchView),
-    ),
-  );
+  renderInApp(createElement(LaunchView), api, store);
   return { api, open };
+}
+
+/** Renders the view with each "Open in a new window" request recorded; the server answers need_patient_banner true. */
+async function renderRecordingLaunches(): Promise<LaunchRequest[]> {
+  const sent: LaunchRequest[] = [];
+  await renderLaunch({
+    createLaunch: async (request) => {
+      sent.push(request);
+      return { ...REFUSED.launch, context: { needPatientBanner: true } };
+    },
+  });
+  return sent;
 }
 
 describe('Launch view: Open in EHR and Open in a new window (README "EHR page")', () => {
@@ -82,13 +88,7 @@ describe('Launch view: Open in EHR and Open in a new window (README "EHR page")'
   });
 
   it('opens the app alone with need_patient_banner true', async () => {
-    const sent: LaunchRequest[] = [];
-    await renderLaunch({
-      createLaunch: async (request) => {
-        sent.push(request);
-        return { ...REFUSED.launch, context: { needPatientBanner: true } };
-      },
-    });
+    const sent = await renderRecordingLaunches();
     fireEvent.click(screen.getByRole('button', { name: 'Open in a new window' }));
     await waitFor(() => expect(sent).toHaveLength(1));
     expect(sent[0]).toMatchObject({ clientId: 'framed-app', needPatientBanner: true });
@@ -126,13 +126,7 @@ describe('Launch view: Open in EHR and Open in a new window (README "EHR page")'
   });
 
   it('takes a typed fhirUser that is no persona, and the config default when none is chosen', async () => {
-    const sent: LaunchRequest[] = [];
-    await renderLaunch({
-      createLaunch: async (request) => {
-        sent.push(request);
-        return { ...REFUSED.launch, context: { needPatientBanner: true } };
-      },
-    });
+    const sent = await renderRecordingLaunches();
     fireEvent.click(screen.getByRole('button', { name: 'Open in a new window' }));
     await waitFor(() => expect(sent).toHaveLength(1));
     expect(sent[0]?.fhirUser).toBeUndefined();

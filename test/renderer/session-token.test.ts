@@ -9,16 +9,7 @@ import {
   takeAdminToken,
   type TokenEnvironment,
 } from '../../renderer/lib/session-token.js';
-
-function memoryStorage() {
-  const map = new Map<string, string>();
-  return {
-    map,
-    getItem: (k: string) => map.get(k) ?? null,
-    setItem: (k: string, v: string) => void map.set(k, v),
-    removeItem: (k: string) => void map.delete(k),
-  };
-}
+import { memoryStorage } from './fake-api.js';
 
 function env(href: string) {
   const replaced: string[] = [];

@@ -1,11 +1,11 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { createElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KeyList, KeyView } from '../../server/admin/shapes.js';
-import { AppContext } from '../../renderer/store/react.js';
 import { SettingsView } from '../../renderer/views/settings-view.js';
 import { fakeApi, testStore } from './fake-api.js';
+import { renderInApp } from './render-in-app.js';
 
 afterEach(cleanup);
 
@@ -42,13 +42,7 @@ async function renderKeys(keys: KeyView[]) {
   });
   const store = testStore(api);
   await store.getState().loadServer();
-  render(
-    createElement(
-      AppContext.Provider,
-      { value: { store, deps: { api, fetch: () => Promise.reject(new Error('no network')) } } },
-      createElement(SettingsView),
-    ),
-  );
+  renderInApp(createElement(SettingsView), api, store);
   return calls;
 }
 

@@ -1,11 +1,11 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, screen } from '@testing-library/react';
 import { createElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SandboxConfig } from '../../renderer/api/types.js';
-import { AppContext } from '../../renderer/store/react.js';
 import { SettingsView } from '../../renderer/views/settings-view.js';
 import { FAKE_EFFECTIVE_CONFIG, fakeApi, testStore } from './fake-api.js';
+import { renderInApp } from './render-in-app.js';
 
 afterEach(cleanup);
 
@@ -17,13 +17,7 @@ async function renderSettings(
   const api = fakeApi({ getConfig: async () => ({}), getEffectiveConfig: async () => effective, putConfig });
   const store = testStore(api);
   await store.getState().loadServer();
-  render(
-    createElement(
-      AppContext.Provider,
-      { value: { store, deps: { api, fetch: () => Promise.reject(new Error('no network')) } } },
-      createElement(SettingsView),
-    ),
-  );
+  renderInApp(createElement(SettingsView), api, store);
 }
 
 describe('Settings: the server’s values in force (GET /config/effective)', () => {
