@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
@@ -9,6 +10,23 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const SHARED = ['test/server/**/*.test.ts', 'test/flow-lab/**/*.test.ts', 'test/docs/**/*.test.ts'];
 /** Mock node:crypto for the whole file (vi.mock): the mock must not reach another file's server. */
 const MOCKS_MODULES = ['test/server/secrets.admin-surface.test.ts'];
+/**
+ * The system tests: the fault suite (signals, floods and slow sockets against the real command), the 50,000-request
+ * soak of the exchange log, and the packed tarball installed into a fresh project. Each measures the machine as
+ * much as the code (wall-clock bounds, npm installs), so they run after the unit projects, one file at a time, with
+ * the cores to themselves; `npm test` runs them, `npm run test:unit` does not.
+ */
+const SYSTEM = [
+  'test/faults/**/*.test.ts',
+  'test/package/**/*.test.ts',
+  'test/server/exchange-log.soak.test.ts',
+];
+
+/**
+ * Vitest's default in a run is one worker fewer than the cores: one worker on a two-core machine, so a file that
+ * waits on a child process (test/cli, test/electron) leaves a core idle. The unit projects use every core.
+ */
+const UNIT_WORKERS = availableParallelism();
 
 export default defineConfig(({ mode }) => ({
   test: {
@@ -18,16 +36,30 @@ export default defineConfig(({ mode }) => ({
     // `npm run test:faults` (`--mode faults`) runs every round of the fault suite (test/faults/fault-rounds.ts).
     env: mode === 'faults' ? { TOKEN_SANDBOX_FAULT_ROUNDS: 'full' } : {},
     projects: [
-      { extends: true, test: { name: 'shared', include: SHARED, exclude: MOCKS_MODULES, isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: 'shared',
+          include: SHARED,
+          exclude: [...MOCKS_MODULES, ...SYSTEM],
+          isolate: false,
+          maxWorkers: UNIT_WORKERS,
+        },
+      },
       {
         extends: true,
         test: {
           name: 'isolated',
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-          exclude: [...configDefaults.exclude, ...SHARED],
+          exclude: [...configDefaults.exclude, ...SHARED, ...SYSTEM],
+          maxWorkers: UNIT_WORKERS,
         },
       },
-      { extends: true, test: { name: 'module-mocks', include: MOCKS_MODULES } },
+      { extends: true, test: { name: 'module-mocks', include: MOCKS_MODULES, maxWorkers: UNIT_WORKERS } },
+      {
+        extends: true,
+        test: { name: 'system', include: SYSTEM, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
     ],
   },
 }));
