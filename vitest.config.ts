@@ -9,7 +9,21 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const SHARED = ['test/server/**/*.test.ts', 'test/flow-lab/**/*.test.ts', 'test/docs/**/*.test.ts'];
 /** Mock node:crypto for the whole file (vi.mock): the mock must not reach another file's server. */
 const MOCKS_MODULES = ['test/server/secrets.admin-surface.test.ts'];
+/**
+ * The system tests: the fault suite (signals, floods and slow sockets against the real command), the 50,000-request
+ * soak of the exchange log, and the packed tarball installed into a fresh project. Each measures the machine as
+ * much as the code (wall-clock bounds, npm installs), so they run after the unit projects, one file at a time, with
+ * the cores to themselves; `npm test` runs them, `npm run test:unit` does not.
+ */
+const SYSTEM = [
+  'test/faults/**/*.test.ts',
+  'test/package/**/*.test.ts',
+  'test/server/exchange-log.soak.test.ts',
+];
 
+// The unit projects keep vitest's default workers (one fewer than the cores). One per core was tried on two
+// shared cores: no faster (the machine had no idle core to give) and the command-line tests that start the
+// command a dozen times in a row ran past their 20 s timeout.
 export default defineConfig(({ mode }) => ({
   test: {
     globalSetup: ['test/global-setup.ts'],
@@ -18,16 +32,28 @@ export default defineConfig(({ mode }) => ({
     // `npm run test:faults` (`--mode faults`) runs every round of the fault suite (test/faults/fault-rounds.ts).
     env: mode === 'faults' ? { TOKEN_SANDBOX_FAULT_ROUNDS: 'full' } : {},
     projects: [
-      { extends: true, test: { name: 'shared', include: SHARED, exclude: MOCKS_MODULES, isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: 'shared',
+          include: SHARED,
+          exclude: [...MOCKS_MODULES, ...SYSTEM],
+          isolate: false,
+        },
+      },
       {
         extends: true,
         test: {
           name: 'isolated',
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-          exclude: [...configDefaults.exclude, ...SHARED],
+          exclude: [...configDefaults.exclude, ...SHARED, ...SYSTEM],
         },
       },
       { extends: true, test: { name: 'module-mocks', include: MOCKS_MODULES } },
+      {
+        extends: true,
+        test: { name: 'system', include: SYSTEM, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
     ],
   },
 }));

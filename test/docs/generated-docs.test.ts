@@ -1,8 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FAILURE_IDS } from '../../server/failures/ids.js';
-import { fillRegions, generatedPages, RegionError } from '../../server/reference/generated-docs.js';
+import {
+  fillRegions,
+  generatedPages,
+  RegionError,
+  type GeneratedPage,
+} from '../../server/reference/generated-docs.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -12,14 +17,19 @@ async function format(markdown: string, filepath: string): Promise<string> {
 }
 
 describe('the generated parts of docs/ (docs/README.md#generated-sections)', () => {
-  it('match the failure catalog and the registered admin routes; run npm run docs when they do not', async () => {
-    for (const page of await generatedPages(root, format)) {
+  // Generating builds a server and formats each page with Prettier (seconds); both tests read the same pages.
+  let pages: GeneratedPage[];
+  beforeAll(async () => {
+    pages = await generatedPages(root, format);
+  });
+
+  it('match the failure catalog and the registered admin routes; run npm run docs when they do not', () => {
+    for (const page of pages) {
       expect(page.current, `${page.path} is out of date: run npm run docs`).toBe(page.fresh);
     }
   });
 
-  it('list every failure id and every admin route a test pipeline scripts against', async () => {
-    const pages = await generatedPages(root, format);
+  it('list every failure id and every admin route a test pipeline scripts against', () => {
     const [failures, admin] = pages;
     // The admin API's OpenAPI document is generated too, so it cannot fall behind the routes.
     expect(pages.map((page) => page.path)).toContain('docs/openapi.json');

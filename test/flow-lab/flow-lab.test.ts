@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -23,7 +23,8 @@ import { CHALLENGE, VERIFIER } from '../helpers/sandbox.js';
 const ADMIN_TOKEN = 'flow-lab-test-token';
 
 async function listening(adminToken = ADMIN_TOKEN): Promise<{ app: FastifyInstance; ctx: FlowContext }> {
-  const app = await buildServer({ adminToken });
+  // The run's shared RS256 key (test/global-setup.ts): generating one per server is most of a start's cost.
+  const app = await buildServer({ adminToken, signingKeys: inject('signingKeys') });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../server/app.js';
 
@@ -8,7 +8,7 @@ let app: FastifyInstance;
 let port: number;
 
 beforeEach(async () => {
-  app = await buildServer({ adminToken: TOKEN });
+  app = await buildServer({ adminToken: TOKEN, signingKeys: inject('signingKeys') });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import * as oidc from 'openid-client';
 import { buildServer } from '../../server/app.js';
@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 async function listening(config: unknown): Promise<string> {
-  app = await buildServer({ config: parseConfig(config) });
+  app = await buildServer({ config: parseConfig(config), signingKeys: inject('signingKeys') });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('no address');
