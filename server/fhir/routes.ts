@@ -140,26 +140,34 @@ export function fhirRoutes(sandbox: Sandbox) {
             `answered ${answer.status}${answer.body === undefined ? ' without a body' : ''}`,
           );
         }
-        if (answer.location !== undefined) reply.header('location', upstream.rebase(answer.location, base));
-        if (answer.contentLocation !== undefined) {
-          reply.header('content-location', upstream.rebase(answer.contentLocation, base));
-        }
+        // A URL that is not the upstream's is not passed on: the app would follow it past the checks.
+        const location = answer.location === undefined ? undefined : upstream.rebase(answer.location, base);
+        if (location !== undefined) reply.header('location', location);
+        const contentLocation =
+          answer.contentLocation === undefined ? undefined : upstream.rebase(answer.contentLocation, base);
+        if (contentLocation !== undefined) reply.header('content-location', contentLocation);
         if (answer.etag !== undefined) reply.header('etag', answer.etag);
         if (answer.lastModified !== undefined) reply.header('last-modified', answer.lastModified);
         if (answer.body === undefined) return reply.code(answer.status).send();
         const body = { ...answer.body };
         if (Array.isArray(body['link'])) {
-          body['link'] = (body['link'] as unknown[]).map((l) => {
+          body['link'] = (body['link'] as unknown[]).flatMap((l) => {
             const url = (l as { url?: unknown } | null)?.url;
-            return typeof url === 'string' ? { ...(l as object), url: upstream.rebase(url, base) } : l;
+            const rebased = typeof url === 'string' ? upstream.rebase(url, base) : undefined;
+            return rebased === undefined ? [] : [{ ...(l as object), url: rebased }];
           });
         }
         if (Array.isArray(body['entry'])) {
           body['entry'] = (body['entry'] as unknown[]).map((e) => {
-            const fullUrl = (e as { fullUrl?: unknown } | null)?.fullUrl;
-            return typeof fullUrl === 'string'
-              ? { ...(e as object), fullUrl: upstream.rebase(fullUrl, base) }
-              : e;
+            const { fullUrl, resource, ...rest } = (e ?? {}) as { fullUrl?: unknown; resource?: unknown };
+            const rebased =
+              (typeof fullUrl === 'string' ? upstream.rebase(fullUrl, base) : undefined) ??
+              (isResource(resource) ? `${base}/${resource.resourceType}/${resource.id}` : undefined);
+            return {
+              ...(rebased === undefined ? {} : { fullUrl: rebased }),
+              ...rest,
+              ...(resource === undefined ? {} : { resource }),
+            };
           });
         }
         return reply.code(answer.status).type(FHIR_JSON).send(body);
@@ -189,7 +197,17 @@ export function fhirRoutes(sandbox: Sandbox) {
         visible: (r: FhirResource) => boolean,
       ): UpstreamAnswer => {
         const body = answer.body;
-        if (body?.['resourceType'] !== 'Bundle' || !Array.isArray(body['entry'])) return answer;
+        if (body === undefined || body['resourceType'] === 'OperationOutcome') return answer;
+        // Anything else (a resource, a Bundle whose entry is not a list) could carry what was never checked.
+        if (
+          body['resourceType'] !== 'Bundle' ||
+          !(body['entry'] === undefined || Array.isArray(body['entry']))
+        ) {
+          throw new UpstreamError(
+            `answered ${answer.status} to a search with something that is not a Bundle`,
+          );
+        }
+        if (body['entry'] === undefined) return answer;
         const entry = (body['entry'] as unknown[]).filter((e) => {
           const r = (e as { resource?: unknown } | null)?.resource;
           return r === undefined || (isResource(r) && visible(r));
@@ -247,7 +265,12 @@ export function fhirRoutes(sandbox: Sandbox) {
               queryOf(request),
               request.headers,
             );
-            if (answer.status === 200) {
+            // Whatever the status (a 203, a 404 with a body), a resource reaches the app only once checked.
+            const body = answer.body;
+            if (
+              (answer.status >= 200 && answer.status < 300) ||
+              (body !== undefined && body['resourceType'] !== 'OperationOutcome')
+            ) {
               if (!isResource(answer.body) || answer.body.resourceType !== type) {
                 return upstreamFailed(
                   reply,

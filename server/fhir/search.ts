@@ -473,20 +473,27 @@ export function searchQuery(parsed: ParsedSearch, offset: number, paged: boolean
 
 /**
  * The patient a resource belongs to (its Patient compartment, FHIR R4 compartmentdefinition-patient), if any:
- * its `subject`, else its `patient` (AllergyIntolerance, Immunization, Claim … name the patient so).
+ * its `subject`, else its `patient` (AllergyIntolerance, Immunization, Claim … name the patient so); none when
+ * both are present and name different patients.
  */
 export function patientOf(resource: FhirResource): string | undefined {
   if (resource.resourceType === 'Patient') return resource.id;
+  let owner: string | undefined;
   for (const name of ['subject', 'patient']) {
     const value = field(resource, name);
     if (value === undefined) continue;
-    // The first field present decides. Any other shape (a list, which search reads reference by reference, or
-    // a reference without one) belongs to no single patient: fail closed rather than fall through to `patient`.
+    // Any other shape (a list, which search reads reference by reference, or a reference without one) belongs
+    // to no single patient: fail closed rather than fall through to `patient`.
     const ref =
       typeof value === 'object' && value !== null && !Array.isArray(value)
         ? (value as { reference?: unknown }).reference
         : undefined;
-    return typeof ref === 'string' && ref.startsWith('Patient/') ? ref.slice('Patient/'.length) : undefined;
+    if (typeof ref !== 'string' || !ref.startsWith('Patient/')) return undefined;
+    const id = ref.slice('Patient/'.length);
+    // No R4 type has both elements: one of two naming different patients is a stray, and whichever the
+    // sandbox read, FHIR (an upstream, the user compartment) might read the other. Fail closed.
+    if (owner !== undefined && owner !== id) return undefined;
+    owner = id;
   }
-  return undefined;
+  return owner;
 }

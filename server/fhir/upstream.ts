@@ -178,13 +178,25 @@ export class Upstream {
     return `could not be reached (${cause})`;
   }
 
-  /** A URL of the upstream rewritten onto `sandboxBase`; any other URL unchanged. */
-  rebase(url: string, sandboxBase: string): string {
-    if (url === this.base) return sandboxBase;
-    const next = url.charAt(this.base.length);
-    return url.startsWith(this.base) && (next === '/' || next === '?')
-      ? sandboxBase + url.slice(this.base.length)
-      : url;
+  /**
+   * A URL of the upstream rewritten onto `sandboxBase`, compared as URLs (a host in another case, an explicit
+   * default port); undefined for any other URL: handed to the app, it would lead its next request (with its
+   * access token) past the sandbox's checks, so it is never passed on.
+   */
+  rebase(url: string, sandboxBase: string): string | undefined {
+    let own: URL;
+    let theirs: URL;
+    try {
+      own = new URL(this.base);
+      theirs = new URL(url, `${this.base}/`);
+    } catch {
+      return undefined;
+    }
+    const prefix = own.pathname.replace(/\/+$/, '');
+    const rest = theirs.pathname.slice(prefix.length);
+    if (theirs.origin !== own.origin || !theirs.pathname.startsWith(prefix)) return undefined;
+    if (rest !== '' && !rest.startsWith('/')) return undefined;
+    return `${sandboxBase}${rest}${theirs.search}`;
   }
 }
 

@@ -1,0 +1,147 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
+import type { SandboxConfig } from '../../server/config/schema.js';
+import {
+  confidentialClient,
+  fhirGet,
+  fullCodeFlow,
+  FHIR_BASE,
+  sandboxTest,
+  type TestSandbox,
+} from '../helpers/sandbox.js';
+
+/**
+ * An upstream that answers whatever the test sets: what the sandbox relays of it must still pass the token's
+ * checks (README "A real FHIR server behind the sandbox").
+ */
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+let next: (method: string, url: string) => Answer = () => ({ status: 404, body: {} });
+const arrivals: string[] = [];
+const ifMatches: (string | undefined)[] = [];
+let upstream: Server;
+let base = '';
+
+const obs = (id: string, patient: string) => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  code: { text: id },
+  subject: { reference: `Patient/${patient}` },
+});
+const otherPatient = { resourceType: 'Patient', id: 'pat-2', name: [{ family: 'Secret' }] };
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      arrivals.push(`${req.method ?? ''} ${req.url ?? ''}`);
+      ifMatches.push(req.headers['if-match']);
+      const { status, body, headers } = next(req.method ?? '', req.url ?? '');
+      res.writeHead(status, { 'content-type': 'application/fhir+json', ...headers });
+      res.end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/fhir`;
+});
+afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
+beforeEach(() => {
+  arrivals.length = 0;
+  ifMatches.length = 0;
+});
+
+const clients = [
+  { ...confidentialClient, scope: 'openid fhirUser launch/patient patient/*.* user/*.* patient/*.cruds' },
+];
+const it = sandboxTest({ clients });
+
+async function patientToken(sandboxWith: (c?: SandboxConfig) => Promise<TestSandbox>, scope: string) {
+  const t = await sandboxWith({ clients, fhir: { upstream: base } });
+  return { t, token: String((await fullCodeFlow(t.app, { scope }))['access_token']) };
+}
+
+describe("An upstream's answer cannot smuggle another patient's data past the checks", () => {
+  it('checks a read answered with a 2xx other than 200 as a 200 is checked', async ({ sandboxWith }) => {
+    const { t, token } = await patientToken(sandboxWith, 'launch/patient patient/Patient.rs');
+    next = () => ({ status: 203, body: otherPatient });
+    const res = await fhirGet(t.app, 'Patient/pat-2', token);
+    expect(res.body).not.toContain('Secret');
+    expect(res.statusCode).not.toBe(203);
+  });
+
+  it('does not relay a resource as the body of an error answer to a read', async ({ sandboxWith }) => {
+    const { t, token } = await patientToken(sandboxWith, 'launch/patient patient/Patient.rs');
+    next = () => ({ status: 404, body: otherPatient });
+    const res = await fhirGet(t.app, 'Patient/pat-2', token);
+    expect(res.body).not.toContain('Secret');
+  });
+
+  it('does not relay a search answered with something that is not a Bundle', async ({ sandboxWith }) => {
+    const { t, token } = await patientToken(sandboxWith, 'launch/patient patient/Patient.rs');
+    next = () => ({ status: 200, body: otherPatient });
+    const res = await fhirGet(t.app, 'Patient?name=x', token);
+    expect(res.body).not.toContain('Secret');
+  });
+
+  it('does not relay a searchset whose entry is not a list', async ({ sandboxWith }) => {
+    const { t, token } = await patientToken(sandboxWith, 'launch/patient patient/Patient.rs');
+    next = () => ({
+      status: 200,
+      body: { resourceType: 'Bundle', type: 'searchset', entry: { resource: otherPatient } },
+    });
+    const res = await fhirGet(t.app, 'Patient?name=x', token);
+    expect(res.body).not.toContain('Secret');
+  });
+
+  it('does not hand the app a page link it cannot rebase, which would reach the upstream past the checks', async ({
+    sandboxWith,
+  }) => {
+    const { t, token } = await patientToken(sandboxWith, 'launch/patient patient/Observation.rs');
+    // The same upstream, spelled as its server_address says (host in another case, explicit default port...).
+    const elsewhere = base.replace('127.0.0.1', 'localhost');
+    next = () => ({
+      status: 200,
+      body: {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        link: [
+          { relation: 'self', url: `${base}/Observation?patient=pat-1` },
+          { relation: 'next', url: `${elsewhere}?_getpages=abc&_getpagesoffset=2` },
+          { relation: 'previous', url: `${base}/../_sandbox/api/exchanges` },
+        ],
+        entry: [{ fullUrl: `${elsewhere}/Observation/o1`, resource: obs('o1', 'pat-1') }],
+      },
+      headers: { location: 'http://attacker.example/fhir/Observation/x' },
+    });
+    const res = await fhirGet(t.app, 'Observation', token);
+    expect(res.statusCode).toBe(200);
+    const bundle = res.json<{ link: { url: string }[]; entry: { fullUrl: string }[] }>();
+    expect(bundle.link.map((l) => l.url)).toEqual([`${FHIR_BASE}/Observation?patient=pat-1`]);
+    expect(bundle.entry[0]?.fullUrl).toBe(`${FHIR_BASE}/Observation/o1`);
+    expect(res.headers.location).toBeUndefined();
+  });
+
+  // Known gap, not fixed: an upstream that gives no version (no ETag, no meta.versionId) gets an unconditional
+  // PUT, so a change between the sandbox's read and the write (the resource moved to another patient) is
+  // overwritten unchecked. Failing closed would make such servers read-only; left to the maintainers.
+  it.fails('makes an update conditional even when the upstream names no version', async ({ sandboxWith }) => {
+    const { t, token } = await patientToken(sandboxWith, 'launch/patient patient/Observation.u');
+    next = (method) =>
+      method === 'GET'
+        ? { status: 200, body: obs('o1', 'pat-1') }
+        : { status: 200, body: { ...obs('o1', 'pat-1'), status: 'amended' } };
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/fhir/Observation/o1',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+      payload: JSON.stringify({ ...obs('o1', 'pat-1'), status: 'amended' }),
+    });
+    expect(arrivals).toEqual(['GET /fhir/Observation/o1', 'PUT /fhir/Observation/o1']);
+    expect(res.statusCode === 412 || ifMatches[1] !== undefined).toBe(true);
+  });
+});
