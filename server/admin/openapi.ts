@@ -319,10 +319,7 @@ const DocumentSchema = Type.Unsafe<Json>(
 
 /** `GET /openapi.json` (docs/admin-api.md#openapi): this API's OpenAPI 3.1 document, for client generators. */
 export const openApiRoutes = adminRoutes('openapi', (sandbox) => [
-  route({
-    method: 'GET',
-    url: '/openapi.json',
-    operationId: 'getOpenApi',
+  route('GET', '/openapi.json', 'getOpenApi', {
     summary: 'This API as an OpenAPI 3.1 document, its server this sandbox',
     schema: { response: { 200: DocumentSchema } },
     // Generated once, on first use, and kept by the generator; `servers` names this instance's admin base as

@@ -20,14 +20,11 @@ export type AdminTag = (typeof ADMIN_TAGS)[number]['name'];
 type RouteSchema = Omit<FastifySchema, 'tags' | 'operationId' | 'summary'>;
 
 /**
- * One admin operation: where it answers, what docs/openapi.json and docs/admin-api.md list for it (operation id
- * and summary), the schemas it validates and serializes with, and its handler, whose `request` is typed from
- * those schemas.
+ * What one admin operation says beside its method, path and operation id: the summary docs/openapi.json and
+ * docs/admin-api.md list, the schemas it validates and serializes with, and its handler, whose `request` is
+ * typed from those schemas.
  */
 export interface AdminOperation<S extends RouteSchema> {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  readonly url: string;
-  readonly operationId: string;
   readonly summary: string;
   readonly schema: S;
   /** A body larger than the server-wide limit (a route that takes a whole file). */
@@ -47,12 +44,17 @@ export interface AdminOperation<S extends RouteSchema> {
 export type AdminRoute = (app: FastifyInstance, tag: AdminTag) => void;
 
 /**
- * Declares one admin operation. Its schema keeps its exact TypeBox types (`const`), so the handler's `request`
- * is typed from it with no cast.
+ * Declares one admin operation, read as `route('GET', '/grants', 'listGrants', { summary, schema, handler })`.
+ * Its schema keeps its exact TypeBox types (`const`), so the handler's `request` is typed from it with no cast.
  */
-export function route<const S extends RouteSchema>(operation: AdminOperation<S>): AdminRoute {
+export function route<const S extends RouteSchema>(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  operationId: string,
+  operation: AdminOperation<S>,
+): AdminRoute {
   return (app, tag) => {
-    const { method, url, operationId, summary, schema, bodyLimit, handler } = operation;
+    const { summary, schema, bodyLimit, handler } = operation;
     app.withTypeProvider<TypeBoxTypeProvider>().route<RouteGenericInterface, ContextConfigDefault, S>({
       method,
       url,

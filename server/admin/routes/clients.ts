@@ -31,10 +31,7 @@ export const clientRoutes = adminRoutes('clients', (sandbox) => [
   // Each listed client carries what the active profile cannot serve it and its values in force, defaults
   // applied, so the workbench never works a default out itself (computed, never stored: a PUT of the same
   // client takes the config fields only).
-  route({
-    method: 'GET',
-    url: '/clients',
-    operationId: 'listClients',
+  route('GET', '/clients', 'listClients', {
     summary: 'Every registered client, with what the profile cannot serve and its values in force',
     schema: { response: { 200: ClientListSchema } },
     handler: async () => ({
@@ -46,15 +43,9 @@ export const clientRoutes = adminRoutes('clients', (sandbox) => [
     }),
   }),
 
-  route({
-    method: 'POST',
-    url: '/clients',
-    operationId: 'createClient',
+  route('POST', '/clients', 'createClient', {
     summary: 'Registers a client; 409 when its clientId exists',
-    schema: {
-      body: ClientSchema,
-      response: { 201: ClientSchema },
-    },
+    schema: { body: ClientSchema, response: { 201: ClientSchema } },
     handler: async (request, reply) => {
       const client = request.body;
       checkClient(sandbox, client);
@@ -78,15 +69,9 @@ export const clientRoutes = adminRoutes('clients', (sandbox) => [
     },
   }),
 
-  route({
-    method: 'GET',
-    url: '/clients/:clientId',
-    operationId: 'getClient',
+  route('GET', '/clients/:clientId', 'getClient', {
     summary: 'One client exactly as registered, ready to PUT back',
-    schema: {
-      params: ClientIdParams,
-      response: { 200: ClientSchema },
-    },
+    schema: { params: ClientIdParams, response: { 200: ClientSchema } },
     handler: async (request) => {
       const found = sandbox.clients.get(request.params.clientId);
       if (!found) throw notFound(`no client ${request.params.clientId}`);
@@ -94,10 +79,7 @@ export const clientRoutes = adminRoutes('clients', (sandbox) => [
     },
   }),
 
-  route({
-    method: 'PUT',
-    url: '/clients/:clientId',
-    operationId: 'putClient',
+  route('PUT', '/clients/:clientId', 'putClient', {
     summary: 'Creates (201) or replaces (200) the client named in the path',
     schema: {
       params: ClientIdParams,
@@ -130,15 +112,9 @@ export const clientRoutes = adminRoutes('clients', (sandbox) => [
     },
   }),
 
-  route({
-    method: 'DELETE',
-    url: '/clients/:clientId',
-    operationId: 'deleteClient',
+  route('DELETE', '/clients/:clientId', 'deleteClient', {
     summary: 'Removes a client',
-    schema: {
-      params: ClientIdParams,
-      response: { 204: NoContent },
-    },
+    schema: { params: ClientIdParams, response: { 204: NoContent } },
     handler: async (request, reply) => {
       const previous = sandbox.clients.get(request.params.clientId)?.source;
       if (previous === undefined) throw notFound(`no client ${request.params.clientId}`);

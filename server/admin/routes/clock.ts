@@ -16,19 +16,13 @@ export const clockRoutes = adminRoutes('clock', (sandbox) => {
   });
 
   return [
-    route({
-      method: 'GET',
-      url: '/clock',
-      operationId: 'getClock',
+    route('GET', '/clock', 'getClock', {
       summary: "The server's time and its skew",
       schema: { response: { 200: ClockViewSchema } },
       handler: async () => view(),
     }),
 
-    route({
-      method: 'PUT',
-      url: '/clock',
-      operationId: 'setClock',
+    route('PUT', '/clock', 'setClock', {
       summary: "Skews the server's clock: every iat, exp and expiry check follows",
       schema: {
         body: Type.Object(

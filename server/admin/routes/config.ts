@@ -12,28 +12,19 @@ import { adminRoutes, route } from '../operation.js';
  * state lives, read-only for the same reason.
  */
 export const configRoutes = adminRoutes('config', (sandbox) => [
-  route({
-    method: 'GET',
-    url: '/config',
-    operationId: 'exportConfig',
+  route('GET', '/config', 'exportConfig', {
     summary: 'The config document as it stands, defaults left out (what export writes)',
     schema: { response: { 200: ConfigSchema } },
     handler: async () => sandbox.exportConfig(),
   }),
 
-  route({
-    method: 'GET',
-    url: '/config/effective',
-    operationId: 'getEffectiveConfig',
+  route('GET', '/config/effective', 'getEffectiveConfig', {
     summary: 'The settings in force, every default applied (read-only)',
     schema: { response: { 200: ResolvedConfigSchema } },
     handler: async (): Promise<ResolvedConfig> => sandbox.settings,
   }),
 
-  route({
-    method: 'GET',
-    url: '/storage',
-    operationId: 'getStorage',
+  route('GET', '/storage', 'getStorage', {
     summary: 'Where this server keeps its state: the data folder, or null in memory',
     schema: { response: { 200: StorageViewSchema } },
     handler: async (): Promise<StorageView> => ({
@@ -41,10 +32,7 @@ export const configRoutes = adminRoutes('config', (sandbox) => [
     }),
   }),
 
-  route({
-    method: 'PUT',
-    url: '/config',
-    operationId: 'importConfig',
+  route('PUT', '/config', 'importConfig', {
     summary: 'Imports a config document: clients, settings and armed failures together',
     schema: { body: ConfigSchema, response: { 200: ConfigSchema } },
     handler: async (request) => {

@@ -15,10 +15,7 @@ function frame(entry: JournalEntry): string {
  * event when the journal no longer holds it. The stream ends cleanly when the server closes.
  */
 export const eventRoutes = adminRoutes('events', (sandbox) => [
-  route({
-    method: 'GET',
-    url: '/events',
-    operationId: 'streamEvents',
+  route('GET', '/events', 'streamEvents', {
     summary: 'The live view as Server-Sent Events, resumable with Last-Event-ID',
     schema: {
       querystring: Type.Object(

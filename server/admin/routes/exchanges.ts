@@ -36,10 +36,7 @@ const HarQuerySchema = Type.Object(
  * Without `since` the newest `limit` (default 100); with it, the first `limit` after that seq, for paging.
  */
 export const exchangeRoutes = adminRoutes('exchanges', (sandbox) => [
-  route({
-    method: 'GET',
-    url: '/exchanges',
-    operationId: 'listExchanges',
+  route('GET', '/exchanges', 'listExchanges', {
     summary: 'The exchange log: the newest exchanges, or a page after a seq',
     schema: { querystring: ExchangeQuerySchema, response: { 200: ExchangePageSchema } },
     handler: async (request) => {
@@ -56,10 +53,7 @@ export const exchangeRoutes = adminRoutes('exchanges', (sandbox) => [
   }),
 
   // The log as a HAR 1.2 file: every kept exchange, those the filters match, or the seqs listed.
-  route({
-    method: 'GET',
-    url: '/exchanges/har',
-    operationId: 'exportExchangesHar',
+  route('GET', '/exchanges/har', 'exportExchangesHar', {
     summary: 'The exchange log as a HAR 1.2 file: all, filtered, or chosen seqs, secrets masked as logged',
     schema: { querystring: HarQuerySchema, response: { 200: HarSchema } },
     handler: async (request, reply) => {
@@ -88,15 +82,9 @@ export const exchangeRoutes = adminRoutes('exchanges', (sandbox) => [
     },
   }),
 
-  route({
-    method: 'GET',
-    url: '/exchanges/:seq',
-    operationId: 'getExchange',
+  route('GET', '/exchanges/:seq', 'getExchange', {
     summary: 'One exchange, request and response, secrets masked',
-    schema: {
-      params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }),
-      response: { 200: ExchangeSchema },
-    },
+    schema: { params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }), response: { 200: ExchangeSchema } },
     handler: async (request) => {
       const found = sandbox.exchanges.get(request.params.seq);
       if (!found) throw notFound(`exchange ${request.params.seq} is not (or no longer) in the log`);
@@ -104,10 +92,7 @@ export const exchangeRoutes = adminRoutes('exchanges', (sandbox) => [
     },
   }),
 
-  route({
-    method: 'DELETE',
-    url: '/exchanges',
-    operationId: 'clearExchanges',
+  route('DELETE', '/exchanges', 'clearExchanges', {
     summary: 'Empties the exchange log',
     schema: { response: { 204: NoContent } },
     handler: async (_request, reply) => {

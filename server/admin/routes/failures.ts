@@ -29,19 +29,13 @@ export const failureRoutes = adminRoutes('failures', (sandbox) => {
   }));
 
   return [
-    route({
-      method: 'GET',
-      url: '/failures',
-      operationId: 'listFailures',
+    route('GET', '/failures', 'listFailures', {
       summary: 'The armed failure modes and every one available',
       schema: { response: { 200: FailureBoardSchema } },
       handler: async (): Promise<FailureBoardView> => ({ armed: sandbox.failures.list(), available }),
     }),
 
-    route({
-      method: 'POST',
-      url: '/failures',
-      operationId: 'armFailure',
+    route('POST', '/failures', 'armFailure', {
       summary: 'Arms a failure mode (arming an id again replaces it)',
       schema: { body: FailureArmSchema, response: { 201: ArmedFailureSchema } },
       handler: async (request, reply) => {
@@ -51,10 +45,7 @@ export const failureRoutes = adminRoutes('failures', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'DELETE',
-      url: '/failures/:id',
-      operationId: 'disarmFailure',
+    route('DELETE', '/failures/:id', 'disarmFailure', {
       summary: 'Disarms one failure mode; 404 when it is not armed',
       schema: { params: Type.Object({ id: Type.Enum(FAILURE_IDS) }), response: { 204: NoContent } },
       handler: async (request, reply) => {
@@ -66,10 +57,7 @@ export const failureRoutes = adminRoutes('failures', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'DELETE',
-      url: '/failures',
-      operationId: 'disarmAllFailures',
+    route('DELETE', '/failures', 'disarmAllFailures', {
       summary: 'Disarms every failure mode',
       schema: { response: { 204: NoContent } },
       handler: async (_request, reply) => {
@@ -79,19 +67,13 @@ export const failureRoutes = adminRoutes('failures', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'GET',
-      url: '/failures/presets',
-      operationId: 'listFailurePresets',
+    route('GET', '/failures/presets', 'listFailurePresets', {
       summary: "Every preset's failures by its name",
       schema: { response: { 200: PresetListSchema } },
       handler: async () => ({ presets: Object.fromEntries(sandbox.presets) }),
     }),
 
-    route({
-      method: 'PUT',
-      url: '/failures/presets/:name',
-      operationId: 'putFailurePreset',
+    route('PUT', '/failures/presets/:name', 'putFailurePreset', {
       summary: 'Saves a named set of failures: created (201) or replaced (200)',
       schema: {
         params: PresetParams,
@@ -111,10 +93,7 @@ export const failureRoutes = adminRoutes('failures', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'DELETE',
-      url: '/failures/presets/:name',
-      operationId: 'deleteFailurePreset',
+    route('DELETE', '/failures/presets/:name', 'deleteFailurePreset', {
       summary: 'Deletes a preset',
       schema: { params: PresetParams, response: { 204: NoContent } },
       handler: async (request, reply) => {
@@ -124,10 +103,7 @@ export const failureRoutes = adminRoutes('failures', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'POST',
-      url: '/failures/presets/:name/arm',
-      operationId: 'armFailurePreset',
+    route('POST', '/failures/presets/:name/arm', 'armFailurePreset', {
       summary: "Arms a preset's failures in place of those armed now",
       schema: { params: PresetParams, response: { 200: ArmedListSchema } },
       handler: async (request) => {

@@ -18,10 +18,7 @@ function countByType(resources: readonly { readonly resourceType: string }[]): R
  * all or nothing; `GET /fhir`: how much the FHIR base stores, by type, and the limit.
  */
 export const fhirDataRoutes = adminRoutes('fhir', (sandbox) => [
-  route({
-    method: 'GET',
-    url: '/fhir',
-    operationId: 'getFhirSummary',
+  route('GET', '/fhir', 'getFhirSummary', {
     summary: 'How many FHIR resources the FHIR base stores, and the limit',
     schema: { response: { 200: FhirDataSummarySchema } },
     handler: async () => ({
@@ -32,10 +29,7 @@ export const fhirDataRoutes = adminRoutes('fhir', (sandbox) => [
     }),
   }),
 
-  route({
-    method: 'POST',
-    url: '/fhir/load',
-    operationId: 'loadFhir',
+  route('POST', '/fhir/load', 'loadFhir', {
     summary: 'Loads one file of FHIR R4 data (Bundle, resource or NDJSON), all or nothing',
     schema: { body: FhirLoadRequestSchema, response: { 201: FhirLoadResultSchema } },
     // The text is escaped inside JSON: a file of the limit's size may take more than its size here.

@@ -27,10 +27,7 @@ export const grantRoutes = adminRoutes('grants', (sandbox) => {
   };
 
   return [
-    route({
-      method: 'GET',
-      url: '/grants',
-      operationId: 'listGrants',
+    route('GET', '/grants', 'listGrants', {
       summary: 'Recently issued codes and tokens with their state',
       schema: { querystring: GrantQuery, response: { 200: GrantListSchema } },
       handler: async (request) => {
@@ -50,10 +47,7 @@ export const grantRoutes = adminRoutes('grants', (sandbox) => {
     // The whole value, for Show, Copy, Decode, Inspect and Introspect in the workbench: a deliberate "show"
     // behind the admin token, never part of the list or the event stream. Codes and refresh tokens are held by
     // the store itself; a signed JWT only since this process started.
-    route({
-      method: 'GET',
-      url: '/grants/:id/token',
-      operationId: 'getGrantToken',
+    route('GET', '/grants/:id/token', 'getGrantToken', {
       summary: 'The whole signed access or id token, for decoding',
       schema: { params: IdParams, response: { 200: ArtefactTokenSchema } },
       handler: async (request) => {
@@ -72,10 +66,7 @@ export const grantRoutes = adminRoutes('grants', (sandbox) => {
     }),
 
     // Revoke and expire answer with the artefact as it is now.
-    route({
-      method: 'POST',
-      url: '/grants/:id/revoke',
-      operationId: 'revokeGrant',
+    route('POST', '/grants/:id/revoke', 'revokeGrant', {
       summary: 'Revokes a code or token and what was issued from it',
       schema: { params: IdParams, response: { 200: IssuedArtefactSchema } },
       handler: async (request) => {
@@ -99,10 +90,7 @@ export const grantRoutes = adminRoutes('grants', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'POST',
-      url: '/grants/:id/expire',
-      operationId: 'expireGrant',
+    route('POST', '/grants/:id/expire', 'expireGrant', {
       summary: 'Expires a code or token now',
       schema: { params: IdParams, response: { 200: IssuedArtefactSchema } },
       handler: async (request) => {

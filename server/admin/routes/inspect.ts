@@ -8,10 +8,7 @@ import { adminRoutes, route } from '../operation.js';
  * judge it now. It changes nothing: inspecting a code does not consume it.
  */
 export const inspectRoutes = adminRoutes('inspect', (sandbox) => [
-  route({
-    method: 'POST',
-    url: '/inspect',
-    operationId: 'inspectToken',
+  route('POST', '/inspect', 'inspectToken', {
     summary: "Decodes any token, checks its signature and gives the server's verdict on it",
     schema: { body: InspectRequestSchema, response: { 200: InspectionSchema } },
     handler: async (request) => {

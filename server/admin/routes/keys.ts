@@ -32,10 +32,7 @@ async function orConflict<T>(action: () => Promise<T>): Promise<T> {
  * the signing keys and their rollover. Private members never leave the ring.
  */
 export const keyRoutes = adminRoutes('keys', (sandbox) => [
-  route({
-    method: 'GET',
-    url: '/keys',
-    operationId: 'listKeys',
+  route('GET', '/keys', 'listKeys', {
     summary: 'The signing keys with their state: current, published or retired',
     schema: { response: { 200: KeyListSchema } },
     handler: async () => {
@@ -49,10 +46,7 @@ export const keyRoutes = adminRoutes('keys', (sandbox) => [
     },
   }),
 
-  route({
-    method: 'POST',
-    url: '/keys/rotate',
-    operationId: 'rotateKeys',
+  route('POST', '/keys/rotate', 'rotateKeys', {
     summary: 'Makes a new key current; the replaced ones stay published for the grace period',
     schema: {
       body: Type.Object(
@@ -76,10 +70,7 @@ export const keyRoutes = adminRoutes('keys', (sandbox) => [
     },
   }),
 
-  route({
-    method: 'POST',
-    url: '/keys/:kid/retire',
-    operationId: 'retireKey',
+  route('POST', '/keys/:kid/retire', 'retireKey', {
     summary: 'Retires a published key now: it leaves the JWKS and its tokens stop verifying',
     schema: {
       params: Type.Object({ kid: Type.String({ minLength: 1, maxLength: 200 }) }),

@@ -21,19 +21,13 @@ import { adminRoutes, route } from '../operation.js';
  * under a patient banner (`need_patient_banner: false`), with what the sandbox found on whether the app allows it.
  */
 export const launchRoutes = adminRoutes('launches', (sandbox) => [
-  route({
-    method: 'GET',
-    url: '/launches/choices',
-    operationId: 'listLaunchChoices',
+  route('GET', '/launches/choices', 'listLaunchChoices', {
     summary: 'The patients and encounters a launch can name',
     schema: { response: { 200: LaunchChoicesSchema } },
     handler: async () => ({ patients: launchPatientChoices(sandbox.fhir) }),
   }),
 
-  route({
-    method: 'POST',
-    url: '/launches',
-    operationId: 'createLaunch',
+  route('POST', '/launches', 'createLaunch', {
     summary: 'Mints an EHR launch value and the URL that opens the app',
     schema: { body: LaunchRequestSchema, response: { 201: LaunchResultSchema } },
     handler: async (request, reply) => {
@@ -45,10 +39,7 @@ export const launchRoutes = adminRoutes('launches', (sandbox) => [
     },
   }),
 
-  route({
-    method: 'POST',
-    url: '/launches/ehr',
-    operationId: 'createEhrPage',
+  route('POST', '/launches/ehr', 'createEhrPage', {
     summary: 'Mints a launch and the EHR page that frames the app under a patient banner',
     schema: { body: EhrLaunchRequestSchema, response: { 201: EhrLaunchResultSchema } },
     handler: async (request, reply) => {

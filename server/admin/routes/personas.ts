@@ -55,14 +55,9 @@ export const personaRoutes = adminRoutes('personas', (sandbox) => {
   });
 
   return [
-    route({
-      method: 'GET',
-      url: '/personas',
-      operationId: 'listPersonas',
+    route('GET', '/personas', 'listPersonas', {
       summary: 'Who may sign in, the default persona and the choices remembered per client',
-      schema: {
-        response: { 200: PersonaListSchema },
-      },
+      schema: { response: { 200: PersonaListSchema } },
       handler: async () => {
         return {
           personas: sandbox.personas.list(),
@@ -73,10 +68,7 @@ export const personaRoutes = adminRoutes('personas', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'GET',
-      url: '/personas/:id',
-      operationId: 'getPersona',
+    route('GET', '/personas/:id', 'getPersona', {
       summary: 'One persona',
       schema: { params: PersonaParams, response: { 200: PersonaSchema } },
       handler: async (request) => {
@@ -86,10 +78,7 @@ export const personaRoutes = adminRoutes('personas', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'POST',
-      url: '/personas',
-      operationId: 'createPersona',
+    route('POST', '/personas', 'createPersona', {
       summary: 'Adds a persona',
       schema: { body: PersonaSchema, response: { 201: PersonaSchema } },
       handler: async (request, reply) => {
@@ -122,16 +111,9 @@ export const personaRoutes = adminRoutes('personas', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'PUT',
-      url: '/personas/:id',
-      operationId: 'updatePersona',
+    route('PUT', '/personas/:id', 'updatePersona', {
       summary: 'Replaces a persona',
-      schema: {
-        params: PersonaParams,
-        body: PersonaSchema,
-        response: { 200: PersonaSchema },
-      },
+      schema: { params: PersonaParams, body: PersonaSchema, response: { 200: PersonaSchema } },
       handler: async (request) => {
         const persona = request.body;
         if (persona.id !== request.params.id) {
@@ -155,15 +137,9 @@ export const personaRoutes = adminRoutes('personas', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'DELETE',
-      url: '/personas/:id',
-      operationId: 'deletePersona',
+    route('DELETE', '/personas/:id', 'deletePersona', {
       summary: 'Removes a persona that is no default',
-      schema: {
-        params: PersonaParams,
-        response: { 204: NoContent },
-      },
+      schema: { params: PersonaParams, response: { 204: NoContent } },
       handler: async (request, reply) => {
         const id = request.params.id;
         if (sandbox.personas.get(id) === undefined) throw notFound(`no persona ${id}`);
@@ -187,15 +163,9 @@ export const personaRoutes = adminRoutes('personas', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'DELETE',
-      url: '/clients/:clientId/remembered-persona',
-      operationId: 'forgetRememberedPersona',
+    route('DELETE', '/clients/:clientId/remembered-persona', 'forgetRememberedPersona', {
       summary: 'Forgets the persona remembered for a client on the sign-in step',
-      schema: {
-        params: ClientParams,
-        response: { 204: NoContent },
-      },
+      schema: { params: ClientParams, response: { 204: NoContent } },
       handler: async (request, reply) => {
         const clientId = knownClient(request.params.clientId);
         const previous = sandbox.rememberedPersonas.get(clientId);
@@ -207,30 +177,17 @@ export const personaRoutes = adminRoutes('personas', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'GET',
-      url: '/clients/:clientId/queued-claims',
-      operationId: 'listQueuedClaims',
+    route('GET', '/clients/:clientId/queued-claims', 'listQueuedClaims', {
       summary: "The claims queued for a client's next token responses",
-      schema: {
-        params: ClientParams,
-        response: { 200: QueuedClaimsSchema },
-      },
+      schema: { params: ClientParams, response: { 200: QueuedClaimsSchema } },
       handler: async (request) => {
         return queuedView(knownClient(request.params.clientId));
       },
     }),
 
-    route({
-      method: 'POST',
-      url: '/clients/:clientId/queued-claims',
-      operationId: 'queueClaims',
+    route('POST', '/clients/:clientId/queued-claims', 'queueClaims', {
       summary: "Queues custom claims for a client's next token responses",
-      schema: {
-        params: ClientParams,
-        body: QueueClaimsRequestSchema,
-        response: { 201: QueuedClaimsSchema },
-      },
+      schema: { params: ClientParams, body: QueueClaimsRequestSchema, response: { 201: QueuedClaimsSchema } },
       handler: async (request, reply) => {
         const { clientId } = request.params;
         try {
@@ -245,15 +202,9 @@ export const personaRoutes = adminRoutes('personas', (sandbox) => {
       },
     }),
 
-    route({
-      method: 'DELETE',
-      url: '/clients/:clientId/queued-claims',
-      operationId: 'clearQueuedClaims',
+    route('DELETE', '/clients/:clientId/queued-claims', 'clearQueuedClaims', {
       summary: 'Clears the claims queued for a client',
-      schema: {
-        params: ClientParams,
-        response: { 204: NoContent },
-      },
+      schema: { params: ClientParams, response: { 204: NoContent } },
       handler: async (request, reply) => {
         sandbox.queuedClaims.clear(knownClient(request.params.clientId));
         return reply.code(204).send();
