@@ -1,6 +1,7 @@
 import type {
   ContextConfigDefault,
   FastifyInstance,
+  FastifyRequest,
   FastifySchema,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
@@ -77,4 +78,12 @@ export function adminRoutes(
   return (sandbox) => async (app) => {
     for (const register of operations(sandbox)) register(app, tag);
   };
+}
+
+/**
+ * Where a resource a POST created answers, for the 201's `Location` (RFC 9110 §10.2.2, §15.3.2): the
+ * collection's path under this admin scope's prefix, the id percent-encoded as one path segment.
+ */
+export function locationOf(request: FastifyRequest, collection: string, id: string): string {
+  return `${request.server.prefix}/${collection}/${encodeURIComponent(id)}`;
 }

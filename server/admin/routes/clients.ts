@@ -6,7 +6,7 @@ import { clientWarnings } from '../../profiles/serves.js';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, invalidInput, notFound } from '../errors.js';
 import { ClientListSchema, NoContent } from '../shapes.js';
-import { adminRoutes, route } from '../operation.js';
+import { adminRoutes, locationOf, route } from '../operation.js';
 
 const ClientIdParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 255 }) });
 
@@ -64,7 +64,7 @@ export const clientRoutes = adminRoutes('clients', (sandbox) => [
       sandbox.events.emit('client.changed', { clientId: client.clientId, change: 'added' });
       return reply
         .code(201)
-        .header('Location', `/_sandbox/api/clients/${encodeURIComponent(client.clientId)}`)
+        .header('Location', locationOf(request, 'clients', client.clientId))
         .send(client);
     },
   }),

@@ -26,6 +26,23 @@ export const grantRoutes = adminRoutes('grants', (sandbox) => {
     return entry;
   };
 
+  /**
+   * Revoke and expire: one artefact changed and kept, answered as it is now. An id_token is out of the
+   * server's hands once issued (the client checks it itself), so both refuse it with a 409 saying why.
+   */
+  const change = async (
+    id: string,
+    refusal: string,
+    why: string,
+    act: (entry: ReturnType<typeof entryOf>) => void,
+  ) => {
+    const entry = entryOf(id);
+    if (entry.kind === 'id_token') throw new AdminError(409, refusal, why);
+    act(entry);
+    await sandbox.persist();
+    return sandbox.issued.view(entry.id);
+  };
+
   return [
     route('GET', '/grants', 'listGrants', {
       summary: 'Recently issued codes and tokens with their state',
@@ -65,47 +82,38 @@ export const grantRoutes = adminRoutes('grants', (sandbox) => {
       },
     }),
 
-    // Revoke and expire answer with the artefact as it is now.
     route('POST', '/grants/:id/revoke', 'revokeGrant', {
       summary: 'Revokes a code or token and what was issued from it',
       schema: { params: IdParams, response: { 200: IssuedArtefactSchema } },
-      handler: async (request) => {
-        const entry = entryOf(request.params.id);
-        if (entry.kind === 'id_token') {
-          throw new AdminError(
-            409,
-            'not_revocable',
-            'an id_token is a signed statement the client checks itself; revoke the refresh or access token of its grant instead',
-          );
-        }
-        // RFC 7009 §2.1 in spirit: whatever was issued from a code or refresh token goes with it.
-        store.revoke(
-          entry,
-          entry.kind === 'refresh_token'
-            ? 'refresh token revoked from the admin API'
-            : 'revoked from the admin API',
-        );
-        await sandbox.persist();
-        return sandbox.issued.view(entry.id);
-      },
+      handler: async (request) =>
+        change(
+          request.params.id,
+          'not_revocable',
+          'an id_token is a signed statement the client checks itself; revoke the refresh or access token of its grant instead',
+          (entry) => {
+            // RFC 7009 §2.1 in spirit: whatever was issued from a code or refresh token goes with it.
+            store.revoke(
+              entry,
+              entry.kind === 'refresh_token'
+                ? 'refresh token revoked from the admin API'
+                : 'revoked from the admin API',
+            );
+          },
+        ),
     }),
 
     route('POST', '/grants/:id/expire', 'expireGrant', {
       summary: 'Expires a code or token now',
       schema: { params: IdParams, response: { 200: IssuedArtefactSchema } },
-      handler: async (request) => {
-        const entry = entryOf(request.params.id);
-        if (entry.kind === 'id_token') {
-          throw new AdminError(
-            409,
-            'not_expirable',
-            'an id_token carries its own exp and is checked by the client; the server cannot expire it early',
-          );
-        }
-        store.expire(entry);
-        await sandbox.persist();
-        return sandbox.issued.view(entry.id);
-      },
+      handler: async (request) =>
+        change(
+          request.params.id,
+          'not_expirable',
+          'an id_token carries its own exp and is checked by the client; the server cannot expire it early',
+          (entry) => {
+            store.expire(entry);
+          },
+        ),
     }),
   ];
 });
