@@ -1,10 +1,9 @@
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from 'typebox';
 import { packageVersion } from '../package-version.js';
-import type { Sandbox } from '../sandbox.js';
+import { adminRoutes, route } from './operation.js';
 import {
   ClientSchema,
   ConfigSchema,
@@ -319,25 +318,15 @@ const DocumentSchema = Type.Unsafe<Json>(
 );
 
 /** `GET /openapi.json` (docs/admin-api.md#openapi): this API's OpenAPI 3.1 document, for client generators. */
-export function openApiRoutes(sandbox: Sandbox) {
-  return async (base: FastifyInstance): Promise<void> => {
-    const app = base.withTypeProvider<TypeBoxTypeProvider>();
-    app.get(
-      '/openapi.json',
-      {
-        schema: {
-          summary: 'This API as an OpenAPI 3.1 document, its server this sandbox',
-          tags: ['openapi'],
-          operationId: 'getOpenApi',
-          response: { 200: DocumentSchema },
-        },
-      },
-      // Generated once, on first use, and kept by the generator; `servers` names this instance's admin base as
-      // it is reached: its origin (known once it listens) and this scope's prefix.
-      async () =>
-        withServers({ ...base.swagger() }, [
-          { url: `${sandbox.origin}${base.prefix}`, description: 'this sandbox' },
-        ]),
-    );
-  };
-}
+export const openApiRoutes = adminRoutes('openapi', (sandbox) => [
+  route('GET', '/openapi.json', 'getOpenApi', {
+    summary: 'This API as an OpenAPI 3.1 document, its server this sandbox',
+    schema: { response: { 200: DocumentSchema } },
+    // Generated once, on first use, and kept by the generator; `servers` names this instance's admin base as
+    // it is reached: its origin (known once it listens) and this scope's prefix.
+    handler: async (request) =>
+      withServers({ ...request.server.swagger() }, [
+        { url: `${sandbox.origin}${request.server.prefix}`, description: 'this sandbox' },
+      ]),
+  }),
+]);

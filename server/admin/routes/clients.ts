@@ -1,5 +1,3 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ClientSchema, type ClientConfig } from '../../config/schema.js';
 import { effectiveClient } from '../../config/defaults.js';
@@ -8,33 +6,9 @@ import { clientWarnings } from '../../profiles/serves.js';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, invalidInput, notFound } from '../errors.js';
 import { ClientListSchema, NoContent } from '../shapes.js';
-import { operations } from '../operation.js';
-
-const route = operations('clients');
+import { adminRoutes, locationOf, route } from '../operation.js';
 
 const ClientIdParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 255 }) });
-const ListRoute = route(
-  'listClients',
-  'Every registered client, with what the profile cannot serve and its values in force',
-  { response: { 200: ClientListSchema } },
-);
-const CreateRoute = route('createClient', 'Registers a client; 409 when its clientId exists', {
-  body: ClientSchema,
-  response: { 201: ClientSchema },
-});
-const ReadRoute = route('getClient', 'One client exactly as registered, ready to PUT back', {
-  params: ClientIdParams,
-  response: { 200: ClientSchema },
-});
-const DeleteRoute = route('deleteClient', 'Removes a client', {
-  params: ClientIdParams,
-  response: { 204: NoContent },
-});
-const PutRoute = route('putClient', 'Creates (201) or replaces (200) the client named in the path', {
-  params: ClientIdParams,
-  body: ClientSchema,
-  response: { 200: ClientSchema, 201: ClientSchema },
-});
 
 /**
  * The rules a JSON Schema cannot say (a secret for secret methods, redirect URIs for the code grant, no
@@ -53,22 +27,26 @@ function checkClient(sandbox: Sandbox, client: ClientConfig): void {
 }
 
 /** `GET/POST /clients`, `GET|PUT|DELETE /clients/:clientId` (docs/admin-api.md#clients). */
-export function clientRoutes(sandbox: Sandbox) {
-  return async (base: FastifyInstance): Promise<void> => {
-    const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
-    // Each listed client carries what the active profile cannot serve it and its values in force, defaults
-    // applied, so the workbench never works a default out itself (computed, never stored: a PUT of the same
-    // client takes the config fields only).
-    app.get('/clients', ListRoute, async () => ({
+export const clientRoutes = adminRoutes('clients', (sandbox) => [
+  // Each listed client carries what the active profile cannot serve it and its values in force, defaults
+  // applied, so the workbench never works a default out itself (computed, never stored: a PUT of the same
+  // client takes the config fields only).
+  route('GET', '/clients', 'listClients', {
+    summary: 'Every registered client, with what the profile cannot serve and its values in force',
+    schema: { response: { 200: ClientListSchema } },
+    handler: async () => ({
       clients: sandbox.clients.list().map((c) => ({
         ...c.source,
         warnings: clientWarnings(sandbox.profile, c),
         effective: effectiveClient(c),
       })),
-    }));
+    }),
+  }),
 
-    app.post('/clients', CreateRoute, async (request, reply) => {
+  route('POST', '/clients', 'createClient', {
+    summary: 'Registers a client; 409 when its clientId exists',
+    schema: { body: ClientSchema, response: { 201: ClientSchema } },
+    handler: async (request, reply) => {
       const client = request.body;
       checkClient(sandbox, client);
       if (sandbox.clients.get(client.clientId)) {
@@ -86,17 +64,29 @@ export function clientRoutes(sandbox: Sandbox) {
       sandbox.events.emit('client.changed', { clientId: client.clientId, change: 'added' });
       return reply
         .code(201)
-        .header('Location', `/_sandbox/api/clients/${encodeURIComponent(client.clientId)}`)
+        .header('Location', locationOf(request, 'clients', client.clientId))
         .send(client);
-    });
+    },
+  }),
 
-    app.get('/clients/:clientId', ReadRoute, async (request) => {
+  route('GET', '/clients/:clientId', 'getClient', {
+    summary: 'One client exactly as registered, ready to PUT back',
+    schema: { params: ClientIdParams, response: { 200: ClientSchema } },
+    handler: async (request) => {
       const found = sandbox.clients.get(request.params.clientId);
       if (!found) throw notFound(`no client ${request.params.clientId}`);
       return found.source;
-    });
+    },
+  }),
 
-    app.put('/clients/:clientId', PutRoute, async (request, reply) => {
+  route('PUT', '/clients/:clientId', 'putClient', {
+    summary: 'Creates (201) or replaces (200) the client named in the path',
+    schema: {
+      params: ClientIdParams,
+      body: ClientSchema,
+      response: { 200: ClientSchema, 201: ClientSchema },
+    },
+    handler: async (request, reply) => {
       const client = request.body;
       if (client.clientId !== request.params.clientId) {
         throw invalidInput([
@@ -119,9 +109,13 @@ export function clientRoutes(sandbox: Sandbox) {
         change: existed ? 'updated' : 'added',
       });
       return reply.code(existed ? 200 : 201).send(client);
-    });
+    },
+  }),
 
-    app.delete('/clients/:clientId', DeleteRoute, async (request, reply) => {
+  route('DELETE', '/clients/:clientId', 'deleteClient', {
+    summary: 'Removes a client',
+    schema: { params: ClientIdParams, response: { 204: NoContent } },
+    handler: async (request, reply) => {
       const previous = sandbox.clients.get(request.params.clientId)?.source;
       if (previous === undefined) throw notFound(`no client ${request.params.clientId}`);
       await sandbox.changeDurably(
@@ -133,6 +127,6 @@ export function clientRoutes(sandbox: Sandbox) {
       sandbox.queuedClaims.clear(previous.clientId);
       sandbox.events.emit('client.changed', { clientId: request.params.clientId, change: 'deleted' });
       return reply.code(204).send();
-    });
-  };
-}
+    },
+  }),
+]);

@@ -1,35 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ResolvedConfig } from '../../config/defaults.js';
 import { ConfigSchema } from '../../config/schema.js';
 import { ConfigError, parseConfig } from '../../config/validate.js';
-import type { Sandbox } from '../../sandbox.js';
 import { invalidInput } from '../errors.js';
 import { ResolvedConfigSchema, StorageViewSchema, type StorageView } from '../shapes.js';
-import { operations } from '../operation.js';
-
-const route = operations('config');
-
-const ReadRoute = route(
-  'exportConfig',
-  'The config document as it stands, defaults left out (what export writes)',
-  { response: { 200: ConfigSchema } },
-);
-const ImportRoute = route(
-  'importConfig',
-  'Imports a config document: clients, settings and armed failures together',
-  { body: ConfigSchema, response: { 200: ConfigSchema } },
-);
-const StorageRoute = route(
-  'getStorage',
-  'Where this server keeps its state: the data folder, or null in memory',
-  { response: { 200: StorageViewSchema } },
-);
-const EffectiveRoute = route(
-  'getEffectiveConfig',
-  'The settings in force, every default applied (read-only)',
-  { response: { 200: ResolvedConfigSchema } },
-);
+import { adminRoutes, route } from '../operation.js';
 
 /**
  * `GET /config` exports the whole config document (docs/config.md) as it was given, defaults left out;
@@ -37,19 +11,31 @@ const EffectiveRoute = route(
  * apart so an export stays a document someone wrote, and importable as it is. `GET /storage` says where the
  * state lives, read-only for the same reason.
  */
-export function configRoutes(sandbox: Sandbox) {
-  return async (base: FastifyInstance): Promise<void> => {
-    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+export const configRoutes = adminRoutes('config', (sandbox) => [
+  route('GET', '/config', 'exportConfig', {
+    summary: 'The config document as it stands, defaults left out (what export writes)',
+    schema: { response: { 200: ConfigSchema } },
+    handler: async () => sandbox.exportConfig(),
+  }),
 
-    app.get('/config', ReadRoute, async () => sandbox.exportConfig());
+  route('GET', '/config/effective', 'getEffectiveConfig', {
+    summary: 'The settings in force, every default applied (read-only)',
+    schema: { response: { 200: ResolvedConfigSchema } },
+    handler: async (): Promise<ResolvedConfig> => sandbox.settings,
+  }),
 
-    app.get('/config/effective', EffectiveRoute, async (): Promise<ResolvedConfig> => sandbox.settings);
-
-    app.get('/storage', StorageRoute, async (): Promise<StorageView> => ({
+  route('GET', '/storage', 'getStorage', {
+    summary: 'Where this server keeps its state: the data folder, or null in memory',
+    schema: { response: { 200: StorageViewSchema } },
+    handler: async (): Promise<StorageView> => ({
       dataDir: sandbox.dataDir ?? null,
-    }));
+    }),
+  }),
 
-    app.put('/config', ImportRoute, async (request) => {
+  route('PUT', '/config', 'importConfig', {
+    summary: 'Imports a config document: clients, settings and armed failures together',
+    schema: { body: ConfigSchema, response: { 200: ConfigSchema } },
+    handler: async (request) => {
       let config;
       try {
         config = parseConfig(request.body, 'the imported config', sandbox.fhir);
@@ -74,6 +60,6 @@ export function configRoutes(sandbox: Sandbox) {
         () => sandbox.importConfig(previous),
       );
       return sandbox.exportConfig();
-    });
-  };
-}
+    },
+  }),
+]);

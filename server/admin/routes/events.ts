@@ -1,11 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Sandbox } from '../../sandbox.js';
 import type { JournalEntry } from '../event-journal.js';
-import { operations } from '../operation.js';
-
-const route = operations('events');
+import { adminRoutes, route } from '../operation.js';
 
 /** A comment line this often keeps proxies and the browser from timing the stream out. */
 export const HEARTBEAT_MS = 15_000;
@@ -14,38 +9,32 @@ function frame(entry: JournalEntry): string {
   return `id: ${entry.id}\nevent: ${entry.event}\ndata: ${JSON.stringify({ time: entry.time, ...(entry.data as object) })}\n\n`;
 }
 
-const StreamRoute = route(
-  'streamEvents',
-  'The live view as Server-Sent Events, resumable with Last-Event-ID',
-  {
-    querystring: Type.Object(
-      {
-        lastEventId: Type.Optional(Type.Integer({ minimum: 0 })),
-      },
-      { additionalProperties: false },
-    ),
-    headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })) }),
-    // Described, never serialized: the handler writes the stream itself (WHATWG HTML §9.2.4 framing).
-    response: {
-      200: {
-        description:
-          'A text/event-stream: `id`, `event` (an event name, or `reset` when events were missed) and `data` (JSON) per event',
-        content: { 'text/event-stream': { schema: Type.String() } },
-      },
-    },
-  },
-);
-
 /**
  * `GET /events`: the live view as Server-Sent Events (WHATWG HTML §9.2). Each event has an id; a client that
  * reconnects with `Last-Event-ID` (or `?lastEventId=`) gets what it missed from the journal, or a `reset`
  * event when the journal no longer holds it. The stream ends cleanly when the server closes.
  */
-export function eventRoutes(sandbox: Sandbox) {
-  return async (base: FastifyInstance): Promise<void> => {
-    const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
-    app.get('/events', StreamRoute, (request, reply) => {
+export const eventRoutes = adminRoutes('events', (sandbox) => [
+  route('GET', '/events', 'streamEvents', {
+    summary: 'The live view as Server-Sent Events, resumable with Last-Event-ID',
+    schema: {
+      querystring: Type.Object(
+        {
+          lastEventId: Type.Optional(Type.Integer({ minimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+      headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })) }),
+      // Described, never serialized: the handler writes the stream itself (WHATWG HTML §9.2.4 framing).
+      response: {
+        200: {
+          description:
+            'A text/event-stream: `id`, `event` (an event name, or `reset` when events were missed) and `data` (JSON) per event',
+          content: { 'text/event-stream': { schema: Type.String() } },
+        },
+      },
+    },
+    handler: (request, reply) => {
       const header = request.headers['last-event-id'];
       const lastId =
         typeof header === 'string' ? Number(header) : (request.query.lastEventId ?? sandbox.journal.latestId);
@@ -83,6 +72,6 @@ export function eventRoutes(sandbox: Sandbox) {
       res.once('close', finish);
       if (sandbox.closing.aborted) finish();
       else sandbox.closing.addEventListener('abort', finish, { once: true });
-    });
-  };
-}
+    },
+  }),
+]);

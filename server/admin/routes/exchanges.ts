@@ -1,14 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Sandbox } from '../../sandbox.js';
 import { ExchangePageSchema, ExchangeSchema } from '../../exchanges/exchange.js';
 import { HarSchema, toHar } from '../../exchanges/har.js';
 import { notFound } from '../errors.js';
 import { NoContent } from '../shapes.js';
-import { operations } from '../operation.js';
-
-const route = operations('exchanges');
+import { adminRoutes, route } from '../operation.js';
 
 const ExchangeQuerySchema = Type.Object(
   {
@@ -36,29 +31,15 @@ const HarQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-const HarRoute = route(
-  'exportExchangesHar',
-  'The exchange log as a HAR 1.2 file: all, filtered, or chosen seqs, secrets masked as logged',
-  { querystring: HarQuerySchema, response: { 200: HarSchema } },
-);
-const PageRoute = route('listExchanges', 'The exchange log: the newest exchanges, or a page after a seq', {
-  querystring: ExchangeQuerySchema,
-  response: { 200: ExchangePageSchema },
-});
-const OneRoute = route('getExchange', 'One exchange, request and response, secrets masked', {
-  params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }),
-  response: { 200: ExchangeSchema },
-});
-
 /**
  * `GET /exchanges` (docs/admin-api.md#exchanges): every HTTP exchange with the sandbox, secrets masked, with its verdict.
  * Without `since` the newest `limit` (default 100); with it, the first `limit` after that seq, for paging.
  */
-export function exchangeRoutes(sandbox: Sandbox) {
-  return async (base: FastifyInstance): Promise<void> => {
-    const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
-    app.get('/exchanges', PageRoute, async (request) => {
+export const exchangeRoutes = adminRoutes('exchanges', (sandbox) => [
+  route('GET', '/exchanges', 'listExchanges', {
+    summary: 'The exchange log: the newest exchanges, or a page after a seq',
+    schema: { querystring: ExchangeQuerySchema, response: { 200: ExchangePageSchema } },
+    handler: async (request) => {
       const log = sandbox.exchanges;
       return {
         exchanges: log.query(request.query),
@@ -68,10 +49,14 @@ export function exchangeRoutes(sandbox: Sandbox) {
         bytes: log.bytes,
         maxBytes: log.maxBytes,
       };
-    });
+    },
+  }),
 
-    // The log as a HAR 1.2 file: every kept exchange, those the filters match, or the seqs listed.
-    app.get('/exchanges/har', HarRoute, async (request, reply) => {
+  // The log as a HAR 1.2 file: every kept exchange, those the filters match, or the seqs listed.
+  route('GET', '/exchanges/har', 'exportExchangesHar', {
+    summary: 'The exchange log as a HAR 1.2 file: all, filtered, or chosen seqs, secrets masked as logged',
+    schema: { querystring: HarQuerySchema, response: { 200: HarSchema } },
+    handler: async (request, reply) => {
       const log = sandbox.exchanges;
       const { seq, ...filters } = request.query;
       const wanted = seq === undefined ? undefined : new Set(seq.split(',').map(Number));
@@ -94,21 +79,25 @@ export function exchangeRoutes(sandbox: Sandbox) {
         sandbox.urls.issuer,
         scope.length === 0 ? 'all kept exchanges' : scope.join(', '),
       );
-    });
+    },
+  }),
 
-    app.get('/exchanges/:seq', OneRoute, async (request) => {
+  route('GET', '/exchanges/:seq', 'getExchange', {
+    summary: 'One exchange, request and response, secrets masked',
+    schema: { params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }), response: { 200: ExchangeSchema } },
+    handler: async (request) => {
       const found = sandbox.exchanges.get(request.params.seq);
       if (!found) throw notFound(`exchange ${request.params.seq} is not (or no longer) in the log`);
       return found;
-    });
+    },
+  }),
 
-    app.delete(
-      '/exchanges',
-      route('clearExchanges', 'Empties the exchange log', { response: { 204: NoContent } }),
-      async (_request, reply) => {
-        sandbox.exchanges.clear();
-        return reply.code(204).send();
-      },
-    );
-  };
-}
+  route('DELETE', '/exchanges', 'clearExchanges', {
+    summary: 'Empties the exchange log',
+    schema: { response: { 204: NoContent } },
+    handler: async (_request, reply) => {
+      sandbox.exchanges.clear();
+      return reply.code(204).send();
+    },
+  }),
+]);

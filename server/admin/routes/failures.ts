@@ -1,10 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { FailureArmSchema } from '../../config/schema.js';
 import { FAILURE_CATALOG } from '../../failures/catalog.js';
 import { FAILURE_IDS } from '../../failures/ids.js';
-import type { Sandbox } from '../../sandbox.js';
 import { notFound } from '../errors.js';
 import {
   ArmedFailureSchema,
@@ -16,81 +13,77 @@ import {
   type FailureBoardView,
   type FailureInfo,
 } from '../shapes.js';
-import { operations } from '../operation.js';
+import { adminRoutes, route } from '../operation.js';
 
-const route = operations('failures');
-
-const BoardRoute = route('listFailures', 'The armed failure modes and every one available', {
-  response: { 200: FailureBoardSchema },
-});
-const ArmRoute = route('armFailure', 'Arms a failure mode (arming an id again replaces it)', {
-  body: FailureArmSchema,
-  response: { 201: ArmedFailureSchema },
-});
-const PresetListRoute = route('listFailurePresets', "Every preset's failures by its name", {
-  response: { 200: PresetListSchema },
-});
-const ClearRoute = route('disarmAllFailures', 'Disarms every failure mode', { response: { 204: NoContent } });
-const DisarmRoute = route('disarmFailure', 'Disarms one failure mode; 404 when it is not armed', {
-  params: Type.Object({ id: Type.Enum(FAILURE_IDS) }),
-  response: { 204: NoContent },
+// Presets: named sets of failures a tester arms again and again; they persist in the data folder.
+const PresetParams = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w .-]+$' }),
 });
 
 /** `GET/POST/DELETE /failures`, `DELETE /failures/:id` (docs/admin-api.md#failures, docs/failures.md). */
-export function failureRoutes(sandbox: Sandbox) {
-  return async (base: FastifyInstance): Promise<void> => {
-    const app = base.withTypeProvider<TypeBoxTypeProvider>();
-    const available: FailureInfo[] = [...FAILURE_CATALOG.values()].map(({ id, endpoint, produces }) => ({
-      id,
-      endpoint,
-      produces,
-    }));
+export const failureRoutes = adminRoutes('failures', (sandbox) => {
+  const available: FailureInfo[] = [...FAILURE_CATALOG.values()].map(({ id, endpoint, produces }) => ({
+    id,
+    endpoint,
+    produces,
+  }));
 
-    app.get('/failures', BoardRoute, async (): Promise<FailureBoardView> => ({
-      armed: sandbox.failures.list(),
-      available,
-    }));
+  return [
+    route('GET', '/failures', 'listFailures', {
+      summary: 'The armed failure modes and every one available',
+      schema: { response: { 200: FailureBoardSchema } },
+      handler: async (): Promise<FailureBoardView> => ({ armed: sandbox.failures.list(), available }),
+    }),
 
-    app.post('/failures', ArmRoute, async (request, reply) => {
-      const armed = sandbox.failures.arm(request.body);
-      await sandbox.persist();
-      return reply.code(201).send(armed);
-    });
+    route('POST', '/failures', 'armFailure', {
+      summary: 'Arms a failure mode (arming an id again replaces it)',
+      schema: { body: FailureArmSchema, response: { 201: ArmedFailureSchema } },
+      handler: async (request, reply) => {
+        const armed = sandbox.failures.arm(request.body);
+        await sandbox.persist();
+        return reply.code(201).send(armed);
+      },
+    }),
 
-    app.delete('/failures/:id', DisarmRoute, async (request, reply) => {
-      if (!sandbox.failures.disarm(request.params.id)) {
-        throw notFound(`failure ${request.params.id} is not armed`);
-      }
-      await sandbox.persist();
-      return reply.code(204).send();
-    });
+    route('DELETE', '/failures/:id', 'disarmFailure', {
+      summary: 'Disarms one failure mode; 404 when it is not armed',
+      schema: { params: Type.Object({ id: Type.Enum(FAILURE_IDS) }), response: { 204: NoContent } },
+      handler: async (request, reply) => {
+        if (!sandbox.failures.disarm(request.params.id)) {
+          throw notFound(`failure ${request.params.id} is not armed`);
+        }
+        await sandbox.persist();
+        return reply.code(204).send();
+      },
+    }),
 
-    app.delete('/failures', ClearRoute, async (_request, reply) => {
-      sandbox.failures.clear();
-      await sandbox.persist();
-      return reply.code(204).send();
-    });
+    route('DELETE', '/failures', 'disarmAllFailures', {
+      summary: 'Disarms every failure mode',
+      schema: { response: { 204: NoContent } },
+      handler: async (_request, reply) => {
+        sandbox.failures.clear();
+        await sandbox.persist();
+        return reply.code(204).send();
+      },
+    }),
 
-    // Presets: named sets of failures a tester arms again and again; they persist in the data folder.
-    const PresetParams = Type.Object({
-      name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w .-]+$' }),
-    });
+    route('GET', '/failures/presets', 'listFailurePresets', {
+      summary: "Every preset's failures by its name",
+      schema: { response: { 200: PresetListSchema } },
+      handler: async () => ({ presets: Object.fromEntries(sandbox.presets) }),
+    }),
 
-    app.get('/failures/presets', PresetListRoute, async () => ({
-      presets: Object.fromEntries(sandbox.presets),
-    }));
-
-    app.put(
-      '/failures/presets/:name',
-      route('putFailurePreset', 'Saves a named set of failures: created (201) or replaced (200)', {
+    route('PUT', '/failures/presets/:name', 'putFailurePreset', {
+      summary: 'Saves a named set of failures: created (201) or replaced (200)',
+      schema: {
         params: PresetParams,
         body: Type.Object(
           { failures: Type.Array(FailureArmSchema, { maxItems: 200 }) },
           { additionalProperties: false },
         ),
         response: { 200: PresetSchema, 201: PresetSchema },
-      }),
-      async (request, reply) => {
+      },
+      handler: async (request, reply) => {
         const existed = sandbox.presets.has(request.params.name);
         sandbox.presets.set(request.params.name, request.body.failures);
         await sandbox.persist();
@@ -98,28 +91,28 @@ export function failureRoutes(sandbox: Sandbox) {
           .code(existed ? 200 : 201)
           .send({ name: request.params.name, failures: request.body.failures });
       },
-    );
+    }),
 
-    const PresetDeleteRoute = route('deleteFailurePreset', 'Deletes a preset', {
-      params: PresetParams,
-      response: { 204: NoContent },
-    });
-    app.delete('/failures/presets/:name', PresetDeleteRoute, async (request, reply) => {
-      if (!sandbox.presets.delete(request.params.name)) throw notFound(`no preset ${request.params.name}`);
-      await sandbox.persist();
-      return reply.code(204).send();
-    });
+    route('DELETE', '/failures/presets/:name', 'deleteFailurePreset', {
+      summary: 'Deletes a preset',
+      schema: { params: PresetParams, response: { 204: NoContent } },
+      handler: async (request, reply) => {
+        if (!sandbox.presets.delete(request.params.name)) throw notFound(`no preset ${request.params.name}`);
+        await sandbox.persist();
+        return reply.code(204).send();
+      },
+    }),
 
-    const PresetArmRoute = route('armFailurePreset', "Arms a preset's failures in place of those armed now", {
-      params: PresetParams,
-      response: { 200: ArmedListSchema },
-    });
-    app.post('/failures/presets/:name/arm', PresetArmRoute, async (request) => {
-      const preset = sandbox.presets.get(request.params.name);
-      if (preset === undefined) throw notFound(`no preset ${request.params.name}`);
-      sandbox.failures.replaceAll(preset);
-      await sandbox.persist();
-      return { armed: sandbox.failures.list() };
-    });
-  };
-}
+    route('POST', '/failures/presets/:name/arm', 'armFailurePreset', {
+      summary: "Arms a preset's failures in place of those armed now",
+      schema: { params: PresetParams, response: { 200: ArmedListSchema } },
+      handler: async (request) => {
+        const preset = sandbox.presets.get(request.params.name);
+        if (preset === undefined) throw notFound(`no preset ${request.params.name}`);
+        sandbox.failures.replaceAll(preset);
+        await sandbox.persist();
+        return { armed: sandbox.failures.list() };
+      },
+    }),
+  ];
+});

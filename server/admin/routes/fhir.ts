@@ -1,13 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { FhirLoadError } from '../../fhir/load.js';
 import { FHIR_LIMITS } from '../../limits.js';
-import type { Sandbox } from '../../sandbox.js';
 import { AdminError } from '../errors.js';
 import { FhirDataSummarySchema, FhirLoadRequestSchema, FhirLoadResultSchema } from '../shapes.js';
-import { operations } from '../operation.js';
-
-const route = operations('fhir');
+import { adminRoutes, route } from '../operation.js';
 
 /** Room for the JSON around a file's text and the escapes its quotes and newlines take. */
 const ENVELOPE_BYTES = 64 * 1024;
@@ -18,34 +13,28 @@ function countByType(resources: readonly { readonly resourceType: string }[]): R
   return counts;
 }
 
-const SummaryRoute = route('getFhirSummary', 'How many FHIR resources the FHIR base stores, and the limit', {
-  response: { 200: FhirDataSummarySchema },
-});
-const LoadRoute = {
-  // The text is escaped inside JSON: a file of the limit's size may take more than its size here.
-  bodyLimit: 2 * FHIR_LIMITS.loadFileBytes + ENVELOPE_BYTES,
-  ...route('loadFhir', 'Loads one file of FHIR R4 data (Bundle, resource or NDJSON), all or nothing', {
-    body: FhirLoadRequestSchema,
-    response: { 201: FhirLoadResultSchema },
-  }),
-};
-
 /**
  * `POST /fhir/load` (docs/admin-api.md#fhir-data): loads one file of FHIR data (a Bundle, a resource or NDJSON)
  * all or nothing; `GET /fhir`: how much the FHIR base stores, by type, and the limit.
  */
-export function fhirDataRoutes(sandbox: Sandbox) {
-  return async (base: FastifyInstance): Promise<void> => {
-    const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
-    app.get('/fhir', SummaryRoute, async () => ({
+export const fhirDataRoutes = adminRoutes('fhir', (sandbox) => [
+  route('GET', '/fhir', 'getFhirSummary', {
+    summary: 'How many FHIR resources the FHIR base stores, and the limit',
+    schema: { response: { 200: FhirDataSummarySchema } },
+    handler: async () => ({
       resources: sandbox.fhir.size,
       limit: sandbox.settings.limits.fhirResources,
       patients: sandbox.fhir.list('Patient').length,
       maxFileBytes: FHIR_LIMITS.loadFileBytes,
-    }));
+    }),
+  }),
 
-    app.post('/fhir/load', LoadRoute, async (request, reply) => {
+  route('POST', '/fhir/load', 'loadFhir', {
+    summary: 'Loads one file of FHIR R4 data (Bundle, resource or NDJSON), all or nothing',
+    schema: { body: FhirLoadRequestSchema, response: { 201: FhirLoadResultSchema } },
+    // The text is escaped inside JSON: a file of the limit's size may take more than its size here.
+    bodyLimit: 2 * FHIR_LIMITS.loadFileBytes + ENVELOPE_BYTES,
+    handler: async (request, reply) => {
       const { file, content } = request.body;
       let loaded;
       try {
@@ -62,6 +51,6 @@ export function fhirDataRoutes(sandbox: Sandbox) {
         patients: loaded.filter((r) => r.resourceType === 'Patient').map((r) => r.id),
         total: sandbox.fhir.size,
       });
-    });
-  };
-}
+    },
+  }),
+]);

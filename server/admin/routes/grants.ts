@@ -1,12 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Sandbox } from '../../sandbox.js';
 import { AdminError, notFound } from '../errors.js';
 import { ArtefactTokenSchema, GrantListSchema, IssuedArtefactSchema } from '../shapes.js';
-import { operations } from '../operation.js';
-
-const route = operations('grants');
+import { adminRoutes, route } from '../operation.js';
 
 const GrantQuery = Type.Object(
   {
@@ -17,102 +12,108 @@ const GrantQuery = Type.Object(
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
-const ListRoute = route('listGrants', 'Recently issued codes and tokens with their state', {
-  querystring: GrantQuery,
-  response: { 200: GrantListSchema },
-});
-const TokenRoute = route('getGrantToken', 'The whole signed access or id token, for decoding', {
-  params: IdParams,
-  response: { 200: ArtefactTokenSchema },
-});
-/** Revoke and expire answer with the artefact as it is now. */
-const RevokeRoute = route('revokeGrant', 'Revokes a code or token and what was issued from it', {
-  params: IdParams,
-  response: { 200: IssuedArtefactSchema },
-});
-const ExpireRoute = route('expireGrant', 'Expires a code or token now', {
-  params: IdParams,
-  response: { 200: IssuedArtefactSchema },
-});
 
 /**
  * `GET /grants` (docs/admin-api.md#grants): recently issued codes and tokens with their state; `POST /grants/:id/revoke`
  * and `POST /grants/:id/expire` ("expire now") act on one of them.
  */
-export function grantRoutes(sandbox: Sandbox) {
-  return async (base: FastifyInstance): Promise<void> => {
-    const app = base.withTypeProvider<TypeBoxTypeProvider>();
-    const store = sandbox.store;
+export const grantRoutes = adminRoutes('grants', (sandbox) => {
+  const store = sandbox.store;
 
-    const entryOf = (id: string) => {
-      const entry = sandbox.issued.find(id);
-      if (!entry)
-        throw notFound(`no issued code or token ${id} (the grants view keeps the most recent ones)`);
-      return entry;
-    };
+  const entryOf = (id: string) => {
+    const entry = sandbox.issued.find(id);
+    if (!entry) throw notFound(`no issued code or token ${id} (the grants view keeps the most recent ones)`);
+    return entry;
+  };
 
-    app.get('/grants', ListRoute, async (request) => {
-      const q = request.query;
-      const grants = sandbox.issued
-        .list()
-        .filter(
-          (a) =>
-            (q.clientId === undefined || a.clientId === q.clientId) &&
-            (q.kind === undefined || a.kind === q.kind) &&
-            (q.state === undefined || a.state === q.state),
-        );
-      return { grants };
-    });
+  /**
+   * Revoke and expire: one artefact changed and kept, answered as it is now. An id_token is out of the
+   * server's hands once issued (the client checks it itself), so both refuse it with a 409 saying why.
+   */
+  const change = async (
+    id: string,
+    refusal: string,
+    why: string,
+    act: (entry: ReturnType<typeof entryOf>) => void,
+  ) => {
+    const entry = entryOf(id);
+    if (entry.kind === 'id_token') throw new AdminError(409, refusal, why);
+    act(entry);
+    await sandbox.persist();
+    return sandbox.issued.view(entry.id);
+  };
+
+  return [
+    route('GET', '/grants', 'listGrants', {
+      summary: 'Recently issued codes and tokens with their state',
+      schema: { querystring: GrantQuery, response: { 200: GrantListSchema } },
+      handler: async (request) => {
+        const q = request.query;
+        const grants = sandbox.issued
+          .list()
+          .filter(
+            (a) =>
+              (q.clientId === undefined || a.clientId === q.clientId) &&
+              (q.kind === undefined || a.kind === q.kind) &&
+              (q.state === undefined || a.state === q.state),
+          );
+        return { grants };
+      },
+    }),
 
     // The whole value, for Show, Copy, Decode, Inspect and Introspect in the workbench: a deliberate "show"
     // behind the admin token, never part of the list or the event stream. Codes and refresh tokens are held by
     // the store itself; a signed JWT only since this process started.
-    app.get('/grants/:id/token', TokenRoute, async (request) => {
-      const entry = entryOf(request.params.id);
-      const token =
-        entry.kind === 'code' || entry.kind === 'refresh_token'
-          ? entry.value
-          : sandbox.issued.tokenOf(entry.id);
-      if (token === undefined) {
-        throw notFound(
-          `the signed value of ${entry.id} is no longer held (tokens are kept in memory since the server started)`,
-        );
-      }
-      return { id: entry.id, kind: entry.kind, token };
-    });
+    route('GET', '/grants/:id/token', 'getGrantToken', {
+      summary: 'The whole signed access or id token, for decoding',
+      schema: { params: IdParams, response: { 200: ArtefactTokenSchema } },
+      handler: async (request) => {
+        const entry = entryOf(request.params.id);
+        const token =
+          entry.kind === 'code' || entry.kind === 'refresh_token'
+            ? entry.value
+            : sandbox.issued.tokenOf(entry.id);
+        if (token === undefined) {
+          throw notFound(
+            `the signed value of ${entry.id} is no longer held (tokens are kept in memory since the server started)`,
+          );
+        }
+        return { id: entry.id, kind: entry.kind, token };
+      },
+    }),
 
-    app.post('/grants/:id/revoke', RevokeRoute, async (request) => {
-      const entry = entryOf(request.params.id);
-      if (entry.kind === 'id_token') {
-        throw new AdminError(
-          409,
+    route('POST', '/grants/:id/revoke', 'revokeGrant', {
+      summary: 'Revokes a code or token and what was issued from it',
+      schema: { params: IdParams, response: { 200: IssuedArtefactSchema } },
+      handler: async (request) =>
+        change(
+          request.params.id,
           'not_revocable',
           'an id_token is a signed statement the client checks itself; revoke the refresh or access token of its grant instead',
-        );
-      }
-      // RFC 7009 §2.1 in spirit: whatever was issued from a code or refresh token goes with it.
-      store.revoke(
-        entry,
-        entry.kind === 'refresh_token'
-          ? 'refresh token revoked from the admin API'
-          : 'revoked from the admin API',
-      );
-      await sandbox.persist();
-      return sandbox.issued.view(entry.id);
-    });
+          (entry) => {
+            // RFC 7009 §2.1 in spirit: whatever was issued from a code or refresh token goes with it.
+            store.revoke(
+              entry,
+              entry.kind === 'refresh_token'
+                ? 'refresh token revoked from the admin API'
+                : 'revoked from the admin API',
+            );
+          },
+        ),
+    }),
 
-    app.post('/grants/:id/expire', ExpireRoute, async (request) => {
-      const entry = entryOf(request.params.id);
-      if (entry.kind === 'id_token') {
-        throw new AdminError(
-          409,
+    route('POST', '/grants/:id/expire', 'expireGrant', {
+      summary: 'Expires a code or token now',
+      schema: { params: IdParams, response: { 200: IssuedArtefactSchema } },
+      handler: async (request) =>
+        change(
+          request.params.id,
           'not_expirable',
           'an id_token carries its own exp and is checked by the client; the server cannot expire it early',
-        );
-      }
-      store.expire(entry);
-      await sandbox.persist();
-      return sandbox.issued.view(entry.id);
-    });
-  };
-}
+          (entry) => {
+            store.expire(entry);
+          },
+        ),
+    }),
+  ];
+});

@@ -1,13 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DEFAULT_GRACE_SECONDS, KeyRingConflict, MAX_KEYS, type KeyStatus } from '../../keys/key-ring.js';
-import type { Sandbox } from '../../sandbox.js';
 import { AdminError, notFound } from '../errors.js';
 import { KeyListSchema, KeyRotationSchema, KeyViewSchema, type KeyView } from '../shapes.js';
-import { operations } from '../operation.js';
-
-const route = operations('keys');
+import { adminRoutes, route } from '../operation.js';
 
 /** A grace period longer than a month is no test of rollover; it only keeps keys in the ring. */
 const MAX_GRACE_SECONDS = 31 * 24 * 3600;
@@ -32,46 +27,15 @@ async function orConflict<T>(action: () => Promise<T>): Promise<T> {
   }
 }
 
-const ListRoute = route('listKeys', 'The signing keys with their state: current, published or retired', {
-  response: { 200: KeyListSchema },
-});
-const RotateRoute = route(
-  'rotateKeys',
-  'Makes a new key current; the replaced ones stay published for the grace period',
-  {
-    body: Type.Object(
-      {
-        graceSeconds: Type.Optional(
-          Type.Integer({
-            minimum: 0,
-            maximum: MAX_GRACE_SECONDS,
-            description: `how long the replaced keys stay published (default ${DEFAULT_GRACE_SECONDS}); 0 retires them at once`,
-          }),
-        ),
-      },
-      { additionalProperties: false },
-    ),
-    response: { 200: KeyRotationSchema },
-  },
-);
-const RetireRoute = route(
-  'retireKey',
-  'Retires a published key now: it leaves the JWKS and its tokens stop verifying',
-  {
-    params: Type.Object({ kid: Type.String({ minLength: 1, maxLength: 200 }) }),
-    response: { 200: KeyViewSchema },
-  },
-);
-
 /**
  * `GET /keys`, `POST /keys/rotate`, `POST /keys/:kid/retire` (docs/admin-api.md#keys, README "Key rollover"):
  * the signing keys and their rollover. Private members never leave the ring.
  */
-export function keyRoutes(sandbox: Sandbox) {
-  return async (base: FastifyInstance): Promise<void> => {
-    const app = base.withTypeProvider<TypeBoxTypeProvider>();
-
-    app.get('/keys', ListRoute, async () => {
+export const keyRoutes = adminRoutes('keys', (sandbox) => [
+  route('GET', '/keys', 'listKeys', {
+    summary: 'The signing keys with their state: current, published or retired',
+    schema: { response: { 200: KeyListSchema } },
+    handler: async () => {
       // The current key may still be being generated at start-up.
       await sandbox.signingKey();
       return {
@@ -79,20 +43,45 @@ export function keyRoutes(sandbox: Sandbox) {
         maxKeys: MAX_KEYS,
         defaultGraceSeconds: DEFAULT_GRACE_SECONDS,
       };
-    });
+    },
+  }),
 
-    app.post('/keys/rotate', RotateRoute, async (request) => {
+  route('POST', '/keys/rotate', 'rotateKeys', {
+    summary: 'Makes a new key current; the replaced ones stay published for the grace period',
+    schema: {
+      body: Type.Object(
+        {
+          graceSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: MAX_GRACE_SECONDS,
+              description: `how long the replaced keys stay published (default ${DEFAULT_GRACE_SECONDS}); 0 retires them at once`,
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: KeyRotationSchema },
+    },
+    handler: async (request) => {
       await sandbox.signingKey();
       const result = await orConflict(() => sandbox.rotateKeys(request.body.graceSeconds));
       return { added: result.added.map(view), replaced: result.replaced.map(view) };
-    });
+    },
+  }),
 
-    app.post('/keys/:kid/retire', RetireRoute, async (request) => {
+  route('POST', '/keys/:kid/retire', 'retireKey', {
+    summary: 'Retires a published key now: it leaves the JWKS and its tokens stop verifying',
+    schema: {
+      params: Type.Object({ kid: Type.String({ minLength: 1, maxLength: 200 }) }),
+      response: { 200: KeyViewSchema },
+    },
+    handler: async (request) => {
       const { kid } = request.params;
       const status = await orConflict(() => sandbox.retireKey(kid));
       if (status === undefined)
         throw notFound(`no signing key has kid ${kid} (GET /_sandbox/api/keys lists them)`);
       return view(status);
-    });
-  };
-}
+    },
+  }),
+]);

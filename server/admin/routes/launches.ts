@@ -1,9 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { absoluteUrl } from '../../config/validate.js';
 import { launchPatientChoices } from '../../launch/context-check.js';
 import { LaunchError } from '../../launch/launches.js';
-import type { Sandbox } from '../../sandbox.js';
 import { invalidInput, notFound } from '../errors.js';
 import { checkFrameFraming, ehrPageUrl } from '../../ehr/frames.js';
 import type { CreatedLaunch } from '../../launch/launches.js';
@@ -14,9 +11,7 @@ import {
   LaunchRequestSchema,
   LaunchResultSchema,
 } from '../shapes.js';
-import { operations } from '../operation.js';
-
-const route = operations('launches');
+import { adminRoutes, route } from '../operation.js';
 
 /**
  * `POST /launches`: the sandbox, as the EHR, mints the opaque `launch` value bound to a context and answers
@@ -25,44 +20,38 @@ const route = operations('launches');
  * and encounters a launch can name. `POST /launches/ehr`: the same launch for the EHR page, which frames the app
  * under a patient banner (`need_patient_banner: false`), with what the sandbox found on whether the app allows it.
  */
-export function launchRoutes(sandbox: Sandbox) {
-  return async (base: FastifyInstance): Promise<void> => {
-    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+export const launchRoutes = adminRoutes('launches', (sandbox) => [
+  route('GET', '/launches/choices', 'listLaunchChoices', {
+    summary: 'The patients and encounters a launch can name',
+    schema: { response: { 200: LaunchChoicesSchema } },
+    handler: async () => ({ patients: launchPatientChoices(sandbox.fhir) }),
+  }),
 
-    const ChoicesRoute = route('listLaunchChoices', 'The patients and encounters a launch can name', {
-      response: { 200: LaunchChoicesSchema },
-    });
-    app.get('/launches/choices', ChoicesRoute, async () => ({
-      patients: launchPatientChoices(sandbox.fhir),
-    }));
-
-    const LaunchRoute = route('createLaunch', 'Mints an EHR launch value and the URL that opens the app', {
-      body: LaunchRequestSchema,
-      response: { 201: LaunchResultSchema },
-    });
-    app.post('/launches', LaunchRoute, async (request, reply) => {
+  route('POST', '/launches', 'createLaunch', {
+    summary: 'Mints an EHR launch value and the URL that opens the app',
+    schema: { body: LaunchRequestSchema, response: { 201: LaunchResultSchema } },
+    handler: async (request, reply) => {
       const launchUrl = request.body.launchUrl;
       const problem = launchUrl === undefined ? undefined : absoluteUrl(launchUrl, ['http:', 'https:']);
       if (problem !== undefined) throw invalidInput([{ path: 'launchUrl', message: problem }]);
       const created = asAdminError(() => sandbox.launches.create(request.body));
       return reply.code(201).send(launchResult(created));
-    });
+    },
+  }),
 
-    const EhrRoute = route(
-      'createEhrPage',
-      'Mints a launch and the EHR page that frames the app under a patient banner',
-      { body: EhrLaunchRequestSchema, response: { 201: EhrLaunchResultSchema } },
-    );
-    app.post('/launches/ehr', EhrRoute, async (request, reply) => {
+  route('POST', '/launches/ehr', 'createEhrPage', {
+    summary: 'Mints a launch and the EHR page that frames the app under a patient banner',
+    schema: { body: EhrLaunchRequestSchema, response: { 201: EhrLaunchResultSchema } },
+    handler: async (request, reply) => {
       const frame = asAdminError(() => sandbox.ehrFrames.create(request.body));
       return reply.code(201).send({
         page: ehrPageUrl(sandbox, frame.id),
         launch: launchResult(frame.launch),
         framing: await checkFrameFraming(sandbox, frame),
       });
-    });
-  };
-}
+    },
+  }),
+]);
 
 /** A launch as the admin API answers it. */
 function launchResult(created: CreatedLaunch) {

@@ -1,5 +1,3 @@
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { PersonaIdSchema, PersonaSchema, type PersonaConfig } from '../../config/schema.js';
 import { personaIssues } from '../../config/validate.js';
@@ -8,9 +6,7 @@ import { sandboxDefaultPersona } from '../../people/sign-in.js';
 import { QueueClaimsError, type Sandbox } from '../../sandbox.js';
 import { AdminError, invalidInput, notFound } from '../errors.js';
 import { NoContent, PersonaListSchema, QueueClaimsRequestSchema, QueuedClaimsSchema } from '../shapes.js';
-import { operations } from '../operation.js';
-
-const route = operations('personas');
+import { adminRoutes, locationOf, route } from '../operation.js';
 
 /** The most personas the sandbox keeps (the config's `personas` has the same bound). */
 export const MAX_PERSONAS = 200;
@@ -47,21 +43,22 @@ function namedBy(sandbox: Sandbox, id: string): string[] {
  * `GET|POST /personas`, `GET|PUT|DELETE /personas/:id`, `DELETE /clients/:clientId/remembered-persona`,
  * `GET|POST|DELETE /clients/:clientId/queued-claims` (docs/admin-api.md#personas).
  */
-export function personaRoutes(sandbox: Sandbox) {
-  return async (base: FastifyInstance): Promise<void> => {
-    const app = base.withTypeProvider<TypeBoxTypeProvider>();
-    /** A client the path names must be registered: 404 otherwise. */
-    const knownClient = (clientId: string): string => {
-      if (sandbox.clients.get(clientId) === undefined) throw notFound(`no client ${clientId}`);
-      return clientId;
-    };
+export const personaRoutes = adminRoutes('personas', (sandbox) => {
+  /** A client the path names must be registered: 404 otherwise. */
+  const knownClient = (clientId: string): string => {
+    if (sandbox.clients.get(clientId) === undefined) throw notFound(`no client ${clientId}`);
+    return clientId;
+  };
 
-    app.get(
-      '/personas',
-      route('listPersonas', 'Who may sign in, the default persona and the choices remembered per client', {
-        response: { 200: PersonaListSchema },
-      }),
-      async () => {
+  const queuedView = (clientId: string) => ({
+    queued: sandbox.queuedClaims.list(clientId).map((e) => ({ claims: e.claims, remaining: e.remaining })),
+  });
+
+  return [
+    route('GET', '/personas', 'listPersonas', {
+      summary: 'Who may sign in, the default persona and the choices remembered per client',
+      schema: { response: { 200: PersonaListSchema } },
+      handler: async () => {
         return {
           personas: sandbox.personas.list(),
           shipped: sandbox.personas.toConfig() === undefined,
@@ -69,22 +66,22 @@ export function personaRoutes(sandbox: Sandbox) {
           remembered: Object.fromEntries(sandbox.rememberedPersonas),
         };
       },
-    );
+    }),
 
-    app.get(
-      '/personas/:id',
-      route('getPersona', 'One persona', { params: PersonaParams, response: { 200: PersonaSchema } }),
-      async (request) => {
+    route('GET', '/personas/:id', 'getPersona', {
+      summary: 'One persona',
+      schema: { params: PersonaParams, response: { 200: PersonaSchema } },
+      handler: async (request) => {
         const found = sandbox.personas.get(request.params.id);
         if (found === undefined) throw notFound(`no persona ${request.params.id}`);
         return found;
       },
-    );
+    }),
 
-    app.post(
-      '/personas',
-      route('createPersona', 'Adds a persona', { body: PersonaSchema, response: { 201: PersonaSchema } }),
-      async (request, reply) => {
+    route('POST', '/personas', 'createPersona', {
+      summary: 'Adds a persona',
+      schema: { body: PersonaSchema, response: { 201: PersonaSchema } },
+      handler: async (request, reply) => {
         const persona = request.body;
         if (sandbox.personas.get(persona.id) !== undefined) {
           throw new AdminError(
@@ -109,19 +106,15 @@ export function personaRoutes(sandbox: Sandbox) {
         );
         return reply
           .code(201)
-          .header('Location', `/_sandbox/api/personas/${encodeURIComponent(persona.id)}`)
+          .header('Location', locationOf(request, 'personas', persona.id))
           .send(persona);
       },
-    );
+    }),
 
-    app.put(
-      '/personas/:id',
-      route('updatePersona', 'Replaces a persona', {
-        params: PersonaParams,
-        body: PersonaSchema,
-        response: { 200: PersonaSchema },
-      }),
-      async (request) => {
+    route('PUT', '/personas/:id', 'updatePersona', {
+      summary: 'Replaces a persona',
+      schema: { params: PersonaParams, body: PersonaSchema, response: { 200: PersonaSchema } },
+      handler: async (request) => {
         const persona = request.body;
         if (persona.id !== request.params.id) {
           throw invalidInput([
@@ -142,15 +135,12 @@ export function personaRoutes(sandbox: Sandbox) {
         );
         return persona;
       },
-    );
+    }),
 
-    app.delete(
-      '/personas/:id',
-      route('deletePersona', 'Removes a persona that is no default', {
-        params: PersonaParams,
-        response: { 204: NoContent },
-      }),
-      async (request, reply) => {
+    route('DELETE', '/personas/:id', 'deletePersona', {
+      summary: 'Removes a persona that is no default',
+      schema: { params: PersonaParams, response: { 204: NoContent } },
+      handler: async (request, reply) => {
         const id = request.params.id;
         if (sandbox.personas.get(id) === undefined) throw notFound(`no persona ${id}`);
         const users = namedBy(sandbox, id);
@@ -171,15 +161,12 @@ export function personaRoutes(sandbox: Sandbox) {
         );
         return reply.code(204).send();
       },
-    );
+    }),
 
-    app.delete(
-      '/clients/:clientId/remembered-persona',
-      route('forgetRememberedPersona', 'Forgets the persona remembered for a client on the sign-in step', {
-        params: ClientParams,
-        response: { 204: NoContent },
-      }),
-      async (request, reply) => {
+    route('DELETE', '/clients/:clientId/remembered-persona', 'forgetRememberedPersona', {
+      summary: 'Forgets the persona remembered for a client on the sign-in step',
+      schema: { params: ClientParams, response: { 204: NoContent } },
+      handler: async (request, reply) => {
         const clientId = knownClient(request.params.clientId);
         const previous = sandbox.rememberedPersonas.get(clientId);
         await sandbox.changeDurably(
@@ -188,31 +175,20 @@ export function personaRoutes(sandbox: Sandbox) {
         );
         return reply.code(204).send();
       },
-    );
+    }),
 
-    const queuedView = (clientId: string) => ({
-      queued: sandbox.queuedClaims.list(clientId).map((e) => ({ claims: e.claims, remaining: e.remaining })),
-    });
-
-    app.get(
-      '/clients/:clientId/queued-claims',
-      route('listQueuedClaims', "The claims queued for a client's next token responses", {
-        params: ClientParams,
-        response: { 200: QueuedClaimsSchema },
-      }),
-      async (request) => {
+    route('GET', '/clients/:clientId/queued-claims', 'listQueuedClaims', {
+      summary: "The claims queued for a client's next token responses",
+      schema: { params: ClientParams, response: { 200: QueuedClaimsSchema } },
+      handler: async (request) => {
         return queuedView(knownClient(request.params.clientId));
       },
-    );
+    }),
 
-    app.post(
-      '/clients/:clientId/queued-claims',
-      route('queueClaims', "Queues custom claims for a client's next token responses", {
-        params: ClientParams,
-        body: QueueClaimsRequestSchema,
-        response: { 201: QueuedClaimsSchema },
-      }),
-      async (request, reply) => {
+    route('POST', '/clients/:clientId/queued-claims', 'queueClaims', {
+      summary: "Queues custom claims for a client's next token responses",
+      schema: { params: ClientParams, body: QueueClaimsRequestSchema, response: { 201: QueuedClaimsSchema } },
+      handler: async (request, reply) => {
         const { clientId } = request.params;
         try {
           sandbox.queueClaims(clientId, request.body.claims, request.body.count ?? 1);
@@ -224,18 +200,15 @@ export function personaRoutes(sandbox: Sandbox) {
         }
         return reply.code(201).send(queuedView(clientId));
       },
-    );
+    }),
 
-    app.delete(
-      '/clients/:clientId/queued-claims',
-      route('clearQueuedClaims', 'Clears the claims queued for a client', {
-        params: ClientParams,
-        response: { 204: NoContent },
-      }),
-      async (request, reply) => {
+    route('DELETE', '/clients/:clientId/queued-claims', 'clearQueuedClaims', {
+      summary: 'Clears the claims queued for a client',
+      schema: { params: ClientParams, response: { 204: NoContent } },
+      handler: async (request, reply) => {
         sandbox.queuedClaims.clear(knownClient(request.params.clientId));
         return reply.code(204).send();
       },
-    );
-  };
-}
+    }),
+  ];
+});
