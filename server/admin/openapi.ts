@@ -27,6 +27,8 @@ import {
   ArmedListSchema,
   ArtefactTokenSchema,
   ClientListSchema,
+  IssuerListSchema,
+  IssuerViewSchema,
   ClockViewSchema,
   EffectiveClientSchema,
   FailureBoardSchema,
@@ -65,6 +67,7 @@ export const ADMIN_TAGS = [
   { name: 'fhir', description: "The FHIR base's data: load files, count resources (#fhir-data)" },
   { name: 'keys', description: 'Signing keys: list, rotate, retire (#keys)' },
   { name: 'inspect', description: 'The token inspector (#inspect)' },
+  { name: 'issuers', description: 'The issuers of one sandbox, each under /i/NAME (#issuers)' },
   { name: 'openapi', description: 'This document (#openapi)' },
 ] as const;
 
@@ -121,6 +124,8 @@ const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = {
   LaunchPatientChoice: LaunchPatientChoiceSchema,
   LaunchChoices: LaunchChoicesSchema,
   AdminError: AdminErrorSchema,
+  Issuer: IssuerViewSchema,
+  IssuerList: IssuerListSchema,
 };
 
 /** A JSON value with its object keys sorted: two schemas are the same when their keys say the same. */
@@ -336,7 +341,7 @@ export function openApiRoutes(sandbox: Sandbox) {
       // it is reached: its origin (known once it listens) and this scope's prefix.
       async () =>
         withServers({ ...base.swagger() }, [
-          { url: `${sandbox.origin}${base.prefix}`, description: 'this sandbox' },
+          { url: `${sandbox.origin}${sandbox.adminPath}`, description: 'this sandbox' },
         ]),
     );
   };

@@ -106,7 +106,7 @@ export function clientRoutes(sandbox: Sandbox) {
       sandbox.events.emit('client.changed', { clientId: client.clientId, change: 'added' });
       return reply
         .code(201)
-        .header('Location', `/_sandbox/api/clients/${encodeURIComponent(client.clientId)}`)
+        .header('Location', `${sandbox.adminPath}/clients/${encodeURIComponent(client.clientId)}`)
         .send(client);
     });
 

@@ -122,7 +122,7 @@ export function personaRoutes(sandbox: Sandbox) {
         );
         return reply
           .code(201)
-          .header('Location', `/_sandbox/api/personas/${encodeURIComponent(persona.id)}`)
+          .header('Location', `${sandbox.adminPath}/personas/${encodeURIComponent(persona.id)}`)
           .send(persona);
       },
     );
