@@ -34,6 +34,8 @@ const PRUNE_INTERVAL_MS = 30_000;
 declare module 'fastify' {
   interface FastifyInstance {
     readonly sandbox: Sandbox;
+    /** The sandbox's issuers (README "Many issuers"); on the default issuer's app only. */
+    readonly issuers: Issuers | undefined;
   }
 }
 
@@ -84,6 +86,7 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
           }),
         )
       : undefined;
+  app.decorate('issuers', issuers);
   // Before any route, so every route inherits the hooks.
   recordExchanges(app, sandbox, issuers === undefined ? undefined : forwardedToIssuer(issuers));
 

@@ -90,11 +90,26 @@ export class Issuers {
     this.#build = build;
     this.#rootColour = ISSUER_PALETTE[0];
     root.issuedElsewhere = (token) => this.issuedElsewhere(root, token);
+    // The issuers routes own the list: an imported config document (PUT /config) leaves it as it is, so the
+    // state written next never disagrees with the issuers being served.
+    root.events.on('config.imported', () => {
+      this.#root.config = this.#withIssuers(this.#root.config, this.#kept);
+    });
+  }
+
+  /** The issuers' config entries as the default issuer's state keeps them. */
+  #kept: readonly IssuerConfig[] = [];
+
+  #withIssuers(config: SandboxConfig, issuers: readonly IssuerConfig[]): SandboxConfig {
+    const next: SandboxConfig = { ...config };
+    delete next.issuers;
+    return issuers.length === 0 ? next : { ...next, issuers: [...issuers] };
   }
 
   /** The issuers the config names, started before the root serves anything. */
   async start(config: SandboxConfig): Promise<void> {
     for (const entry of config.issuers ?? []) await this.#start(entry, config);
+    this.#kept = config.issuers ?? [];
   }
 
   get(name: string): IssuerEntry | undefined {
@@ -137,14 +152,16 @@ export class Issuers {
       // The same checks as a config file's `issuers` entry; a ConfigError names each field at fault.
       parseConfig(issuerConfig(entry, top), 'the issuer');
       const started = await this.#start(entry, top);
-      const before = this.#root.config;
+      const before = { config: this.#root.config, kept: this.#kept };
       try {
         await this.#root.changeDurably(
           () => {
-            this.#root.config = { ...before, issuers: [...(before.issuers ?? []), entry] };
+            this.#kept = [...before.kept, entry];
+            this.#root.config = this.#withIssuers(before.config, this.#kept);
           },
           () => {
-            this.#root.config = before;
+            this.#kept = before.kept;
+            this.#root.config = before.config;
           },
         );
       } catch (err) {
@@ -174,16 +191,15 @@ export class Issuers {
       if (entry === undefined) {
         throw new IssuerChangeError(404, `no issuer ${name}; the issuers are ${this.names().join(', ')}`);
       }
-      const before = this.#root.config;
+      const before = { config: this.#root.config, kept: this.#kept };
       await this.#root.changeDurably(
         () => {
-          const rest = (before.issuers ?? []).filter((i) => i.name !== name);
-          const next: SandboxConfig = { ...before };
-          delete next.issuers;
-          this.#root.config = rest.length === 0 ? next : { ...next, issuers: rest };
+          this.#kept = before.kept.filter((i) => i.name !== name);
+          this.#root.config = this.#withIssuers(before.config, this.#kept);
         },
         () => {
-          this.#root.config = before;
+          this.#kept = before.kept;
+          this.#root.config = before.config;
         },
       );
       this.#entries.delete(name);
@@ -235,7 +251,8 @@ export class Issuers {
   async #start(entry: IssuerConfig, top: SandboxConfig): Promise<IssuerEntry> {
     const app = await this.#build(entry.name, issuerConfig(entry, top));
     await app.ready();
-    const colour = entry.colour ?? ISSUER_PALETTE[(this.#entries.size + 1) % ISSUER_PALETTE.length] ?? '#2563eb';
+    const colour =
+      entry.colour ?? ISSUER_PALETTE[(this.#entries.size + 1) % ISSUER_PALETTE.length] ?? '#2563eb';
     const started: IssuerEntry = { name: entry.name, colour, sandbox: app.sandbox, app };
     app.sandbox.issuedElsewhere = (token) => this.issuedElsewhere(app.sandbox, token);
     this.#entries.set(entry.name, started);

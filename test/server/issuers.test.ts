@@ -259,6 +259,17 @@ describe('the issuers admin API', () => {
     expect(missing.statusCode).toBe(404);
   });
 
+  it('an imported config document leaves the issuers as they are (the issuers routes own them)', async ({
+    t,
+  }) => {
+    const exported = (await admin(t.app, 'GET', '/config')).json<Record<string, unknown>>();
+    expect(exported['issuers']).toHaveLength(2);
+    const imported = await admin(t.app, 'PUT', '/config', { ...exported, issuers: undefined });
+    expect(imported.statusCode, imported.body).toBe(200);
+    const after = (await admin(t.app, 'GET', '/config')).json<{ issuers: { name: string }[] }>();
+    expect(after.issuers.map((i) => i.name)).toEqual(['medirecords', 'iehr']);
+  });
+
   it('refuses a hostile Origin and a missing token on the forwarded admin routes too', async ({ t }) => {
     const hostile = await admin(t.app, 'GET', '/issuers/iehr/clients', undefined, {
       origin: 'https://evil.example',
