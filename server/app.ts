@@ -16,7 +16,7 @@ import { ehrPageRoutes } from './routes/ehr-page.js';
 import { ADMIN_PREFIX, ADMIN_ROUTES, adminApi } from './admin/plugin.js';
 import { homeRoutes } from './routes/home.js';
 import { Issuers, issuerDataDir, issuerPath } from './issuers/registry.js';
-import { forwardedToIssuer, insideIssuer, issuerAdminRoutes, issuerForwarding } from './issuers/forward.js';
+import { forwardedToIssuer, insideIssuer, issuerForwarding, rootAdminRoutes } from './issuers/forward.js';
 import { recordExchanges } from './exchanges/record-hooks.js';
 import { boundShutdown, connectionLimitOptions } from './limits.js';
 import type { TlsMaterial } from './https/certificates.js';
@@ -112,10 +112,7 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   await app.register(callbackRoutes(sandbox));
   await app.register(fhirRoutes(sandbox), { prefix: '/fhir' });
   await app.register(
-    adminApi(
-      sandbox,
-      issuers === undefined ? ADMIN_ROUTES : [...ADMIN_ROUTES, issuerAdminRoutes(issuers, () => app)],
-    ),
+    adminApi(sandbox, issuers === undefined ? ADMIN_ROUTES : rootAdminRoutes(issuers, () => app)),
     { prefix: ADMIN_PREFIX },
   );
   if (issuers !== undefined) await app.register(issuerForwarding(sandbox, issuers));

@@ -8,6 +8,7 @@ import type { Sandbox } from '../sandbox.js';
 import {
   ClientSchema,
   ConfigSchema,
+  IssuerSchema,
   FailureArmSchema,
   FhirContextItemSchema,
   JwkSchema,
@@ -97,6 +98,7 @@ const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = {
   EffectiveClient: EffectiveClientSchema,
   ClientList: ClientListSchema,
   Config: ConfigSchema,
+  IssuerConfig: IssuerSchema,
   ProfileConfig: ProfileConfigSchema,
   Jwk: JwkSchema,
   ResolvedConfig: ResolvedConfigSchema,

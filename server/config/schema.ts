@@ -506,11 +506,13 @@ export const IssuerNameSchema = Type.String({ pattern: ISSUER_NAME_PATTERN });
 
 /**
  * One more issuer served beside the default one under `/i/NAME` (README "Many issuers"): a name, a profile,
- * and any top-level setting but `issuers`, which describe this issuer alone (its clients, personas, failures …).
+ * and any top-level setting but `issuers` and `https`, which describe this issuer alone (its clients,
+ * personas, failures …).
  */
 export const IssuerSchema = Type.Object(
   {
-    ...IssuerSettingsSchema.properties,
+    // `https` is the server's, which all issuers share: only the top level may name it.
+    ...Type.Omit(IssuerSettingsSchema, ['https']).properties,
     name: IssuerNameSchema,
     /** A built-in profile's name, one in this issuer's `profiles`, or one in the top-level `profiles`. */
     profile: Type.String({ minLength: 1, maxLength: 40 }),

@@ -5,7 +5,7 @@ import { IssuerNameSchema, IssuerSchema } from '../config/schema.js';
 import { ConfigError, DEFAULT_ISSUER_NAME } from '../config/validate.js';
 import { AdminError, invalidInput, notFound } from '../admin/errors.js';
 import { IssuerListSchema, IssuerViewSchema, NoContent } from '../admin/shapes.js';
-import { ADMIN_PREFIX } from '../admin/plugin.js';
+import { ADMIN_PREFIX, ADMIN_ROUTES, type AdminRoutes } from '../admin/plugin.js';
 import type { Sandbox } from '../sandbox.js';
 import { ISSUER_PATH_PREFIX, IssuerChangeError, type Issuers } from './registry.js';
 
@@ -181,4 +181,12 @@ export function issuerAdminRoutes(issuers: Issuers, rootApp: () => FastifyInstan
         );
       });
     };
+}
+
+/**
+ * The admin route groups of the default issuer's app: every issuer's own routes and the issuers routes. The
+ * app, the OpenAPI document and docs/admin-api.md all register exactly these.
+ */
+export function rootAdminRoutes(issuers: Issuers, rootApp: () => FastifyInstance): AdminRoutes[] {
+  return [...ADMIN_ROUTES, issuerAdminRoutes(issuers, rootApp)];
 }

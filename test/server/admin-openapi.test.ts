@@ -3,8 +3,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse, type RouteOptions } from 'fastify';
 import { describe, expect } from 'vitest';
-import { ADMIN_PREFIX, ADMIN_ROUTES, adminApi } from '../../server/admin/plugin.js';
-import { issuerAdminRoutes } from '../../server/issuers/forward.js';
+import { ADMIN_PREFIX, adminApi } from '../../server/admin/plugin.js';
+import { rootAdminRoutes } from '../../server/issuers/forward.js';
 import { Issuers } from '../../server/issuers/registry.js';
 import { Sandbox } from '../../server/sandbox.js';
 import { ADMIN_TOKEN, admin, fullCodeFlow, launchClient, ORIGIN, sandboxTest } from '../helpers/sandbox.js';
@@ -48,9 +48,15 @@ async function registeredAdminRoutes(): Promise<string[]> {
   try {
     // As the default issuer's app registers it: with the issuers routes (server/app.ts).
     const issuers = new Issuers(sandbox, () => Promise.reject(new Error('no issuer is started here')));
-    await app.register(adminApi(sandbox, [...ADMIN_ROUTES, issuerAdminRoutes(issuers, () => app)]), {
-      prefix: ADMIN_PREFIX,
-    });
+    await app.register(
+      adminApi(
+        sandbox,
+        rootAdminRoutes(issuers, () => app),
+      ),
+      {
+        prefix: ADMIN_PREFIX,
+      },
+    );
     await app.ready();
   } finally {
     sandbox.close();

@@ -69,6 +69,10 @@ describe('issuers in the config (README "Many issuers")', () => {
     expect(issues).toContain(
       'issuers[0].clients[0].redirectUris: needs at least one URI for the authorization_code grant',
     );
+    // The server's https is shared by every issuer: only the top level names it.
+    expect(issuesOf({ issuers: [{ name: 'x', profile: 'smart', https: { enabled: true } }] })[0]).toMatch(
+      /^issuers\[0\]\.https: unknown field/,
+    );
     expect(issuesOf({ issuers: [{ name: 'x', profile: 'smart', issuers: [] }] })[0]).toMatch(
       /^issuers\[0\]\.issuers: unknown field/,
     );

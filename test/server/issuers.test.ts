@@ -169,6 +169,18 @@ describe('issuers under /i/NAME', () => {
     expect(at.body).toContain('issued by issuer default');
   });
 
+  it('an issuer answers CORS preflights for its own FHIR base and token endpoint, as the root does', async ({
+    t,
+  }) => {
+    const res = await t.app.inject({
+      method: 'OPTIONS',
+      url: `${IEHR}/fhir/Patient`,
+      headers: { origin: 'http://127.0.0.1:5555', 'access-control-request-method': 'GET' },
+    });
+    expect(res.statusCode).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('http://127.0.0.1:5555');
+  });
+
   it('an unknown issuer path is a 404 that lists the issuers there are', async ({ t }) => {
     const res = await t.app.inject({ method: 'GET', url: '/i/epic/.well-known/smart-configuration' });
     expect(res.statusCode).toBe(404);
