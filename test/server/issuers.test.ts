@@ -146,6 +146,26 @@ describe('issuers under /i/NAME', () => {
     const verdicts = JSON.stringify(log.json());
     expect(verdicts).toContain('issued by issuer medirecords');
 
+    // Revocation: 200 as RFC 7009 §2.2 wants, nothing revoked, and the verdict says why.
+    const revoke = await postForm(
+      t.app,
+      '/revoke',
+      { token: access },
+      { authorization: basic('conf-app', 's3cret') },
+    );
+    expect(revoke.statusCode).toBe(200);
+    const revokeLog = await admin(t.app, 'GET', '/exchanges');
+    const revoked = revokeLog.json<{ exchanges: { path: string; verdict: { summary: string } }[] }>();
+    expect(revoked.exchanges.find((e) => e.path === '/revoke')?.verdict.summary).toContain(
+      'nothing revoked: issued by issuer medirecords',
+    );
+    const stillActive = await t.app.inject({
+      method: 'GET',
+      url: `${MR}/fhir/Patient`,
+      headers: { authorization: `Bearer ${access}` },
+    });
+    expect(stillActive.statusCode).toBe(200);
+
     // Refresh: iEHR's refresh token at the default issuer's token endpoint is invalid_grant naming iehr.
     const refresh = await postForm(
       t.app,
