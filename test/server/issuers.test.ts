@@ -201,6 +201,52 @@ describe('issuers under /i/NAME', () => {
     expect(res.headers['access-control-allow-origin']).toBe('http://127.0.0.1:5555');
   });
 
+  it('the pages an issuer serves link to its own paths: consent form, EHR page, relaunch', async ({
+    sandboxWith,
+  }) => {
+    const launchApp = {
+      clientId: 'launcher',
+      redirectUris: [REDIRECT],
+      scope: 'openid fhirUser launch patient/*.rs',
+      tokenEndpointAuthMethod: 'none' as const,
+      launchUrl: 'http://127.0.0.1:5555/launch',
+    };
+    const s = await sandboxWith({
+      issuers: [
+        {
+          name: 'iehr',
+          profile: 'iehr',
+          authorize: { mode: 'interactive' },
+          clients: [iehrClient, launchApp],
+        },
+      ],
+    });
+    const page = await authorize(
+      s.app,
+      { client_id: 'ehr-app', scope: 'openid profile', aud: undefined },
+      `${IEHR}/oauth2/authorize`,
+    );
+    expect(page.response.statusCode).toBe(200);
+    expect(page.response.body).toContain(`action="${IEHR}/oauth2/authorize/decision"`);
+
+    const launched = await admin(s.app, 'POST', '/issuers/iehr/launches/ehr', { clientId: 'launcher' });
+    expect(launched.statusCode, launched.body).toBe(201);
+    const { page: ehrPage } = launched.json<{ page: string }>();
+    expect(ehrPage.startsWith(`${ORIGIN}${IEHR}/_sandbox/ehr/`)).toBe(true);
+    const path = new URL(ehrPage).pathname;
+    const shown = await s.app.inject({ method: 'GET', url: path, headers: { host: '127.0.0.1:9710' } });
+    expect(shown.statusCode).toBe(200);
+    expect(shown.body).toContain(`action="${path}/relaunch"`);
+    expect(shown.body).toContain(`iss=${encodeURIComponent(`${ORIGIN}${IEHR}/fhir`)}`);
+    const relaunch = await s.app.inject({
+      method: 'POST',
+      url: `${path}/relaunch`,
+      headers: { host: '127.0.0.1:9710' },
+    });
+    expect(relaunch.statusCode).toBe(303);
+    expect(relaunch.headers.location).toBe(path);
+  });
+
   it('an unknown issuer path is a 404 that lists the issuers there are', async ({ t }) => {
     const res = await t.app.inject({ method: 'GET', url: '/i/epic/.well-known/smart-configuration' });
     expect(res.statusCode).toBe(404);
