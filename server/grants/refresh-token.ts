@@ -16,10 +16,13 @@ export const refreshTokenGrant: GrantHandler = async (ctx) => {
   const found = store.lookupRefreshToken(token, client.clientId);
   switch (found.status) {
     case 'unknown':
-      throw new InvalidGrant(await notIssuedHere(sandbox, token, 'refresh token'), {
-        rule: 'RFC 6749 §6',
-        reason: 'refresh_invalid',
-      });
+      throw new InvalidGrant(
+        await notIssuedHere(sandbox, token, 'the refresh token is not one this server issued'),
+        {
+          rule: 'RFC 6749 §6',
+          reason: 'refresh_invalid',
+        },
+      );
     case 'wrong_client':
       throw new InvalidGrant('the refresh token was issued to another client', {
         rule: 'RFC 6749 §6',

@@ -209,7 +209,7 @@ export class Issuers {
   }
 
   /**
-   * Which other issuer issued `token`, when `asking` does not know it: a refresh token another store holds, or
+   * Which other issuer issued `token`, when `asking` does not know it: a refresh token or code another store holds, or
    * an access or ID token that names another issuer and carries a signature of that issuer's keys (a forged
    * `iss` claim names nobody).
    */
@@ -227,7 +227,10 @@ export class Issuers {
     for (const [name, sandbox] of all) {
       if (sandbox === asking) continue;
       if (iss === undefined) {
+        // An opaque value: a refresh token or an authorization code that store holds (a status without
+        // `expiresAt` is one the store does not hold).
         if (sandbox.store.lookupRefreshToken(token).status !== 'unknown') return name;
+        if (sandbox.store.stateOf({ kind: 'code', value: token }).expiresAt !== undefined) return name;
         continue;
       }
       if (iss !== sandbox.urls.issuer) continue;

@@ -11,6 +11,7 @@ import {
   postForm,
   redeem,
   sandboxTest,
+  startSandbox,
 } from '../helpers/sandbox.js';
 
 /**
@@ -245,6 +246,34 @@ describe('issuers under /i/NAME', () => {
     });
     expect(relaunch.statusCode).toBe(303);
     expect(relaunch.headers.location).toBe(path);
+  });
+
+  it('closing the sandbox closes every issuer: waits end, state is written', async () => {
+    const s = await startSandbox(config);
+    const issuer = s.app.issuers?.get('iehr');
+    expect(issuer?.sandbox.closing.aborted).toBe(false);
+    await s.app.close();
+    expect(issuer?.sandbox.closing.aborted).toBe(true);
+    expect(s.app.issuers?.get('iehr')).toBeUndefined();
+  });
+
+  it('a code redeemed at the wrong issuer is invalid_grant naming the issuer that issued it', async ({
+    t,
+  }) => {
+    const { code } = await authorize(
+      t.app,
+      { client_id: 'mr-app', scope: 'openid fhirUser launch/patient', aud: `${ORIGIN}${MR}/fhir` },
+      `${MR}/oauth/smartauth/authorize`,
+    );
+    const res = await redeem(t.app, code ?? '');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringContaining('issued by issuer medirecords') as unknown,
+    });
+    // Still unspent at its own issuer.
+    const own = await redeem(t.app, code ?? '', { client_id: 'mr-app' }, {}, `${MR}/oauth/smartauth/token`);
+    expect(own.statusCode, own.body).toBe(200);
   });
 
   it('an unknown issuer path is a 404 that lists the issuers there are', async ({ t }) => {
