@@ -377,6 +377,16 @@ describe('the issuers admin API', () => {
     expect(after.issuers.map((i) => i.name)).toEqual(['medirecords', 'iehr']);
   });
 
+  it('serves at most 16 issuers beside the default one, and says so', async ({ t }) => {
+    for (let i = 0; i < 14; i++) {
+      const res = await admin(t.app, 'POST', '/issuers', { name: `extra-${i}`, profile: 'smart' });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const over = await admin(t.app, 'POST', '/issuers', { name: 'one-too-many', profile: 'smart' });
+    expect(over.statusCode).toBe(409);
+    expect(over.json<{ message: string }>().message).toContain('16 issuers beside the default one');
+  });
+
   it('refuses a hostile Origin and a missing token on the forwarded admin routes too', async ({ t }) => {
     const hostile = await admin(t.app, 'GET', '/issuers/iehr/clients', undefined, {
       origin: 'https://evil.example',
