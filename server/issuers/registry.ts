@@ -82,6 +82,8 @@ export class Issuers {
   readonly #rootColour: string;
   readonly #build: BuildIssuer;
   readonly #entries = new Map<string, IssuerEntry>();
+  /** The issuers' config entries as the default issuer's state keeps them. */
+  #kept: readonly IssuerConfig[] = [];
   /** Adds and removes one after another, so two adds of one name cannot both pass the duplicate check. */
   #changes: Promise<unknown> = Promise.resolve();
 
@@ -96,9 +98,6 @@ export class Issuers {
       this.#root.config = this.#withIssuers(this.#root.config, this.#kept);
     });
   }
-
-  /** The issuers' config entries as the default issuer's state keeps them. */
-  #kept: readonly IssuerConfig[] = [];
 
   #withIssuers(config: SandboxConfig, issuers: readonly IssuerConfig[]): SandboxConfig {
     const next: SandboxConfig = { ...config };
@@ -253,7 +252,12 @@ export class Issuers {
 
   async #start(entry: IssuerConfig, top: SandboxConfig): Promise<IssuerEntry> {
     const app = await this.#build(entry.name, issuerConfig(entry, top));
-    await app.ready();
+    try {
+      await app.ready();
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
     const colour =
       entry.colour ?? ISSUER_PALETTE[(this.#entries.size + 1) % ISSUER_PALETTE.length] ?? '#2563eb';
     const started: IssuerEntry = { name: entry.name, colour, sandbox: app.sandbox, app };
