@@ -117,6 +117,12 @@ describe('issuers under /i/NAME', () => {
     expect(paths).toContain(`${MR}/oauth/smartauth/token`);
     const rootLog = await admin(t.app, 'GET', '/exchanges');
     expect(JSON.stringify(rootLog.json())).not.toContain('/i/');
+    // Its HAR export names each request's URL as the client sent it.
+    const har = await admin(t.app, 'GET', '/issuers/medirecords/exchanges/har');
+    const urls = har
+      .json<{ log: { entries: { request: { url: string } }[] } }>()
+      .log.entries.map((e) => e.request.url);
+    expect(urls).toContain(`${ORIGIN}${MR}/oauth/smartauth/token`);
   });
 
   it('a token of one issuer is refused at another, naming the issuer that issued it', async ({ t }) => {
