@@ -282,6 +282,19 @@ describe('issuers under /i/NAME', () => {
     expect(own.statusCode, own.body).toBe(200);
   });
 
+  it('a path an issuer does not serve is a 404 naming its own endpoints under /i/NAME', async ({ t }) => {
+    const res = await t.app.inject({ method: 'POST', url: `${IEHR}/token` });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({
+      profile: 'iehr',
+      tokenPath: `${IEHR}/oauth2/token`,
+      authorizePath: `${IEHR}/oauth2/authorize`,
+    });
+    expect(res.json<{ message: string }>().message).toContain(
+      `POST ${IEHR}/token is the token endpoint of the smart profile, not of the active profile iehr`,
+    );
+  });
+
   it('an unknown issuer path is a 404 that lists the issuers there are', async ({ t }) => {
     const res = await t.app.inject({ method: 'GET', url: '/i/epic/.well-known/smart-configuration' });
     expect(res.statusCode).toBe(404);
