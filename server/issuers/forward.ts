@@ -105,6 +105,26 @@ export function issuerAdminRoutes(issuers: Issuers, rootApp: () => FastifyInstan
         async () => ({ issuers: issuers.list() }),
       );
 
+      app.get(
+        '/issuers/:name',
+        {
+          schema: {
+            tags: ['issuers'],
+            operationId: 'getIssuer',
+            summary: 'One issuer, with its URLs and admin prefix',
+            params: IssuerParams,
+            response: { 200: IssuerViewSchema },
+          },
+        },
+        async (request) => {
+          const view = issuers.view(request.params.name);
+          if (view === undefined) {
+            throw notFound(`no issuer ${request.params.name}; the issuers are ${issuers.names().join(', ')}`);
+          }
+          return view;
+        },
+      );
+
       app.post(
         '/issuers',
         {

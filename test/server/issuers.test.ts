@@ -352,6 +352,10 @@ describe('the issuers admin API', () => {
     const added = await admin(t.app, 'POST', '/issuers', { name: 'smart-two', profile: 'smart' });
     expect(added.statusCode, added.body).toBe(201);
     expect(added.json()).toMatchObject({ name: 'smart-two', issuer: `${ORIGIN}/i/smart-two` });
+    const location = String(added.headers.location);
+    expect(location).toBe('/_sandbox/api/issuers/smart-two');
+    const one = await admin(t.app, 'GET', location.slice('/_sandbox/api'.length));
+    expect(one.json()).toEqual(added.json());
     const events: string[] = [];
     t.app.sandbox.events.on('issuer.removed', (e) => events.push(e.name));
     const served = await t.app.inject({ method: 'GET', url: '/i/smart-two/.well-known/jwks.json' });
