@@ -13,7 +13,10 @@ import { notFoundHandler } from './routes/not-found.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { findWorkbenchDir, workbenchRoutes } from './routes/workbench.js';
 import { ehrPageRoutes } from './routes/ehr-page.js';
-import { ADMIN_PREFIX, adminApi } from './admin/plugin.js';
+import { ADMIN_PREFIX, ADMIN_ROUTES, adminApi } from './admin/plugin.js';
+import { homeRoutes } from './routes/home.js';
+import { Issuers, issuerDataDir, issuerPath } from './issuers/registry.js';
+import { forwardedToIssuer, insideIssuer, issuerForwarding, rootAdminRoutes } from './issuers/forward.js';
 import { recordExchanges } from './exchanges/record-hooks.js';
 import { boundShutdown, connectionLimitOptions } from './limits.js';
 import type { TlsMaterial } from './https/certificates.js';
@@ -31,6 +34,8 @@ const PRUNE_INTERVAL_MS = 30_000;
 declare module 'fastify' {
   interface FastifyInstance {
     readonly sandbox: Sandbox;
+    /** The sandbox's issuers (README "Many issuers"); on the default issuer's app only. */
+    readonly issuers: Issuers | undefined;
   }
 }
 
@@ -40,6 +45,7 @@ declare module 'fastify' {
  */
 export async function buildServer(options: BuildOptions = {}): Promise<FastifyInstance> {
   const sandbox = await Sandbox.create(options);
+  const prefix = options.issuerPath;
   const app = Fastify({
     logger: options.logger ?? false,
     // Large enough for a token request, small enough that a stray upload is refused early.
@@ -47,15 +53,42 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // The active profile decides where the token and authorization endpoints answer (profile-paths.ts).
-    rewriteUrl: (req) => rewriteProfilePath(sandbox.profile, req.url ?? '/'),
+    // An issuer under `/i/NAME` first takes its prefix off (issuers/forward.ts), so inside its app every path,
+    // `originalUrl` included, is what the default issuer would see.
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      const inner = prefix === undefined ? undefined : insideIssuer(prefix, url);
+      if (inner !== undefined) Object.assign(req, { originalUrl: inner });
+      return rewriteProfilePath(sandbox.profile, inner ?? url);
+    },
     // Request, header and keep-alive timeouts and a connection cap (README "Limits").
     // With `https`, the same server speaks TLS (server/https/certificates.ts).
     ...connectionLimitOptions(options.https),
   });
   boundShutdown(app);
   app.decorate('sandbox', sandbox);
+  // The default issuer's app serves the others under `/i/NAME` (README "Many issuers"), each its own app.
+  const issuers =
+    prefix === undefined
+      ? new Issuers(sandbox, (name, config) =>
+          buildServer({
+            config,
+            issuerPath: issuerPath(name),
+            issuerName: name,
+            originOf: () => sandbox.origin,
+            adminToken: sandbox.adminToken,
+            clock: sandbox.clock,
+            workbenchDir: false,
+            ...(options.logger === undefined ? {} : { logger: options.logger }),
+            ...(options.random === undefined ? {} : { random: options.random }),
+            ...(options.signingKeys === undefined ? {} : { signingKeys: options.signingKeys }),
+            ...(sandbox.dataDir === undefined ? {} : { dataDir: issuerDataDir(sandbox.dataDir, name) }),
+          }),
+        )
+      : undefined;
+  app.decorate('issuers', issuers);
   // Before any route, so every route inherits the hooks.
-  recordExchanges(app, sandbox);
+  recordExchanges(app, sandbox, issuers === undefined ? undefined : forwardedToIssuer(issuers));
 
   // Before the routes, so every plugin without its own 404 answers with the profile's paths.
   app.setNotFoundHandler(notFoundHandler(sandbox));
@@ -67,15 +100,28 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   await app.register(introspectRevokeRoutes(sandbox));
   await app.register(userinfoRoutes(sandbox));
   const workbenchDir = options.workbenchDir ?? findWorkbenchDir();
-  await app.register(workbenchRoutes(sandbox, workbenchDir === false ? undefined : workbenchDir));
+  if (prefix === undefined) {
+    await app.register(workbenchRoutes(sandbox, workbenchDir === false ? undefined : workbenchDir));
+  } else {
+    // One workbench for the whole sandbox, at `/`; an issuer's own front page lists its endpoints.
+    await app.register(
+      homeRoutes(sandbox, `Issuer ${sandbox.issuerName} of this sandbox; the workbench is at the root path.`),
+    );
+  }
   await app.register(ehrPageRoutes(sandbox));
   await app.register(callbackRoutes(sandbox));
   await app.register(fhirRoutes(sandbox), { prefix: '/fhir' });
-  await app.register(adminApi(sandbox), { prefix: ADMIN_PREFIX });
+  await app.register(
+    adminApi(sandbox, issuers === undefined ? ADMIN_ROUTES : rootAdminRoutes(issuers, () => app)),
+    { prefix: ADMIN_PREFIX },
+  );
+  if (issuers !== undefined) await app.register(issuerForwarding(sandbox, issuers));
 
   // Hung requests, injected delays and event streams are let go first, so close() never waits on them.
   app.addHook('preClose', async () => {
     sandbox.close();
+    // Each issuer's app closes as the root's would: its waits end, its state is persisted, its workers stop.
+    await issuers?.closeAll();
   });
 
   const timer = setInterval(() => {
@@ -88,5 +134,13 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
     await sandbox.persist();
     await sandbox.stopSigningWorkers();
   });
+  if (issuers !== undefined) {
+    try {
+      await issuers.start(sandbox.config);
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+  }
   return app;
 }

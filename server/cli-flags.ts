@@ -9,6 +9,7 @@ export const VALUE_OPTIONS = {
   cert: 'FILE',
   key: 'FILE',
   'https-name': 'NAME',
+  issuer: 'NAME=PROFILE',
 } as const;
 
 /** The command's options that take no value (npm keeps them as `npm_config_NAME=true` and passes nothing). */

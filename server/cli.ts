@@ -2,8 +2,8 @@ import type { webcrypto } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildServer } from './app.js';
-import { PROFILE_NAMES, type SandboxConfig } from './config/schema.js';
-import { ConfigError, loadConfigFile, parseConfig } from './config/validate.js';
+import { ISSUER_NAME_PATTERN, MAX_ISSUERS, PROFILE_NAMES, type SandboxConfig } from './config/schema.js';
+import { ConfigError, DEFAULT_ISSUER_NAME, loadConfigFile, parseConfig } from './config/validate.js';
 import { findFreePort } from './free-port.js';
 import { packageVersion } from './package-version.js';
 import { SWITCH_OPTIONS, VALUE_OPTIONS, npmKeptFlags } from './cli-flags.js';
@@ -28,6 +28,9 @@ Options:
   --config FILE        config file (JSON) with clients, profile, launch context and failures
   --profile NAME       token endpoint profile: ${PROFILE_NAMES.join(', ')} or one the config describes
                        (overrides the config's profile)
+  --issuer NAME=PROFILE
+                       serve one more issuer under /i/NAME with its own clients, keys and tokens
+                       (repeatable), e.g. --issuer medirecords=medirecords
   --data-dir DIR       keep clients, settings, keys, failure presets and issued grants in DIR
                        (default: in memory only)
   --admin-token TOKEN  bearer token for the admin API (default: a random one, printed at start-up)
@@ -100,6 +103,8 @@ interface ServeOptions {
   readonly httpsNames: readonly string[];
   readonly certFile: string | undefined;
   readonly keyFile: string | undefined;
+  /** `--issuer NAME=PROFILE`, in order; the profile is checked once the config is read. */
+  readonly issuers: readonly { readonly name: string; readonly profile: string }[];
 }
 
 function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 'help' | 'version' {
@@ -119,6 +124,7 @@ function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 
         'admin-token': { type: 'string' },
         https: { type: 'boolean' },
         'https-name': { type: 'string', multiple: true },
+        issuer: { type: 'string', multiple: true },
         cert: { type: 'string' },
         key: { type: 'string' },
         version: { type: 'boolean' },
@@ -180,7 +186,18 @@ function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 
       '--https-name names what the local certificate covers; with --cert your certificate names its own',
     );
   }
+  const issuers = (values.issuer ?? []).map((value) => {
+    const match = /^([^=]*)=(.*)$/.exec(value);
+    const name = match?.[1] ?? '';
+    if (match === null || !new RegExp(ISSUER_NAME_PATTERN).test(name) || name === DEFAULT_ISSUER_NAME) {
+      throw new UsageError(
+        `--issuer must be NAME=PROFILE, NAME being 1 to 32 lowercase letters, digits and - (not "default", the root's), got "${value}"`,
+      );
+    }
+    return { name, profile: match[2] ?? '' };
+  });
   return {
+    issuers,
     https: values.https === true || values.cert !== undefined || httpsNames.length > 0,
     httpsNames,
     certFile: values.cert,
@@ -252,7 +269,10 @@ async function resolveTls(options: ServeOptions, config: SandboxConfig): Promise
 }
 
 async function loadConfig(options: ServeOptions): Promise<SandboxConfig> {
-  const config = options.configFile === undefined ? {} : await loadConfigFile(options.configFile);
+  const config = withIssuerFlags(
+    options,
+    options.configFile === undefined ? {} : await loadConfigFile(options.configFile),
+  );
   if (options.profile === undefined) return config;
   // Checked after the config is read, because the config may describe the profile --profile names.
   const names = profileNames(config);
@@ -261,6 +281,34 @@ async function loadConfig(options: ServeOptions): Promise<SandboxConfig> {
     throw new UsageError(`--profile must be one of ${names.join(', ')}${from}, got "${options.profile}"`);
   }
   return parseConfig({ ...config, profile: options.profile }, options.configFile ?? '--profile');
+}
+
+/**
+ * The config with `--issuer NAME=PROFILE` merged in (README "Many issuers"): a flag naming an issuer the config
+ * has sets its profile, any other adds one. Checked after the config is read, because the config may describe
+ * the profile a flag names.
+ */
+function withIssuerFlags(options: ServeOptions, config: SandboxConfig): SandboxConfig {
+  if (options.issuers.length === 0) return config;
+  const names = profileNames(config);
+  const issuers = [...(config.issuers ?? [])];
+  for (const { name, profile } of options.issuers) {
+    if (!names.includes(profile)) {
+      const from = options.configFile === undefined ? '' : ` (built in or in ${options.configFile})`;
+      throw new UsageError(
+        `--issuer ${name}=${profile}: the profile must be one of ${names.join(', ')}${from}, got "${profile}"`,
+      );
+    }
+    const at = issuers.findIndex((i) => i.name === name);
+    if (at === -1) issuers.push({ name, profile });
+    else issuers[at] = { ...issuers[at], name, profile };
+  }
+  if (issuers.length > MAX_ISSUERS) {
+    throw new UsageError(
+      `--issuer: at most ${MAX_ISSUERS} issuers beside the default one (the issuers limit), got ${issuers.length}`,
+    );
+  }
+  return parseConfig({ ...config, issuers }, options.configFile ?? '--issuer');
 }
 
 /**
@@ -382,6 +430,12 @@ export async function runCli(
   out.write(
     `token-sandbox: profile ${sandbox.profile.name}; discovery ${origin}/.well-known/smart-configuration\n`,
   );
+  for (const issuer of app.issuers?.list() ?? []) {
+    if (issuer.isDefault) continue;
+    out.write(
+      `token-sandbox: issuer ${issuer.name}, profile ${issuer.profile}; discovery ${issuer.discovery}\n`,
+    );
+  }
   out.write(
     `token-sandbox: ${sandbox.dataDir === undefined ? 'state in memory only' : `state in ${sandbox.dataDir}`}; ${sandbox.clients.list().length} client(s) registered\n`,
   );

@@ -30,6 +30,9 @@ export interface SandboxEvents {
   /** A key left the JWKS at once (admin "retire now"); a grace period running out emits nothing. */
   'key.retired': { kid: string; retiredAt: number };
   'exchange.recorded': ExchangeSummary;
+  /** An issuer joined the sandbox under `/i/NAME` (README "Many issuers"); emitted on the default issuer's bus. */
+  'issuer.added': { name: string; profile: string };
+  'issuer.removed': { name: string };
 }
 
 /** Every event name, so a listener that wants them all (the live event stream) can name them. */
@@ -50,6 +53,8 @@ export const SANDBOX_EVENT_NAMES = Object.keys({
   'key.rotated': true,
   'key.retired': true,
   'exchange.recorded': true,
+  'issuer.added': true,
+  'issuer.removed': true,
 } satisfies Record<SandboxEventName, true>) as SandboxEventName[];
 
 export type SandboxEventName = keyof SandboxEvents;

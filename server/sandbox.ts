@@ -32,7 +32,7 @@ import { PendingAuthorizations, type PendingAuthorization } from './store/pendin
 import { randomToken } from './store/random.js';
 import type { Claims } from './config/schema.js';
 import { ClaimsSchema } from './config/schema.js';
-import { schemaIssues, type ConfigIssue } from './config/validate.js';
+import { DEFAULT_ISSUER_NAME, schemaIssues, type ConfigIssue } from './config/validate.js';
 import {
   MAX_QUEUED_PER_CLIENT,
   QueuedClaims,
@@ -78,6 +78,15 @@ export interface SandboxOptions {
    * a data folder that has none yet, these are the keys it keeps.
    */
   readonly signingKeys?: StoredKeys;
+  /**
+   * Where this issuer's paths begin under the origin (README "Many issuers"): `/i/NAME` for an issuer the
+   * root serves beside the default one, absent (the root paths) for the default issuer.
+   */
+  readonly issuerPath?: string;
+  /** This issuer's name in the registry; `default` (the root's) when absent. */
+  readonly issuerName?: string;
+  /** The origin to follow instead of one of its own: an issuer follows the root, which is told after listen(). */
+  readonly originOf?: () => string;
 }
 
 export interface SandboxUrls {
@@ -95,7 +104,17 @@ export interface SandboxUrls {
 
 /** Everything one server instance knows: no module-level state, so two instances never share anything. */
 export class Sandbox {
-  origin: string;
+  #origin: string;
+  readonly #originOf: (() => string) | undefined;
+  /** Where this issuer's paths begin under the origin: '' for the default issuer, `/i/NAME` for another. */
+  readonly basePath: string;
+  /** This issuer's name (README "Many issuers"): `default` for the one at the root paths. */
+  readonly issuerName: string;
+  /**
+   * Which other issuer of the same sandbox issued a token this one does not know (README "Many issuers"), so
+   * introspection, refresh and the FHIR base can say "issued by issuer NAME"; set by the issuer registry.
+   */
+  issuedElsewhere: (token: string) => Promise<string | undefined> = () => Promise.resolve(undefined);
   readonly events = new EventBus();
   readonly store: ArtefactStore;
   readonly clients: ClientRegistry;
@@ -160,7 +179,10 @@ export class Sandbox {
   ) {
     this.fhir = fhir;
     this.settings = resolveConfig(config);
-    this.origin = options.origin ?? 'http://127.0.0.1';
+    this.#origin = options.origin ?? 'http://127.0.0.1';
+    this.#originOf = options.originOf;
+    this.basePath = options.issuerPath ?? '';
+    this.issuerName = options.issuerName ?? DEFAULT_ISSUER_NAME;
     this.adminToken = options.adminToken ?? randomToken(24);
     // The journal listens first, so it sees every event from the very start.
     this.journal = new EventJournal(this.events, clock);
@@ -249,8 +271,30 @@ export class Sandbox {
     return sandbox;
   }
 
+  /** The origin clients reach the server at (set by whoever listens); an issuer reads the root's. */
+  get origin(): string {
+    return this.#originOf?.() ?? this.#origin;
+  }
+
+  set origin(origin: string) {
+    this.#origin = origin;
+  }
+
+  /**
+   * The absolute URL every path this issuer serves begins with: the origin, then `/i/NAME` for an issuer
+   * beside the default one. Every URL the server writes starts here, so each issuer's links stay its own.
+   */
+  get base(): string {
+    return `${this.origin}${this.basePath}`;
+  }
+
+  /** Where this issuer's admin API is addressed from outside (Location headers name it). */
+  get adminPath(): string {
+    return this.basePath === '' ? '/_sandbox/api' : `/_sandbox/api/issuers/${this.issuerName}`;
+  }
+
   get urls(): SandboxUrls {
-    const o = this.origin;
+    const o = this.base;
     return {
       issuer: o,
       authorize: `${o}${this.profile.authorizePath}`,

@@ -7,6 +7,7 @@ import { adminRoutes, route } from './operation.js';
 import {
   ClientSchema,
   ConfigSchema,
+  IssuerSchema,
   FailureArmSchema,
   FhirContextItemSchema,
   JwkSchema,
@@ -26,6 +27,8 @@ import {
   ArmedListSchema,
   ArtefactTokenSchema,
   ClientListSchema,
+  IssuerListSchema,
+  IssuerViewSchema,
   ClockViewSchema,
   EffectiveClientSchema,
   FailureBoardSchema,
@@ -64,6 +67,7 @@ export const ADMIN_TAGS = [
   { name: 'fhir', description: "The FHIR base's data: load files, count resources (#fhir-data)" },
   { name: 'keys', description: 'Signing keys: list, rotate, retire (#keys)' },
   { name: 'inspect', description: 'The token inspector (#inspect)' },
+  { name: 'issuers', description: 'The issuers of one sandbox, each under /i/NAME (#issuers)' },
   { name: 'openapi', description: 'This document (#openapi)' },
 ] as const;
 
@@ -93,6 +97,7 @@ const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = {
   EffectiveClient: EffectiveClientSchema,
   ClientList: ClientListSchema,
   Config: ConfigSchema,
+  IssuerConfig: IssuerSchema,
   ProfileConfig: ProfileConfigSchema,
   Jwk: JwkSchema,
   ResolvedConfig: ResolvedConfigSchema,
@@ -120,6 +125,8 @@ const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = {
   LaunchPatientChoice: LaunchPatientChoiceSchema,
   LaunchChoices: LaunchChoicesSchema,
   AdminError: AdminErrorSchema,
+  Issuer: IssuerViewSchema,
+  IssuerList: IssuerListSchema,
 };
 
 /** A JSON value with its object keys sorted: two schemas are the same when their keys say the same. */
@@ -326,7 +333,7 @@ export const openApiRoutes = adminRoutes('openapi', (sandbox) => [
     // it is reached: its origin (known once it listens) and this scope's prefix.
     handler: async (request) =>
       withServers({ ...request.server.swagger() }, [
-        { url: `${sandbox.origin}${request.server.prefix}`, description: 'this sandbox' },
+        { url: `${sandbox.origin}${sandbox.adminPath}`, description: 'this sandbox' },
       ]),
   }),
 ]);

@@ -82,8 +82,8 @@ export function adminRoutes(
 
 /**
  * Where a resource a POST created answers, for the 201's `Location` (RFC 9110 §10.2.2, §15.3.2): the
- * collection's path under this admin scope's prefix, the id percent-encoded as one path segment.
+ * collection's path under this issuer's admin base (`/_sandbox/api`, or `/_sandbox/api/issuers/NAME`), the id percent-encoded as one path segment.
  */
 export function locationOf(request: FastifyRequest, collection: string, id: string): string {
-  return `${request.server.prefix}/${collection}/${encodeURIComponent(id)}`;
+  return `${request.server.sandbox.adminPath}/${collection}/${encodeURIComponent(id)}`;
 }

@@ -427,3 +427,28 @@ export const FhirDataSummarySchema = Type.Object(
   { additionalProperties: false },
 );
 export type FhirDataSummary = Static<typeof FhirDataSummarySchema>;
+
+/** One issuer of the sandbox (docs/admin-api.md#issuers; README "Many issuers"). */
+export const IssuerViewSchema = Type.Object(
+  {
+    name: Type.String({ description: 'its name; `default` for the issuer at the root paths' }),
+    profile: Type.String({ description: 'the profile it serves' }),
+    path: Type.String({
+      description: "where its paths begin: '' for the default issuer, /i/NAME for another",
+    }),
+    issuer: Type.String({ description: 'its issuer identifier (the iss of its tokens)' }),
+    discovery: Type.String({ description: 'its SMART configuration URL' }),
+    fhirBase: Type.String({ description: 'its FHIR base URL' }),
+    admin: Type.String({
+      description: 'its admin API: every admin route under this prefix addresses this issuer alone',
+    }),
+    colour: Type.String({ description: 'how the workbench marks it, #rrggbb' }),
+    isDefault: Type.Boolean({ description: 'whether it is the default issuer (the one at the root paths)' }),
+  },
+  { additionalProperties: false },
+);
+
+export const IssuerListSchema = Type.Object(
+  { issuers: Type.Array(IssuerViewSchema) },
+  { additionalProperties: false },
+);

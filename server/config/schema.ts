@@ -310,7 +310,8 @@ export const ProfileConfigSchema = Type.Object(
 );
 export type ProfileConfig = Static<typeof ProfileConfigSchema>;
 
-export const ConfigSchema = Type.Object(
+/** Every top-level field but `issuers`: the settings of one issuer (the default one at the top level). */
+const IssuerSettingsSchema = Type.Object(
   {
     /** A built-in profile's name or the name of one in `profiles`. */
     profile: Type.Optional(Type.String({ minLength: 1, maxLength: 40, default: 'smart' })),
@@ -492,6 +493,48 @@ export const ConfigSchema = Type.Object(
         },
         { additionalProperties: false, default: {} },
       ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** At most this many issuers beside the default one (README "Many issuers", "Limits"). */
+export const MAX_ISSUERS = 16;
+/** An issuer's name: its path is `/i/NAME`; `default` names the issuer at the root paths. */
+export const ISSUER_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,31}$';
+export const IssuerNameSchema = Type.String({ pattern: ISSUER_NAME_PATTERN });
+
+/**
+ * One more issuer served beside the default one under `/i/NAME` (README "Many issuers"): a name, a profile,
+ * and any top-level setting but `issuers` and `https`, which describe this issuer alone (its clients,
+ * personas, failures …).
+ */
+export const IssuerSchema = Type.Object(
+  {
+    // `https` is the server's, which all issuers share: only the top level may name it.
+    ...Type.Omit(IssuerSettingsSchema, ['https']).properties,
+    name: IssuerNameSchema,
+    /** A built-in profile's name, one in this issuer's `profiles`, or one in the top-level `profiles`. */
+    profile: Type.String({ minLength: 1, maxLength: 40 }),
+    colour: Type.Optional(
+      Type.String({
+        pattern: '^#[0-9a-fA-F]{6}$',
+        description: 'how the workbench marks this issuer, as #rrggbb; one of a fixed palette when absent',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type IssuerConfig = Static<typeof IssuerSchema>;
+
+export const ConfigSchema = Type.Object(
+  {
+    ...IssuerSettingsSchema.properties,
+    issuers: Type.Optional(
+      Type.Array(IssuerSchema, {
+        maxItems: MAX_ISSUERS,
+        description: 'more issuers served beside the default one, each under /i/NAME',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -6,6 +6,7 @@ import {
   ConfigSchema,
   PROFILE_NAMES,
   type ClientConfig,
+  type IssuerConfig,
   type ProfileConfig,
   type SandboxConfig,
 } from './schema.js';
@@ -19,6 +20,9 @@ import { clientGrantTypes, resolveAuthMethod } from './defaults.js';
 import { reservedClaimIssues } from '../people/claims.js';
 import { fhirUserProblem, fixturePersonas } from '../people/personas.js';
 import type { PersonaConfig } from './schema.js';
+
+/** The name of the issuer at the root paths (sandbox.ts DEFAULT_ISSUER), reserved in `issuers`. */
+export const DEFAULT_ISSUER_NAME = 'default';
 
 export interface ConfigIssue {
   /** Where in the document, as `clients[0].redirectUris[1]`. */
@@ -326,6 +330,53 @@ function profileChoiceIssues(config: SandboxConfig): ConfigIssue[] {
   return issues;
 }
 
+/**
+ * The config one more issuer serves (README "Many issuers"): its own fields, with the top-level `profiles`
+ * when it describes none of its own, so `--issuer NAME=PROFILE` can name a profile the config describes.
+ */
+export function issuerConfig(entry: IssuerConfig, top: SandboxConfig): SandboxConfig {
+  // The name and colour are the registry's; the rest is a config like the top level's.
+  const settings: Partial<IssuerConfig> = { ...entry };
+  delete settings.name;
+  delete settings.colour;
+  const profiles = settings.profiles ?? top.profiles;
+  return { ...settings, ...(profiles === undefined ? {} : { profiles }) };
+}
+
+/**
+ * Issuer names are unique and never `default` (the root's); each issuer's own settings are a valid config,
+ * its problems named under `issuers[i]`.
+ */
+function issuerListIssues(
+  config: SandboxConfig,
+  source: string,
+  launchData: FhirData | null | undefined,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Map<string, number>();
+  (config.issuers ?? []).forEach((entry, i) => {
+    const at = `issuers[${i}]`;
+    const first = seen.get(entry.name);
+    if (entry.name === DEFAULT_ISSUER_NAME) {
+      issues.push({
+        path: `${at}.name`,
+        message: `"${DEFAULT_ISSUER_NAME}" names the issuer at the root paths (the top-level fields); choose another name`,
+      });
+    } else if (first !== undefined) {
+      issues.push({ path: `${at}.name`, message: `"${entry.name}" is already used by issuers[${first}]` });
+    } else {
+      seen.set(entry.name, i);
+    }
+    try {
+      parseConfig(issuerConfig(entry, config), source, launchData);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      for (const issue of err.issues) issues.push({ ...issue, path: join(at, issue.path) });
+    }
+  });
+  return issues;
+}
+
 /** Validates a parsed JSON document as a config; throws ConfigError listing every problem. */
 /**
  * Validates a config document. `launchData` is the FHIR data its launch context must agree with: by default the
@@ -341,6 +392,7 @@ export function parseConfig(doc: unknown, source = 'config', launchData?: FhirDa
   );
   issues.push(...profileChoiceIssues(config));
   issues.push(...personaListIssues(config));
+  issues.push(...issuerListIssues(config, source, launchData));
   const upstream = config.fhir?.upstream;
   const upstreamProblem = upstream === undefined ? undefined : absoluteUrl(upstream, ['http:', 'https:']);
   if (upstreamProblem !== undefined) issues.push({ path: 'fhir.upstream', message: upstreamProblem });

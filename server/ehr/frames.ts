@@ -124,7 +124,7 @@ export const EHR_PAGE_PREFIX = '/_sandbox/ehr';
 
 /** The absolute URL of an EHR page. */
 export function ehrPageUrl(sandbox: Sandbox, frameId: string): string {
-  return `${sandbox.origin}${EHR_PAGE_PREFIX}/${encodeURIComponent(frameId)}`;
+  return `${sandbox.base}${EHR_PAGE_PREFIX}/${encodeURIComponent(frameId)}`;
 }
 
 /** The framing check against the config's extra hosts: one call for the admin route and the page. */

@@ -268,8 +268,9 @@ function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply |
   if (pending === undefined || pending.recorded) return;
   pending.recorded = true;
   const status = reply?.sent === true || reply?.raw.headersSent === true ? reply.statusCode : 0;
-  // The URL the client sent, before the profile rewrite (routes/profile-paths.ts) renamed it.
-  const url = request.originalUrl;
+  // The URL the client sent, before the profile rewrite (routes/profile-paths.ts) renamed it, with the
+  // issuer's own path in front (`/i/NAME`, which its app's rewrite took off; README "Many issuers").
+  const url = `${sandbox.basePath}${request.originalUrl}`;
   const requestBody = bodyText(request.body);
   const clientId = clientIdOf(request.headers.authorization, paramsOf(request, requestBody));
   const summary: Omit<ExchangeSummary, 'seq'> = {
@@ -302,10 +303,16 @@ function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply |
  * exchange once answered, or once the client gave up. Added before any route, so every route inherits them.
  * Callback-style rather than async: they run on every request, and none of them waits for anything.
  */
-export function recordExchanges(app: FastifyInstance, sandbox: Sandbox): void {
+export function recordExchanges(
+  app: FastifyInstance,
+  sandbox: Sandbox,
+  /** Paths another app answers and records (an issuer's, under `/i/NAME`), so they are not kept twice. */
+  recordedElsewhere: (path: string) => boolean = () => false,
+): void {
   app.addHook('onRequest', (request, reply, done) => {
+    const path = request.originalUrl.split('?')[0] ?? '';
     // The admin token is the sandbox's master key: a request that carries it is never kept, at any path.
-    if (isLoggedPath(request.originalUrl.split('?')[0] ?? '') && !presentsAdminToken(sandbox, request)) {
+    if (isLoggedPath(path) && !recordedElsewhere(path) && !presentsAdminToken(sandbox, request)) {
       request.sandboxExchange = {
         startedAt: performance.now(),
         time: sandbox.clock.now(),

@@ -5,6 +5,7 @@ import { requireParam } from '../oauth/form.js';
 import { isWellFormedPkceValue, verifyS256 } from '../oauth/pkce.js';
 import type { GrantContext, GrantHandler } from './grant.js';
 import { issueTokens, wantsRefreshToken } from './issue-tokens.js';
+import { notIssuedHere } from '../tokens/verify.js';
 
 /** RFC 6749 §4.1.3 with RFC 7636 §4.6: exchange a code, once, for tokens. */
 export const authorizationCodeGrant: GrantHandler = async (ctx) => {
@@ -15,10 +16,14 @@ export const authorizationCodeGrant: GrantHandler = async (ctx) => {
   const taken = sandbox.store.takeCode(code);
   switch (taken.status) {
     case 'unknown':
-      throw new InvalidGrant('the authorization code is not one this server issued (or it was forgotten)', {
-        rule: 'RFC 6749 §5.2',
-        reason: 'code_invalid',
-      });
+      throw new InvalidGrant(
+        await notIssuedHere(
+          sandbox,
+          code,
+          'the authorization code is not one this server issued (or it was forgotten)',
+        ),
+        { rule: 'RFC 6749 §5.2', reason: 'code_invalid' },
+      );
     case 'consumed': {
       const at = clockTime(taken.record.consumedAt ?? 0);
       const burnedBy = taken.record.burnedBy;

@@ -4,6 +4,7 @@ import { requireParam } from '../oauth/form.js';
 import { splitScope } from '../oauth/scopes.js';
 import type { GrantHandler } from './grant.js';
 import { issueTokens } from './issue-tokens.js';
+import { notIssuedHere } from '../tokens/verify.js';
 
 /** RFC 6749 §6 with RFC 9700 §4.14.2: rotation, and reuse of a rotated token revokes the whole grant. */
 export const refreshTokenGrant: GrantHandler = async (ctx) => {
@@ -15,10 +16,13 @@ export const refreshTokenGrant: GrantHandler = async (ctx) => {
   const found = store.lookupRefreshToken(token, client.clientId);
   switch (found.status) {
     case 'unknown':
-      throw new InvalidGrant('the refresh token is not one this server issued', {
-        rule: 'RFC 6749 §6',
-        reason: 'refresh_invalid',
-      });
+      throw new InvalidGrant(
+        await notIssuedHere(sandbox, token, 'the refresh token is not one this server issued'),
+        {
+          rule: 'RFC 6749 §6',
+          reason: 'refresh_invalid',
+        },
+      );
     case 'wrong_client':
       throw new InvalidGrant('the refresh token was issued to another client', {
         rule: 'RFC 6749 §6',

@@ -209,7 +209,7 @@ export async function readStateFile(dataDir: string): Promise<StateDocument | un
  * The config without `fhir.load`: files are read only from the config file given at start-up, so a state file
  * (written by an earlier release, or edited) never makes the server read a file that file does not name.
  */
-function withoutStartupFiles(config: SandboxConfig): SandboxConfig {
+function withoutStartupFiles<T extends Pick<SandboxConfig, 'fhir'>>(config: T): T {
   if (config.fhir?.load === undefined) return { ...config };
   const fhir = { ...config.fhir };
   delete fhir.load;
@@ -220,7 +220,15 @@ export function mergeConfig(storedDocument: SandboxConfig, given: SandboxConfig)
   const stored = withoutStartupFiles(storedDocument);
   const clients = new Map((stored.clients ?? []).map((c) => [c.clientId, c]));
   for (const c of given.clients ?? []) clients.set(c.clientId, c);
-  return { ...stored, ...given, clients: [...clients.values()] };
+  // Issuers added through the admin API are kept here (README "Many issuers"); the given ones win by name.
+  const issuers = new Map((stored.issuers ?? []).map((i) => [i.name, withoutStartupFiles(i)]));
+  for (const i of given.issuers ?? []) issuers.set(i.name, i);
+  return {
+    ...stored,
+    ...given,
+    clients: [...clients.values()],
+    ...(issuers.size === 0 ? {} : { issuers: [...issuers.values()] }),
+  };
 }
 
 /** Removes temporary files a killed writer left behind (docs/cli.md#data-folder); the state files themselves are never touched. */

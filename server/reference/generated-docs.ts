@@ -2,9 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { ADMIN_PREFIX, adminApi } from '../admin/plugin.js';
+import { rootAdminRoutes } from '../issuers/forward.js';
+import { Issuers } from '../issuers/registry.js';
 import { withTemplateServer } from '../admin/openapi.js';
 import { NoContent } from '../admin/shapes.js';
-import { ClientSchema, ConfigSchema, FailureArmSchema } from '../config/schema.js';
+import { ClientSchema, ConfigSchema, IssuerSchema, FailureArmSchema } from '../config/schema.js';
 import { FAILURE_CATALOG, type FailureMode } from '../failures/catalog.js';
 import { toWireError } from '../oauth/errors.js';
 import { BUILT_IN_PROFILES, type BuiltInProfileName } from '../profiles/profile.js';
@@ -102,6 +104,8 @@ function bodyOf(schema: unknown): string {
   if (schema === undefined) return '';
   if (schema === ClientSchema) return 'a client ([config.md#clients](config.md#clients))';
   if (schema === ConfigSchema) return 'the config document ([config.md](config.md))';
+  if (schema === IssuerSchema)
+    return '`name`, `profile`, `colour?`, … ([config.md#issuers](config.md#issuers))';
   if (schema === FailureArmSchema) return `${fieldList(schema)} ([failures.md#arming](failures.md#arming))`;
   return fieldList(schema);
 }
@@ -140,7 +144,17 @@ async function withAdminApi<T>(
   const app = Fastify({ logger: false });
   app.addHook('onRoute', onRoute);
   try {
-    await app.register(adminApi(sandbox), { prefix: ADMIN_PREFIX });
+    // As the default issuer's app registers it (server/app.ts), with the issuers routes.
+    const issuers = new Issuers(sandbox, () =>
+      Promise.reject(new Error('no issuer is started for the docs')),
+    );
+    await app.register(
+      adminApi(
+        sandbox,
+        rootAdminRoutes(issuers, () => app),
+      ),
+      { prefix: ADMIN_PREFIX },
+    );
     await app.ready();
     return await use(app, sandbox);
   } finally {
@@ -157,6 +171,8 @@ async function withAdminApi<T>(
 export async function adminRouteRows(): Promise<RouteRow[]> {
   const rows: RouteRow[] = [];
   const collect = (route: RouteOptions): void => {
+    // Hidden routes are no operations: the preflight refusal, the forwarding to an issuer's own admin API.
+    if (route.schema?.hide === true) return;
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter(
       (m) => m !== 'HEAD' && m !== 'OPTIONS',
     );
@@ -232,7 +248,10 @@ function defaultRows(schema: unknown, prefix: string): DefaultRow[] {
 export function renderDefaultsTable(): string {
   return table(
     ['field', 'default'],
-    defaultRows(ConfigSchema, '').map((row) => [`\`${row.path}\``, `\`${JSON.stringify(row.value)}\``]),
+    defaultRows(ConfigSchema, '')
+      // An issuer's fields are the top level's with the same defaults (README "Many issuers"): listed once.
+      .filter((row) => !row.path.startsWith('issuers[]'))
+      .map((row) => [`\`${row.path}\``, `\`${JSON.stringify(row.value)}\``]),
   );
 }
 

@@ -165,7 +165,7 @@ function firstPage(
   client: RegisteredClient,
   pending: PendingAuthorization,
 ): FastifyReply {
-  const path = decisionPath(sandbox.profile);
+  const path = consentFormAction(sandbox);
   // With every persona removed there is no one to pick: the request goes on as the configured fhirUser.
   if (asksWhoSignsIn(pending.scope, pending.ehrContext) && sandbox.personas.list().length > 0) {
     const remembered = rememberedSignIn(sandbox, client.clientId);
@@ -332,8 +332,13 @@ async function signedIn(
     signedIn: { persona, via: 'signed-in' },
   };
   const id = sandbox.pendingAuthorizations.put(next);
-  const step = { sandbox, client, pending: next, pendingId: id, decisionPath: decisionPath(sandbox.profile) };
+  const step = { sandbox, client, pending: next, pendingId: id, decisionPath: consentFormAction(sandbox) };
   return consentPage(reply, step);
+}
+
+/** Where the consent and sign-in forms post: the profile's decision path under this issuer's own path. */
+function consentFormAction(sandbox: Sandbox): string {
+  return `${sandbox.basePath}${decisionPath(sandbox.profile)}`;
 }
 
 /** The pending authorization a consent form answers, taken (so decided once), while its client still exists. */

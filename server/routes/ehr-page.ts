@@ -110,7 +110,7 @@ ${bannerUser(sandbox, context)}
     ? `<iframe src="${escapeHtml(frame.launch.url)}" title="${escapeHtml(appName)}" referrerpolicy="no-referrer" sandbox="allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox allow-downloads"></iframe>`
     : `<p class="expired" data-testid="launch-expired">This launch has expired (launches live ${LAUNCH_LIFETIME_MS / 60_000} minutes). Press Relaunch for a fresh one with the same context.</p>`;
   const body = `<header class="topbar"><span class="brand">Token Sandbox EHR</span><span class="app">${escapeHtml(appName)}</span>
-<form method="post" action="${EHR_PAGE_PREFIX}/${escapeHtml(encodeURIComponent(frame.id))}/relaunch"><button type="submit">Relaunch</button></form></header>
+<form method="post" action="${sandbox.basePath}${EHR_PAGE_PREFIX}/${escapeHtml(encodeURIComponent(frame.id))}/relaunch"><button type="submit">Relaunch</button></form></header>
 ${banner}
 ${framingNotice(finding)}
 ${interactiveNotice(sandbox)}
@@ -177,7 +177,7 @@ export function ehrPageRoutes(sandbox: Sandbox) {
       }
       return reply
         .code(303)
-        .header('Location', `${EHR_PAGE_PREFIX}/${encodeURIComponent(frame.id)}`)
+        .header('Location', `${sandbox.basePath}${EHR_PAGE_PREFIX}/${encodeURIComponent(frame.id)}`)
         .send();
     });
   };

@@ -94,7 +94,11 @@ export function introspectRevokeRoutes(sandbox: Sandbox) {
           'access token revoked by the client',
         );
       }
-      // RFC 7009 §2.2: an unknown or already invalid token is answered with 200 as well.
+      // RFC 7009 §2.2: an unknown or already invalid token is answered with 200 as well; why nothing was
+      // revoked (another issuer's token, README "Many issuers") goes to the exchange log's verdict only.
+      if (!check.active) {
+        request.sandboxNotes = [{ text: `nothing revoked: ${check.reason}`, rule: 'RFC 7009 §2.2' }];
+      }
       return reply.code(200).send();
     });
   };

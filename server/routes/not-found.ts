@@ -22,9 +22,11 @@ export function notFoundHandler(sandbox: Sandbox) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const active = sandbox.profile;
     const path = request.originalUrl.split('?')[0] ?? '';
-    const asked = `${request.method} ${path}`;
-    const endpoints = `under the active profile ${active.name} the token endpoint is POST ${active.tokenPath} and the authorization endpoint GET or POST ${active.authorizePath}`;
-    let message = `nothing is served at ${asked}; ${endpoints} (discovery at /.well-known/smart-configuration lists every endpoint)`;
+    // An issuer under `/i/NAME` sees paths without its prefix (app.ts rewriteUrl); the client used it.
+    const base = sandbox.basePath;
+    const asked = `${request.method} ${base}${path}`;
+    const endpoints = `under the active profile ${active.name} the token endpoint is POST ${base}${active.tokenPath} and the authorization endpoint GET or POST ${base}${active.authorizePath}`;
+    let message = `nothing is served at ${asked}; ${endpoints} (discovery at ${base}/.well-known/smart-configuration lists every endpoint)`;
     for (const name of profileNames(sandbox.config)) {
       if (name === active.name) continue;
       const other = profileNamed(name, sandbox.config);
@@ -39,8 +41,8 @@ export function notFoundHandler(sandbox: Sandbox) {
       error: 'Not Found',
       message,
       profile: active.name,
-      tokenPath: active.tokenPath,
-      authorizePath: active.authorizePath,
+      tokenPath: `${base}${active.tokenPath}`,
+      authorizePath: `${base}${active.authorizePath}`,
     };
     return reply.code(404).send(body);
   };

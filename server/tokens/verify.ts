@@ -38,7 +38,10 @@ export async function checkAccessToken(sandbox: Sandbox, token: string): Promise
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired)
       return { active: false, reason: 'the access token has expired' };
-    return { active: false, reason: 'the access token is not one this server issued' };
+    return {
+      active: false,
+      reason: await notIssuedHere(sandbox, token, 'the access token is not one this server issued'),
+    };
   }
   const kid = decodeProtectedHeader(token).kid;
   const key = kid === undefined ? undefined : sandbox.keys.keyStatus(kid);
@@ -62,6 +65,17 @@ export async function checkAccessToken(sandbox: Sandbox, token: string): Promise
     return { active: false, reason: 'the access token has expired (expired early from the admin API)' };
   }
   return { active: true, claims };
+}
+
+/**
+ * Why a token is not this issuer's, in words: `otherwise`, unless another issuer of the same sandbox issued it
+ * (README "Many issuers": tokens never cross issuers), and then the reason names that issuer.
+ */
+export async function notIssuedHere(sandbox: Sandbox, token: string, otherwise: string): Promise<string> {
+  const issuer = await sandbox.issuedElsewhere(token);
+  return issuer === undefined
+    ? otherwise
+    : `issued by issuer ${issuer}, not by issuer ${sandbox.issuerName}: tokens never cross issuers`;
 }
 
 /** The token of an `Authorization: Bearer` header (RFC 6750 §2.1), or undefined. */

@@ -76,7 +76,8 @@ export const exchangeRoutes = adminRoutes('exchanges', (sandbox) => [
         .header('Content-Disposition', `attachment; filename="token-sandbox-${stamp}.har"`);
       return toHar(
         matched,
-        sandbox.urls.issuer,
+        // The origin, not the issuer: a logged path already starts with the issuer's `/i/NAME`.
+        sandbox.origin,
         scope.length === 0 ? 'all kept exchanges' : scope.join(', '),
       );
     },

@@ -1,0 +1,193 @@
+import { mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { runCliToExit, startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
+
+/**
+ * README "Many issuers", black-box: one `token-sandbox serve` with a SMART (default), a MediRecords and an iEHR
+ * issuer; an independent client (openid-client) runs code + PKCE against each, and tokens never cross them.
+ */
+
+const REDIRECT = 'https://myclient/redirect';
+const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+const SECRET = 'abcdef01234567890';
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- plain HTTP on loopback (test/server/profile.openid-client.test.ts)
+const LOOPBACK_HTTP = { execute: [oidc.allowInsecureRequests] };
+
+async function adminCall(cli: RunningCli, method: string, route: string, body?: unknown) {
+  const res = await fetch(`${cli.origin}/_sandbox/api${route}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${cli.adminToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+/** How a client authenticates: iEHR takes HTTP Basic only (its vendor document), the others the form post. */
+type Auth = 'client_secret_post' | 'client_secret_basic';
+
+/** A confidential client with a refresh token, registered with issuer `name` through the admin API. */
+async function addClient(
+  cli: RunningCli,
+  issuer: string,
+  clientId: string,
+  auth: Auth = 'client_secret_post',
+): Promise<void> {
+  const res = await adminCall(cli, 'POST', `/issuers/${issuer}/clients`, {
+    clientId,
+    clientSecret: SECRET,
+    redirectUris: [REDIRECT],
+    scope: 'openid fhirUser launch/patient patient/*.rs offline_access',
+    tokenEndpointAuthMethod: auth,
+  });
+  expect(res.status, res.text).toBe(201);
+}
+
+/** Discovery, then code + PKCE at one issuer, as openid-client does it; the tokens. */
+async function codeFlow(issuer: string, clientId: string, scope: string, auth: Auth = 'client_secret_post') {
+  const config = await oidc.discovery(
+    new URL(issuer),
+    clientId,
+    SECRET,
+    auth === 'client_secret_post' ? oidc.ClientSecretPost(SECRET) : oidc.ClientSecretBasic(SECRET),
+    LOOPBACK_HTTP,
+  );
+  expect(config.serverMetadata().issuer).toBe(issuer);
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT,
+    scope,
+    code_challenge: CHALLENGE,
+    code_challenge_method: 'S256',
+    state: 'st4te',
+    nonce: 'n0nce',
+    aud: `${issuer}/fhir`,
+  });
+  const res = await fetch(url, { redirect: 'manual' });
+  expect(res.status, await res.text()).toBe(302);
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(res.headers.get('location') ?? ''), {
+    pkceCodeVerifier: VERIFIER,
+    expectedState: 'st4te',
+    expectedNonce: 'n0nce',
+  });
+  expect(tokens.claims()?.iss).toBe(issuer);
+  return { config, tokens };
+}
+
+async function fhirRead(base: string, token: string): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${base}/fhir/Patient`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, text: await res.text() };
+}
+
+describe('token-sandbox serve --issuer NAME=PROFILE', () => {
+  it('serves SMART, MediRecords and iEHR side by side, and their tokens do not cross', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sandbox-issuers-'));
+    const cli = await startCli([
+      '--data-dir',
+      dir,
+      '--issuer',
+      'medirecords=medirecords',
+      '--issuer',
+      'iehr=iehr',
+    ]);
+    try {
+      await addClient(cli, 'default', 'smart-app');
+      await addClient(cli, 'medirecords', 'mr-app');
+      await addClient(cli, 'iehr', 'iehr-app', 'client_secret_basic');
+      const scope = 'openid fhirUser launch/patient patient/*.rs offline_access';
+      const smart = await codeFlow(cli.origin, 'smart-app', scope);
+      const mr = await codeFlow(`${cli.origin}/i/medirecords`, 'mr-app', scope);
+      const iehr = await codeFlow(`${cli.origin}/i/iehr`, 'iehr-app', scope, 'client_secret_basic');
+      expect(mr.config.serverMetadata().token_endpoint).toBe(
+        `${cli.origin}/i/medirecords/oauth/smartauth/token`,
+      );
+      expect(iehr.config.serverMetadata().token_endpoint).toBe(`${cli.origin}/i/iehr/oauth2/token`);
+
+      // Each issuer's own token reads its own FHIR base; another's is refused, naming the issuer.
+      expect((await fhirRead(`${cli.origin}/i/medirecords`, mr.tokens.access_token)).status).toBe(200);
+      const crossed = await fhirRead(`${cli.origin}/i/iehr`, mr.tokens.access_token);
+      expect(crossed.status).toBe(401);
+      expect(crossed.text).toContain('issued by issuer medirecords');
+      const atRoot = await fhirRead(cli.origin, iehr.tokens.access_token);
+      expect(atRoot.status).toBe(401);
+      expect(atRoot.text).toContain('issued by issuer iehr');
+
+      // Introspection at another issuer: inactive (RFC 7662 §2.2); at its own, active.
+      expect((await oidc.tokenIntrospection(smart.config, mr.tokens.access_token)).active).toBe(false);
+      expect((await oidc.tokenIntrospection(mr.config, mr.tokens.access_token)).active).toBe(true);
+
+      // Refresh: iEHR's refresh token at the default issuer is invalid_grant naming iehr (MediRecords has
+      // no refresh grant at all).
+      const foreign = oidc.refreshTokenGrant(smart.config, iehr.tokens.refresh_token ?? '');
+      await expect(foreign).rejects.toMatchObject({
+        error: 'invalid_grant',
+        error_description: expect.stringContaining('issued by issuer iehr') as unknown,
+      });
+      const own = await oidc.refreshTokenGrant(smart.config, smart.tokens.refresh_token ?? '');
+      expect(typeof own.access_token).toBe('string');
+    } finally {
+      expect(await cli.stop()).toBe(0);
+    }
+    // Start-up names each issuer's discovery URL.
+    expect(cli.stdout()).toContain(
+      `issuer medirecords, profile medirecords; discovery ${cli.origin}/i/medirecords/.well-known/smart-configuration`,
+    );
+  });
+
+  it('a restart after a kill keeps an issuer added through the admin API, its clients and its keys', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sandbox-issuers-'));
+    const first = await startCli(['--data-dir', dir]);
+    let jwks: string;
+    try {
+      const added = await adminCall(first, 'POST', '/issuers', { name: 'acme', profile: 'iehr' });
+      expect(added.status, added.text).toBe(201);
+      await addClient(first, 'acme', 'acme-app', 'client_secret_basic');
+      jwks = await (await fetch(`${first.origin}/i/acme/.well-known/jwks.json`)).text();
+    } finally {
+      // Killed, not stopped: what the admin API acknowledged is on disk already, in both folders.
+      await first.stop('SIGKILL');
+    }
+    // Its own folder, private like the root's.
+    expect((await stat(path.join(dir, 'issuers', 'acme'))).mode & 0o777).toBe(0o700);
+    const second = await startCli(['--data-dir', dir]);
+    try {
+      const list = await adminCall(second, 'GET', '/issuers');
+      expect(list.text).toContain('"name":"acme"');
+      const clients = await adminCall(second, 'GET', '/issuers/acme/clients');
+      expect(clients.text).toContain('"clientId":"acme-app"');
+      expect(await (await fetch(`${second.origin}/i/acme/.well-known/jwks.json`)).text()).toBe(jwks);
+      const tokens = await codeFlow(
+        `${second.origin}/i/acme`,
+        'acme-app',
+        'openid offline_access',
+        'client_secret_basic',
+      );
+      expect(typeof tokens.tokens.access_token).toBe('string');
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  });
+
+  it('a bad --issuer exits 2 naming the flag and what was expected', async () => {
+    const bad = await runCliToExit(['serve', '--issuer', 'Mr=medirecords']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--issuer must be NAME=PROFILE');
+    const profile = await runCliToExit(['serve', '--issuer', 'mr=epic']);
+    expect(profile.code).toBe(2);
+    expect(profile.stderr).toContain('--issuer mr=epic: the profile must be one of smart, medirecords, iehr');
+    const config = await writeConfig({
+      issuers: [
+        { name: 'mr', profile: 'medirecords' },
+        { name: 'mr', profile: 'iehr' },
+      ],
+    });
+    const duplicate = await runCliToExit(['serve', '--config', config]);
+    expect(duplicate.code).toBe(2);
+    expect(duplicate.stderr).toContain('issuers[1].name: "mr" is already used by issuers[0]');
+  });
+});
