@@ -444,6 +444,16 @@ export function fhirRoutes(sandbox: Sandbox) {
         checked: string | undefined,
         exists: boolean,
       ): { readonly ifMatch: string | undefined } | FastifyReply => {
+        // Without a version the write could only be sent unconditionally, and a change made after the check
+        // (the resource moved to another patient) would be overwritten unseen: refused rather than raced.
+        if (exists && checked === undefined) {
+          return sendOutcome(
+            reply,
+            409,
+            'conflict',
+            `the upstream FHIR server gave ${ref} no version (neither an ETag nor meta.versionId), so the write cannot be made conditional on the version the sandbox checked; turn on versioning in the upstream server`,
+          );
+        }
         const sent = request.headers['if-match'];
         if (sent === undefined) return { ifMatch: checked };
         const tag = OPAQUE_TAG.exec(sent)?.[1];
