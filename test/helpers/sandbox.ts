@@ -5,6 +5,7 @@ import { ManualClock } from '../../server/clock.js';
 import type { ClientConfig, SandboxConfig } from '../../server/config/schema.js';
 import { ConfigError, parseConfig } from '../../server/config/validate.js';
 import { s256Challenge } from '../../server/oauth/pkce.js';
+import type { Exchange, ScopeCheck } from '../../server/exchanges/exchange.js';
 
 export const ORIGIN = 'http://127.0.0.1:9710';
 /** The admin token every test sandbox starts with. */
@@ -388,3 +389,50 @@ export async function fullCodeFlow(
 }
 
 export { s256Challenge };
+
+/**
+ * conf-app allowed every clinical scope, v1 and v2, in patient and user context: what the FHIR tests register
+ * so that a test names the scope it needs and nothing else limits it.
+ */
+export const CLINICAL_SCOPE =
+  'openid fhirUser launch/patient patient/*.* user/*.* patient/*.cruds user/*.cruds';
+export const clinicalClient: ClientConfig = { ...confidentialClient, scope: CLINICAL_SCOPE };
+
+/** An access token for conf-app from a code flow with this scope; launch/patient puts pat-1 in context. */
+export async function accessToken(app: FastifyInstance, scope: string): Promise<string> {
+  return String((await fullCodeFlow(app, { scope }))['access_token']);
+}
+
+/** A backend services token (client_credentials as conf-app) with these system/ scopes. */
+export async function systemToken(app: FastifyInstance, scope: string): Promise<string> {
+  const res = await clientCredentials(app, 'conf-app', 's3cret', { params: { scope } });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ access_token: string }>().access_token;
+}
+
+/** A FHIR write (create, update, delete) with a bearer token and a FHIR JSON body, as an app sends it. */
+export async function fhirWrite(
+  app: FastifyInstance,
+  method: 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  token: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method,
+    url: `/fhir/${path}`,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+  });
+}
+
+/** The scope check of the last recorded exchange's verdict (docs/admin-api.md, exchanges). */
+export async function lastVerdictScope(app: FastifyInstance): Promise<ScopeCheck | undefined> {
+  const list = (await admin(app, 'GET', '/exchanges')).json<{ exchanges: Exchange[] }>().exchanges;
+  return list.at(-1)?.verdict.details?.scope;
+}
