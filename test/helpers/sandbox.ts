@@ -362,6 +362,23 @@ export async function redeem(
   );
 }
 
+/** The Basic credentials of the confidential test client (conf-app), as an Authorization header. */
+const confAuth = () => ({ authorization: basic('conf-app', 's3cret') });
+
+/** RFC 7662 introspection of `token`, authenticated as conf-app unless `headers` say otherwise. */
+export async function introspect(
+  app: FastifyInstance,
+  token: string,
+  headers: Record<string, string> = confAuth(),
+): Promise<LightMyRequestResponse> {
+  return postForm(app, '/introspect', { token }, headers);
+}
+
+/** A refresh_token grant (RFC 6749 §6) with `refreshToken`, authenticated as conf-app. */
+export async function refresh(app: FastifyInstance, refreshToken: string): Promise<LightMyRequestResponse> {
+  return postForm(app, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken }, confAuth());
+}
+
 /** GET a FHIR base path with a bearer token (or none). */
 export async function fhirGet(
   app: FastifyInstance,
