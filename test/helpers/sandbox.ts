@@ -448,8 +448,16 @@ export async function fhirWrite(
   });
 }
 
-/** The scope check of the last recorded exchange's verdict (docs/admin-api.md, exchanges). */
+/** The last exchange the log recorded (docs/admin-api.md#exchanges); fails the test when the log is empty. */
+export async function lastExchange(app: FastifyInstance): Promise<Exchange> {
+  const res = await admin(app, 'GET', '/exchanges');
+  expect(res.statusCode, res.body).toBe(200);
+  const entry = res.json<{ exchanges: Exchange[] }>().exchanges.at(-1);
+  if (entry === undefined) throw new Error('the exchange log is empty');
+  return entry;
+}
+
+/** The scope check of the last recorded exchange's verdict. */
 export async function lastVerdictScope(app: FastifyInstance): Promise<ScopeCheck | undefined> {
-  const list = (await admin(app, 'GET', '/exchanges')).json<{ exchanges: Exchange[] }>().exchanges;
-  return list.at(-1)?.verdict.details?.scope;
+  return (await lastExchange(app)).verdict.details?.scope;
 }
