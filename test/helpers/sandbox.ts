@@ -330,6 +330,15 @@ export async function decide(
   return postForm(app, '/authorize/decision', fields);
 }
 
+/** Answers the interactive `page` (sign-in or consent) with `fields`, for the pending request it carries. */
+export async function answer(
+  app: FastifyInstance,
+  page: LightMyRequestResponse,
+  fields: Record<string, string | undefined>,
+): Promise<LightMyRequestResponse> {
+  return decide(app, { request: pendingRequestId(page), ...fields });
+}
+
 /** Answers the sign-in step of `page` as `persona` (docs: README "Interactive authorize"). */
 export async function signIn(
   app: FastifyInstance,
@@ -337,8 +346,7 @@ export async function signIn(
   persona: string,
   remember = false,
 ): Promise<LightMyRequestResponse> {
-  return decide(app, {
-    request: pendingRequestId(page),
+  return answer(app, page, {
     step: 'sign-in',
     decision: 'continue',
     persona,
