@@ -1,8 +1,7 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
+import { afterAll, beforeEach, describe, expect } from 'vitest';
 import { ConfigError, parseConfig } from '../../server/config/validate.js';
-import type { SandboxConfig } from '../../server/config/schema.js';
 import {
   accessToken,
   admin,
@@ -13,7 +12,6 @@ import {
   fhirWrite,
   lastVerdictScope,
   sandboxTest,
-  type TestSandbox,
 } from '../helpers/sandbox.js';
 
 /** What reached the upstream stand-in. */
@@ -25,7 +23,6 @@ interface Arrival {
 }
 
 const arrivals: Arrival[] = [];
-let upstream: Server;
 let base = '';
 
 const obs = (id: string, patient: string) => ({
@@ -147,36 +144,30 @@ function answer(method: string, url: string, sent: string): Answer {
   };
 }
 
-beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const sent = Buffer.concat(chunks).toString('utf8');
-      const method = req.method ?? '';
-      arrivals.push({ method, url: req.url ?? '', headers: req.headers, body: sent });
-      const { status, body, headers } = answer(method, req.url ?? '', sent);
-      res.writeHead(status, { 'content-type': 'application/fhir+json;charset=utf-8', ...headers });
-      res.end(JSON.stringify(body));
-    });
+// The upstream listens before the file's sandboxes are configured: they name its address.
+const upstream = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const sent = Buffer.concat(chunks).toString('utf8');
+    const method = req.method ?? '';
+    arrivals.push({ method, url: req.url ?? '', headers: req.headers, body: sent });
+    const { status, body, headers } = answer(method, req.url ?? '', sent);
+    res.writeHead(status, { 'content-type': 'application/fhir+json;charset=utf-8', ...headers });
+    res.end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/fhir`;
 });
+await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/fhir`;
 afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
 beforeEach(() => {
   arrivals.length = 0;
 });
 
 const clients = [clinicalClient];
-const it = sandboxTest({ clients });
+/** `t` guards the upstream stand-in; `sandboxWith` starts others (another client, another upstream). */
+const it = sandboxTest({ clients, fhir: { upstream: base } });
 
-async function behindUpstream(
-  sandboxWith: (config?: SandboxConfig) => Promise<TestSandbox>,
-  fhir: Record<string, string> = {},
-): Promise<TestSandbox> {
-  return sandboxWith({ clients, fhir: { upstream: base, ...fhir } });
-}
 /** What reached the upstream, as method and path. */
 const seen = () => arrivals.map((a) => `${a.method} ${a.url}`);
 interface Bundle {
@@ -185,8 +176,7 @@ interface Bundle {
 }
 
 describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
-  it('never lets a refused request reach the upstream', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
+  it('never lets a refused request reach the upstream', async ({ t }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
     expect((await fhirGet(t.app, 'Observation?patient=pat-2', token)).statusCode).toBe(403);
     expect((await fhirGet(t.app, 'Condition?patient=pat-1', token)).statusCode).toBe(403);
@@ -197,9 +187,8 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
   });
 
   it('forwards an allowed read intact, without the app token, and rebases Content-Location', async ({
-    sandboxWith,
+    t,
   }) => {
-    const t = await behindUpstream(sandboxWith);
     const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     const accept = 'application/fhir+json; fhirVersion=4.0';
     const res = await fhirGet(t.app, 'Patient/pat-1?_format=json', token, { accept });
@@ -214,14 +203,16 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
   });
 
   it('sends the configured Authorization instead', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith, { upstreamAuthorization: 'Basic dXNlcjpwYXNz' });
+    const t = await sandboxWith({
+      clients,
+      fhir: { upstream: base, upstreamAuthorization: 'Basic dXNlcjpwYXNz' },
+    });
     const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(200);
     expect(arrivals[0]?.headers.authorization).toBe('Basic dXNlcjpwYXNz');
   });
 
-  it("reads, then refuses a resource outside the token's patient compartment", async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
+  it("reads, then refuses a resource outside the token's patient compartment", async ({ t }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
     const res = await fhirGet(t.app, 'Observation/obs-other', token);
     expect(res.statusCode).toBe(403);
@@ -230,9 +221,8 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
   });
 
   it("confines a patient token's search to its compartment, filters the answer and rewrites paging links", async ({
-    sandboxWith,
+    t,
   }) => {
-    const t = await behindUpstream(sandboxWith);
     const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
     const res = await fhirGet(t.app, 'Observation?code=x&_count=2', token);
     expect(res.statusCode).toBe(200);
@@ -251,8 +241,7 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     expect(page.json<Bundle>().entry.map((e) => e.resource.id)).toEqual(['obs-c']);
   });
 
-  it('passes an allowed search on intact', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
+  it('passes an allowed search on intact', async ({ t }) => {
     const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     const res = await fhirGet(t.app, 'Observation?patient=pat-2&date=ge2026-01&_sort=-date', token);
     expect(res.statusCode).toBe(200);
@@ -260,8 +249,7 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     expect(res.json<Bundle>().entry.map((e) => e.resource.id)).toEqual(['obs-a', 'obs-b']);
   });
 
-  it('answers 502 naming the upstream when it fails or cannot be reached', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
+  it('answers 502 naming the upstream when it fails or cannot be reached', async ({ t, sandboxWith }) => {
     const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     const failed = await fhirGet(t.app, 'Condition', token);
     expect(failed.statusCode).toBe(502);
@@ -280,8 +268,7 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     );
   });
 
-  it('refuses an answer larger than 16 MiB with 502, naming the limit', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
+  it('refuses an answer larger than 16 MiB with 502, naming the limit', async ({ t }) => {
     const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     const res = await fhirGet(t.app, 'Binary/huge', token);
     expect(res.statusCode).toBe(502);
@@ -289,9 +276,8 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
   });
 
   it('forwards nothing at the base but page links: no system-wide search, no path resolved to it', async ({
-    sandboxWith,
+    t,
   }) => {
-    const t = await behindUpstream(sandboxWith);
     const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
     const paths = ['Patient/..', 'Patient/%2E%2E', 'Observation/..?_type=Observation', '?_type=Observation'];
     for (const path of paths) {
@@ -300,8 +286,7 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     expect(arrivals).toEqual([]);
   });
 
-  it('passes the upstream 404 on as it is', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
+  it('passes the upstream 404 on as it is', async ({ t }) => {
     const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     expect((await fhirGet(t.app, 'Patient/nobody', token)).statusCode).toBe(404);
   });
@@ -349,7 +334,10 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
   it('forwards an allowed create intact, with the configured Authorization, and rebases Location', async ({
     sandboxWith,
   }) => {
-    const t = await behindUpstream(sandboxWith, { upstreamAuthorization: 'Basic dXNlcjpwYXNz' });
+    const t = await sandboxWith({
+      clients,
+      fhir: { upstream: base, upstreamAuthorization: 'Basic dXNlcjpwYXNz' },
+    });
     const token = await accessToken(t.app, 'launch/patient patient/Observation.c');
     const body: Record<string, unknown> = obs('new', 'pat-1');
     delete body['id'];
@@ -382,9 +370,8 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
   });
 
   it('updates by id after reading the current version, made conditional on the version checked', async ({
-    sandboxWith,
+    t,
   }) => {
-    const t = await behindUpstream(sandboxWith);
     const token = await accessToken(t.app, 'launch/patient patient/Observation.u');
     const res = await fhirWrite(t.app, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'));
     expect(res.statusCode, res.body).toBe(200);
@@ -417,10 +404,7 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(seen()).toEqual(['GET /fhir/Observation/obs-mine']);
   });
 
-  it('creates on update, checked as a create, when the upstream holds no such resource', async ({
-    sandboxWith,
-  }) => {
-    const t = await behindUpstream(sandboxWith);
+  it('creates on update, checked as a create, when the upstream holds no such resource', async ({ t }) => {
     const updateOnly = await accessToken(t.app, 'launch/patient patient/Observation.u');
     expect(
       (await fhirWrite(t.app, 'PUT', 'Observation/obs-new', updateOnly, mine('obs-new'))).statusCode,
@@ -435,8 +419,7 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(arrivals[1]?.headers['if-match']).toBeUndefined();
   });
 
-  it('deletes by id after reading the current version, conditional on it', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
+  it('deletes by id after reading the current version, conditional on it', async ({ t }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Observation.d');
     const res = await fhirWrite(t.app, 'DELETE', 'Observation/obs-mine', token);
     expect(res.statusCode, res.body).toBe(200);
@@ -446,10 +429,7 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(arrivals[1]?.body).toBe('');
   });
 
-  it('relays the upstream 412 when the resource changed after the sandbox read it', async ({
-    sandboxWith,
-  }) => {
-    const t = await behindUpstream(sandboxWith);
+  it('relays the upstream 412 when the resource changed after the sandbox read it', async ({ t }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Observation.u');
     const res = await fhirWrite(t.app, 'PUT', 'Observation/obs-raced', token, mine('obs-raced'));
     expect(res.statusCode).toBe(412);
@@ -457,8 +437,7 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(arrivals[1]?.headers['if-match']).toBe('W/"3"');
   });
 
-  it('never lets a write without a write scope reach the upstream', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
+  it('never lets a write without a write scope reach the upstream', async ({ t }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
     expect((await fhirWrite(t.app, 'POST', 'Observation', token, obs('n', 'pat-1'))).statusCode).toBe(403);
     expect((await fhirWrite(t.app, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'))).statusCode).toBe(
@@ -469,10 +448,7 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(arrivals).toEqual([]);
   });
 
-  it("never lets a create outside the token's patient compartment reach the upstream", async ({
-    sandboxWith,
-  }) => {
-    const t = await behindUpstream(sandboxWith);
+  it("never lets a create outside the token's patient compartment reach the upstream", async ({ t }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Observation.cud');
     const res = await fhirWrite(t.app, 'POST', 'Observation', token, obs('n', 'pat-2'));
     expect(res.statusCode).toBe(403);
@@ -485,10 +461,7 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(arrivals).toEqual([]);
   });
 
-  it("reads, then refuses an update or delete by id of another patient's resource", async ({
-    sandboxWith,
-  }) => {
-    const t = await behindUpstream(sandboxWith);
+  it("reads, then refuses an update or delete by id of another patient's resource", async ({ t }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Observation.cud');
     const update = await fhirWrite(t.app, 'PUT', 'Observation/obs-other', token, obs('obs-other', 'pat-1'));
     expect(update.statusCode).toBe(403);
@@ -519,8 +492,7 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(seen()).toEqual(['GET /fhir/Observation/obs-mine', 'GET /fhir/Observation/obs-mine']);
   });
 
-  it('refuses an update that would move a resource to another patient', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
+  it('refuses an update that would move a resource to another patient', async ({ t }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Observation.cud');
     const res = await fhirWrite(t.app, 'PUT', 'Observation/obs-mine', token, obs('obs-mine', 'pat-2'));
     expect(res.statusCode).toBe(403);
@@ -528,8 +500,7 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(arrivals.filter((a) => a.method !== 'GET')).toEqual([]);
   });
 
-  it("withholds an answer whose resource is outside the token's reach, with 502", async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
+  it("withholds an answer whose resource is outside the token's reach, with 502", async ({ t }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Encounter.c');
     const res = await fhirWrite(t.app, 'POST', 'Encounter', token, {
       resourceType: 'Encounter',
@@ -543,9 +514,9 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
   });
 
   it('answers 502 naming the upstream when a write fails there or it cannot be reached', async ({
+    t,
     sandboxWith,
   }) => {
-    const t = await behindUpstream(sandboxWith);
     const token = await accessToken(t.app, 'openid fhirUser user/*.cruds');
     const condition = { resourceType: 'Condition', subject: { reference: 'Patient/pat-1' } };
     const failed = await fhirWrite(t.app, 'POST', 'Condition', token, condition);
