@@ -5,14 +5,14 @@ import {
   authorize,
   decide,
   FHIR_BASE,
-  launchClients,
   ORIGIN,
   pendingRequestId,
-  redeem,
   REDIRECT,
+  redeem,
   sandboxTest,
   signIn,
   type TestSandbox,
+  launchClients,
 } from '../helpers/sandbox.js';
 
 const it = sandboxTest({

@@ -59,31 +59,18 @@ describe('FHIR writes answer as a FHIR server does (FHIR R4 http.html)', () => {
     t,
   }) => {
     const token = await tokenFor(t, 'patient/Observation.cru');
-    const updated = await fhirWrite(
-      t.app,
-      'PUT',
-      'Observation/obs-1',
-      token,
-      observation('obs-1', 'pat-1', 'BP'),
-      {
+    /** An update of obs-1 by an app that read its version 1. */
+    const updateRead1 = (text: string) =>
+      fhirWrite(t.app, 'PUT', 'Observation/obs-1', token, observation('obs-1', 'pat-1', text), {
         'if-match': 'W/"1"',
-      },
-    );
+      });
+    const updated = await updateRead1('BP');
     expect(updated.statusCode, updated.body).toBe(200);
     expect(updated.headers.etag).toBe('W/"2"');
     expect(updated.json()).toMatchObject({ meta: { versionId: '2' }, code: { text: 'BP' } });
 
     // The version an app read is no longer current: its update is refused, and nothing changes.
-    const stale = await fhirWrite(
-      t.app,
-      'PUT',
-      'Observation/obs-1',
-      token,
-      observation('obs-1', 'pat-1', 'late'),
-      {
-        'if-match': 'W/"1"',
-      },
-    );
+    const stale = await updateRead1('late');
     expect(stale.statusCode).toBe(412);
     expect(stale.json()).toMatchObject({
       resourceType: 'OperationOutcome',
