@@ -5,20 +5,34 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
 import { localCertificate } from '../../server/https/certificates.js';
 import {
   runCliToExit,
   runUnderNpmStart,
   secretClient,
+  servedCliTest,
   startCli,
   writeConfig,
-  type RunningCli,
 } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const CLIENT_SCRIPT = fileURLToPath(new URL('../fixtures/https-code-flow.mjs', import.meta.url));
 const REDIRECT = 'https://127.0.0.1:5555/cb';
+
+/** The data folder of the https command (`cli`), where it keeps its CA. */
+let dataDir = '';
+const caFile = () => path.join(dataDir, 'https', 'ca.pem');
+const it = servedCliTest(
+  async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'sandbox-https-data-'));
+    const config = await writeConfig({
+      clients: [secretClient('web-app', 'web-secret', REDIRECT, 'openid fhirUser', ['authorization_code'])],
+    });
+    return ['--https', '--data-dir', dataDir, '--config', config];
+  },
+  () => rm(dataDir, { recursive: true, force: true }),
+);
 
 interface FlowOutcome {
   readonly ok: boolean;
@@ -42,25 +56,7 @@ async function codeFlow(origin: string, caFile: string | undefined): Promise<Flo
 }
 
 describe('token-sandbox serve --https --data-dir (README "HTTPS")', () => {
-  let dataDir: string;
-  let cli: RunningCli;
-  let caFile: string;
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'sandbox-https-data-'));
-    const config = await writeConfig({
-      clients: [secretClient('web-app', 'web-secret', REDIRECT, 'openid fhirUser', ['authorization_code'])],
-    });
-    cli = await startCli(['--https', '--data-dir', dataDir, '--config', config]);
-    caFile = path.join(dataDir, 'https', 'ca.pem');
-  }, 60_000);
-
-  afterAll(async () => {
-    await cli.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  it('listens on https and prints https URLs, the CA file and how to trust it', async () => {
+  it('listens on https and prints https URLs, the CA file and how to trust it', async ({ cli }) => {
     expect(cli.origin).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     // The lines after the workbench URL may still be on their way when the helper sees that one.
     await vi.waitFor(() => {
@@ -70,18 +66,22 @@ describe('token-sandbox serve --https --data-dir (README "HTTPS")', () => {
     expect(out).toContain(`workbench ${cli.origin}/?token=`);
     expect(out).toContain(`discovery ${cli.origin}/.well-known/smart-configuration`);
     expect(out).toContain(
-      `https certificate for localhost, 127.0.0.1, ::1 from the local CA ${caFile} (created now)`,
+      `https certificate for localhost, 127.0.0.1, ::1 from the local CA ${caFile()} (created now)`,
     );
-    expect(out).toContain(`trust that CA once: NODE_EXTRA_CA_CERTS=${caFile} for Node`);
+    expect(out).toContain(`trust that CA once: NODE_EXTRA_CA_CERTS=${caFile()} for Node`);
   });
 
-  it('keeps the CA in the data folder, its key and the leaf key readable by the owner only', async () => {
+  it('keeps the CA in the data folder, its key and the leaf key readable by the owner only', async ({
+    cli: _started,
+  }) => {
     expect((await stat(path.join(dataDir, 'https', 'ca-key.pem'))).mode & 0o777).toBe(0o600);
     expect((await stat(path.join(dataDir, 'https', 'localhost-key.pem'))).mode & 0o777).toBe(0o600);
   });
 
-  it('lets a Node client that trusts the CA complete a code + PKCE flow over https with openid-client', async () => {
-    const outcome = await codeFlow(cli.origin, caFile);
+  it('lets a Node client that trusts the CA complete a code + PKCE flow over https with openid-client', async ({
+    cli,
+  }) => {
+    const outcome = await codeFlow(cli.origin, caFile());
     expect(outcome).toMatchObject({
       ok: true,
       issuer: cli.origin,
@@ -91,7 +91,7 @@ describe('token-sandbox serve --https --data-dir (README "HTTPS")', () => {
     });
   });
 
-  it('fails with a certificate error for a client that does not trust the CA', async () => {
+  it('fails with a certificate error for a client that does not trust the CA', async ({ cli }) => {
     const outcome = await codeFlow(cli.origin, undefined);
     expect(outcome.ok).toBe(false);
     expect(outcome.code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');

@@ -1,43 +1,36 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as oidc from 'openid-client';
 import {
-  cliTest,
   runCliToExit,
+  type RunningCli,
   runUnderNpmStart,
   secretClient,
+  servedCliTest,
   startCli,
   writeConfig,
-  type RunningCli,
 } from '../helpers/cli.js';
 
 const REDIRECT = 'http://127.0.0.1:5555/cb';
 
+/** `cli`: the command with one confidential client, shared by the tests that drive it with openid-client. */
+const it = servedCliTest(async () => [
+  '--config',
+  await writeConfig({
+    clients: [secretClient('web-app', 'web-secret', REDIRECT, 'openid fhirUser offline_access system/*.rs')],
+  }),
+]);
+
 describe('token-sandbox serve (docs/cli.md), driven by openid-client', () => {
-  let cli: RunningCli;
-
-  beforeAll(async () => {
-    const config = await writeConfig({
-      clients: [
-        secretClient('web-app', 'web-secret', REDIRECT, 'openid fhirUser offline_access system/*.rs'),
-      ],
-    });
-    cli = await startCli(['--config', config]);
-  });
-
-  afterAll(async () => {
-    await cli.stop();
-  });
-
-  it('prints the listening line, the workbench URL with its token, and binds to loopback', () => {
+  it('prints the listening line, the workbench URL with its token, and binds to loopback', ({ cli }) => {
     expect(cli.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(cli.stdout()).toContain(`workbench ${cli.origin}/?token=${cli.adminToken}`);
     expect(cli.adminToken.length).toBeGreaterThanOrEqual(20);
   });
 
-  async function discover(): Promise<oidc.Configuration> {
+  async function discover(cli: RunningCli): Promise<oidc.Configuration> {
     return oidc.discovery(
       new URL(cli.origin),
       'web-app',
@@ -64,8 +57,10 @@ describe('token-sandbox serve (docs/cli.md), driven by openid-client', () => {
     return { verifier, response, callback: new URL(response.headers.get('location') ?? '') };
   }
 
-  it('completes an authorization-code + PKCE flow, a refresh and a client-credentials grant', async () => {
-    const config = await discover();
+  it('completes an authorization-code + PKCE flow, a refresh and a client-credentials grant', async ({
+    cli,
+  }) => {
+    const config = await discover(cli);
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const { verifier, response, callback } = await authorizeWithPkce(config, {
@@ -99,8 +94,8 @@ describe('token-sandbox serve (docs/cli.md), driven by openid-client', () => {
     expect((await oidc.tokenIntrospection(config, refreshed.access_token)).active).toBe(false);
   });
 
-  it('refuses a replayed code, as openid-client sees it', async () => {
-    const config = await discover();
+  it('refuses a replayed code, as openid-client sees it', async ({ cli }) => {
+    const config = await discover(cli);
     const { verifier, callback } = await authorizeWithPkce(config, { scope: 'openid' });
     await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier });
     await expect(
@@ -110,7 +105,7 @@ describe('token-sandbox serve (docs/cli.md), driven by openid-client', () => {
     });
   });
 
-  it('prints no warning on stderr after signing tokens, on every supported Node', () => {
+  it('prints no warning on stderr after signing tokens, on every supported Node', ({ cli }) => {
     // Node 26 deprecates KeyObject.from() on a non-extractable key (DEP0204); a user would see that on every start.
     expect(cli.stderr()).not.toMatch(/Warning/);
   });
@@ -214,7 +209,7 @@ describe('token-sandbox command line errors', () => {
     expect(help.stdout).toContain('npm start -- --port 0');
   });
 
-  cliTest('names a free port to try when the port is in use', async ({ startCli }) => {
+  it('names a free port to try when the port is in use', async ({ startCli }) => {
     const running = await startCli([]);
     const port = new URL(running.origin).port;
     const { code, stderr } = await runCliToExit(['serve', '--port', port]);

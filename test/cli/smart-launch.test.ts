@@ -1,14 +1,31 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../server/app.js';
+import { servedCliTest, writeConfig } from '../helpers/cli.js';
 import { followRedirect, startSmartApp, type SmartApp } from '../helpers/smart-app.js';
 
 const SCOPE_EHR = 'launch openid fhirUser patient/*.rs';
 const SCOPE_STANDALONE = 'launch/patient openid fhirUser patient/*.rs';
+
+/** The app of the standalone launch, registered with the command (`cli`) that the file's CLI test drives. */
+let standaloneApp: SmartApp;
+const it = servedCliTest(
+  async () => {
+    standaloneApp = await startSmartApp('standalone-app', SCOPE_STANDALONE);
+    const config = await writeConfig({
+      clients: [
+        {
+          clientId: 'standalone-app',
+          redirectUris: [standaloneApp.redirectUri],
+          tokenEndpointAuthMethod: 'none',
+        },
+      ],
+      launch: { patient: 'pat-4' },
+    });
+    return ['--config', config];
+  },
+  () => standaloneApp.close(),
+);
 
 interface LaunchResult {
   readonly patientId: string;
@@ -76,62 +93,10 @@ describe('black box: an EHR launch, started through the admin API, driven by ope
 });
 
 describe('black box: the real CLI, a standalone launch driven by openid-client', () => {
-  let app: SmartApp;
-  let child: ChildProcess;
-  let origin: string;
-
-  beforeAll(async () => {
-    const root = path.resolve(import.meta.dirname, '../..');
-    // The CLI runs the compiled server; bring dist up to date (incremental, quick when nothing changed).
-    execFileSync(
-      process.execPath,
-      [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.json'],
-      {
-        cwd: root,
-      },
-    );
-    app = await startSmartApp('standalone-app', SCOPE_STANDALONE);
-    const dir = mkdtempSync(path.join(tmpdir(), 'token-sandbox-'));
-    const configFile = path.join(dir, 'config.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        clients: [
-          { clientId: 'standalone-app', redirectUris: [app.redirectUri], tokenEndpointAuthMethod: 'none' },
-        ],
-        launch: { patient: 'pat-4' },
-      }),
-    );
-    child = spawn(
-      process.execPath,
-      ['bin/token-sandbox.js', 'serve', '--port', '0', '--config', configFile],
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    origin = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m?.[1] !== undefined) resolve(m[1]);
-      });
-      child.once('exit', (code) => {
-        reject(new Error(`the CLI exited with ${String(code)} before listening`));
-      });
-    });
-  });
-  afterAll(async () => {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-    await app.close();
-  });
-
-  it('takes the patient from the config launch in auto mode, and the app reads it', async () => {
-    const fhirBase = `${origin}/fhir`;
-    const result = await runLaunch(app, `${app.launchUrl}?iss=${encodeURIComponent(fhirBase)}`, fhirBase);
+  it('takes the patient from the config launch in auto mode, and the app reads it', async ({ cli }) => {
+    const fhirBase = `${cli.origin}/fhir`;
+    const launch = `${standaloneApp.launchUrl}?iss=${encodeURIComponent(fhirBase)}`;
+    const result = await runLaunch(standaloneApp, launch, fhirBase);
     expect(result.patientId).toBe('pat-4');
     expect(result.patient).toMatchObject({ resourceType: 'Patient', id: 'pat-4', birthDate: '1947-01-30' });
   });

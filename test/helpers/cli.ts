@@ -154,3 +154,23 @@ export const cliTest = test.extend<{ startCli: typeof startCli }>({
     }
   },
 });
+
+/**
+ * `cliTest` with `cli`: one `token-sandbox serve` that the file's tests share, started when a test first names
+ * it, with the arguments `args` resolves to (it may write a config or make a data folder first), and stopped
+ * after the file's last test, before `cleanup` runs (so the command never writes into a removed folder).
+ */
+export function servedCliTest(args: () => Promise<string[]>, cleanup?: () => Promise<void>) {
+  return cliTest.extend<{ cli: RunningCli }>({
+    cli: [
+      // eslint-disable-next-line no-empty-pattern -- vitest fixtures take their dependencies by destructuring.
+      async ({}, use) => {
+        const cli = await startCli(await args());
+        await use(cli);
+        await cli.stop();
+        await cleanup?.();
+      },
+      { scope: 'file' },
+    ],
+  });
+}

@@ -5,6 +5,7 @@ import { ManualClock } from '../../server/clock.js';
 import type { ClientConfig, SandboxConfig } from '../../server/config/schema.js';
 import { ConfigError, parseConfig } from '../../server/config/validate.js';
 import { s256Challenge } from '../../server/oauth/pkce.js';
+import type { Exchange, ScopeCheck } from '../../server/exchanges/exchange.js';
 
 export const ORIGIN = 'http://127.0.0.1:9710';
 /** The admin token every test sandbox starts with. */
@@ -329,6 +330,15 @@ export async function decide(
   return postForm(app, '/authorize/decision', fields);
 }
 
+/** Answers the interactive `page` (sign-in or consent) with `fields`, for the pending request it carries. */
+export async function answer(
+  app: FastifyInstance,
+  page: LightMyRequestResponse,
+  fields: Record<string, string | undefined>,
+): Promise<LightMyRequestResponse> {
+  return decide(app, { request: pendingRequestId(page), ...fields });
+}
+
 /** Answers the sign-in step of `page` as `persona` (docs: README "Interactive authorize"). */
 export async function signIn(
   app: FastifyInstance,
@@ -336,8 +346,7 @@ export async function signIn(
   persona: string,
   remember = false,
 ): Promise<LightMyRequestResponse> {
-  return decide(app, {
-    request: pendingRequestId(page),
+  return answer(app, page, {
     step: 'sign-in',
     decision: 'continue',
     persona,
@@ -359,6 +368,23 @@ export async function redeem(
     { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER, ...overrides },
     headers,
   );
+}
+
+/** The Basic credentials of the confidential test client (conf-app), as an Authorization header. */
+const confAuth = () => ({ authorization: basic('conf-app', 's3cret') });
+
+/** RFC 7662 introspection of `token`, authenticated as conf-app unless `headers` say otherwise. */
+export async function introspect(
+  app: FastifyInstance,
+  token: string,
+  headers: Record<string, string> = confAuth(),
+): Promise<LightMyRequestResponse> {
+  return postForm(app, '/introspect', { token }, headers);
+}
+
+/** A refresh_token grant (RFC 6749 §6) with `refreshToken`, authenticated as conf-app. */
+export async function refresh(app: FastifyInstance, refreshToken: string): Promise<LightMyRequestResponse> {
+  return postForm(app, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken }, confAuth());
 }
 
 /** GET a FHIR base path with a bearer token (or none). */
@@ -388,3 +414,58 @@ export async function fullCodeFlow(
 }
 
 export { s256Challenge };
+
+/**
+ * conf-app allowed every clinical scope, v1 and v2, in patient and user context: what the FHIR tests register
+ * so that a test names the scope it needs and nothing else limits it.
+ */
+export const CLINICAL_SCOPE =
+  'openid fhirUser launch/patient patient/*.* user/*.* patient/*.cruds user/*.cruds';
+export const clinicalClient: ClientConfig = { ...confidentialClient, scope: CLINICAL_SCOPE };
+
+/** An access token for conf-app from a code flow with this scope; launch/patient puts pat-1 in context. */
+export async function accessToken(app: FastifyInstance, scope: string): Promise<string> {
+  return String((await fullCodeFlow(app, { scope }))['access_token']);
+}
+
+/** A backend services token (client_credentials as conf-app) with these system/ scopes. */
+export async function systemToken(app: FastifyInstance, scope: string): Promise<string> {
+  const res = await clientCredentials(app, 'conf-app', 's3cret', { params: { scope } });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ access_token: string }>().access_token;
+}
+
+/** A FHIR write (create, update, delete) with a bearer token and a FHIR JSON body, as an app sends it. */
+export async function fhirWrite(
+  app: FastifyInstance,
+  method: 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  token: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method,
+    url: `/fhir/${path}`,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+  });
+}
+
+/** The last exchange the log recorded (docs/admin-api.md#exchanges); fails the test when the log is empty. */
+export async function lastExchange(app: FastifyInstance): Promise<Exchange> {
+  const res = await admin(app, 'GET', '/exchanges');
+  expect(res.statusCode, res.body).toBe(200);
+  const entry = res.json<{ exchanges: Exchange[] }>().exchanges.at(-1);
+  if (entry === undefined) throw new Error('the exchange log is empty');
+  return entry;
+}
+
+/** The scope check of the last recorded exchange's verdict. */
+export async function lastVerdictScope(app: FastifyInstance): Promise<ScopeCheck | undefined> {
+  return (await lastExchange(app)).verdict.details?.scope;
+}

@@ -2,10 +2,10 @@ import { describe, expect } from 'vitest';
 import {
   admin,
   authorize,
-  basic,
   fullCodeFlow,
-  postForm,
+  introspect,
   redeem,
+  refresh,
   sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
@@ -24,16 +24,6 @@ async function one(t: TestSandbox, kind: IssuedArtefact['kind']): Promise<Issued
   if (!found) throw new Error(`no ${kind} listed`);
   return found;
 }
-
-const introspect = (t: TestSandbox, token: string) =>
-  postForm(t.app, '/introspect', { token }, { authorization: basic('conf-app', 's3cret') });
-const refresh = (t: TestSandbox, token: string) =>
-  postForm(
-    t.app,
-    '/token',
-    { grant_type: 'refresh_token', refresh_token: token },
-    { authorization: basic('conf-app', 's3cret') },
-  );
 
 describe('GET /grants: issued codes and tokens with their state (docs/admin-api.md#grants)', () => {
   it('lists the code, access, refresh and id token of a flow, shortened, with states', async ({ t }) => {
@@ -57,9 +47,9 @@ describe('GET /grants: issued codes and tokens with their state (docs/admin-api.
   }) => {
     const body = await fullCodeFlow(t.app);
     const old = String(body['refresh_token']);
-    expect((await refresh(t, old)).statusCode).toBe(200);
+    expect((await refresh(t.app, old)).statusCode).toBe(200);
     expect((await grants(t, '?kind=refresh_token')).map((a) => a.state)).toEqual(['active', 'consumed']);
-    await refresh(t, old);
+    await refresh(t.app, old);
     expect((await grants(t, '?state=active')).map((a) => a.kind)).toEqual([]);
   });
 
@@ -84,10 +74,10 @@ describe('"expire now" (POST /grants/:id/expire)', () => {
   it('expires an access token: introspection says inactive and userinfo says expired', async ({ t }) => {
     const body = await fullCodeFlow(t.app);
     const at = String(body['access_token']);
-    expect((await introspect(t, at)).json()).toMatchObject({ active: true });
+    expect((await introspect(t.app, at)).json()).toMatchObject({ active: true });
     const res = await admin(t.app, 'POST', `/grants/${(await one(t, 'access_token')).id}/expire`);
     expect(res.json()).toMatchObject({ state: 'expired' });
-    expect((await introspect(t, at)).json()).toEqual({ active: false });
+    expect((await introspect(t.app, at)).json()).toEqual({ active: false });
     const userinfo = await t.app.inject({ url: '/userinfo', headers: { authorization: `Bearer ${at}` } });
     expect(userinfo.statusCode).toBe(401);
     expect(userinfo.headers['www-authenticate']).toContain('expired');
@@ -96,7 +86,7 @@ describe('"expire now" (POST /grants/:id/expire)', () => {
   it('expires a refresh token: the next refresh is invalid_grant', async ({ t }) => {
     const body = await fullCodeFlow(t.app);
     await admin(t.app, 'POST', `/grants/${(await one(t, 'refresh_token')).id}/expire`);
-    const res = await refresh(t, String(body['refresh_token']));
+    const res = await refresh(t.app, String(body['refresh_token']));
     expect(res.json()).toMatchObject({ error: 'invalid_grant' });
     expect(res.json<{ error_description: string }>().error_description).toContain('expired');
   });
@@ -115,8 +105,8 @@ describe('POST /grants/:id/revoke', () => {
     const body = await fullCodeFlow(t.app);
     const res = await admin(t.app, 'POST', `/grants/${(await one(t, 'refresh_token')).id}/revoke`);
     expect(res.json()).toMatchObject({ state: 'revoked' });
-    expect((await introspect(t, String(body['access_token']))).json()).toEqual({ active: false });
-    expect((await refresh(t, String(body['refresh_token']))).json()).toMatchObject({
+    expect((await introspect(t.app, String(body['access_token']))).json()).toEqual({ active: false });
+    expect((await refresh(t.app, String(body['refresh_token']))).json()).toMatchObject({
       error: 'invalid_grant',
     });
     expect((await one(t, 'access_token')).state).toBe('revoked');
@@ -125,8 +115,8 @@ describe('POST /grants/:id/revoke', () => {
   it('revokes one access token', async ({ t }) => {
     const body = await fullCodeFlow(t.app);
     await admin(t.app, 'POST', `/grants/${(await one(t, 'access_token')).id}/revoke`);
-    expect((await introspect(t, String(body['access_token']))).json()).toEqual({ active: false });
-    expect((await refresh(t, String(body['refresh_token']))).statusCode).toBe(200);
+    expect((await introspect(t.app, String(body['access_token']))).json()).toEqual({ active: false });
+    expect((await refresh(t.app, String(body['refresh_token']))).statusCode).toBe(200);
   });
 
   it('revokes an unredeemed code', async ({ t }) => {

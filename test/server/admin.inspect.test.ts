@@ -4,12 +4,11 @@ import type { Inspection } from '../../server/tokens/inspection.js';
 import {
   admin,
   authorize,
-  basic,
   clientCredentials,
   fullCodeFlow,
   ORIGIN,
-  postForm,
   redeem,
+  refresh,
   sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
@@ -92,12 +91,7 @@ describe('POST /inspect: the server’s own verdict on a pasted token, one reaso
     const tokens = await fullCodeFlow(t.app);
     const old = tokens['refresh_token'] as string;
     t.clock.advance(1_000);
-    const refreshed = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'refresh_token', refresh_token: old },
-      { authorization: basic('conf-app', 's3cret') },
-    );
+    const refreshed = await refresh(t.app, old);
     const fresh = refreshed.json<{ refresh_token: string }>().refresh_token;
     const found = await inspect(t, old);
     expect(found).toMatchObject({

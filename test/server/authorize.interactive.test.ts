@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest';
 import { decodeJwt } from 'jose';
 import {
+  answer,
   authorize,
   decide,
   FHIR_BASE,
@@ -83,11 +84,7 @@ describe('interactive mode: the consent page', () => {
 
   it('issues a code for the signed-in persona and the picked patient on Approve', async ({ t }) => {
     const response = await consent(t, { scope: SCOPE }, 'prac-2');
-    const res = await decide(t.app, {
-      request: pendingRequestId(response),
-      decision: 'approve',
-      patient: 'pat-3',
-    });
+    const res = await answer(t.app, response, { decision: 'approve', patient: 'pat-3' });
     expect(res.statusCode).toBe(303);
     const location = new URL(String(res.headers.location));
     expect(`${location.origin}${location.pathname}`).toBe(REDIRECT);
@@ -102,7 +99,7 @@ describe('interactive mode: the consent page', () => {
 
   it('redirects with access_denied and the state on Deny', async ({ t }) => {
     const response = await consent(t, { scope: SCOPE });
-    const res = await decide(t.app, { request: pendingRequestId(response), decision: 'deny' });
+    const res = await answer(t.app, response, { decision: 'deny' });
     expect(res.statusCode).toBe(303);
     const location = new URL(String(res.headers.location));
     expect(location.searchParams.get('error')).toBe('access_denied');
@@ -128,11 +125,7 @@ describe('interactive mode: the consent page', () => {
     expect(forged.statusCode).toBe(400);
     expect(forged.headers.location).toBeUndefined();
     const response = await consent(t, { scope: SCOPE });
-    const odd = await decide(t.app, {
-      request: pendingRequestId(response),
-      decision: 'approve',
-      patient: 'pat-99',
-    });
+    const odd = await answer(t.app, response, { decision: 'approve', patient: 'pat-99' });
     expect(odd.statusCode).toBe(400);
     expect(odd.body).toContain('incomplete');
   });
@@ -154,7 +147,7 @@ describe('interactive mode: the consent page', () => {
     expect(response.body).toContain('Launched from the EHR for patient <strong>James Okafor</strong>');
     expect(response.body).not.toContain('<legend>Patient</legend>');
     expect(response.body).not.toContain('<legend>Sign in as</legend>');
-    const res = await decide(t.app, { request: pendingRequestId(response), decision: 'approve' });
+    const res = await answer(t.app, response, { decision: 'approve' });
     expect(res.statusCode).toBe(303);
     const code = new URL(String(res.headers.location)).searchParams.get('code') ?? '';
     const token = await redeem(t.app, code, { client_id: 'launch-app' }, {});

@@ -4,11 +4,12 @@ import {
   authorize,
   CHALLENGE,
   clientCredentials,
+  lastExchange,
   postForm,
   redeem,
+  sharedSandboxTest,
   startSandbox,
   type TestSandbox,
-  sharedSandboxTest,
 } from '../helpers/sandbox.js';
 import type { Exchange } from '../../server/exchanges/exchange.js';
 import { s256Challenge } from '../../server/oauth/pkce.js';
@@ -21,19 +22,12 @@ async function exchanges(t: TestSandbox, query = ''): Promise<Exchange[]> {
   return res.json<{ exchanges: Exchange[] }>().exchanges;
 }
 
-async function last(t: TestSandbox): Promise<Exchange> {
-  const all = await exchanges(t);
-  const found = all.at(-1);
-  if (!found) throw new Error('the log is empty');
-  return found;
-}
-
 describe('the exchange log (docs/admin-api.md#exchanges)', () => {
   it('records a token exchange with timing, method, path, status, headers, bodies and the client', async ({
     t,
   }) => {
     const res = await clientCredentials(t.app);
-    const entry = await last(t);
+    const entry = await lastExchange(t.app);
     expect(entry).toMatchObject({ method: 'POST', path: '/token', status: 200, clientId: 'conf-app' });
     expect(entry.durationMs).toBeGreaterThanOrEqual(0);
     expect(Date.parse(entry.time)).not.toBeNaN();
@@ -71,7 +65,7 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
 
   it('gives an accepted verdict with the rules that were checked', async ({ t }) => {
     await redeem(t.app, (await authorize(t.app)).code ?? '');
-    const entry = await last(t);
+    const entry = await lastExchange(t.app);
     const comparison = `S256(code_verifier) is ${CHALLENGE}, the stored code_challenge is ${CHALLENGE}`;
     expect(entry.verdict.summary).toContain(
       `accepted: PKCE S256 challenge matched: ${comparison} — RFC 7636 §4.6`,
@@ -88,12 +82,12 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
     t,
   }) => {
     await redeem(t.app, (await authorize(t.app)).code ?? '');
-    expect((await last(t)).verdict.details).toEqual({
+    expect((await lastExchange(t.app)).verdict.details).toEqual({
       pkce: { method: 'S256', computed: CHALLENGE, stored: CHALLENGE, matched: true, rule: 'RFC 7636 §4.6' },
     });
     const tampered = 'x'.repeat(43);
     await redeem(t.app, (await authorize(t.app)).code ?? '', { code_verifier: tampered });
-    const refused = await last(t);
+    const refused = await lastExchange(t.app);
     expect(refused.verdict.outcome).toBe('rejected');
     expect(refused.verdict.details?.pkce).toEqual({
       method: 'S256',
@@ -103,14 +97,14 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
       rule: 'RFC 7636 §4.6',
     });
     await clientCredentials(t.app);
-    expect((await last(t)).verdict.details).toBeUndefined();
+    expect((await lastExchange(t.app)).verdict.details).toBeUndefined();
   });
 
   it('gives a rejected verdict naming the rule: a replayed code', async ({ t }) => {
     const { code } = await authorize(t.app);
     await redeem(t.app, code ?? '');
     await redeem(t.app, code ?? '');
-    const entry = await last(t);
+    const entry = await lastExchange(t.app);
     expect(entry.status).toBe(400);
     expect(entry.verdict.outcome).toBe('rejected');
     expect(entry.verdict.summary).toMatch(
@@ -120,9 +114,9 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
 
   it('gives a rejected verdict for a wrong secret and for an authorize error page', async ({ t }) => {
     await clientCredentials(t.app, 'conf-app', 'nope');
-    expect((await last(t)).verdict.summary).toMatch(/^rejected: .* — RFC 6749 §2\.3/);
+    expect((await lastExchange(t.app)).verdict.summary).toMatch(/^rejected: .* — RFC 6749 §2\.3/);
     await authorize(t.app, { redirect_uri: 'http://evil.example/cb' });
-    const page = await last(t);
+    const page = await lastExchange(t.app);
     expect(page.status).toBe(400);
     expect(page.verdict.summary).toContain('— RFC 9700 §4.1.3');
   });
@@ -130,7 +124,7 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
   it('marks an injected response and names the failure', async ({ t }) => {
     await admin(t.app, 'POST', '/failures', { id: 'token.invalid_grant', times: 1 });
     await clientCredentials(t.app);
-    const entry = await last(t);
+    const entry = await lastExchange(t.app);
     expect(entry.failure).toBe('token.invalid_grant');
     expect(entry.verdict.summary).toContain('injected by failure mode token.invalid_grant');
     expect(entry.verdict.reasons[0]?.text).toBe(
@@ -138,7 +132,7 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
     );
     await admin(t.app, 'POST', '/failures', { id: 'token.malformed_json', times: 1 });
     await clientCredentials(t.app);
-    const spoiled = await last(t);
+    const spoiled = await lastExchange(t.app);
     expect(spoiled.failure).toBe('token.malformed_json');
     expect(spoiled.verdict.summary).toMatch(/then spoiled by failure mode token\.malformed_json\)$/);
     expect((await exchanges(t, '?failure=*')).map((e) => e.failure)).toEqual([
@@ -184,7 +178,7 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
   it('never logs the Authorization header of a bearer request whole', async ({ t }) => {
     const token = (await clientCredentials(t.app)).json<{ access_token: string }>().access_token;
     await t.app.inject({ url: '/userinfo', headers: { authorization: `Bearer ${token}` } });
-    const entry = await last(t);
+    const entry = await lastExchange(t.app);
     expect(entry.request.headers['authorization']).toBe(`Bearer ${token.slice(0, 8)}…`);
     expect(entry.clientId).toBe('conf-app');
     expect(entry.verdict.summary).toBe(
@@ -194,7 +188,7 @@ describe('the exchange log (docs/admin-api.md#exchanges)', () => {
 
   it('answers with basic-auth clients named, even when authentication fails', async ({ t }) => {
     await clientCredentials(t.app, 'who', 'x', { params: {} });
-    expect((await last(t)).clientId).toBe('who');
+    expect((await lastExchange(t.app)).clientId).toBe('who');
   });
 });
 

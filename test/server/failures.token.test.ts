@@ -8,11 +8,12 @@ import {
   basic,
   clientCredentials,
   form,
+  introspect,
   postForm,
   redeem,
+  sharedSandboxTest,
   startSandbox,
   type TestSandbox,
-  sharedSandboxTest,
 } from '../helpers/sandbox.js';
 import { FAILURE_CATALOG } from '../../server/failures/catalog.js';
 import { FAILURE_IDS, type FailureId } from '../../server/failures/ids.js';
@@ -229,12 +230,7 @@ describe('response-shaping failures: the grant succeeds, the answer is spoiled',
     await expect(
       jwtVerify(body.access_token, await jwks(t), { currentDate: new Date(t.clock.now()) }),
     ).rejects.toThrow(/exp/);
-    const introspection = await postForm(
-      t.app,
-      '/introspect',
-      { token: body.access_token },
-      { authorization: basic('conf-app', 's3cret') },
-    );
+    const introspection = await introspect(t.app, body.access_token);
     expect(introspection.json()).toEqual({ active: false });
   });
 

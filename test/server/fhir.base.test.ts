@@ -1,30 +1,17 @@
 import { describe, expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import {
+  accessToken,
+  systemToken,
   basic,
   fhirGet,
-  fullCodeFlow,
   ORIGIN,
   FHIR_BASE,
   postForm,
   sandboxTest,
-  type TestSandbox,
-  clientCredentials,
 } from '../helpers/sandbox.js';
 
 const it = sandboxTest();
-
-/** An access token for conf-app with this scope; launch/patient puts pat-1 in context. */
-async function tokenFor(t: TestSandbox, scope: string): Promise<string> {
-  const body = await fullCodeFlow(t.app, { scope });
-  return String(body['access_token']);
-}
-
-async function systemToken(t: TestSandbox, scope: string): Promise<string> {
-  const res = await clientCredentials(t.app, 'conf-app', 's3cret', { params: { scope } });
-  expect(res.statusCode).toBe(200);
-  return res.json<{ access_token: string }>().access_token;
-}
 
 interface Bundle {
   resourceType: string;
@@ -85,7 +72,7 @@ describe('FHIR base: RFC 6750 §3.1 bearer tokens', () => {
   });
 
   it('answers an expired token with 401 invalid_token', async ({ t }) => {
-    const token = await tokenFor(t, 'launch/patient patient/*.rs');
+    const token = await accessToken(t.app, 'launch/patient patient/*.rs');
     t.clock.advance(3601_000);
     const res = await fhirGet(t.app, 'Patient/pat-1', token);
     expect(res.statusCode).toBe(401);
@@ -94,7 +81,7 @@ describe('FHIR base: RFC 6750 §3.1 bearer tokens', () => {
   });
 
   it('answers a revoked token with 401 invalid_token', async ({ t }) => {
-    const token = await tokenFor(t, 'launch/patient patient/*.rs');
+    const token = await accessToken(t.app, 'launch/patient patient/*.rs');
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(200);
     await postForm(t.app, '/revoke', { token }, { authorization: basic('conf-app', 's3cret') });
     const res = await fhirGet(t.app, 'Patient/pat-1', token);
@@ -109,7 +96,7 @@ describe('FHIR base: RFC 6750 §3.1 bearer tokens', () => {
 
 describe('FHIR base: read and search', () => {
   it('reads the launch patient as application/fhir+json', async ({ t }) => {
-    const token = await tokenFor(t, 'launch/patient patient/*.rs');
+    const token = await accessToken(t.app, 'launch/patient patient/*.rs');
     const res = await fhirGet(t.app, 'Patient/pat-1', token);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
@@ -117,7 +104,7 @@ describe('FHIR base: read and search', () => {
   });
 
   it('answers 404 with an OperationOutcome for an unknown id or type', async ({ t }) => {
-    const token = await systemToken(t, 'system/*.rs');
+    const token = await systemToken(t.app, 'system/*.rs');
     const missing = await fhirGet(t.app, 'Patient/pat-99', token);
     expect(missing.statusCode).toBe(404);
     expectOutcome(missing, 'not-found');
@@ -127,7 +114,7 @@ describe('FHIR base: read and search', () => {
   });
 
   it('returns a searchset Bundle with fullUrl, total and a self link', async ({ t }) => {
-    const token = await tokenFor(t, 'launch/patient patient/*.rs');
+    const token = await accessToken(t.app, 'launch/patient patient/*.rs');
     const res = await fhirGet(t.app, 'Observation?patient=pat-1', token);
     expect(res.statusCode).toBe(200);
     const bundle = res.json<Bundle>();
@@ -138,7 +125,7 @@ describe('FHIR base: read and search', () => {
   });
 
   it('searches by subject, encounter, category, code, _id and clinical-status', async ({ t }) => {
-    const token = await systemToken(t, 'system/*.rs');
+    const token = await systemToken(t.app, 'system/*.rs');
     const search = async (q: string) => ids((await fhirGet(t.app, q, token)).json<Bundle>());
     expect(await search('Observation?subject=Patient/pat-2&category=laboratory')).toEqual(['obs-6', 'obs-8']);
     expect(await search('Observation?code=http://loinc.org|4548-4')).toEqual(['obs-3']);
@@ -154,7 +141,7 @@ describe('FHIR base: read and search', () => {
   });
 
   it('ignores unsupported search parameters unless Prefer: handling=strict', async ({ t }) => {
-    const token = await systemToken(t, 'system/*.rs');
+    const token = await systemToken(t.app, 'system/*.rs');
     const lenient = await fhirGet(t.app, 'Encounter?patient=pat-1&_elements=id', token);
     expect(lenient.json<Bundle>().link[0]?.url).toBe(`${FHIR_BASE}/Encounter?patient=pat-1`);
     const strict = await fhirGet(t.app, 'Encounter?patient=pat-1&_elements=id', token, {
@@ -167,7 +154,7 @@ describe('FHIR base: read and search', () => {
   it('treats __proto__, constructor, toString and other object property names as unknown parameters', async ({
     t,
   }) => {
-    const token = await systemToken(t, 'system/*.rs');
+    const token = await systemToken(t.app, 'system/*.rs');
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
       const lenient = await fhirGet(t.app, `Encounter?patient=pat-1&${name}=x`, token);
       expect(lenient.statusCode, name).toBe(200);
@@ -183,7 +170,7 @@ describe('FHIR base: read and search', () => {
 
 describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
   it("refuses another patient's record with 403 insufficient_scope", async ({ t }) => {
-    const token = await tokenFor(t, 'launch/patient patient/*.rs');
+    const token = await accessToken(t.app, 'launch/patient patient/*.rs');
     const res = await fhirGet(t.app, 'Patient/pat-2', token);
     expect(res.statusCode).toBe(403);
     expect(res.headers['www-authenticate']).toMatch(
@@ -196,7 +183,7 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
   it("refuses a search naming another patient, and limits an open search to the token's patient", async ({
     t,
   }) => {
-    const token = await tokenFor(t, 'launch/patient patient/*.rs');
+    const token = await accessToken(t.app, 'launch/patient patient/*.rs');
     const other = await fhirGet(t.app, 'Condition?patient=pat-2', token);
     expect(other.statusCode).toBe(403);
     expect(other.headers['www-authenticate']).toContain('insufficient_scope');
@@ -206,14 +193,14 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
   });
 
   it('refuses patient/ scopes when the token has no patient in context', async ({ t }) => {
-    const token = await tokenFor(t, 'patient/*.rs');
+    const token = await accessToken(t.app, 'patient/*.rs');
     const res = await fhirGet(t.app, 'Patient/pat-1', token);
     expect(res.statusCode).toBe(403);
     expect(res.headers['www-authenticate']).toContain('need a patient in the launch context');
   });
 
   it('refuses a resource type no scope covers', async ({ t }) => {
-    const token = await tokenFor(t, 'launch/patient patient/Observation.rs');
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
     expect((await fhirGet(t.app, 'Observation/obs-1', token)).statusCode).toBe(200);
     const res = await fhirGet(t.app, 'Condition/cond-1', token);
     expect(res.statusCode).toBe(403);
@@ -225,7 +212,7 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
   it('enforces a v2 query restriction on read and search (patient/Observation.rs?category=laboratory)', async ({
     t,
   }) => {
-    const token = await tokenFor(t, 'launch/patient patient/Observation.rs?category=laboratory');
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.rs?category=laboratory');
     expect((await fhirGet(t.app, 'Observation/obs-3', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Observation/obs-1', token)).statusCode).toBe(403);
     const labs = await fhirGet(t.app, 'Observation?patient=pat-1&category=laboratory', token);
@@ -236,10 +223,10 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
   });
 
   it('tells v2 read (r) from search (s)', async ({ t }) => {
-    const readOnly = await tokenFor(t, 'launch/patient patient/Patient.r');
+    const readOnly = await accessToken(t.app, 'launch/patient patient/Patient.r');
     expect((await fhirGet(t.app, 'Patient/pat-1', readOnly)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Patient?_id=pat-1', readOnly)).statusCode).toBe(403);
-    const searchOnly = await tokenFor(t, 'launch/patient patient/Observation.s');
+    const searchOnly = await accessToken(t.app, 'launch/patient patient/Observation.s');
     expect((await fhirGet(t.app, 'Observation?patient=pat-1', searchOnly)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Observation/obs-1', searchOnly)).statusCode).toBe(403);
   });
@@ -255,27 +242,27 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
         },
       ],
     });
-    const token = await tokenFor(t, 'launch/patient patient/*.read');
+    const token = await accessToken(t.app, 'launch/patient patient/*.read');
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'MedicationRequest?patient=pat-1', token)).json<Bundle>().total).toBe(2);
     expect((await fhirGet(t.app, 'Patient/pat-2', token)).statusCode).toBe(403);
   });
 
   it('lets user/ scopes of a practitioner read any patient', async ({ t }) => {
-    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
+    const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     expect((await fhirGet(t.app, 'Patient/pat-3', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Condition?patient=pat-4', token)).json<Bundle>().total).toBe(1);
   });
 
   it('lets a patient user see only their own compartment with user/ scopes', async ({ sandboxWith }) => {
     const t = await sandboxWith({ launch: { fhirUser: 'Patient/pat-2' } });
-    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
+    const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     expect((await fhirGet(t.app, 'Patient/pat-2', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
   });
 
   it('lets the fhirUser scope read the signed-in user, and nobody else', async ({ t }) => {
-    const token = await tokenFor(t, 'openid fhirUser launch/patient patient/*.rs');
+    const token = await accessToken(t.app, 'openid fhirUser launch/patient patient/*.rs');
     expect((await fhirGet(t.app, 'Practitioner/prac-1', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Practitioner/prac-2', token)).statusCode).toBe(403);
   });
@@ -283,7 +270,7 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
   it('lets a backend services token with system/ scopes read any patient, within its types', async ({
     t,
   }) => {
-    const token = await systemToken(t, 'system/Observation.rs system/Patient.r');
+    const token = await systemToken(t.app, 'system/Observation.rs system/Patient.r');
     expect((await fhirGet(t.app, 'Observation?patient=pat-4', token)).json<Bundle>().total).toBe(2);
     expect((await fhirGet(t.app, 'Patient/pat-3', token)).statusCode).toBe(200);
     expect((await fhirGet(t.app, 'Condition/cond-1', token)).statusCode).toBe(403);

@@ -1,27 +1,15 @@
 import { describe, expect } from 'vitest';
 import {
-  confidentialClient,
-  fhirGet,
-  fullCodeFlow,
+  accessToken,
+  clinicalClient,
   FHIR_BASE,
+  fhirGet,
   sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
 
 /** conf-app may ask for reads, searches and updates in every context. */
-const it = sandboxTest({
-  clients: [
-    {
-      ...confidentialClient,
-      scope: 'openid fhirUser launch/patient patient/*.* user/*.* patient/*.cruds user/*.cruds',
-    },
-  ],
-});
-
-/** An access token for conf-app with this scope; launch/patient puts pat-1 in context. */
-async function tokenFor(t: TestSandbox, scope: string): Promise<string> {
-  return String((await fullCodeFlow(t.app, { scope }))['access_token']);
-}
+const it = sandboxTest({ clients: [clinicalClient] });
 
 interface Bundle {
   total: number;
@@ -32,7 +20,7 @@ interface Bundle {
 const USER = 'launch/patient openid fhirUser user/*.rs';
 
 async function search(t: TestSandbox, query: string, scope = USER): Promise<Bundle> {
-  const res = await fhirGet(t.app, query, await tokenFor(t, scope));
+  const res = await fhirGet(t.app, query, await accessToken(t.app, scope));
   expect(res.statusCode, res.body).toBe(200);
   return res.json<Bundle>();
 }
@@ -76,7 +64,7 @@ describe('FHIR search (FHIR R4 search.html): what a SMART app first screen asks'
   });
 
   it('refuses a malformed date or _count with 400 saying what was expected', async ({ t }) => {
-    const token = await tokenFor(t, USER);
+    const token = await accessToken(t.app, USER);
     for (const [query, text] of [
       ['Observation?date=yesterday', 'date=yesterday: expected a FHIR date'],
       ['Observation?date=ap2026', 'date=ap2026: expected a FHIR date'],
@@ -97,7 +85,7 @@ describe('FHIR search (FHIR R4 search.html): what a SMART app first screen asks'
     expect(newest).toEqual(['obs-9', 'obs-1', 'obs-7', 'obs-12']);
     const oldest = ids(await search(t, 'Observation?code=85354-9,8310-5,9279-1&_sort=date'));
     expect(oldest).toEqual(['obs-12', 'obs-7', 'obs-1', 'obs-9']);
-    const token = await tokenFor(t, `${USER} user/*.cu`);
+    const token = await accessToken(t.app, `${USER} user/*.cu`);
     const obs = (await fhirGet(t.app, 'Observation/obs-3', token)).json<Record<string, unknown>>();
     t.clock.advance(60_000);
     const put = await t.app.inject({
@@ -120,7 +108,7 @@ describe('FHIR search (FHIR R4 search.html): what a SMART app first screen asks'
     expect(ids(first)).toEqual(['obs-1', 'obs-2', 'obs-3', 'obs-4', 'obs-5']);
     expect(linkOf(first, 'self')).toBe(`${FHIR_BASE}/Observation?_count=5`);
     expect(linkOf(first, 'previous')).toBeUndefined();
-    const token = await tokenFor(t, USER);
+    const token = await accessToken(t.app, USER);
     const follow = async (url: string | undefined) =>
       (await fhirGet(t.app, String(url).slice(`${FHIR_BASE}/`.length), token)).json<Bundle>();
     const second = await follow(linkOf(first, 'next'));
@@ -175,7 +163,7 @@ describe('FHIR search (FHIR R4 search.html): what a SMART app first screen asks'
   });
 
   it('ignores unknown parameters, and refuses them by name under Prefer: handling=strict', async ({ t }) => {
-    const token = await tokenFor(t, USER);
+    const token = await accessToken(t.app, USER);
     const lax = await fhirGet(
       t.app,
       'Observation?patient=pat-2&_elements=id&_include=Observation:performer',

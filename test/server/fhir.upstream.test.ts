@@ -1,18 +1,17 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { LightMyRequestResponse } from 'fastify';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
+import { afterAll, beforeEach, describe, expect } from 'vitest';
 import { ConfigError, parseConfig } from '../../server/config/validate.js';
-import type { Exchange, ScopeCheck } from '../../server/exchanges/exchange.js';
-import type { SandboxConfig } from '../../server/config/schema.js';
 import {
+  accessToken,
   admin,
+  clinicalClient,
   confidentialClient,
-  fhirGet,
-  fullCodeFlow,
   FHIR_BASE,
+  fhirGet,
+  fhirWrite,
+  lastVerdictScope,
   sandboxTest,
-  type TestSandbox,
 } from '../helpers/sandbox.js';
 
 /** What reached the upstream stand-in. */
@@ -24,7 +23,6 @@ interface Arrival {
 }
 
 const arrivals: Arrival[] = [];
-let upstream: Server;
 let base = '';
 
 const obs = (id: string, patient: string) => ({
@@ -146,68 +144,30 @@ function answer(method: string, url: string, sent: string): Answer {
   };
 }
 
-beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const sent = Buffer.concat(chunks).toString('utf8');
-      const method = req.method ?? '';
-      arrivals.push({ method, url: req.url ?? '', headers: req.headers, body: sent });
-      const { status, body, headers } = answer(method, req.url ?? '', sent);
-      res.writeHead(status, { 'content-type': 'application/fhir+json;charset=utf-8', ...headers });
-      res.end(JSON.stringify(body));
-    });
+// The upstream listens before the file's sandboxes are configured: they name its address.
+const upstream = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const sent = Buffer.concat(chunks).toString('utf8');
+    const method = req.method ?? '';
+    arrivals.push({ method, url: req.url ?? '', headers: req.headers, body: sent });
+    const { status, body, headers } = answer(method, req.url ?? '', sent);
+    res.writeHead(status, { 'content-type': 'application/fhir+json;charset=utf-8', ...headers });
+    res.end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/fhir`;
 });
+await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/fhir`;
 afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
 beforeEach(() => {
   arrivals.length = 0;
 });
 
-const clients = [
-  {
-    ...confidentialClient,
-    scope: 'openid fhirUser launch/patient patient/*.* user/*.* patient/*.cruds user/*.cruds',
-  },
-];
-const it = sandboxTest({ clients });
+const clients = [clinicalClient];
+/** `t` guards the upstream stand-in; `sandboxWith` starts others (another client, another upstream). */
+const it = sandboxTest({ clients, fhir: { upstream: base } });
 
-async function behindUpstream(
-  sandboxWith: (config?: SandboxConfig) => Promise<TestSandbox>,
-  fhir: Record<string, string> = {},
-): Promise<TestSandbox> {
-  return sandboxWith({ clients, fhir: { upstream: base, ...fhir } });
-}
-async function tokenFor(t: TestSandbox, scope: string): Promise<string> {
-  return String((await fullCodeFlow(t.app, { scope }))['access_token']);
-}
-/** A FHIR write with a bearer token, as an app sends it. */
-async function fhirWrite(
-  t: TestSandbox,
-  method: 'POST' | 'PUT' | 'DELETE',
-  path: string,
-  token: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<LightMyRequestResponse> {
-  return t.app.inject({
-    method,
-    url: `/fhir/${path}`,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-  });
-}
-async function lastVerdictScope(t: TestSandbox): Promise<ScopeCheck | undefined> {
-  const list = (await admin(t.app, 'GET', '/exchanges')).json<{ exchanges: Exchange[] }>().exchanges;
-  return list.at(-1)?.verdict.details?.scope;
-}
 /** What reached the upstream, as method and path. */
 const seen = () => arrivals.map((a) => `${a.method} ${a.url}`);
 interface Bundle {
@@ -216,9 +176,8 @@ interface Bundle {
 }
 
 describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
-  it('never lets a refused request reach the upstream', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Observation.rs');
+  it('never lets a refused request reach the upstream', async ({ t }) => {
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
     expect((await fhirGet(t.app, 'Observation?patient=pat-2', token)).statusCode).toBe(403);
     expect((await fhirGet(t.app, 'Condition?patient=pat-1', token)).statusCode).toBe(403);
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
@@ -228,10 +187,9 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
   });
 
   it('forwards an allowed read intact, without the app token, and rebases Content-Location', async ({
-    sandboxWith,
+    t,
   }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
+    const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     const accept = 'application/fhir+json; fhirVersion=4.0';
     const res = await fhirGet(t.app, 'Patient/pat-1?_format=json', token, { accept });
     expect(res.statusCode).toBe(200);
@@ -245,15 +203,17 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
   });
 
   it('sends the configured Authorization instead', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith, { upstreamAuthorization: 'Basic dXNlcjpwYXNz' });
-    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
+    const t = await sandboxWith({
+      clients,
+      fhir: { upstream: base, upstreamAuthorization: 'Basic dXNlcjpwYXNz' },
+    });
+    const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(200);
     expect(arrivals[0]?.headers.authorization).toBe('Basic dXNlcjpwYXNz');
   });
 
-  it("reads, then refuses a resource outside the token's patient compartment", async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Observation.rs');
+  it("reads, then refuses a resource outside the token's patient compartment", async ({ t }) => {
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
     const res = await fhirGet(t.app, 'Observation/obs-other', token);
     expect(res.statusCode).toBe(403);
     expect(res.body).not.toContain('obs-other"');
@@ -261,10 +221,9 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
   });
 
   it("confines a patient token's search to its compartment, filters the answer and rewrites paging links", async ({
-    sandboxWith,
+    t,
   }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Observation.rs');
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
     const res = await fhirGet(t.app, 'Observation?code=x&_count=2', token);
     expect(res.statusCode).toBe(200);
     expect(arrivals[0]?.url).toBe('/fhir/Observation?code=x&_count=2&patient=pat-1');
@@ -282,18 +241,16 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     expect(page.json<Bundle>().entry.map((e) => e.resource.id)).toEqual(['obs-c']);
   });
 
-  it('passes an allowed search on intact', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
+  it('passes an allowed search on intact', async ({ t }) => {
+    const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     const res = await fhirGet(t.app, 'Observation?patient=pat-2&date=ge2026-01&_sort=-date', token);
     expect(res.statusCode).toBe(200);
     expect(arrivals[0]?.url).toBe('/fhir/Observation?patient=pat-2&date=ge2026-01&_sort=-date');
     expect(res.json<Bundle>().entry.map((e) => e.resource.id)).toEqual(['obs-a', 'obs-b']);
   });
 
-  it('answers 502 naming the upstream when it fails or cannot be reached', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
+  it('answers 502 naming the upstream when it fails or cannot be reached', async ({ t, sandboxWith }) => {
+    const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     const failed = await fhirGet(t.app, 'Condition', token);
     expect(failed.statusCode).toBe(502);
     expect(failed.json<{ issue: { diagnostics: string }[] }>().issue[0]?.diagnostics).toBe(
@@ -303,7 +260,7 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     const unreachable = await fhirGet(
       gone.app,
       'Patient/pat-1',
-      await tokenFor(gone, 'openid fhirUser user/*.rs'),
+      await accessToken(gone.app, 'openid fhirUser user/*.rs'),
     );
     expect(unreachable.statusCode).toBe(502);
     expect(unreachable.body).toContain(
@@ -311,19 +268,17 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     );
   });
 
-  it('refuses an answer larger than 16 MiB with 502, naming the limit', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
+  it('refuses an answer larger than 16 MiB with 502, naming the limit', async ({ t }) => {
+    const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     const res = await fhirGet(t.app, 'Binary/huge', token);
     expect(res.statusCode).toBe(502);
     expect(res.body).toContain('more than 16777216 bytes (the upstream answer limit');
   });
 
   it('forwards nothing at the base but page links: no system-wide search, no path resolved to it', async ({
-    sandboxWith,
+    t,
   }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Observation.rs');
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
     const paths = ['Patient/..', 'Patient/%2E%2E', 'Observation/..?_type=Observation', '?_type=Observation'];
     for (const path of paths) {
       expect((await fhirGet(t.app, path, token)).statusCode, path).toBe(404);
@@ -331,9 +286,8 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     expect(arrivals).toEqual([]);
   });
 
-  it('passes the upstream 404 on as it is', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
+  it('passes the upstream 404 on as it is', async ({ t }) => {
+    const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     expect((await fhirGet(t.app, 'Patient/nobody', token)).statusCode).toBe(404);
   });
 
@@ -365,7 +319,7 @@ describe('user/ scopes of a RelatedPerson behind the upstream', () => {
       content: JSON.stringify(related),
     });
     expect(loaded.statusCode, loaded.body).toBe(201);
-    const token = await tokenFor(t, 'openid fhirUser user/*.rs');
+    const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
     const res = await fhirGet(t.app, 'Observation?code=x', token);
     expect(res.statusCode).toBe(200);
     expect(arrivals[0]?.url).toBe('/fhir/Observation?code=x&patient=pat-2');
@@ -380,11 +334,16 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
   it('forwards an allowed create intact, with the configured Authorization, and rebases Location', async ({
     sandboxWith,
   }) => {
-    const t = await behindUpstream(sandboxWith, { upstreamAuthorization: 'Basic dXNlcjpwYXNz' });
-    const token = await tokenFor(t, 'launch/patient patient/Observation.c');
+    const t = await sandboxWith({
+      clients,
+      fhir: { upstream: base, upstreamAuthorization: 'Basic dXNlcjpwYXNz' },
+    });
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.c');
     const body: Record<string, unknown> = obs('new', 'pat-1');
     delete body['id'];
-    const res = await fhirWrite(t, 'POST', 'Observation', token, body, { prefer: 'return=representation' });
+    const res = await fhirWrite(t.app, 'POST', 'Observation', token, body, {
+      prefer: 'return=representation',
+    });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.headers.location).toBe(`${FHIR_BASE}/Observation/created-1/_history/1`);
     expect(res.headers.etag).toBe('W/"1"');
@@ -396,7 +355,7 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(arrival?.headers['prefer']).toBe('return=representation');
     expect(arrival?.headers.authorization).toBe('Basic dXNlcjpwYXNz');
     expect(JSON.stringify(arrival?.headers)).not.toContain(token);
-    expect(await lastVerdictScope(t)).toMatchObject({
+    expect(await lastVerdictScope(t.app)).toMatchObject({
       interaction: 'c',
       allowed: true,
       scope: 'patient/Observation.c',
@@ -405,17 +364,16 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     // Bounded as the sandbox's own writes are: a body over 1 MiB is refused here, not forwarded.
     arrivals.length = 0;
     const note = [{ text: 'A'.repeat(1024 * 1024) }];
-    const big = await fhirWrite(t, 'POST', 'Observation', token, { ...body, note });
+    const big = await fhirWrite(t.app, 'POST', 'Observation', token, { ...body, note });
     expect(big.statusCode).toBe(413);
     expect(arrivals).toEqual([]);
   });
 
   it('updates by id after reading the current version, made conditional on the version checked', async ({
-    sandboxWith,
+    t,
   }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Observation.u');
-    const res = await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'));
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.u');
+    const res = await fhirWrite(t.app, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'));
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-location']).toBe(`${FHIR_BASE}/Observation/obs-mine/_history/4`);
     expect(res.headers.etag).toBe('W/"4"');
@@ -424,7 +382,7 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(arrivals[1]?.headers['if-match']).toBe('W/"3"');
     expect(JSON.parse(arrivals[1]?.body ?? '')).toEqual(mine('obs-mine'));
     expect(arrivals[1]?.headers.authorization).toBeUndefined();
-    expect(await lastVerdictScope(t)).toMatchObject({
+    expect(await lastVerdictScope(t.app)).toMatchObject({
       interaction: 'u',
       allowed: true,
       scope: 'patient/Observation.u',
@@ -432,13 +390,13 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
 
     // The app's own If-Match passes on as sent when it names the version checked; otherwise 412 here.
     arrivals.length = 0;
-    const strong = await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'), {
+    const strong = await fhirWrite(t.app, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'), {
       'if-match': '"3"',
     });
     expect(strong.statusCode).toBe(200);
     expect(arrivals[1]?.headers['if-match']).toBe('"3"');
     arrivals.length = 0;
-    const stale = await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'), {
+    const stale = await fhirWrite(t.app, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'), {
       'if-match': 'W/"2"',
     });
     expect(stale.statusCode).toBe(412);
@@ -446,28 +404,24 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(seen()).toEqual(['GET /fhir/Observation/obs-mine']);
   });
 
-  it('creates on update, checked as a create, when the upstream holds no such resource', async ({
-    sandboxWith,
-  }) => {
-    const t = await behindUpstream(sandboxWith);
-    const updateOnly = await tokenFor(t, 'launch/patient patient/Observation.u');
-    expect((await fhirWrite(t, 'PUT', 'Observation/obs-new', updateOnly, mine('obs-new'))).statusCode).toBe(
-      403,
-    );
+  it('creates on update, checked as a create, when the upstream holds no such resource', async ({ t }) => {
+    const updateOnly = await accessToken(t.app, 'launch/patient patient/Observation.u');
+    expect(
+      (await fhirWrite(t.app, 'PUT', 'Observation/obs-new', updateOnly, mine('obs-new'))).statusCode,
+    ).toBe(403);
     expect(seen()).toEqual(['GET /fhir/Observation/obs-new']);
     arrivals.length = 0;
-    const token = await tokenFor(t, 'launch/patient patient/Observation.cu');
-    const res = await fhirWrite(t, 'PUT', 'Observation/obs-new', token, mine('obs-new'));
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.cu');
+    const res = await fhirWrite(t.app, 'PUT', 'Observation/obs-new', token, mine('obs-new'));
     expect(res.statusCode, res.body).toBe(201);
     expect(res.headers.location).toBe(`${FHIR_BASE}/Observation/obs-new/_history/1`);
     expect(seen()).toEqual(['GET /fhir/Observation/obs-new', 'PUT /fhir/Observation/obs-new']);
     expect(arrivals[1]?.headers['if-match']).toBeUndefined();
   });
 
-  it('deletes by id after reading the current version, conditional on it', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Observation.d');
-    const res = await fhirWrite(t, 'DELETE', 'Observation/obs-mine', token);
+  it('deletes by id after reading the current version, conditional on it', async ({ t }) => {
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.d');
+    const res = await fhirWrite(t.app, 'DELETE', 'Observation/obs-mine', token);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ resourceType: 'OperationOutcome' });
     expect(seen()).toEqual(['GET /fhir/Observation/obs-mine', 'DELETE /fhir/Observation/obs-mine']);
@@ -475,36 +429,31 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(arrivals[1]?.body).toBe('');
   });
 
-  it('relays the upstream 412 when the resource changed after the sandbox read it', async ({
-    sandboxWith,
-  }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Observation.u');
-    const res = await fhirWrite(t, 'PUT', 'Observation/obs-raced', token, mine('obs-raced'));
+  it('relays the upstream 412 when the resource changed after the sandbox read it', async ({ t }) => {
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.u');
+    const res = await fhirWrite(t.app, 'PUT', 'Observation/obs-raced', token, mine('obs-raced'));
     expect(res.statusCode).toBe(412);
     expect(res.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'conflict' }] });
     expect(arrivals[1]?.headers['if-match']).toBe('W/"3"');
   });
 
-  it('never lets a write without a write scope reach the upstream', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Observation.rs');
-    expect((await fhirWrite(t, 'POST', 'Observation', token, obs('n', 'pat-1'))).statusCode).toBe(403);
-    expect((await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'))).statusCode).toBe(403);
-    expect((await fhirWrite(t, 'DELETE', 'Observation/obs-mine', token)).statusCode).toBe(403);
-    expect(await lastVerdictScope(t)).toMatchObject({ interaction: 'd', allowed: false });
+  it('never lets a write without a write scope reach the upstream', async ({ t }) => {
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
+    expect((await fhirWrite(t.app, 'POST', 'Observation', token, obs('n', 'pat-1'))).statusCode).toBe(403);
+    expect((await fhirWrite(t.app, 'PUT', 'Observation/obs-mine', token, mine('obs-mine'))).statusCode).toBe(
+      403,
+    );
+    expect((await fhirWrite(t.app, 'DELETE', 'Observation/obs-mine', token)).statusCode).toBe(403);
+    expect(await lastVerdictScope(t.app)).toMatchObject({ interaction: 'd', allowed: false });
     expect(arrivals).toEqual([]);
   });
 
-  it("never lets a create outside the token's patient compartment reach the upstream", async ({
-    sandboxWith,
-  }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Observation.cud');
-    const res = await fhirWrite(t, 'POST', 'Observation', token, obs('n', 'pat-2'));
+  it("never lets a create outside the token's patient compartment reach the upstream", async ({ t }) => {
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.cud');
+    const res = await fhirWrite(t.app, 'POST', 'Observation', token, obs('n', 'pat-2'));
     expect(res.statusCode).toBe(403);
     expect(res.body).toContain('belongs to Patient/pat-2');
-    expect(await lastVerdictScope(t)).toMatchObject({
+    expect(await lastVerdictScope(t.app)).toMatchObject({
       interaction: 'c',
       allowed: false,
       considered: ['patient/Observation.cud'],
@@ -512,17 +461,14 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(arrivals).toEqual([]);
   });
 
-  it("reads, then refuses an update or delete by id of another patient's resource", async ({
-    sandboxWith,
-  }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Observation.cud');
-    const update = await fhirWrite(t, 'PUT', 'Observation/obs-other', token, obs('obs-other', 'pat-1'));
+  it("reads, then refuses an update or delete by id of another patient's resource", async ({ t }) => {
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.cud');
+    const update = await fhirWrite(t.app, 'PUT', 'Observation/obs-other', token, obs('obs-other', 'pat-1'));
     expect(update.statusCode).toBe(403);
     expect(update.body).toContain('the current version of Observation/obs-other belongs to Patient/pat-2');
     expect(seen()).toEqual(['GET /fhir/Observation/obs-other']);
     arrivals.length = 0;
-    const deletion = await fhirWrite(t, 'DELETE', 'Observation/obs-other', token);
+    const deletion = await fhirWrite(t.app, 'DELETE', 'Observation/obs-other', token);
     expect(deletion.statusCode).toBe(403);
     expect(deletion.body).not.toContain('"status":"final"');
     expect(seen()).toEqual(['GET /fhir/Observation/obs-other']);
@@ -536,29 +482,27 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
       personas: [{ id: 'pat-user', fhirUser: 'Patient/pat-2', name: 'Patient user' }],
       fhir: { upstream: base },
     });
-    const token = await tokenFor(t, 'openid fhirUser user/Observation.cud');
-    expect((await fhirWrite(t, 'POST', 'Observation', token, obs('n', 'pat-1'))).statusCode).toBe(403);
+    const token = await accessToken(t.app, 'openid fhirUser user/Observation.cud');
+    expect((await fhirWrite(t.app, 'POST', 'Observation', token, obs('n', 'pat-1'))).statusCode).toBe(403);
     expect(arrivals).toEqual([]);
     expect(
-      (await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, obs('obs-mine', 'pat-2'))).statusCode,
+      (await fhirWrite(t.app, 'PUT', 'Observation/obs-mine', token, obs('obs-mine', 'pat-2'))).statusCode,
     ).toBe(403);
-    expect((await fhirWrite(t, 'DELETE', 'Observation/obs-mine', token)).statusCode).toBe(403);
+    expect((await fhirWrite(t.app, 'DELETE', 'Observation/obs-mine', token)).statusCode).toBe(403);
     expect(seen()).toEqual(['GET /fhir/Observation/obs-mine', 'GET /fhir/Observation/obs-mine']);
   });
 
-  it('refuses an update that would move a resource to another patient', async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Observation.cud');
-    const res = await fhirWrite(t, 'PUT', 'Observation/obs-mine', token, obs('obs-mine', 'pat-2'));
+  it('refuses an update that would move a resource to another patient', async ({ t }) => {
+    const token = await accessToken(t.app, 'launch/patient patient/Observation.cud');
+    const res = await fhirWrite(t.app, 'PUT', 'Observation/obs-mine', token, obs('obs-mine', 'pat-2'));
     expect(res.statusCode).toBe(403);
     expect(res.body).toContain('belongs to Patient/pat-2');
     expect(arrivals.filter((a) => a.method !== 'GET')).toEqual([]);
   });
 
-  it("withholds an answer whose resource is outside the token's reach, with 502", async ({ sandboxWith }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'launch/patient patient/Encounter.c');
-    const res = await fhirWrite(t, 'POST', 'Encounter', token, {
+  it("withholds an answer whose resource is outside the token's reach, with 502", async ({ t }) => {
+    const token = await accessToken(t.app, 'launch/patient patient/Encounter.c');
+    const res = await fhirWrite(t.app, 'POST', 'Encounter', token, {
       resourceType: 'Encounter',
       status: 'finished',
       subject: { reference: 'Patient/pat-1' },
@@ -570,23 +514,23 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
   });
 
   it('answers 502 naming the upstream when a write fails there or it cannot be reached', async ({
+    t,
     sandboxWith,
   }) => {
-    const t = await behindUpstream(sandboxWith);
-    const token = await tokenFor(t, 'openid fhirUser user/*.cruds');
+    const token = await accessToken(t.app, 'openid fhirUser user/*.cruds');
     const condition = { resourceType: 'Condition', subject: { reference: 'Patient/pat-1' } };
-    const failed = await fhirWrite(t, 'POST', 'Condition', token, condition);
+    const failed = await fhirWrite(t.app, 'POST', 'Condition', token, condition);
     expect(failed.statusCode).toBe(502);
     expect(failed.body).toContain(`the upstream FHIR server ${base} answered 500`);
     const gone = await sandboxWith({ clients, fhir: { upstream: 'http://127.0.0.1:1/fhir' } });
-    const goneToken = await tokenFor(gone, 'openid fhirUser user/*.cruds');
+    const goneToken = await accessToken(gone.app, 'openid fhirUser user/*.cruds');
     for (const [method, path] of [
       ['POST', 'Observation'],
       ['PUT', 'Observation/obs-mine'],
       ['DELETE', 'Observation/obs-mine'],
     ] as const) {
       const res = await fhirWrite(
-        gone,
+        gone.app,
         method,
         path,
         goneToken,

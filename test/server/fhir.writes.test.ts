@@ -1,45 +1,31 @@
 import { describe, expect } from 'vitest';
-import type { LightMyRequestResponse } from 'fastify';
 import {
-  admin,
-  basic,
+  accessToken,
+  clinicalClient,
+  CLINICAL_SCOPE,
   confidentialClient,
   FHIR_BASE,
   fhirGet,
-  fullCodeFlow,
-  postForm,
+  fhirWrite,
+  lastVerdictScope,
   sandboxTest,
+  systemToken,
   type TestSandbox,
 } from '../helpers/sandbox.js';
-import type { Exchange, ScopeCheck } from '../../server/exchanges/exchange.js';
+import type { ScopeCheck } from '../../server/exchanges/exchange.js';
 
-/** conf-app may ask for any clinical scope, v1 or v2, in every context. */
+/** conf-app may ask for any clinical scope, v1 or v2, in every context (system/ too, for backend services). */
 const it = sandboxTest({
-  clients: [
-    {
-      ...confidentialClient,
-      scope:
-        'openid fhirUser launch/patient patient/*.* user/*.* system/*.* patient/*.cruds user/*.cruds system/*.cruds',
-    },
-  ],
+  clients: [{ ...clinicalClient, scope: `${CLINICAL_SCOPE} system/*.* system/*.cruds` }],
 });
 
 type Context = 'patient' | 'user' | 'system';
 
 /** A token with this scope: a code flow with the patient pat-1 in context, or client_credentials for system/. */
 async function tokenFor(t: TestSandbox, scope: string): Promise<string> {
-  if (scope.startsWith('system/')) {
-    const res = await postForm(
-      t.app,
-      '/token',
-      { grant_type: 'client_credentials', scope },
-      { authorization: basic('conf-app', 's3cret') },
-    );
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json<{ access_token: string }>().access_token;
-  }
+  if (scope.startsWith('system/')) return systemToken(t.app, scope);
   const launch = scope.startsWith('patient/') ? 'launch/patient ' : 'openid fhirUser ';
-  return String((await fullCodeFlow(t.app, { scope: `${launch}${scope}` }))['access_token']);
+  return accessToken(t.app, `${launch}${scope}`);
 }
 
 function observation(id: string | undefined, patient: string, text = 'Pulse'): Record<string, unknown> {
@@ -53,35 +39,10 @@ function observation(id: string | undefined, patient: string, text = 'Pulse'): R
   };
 }
 
-function send(
-  t: TestSandbox,
-  method: 'POST' | 'PUT' | 'DELETE',
-  path: string,
-  token: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<LightMyRequestResponse> {
-  return t.app.inject({
-    method,
-    url: `/fhir/${path}`,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-  });
-}
-
-async function lastVerdictScope(t: TestSandbox): Promise<ScopeCheck | undefined> {
-  const list = (await admin(t.app, 'GET', '/exchanges')).json<{ exchanges: Exchange[] }>().exchanges;
-  return list.at(-1)?.verdict.details?.scope;
-}
-
 describe('FHIR writes answer as a FHIR server does (FHIR R4 http.html)', () => {
   it('creates with 201, Location with _history, ETag W/"1" and versioned meta', async ({ t }) => {
     const token = await tokenFor(t, 'patient/Observation.crus');
-    const res = await send(t, 'POST', 'Observation', token, observation('ignored', 'pat-1'));
+    const res = await fhirWrite(t.app, 'POST', 'Observation', token, observation('ignored', 'pat-1'));
     expect(res.statusCode, res.body).toBe(201);
     const created = res.json<{ id: string; meta: { versionId: string; lastUpdated: string } }>();
     // http.html#create: the server assigns the id.
@@ -98,17 +59,18 @@ describe('FHIR writes answer as a FHIR server does (FHIR R4 http.html)', () => {
     t,
   }) => {
     const token = await tokenFor(t, 'patient/Observation.cru');
-    const updated = await send(t, 'PUT', 'Observation/obs-1', token, observation('obs-1', 'pat-1', 'BP'), {
-      'if-match': 'W/"1"',
-    });
+    /** An update of obs-1 by an app that read its version 1. */
+    const updateRead1 = (text: string) =>
+      fhirWrite(t.app, 'PUT', 'Observation/obs-1', token, observation('obs-1', 'pat-1', text), {
+        'if-match': 'W/"1"',
+      });
+    const updated = await updateRead1('BP');
     expect(updated.statusCode, updated.body).toBe(200);
     expect(updated.headers.etag).toBe('W/"2"');
     expect(updated.json()).toMatchObject({ meta: { versionId: '2' }, code: { text: 'BP' } });
 
     // The version an app read is no longer current: its update is refused, and nothing changes.
-    const stale = await send(t, 'PUT', 'Observation/obs-1', token, observation('obs-1', 'pat-1', 'late'), {
-      'if-match': 'W/"1"',
-    });
+    const stale = await updateRead1('late');
     expect(stale.statusCode).toBe(412);
     expect(stale.json()).toMatchObject({
       resourceType: 'OperationOutcome',
@@ -116,19 +78,19 @@ describe('FHIR writes answer as a FHIR server does (FHIR R4 http.html)', () => {
     });
     expect((await fhirGet(t.app, 'Observation/obs-1', token)).json()).toMatchObject({ code: { text: 'BP' } });
 
-    const upsert = await send(t, 'PUT', 'Observation/my-obs', token, observation('my-obs', 'pat-1'));
+    const upsert = await fhirWrite(t.app, 'PUT', 'Observation/my-obs', token, observation('my-obs', 'pat-1'));
     expect(upsert.statusCode).toBe(201);
     expect(upsert.headers.location).toBe(`${FHIR_BASE}/Observation/my-obs/_history/1`);
   });
 
   it('deletes with 204, then reads 410 Gone', async ({ t }) => {
     const token = await tokenFor(t, 'patient/Observation.rd');
-    expect((await send(t, 'DELETE', 'Observation/obs-2', token)).statusCode).toBe(204);
+    expect((await fhirWrite(t.app, 'DELETE', 'Observation/obs-2', token)).statusCode).toBe(204);
     const gone = await fhirGet(t.app, 'Observation/obs-2', token);
     expect(gone.statusCode).toBe(410);
     expect(gone.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'deleted' }] });
     // Deleting again changes nothing and still succeeds.
-    expect((await send(t, 'DELETE', 'Observation/obs-2', token)).statusCode).toBe(204);
+    expect((await fhirWrite(t.app, 'DELETE', 'Observation/obs-2', token)).statusCode).toBe(204);
   });
 
   it.for([
@@ -167,7 +129,7 @@ describe('FHIR writes answer as a FHIR server does (FHIR R4 http.html)', () => {
     },
   ])('answers $name with $status and an OperationOutcome', async (c, { t }) => {
     const token = await tokenFor(t, 'system/*.cruds');
-    const res = await send(t, c.method, c.path, token, c.body, c.headers);
+    const res = await fhirWrite(t.app, c.method, c.path, token, c.body, c.headers);
     expect(res.statusCode).toBe(c.status);
     expect(res.headers['content-type']).toContain('application/fhir+json');
     expect(res.json<{ issue: { diagnostics: string }[] }>().issue[0]?.diagnostics).toContain(c.says);
@@ -176,11 +138,11 @@ describe('FHIR writes answer as a FHIR server does (FHIR R4 http.html)', () => {
   it('refuses a body over the write limit and a text/plain body, as OperationOutcomes', async ({ t }) => {
     const token = await tokenFor(t, 'system/*.cruds');
     const big = { ...observation(undefined, 'pat-1'), note: [{ text: 'x'.repeat(1024 * 1024) }] };
-    const tooBig = await send(t, 'POST', 'Observation', token, big);
+    const tooBig = await fhirWrite(t.app, 'POST', 'Observation', token, big);
     expect(tooBig.statusCode).toBe(413);
     expect(tooBig.json()).toMatchObject({ resourceType: 'OperationOutcome' });
     expect(tooBig.body).toContain('write body limit');
-    const plain = await send(t, 'POST', 'Observation', token, observation(undefined, 'pat-1'), {
+    const plain = await fhirWrite(t.app, 'POST', 'Observation', token, observation(undefined, 'pat-1'), {
       'content-type': 'text/plain',
     });
     expect(plain.statusCode).toBe(415);
@@ -196,16 +158,22 @@ describe('FHIR writes answer as a FHIR server does (FHIR R4 http.html)', () => {
     const token = await tokenFor(t, 'system/*.cruds');
     for (let i = 0; i < 100; i++) {
       expect(
-        (await send(t, 'PUT', `Patient/p${i}`, token, { resourceType: 'Patient', id: `p${i}` })).statusCode,
+        (await fhirWrite(t.app, 'PUT', `Patient/p${i}`, token, { resourceType: 'Patient', id: `p${i}` }))
+          .statusCode,
       ).toBe(201);
     }
-    const over = await send(t, 'POST', 'Patient', token, { resourceType: 'Patient' });
+    const over = await fhirWrite(t.app, 'POST', 'Patient', token, { resourceType: 'Patient' });
     expect(over.statusCode).toBe(422);
     expect(over.body).toContain('limits.fhirResources');
     // An update of what is stored still fits.
     expect(
-      (await send(t, 'PUT', 'Patient/p1', token, { resourceType: 'Patient', id: 'p1', gender: 'other' }))
-        .statusCode,
+      (
+        await fhirWrite(t.app, 'PUT', 'Patient/p1', token, {
+          resourceType: 'Patient',
+          id: 'p1',
+          gender: 'other',
+        })
+      ).statusCode,
     ).toBe(200);
   });
 });
@@ -215,21 +183,21 @@ describe('the patient compartment of a patient/ token (SMART App Launch 2.2 §sc
     t,
   }) => {
     const token = await tokenFor(t, 'patient/Observation.cruds');
-    const other = await send(t, 'POST', 'Observation', token, observation(undefined, 'pat-2'));
+    const other = await fhirWrite(t.app, 'POST', 'Observation', token, observation(undefined, 'pat-2'));
     expect(other.statusCode).toBe(403);
     expect(other.json<{ issue: { diagnostics: string }[] }>().issue[0]?.diagnostics).toContain(
       "belongs to Patient/pat-2: outside the compartment of the token's patient pat-1",
     );
     // Taking pat-1's observation away to pat-2 is refused (the new version is checked) ...
-    const moveAway = await send(t, 'PUT', 'Observation/obs-1', token, observation('obs-1', 'pat-2'));
+    const moveAway = await fhirWrite(t.app, 'PUT', 'Observation/obs-1', token, observation('obs-1', 'pat-2'));
     expect(moveAway.statusCode).toBe(403);
     // ... and so is taking pat-2's observation over (the current version is checked).
-    const takeOver = await send(t, 'PUT', 'Observation/obs-6', token, observation('obs-6', 'pat-1'));
+    const takeOver = await fhirWrite(t.app, 'PUT', 'Observation/obs-6', token, observation('obs-6', 'pat-1'));
     expect(takeOver.statusCode).toBe(403);
     expect(takeOver.json<{ issue: { diagnostics: string }[] }>().issue[0]?.diagnostics).toContain(
       'the current version of Observation/obs-6 belongs to Patient/pat-2',
     );
-    expect((await send(t, 'DELETE', 'Observation/obs-6', token)).statusCode).toBe(403);
+    expect((await fhirWrite(t.app, 'DELETE', 'Observation/obs-6', token)).statusCode).toBe(403);
     expect((await fhirGet(t.app, 'Observation/obs-6', await tokenFor(t, 'user/*.rs'))).json()).toMatchObject({
       subject: { reference: 'Patient/pat-2' },
     });
@@ -242,17 +210,17 @@ describe('a v2 scope query limits writes too (SMART App Launch 2.2 §scopes)', (
     const category = (code: string) => [
       { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code }] },
     ];
-    const vital = await send(t, 'POST', 'Observation', token, {
+    const vital = await fhirWrite(t.app, 'POST', 'Observation', token, {
       ...observation(undefined, 'pat-1'),
       category: category('vital-signs'),
     });
     expect(vital.statusCode).toBe(201);
-    const lab = await send(t, 'POST', 'Observation', token, {
+    const lab = await fhirWrite(t.app, 'POST', 'Observation', token, {
       ...observation(undefined, 'pat-1'),
       category: category('laboratory'),
     });
     expect(lab.statusCode).toBe(403);
-    expect(await lastVerdictScope(t)).toMatchObject({
+    expect(await lastVerdictScope(t.app)).toMatchObject({
       interaction: 'c',
       allowed: false,
       considered: ['patient/Observation.c?category=vital-signs'],
@@ -353,9 +321,9 @@ describe('the scope matrix: c, r, u, d, s and v1 read/write × patient/user/syst
         const res =
           c.method === 'GET'
             ? await fhirGet(t.app, c.path, token)
-            : await send(t, c.method, c.path, token, c.body);
+            : await fhirWrite(t.app, c.method, c.path, token, c.body);
         expect(res.statusCode, `${c.method} ${c.path} with ${c.scope}: ${res.body}`).toBe(c.status);
-        const check = await lastVerdictScope(t);
+        const check = await lastVerdictScope(t.app);
         expect(check).toMatchObject({
           interaction: c.interaction,
           allowed,
@@ -383,7 +351,7 @@ describe('a write cannot hide which patient a resource is about', () => {
       subject: [{ reference: 'Patient/pat-2' }],
       patient: { reference: 'Patient/pat-1' },
     };
-    const res = await send(t, 'POST', 'Observation', token, planted);
+    const res = await fhirWrite(t.app, 'POST', 'Observation', token, planted);
     expect(res.statusCode, res.body).toBe(403);
     const practitioner = await tokenFor(t, 'user/Observation.rs');
     const found = await fhirGet(t.app, 'Observation?patient=pat-2', practitioner);

@@ -8,10 +8,9 @@ import type { Inspection } from '../../server/tokens/inspection.js';
 import {
   admin,
   authorize,
-  basic,
   clientCredentials,
   fhirGet,
-  postForm,
+  introspect,
   redeem,
   sandboxTest,
   type TestSandbox,
@@ -46,12 +45,7 @@ async function flow(t: TestSandbox): Promise<Flow> {
   const patient = String(decodeJwt(accessToken)['patient']);
   expect((await fhirGet(t.app, `Patient/${patient}`, accessToken)).statusCode).toBe(200);
   const otherToken = (await clientCredentials(t.app)).json<{ access_token: string }>().access_token;
-  const introspection = await postForm(
-    t.app,
-    '/introspect',
-    { token: accessToken },
-    { authorization: basic('conf-app', 's3cret') },
-  );
+  const introspection = await introspect(t.app, accessToken);
   expect(introspection.json()).toMatchObject({ active: true });
   return {
     code,

@@ -3,13 +3,12 @@ import { decodeJwt } from 'jose';
 import type { LightMyRequestResponse } from 'fastify';
 import {
   admin,
+  answer,
   authorize,
   basic,
   confidentialClient,
-  decide,
   FHIR_BASE,
   form,
-  pendingRequestId,
   redeem,
   sandboxTest,
   signIn,
@@ -57,7 +56,7 @@ async function approveAndRedeem(
   page: LightMyRequestResponse,
   fields: Record<string, string> = {},
 ) {
-  const res = await decide(t.app, { request: pendingRequestId(page), decision: 'approve', ...fields });
+  const res = await answer(t.app, page, { decision: 'approve', ...fields });
   expect(res.statusCode, res.body).toBe(303);
   const code = new URL(String(res.headers.location)).searchParams.get('code') ?? '';
   const token = await redeem(t.app, code);
@@ -149,11 +148,7 @@ describe('the sign-in step (interactive mode)', () => {
 
   it('refuses a consent decision posted for a request still at the sign-in step', async ({ t }) => {
     const { response } = await authorize(t.app, { scope: ID_SCOPE });
-    const res = await decide(t.app, {
-      request: pendingRequestId(response),
-      decision: 'approve',
-      patient: 'pat-1',
-    });
+    const res = await answer(t.app, response, { decision: 'approve', patient: 'pat-1' });
     expect(res.statusCode).toBe(400);
     expect(res.headers.location).toBeUndefined();
     expect(res.body).toContain('waits for the sign-in step');
@@ -164,11 +159,7 @@ describe('the sign-in step (interactive mode)', () => {
     expect(forged.statusCode).toBe(400);
     expect(forged.body).toContain('one of the offered personas');
     const { response } = await authorize(t.app, { scope: ID_SCOPE });
-    const cancel = await decide(t.app, {
-      request: pendingRequestId(response),
-      step: 'sign-in',
-      decision: 'deny',
-    });
+    const cancel = await answer(t.app, response, { step: 'sign-in', decision: 'deny' });
     expect(cancel.statusCode).toBe(303);
     expect(new URL(String(cancel.headers.location)).searchParams.get('error')).toBe('access_denied');
   });
@@ -207,12 +198,7 @@ describe('pickers that fit the app', () => {
 
   it('refuses an encounter of another patient, naming both', async ({ t }) => {
     const { response } = await authorize(t.app, { scope: 'launch/patient launch/encounter patient/*.rs' });
-    const res = await decide(t.app, {
-      request: pendingRequestId(response),
-      decision: 'approve',
-      patient: 'pat-1',
-      encounter: 'enc-3',
-    });
+    const res = await answer(t.app, response, { decision: 'approve', patient: 'pat-1', encounter: 'enc-3' });
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('encounter enc-3 is Patient/pat-2’s, not the chosen Patient/pat-1’s');
   });

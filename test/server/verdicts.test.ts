@@ -1,17 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   admin,
   authorize,
   basic,
   clientCredentials,
   fhirGet,
+  lastExchange,
   postForm,
   redeem,
-  startSandbox,
-  type TestSandbox,
+  sandboxTest,
 } from '../helpers/sandbox.js';
-import type { SandboxConfig } from '../../server/config/schema.js';
-import type { Exchange } from '../../server/exchanges/exchange.js';
 import { FAILURE_CATALOG, type FailureEndpoint } from '../../server/failures/catalog.js';
 
 /**
@@ -54,22 +52,7 @@ function ungoverned(endpoint: FailureEndpoint, rule: string | undefined): string
   return citations(rule).filter((c) => !GOVERNS[endpoint].some((re) => re.test(c)));
 }
 
-let t: TestSandbox;
-let running: TestSandbox | undefined;
-afterEach(async () => {
-  await running?.app.close();
-  running = undefined;
-});
-async function start(config: SandboxConfig = {}): Promise<void> {
-  t = await startSandbox(config);
-  running = t;
-}
-async function last(): Promise<Exchange> {
-  const list = (await admin(t.app, 'GET', '/exchanges')).json<{ exchanges: Exchange[] }>().exchanges;
-  const entry = list.at(-1);
-  if (entry === undefined) throw new Error('the log is empty');
-  return entry;
-}
+const it = sandboxTest();
 
 describe('verdict citations follow the endpoint that answered', () => {
   it('every injected error cites a section that governs its endpoint', () => {
@@ -80,18 +63,18 @@ describe('verdict citations follow the endpoint that answered', () => {
     }
   });
 
-  it('an injected 503 at the token endpoint cites RFC 6749 §5.2 and HTTP, not the authorization endpoint', async () => {
-    await start();
+  it('an injected 503 at the token endpoint cites RFC 6749 §5.2 and HTTP, not the authorization endpoint', async ({
+    t,
+  }) => {
     await admin(t.app, 'POST', '/failures', { id: 'token.temporarily_unavailable', times: 1 });
     const res = await clientCredentials(t.app);
     expect(res.statusCode).toBe(503);
-    const verdict = (await last()).verdict.summary;
+    const verdict = (await lastExchange(t.app)).verdict.summary;
     expect(verdict).not.toContain('4.1.2.1');
     expect(verdict).toContain('RFC 6749 §5.2');
   });
 
-  it('every genuine rejection cites a section that governs its endpoint', async () => {
-    await start();
+  it('every genuine rejection cites a section that governs its endpoint', async ({ t }) => {
     const conf = { authorization: basic('conf-app', 's3cret') };
     const token: (() => Promise<unknown>)[] = [
       () => clientCredentials(t.app, 'conf-app', 'wrong'),
@@ -118,7 +101,7 @@ describe('verdict citations follow the endpoint that answered', () => {
     for (const [endpoint, requests] of groups) {
       for (const request of requests) {
         await request();
-        const entry = await last();
+        const entry = await lastExchange(t.app);
         expect(entry.verdict.outcome, entry.path).toBe('rejected');
         const rule = entry.verdict.reasons.at(-1)?.rule;
         expect(ungoverned(endpoint, rule), `${entry.path}: ${entry.verdict.summary}`).toEqual([]);
@@ -126,17 +109,17 @@ describe('verdict citations follow the endpoint that answered', () => {
     }
   });
 
-  it('a real FHIR 401 names its error and rule in the exchange log, not just the status', async () => {
-    await start();
+  it('a real FHIR 401 names its error and rule in the exchange log, not just the status', async ({ t }) => {
     await fhirGet(t.app, 'Patient/pat-1', undefined);
-    const entry = await last();
+    const entry = await lastExchange(t.app);
     expect(entry.verdict.summary).toBe('rejected: no bearer token was sent — RFC 6750 §3.1');
   });
 });
 
 describe('a code burned by a failed check says so on retry', () => {
-  it('a failed PKCE check, retried with the right verifier, names the failed check, not a prior use', async () => {
-    await start();
+  it('a failed PKCE check, retried with the right verifier, names the failed check, not a prior use', async ({
+    t,
+  }) => {
     const { code } = await authorize(t.app);
     const failed = await redeem(t.app, code ?? '', { code_verifier: 'x'.repeat(43) });
     expect(failed.statusCode).toBe(400);
@@ -152,8 +135,10 @@ describe('a code burned by a failed check says so on retry', () => {
 });
 
 describe('the X-Sandbox-Verdict header', () => {
-  it('carries the reason behind iEHR’s terse body, which stays byte for byte the vendor’s', async () => {
-    await start({ profile: 'iehr' });
+  it('carries the reason behind iEHR’s terse body, which stays byte for byte the vendor’s', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({ profile: 'iehr' });
     const res = await clientCredentials(t.app, 'conf-app', 'wrong', {
       path: '/oauth2/token',
       params: { client_id: 'conf-app' },
@@ -165,8 +150,9 @@ describe('the X-Sandbox-Verdict header', () => {
     expect(header).toMatch(/^[\x20-\x7e]{1,512}$/);
   });
 
-  it('is on every OAuth error response: token, authorization redirect, error page, introspection, userinfo, FHIR', async () => {
-    await start();
+  it('is on every OAuth error response: token, authorization redirect, error page, introspection, userinfo, FHIR', async ({
+    t,
+  }) => {
     const responses = [
       await clientCredentials(t.app, 'conf-app', 'wrong'),
       (await authorize(t.app, { scope: 'openid nope' })).response,
@@ -182,22 +168,20 @@ describe('the X-Sandbox-Verdict header', () => {
     expect((await clientCredentials(t.app)).headers['x-sandbox-verdict']).toBeUndefined();
   });
 
-  it('is readable by a browser app: CORS exposes it', async () => {
-    await start();
+  it('is readable by a browser app: CORS exposes it', async ({ t }) => {
     const res = await fhirGet(t.app, 'Patient/pat-1', undefined, { origin: 'http://127.0.0.1:5555' });
     expect(res.headers['access-control-expose-headers']).toContain('X-Sandbox-Verdict');
   });
 
-  it('stays bounded however long the reason', async () => {
-    await start();
+  it('stays bounded however long the reason', async ({ t }) => {
     const res = await authorize(t.app, { scope: `openid ${'nope'.repeat(400)}` });
     const header = String(res.response.headers['x-sandbox-verdict']);
     expect(header.length).toBe(512);
     expect(header.endsWith('...')).toBe(true);
   });
 
-  it('is switched off with exchangeLog.verdictHeader: false', async () => {
-    await start({ exchangeLog: { verdictHeader: false } });
+  it('is switched off with exchangeLog.verdictHeader: false', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ exchangeLog: { verdictHeader: false } });
     const res = await clientCredentials(t.app, 'conf-app', 'wrong');
     expect(res.statusCode).toBe(401);
     expect(res.headers['x-sandbox-verdict']).toBeUndefined();
