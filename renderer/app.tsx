@@ -1,8 +1,12 @@
 import { useEffect, useRef, useState, type SubmitEvent } from 'react';
 import { ErrorText } from './components/common.js';
 import { browserTokenEnvironment, forgetAdminToken, keepAdminToken } from './lib/session-token.js';
+import { adminPrefixOf } from './store/issuers-slice.js';
 import {
+  selectIssuerName,
+  selectIssuers,
   selectLive,
+  selectManyIssuers,
   selectNotice,
   selectServer,
   selectSession,
@@ -73,16 +77,37 @@ function Workbench() {
   const loadGrants = useApp((s) => s.loadGrants);
   const loadFailures = useApp((s) => s.loadFailures);
   const loadExchanges = useApp((s) => s.loadExchanges);
+  const loadIssuers = useApp((s) => s.loadIssuers);
+  // Every view reads the chosen issuer's state: a switch (a new admin prefix) reloads it all.
+  const admin = useApp((s) =>
+    s.issuers.status === 'ready' || s.issuers.status === 'error' ? adminPrefixOf(s) : '',
+  );
+  const issuersKey = useApp((s) =>
+    s.issuers.status === 'ready'
+      ? selectIssuers(s)
+          .map((v) => v.name)
+          .join(' ')
+      : s.issuers.status,
+  );
   const headingRef = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
 
   useEffect(() => {
+    void loadIssuers();
+  }, [loadIssuers]);
+
+  useEffect(() => {
+    if (admin === '') return; // the issuers are not known yet: which one to show is not either
     void loadServer();
     void loadClients();
     void loadGrants();
     void loadFailures();
-    void loadExchanges();
-  }, [loadServer, loadClients, loadGrants, loadFailures, loadExchanges]);
+  }, [admin, loadServer, loadClients, loadGrants, loadFailures]);
+
+  useEffect(() => {
+    // Activity lists every issuer's exchanges: an issuer added or removed changes what it reads.
+    if (issuersKey !== 'idle' && issuersKey !== 'loading') void loadExchanges();
+  }, [issuersKey, loadExchanges]);
 
   useEffect(() => {
     document.title = `${VIEW_TITLES[view]} · Token Sandbox`;
@@ -126,6 +151,7 @@ function Workbench() {
           <h1 ref={headingRef} tabIndex={-1}>
             {VIEW_TITLES[view]}
           </h1>
+          <IssuerSwitcher />
           <ServerBadge />
         </header>
         <View />
@@ -155,6 +181,33 @@ function KeyboardShortcuts() {
     return () => window.removeEventListener('keydown', onKey);
   }, [setView]);
   return null;
+}
+
+/** Which issuer every view shows (README "Many issuers"); absent while the sandbox has only the default. */
+function IssuerSwitcher() {
+  const many = useApp(selectManyIssuers);
+  const issuers = useApp(selectIssuers);
+  const chosen = useApp(selectIssuerName);
+  const choose = useApp((s) => s.chooseIssuer);
+  if (!many) return null;
+  const current = issuers.find((v) => v.name === chosen);
+  return (
+    <label className="issuer-switcher">
+      <span
+        className="issuer-swatch"
+        aria-hidden="true"
+        style={{ background: current?.colour ?? 'transparent' }}
+      />
+      Issuer
+      <select value={chosen} onChange={(e) => choose(e.target.value)} data-testid="issuer-switcher">
+        {issuers.map((v) => (
+          <option key={v.name} value={v.name}>
+            {v.name} · {v.profile}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 }
 
 function ServerBadge() {

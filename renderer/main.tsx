@@ -1,6 +1,5 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createAdminApi } from './api/admin-client.js';
 import { App } from './app.js';
 import {
   adoptIfValid,
@@ -9,9 +8,8 @@ import {
   isRemembered,
   takeAdminToken,
 } from './lib/session-token.js';
-import { connectLive } from './store/live.js';
 import { AppContext } from './store/react.js';
-import { createAppStore, type AppStore } from './store/store.js';
+import { createWorkbench, followLive } from './store/workbench.js';
 import './styles/app.css';
 
 /**
@@ -26,16 +24,11 @@ function serverOrigin(): string {
 
 const env = browserTokenEnvironment();
 const found = takeAdminToken(env);
-const holder: { store?: AppStore } = {};
-const api = createAdminApi({
+const { api, store } = createWorkbench({
   origin: serverOrigin(),
-  token: () => {
-    const session = holder.store?.getState().session;
-    return session?.status === 'signed-in' ? session.token : undefined;
-  },
+  fetch: globalThis.fetch.bind(globalThis),
+  tabStorage: sessionStorage,
 });
-const store = createAppStore({ api, fetch: globalThis.fetch.bind(globalThis) });
-holder.store = store;
 // A token navigated in while this tab had one replaces it only once the server accepts it; until that is
 // known the tab signs in with neither, so a restarted server's stale token never signs it out in between.
 const candidate = found?.candidate;
@@ -46,20 +39,8 @@ if (found !== undefined && candidate !== undefined) {
   });
 }
 
-// The live stream runs while signed in and restarts after a new sign-in.
-let live: AbortController | undefined;
-function followSession(): void {
-  const signedIn = store.getState().session.status === 'signed-in';
-  if (signedIn && live === undefined) {
-    live = new AbortController();
-    void connectLive(store, api, live.signal);
-  } else if (!signedIn && live !== undefined) {
-    live.abort();
-    live = undefined;
-  }
-}
-store.subscribe(followSession);
-followSession();
+// The live streams run while signed in, restart after a new sign-in, and follow the chosen issuer.
+followLive(store, api);
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');

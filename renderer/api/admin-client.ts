@@ -4,6 +4,7 @@ import type {
   FhirDataSummary,
   FhirLoadResult,
   GrantList,
+  IssuerList,
   KeyList,
   KeyRotation,
   KeyView,
@@ -23,6 +24,7 @@ import type {
   FailureArm,
   FailureBoard,
   FailureId,
+  IssuerView,
   LaunchPatientChoice,
   LaunchRequest,
   LaunchResult,
@@ -69,7 +71,14 @@ function isErrorBody(value: unknown): value is AdminErrorBody {
 /** Everything the workbench asks of the admin API; one method per route. */
 export interface AdminApi {
   readonly origin: string;
+  /** The live event stream of the issuer this client addresses (read again after a switch). */
   readonly eventsUrl: string;
+  /** The admin prefix in force: `/_sandbox/api`, or `/_sandbox/api/issuers/NAME` for issuer NAME. */
+  readonly admin: string;
+  /** The same client, bound to one issuer's admin prefix (an IssuerView's `admin`) whatever is chosen. */
+  forIssuer(admin: string): AdminApi;
+  /** Every issuer of the sandbox, the default first (README "Many issuers"); always asked of the root. */
+  listIssuers(): Promise<IssuerView[]>;
   /** Headers every admin request carries (the bearer token). */
   headers(): Record<string, string>;
   /** Each client with its values in force (`effective`); a write answers with the document alone. */
@@ -129,6 +138,11 @@ export interface AdminApi {
 export interface AdminApiOptions {
   readonly origin: string;
   readonly token: () => string | undefined;
+  /**
+   * The admin prefix of the issuer the workbench shows (an IssuerView's `admin`), read on every request so a
+   * switch of issuer reaches every view through this one place; `/_sandbox/api` (the default issuer) if absent.
+   */
+  readonly admin?: () => string;
   readonly fetch?: typeof fetch;
 }
 
@@ -154,6 +168,7 @@ export interface HarQuery {
  * every answer through those schemas, so a field is in the JSON exactly when its type says so.
  */
 interface AdminResponses {
+  'GET /issuers': IssuerList;
   'GET /clients': ClientList;
   'POST /clients': ClientConfig;
   'PUT /clients/:clientId': ClientConfig;
@@ -199,12 +214,14 @@ interface CallOptions {
   readonly params?: Readonly<Record<string, string | number>>;
   readonly query?: string;
   readonly body?: unknown;
+  /** The admin prefix to use instead of the chosen issuer's (the issuers routes live on the root alone). */
+  readonly prefix?: string;
 }
 
 /** Creates the admin API client; every failure becomes an `AdminApiError` with the server's own words. */
 export function createAdminApi(options: AdminApiOptions): AdminApi {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const base = `${options.origin}${ADMIN_PREFIX}`;
+  const admin = options.admin ?? (() => ADMIN_PREFIX);
 
   function headers(): Record<string, string> {
     const token = options.token();
@@ -227,7 +244,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     }
     let response: Response;
     try {
-      response = await doFetch(`${base}${path}`, init);
+      response = await doFetch(`${options.origin}${request.prefix ?? admin()}${path}`, init);
     } catch (err) {
       throw new AdminApiError(
         0,
@@ -264,7 +281,14 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
 
   return {
     origin: options.origin,
-    eventsUrl: `${base}/events`,
+    get eventsUrl() {
+      return `${options.origin}${admin()}/events`;
+    },
+    get admin() {
+      return admin();
+    },
+    forIssuer: (prefix) => createAdminApi({ ...options, admin: () => prefix }),
+    listIssuers: async () => (await call('GET /issuers', { prefix: ADMIN_PREFIX })).issuers,
     headers,
     listClients: async () => (await call('GET /clients')).clients,
     createClient: async (client) => call('POST /clients', { body: client }),

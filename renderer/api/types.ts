@@ -75,6 +75,7 @@ export type {
   FailureInfo,
   IssuedArtefact as Artefact,
   FailureBoardView as FailureBoard,
+  IssuerViewShape as IssuerView,
   LaunchRequest,
   LaunchResult,
   EhrLaunchRequest,

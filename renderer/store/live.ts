@@ -27,12 +27,22 @@ function trailing(task: () => void, ms: number): () => void {
   };
 }
 
+/** Which issuer's stream a router serves, when the workbench follows several (README "Many issuers"). */
+export interface StreamScope {
+  /** The issuer its exchanges are tagged with in the merged Activity log. */
+  readonly issuer?: string;
+  /** Only its exchanges count: another issuer's grants, clients or failures are not on screen. */
+  readonly exchangesOnly?: boolean;
+}
+
 /** Routes one event of the live stream into the store. */
-export function createLiveRouter(store: AppStore, schedule?: FrameScheduler) {
+export function createLiveRouter(store: AppStore, schedule?: FrameScheduler, scope: StreamScope = {}) {
   const state = () => store.getState();
   const exchanges = createFrameBatcher<ExchangeSummary>((batch) => {
-    state().appendExchanges(batch);
+    const { issuer } = scope;
+    state().appendExchanges(issuer === undefined ? batch : batch.map((e) => ({ ...e, issuer })));
   }, schedule);
+  const reloadIssuers = trailing(() => void state().loadIssuers(), 100);
   const reloadGrants = trailing(() => void state().loadGrants(), 200);
   const reloadFailures = trailing(() => void state().loadFailures(), 100);
   const reloadClients = trailing(() => void state().loadClients(), 100);
@@ -46,7 +56,9 @@ export function createLiveRouter(store: AppStore, schedule?: FrameScheduler) {
         } catch {
           // A malformed event is skipped; the next reload of the list has it right.
         }
-      } else if (GRANT_EVENTS.has(name)) reloadGrants();
+      } else if (name === 'issuer.added' || name === 'issuer.removed') reloadIssuers();
+      else if (scope.exchangesOnly === true) return;
+      else if (GRANT_EVENTS.has(name)) reloadGrants();
       else if (FAILURE_EVENTS.has(name)) reloadFailures();
       else if (name === 'client.changed') reloadClients();
       // A moved clock can end a key's grace period, so it reloads the keys with the rest of the server view.
@@ -66,9 +78,14 @@ export function createLiveRouter(store: AppStore, schedule?: FrameScheduler) {
   };
 }
 
-/** Keeps the store in step with the server until `signal` aborts. */
-export function connectLive(store: AppStore, api: AdminApi, signal: AbortSignal): Promise<void> {
-  const router = createLiveRouter(store);
+/** Keeps the store in step with the server (one issuer's stream) until `signal` aborts. */
+export function connectLive(
+  store: AppStore,
+  api: AdminApi,
+  signal: AbortSignal,
+  scope: StreamScope = {},
+): Promise<void> {
+  const router = createLiveRouter(store, undefined, scope);
   signal.addEventListener('abort', () => {
     router.stop();
   });
@@ -81,6 +98,8 @@ export function connectLive(store: AppStore, api: AdminApi, signal: AbortSignal)
       router.route(m);
     },
     onStatus: (status) => {
+      // Another issuer's stream only feeds Activity: the live indicator is the chosen issuer's.
+      if (scope.exchangesOnly === true) return;
       store.getState().setLive(status);
       if (status.state === 'retrying') wasRetrying = true;
       if (status.state === 'open' && wasRetrying) {

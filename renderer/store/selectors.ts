@@ -12,7 +12,9 @@ import { canAuthenticate } from '../api/oauth-client.js';
 import type { StepOutcome } from '../flow-lab/diagram.js';
 import { verdictOf } from '../flow-lab/runner.js';
 import { familyTimeline } from '../flow-lab/timeline.js';
+import type { ListedExchange } from './exchanges-slice.js';
 import type { LabStep } from './flow-lab-slice.js';
+import { currentIssuer, issuerList } from './issuers-slice.js';
 import type { AppState } from './types.js';
 import type { ActivityFilters, StatusFilter } from './ui-slice.js';
 
@@ -49,6 +51,15 @@ export const selectClientEditor = (s: AppState) => s.clientEditor;
 export const selectNotice = (s: AppState) => s.notice;
 export const selectSelectedSeq = (s: AppState) => s.selectedSeq;
 export const selectExchangeDetail = (s: AppState) => s.exchangeDetail;
+export const selectSelectedIssuer = (s: AppState) => s.selectedIssuer;
+export const selectIssuerName = (s: AppState) => s.issuerName;
+/** Every issuer, the default first; empty while unknown. */
+export const selectIssuers = issuerList;
+
+export const selectCurrentIssuer = currentIssuer;
+
+/** Whether the sandbox has more issuers than the default: the switcher and Activity's issuer column show. */
+export const selectManyIssuers = (s: AppState): boolean => issuerList(s).length > 1;
 
 export function selectClientList(s: AppState): readonly ClientConfig[] {
   return s.clients.status === 'ready' ? s.clients.data : EMPTY;
@@ -79,7 +90,9 @@ function statusMatches(status: number, filter: StatusFilter): boolean {
 }
 
 /** Whether one exchange passes the Activity filters. */
-export function exchangeMatches(e: ExchangeSummary, f: ActivityFilters): boolean {
+export function exchangeMatches(e: ListedExchange, f: ActivityFilters): boolean {
+  // An untagged item is the only issuer's: the issuer filter applies when Activity lists several.
+  if (f.issuer !== 'all' && e.issuer !== undefined && e.issuer !== f.issuer) return false;
   if (f.endpoint !== 'all' && e.path !== f.endpoint) return false;
   if (f.clientId !== 'all' && (e.clientId ?? '') !== f.clientId) return false;
   if (!statusMatches(e.status, f.status)) return false;
@@ -89,14 +102,19 @@ export function exchangeMatches(e: ExchangeSummary, f: ActivityFilters): boolean
 }
 
 const filterExchanges = memoizeLast(
-  (items: readonly ExchangeSummary[], f: ActivityFilters): readonly ExchangeSummary[] => {
-    const all = f.endpoint === 'all' && f.clientId === 'all' && f.status === 'all' && f.injected === 'all';
+  (items: readonly ListedExchange[], f: ActivityFilters): readonly ListedExchange[] => {
+    const all =
+      f.endpoint === 'all' &&
+      f.clientId === 'all' &&
+      f.status === 'all' &&
+      f.injected === 'all' &&
+      f.issuer === 'all';
     return all ? items : items.filter((e) => exchangeMatches(e, f));
   },
 );
 
 /** The exchanges the Activity list shows, oldest first. */
-export const selectVisibleExchanges = (s: AppState): readonly ExchangeSummary[] =>
+export const selectVisibleExchanges = (s: AppState): readonly ListedExchange[] =>
   filterExchanges(s.exchanges.items, s.activityFilters);
 
 const distinctPaths = memoizeLast((items: readonly ExchangeSummary[]): readonly string[] => {

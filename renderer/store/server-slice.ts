@@ -9,11 +9,14 @@ import type {
   StorageView,
 } from '../api/types.js';
 import { failed, messageOf, OK } from './errors.js';
+import { currentIssuer } from './issuers-slice.js';
 import type { ActionResult, Remote, SliceCreator } from './types.js';
 
 /** What the Overview and Settings show about the running server. */
 export interface ServerInfo {
   readonly origin: string;
+  /** Where the shown issuer's paths begin: the origin, or `origin/i/NAME` (README "Many issuers"). */
+  readonly base: string;
   /** The config document as set: what Settings edits and exports. */
   readonly config: SandboxConfig;
   /** The settings in force, defaults applied: what Settings shows for a field the document leaves out. */
@@ -56,11 +59,12 @@ export const createServerSlice: SliceCreator<ServerSlice> = (deps) => (set, get)
     live: { state: 'connecting', attempt: 1 },
     loadServer: async () => {
       if (get().server.status !== 'ready') set({ server: { status: 'loading' } });
+      const base = `${deps.api.origin}${currentIssuer(get())?.path ?? ''}`;
       try {
         const [config, effective, discovery, clock, storage, keys] = await Promise.all([
           deps.api.getConfig(),
           deps.api.getEffectiveConfig(),
-          fetchSmartConfiguration(deps.api.origin, deps.fetch).then(
+          fetchSmartConfiguration(base, deps.fetch).then(
             (doc) => ({ doc }) as const,
             (err: unknown) => ({ error: messageOf(err) }) as const,
           ),
@@ -73,6 +77,7 @@ export const createServerSlice: SliceCreator<ServerSlice> = (deps) => (set, get)
             status: 'ready',
             data: {
               origin: deps.api.origin,
+              base,
               config,
               effective,
               discovery: 'doc' in discovery ? discovery.doc : undefined,

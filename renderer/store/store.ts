@@ -6,6 +6,7 @@ import { createFailuresSlice } from './failures-slice.js';
 import { createFlowLabSlice } from './flow-lab-slice.js';
 import { createGrantsSlice } from './grants-slice.js';
 import { createInspectorSlice } from './inspector-slice.js';
+import { createIssuersSlice } from './issuers-slice.js';
 import { createPersonasSlice } from './personas-slice.js';
 import { createServerSlice } from './server-slice.js';
 import { createSessionSlice } from './session-slice.js';
@@ -65,6 +66,7 @@ export function createAppStore(deps: StoreDeps, storage?: StateStorage): AppStor
         ...createUiSlice(deps)(...a),
         ...createFlowLabSlice(deps)(...a),
         ...createInspectorSlice(deps)(...a),
+        ...createIssuersSlice(deps)(...a),
       }),
       {
         name: PERSIST_KEY,

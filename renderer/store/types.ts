@@ -6,6 +6,7 @@ import type { FailuresSlice } from './failures-slice.js';
 import type { FlowLabSlice } from './flow-lab-slice.js';
 import type { GrantsSlice } from './grants-slice.js';
 import type { InspectorSlice } from './inspector-slice.js';
+import type { IssuersSlice } from './issuers-slice.js';
 import type { PersonasSlice } from './personas-slice.js';
 import type { ServerSlice } from './server-slice.js';
 import type { SessionSlice } from './session-slice.js';
@@ -38,12 +39,15 @@ export type AppState = SessionSlice &
   FailuresSlice &
   UiSlice &
   FlowLabSlice &
-  InspectorSlice;
+  InspectorSlice &
+  IssuersSlice;
 
 /** What the slices need from outside, injected so tests can hand in fakes. */
 export interface StoreDeps {
   readonly api: AdminApi;
   readonly fetch: typeof fetch;
+  /** Where this tab keeps the chosen issuer across a reload (sessionStorage); nowhere when absent. */
+  readonly tabStorage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 }
 
 /** A slice creator under the root middleware (persist). */

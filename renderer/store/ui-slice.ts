@@ -25,6 +25,8 @@ export interface ActivityFilters {
   readonly clientId: string;
   readonly status: StatusFilter;
   readonly injected: InjectedFilter;
+  /** An issuer's name, or `all` (README "Many issuers"). */
+  readonly issuer: string;
 }
 
 export const DEFAULT_FILTERS: ActivityFilters = {
@@ -32,6 +34,7 @@ export const DEFAULT_FILTERS: ActivityFilters = {
   clientId: 'all',
   status: 'all',
   injected: 'all',
+  issuer: 'all',
 };
 
 /** The Clients view's editor: one state at a time, so "editing" and "confirming delete" never overlap. */

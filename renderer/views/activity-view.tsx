@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { Exchange, ExchangeSummary, LoggedMessage } from '../api/types.js';
+import type { Exchange, IssuerView, LoggedMessage } from '../api/types.js';
 import {
   Choice,
   CodeBlock,
@@ -14,12 +14,17 @@ import {
 import { exchangeToCurl } from '../lib/curl.js';
 import { harFileName, harQueryFor, keepOnly, saveHar, type HarScope } from '../lib/har-export.js';
 import { messageOf } from '../store/errors.js';
+import type { ListedExchange } from '../store/exchanges-slice.js';
 import {
   selectActivityFilters,
   selectClientList,
   selectExchangeDetail,
   selectExchangeEndpoints,
   selectExchangeLog,
+  selectIssuerName,
+  selectIssuers,
+  selectManyIssuers,
+  selectSelectedIssuer,
   selectSelectedSeq,
   selectServer,
   selectVisibleExchanges,
@@ -36,8 +41,11 @@ function timeOf(iso: string): string {
 
 export function ActivityView() {
   const selected = useApp(selectSelectedSeq);
+  const many = useApp(selectManyIssuers);
   return (
-    <div className={`view-body activity${selected === undefined ? '' : ' with-detail'}`}>
+    <div
+      className={`view-body activity${selected === undefined ? '' : ' with-detail'}${many ? ' many-issuers' : ''}`}
+    >
       <Filters />
       <HarExport />
       <div className="activity-split">
@@ -54,12 +62,23 @@ function Filters() {
   const reset = useApp((s) => s.resetActivityFilters);
   const endpoints = useApp(selectExchangeEndpoints);
   const clients = useApp(selectClientList);
+  const many = useApp(selectManyIssuers);
+  const issuers = useApp(selectIssuers);
   const endpointOptions =
     filters.endpoint !== 'all' && !endpoints.includes(filters.endpoint)
       ? [...endpoints, filters.endpoint]
       : endpoints;
   return (
     <form className="filters" aria-label="Filter exchanges" onSubmit={(e) => e.preventDefault()}>
+      {many ? (
+        <label>
+          Issuer
+          <select value={filters.issuer} onChange={(e) => setFilters({ issuer: e.target.value })}>
+            <option value="all">All</option>
+            <Options items={issuers} value={(v) => v.name} />
+          </select>
+        </label>
+      ) : null}
       <label>
         Endpoint
         <select value={filters.endpoint} onChange={(e) => setFilters({ endpoint: e.target.value })}>
@@ -111,6 +130,7 @@ function HarExport() {
   const { api } = useDeps();
   const filters = useApp(selectActivityFilters);
   const visible = useApp(selectVisibleExchanges);
+  const chosen = useApp(selectIssuerName);
   const selection = useApp((s) => s.harSelection);
   const clear = useApp((s) => s.clearHarSelection);
   const [error, setError] = useState<string>();
@@ -120,7 +140,9 @@ function HarExport() {
     try {
       const har = await api.exportHar(harQueryFor(scope, filters, selection));
       saveHar(
-        scope === 'filtered' ? keepOnly(har, new Set(visible.map((e) => e.seq))) : har,
+        scope === 'filtered'
+          ? keepOnly(har, new Set(visible.filter(isShown(chosen)).map((e) => e.seq)))
+          : har,
         harFileName(new Date()),
       );
       setError(undefined);
@@ -167,13 +189,23 @@ function HarExport() {
   );
 }
 
+/** Whether an exchange is in the log of the issuer shown (HAR export reads that log; untagged: the only one). */
+function isShown(chosen: string): (e: ListedExchange) => boolean {
+  return (e) => e.issuer === undefined || e.issuer === chosen;
+}
+
 function ExchangeList() {
   const log = useApp(selectExchangeLog);
   const visible = useApp(selectVisibleExchanges);
   const load = useApp((s) => s.exchangesLoad);
   const selected = useApp(selectSelectedSeq);
+  const selectedIssuer = useApp(selectSelectedIssuer);
   const select = useApp((s) => s.selectExchange);
   const harSelection = useApp((s) => s.harSelection);
+  const many = useApp(selectManyIssuers);
+  const issuers = useApp(selectIssuers);
+  const chosen = useApp(selectIssuerName);
+  const isSelected = (e: ListedExchange) => e.seq === selected && e.issuer === selectedIssuer;
   const parentRef = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(true);
   // The virtualizer keeps only the rows in view (plus a few) in the DOM, whatever the length of the log.
@@ -200,12 +232,12 @@ function ExchangeList() {
   function onKeyDown(event: KeyboardEvent) {
     if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
     event.preventDefault();
-    const index = visible.findIndex((e) => e.seq === selected);
+    const index = visible.findIndex(isSelected);
     const next = event.key === 'ArrowDown' ? Math.min(visible.length - 1, index + 1) : Math.max(0, index - 1);
     const target = visible[next];
     if (target !== undefined) {
       setFollow(false);
-      void select(target.seq);
+      void select(target.seq, target.issuer);
       virtualizer.scrollToIndex(next);
     }
   }
@@ -254,6 +286,7 @@ function ExchangeList() {
         <span>Client</span>
         <span>Verdict</span>
         <span className="num">ms</span>
+        {many ? <span>Issuer</span> : null}
       </div>
       <div
         ref={parentRef}
@@ -263,7 +296,9 @@ function ExchangeList() {
         tabIndex={0}
         onScroll={onScroll}
         onKeyDown={onKeyDown}
-        aria-activedescendant={selected === undefined ? undefined : `exchange-${selected}`}
+        aria-activedescendant={
+          selected === undefined ? undefined : rowId({ seq: selected, issuer: selectedIssuer })
+        }
       >
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((row) => {
@@ -271,12 +306,13 @@ function ExchangeList() {
             if (e === undefined) return null;
             return (
               <ExchangeRow
-                key={e.seq}
+                key={rowId(e)}
                 exchange={e}
                 top={row.start}
-                selected={e.seq === selected}
-                onSelect={() => void select(e.seq)}
-                ticked={harSelection.includes(e.seq)}
+                selected={isSelected(e)}
+                onSelect={() => void select(e.seq, e.issuer)}
+                ticked={isShown(chosen)(e) && harSelection.includes(e.seq)}
+                issuer={many ? issuers.find((v) => v.name === e.issuer) : undefined}
               />
             );
           })}
@@ -286,29 +322,38 @@ function ExchangeList() {
   );
 }
 
+/** A row's element id: its seq, and its issuer when Activity lists several (each log numbers its own). */
+function rowId(e: { readonly seq: number; readonly issuer?: string | undefined }): string {
+  return e.issuer === undefined ? `exchange-${e.seq}` : `exchange-${e.issuer}-${e.seq}`;
+}
+
 function ExchangeRow({
   exchange: e,
   top,
   selected,
   onSelect,
   ticked,
+  issuer,
 }: {
-  readonly exchange: ExchangeSummary;
+  readonly exchange: ListedExchange;
   readonly top: number;
   readonly selected: boolean;
   readonly onSelect: () => void;
   /** Picked for "Export selected". */
   readonly ticked: boolean;
+  /** Its issuer, for the Issuer column; undefined when the sandbox has one issuer (no column). */
+  readonly issuer: IssuerView | undefined;
 }) {
   return (
     <div
-      id={`exchange-${e.seq}`}
+      id={rowId(e)}
       role="option"
       aria-selected={selected}
       className={`exchange-row${selected ? ' selected' : ''}${e.failure === undefined ? '' : ' injected'}`}
       style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
       onClick={onSelect}
       data-seq={e.seq}
+      data-issuer={e.issuer}
     >
       <span className="mono muted">
         {/* A mark, not a control: a checkbox inside an option is nested interaction (WAI-ARIA listbox). */}
@@ -335,6 +380,12 @@ function ExchangeRow({
         {e.verdict.summary}
       </span>
       <span className="num mono muted">{Math.round(e.durationMs)}</span>
+      {issuer === undefined ? null : (
+        <span className="ellipsis issuer-cell">
+          <span className="issuer-swatch" aria-hidden="true" style={{ background: issuer.colour }} />{' '}
+          {issuer.name}
+        </span>
+      )}
     </div>
   );
 }
@@ -402,6 +453,9 @@ function ExchangeDetail() {
 function PickForHar({ seq }: { readonly seq: number }) {
   const picked = useApp((s) => s.harSelection.includes(seq));
   const toggle = useApp((s) => s.toggleHarSelection);
+  // HAR export reads the shown issuer's log: another issuer's exchange is exported from that issuer.
+  const shown = useApp((s) => s.selectedIssuer === undefined || s.selectedIssuer === s.issuerName);
+  if (!shown) return null;
   return <Choice checked={picked} onChange={() => toggle(seq)} label="Pick for HAR export" />;
 }
 

@@ -53,15 +53,15 @@ export function OverviewView() {
   const info = server.data;
   const d = info.discovery;
   const links: [string, string | undefined][] = [
-    ['Workbench and issuer', info.origin],
-    ['SMART configuration', `${info.origin}/.well-known/smart-configuration`],
-    ['OpenID configuration', `${info.origin}/.well-known/openid-configuration`],
+    ['Workbench and issuer', info.base],
+    ['SMART configuration', `${info.base}/.well-known/smart-configuration`],
+    ['OpenID configuration', `${info.base}/.well-known/openid-configuration`],
     ['Authorization endpoint', d?.authorization_endpoint],
     ['Token endpoint', d?.token_endpoint],
     ['Introspection endpoint', d?.introspection_endpoint],
     ['Revocation endpoint', d?.revocation_endpoint],
     ['JWKS', d?.jwks_uri],
-    ['FHIR base (iss of an EHR launch)', `${info.origin}/fhir`],
+    ['FHIR base (iss of an EHR launch)', `${info.base}/fhir`],
   ];
   const countCards: [string, number, ViewId][] = [
     ['Clients', counts.clients, 'clients'],
@@ -81,7 +81,7 @@ export function OverviewView() {
       </div>
       <TryItCard
         tokenEndpoint={d?.token_endpoint}
-        fhirBase={`${info.origin}/fhir`}
+        fhirBase={`${info.base}/fhir`}
         patient={info.config.launch?.patient ?? DEFAULT_PATIENT}
       />
       <Card title="Endpoints">

@@ -452,3 +452,5 @@ export const IssuerListSchema = Type.Object(
   { issuers: Type.Array(IssuerViewSchema) },
   { additionalProperties: false },
 );
+export type IssuerViewShape = Static<typeof IssuerViewSchema>;
+export type IssuerList = Static<typeof IssuerListSchema>;

@@ -7,6 +7,7 @@ import type {
   Exchange,
   ExchangeSummary,
   FailureBoard,
+  IssuerView,
 } from '../../renderer/api/types.js';
 import type { Inspection } from '../../server/tokens/inspection.js';
 import { createAppStore, type AppStore } from '../../renderer/store/store.js';
@@ -38,6 +39,23 @@ export const FAKE_EFFECTIVE_CONFIG: EffectiveConfig = {
   exchangeLog: { capacity: 5000, verdictHeader: true, maxBytes: 67108864 },
 };
 
+/** An issuer as `GET /issuers` lists it, at `origin`; `name` `default` is the one at the root paths. */
+export function issuerView(name: string, profile = 'smart', colour = '#2563eb'): IssuerView {
+  const path = name === 'default' ? '' : `/i/${name}`;
+  const issuer = `http://127.0.0.1:9710${path}`;
+  return {
+    name,
+    profile,
+    path,
+    issuer,
+    discovery: `${issuer}/.well-known/smart-configuration`,
+    fhirBase: `${issuer}/fhir`,
+    admin: name === 'default' ? '/_sandbox/api' : `/_sandbox/api/issuers/${name}`,
+    colour,
+    isDefault: name === 'default',
+  };
+}
+
 /** An in-memory stand-in for the admin API, with just enough behaviour for the store's slices. */
 export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients: ClientConfig[] } {
   const clients: ClientConfig[] = [];
@@ -47,6 +65,9 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
     clients,
     origin: 'http://127.0.0.1:9710',
     eventsUrl: 'http://127.0.0.1:9710/_sandbox/api/events',
+    admin: '/_sandbox/api',
+    forIssuer: () => api,
+    listIssuers: async () => [issuerView('default')],
     headers: () => ({ Authorization: 'Bearer test' }),
     listClients: async () =>
       clients.map((c) => ({
