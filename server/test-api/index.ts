@@ -4,6 +4,7 @@
  */
 export {
   generateSigningKeys,
+  IssuerHandle,
   RunningSandbox,
   SandboxApiError,
   startSandbox,
@@ -13,7 +14,7 @@ export {
 } from './start-sandbox.js';
 export type { DirectIssueRequest } from '../grants/direct-issue.js';
 export type { TokenResponse } from '../grants/grant.js';
-export type { ClientConfig, FailureArm, SandboxConfig } from '../config/schema.js';
+export type { ClientConfig, FailureArm, IssuerConfig, SandboxConfig } from '../config/schema.js';
 export type {
   ArmedFailure,
   ClockView,

@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { ADMIN_PREFIX } from '../admin/plugin.js';
 import type { AdminErrorBody } from '../admin/errors.js';
 import type * as Admin from '../admin/shapes.js';
 import { buildServer } from '../app.js';
-import type { SandboxUrls } from '../sandbox.js';
-import type { ClientConfig, FailureArm, SandboxConfig } from '../config/schema.js';
+import type { Sandbox, SandboxUrls } from '../sandbox.js';
+import type { ClientConfig, FailureArm, IssuerConfig, SandboxConfig } from '../config/schema.js';
 import type { ConfigIssue } from '../config/validate.js';
-import { parseConfig } from '../config/validate.js';
+import { DEFAULT_ISSUER_NAME, parseConfig } from '../config/validate.js';
 import type { Exchange } from '../exchanges/exchange.js';
 import type { FailureId } from '../failures/ids.js';
 import { DirectIssueError, issueDirectly, type DirectIssueRequest } from '../grants/direct-issue.js';
@@ -19,6 +18,11 @@ export interface StartSandboxOptions {
   readonly profile?: string;
   /** The registered clients (docs/config.md "clients"); they replace `config.clients`. */
   readonly clients?: readonly ClientConfig[];
+  /**
+   * More issuers, each under `/i/NAME` (README "Many issuers", docs/config.md "issuers"); they replace
+   * `config.issuers`. `sandbox.issuer(NAME)` is the handle of one.
+   */
+  readonly issuers?: readonly IssuerConfig[];
   /** The rest of a config document (docs/config.md), validated as the command validates `--config`. */
   readonly config?: SandboxConfig;
   /** The port to listen on, on 127.0.0.1; 0 (the default) picks a free one. */
@@ -32,6 +36,7 @@ export interface StartSandboxOptions {
 const OPTION_NAMES: readonly (keyof StartSandboxOptions)[] = [
   'profile',
   'clients',
+  'issuers',
   'config',
   'port',
   'dataDir',
@@ -127,6 +132,14 @@ function checkOptions(options: StartSandboxOptions): void {
       'signingKeys',
     );
   }
+  const issuers: unknown = options.issuers;
+  if (issuers !== undefined && !Array.isArray(issuers)) {
+    throw new SandboxApiError(
+      'startSandbox',
+      `issuers must be an array of issuer entries ({ name, profile, … }), got ${issuers === null ? 'null' : typeof issuers}`,
+      'issuers',
+    );
+  }
   const dataDir: unknown = options.dataDir;
   if (dataDir !== undefined && (typeof dataDir !== 'string' || dataDir === '')) {
     throw new SandboxApiError(
@@ -148,6 +161,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     ...options.config,
     ...(options.profile === undefined ? {} : { profile: options.profile }),
     ...(options.clients === undefined ? {} : { clients: [...options.clients] }),
+    ...(options.issuers === undefined ? {} : { issuers: [...options.issuers] }),
   };
   const config = parseConfig(doc, 'startSandbox options');
   const app = await buildServer({
@@ -189,37 +203,50 @@ interface Waiter {
   readonly reject: (err: Error) => void;
 }
 
-/**
- * A running sandbox. Every change goes through the admin API (in process, with `inject`), so it is checked,
- * persisted and announced exactly as a change from the workbench is, and fails with the same messages. A new
- * admin capability (rotating signing keys, queueing claims for the next token) is one method here over `#admin`.
- */
-export class RunningSandbox {
-  readonly urls: SandboxHandleUrls;
-  /** The admin API's bearer token (docs/admin-api.md). */
-  readonly adminToken: string;
-  readonly #app: FastifyInstance;
-  readonly #host: string;
-  readonly #waiters = new Set<Waiter>();
-  #closed: Promise<void> | undefined;
+/** What every handle of one running sandbox shares: the root app, the waits to end and the close in progress. */
+interface HandleContext {
+  readonly app: FastifyInstance;
+  readonly host: string;
+  readonly waiters: Set<Waiter>;
+  closed: Promise<void> | undefined;
+}
 
-  constructor(app: FastifyInstance) {
-    this.#app = app;
-    const sandbox = app.sandbox;
+/**
+ * One issuer of a running sandbox (README "Many issuers"): `RunningSandbox` is the default issuer's, and
+ * `sandbox.issuer(NAME)` gives another's. Every change goes through the admin API (in process, with `inject`),
+ * under the issuer's own prefix (`/_sandbox/api/issuers/NAME`), so it is checked, persisted and announced
+ * exactly as a change from the workbench is, and fails with the same messages. A new admin capability (rotating
+ * signing keys, queueing claims for the next token) is one method here over `#admin`, for every issuer at once.
+ */
+export class IssuerHandle {
+  /** The issuer's name: `default` for the one at the root paths. */
+  readonly name: string;
+  readonly urls: SandboxHandleUrls;
+  /** The admin API's bearer token (docs/admin-api.md), the same for every issuer. */
+  readonly adminToken: string;
+  readonly #context: HandleContext;
+  /** Where this issuer's admin routes begin: `/_sandbox/api`, or `/_sandbox/api/issuers/NAME`. */
+  readonly #adminBase: string;
+
+  /** @internal Made by `startSandbox` and `RunningSandbox.issuer()`, never by a caller. */
+  constructor(context: HandleContext, name: string, sandbox: Sandbox) {
+    this.#context = context;
+    this.name = name;
+    this.#adminBase = sandbox.adminPath;
     const urls = sandbox.urls;
     this.adminToken = sandbox.adminToken;
-    this.#host = new URL(sandbox.origin).host;
     this.urls = {
       ...urls,
       discovery: `${urls.issuer}/.well-known/smart-configuration`,
       openidConfiguration: `${urls.issuer}/.well-known/openid-configuration`,
-      workbench: `${urls.issuer}/?token=${encodeURIComponent(sandbox.adminToken)}`,
+      // One workbench serves every issuer, at the root path only.
+      workbench: `${sandbox.origin}/?token=${encodeURIComponent(sandbox.adminToken)}`,
     };
   }
 
-  /** The origin the sandbox listens on (`http://127.0.0.1:PORT`). */
+  /** The origin the sandbox listens on (`http://127.0.0.1:PORT`), the same for every issuer. */
   get origin(): string {
-    return this.urls.issuer;
+    return new URL(this.urls.issuer).origin;
   }
 
   /** Registers a client (`POST /clients`); throws naming the field when the client is not valid. */
@@ -295,7 +322,7 @@ export class RunningSandbox {
   async issueToken(request: DirectIssueRequest): Promise<TokenResponse> {
     this.#checkOpen('issueToken');
     try {
-      return await issueDirectly(this.#app.sandbox, request);
+      return await issueDirectly(this.#sandbox('issueToken'), request);
     } catch (err) {
       if (err instanceof DirectIssueError) throw new SandboxApiError('issueToken', err.message, err.field);
       throw err;
@@ -325,7 +352,8 @@ export class RunningSandbox {
         'timeoutMs',
       );
     }
-    const log = this.#app.sandbox.exchanges;
+    const sandbox = this.#sandbox('waitForExchange');
+    const log = sandbox.exchanges;
     const already = log.query().find(predicate);
     if (already !== undefined) return already;
     const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
@@ -334,7 +362,7 @@ export class RunningSandbox {
       const done = () => {
         clearTimeout(timer);
         off();
-        this.#waiters.delete(waiter);
+        this.#context.waiters.delete(waiter);
       };
       const waiter: Waiter = {
         reject: (err) => {
@@ -342,7 +370,7 @@ export class RunningSandbox {
           reject(err);
         },
       };
-      const off = this.#app.sandbox.events.on('exchange.recorded', (summary) => {
+      const off = sandbox.events.on('exchange.recorded', (summary) => {
         const exchange = log.get(summary.seq);
         let matched: boolean;
         try {
@@ -370,26 +398,20 @@ export class RunningSandbox {
           ),
         );
       }, timeoutMs);
-      this.#waiters.add(waiter);
+      this.#context.waiters.add(waiter);
     });
   }
 
-  /**
-   * Stops the server and releases everything it holds (sockets, timers, signing workers, the data folder's
-   * pending write). Waits still pending reject. Safe to call twice.
-   */
-  async close(): Promise<void> {
-    if (this.#closed === undefined) {
-      for (const waiter of [...this.#waiters]) {
-        waiter.reject(new SandboxApiError('waitForExchange', 'the sandbox was closed while waiting'));
-      }
-      this.#closed = this.#app.close();
-    }
-    return this.#closed;
+  #checkOpen(operation: string): void {
+    if (this.#context.closed !== undefined) throw new SandboxApiError(operation, 'the sandbox is closed');
   }
 
-  #checkOpen(operation: string): void {
-    if (this.#closed !== undefined) throw new SandboxApiError(operation, 'the sandbox is closed');
+  /** This issuer's sandbox, looked up on each call: an issuer removed since is named, not used. */
+  #sandbox(operation: string): Sandbox {
+    const app = this.#context.app;
+    const sandbox = this.name === DEFAULT_ISSUER_NAME ? app.sandbox : app.issuers?.get(this.name)?.sandbox;
+    if (sandbox === undefined) throw new SandboxApiError(operation, noIssuer(app, this.name), 'name');
+    return sandbox;
   }
 
   /** One admin API call, in process; a refusal becomes a SandboxApiError with the API's message and field. */
@@ -400,11 +422,11 @@ export class RunningSandbox {
     body?: unknown,
   ): Promise<T> {
     this.#checkOpen(operation);
-    const res = await this.#app.inject({
+    const res = await this.#context.app.inject({
       method,
-      url: `${ADMIN_PREFIX}${path}`,
+      url: `${this.#adminBase}${path}`,
       headers: {
-        host: this.#host,
+        host: this.#context.host,
         authorization: `Bearer ${this.adminToken}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
@@ -415,5 +437,64 @@ export class RunningSandbox {
       throw new SandboxApiError(operation, error.message, error.field, error.error, error.issues ?? []);
     }
     return res.statusCode === 204 ? (undefined as T) : res.json<T>();
+  }
+}
+
+/** Why there is no handle for `name`, with the issuers there are. */
+function noIssuer(app: FastifyInstance, name: string): string {
+  const names = app.issuers?.names() ?? [DEFAULT_ISSUER_NAME];
+  return `no issuer ${JSON.stringify(name)} in this sandbox; the issuers are ${names.join(', ')}`;
+}
+
+/**
+ * A running sandbox: the default issuer's handle (every method of IssuerHandle at the root paths), the way to
+ * the other issuers' handles, and `close()`.
+ */
+export class RunningSandbox extends IssuerHandle {
+  readonly #context: HandleContext;
+
+  constructor(app: FastifyInstance) {
+    const context: HandleContext = {
+      app,
+      host: new URL(app.sandbox.origin).host,
+      waiters: new Set(),
+      closed: undefined,
+    };
+    super(context, DEFAULT_ISSUER_NAME, app.sandbox);
+    this.#context = context;
+  }
+
+  /**
+   * The handle of issuer `name` (`default` is this one): the same methods, scoped to that issuer's clients,
+   * failures, launches, keys, tokens and exchange log. Throws naming the issuers there are when there is none.
+   */
+  issuer(name: string): IssuerHandle {
+    if (name === DEFAULT_ISSUER_NAME) return this;
+    const entry = this.#context.app.issuers?.get(name);
+    if (entry === undefined) {
+      throw new SandboxApiError('issuer', noIssuer(this.#context.app, name), 'name');
+    }
+    return new IssuerHandle(this.#context, name, entry.sandbox);
+  }
+
+  /** Every issuer's handle, the default (this one) first. */
+  issuers(): IssuerHandle[] {
+    const names = this.#context.app.issuers?.names() ?? [DEFAULT_ISSUER_NAME];
+    return names.map((name) => this.issuer(name));
+  }
+
+  /**
+   * Stops the server and releases everything it holds (sockets, timers, signing workers, the data folder's
+   * pending write). Waits still pending, at any issuer, reject. Safe to call twice.
+   */
+  async close(): Promise<void> {
+    const context = this.#context;
+    if (context.closed === undefined) {
+      for (const waiter of [...context.waiters]) {
+        waiter.reject(new SandboxApiError('waitForExchange', 'the sandbox was closed while waiting'));
+      }
+      context.closed = context.app.close();
+    }
+    return context.closed;
   }
 }

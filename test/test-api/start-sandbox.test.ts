@@ -102,7 +102,7 @@ describe('startSandbox: a sandbox in process, on 127.0.0.1', () => {
   it('refuses an unknown option, and a port out of range, naming what was expected', async () => {
     const typo = { prot: 0 } as unknown as StartSandboxOptions;
     await expect(startSandbox(typo)).rejects.toThrow(
-      'startSandbox: unknown option prot; expected: profile, clients, config, port, dataDir, signingKeys',
+      'startSandbox: unknown option prot; expected: profile, clients, issuers, config, port, dataDir, signingKeys',
     );
     for (const [wrong, named] of [
       [null, 'null'],
@@ -110,7 +110,7 @@ describe('startSandbox: a sandbox in process, on 127.0.0.1', () => {
       [[], 'an array'],
     ] as const) {
       await expect(startSandbox(wrong as unknown as StartSandboxOptions)).rejects.toThrow(
-        `startSandbox: options must be an object (profile, clients, config, port, dataDir, signingKeys), got ${named}`,
+        `startSandbox: options must be an object (profile, clients, issuers, config, port, dataDir, signingKeys), got ${named}`,
       );
     }
     await expect(startSandbox({ port: 70000 })).rejects.toThrow(
