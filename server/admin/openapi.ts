@@ -40,7 +40,7 @@ import {
   ListedClientSchema,
   PresetListSchema,
   PresetSchema,
-  ResolvedConfigSchema,
+  EffectiveConfigSchema,
   StorageViewSchema,
 } from './shapes.js';
 
@@ -96,7 +96,7 @@ const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = {
   Config: ConfigSchema,
   ProfileConfig: ProfileConfigSchema,
   Jwk: JwkSchema,
-  ResolvedConfig: ResolvedConfigSchema,
+  EffectiveConfig: EffectiveConfigSchema,
   StorageView: StorageViewSchema,
   FailureArm: FailureArmSchema,
   ArmedFailure: ArmedFailureSchema,

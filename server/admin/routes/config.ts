@@ -1,11 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ResolvedConfig } from '../../config/defaults.js';
 import { ConfigSchema } from '../../config/schema.js';
 import { ConfigError, parseConfig } from '../../config/validate.js';
 import type { Sandbox } from '../../sandbox.js';
 import { invalidInput } from '../errors.js';
-import { ResolvedConfigSchema, StorageViewSchema, type StorageView } from '../shapes.js';
+import { configuredContext } from '../../launch/launches.js';
+import {
+  EffectiveConfigSchema,
+  StorageViewSchema,
+  type EffectiveConfig,
+  type StorageView,
+} from '../shapes.js';
 import { operations } from '../operation.js';
 
 const route = operations('config');
@@ -28,7 +33,7 @@ const StorageRoute = route(
 const EffectiveRoute = route(
   'getEffectiveConfig',
   'The settings in force, every default applied (read-only)',
-  { response: { 200: ResolvedConfigSchema } },
+  { response: { 200: EffectiveConfigSchema } },
 );
 
 /**
@@ -43,7 +48,7 @@ export function configRoutes(sandbox: Sandbox) {
 
     app.get('/config', ReadRoute, async () => sandbox.exportConfig());
 
-    app.get('/config/effective', EffectiveRoute, async (): Promise<ResolvedConfig> => sandbox.settings);
+    app.get('/config/effective', EffectiveRoute, async () => effectiveConfig(sandbox));
 
     app.get('/storage', StorageRoute, async (): Promise<StorageView> => ({
       dataDir: sandbox.dataDir ?? null,
@@ -76,4 +81,29 @@ export function configRoutes(sandbox: Sandbox) {
       return sandbox.exportConfig();
     });
   };
+}
+
+/**
+ * The settings in force, the FHIR data's sources and the default launch context. `fhir.upstream` persists with
+ * the rest of the config in the data folder's state, so this is where a later run shows it is still forwarding.
+ */
+function effectiveConfig(sandbox: Sandbox): EffectiveConfig {
+  const fhir = sandbox.config.fhir;
+  return {
+    ...sandbox.settings,
+    fhir: {
+      fixtures: fhir?.fixtures !== false,
+      load: [...(fhir?.load ?? [])],
+      upstream: fhir?.upstream ?? null,
+      upstreamAuthorization:
+        fhir?.upstreamAuthorization === undefined ? null : maskAuthorization(fhir.upstreamAuthorization),
+    },
+    launch: configuredContext(sandbox.config),
+  };
+}
+
+/** An Authorization header with its credentials hidden: the scheme stays readable (RFC 9110 §11.4). */
+export function maskAuthorization(header: string): string {
+  const scheme = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?= )/.exec(header)?.[0];
+  return scheme === undefined ? '****' : `${scheme} ****`;
 }
