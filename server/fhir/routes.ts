@@ -22,7 +22,7 @@ import { isResourceType, type FhirResource, type ResourceType, type StoredVersio
 import { FhirLoadError, identifyResource } from './load.js';
 import { FHIR_JSON, sendFhirError, sendOutcome } from './outcome.js';
 import { FHIR_ID, isR4ResourceType } from './r4-resource-types.js';
-import { isResource, Upstream, UpstreamError, type UpstreamAnswer } from './upstream.js';
+import { isResource, UpstreamError, upstreamOf, type Upstream, type UpstreamAnswer } from './upstream.js';
 import { matchesAll, parseSearch, patientOf, searchQuery, sortMatches } from './search.js';
 
 const VERBS: Readonly<Record<ScopeCheck['interaction'], string>> = {
@@ -109,12 +109,7 @@ export function fhirRoutes(sandbox: Sandbox) {
       });
 
       /** `fhir.upstream`, read per request so a config swap takes effect at once. */
-      const upstreamFor = (): Upstream | undefined => {
-        const fhir = sandbox.config.fhir;
-        return fhir?.upstream === undefined
-          ? undefined
-          : new Upstream(fhir.upstream, fhir.upstreamAuthorization);
-      };
+      const upstreamFor = (): Upstream | undefined => upstreamOf(sandbox.config.fhir);
 
       /**
        * Answers with what the upstream answered, its URLs rebased on the sandbox's FHIR base (Bundle.link,

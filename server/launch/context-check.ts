@@ -1,7 +1,9 @@
 import type { LaunchPatientChoice } from '../admin/shapes.js';
 import { displayName, isResourceType, type FhirData, type FhirResource } from '../fhir/data.js';
+import { FHIR_ID } from '../fhir/r4-resource-types.js';
 import { referenceParts } from '../fhir/reference.js';
 import { patientOf } from '../fhir/search.js';
+import { isResource, UpstreamError, type Upstream } from '../fhir/upstream.js';
 
 /** One problem with a launch context: the field at fault and what was wrong and expected. */
 export interface LaunchContextIssue {
@@ -117,4 +119,64 @@ export function launchContextIssues(
     });
   }
   return issues;
+}
+
+/**
+ * The launch-context check behind `fhir.upstream` (README "A real FHIR server behind the sandbox"): the app reads
+ * the patient, encounter and `fhirContext` resources from the upstream, so they are looked up there, not in the
+ * sandbox's data (a patient only the upstream holds is a valid choice; a shipped fixture it lacks is not).
+ * Throws {@link UpstreamError} when the upstream cannot tell. `fhirUser` stays with {@link launchContextIssues}:
+ * the user's resource is read from the sandbox's own data, behind the upstream too.
+ */
+export async function upstreamContextIssues(
+  context: {
+    readonly patient?: string | undefined;
+    readonly encounter?: string | undefined;
+    readonly fhirContext?: readonly Record<string, unknown>[] | undefined;
+  },
+  upstream: Upstream,
+  at = '',
+): Promise<LaunchContextIssue[]> {
+  const issues: LaunchContextIssue[] = [];
+  const { patient, encounter, fhirContext } = context;
+  const missing = (type: string, id: string) => `no ${type} "${id}" at the FHIR upstream ${upstream.base}`;
+  if (patient !== undefined && (await readUpstream(upstream, 'Patient', patient)) === undefined) {
+    issues.push({
+      path: `${at}patient`,
+      message: `${missing('Patient', patient)}; behind fhir.upstream a launch names a patient of the upstream`,
+    });
+    return issues;
+  }
+  const belongs = async (path: string, type: string, id: string) => {
+    const found = await readUpstream(upstream, type, id);
+    if (found === undefined) {
+      issues.push({ path, message: missing(type, id) });
+    } else if (patient !== undefined && patientOf(found) !== undefined && patientOf(found) !== patient) {
+      issues.push({
+        path,
+        message: `${type} "${id}" belongs to ${patientOf(found) ?? ''}, not ${patient}, the launch's patient`,
+      });
+    }
+  };
+  for (const [i, item] of (fhirContext ?? []).entries()) {
+    const reference = item['reference'];
+    const parts = typeof reference === 'string' ? referenceParts(reference) : undefined;
+    if (parts === undefined || !isResourceType(parts.type)) continue;
+    await belongs(`${at}fhirContext[${i}].reference`, parts.type, parts.id);
+  }
+  if (encounter !== undefined) await belongs(`${at}encounter`, 'Encounter', encounter);
+  return issues;
+}
+
+/** One resource read from the upstream; undefined when it has none (404, 410) or the id cannot name one. */
+async function readUpstream(upstream: Upstream, type: string, id: string): Promise<FhirResource | undefined> {
+  // `.` and `..` fit the id rule but are path segments a URL resolves away: never sent.
+  if (!FHIR_ID.test(id) || id === '.' || id === '..') return undefined;
+  const answer = await upstream.get(`${type}/${id}`, '', {});
+  if (answer.status === 404 || answer.status === 410) return undefined;
+  const body = answer.body;
+  if (answer.status !== 200 || !isResource(body) || body.resourceType !== type) {
+    throw new UpstreamError(`answered ${answer.status} to GET ${type}/${id}`);
+  }
+  return body;
 }

@@ -123,6 +123,14 @@ function answer(method: string, url: string, sent: string): Answer {
       headers: { etag: 'W/"3"', 'content-location': `${base}/Patient/pat-1/_history/3` },
     };
   }
+  if (path === '/fhir/Patient/up-only')
+    return { status: 200, body: { resourceType: 'Patient', id: 'up-only' } };
+  if (path === '/fhir/Encounter/up-enc') {
+    return {
+      status: 200,
+      body: { resourceType: 'Encounter', id: 'up-enc', subject: { reference: 'Patient/up-only' } },
+    };
+  }
   if (path === '/fhir/Observation/obs-other') return { status: 200, body: obs('obs-other', 'pat-2') };
   if (path === '/fhir/Observation') {
     return {
@@ -347,6 +355,45 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     } catch (err) {
       expect((err as ConfigError).issues[0]?.path).toBe('fhir.upstream');
     }
+  });
+});
+
+describe('EHR launches behind the upstream (POST /_sandbox/api/launches)', () => {
+  const launch = (t: TestSandbox, body: Record<string, unknown>) =>
+    admin(t.app, 'POST', '/launches', { clientId: confidentialClient.clientId, ...body });
+
+  it("checks the launch's patient and encounter at the upstream, not in the sandbox's data", async ({
+    sandboxWith,
+  }) => {
+    const t = await behindUpstream(sandboxWith);
+    const made = await launch(t, { patient: 'up-only', encounter: 'up-enc' });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(seen()).toEqual(['GET /fhir/Patient/up-only', 'GET /fhir/Encounter/up-enc']);
+
+    // pat-3 is a shipped fixture of the sandbox, but the app would read it from the upstream, which has none.
+    const refused = await launch(t, { patient: 'pat-3' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({
+      field: 'patient',
+      message: expect.stringContaining(`no Patient "pat-3" at the FHIR upstream ${base}`) as unknown,
+    });
+    const otherEncounter = await launch(t, { patient: 'pat-1', encounter: 'up-enc' });
+    expect(otherEncounter.statusCode).toBe(400);
+    expect(otherEncounter.json<{ message: string }>().message).toContain(
+      `Encounter "up-enc" belongs to up-only, not pat-1`,
+    );
+  });
+
+  it('answers 502 naming the upstream when it cannot be asked', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ clients, fhir: { upstream: 'http://127.0.0.1:1/fhir' } });
+    const res = await launch(t, { patient: 'up-only' });
+    expect(res.statusCode).toBe(502);
+    expect(res.json()).toMatchObject({
+      error: 'upstream_failed',
+      message: expect.stringContaining(
+        'the upstream FHIR server http://127.0.0.1:1/fhir could not be reached',
+      ) as unknown,
+    });
   });
 });
 

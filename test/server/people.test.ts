@@ -218,7 +218,7 @@ describe('pickers that fit the app', () => {
   });
 
   it('keeps an EHR launch’s context without asking', async ({ t }) => {
-    const { launch } = t.app.sandbox.launches.create({
+    const { launch } = await t.app.sandbox.launches.create({
       clientId: 'conf-app',
       patient: 'pat-2',
       encounter: 'enc-3',
@@ -253,7 +253,7 @@ describe('a user who is no persona', () => {
       claims: { role: 'admin' },
     };
     const t = await sandboxWith({ personas: [mallory], clients: [...standardClients] });
-    const { launch } = t.app.sandbox.launches.create({
+    const { launch } = await t.app.sandbox.launches.create({
       clientId: 'conf-app',
       patient: 'pat-1',
       fhirUser: 'Practitioner/prac-2',
