@@ -45,15 +45,23 @@ function encountersOf(data: FhirData, patient: string): string {
     : `${patient}'s: ${ids.join(', ')}`;
 }
 
-/** The user types the FHIR base serves (SMART App Launch 2.2 §fhirUser allows these among others). */
-const USER_TYPES = ['Practitioner', 'Patient'] as const;
+/** The resource types SMART App Launch 2.2 §fhirUser allows for the user. */
+const USER_TYPES = ['Patient', 'Practitioner', 'PractitionerRole', 'RelatedPerson', 'Person'] as const;
+
+/** At most this many ids in an "expected one of" hint: a loaded data set may hold thousands. */
+const HINT_IDS = 20;
+
+function oneOf(ids: readonly string[]): string {
+  const shown = ids.slice(0, HINT_IDS).join(', ');
+  return ids.length > HINT_IDS ? `${shown}, … (${ids.length} in all)` : shown;
+}
 
 /**
  * What makes a launch context name something that is not in the FHIR data, or pair a patient with another
  * patient's records (SMART App Launch 2.2 §launch context: `encounter` is an encounter of `patient`; the
  * `fhirContext` resources are the launch's, so they belong to its patient). A token minted from such a
  * context would send the app to records that do not exist or are someone else's. `fhirUser` must name a
- * Practitioner or Patient the FHIR base serves, or the app cannot read the user it was told about.
+ * resource of a type §fhirUser allows that the FHIR base serves, or the app cannot read the user it was told about.
  * `at` prefixes each path (`launch.` in a config file, '' in an admin API body).
  */
 export function launchContextIssues(
@@ -70,16 +78,16 @@ export function launchContextIssues(
   const { patient, encounter, fhirUser, fhirContext } = context;
   if (fhirUser !== undefined) {
     const user = referenceParts(fhirUser);
-    const known = USER_TYPES.flatMap((type) => data.list(type).map((r) => `${type}/${r.id}`));
+    const known = oneOf(USER_TYPES.flatMap((type) => data.list(type).map((r) => `${type}/${r.id}`)));
     if (user === undefined || !(USER_TYPES as readonly string[]).includes(user.type)) {
       issues.push({
         path: `${at}fhirUser`,
-        message: `"${fhirUser}" is not a reference to a Practitioner or Patient (SMART App Launch 2.2 §fhirUser); expected one of ${known.join(', ')}`,
+        message: `"${fhirUser}" is not a reference to a ${USER_TYPES.join(', ')} (SMART App Launch 2.2 §fhirUser); expected one of ${known}`,
       });
     } else if (data.get(user.type, user.id) === undefined) {
       issues.push({
         path: `${at}fhirUser`,
-        message: `no ${user.type} "${user.id}" in the FHIR data; expected one of ${known.join(', ')}`,
+        message: `no ${user.type} "${user.id}" in the FHIR data; expected one of ${known}`,
       });
     }
   }
