@@ -64,6 +64,7 @@ export class FhirData {
   /** `Type/id` of each tombstone, oldest first (a Set keeps insertion order). */
   readonly #deleted = new Set<string>();
   readonly #maxDeleted: number;
+  #revision = 0;
 
   constructor(resources: readonly FhirResource[] = [], options: { readonly maxDeleted?: number } = {}) {
     this.#maxDeleted = options.maxDeleted ?? FHIR_LIMITS.deletedKept;
@@ -71,7 +72,13 @@ export class FhirData {
       this.#set({ resource: r, versionId: 1, lastUpdated: '', deleted: false, origin: 'base' });
   }
 
+  /** Counts every change (store, delete, restore, forget): what a view derived from the data compares to refresh. */
+  get revision(): number {
+    return this.#revision;
+  }
+
   #set(version: StoredVersion): void {
+    this.#revision++;
     let ofType = this.#byType.get(version.resource.resourceType);
     if (!ofType) {
       ofType = new Map();
@@ -162,6 +169,7 @@ export class FhirData {
     const ofType = this.#byType.get(type);
     const found = ofType?.get(id);
     if (found === undefined) return;
+    this.#revision++;
     if (!found.deleted) this.#live--;
     this.#deleted.delete(`${type}/${id}`);
     ofType?.delete(id);
