@@ -239,8 +239,8 @@ function decide(
   interaction: Interaction,
   resource: FhirResource,
   previous: FhirResource | undefined,
+  ref = `${resource.resourceType}/${resource.id}`,
 ): Decision {
-  const ref = `${resource.resourceType}/${resource.id}`;
   const verb = VERBS[interaction];
   const candidates = access.scopes.filter((s) => coversType(s, resource.resourceType, interaction));
   if (candidates.length === 0) {
@@ -299,6 +299,14 @@ export function authorizeWrite(
   previous?: FhirResource,
 ): Decision {
   return decide(access, interaction, resource, previous);
+}
+
+/**
+ * A create whose id the server assigns (FHIR R4 http.html#create): decided as `authorizeWrite(…, 'c', …)`, but
+ * the verdict names the type alone, since the id the body carries while it is checked is not the one it gets.
+ */
+export function authorizeCreate(access: FhirAccess, resource: FhirResource): Decision {
+  return decide(access, 'c', resource, undefined, resource.resourceType);
 }
 
 function sameTokenValue(a: string, b: string): boolean {

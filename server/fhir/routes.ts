@@ -10,6 +10,7 @@ import {
   accessOf,
   authorizeRead,
   authorizeSearch,
+  authorizeCreate,
   authorizeWrite,
   mayReadType,
   mayWriteType,
@@ -481,7 +482,8 @@ export function fhirRoutes(sandbox: Sandbox) {
         const resource = bodyResource(request, reply, type, undefined);
         if (!('resourceType' in resource)) return resource;
         const who = accessFor(request);
-        enforce(request, authorizeWrite(who, 'c', resource));
+        const decision = authorizeCreate(who, resource);
+        enforce(request, decision);
         const upstream = upstreamFor();
         if (upstream !== undefined) {
           // The body as the app sent it: the upstream assigns the id (http.html#create).
@@ -499,7 +501,11 @@ export function fhirRoutes(sandbox: Sandbox) {
             );
           });
         }
-        return roomFor(reply) ?? store(reply, resource, 201);
+        const full = roomFor(reply);
+        if (full !== undefined) return full;
+        // Stored under the id assigned above: from here the verdict can name the resource the app gets back.
+        enforce(request, { ...decision, check: { ...decision.check, target: `${type}/${resource.id}` } });
+        return store(reply, resource, 201);
       });
 
       /**

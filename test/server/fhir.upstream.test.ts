@@ -436,6 +436,8 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(res.headers.location).toBe(`${FHIR_BASE}/Observation/created-1/_history/1`);
     expect(res.headers.etag).toBe('W/"1"');
     expect(res.json()).toMatchObject({ resourceType: 'Observation', id: 'created-1' });
+    // The upstream assigns the id: the verdict names the type, not an id the sandbox made up while checking.
+    expect(await lastVerdictScope(t)).toMatchObject({ interaction: 'c', target: 'Observation' });
     expect(seen()).toEqual(['POST /fhir/Observation']);
     const [arrival] = arrivals;
     expect(JSON.parse(arrival?.body ?? '')).toEqual(body);

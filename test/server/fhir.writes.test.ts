@@ -260,6 +260,33 @@ describe('a v2 scope query limits writes too (SMART App Launch 2.2 §scopes)', (
   });
 });
 
+describe('the exchange log names what a create made', () => {
+  it('names the type alone for a refused create, and the assigned id once it is stored', async ({ t }) => {
+    const token = await tokenFor(t, 'patient/Observation.c');
+    const refused = await send(t, 'POST', 'Observation', token, observation(undefined, 'pat-2'));
+    expect(refused.statusCode).toBe(403);
+    const list = (await admin(t.app, 'GET', '/exchanges')).json<{ exchanges: Exchange[] }>().exchanges;
+    const verdict = list.at(-1)?.verdict;
+    expect(verdict?.details?.scope).toMatchObject({
+      interaction: 'c',
+      target: 'Observation',
+      allowed: false,
+    });
+    // No id of a resource that was never stored, in the reason or anywhere in the verdict.
+    expect(JSON.stringify(verdict)).not.toMatch(/Observation\/[0-9a-f]{8}-/);
+    expect(refused.json<{ issue: { diagnostics: string }[] }>().issue[0]?.diagnostics).toContain(
+      'Observation belongs to Patient/pat-2: outside the compartment of',
+    );
+
+    const created = await send(t, 'POST', 'Observation', token, observation(undefined, 'pat-1'));
+    expect(created.statusCode).toBe(201);
+    expect(await lastVerdictScope(t)).toMatchObject({
+      target: `Observation/${created.json<{ id: string }>().id}`,
+      allowed: true,
+    });
+  });
+});
+
 interface Case {
   readonly scope: string;
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
