@@ -136,6 +136,17 @@ export function fhirRoutes(sandbox: Sandbox) {
             `answered ${answer.status}${answer.body === undefined ? ' without a body' : ''}`,
           );
         }
+        if (answer.status >= 400) {
+          // The upstream's own refusal (404, 410, 412 …) passes on as it is; its diagnostics are the verdict's.
+          const issues = answer.body?.['issue'];
+          const issue = Array.isArray(issues)
+            ? (issues[0] as { code?: unknown; diagnostics?: unknown } | undefined)
+            : undefined;
+          reply.request.sandboxRejection ??= {
+            code: typeof issue?.code === 'string' ? issue.code : 'upstream',
+            description: `the upstream FHIR server ${upstream.base} answered ${answer.status}${typeof issue?.diagnostics === 'string' ? `: ${issue.diagnostics}` : ''}`,
+          };
+        }
         if (answer.location !== undefined) reply.header('location', upstream.rebase(answer.location, base));
         if (answer.contentLocation !== undefined) {
           reply.header('content-location', upstream.rebase(answer.contentLocation, base));

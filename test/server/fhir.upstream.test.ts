@@ -342,7 +342,10 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
   it('passes the upstream 404 on as it is', async ({ sandboxWith }) => {
     const t = await behindUpstream(sandboxWith);
     const token = await tokenFor(t, 'openid fhirUser user/*.rs');
-    expect((await fhirGet(t.app, 'Patient/nobody', token)).statusCode).toBe(404);
+    const res = await fhirGet(t.app, 'Patient/nobody', token);
+    expect(res.statusCode).toBe(404);
+    // Passed on as it is, and a rejection like any other: the verdict header names the upstream's answer.
+    expect(res.headers['x-sandbox-verdict']).toBe(`rejected: the upstream FHIR server ${base} answered 404`);
   });
 
   it('refuses an upstream that is not an http(s) URL, naming the field', () => {

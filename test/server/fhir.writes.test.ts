@@ -260,6 +260,36 @@ describe('a v2 scope query limits writes too (SMART App Launch 2.2 §scopes)', (
   });
 });
 
+describe('412 and 410 at the FHIR base are rejections like any other', () => {
+  it('gives them the OperationOutcome diagnostics as the verdict reason and the X-Sandbox-Verdict header', async ({
+    t,
+  }) => {
+    const token = await tokenFor(t, 'patient/Observation.cruds');
+    const stale = await send(t, 'PUT', 'Observation/obs-1', token, observation('obs-1', 'pat-1'), {
+      'if-match': 'W/"7"',
+    });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.headers['x-sandbox-verdict']).toBe(
+      'rejected: If-Match names version 7 of Observation/obs-1, but the current version is 1',
+    );
+    const list = async () =>
+      (await admin(t.app, 'GET', '/exchanges')).json<{ exchanges: Exchange[] }>().exchanges;
+    expect((await list()).at(-1)?.verdict.reasons).toEqual([
+      { text: 'conflict: If-Match names version 7 of Observation/obs-1, but the current version is 1' },
+    ]);
+
+    expect((await send(t, 'DELETE', 'Observation/obs-1', token)).statusCode).toBe(204);
+    const gone = await fhirGet(t.app, 'Observation/obs-1', token);
+    expect(gone.statusCode).toBe(410);
+    expect(String(gone.headers['x-sandbox-verdict'])).toMatch(
+      /^rejected: Observation\/obs-1 was deleted at /,
+    );
+    expect((await list()).at(-1)?.verdict.reasons[0]?.text).toMatch(
+      /^deleted: Observation\/obs-1 was deleted/,
+    );
+  });
+});
+
 describe('the exchange log names what a create made', () => {
   it('names the type alone for a refused create, and the assigned id once it is stored', async ({ t }) => {
     const token = await tokenFor(t, 'patient/Observation.c');
