@@ -6,10 +6,14 @@ import Observation from './fixtures/Observation.json' with { type: 'json' };
 import Patient from './fixtures/Patient.json' with { type: 'json' };
 import Practitioner from './fixtures/Practitioner.json' with { type: 'json' };
 
-/** The resource types the FHIR base serves (FHIR R4). */
+/**
+ * The resource types the FHIR base searches (FHIR R4): every R4 type is read and written, these are searched
+ * too. RelatedPerson is searched by `patient`, as a RelatedPerson user's app finds the people of a patient.
+ */
 export const RESOURCE_TYPES = [
   'Patient',
   'Practitioner',
+  'RelatedPerson',
   'Encounter',
   'Observation',
   'Condition',

@@ -19,7 +19,13 @@ import {
   type FhirAccess,
 } from './access.js';
 import { capabilityStatement } from './capability-statement.js';
-import { isResourceType, type FhirResource, type ResourceType, type StoredVersion } from './data.js';
+import {
+  isResourceType,
+  RESOURCE_TYPES,
+  type FhirResource,
+  type ResourceType,
+  type StoredVersion,
+} from './data.js';
 import { FhirLoadError, identifyResource } from './load.js';
 import { FHIR_JSON, sendFhirError, sendOutcome } from './outcome.js';
 import { FHIR_ID, isR4ResourceType } from './r4-resource-types.js';
@@ -684,7 +690,7 @@ export function fhirRoutes(sandbox: Sandbox) {
             );
           });
         }
-        if (!isResourceType(type)) return unsupportedType(reply, type);
+        if (!isResourceType(type)) return unsearchableType(reply, type);
         const params = new URLSearchParams(queryOf(request));
         const parsed = parseSearch(type, params);
         if (parsed.errors.length > 0) {
@@ -784,6 +790,21 @@ function invalidId(reply: FastifyReply, id: string): FastifyReply {
     400,
     'invalid',
     `id "${id}" is not a FHIR id; expected 1 to 64 of A-Z a-z 0-9 - . (FHIR R4 datatypes.html#id)`,
+  );
+}
+
+/**
+ * A search of a type the sandbox's own data is not searched by (FHIR R4 http.html#search: a search that cannot
+ * be run is a 4xx with an OperationOutcome). An R4 type is read and written, so it is 400 naming what to do
+ * instead; anything else is no resource type of this server (404, as for a read).
+ */
+function unsearchableType(reply: FastifyReply, type: string): FastifyReply {
+  if (!isR4ResourceType(type)) return unsupportedType(reply, type);
+  return sendOutcome(
+    reply,
+    400,
+    'not-supported',
+    `search is not supported for ${type}; searchable types: ${RESOURCE_TYPES.join(', ')}; read it by id (GET /fhir/${type}/{id})`,
   );
 }
 
