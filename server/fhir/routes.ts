@@ -11,6 +11,7 @@ import {
   authorizeRead,
   authorizeSearch,
   authorizeCreate,
+  authorizePutBody,
   authorizeWrite,
   mayReadType,
   mayWriteType,
@@ -538,8 +539,8 @@ export function fhirRoutes(sandbox: Sandbox) {
         const { resourceType: type, id } = resource;
         const who = accessFor(request);
         // A body no scope could write (as an update or a create) is refused before the upstream is asked.
-        const bodyAlone = authorizeWrite(who, 'u', resource);
-        if (!bodyAlone.allowed && !authorizeWrite(who, 'c', resource).allowed) enforce(request, bodyAlone);
+        const bodyAlone = authorizePutBody(who, resource);
+        if (!bodyAlone.allowed) enforce(request, bodyAlone);
         return withUpstream(reply, upstream, async () => {
           const current = await readCurrent(upstream, type, id);
           if (current.kind === 'refused') return relay(reply, upstream, current.answer, { bodyless: true });

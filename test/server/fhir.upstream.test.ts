@@ -516,6 +516,26 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(arrivals[1]?.headers['if-match']).toBeUndefined();
   });
 
+  it("refuses a create-on-update of another patient's resource as a create, naming the compartment", async ({
+    sandboxWith,
+  }) => {
+    const t = await behindUpstream(sandboxWith);
+    const createOnly = await tokenFor(t, 'launch/patient patient/Observation.c');
+    const res = await fhirWrite(t, 'PUT', 'Observation/obs-new', createOnly, obs('obs-new', 'pat-2'));
+    expect(res.statusCode).toBe(403);
+    expect(res.json<{ issue: { diagnostics: string }[] }>().issue[0]?.diagnostics).toBe(
+      "Observation/obs-new belongs to Patient/pat-2: outside the compartment of the token's patient pat-1 (patient/Observation.c)",
+    );
+    expect(await lastVerdictScope(t)).toMatchObject({ interaction: 'c', allowed: false });
+    expect(seen()).toEqual([]);
+
+    const readOnly = await tokenFor(t, 'launch/patient patient/Observation.rs');
+    const none = await fhirWrite(t, 'PUT', 'Observation/obs-new', readOnly, obs('obs-new', 'pat-1'));
+    expect(none.json<{ issue: { diagnostics: string }[] }>().issue[0]?.diagnostics).toMatch(
+      /^no granted scope allows updating or creating Observation \(granted: /,
+    );
+  });
+
   it('deletes by id after reading the current version, conditional on it', async ({ sandboxWith }) => {
     const t = await behindUpstream(sandboxWith);
     const token = await tokenFor(t, 'launch/patient patient/Observation.d');
