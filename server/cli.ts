@@ -12,6 +12,7 @@ import { CertificateError } from './https/certificate-error.js';
 import type { LocalCertificate, TlsMaterial } from './https/certificates.js';
 import { prepareDataDir } from './persistence/data-dir.js';
 import { StateFileError } from './persistence/json-file.js';
+import { STATE_FILE } from './persistence/state-file.js';
 import { FhirLoadError } from './fhir/load.js';
 import { profileNames } from './profiles/profile.js';
 import { clientWarnings } from './profiles/serves.js';
@@ -439,6 +440,15 @@ export async function runCli(
   out.write(
     `token-sandbox: ${sandbox.dataDir === undefined ? 'state in memory only' : `state in ${sandbox.dataDir}`}; ${sandbox.clients.list().length} client(s) registered\n`,
   );
+  const upstream = sandbox.config.fhir?.upstream;
+  if (upstream !== undefined) {
+    // fhir.upstream persists with the rest of the config: a later run without --config still forwards, so say so.
+    const kept =
+      sandbox.dataDir === undefined
+        ? ''
+        : `, kept in ${path.join(sandbox.dataDir, STATE_FILE)}; drop it with PUT /_sandbox/api/config without it`;
+    out.write(`token-sandbox: FHIR base forwards to ${upstream} (fhir.upstream${kept})\n`);
+  }
   if (tls?.local !== undefined) {
     const { caFile, caCreated, names } = tls.local;
     out.write(

@@ -13,8 +13,8 @@ import type {
   SandboxConfig,
   SigningAlg,
 } from '../../server/config/schema.js';
-import type { ArtefactState, IssuedArtefact } from '../../server/admin/shapes.js';
-import type { EffectiveClient, ResolvedConfig } from '../../server/config/defaults.js';
+import type { ArtefactState, EffectiveConfig, IssuedArtefact } from '../../server/admin/shapes.js';
+import type { EffectiveClient } from '../../server/config/defaults.js';
 import type { FailureId } from '../../server/failures/ids.js';
 
 export type {
@@ -31,7 +31,7 @@ export type {
 /** A client's values in force (`effective` in `GET /clients`): the workbench shows these, never a default of its own. */
 export type { EffectiveClient };
 /** The settings in force, every default applied (`GET /config/effective`). */
-export type EffectiveConfig = ResolvedConfig;
+export type { EffectiveConfig };
 
 /** The values of the config's enums, kept at runtime here; `satisfies` keeps them equal to the server's. */
 export const GRANT_TYPE_VALUES = [

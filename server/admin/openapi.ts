@@ -42,7 +42,7 @@ import {
   ListedClientSchema,
   PresetListSchema,
   PresetSchema,
-  ResolvedConfigSchema,
+  EffectiveConfigSchema,
   StorageViewSchema,
 } from './shapes.js';
 
@@ -100,7 +100,7 @@ const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = {
   IssuerConfig: IssuerSchema,
   ProfileConfig: ProfileConfigSchema,
   Jwk: JwkSchema,
-  ResolvedConfig: ResolvedConfigSchema,
+  EffectiveConfig: EffectiveConfigSchema,
   StorageView: StorageViewSchema,
   FailureArm: FailureArmSchema,
   ArmedFailure: ArmedFailureSchema,

@@ -300,8 +300,45 @@ export const ListedClientSchema = Type.Object(
 );
 export type ListedClient = Static<typeof ListedClientSchema>;
 
-/** The body of `GET /config/effective`: every setting in force, defaults applied (docs/config.md). */
-export { ResolvedConfigSchema };
+/**
+ * The body of `GET /config/effective`: every setting in force, defaults applied (docs/config.md), with the FHIR
+ * data's sources (an upstream kept in the data folder's state stays visible) and the launch context a launch
+ * gets when it says nothing. The upstream's Authorization header shows its scheme only: this view is for reading,
+ * while `GET /config` keeps the secret so an export imports back as it is.
+ */
+export const EffectiveConfigSchema = Type.Object(
+  {
+    ...ResolvedConfigSchema.properties,
+    fhir: Type.Object(
+      {
+        fixtures: Type.Boolean({ description: 'whether the shipped data set is served' }),
+        load: Type.Array(Type.String(), { description: 'files loaded at start-up' }),
+        upstream: Type.Union([Type.String(), Type.Null()], {
+          description: 'the FHIR server requests are forwarded to; null: answered from the sandbox data',
+        }),
+        upstreamAuthorization: Type.Union([Type.String(), Type.Null()], {
+          description: "the header sent to the upstream, masked ('Bearer ****'); null: none",
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    launch: Type.Object(
+      {
+        patient: Type.Optional(Type.String()),
+        encounter: Type.Optional(Type.String()),
+        fhirUser: Type.Optional(Type.String()),
+        fhirContext: Type.Optional(Type.Immutable(Type.Array(Type.Record(Type.String(), Type.Unknown())))),
+        intent: Type.Optional(Type.String()),
+        needPatientBanner: Type.Optional(Type.Boolean()),
+        smartStyleUrl: Type.Optional(Type.String()),
+        tenant: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false, description: 'the context of a launch that does not say otherwise' },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EffectiveConfig = Static<typeof EffectiveConfigSchema>;
 
 /** The body of `GET /clients`. */
 export const ClientListSchema = Type.Object(

@@ -48,8 +48,8 @@ export class EhrFrames {
    * Mints a launch for the client's registered launch URL, with `need_patient_banner: false` (SMART App
    * Launch 2.2 §launch context: the EHR shows the banner), and an EHR page around it. Throws LaunchError.
    */
-  create(input: EhrFrameInput): EhrFrame {
-    const launch = this.#mint(input);
+  async create(input: EhrFrameInput): Promise<EhrFrame> {
+    const launch = await this.#mint(input);
     const frame: EhrFrame = {
       id: randomToken(),
       input,
@@ -78,10 +78,10 @@ export class EhrFrames {
   }
 
   /** A fresh launch with the same context; the page lives on from now. Throws LaunchError. */
-  relaunch(frame: EhrFrame): EhrFrame {
+  async relaunch(frame: EhrFrame): Promise<EhrFrame> {
     const next: EhrFrame = {
       ...frame,
-      launch: this.#mint(frame.input),
+      launch: await this.#mint(frame.input),
       expiresAt: this.clock.now() + EHR_FRAME_LIFETIME_MS,
     };
     this.#frames.delete(frame.id);
@@ -95,7 +95,7 @@ export class EhrFrames {
     for (const [id, frame] of this.#frames) if (now >= frame.expiresAt) this.#frames.delete(id);
   }
 
-  #mint(input: EhrFrameInput): CreatedLaunch & { readonly url: string } {
+  async #mint(input: EhrFrameInput): Promise<CreatedLaunch & { readonly url: string }> {
     // Checked before minting, so a refused request leaves no launch value behind.
     const client = this.clients.get(input.clientId);
     if (client === undefined) {
@@ -113,7 +113,7 @@ export class EhrFrames {
         ],
       );
     }
-    const created = this.launches.create({ ...input, needPatientBanner: false });
+    const created = await this.launches.create({ ...input, needPatientBanner: false });
     // The launch URL is the client's, checked above.
     return { ...created, url: created.url ?? client.launchUrl };
   }

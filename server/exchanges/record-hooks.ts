@@ -191,12 +191,13 @@ export const MAX_VERDICT_HEADER = 512;
 
 /**
  * A verdict as a header value: printable ASCII only (RFC 9110 §5.5 field values; anything else is replaced),
- * cut to `MAX_VERDICT_HEADER` characters.
+ * cut to `MAX_VERDICT_HEADER` characters. `§` reads as `sec. ` so a citation stays readable
+ * (`SMART App Launch 2.2 sec. scopes`, `RFC 6749 sec. 2.3`).
  */
 export function verdictHeaderValue(verdict: Verdict): string {
   const ascii = verdict.summary
     .replaceAll('—', '-')
-    .replaceAll('§', 'S')
+    .replaceAll('§', 'sec. ')
     .replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= MAX_VERDICT_HEADER ? ascii : `${ascii.slice(0, MAX_VERDICT_HEADER - 3)}...`;
 }

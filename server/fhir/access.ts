@@ -239,8 +239,8 @@ function decide(
   interaction: Interaction,
   resource: FhirResource,
   previous: FhirResource | undefined,
+  ref = `${resource.resourceType}/${resource.id}`,
 ): Decision {
-  const ref = `${resource.resourceType}/${resource.id}`;
   const verb = VERBS[interaction];
   const candidates = access.scopes.filter((s) => coversType(s, resource.resourceType, interaction));
   if (candidates.length === 0) {
@@ -299,6 +299,34 @@ export function authorizeWrite(
   previous?: FhirResource,
 ): Decision {
   return decide(access, interaction, resource, previous);
+}
+
+/**
+ * A `PUT` body checked before the current version is known (behind `fhir.upstream`): it updates or creates
+ * (FHIR R4 http.html#upsert), so it is allowed when a scope could allow either. Refused, the decision is the one
+ * of the interaction some scope covers (a create-only scope's refusal names its compartment, as a local
+ * create-on-update's does), or names both when no scope covers either.
+ */
+export function authorizePutBody(access: FhirAccess, resource: FhirResource): Decision {
+  const asUpdate = decide(access, 'u', resource, undefined);
+  if (asUpdate.allowed) return asUpdate;
+  const asCreate = decide(access, 'c', resource, undefined);
+  if (asCreate.allowed) return asCreate;
+  if (asUpdate.check.considered.length > 0) return asUpdate;
+  if (asCreate.check.considered.length > 0) return asCreate;
+  return {
+    allowed: false,
+    reason: `no granted scope allows updating or creating ${resource.resourceType} (granted: ${granted(access)})`,
+    check: asUpdate.check,
+  };
+}
+
+/**
+ * A create whose id the server assigns (FHIR R4 http.html#create): decided as `authorizeWrite(…, 'c', …)`, but
+ * the verdict names the type alone, since the id the body carries while it is checked is not the one it gets.
+ */
+export function authorizeCreate(access: FhirAccess, resource: FhirResource): Decision {
+  return decide(access, 'c', resource, undefined, resource.resourceType);
 }
 
 function sameTokenValue(a: string, b: string): boolean {

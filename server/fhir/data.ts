@@ -6,10 +6,14 @@ import Observation from './fixtures/Observation.json' with { type: 'json' };
 import Patient from './fixtures/Patient.json' with { type: 'json' };
 import Practitioner from './fixtures/Practitioner.json' with { type: 'json' };
 
-/** The resource types the FHIR base serves (FHIR R4). */
+/**
+ * The resource types the FHIR base searches (FHIR R4): every R4 type is read and written, these are searched
+ * too. RelatedPerson is searched by `patient`, as a RelatedPerson user's app finds the people of a patient.
+ */
 export const RESOURCE_TYPES = [
   'Patient',
   'Practitioner',
+  'RelatedPerson',
   'Encounter',
   'Observation',
   'Condition',
@@ -64,6 +68,7 @@ export class FhirData {
   /** `Type/id` of each tombstone, oldest first (a Set keeps insertion order). */
   readonly #deleted = new Set<string>();
   readonly #maxDeleted: number;
+  #revision = 0;
 
   constructor(resources: readonly FhirResource[] = [], options: { readonly maxDeleted?: number } = {}) {
     this.#maxDeleted = options.maxDeleted ?? FHIR_LIMITS.deletedKept;
@@ -71,7 +76,13 @@ export class FhirData {
       this.#set({ resource: r, versionId: 1, lastUpdated: '', deleted: false, origin: 'base' });
   }
 
+  /** Counts every change (store, delete, restore, forget): what a view derived from the data compares to refresh. */
+  get revision(): number {
+    return this.#revision;
+  }
+
   #set(version: StoredVersion): void {
+    this.#revision++;
     let ofType = this.#byType.get(version.resource.resourceType);
     if (!ofType) {
       ofType = new Map();
@@ -162,6 +173,7 @@ export class FhirData {
     const ofType = this.#byType.get(type);
     const found = ofType?.get(id);
     if (found === undefined) return;
+    this.#revision++;
     if (!found.deleted) this.#live--;
     this.#deleted.delete(`${type}/${id}`);
     ofType?.delete(id);

@@ -12,13 +12,17 @@ function outcome(code: string, diagnostics: string): Record<string, unknown> {
   return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] };
 }
 
-/** An OperationOutcome with its status: FHIR's answer to a request it will not serve. */
+/**
+ * An OperationOutcome with its status: FHIR's answer to a request it will not serve. Its diagnostics are the
+ * exchange log's reason and the `X-Sandbox-Verdict` header, as for every other rejection (README "Exchange log").
+ */
 export function sendOutcome(
   reply: FastifyReply,
   status: number,
   code: string,
   diagnostics: string,
 ): FastifyReply {
+  if (status >= 400) reply.request.sandboxRejection ??= { code, description: diagnostics };
   return reply.code(status).type(FHIR_JSON).send(outcome(code, diagnostics));
 }
 

@@ -10,6 +10,8 @@ import {
   accessOf,
   authorizeRead,
   authorizeSearch,
+  authorizeCreate,
+  authorizePutBody,
   authorizeWrite,
   mayReadType,
   mayWriteType,
@@ -18,11 +20,17 @@ import {
   type FhirAccess,
 } from './access.js';
 import { capabilityStatement } from './capability-statement.js';
-import { isResourceType, type FhirResource, type ResourceType, type StoredVersion } from './data.js';
+import {
+  isResourceType,
+  RESOURCE_TYPES,
+  type FhirResource,
+  type ResourceType,
+  type StoredVersion,
+} from './data.js';
 import { FhirLoadError, identifyResource } from './load.js';
 import { FHIR_JSON, sendFhirError, sendOutcome } from './outcome.js';
 import { FHIR_ID, isR4ResourceType } from './r4-resource-types.js';
-import { isResource, Upstream, UpstreamError, type UpstreamAnswer } from './upstream.js';
+import { isResource, UpstreamError, upstreamOf, type Upstream, type UpstreamAnswer } from './upstream.js';
 import { matchesAll, parseSearch, patientOf, searchQuery, sortMatches } from './search.js';
 
 const VERBS: Readonly<Record<ScopeCheck['interaction'], string>> = {
@@ -109,12 +117,7 @@ export function fhirRoutes(sandbox: Sandbox) {
       });
 
       /** `fhir.upstream`, read per request so a config swap takes effect at once. */
-      const upstreamFor = (): Upstream | undefined => {
-        const fhir = sandbox.config.fhir;
-        return fhir?.upstream === undefined
-          ? undefined
-          : new Upstream(fhir.upstream, fhir.upstreamAuthorization);
-      };
+      const upstreamFor = (): Upstream | undefined => upstreamOf(sandbox.config.fhir);
 
       /**
        * Answers with what the upstream answered, its URLs rebased on the sandbox's FHIR base (Bundle.link,
@@ -139,6 +142,17 @@ export function fhirRoutes(sandbox: Sandbox) {
             upstream,
             `answered ${answer.status}${answer.body === undefined ? ' without a body' : ''}`,
           );
+        }
+        if (answer.status >= 400) {
+          // The upstream's own refusal (404, 410, 412 …) passes on as it is; its diagnostics are the verdict's.
+          const issues = answer.body?.['issue'];
+          const issue = Array.isArray(issues)
+            ? (issues[0] as { code?: unknown; diagnostics?: unknown } | undefined)
+            : undefined;
+          reply.request.sandboxRejection ??= {
+            code: typeof issue?.code === 'string' ? issue.code : 'upstream',
+            description: `the upstream FHIR server ${upstream.base} answered ${answer.status}${typeof issue?.diagnostics === 'string' ? `: ${issue.diagnostics}` : ''}`,
+          };
         }
         // A URL that is not the upstream's is not passed on: the app would follow it past the checks.
         const location = answer.location === undefined ? undefined : upstream.rebase(answer.location, base);
@@ -519,7 +533,8 @@ export function fhirRoutes(sandbox: Sandbox) {
         const resource = bodyResource(request, reply, type, undefined);
         if (!('resourceType' in resource)) return resource;
         const who = accessFor(request);
-        enforce(request, authorizeWrite(who, 'c', resource));
+        const decision = authorizeCreate(who, resource);
+        enforce(request, decision);
         const upstream = upstreamFor();
         if (upstream !== undefined) {
           // The body as the app sent it: the upstream assigns the id (http.html#create).
@@ -537,7 +552,11 @@ export function fhirRoutes(sandbox: Sandbox) {
             );
           });
         }
-        return roomFor(reply) ?? store(reply, resource, 201);
+        const full = roomFor(reply);
+        if (full !== undefined) return full;
+        // Stored under the id assigned above: from here the verdict can name the resource the app gets back.
+        enforce(request, { ...decision, check: { ...decision.check, target: `${type}/${resource.id}` } });
+        return store(reply, resource, 201);
       });
 
       /**
@@ -553,8 +572,8 @@ export function fhirRoutes(sandbox: Sandbox) {
         const { resourceType: type, id } = resource;
         const who = accessFor(request);
         // A body no scope could write (as an update or a create) is refused before the upstream is asked.
-        const bodyAlone = authorizeWrite(who, 'u', resource);
-        if (!bodyAlone.allowed && !authorizeWrite(who, 'c', resource).allowed) enforce(request, bodyAlone);
+        const bodyAlone = authorizePutBody(who, resource);
+        if (!bodyAlone.allowed) enforce(request, bodyAlone);
         return withUpstream(reply, upstream, async () => {
           const current = await readCurrent(upstream, type, id);
           if (current.kind === 'refused') return relay(reply, upstream, current.answer, { bodyless: true });
@@ -705,7 +724,7 @@ export function fhirRoutes(sandbox: Sandbox) {
             );
           });
         }
-        if (!isResourceType(type)) return unsupportedType(reply, type);
+        if (!isResourceType(type)) return unsearchableType(reply, type);
         const params = new URLSearchParams(queryOf(request));
         const parsed = parseSearch(type, params);
         if (parsed.errors.length > 0) {
@@ -805,6 +824,21 @@ function invalidId(reply: FastifyReply, id: string): FastifyReply {
     400,
     'invalid',
     `id "${id}" is not a FHIR id; expected 1 to 64 of A-Z a-z 0-9 - . (FHIR R4 datatypes.html#id)`,
+  );
+}
+
+/**
+ * A search of a type the sandbox's own data is not searched by (FHIR R4 http.html#search: a search that cannot
+ * be run is a 4xx with an OperationOutcome). An R4 type is read and written, so it is 400 naming what to do
+ * instead; anything else is no resource type of this server (404, as for a read).
+ */
+function unsearchableType(reply: FastifyReply, type: string): FastifyReply {
+  if (!isR4ResourceType(type)) return unsupportedType(reply, type);
+  return sendOutcome(
+    reply,
+    400,
+    'not-supported',
+    `search is not supported for ${type}; searchable types: ${RESOURCE_TYPES.join(', ')}; read it by id (GET /fhir/${type}/{id})`,
   );
 }
 

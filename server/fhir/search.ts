@@ -236,6 +236,13 @@ export const SEARCH_PARAMS: Readonly<Record<ResourceType, Readonly<Record<string
     identifier: identifierMatches,
     name: nameMatches,
   },
+  RelatedPerson: {
+    _id: idMatches,
+    _lastUpdated: lastUpdated,
+    identifier: identifierMatches,
+    name: nameMatches,
+    patient: referenceMatches('Patient', 'patient'),
+  },
   Encounter: {
     _id: idMatches,
     _lastUpdated: lastUpdated,

@@ -32,6 +32,13 @@ export class UpstreamError extends Error {}
  */
 const PASSED_ON = ['accept', 'prefer'] as const;
 
+/** The upstream of a config's `fhir` section, or undefined when the sandbox answers from its own data. */
+export function upstreamOf(
+  fhir: { readonly upstream?: string; readonly upstreamAuthorization?: string } | undefined,
+): Upstream | undefined {
+  return fhir?.upstream === undefined ? undefined : new Upstream(fhir.upstream, fhir.upstreamAuthorization);
+}
+
 /**
  * The client of one upstream FHIR server. Only what a FHIR exchange needs crosses: the path and query, the
  * headers above, and the configured Authorization (the app's access token is the sandbox's, never the

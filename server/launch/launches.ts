@@ -3,9 +3,10 @@ import type { ClientRegistry } from '../clients/registry.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { SandboxConfig } from '../config/schema.js';
 import type { FhirData } from '../fhir/data.js';
+import { UpstreamError, upstreamOf } from '../fhir/upstream.js';
 import type { LaunchContext } from '../store/artefacts.js';
 import { randomToken } from '../store/random.js';
-import { launchContextIssues, type LaunchContextIssue } from './context-check.js';
+import { launchContextIssues, upstreamContextIssues, type LaunchContextIssue } from './context-check.js';
 
 /**
  * How long an EHR launch value stays redeemable at /authorize. SMART leaves it to the EHR; ten minutes is
@@ -53,10 +54,13 @@ export type LaunchLookup =
   | { readonly status: 'expired' }
   | { readonly status: 'wrong_client' };
 
-/** Why a launch could not be created; the admin API answers `unknown_client` with 404, the other with 400. */
+/**
+ * Why a launch could not be created; the admin API answers `unknown_client` with 404, `upstream_failed` (the
+ * FHIR upstream could not be asked about the context) with 502, and `invalid_context` with 400.
+ */
 export class LaunchError extends Error {
   constructor(
-    readonly reason: 'unknown_client' | 'invalid_context',
+    readonly reason: 'unknown_client' | 'invalid_context' | 'upstream_failed',
     message: string,
     /** The fields at fault, for `invalid_context`. */
     readonly issues: readonly LaunchContextIssue[] = [],
@@ -83,16 +87,35 @@ export class LaunchRegistry {
   ) {}
 
   /**
-   * Mints a launch for a registered client whose context names a patient and encounter of the FHIR data;
+   * Mints a launch for a registered client whose context names a patient and encounter of the FHIR data (the
+   * upstream's behind `fhir.upstream`);
    * throws {@link LaunchError} otherwise. A client without a launchUrl still gets its `launch` value (url null).
    */
-  create(input: LaunchInput): CreatedLaunch {
+  async create(input: LaunchInput): Promise<CreatedLaunch> {
     const client = this.clients.get(input.clientId);
     if (!client) {
       throw new LaunchError('unknown_client', `client ${input.clientId} is not registered`);
     }
-    const context = launchContext(input, this.config());
-    const issues = launchContextIssues(context, this.fhir);
+    const config = this.config();
+    const context = launchContext(input, config);
+    const upstream = upstreamOf(config.fhir);
+    let issues: LaunchContextIssue[];
+    if (upstream === undefined) {
+      issues = launchContextIssues(context, this.fhir);
+    } else {
+      try {
+        issues = [
+          ...launchContextIssues({ fhirUser: context.fhirUser }, this.fhir),
+          ...(await upstreamContextIssues(context, upstream)),
+        ];
+      } catch (err) {
+        if (!(err instanceof UpstreamError)) throw err;
+        throw new LaunchError(
+          'upstream_failed',
+          `the upstream FHIR server ${upstream.base} ${err.message}, so the launch context could not be checked`,
+        );
+      }
+    }
     if (issues.length > 0) {
       const first = issues[0];
       throw new LaunchError('invalid_context', `${first?.path ?? ''}: ${first?.message ?? ''}`, issues);

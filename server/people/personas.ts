@@ -60,20 +60,36 @@ export function standardClaims(persona: PersonaConfig, scope: readonly string[])
   return claims;
 }
 
-/** The personas in force, by id: the config's list, or the shipped defaults while nobody has defined one. */
+/**
+ * The personas in force, by id: the config's list, or the shipped defaults while nobody has defined one. The
+ * defaults follow the FHIR data (a load, create, update or delete at run time adds, renames or removes theirs);
+ * a list someone defined is theirs and stays as they left it.
+ */
 export class PersonaRegistry {
   readonly #personas = new Map<string, PersonaConfig>();
   /** The list was given (config) or changed (admin API), so an export writes it; else the defaults stand. */
   #defined = false;
+  /** The FHIR data's revision the defaults were derived at; -1: not derived yet. */
+  #derivedAt = -1;
 
   constructor(private readonly fhir: FhirData) {}
 
+  /** The map in force, the defaults derived again first when the FHIR data changed since. */
+  #current(): Map<string, PersonaConfig> {
+    if (!this.#defined && this.#derivedAt !== this.fhir.revision) {
+      this.#personas.clear();
+      for (const p of fixturePersonas(this.fhir)) this.#personas.set(p.id, p);
+      this.#derivedAt = this.fhir.revision;
+    }
+    return this.#personas;
+  }
+
   list(): PersonaConfig[] {
-    return [...this.#personas.values()];
+    return [...this.#current().values()];
   }
 
   get(id: string): PersonaConfig | undefined {
-    return this.#personas.get(id);
+    return this.#current().get(id);
   }
 
   /**
@@ -92,20 +108,22 @@ export class PersonaRegistry {
 
   /** Adds or replaces a validated persona; from then on the list is the user's, defaults included. */
   put(persona: PersonaConfig): void {
-    this.#personas.set(persona.id, persona);
+    this.#current().set(persona.id, persona);
     this.#defined = true;
   }
 
   delete(id: string): boolean {
+    const deleted = this.#current().delete(id);
     this.#defined = true;
-    return this.#personas.delete(id);
+    return deleted;
   }
 
   /** The config's list, or the shipped defaults when it has none. */
   replaceAll(personas: readonly PersonaConfig[] | undefined): void {
     this.#personas.clear();
-    for (const p of personas ?? fixturePersonas(this.fhir)) this.#personas.set(p.id, p);
+    for (const p of personas ?? []) this.#personas.set(p.id, p);
     this.#defined = personas !== undefined;
+    this.#derivedAt = -1;
   }
 
   /** What an export writes under `personas`: undefined while the shipped defaults stand unchanged. */

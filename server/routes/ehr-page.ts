@@ -164,7 +164,7 @@ export function ehrPageRoutes(sandbox: Sandbox) {
       const frame = sandbox.ehrFrames.get(request.params.frame);
       if (typeof frame === 'string') return missing(reply, frame);
       try {
-        sandbox.ehrFrames.relaunch(frame);
+        await sandbox.ehrFrames.relaunch(frame);
       } catch (err) {
         if (!(err instanceof LaunchError)) throw err;
         // The client or the FHIR data changed since the page was made.

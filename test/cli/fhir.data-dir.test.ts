@@ -141,4 +141,15 @@ describe('FHIR data in the data folder (--data-dir)', () => {
     expect(failed.code).toBe(2);
     expect(failed.stderr).toContain(`${path.join(dir, 'patient.json')}: entry[0]: resource.id: is missing`);
   });
+
+  it('says at start-up that the FHIR base forwards to an upstream kept in the state from an earlier --config', async () => {
+    await writeFile(config, JSON.stringify({ fhir: { upstream: 'http://127.0.0.1:9/fhir' } }));
+    let cli = await serve();
+    await cli.stop();
+    running = cli = await startCli(['--data-dir', path.join(dir, 'data'), '--admin-token', TOKEN]);
+    const state = path.join(dir, 'data', 'state.json');
+    await expect
+      .poll(() => cli.stdout())
+      .toContain(`FHIR base forwards to http://127.0.0.1:9/fhir (fhir.upstream, kept in ${state};`);
+  });
 });

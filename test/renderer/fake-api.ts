@@ -37,6 +37,8 @@ export const FAKE_EFFECTIVE_CONFIG: EffectiveConfig = {
   },
   limits: { liveCodes: 5000, pendingAuthorizations: 1000, parameterLength: 2048, fhirResources: 50000 },
   exchangeLog: { capacity: 5000, verdictHeader: true, maxBytes: 67108864 },
+  fhir: { fixtures: true, load: [], upstream: null, upstreamAuthorization: null },
+  launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
 };
 
 /** An issuer as `GET /issuers` lists it, at `origin`; `name` `default` is the one at the root paths. */

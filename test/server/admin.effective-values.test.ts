@@ -25,8 +25,26 @@ describe('admin API: the values in force (docs/admin-api.md#config, docs/config.
       },
       limits: { liveCodes: 5000, pendingAuthorizations: 1000, parameterLength: 2048, fhirResources: 50000 },
       exchangeLog: { capacity: 5000, verdictHeader: true, maxBytes: 67108864 },
+      fhir: { fixtures: true, load: [], upstream: null, upstreamAuthorization: null },
+      launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
     });
     expect((await admin(t.app, 'GET', '/config')).json()).toEqual({ clients: [] });
+  });
+
+  it('shows a FHIR upstream in force with its secret masked, while the export keeps it so it imports back', async ({
+    sandboxWith,
+  }) => {
+    const fhir = { upstream: 'http://127.0.0.1:9/fhir', upstreamAuthorization: 'Bearer s3cr3t-upstream' };
+    const t = await sandboxWith({ clients: [], fhir, launch: { patient: 'pat-2' } });
+    const effective = await admin(t.app, 'GET', '/config/effective');
+    expect(effective.json()).toMatchObject({
+      fhir: { fixtures: true, load: [], upstream: fhir.upstream, upstreamAuthorization: 'Bearer ****' },
+      // The default encounter is the default patient's: another patient does not inherit it.
+      launch: { patient: 'pat-2', fhirUser: 'Practitioner/prac-1' },
+    });
+    expect(effective.body).not.toContain('s3cr3t');
+    expect(effective.json<{ launch: object }>().launch).not.toHaveProperty('encounter');
+    expect((await admin(t.app, 'GET', '/config')).json()).toMatchObject({ fhir });
   });
 
   it('follows an imported config, and the exported document still imports as it is', async ({

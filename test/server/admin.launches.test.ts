@@ -62,7 +62,13 @@ describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launc
     [{ encounter: 'enc-3' }, 'encounter', /enc-3" belongs to pat-2, not pat-1/],
     [{ patient: 'pat-3', encounter: 'enc-77' }, 'encounter', /no Encounter "enc-77".*pat-3's: enc-4/],
     [{ fhirUser: 'Practitioner/nope' }, 'fhirUser', /no Practitioner "nope".*Practitioner\/prac-1/],
-    [{ fhirUser: 'javascript:alert(1)' }, 'fhirUser', /not a reference to a Practitioner or Patient/],
+    [
+      { fhirUser: 'javascript:alert(1)' },
+      'fhirUser',
+      /not a reference to a Patient, Practitioner, PractitionerRole, RelatedPerson, Person/,
+    ],
+    [{ fhirUser: 'Device/dev-1' }, 'fhirUser', /not a reference to a Patient, Practitioner/],
+    [{ fhirUser: 'RelatedPerson/nope' }, 'fhirUser', /no RelatedPerson "nope" in the FHIR data/],
     [{ fhirContext: [{ reference: 'Patient/zzz' }] }, 'fhirContext[0].reference', /no Patient "zzz"/],
     [
       { patient: 'pat-2', fhirContext: [{ reference: 'Encounter/enc-1' }] },
@@ -78,6 +84,24 @@ describe('admin API: POST /launches (docs/admin-api.md#launches, SMART App Launc
       expect(res.json<{ message: string }>().message).toMatch(why);
     },
   );
+
+  it('takes a RelatedPerson or Person of the FHIR data as fhirUser (SMART App Launch 2.2 §fhirUser)', async ({
+    t,
+  }) => {
+    const users = [
+      { resourceType: 'RelatedPerson', id: 'rp-1', patient: { reference: 'Patient/pat-1' } },
+      { resourceType: 'Person', id: 'person-1', link: [{ target: { reference: 'Patient/pat-1' } }] },
+    ];
+    const content = users.map((u) => JSON.stringify(u)).join('\n');
+    expect((await admin(t.app, 'POST', '/fhir/load', { file: 'users.ndjson', content })).statusCode).toBe(
+      201,
+    );
+    for (const fhirUser of ['RelatedPerson/rp-1', 'Person/person-1']) {
+      const res = await admin(t.app, 'POST', '/launches', { clientId: 'launch-app', fhirUser });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json()).toMatchObject({ context: { fhirUser } });
+    }
+  });
 
   it('lists the patients and their encounters a launch can name', async ({ t }) => {
     const res = await admin(t.app, 'GET', '/launches/choices');

@@ -137,7 +137,7 @@ describe('interactive mode: the consent page', () => {
   });
 
   it('shows the EHR launch context instead of the pickers, and uses it on Approve', async ({ t }) => {
-    const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-2' });
+    const { launch } = await t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-2' });
     const { response } = await authorize(t.app, {
       client_id: 'launch-app',
       scope: 'openid fhirUser launch launch/patient patient/*.rs',

@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest';
 import {
   accessToken,
+  admin,
   clinicalClient,
   FHIR_BASE,
   fhirGet,
@@ -184,6 +185,35 @@ describe('FHIR search (FHIR R4 search.html): what a SMART app first screen asks'
     );
   });
 
+  it('finds the RelatedPersons of a patient, within the token patient compartment', async ({ t }) => {
+    const people = [
+      { resourceType: 'RelatedPerson', id: 'rp-1', patient: { reference: 'Patient/pat-1' } },
+      { resourceType: 'RelatedPerson', id: 'rp-2', patient: { reference: 'Patient/pat-2' } },
+    ];
+    const content = people.map((p) => JSON.stringify(p)).join('\n');
+    expect((await admin(t.app, 'POST', '/fhir/load', { file: 'rp.ndjson', content })).statusCode).toBe(201);
+    expect(ids(await search(t, 'RelatedPerson?patient=pat-1'))).toEqual(['rp-1']);
+    expect(ids(await search(t, 'RelatedPerson?_id=rp-2'))).toEqual(['rp-2']);
+    const patientScope = 'launch/patient patient/RelatedPerson.rs';
+    expect(ids(await search(t, 'RelatedPerson', patientScope))).toEqual(['rp-1']);
+    const other = await fhirGet(t.app, 'RelatedPerson?patient=pat-2', await accessToken(t.app, patientScope));
+    expect(other.statusCode).toBe(403);
+  });
+
+  it('says which types are searchable when asked to search another, and that it reads by id', async ({
+    t,
+  }) => {
+    const token = await accessToken(t.app, USER);
+    const res = await fhirGet(t.app, 'Device?patient=pat-1', token);
+    expect(res.statusCode).toBe(400);
+    const diagnostics = res.json<{ issue: { code: string; diagnostics: string }[] }>().issue[0];
+    expect(diagnostics).toMatchObject({ code: 'not-supported' });
+    expect(diagnostics?.diagnostics).toBe(
+      'search is not supported for Device; searchable types: Patient, Practitioner, RelatedPerson, Encounter, Observation, Condition, MedicationRequest; read it by id (GET /fhir/Device/{id})',
+    );
+    expect((await fhirGet(t.app, 'Nonsense?x=1', token)).statusCode).toBe(404);
+  });
+
   it('lists the search parameters and includes in the CapabilityStatement', async ({ t }) => {
     const cs = (await t.app.inject({ url: '/fhir/metadata' })).json<{
       rest: {
@@ -200,5 +230,7 @@ describe('FHIR search (FHIR R4 search.html): what a SMART app first screen asks'
         { name: 'patient', type: 'reference' },
       ]),
     );
+    const related = cs.rest[0]?.resource.find((r) => r.type === 'RelatedPerson');
+    expect(related?.searchParam).toContainEqual({ name: 'patient', type: 'reference' });
   });
 });

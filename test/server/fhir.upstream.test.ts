@@ -12,6 +12,7 @@ import {
   fhirWrite,
   lastVerdictScope,
   sandboxTest,
+  type TestSandbox,
 } from '../helpers/sandbox.js';
 
 /** What reached the upstream stand-in. */
@@ -119,6 +120,14 @@ function answer(method: string, url: string, sent: string): Answer {
       status: 200,
       body: { resourceType: 'Patient', id: 'pat-1' },
       headers: { etag: 'W/"3"', 'content-location': `${base}/Patient/pat-1/_history/3` },
+    };
+  }
+  if (path === '/fhir/Patient/up-only')
+    return { status: 200, body: { resourceType: 'Patient', id: 'up-only' } };
+  if (path === '/fhir/Encounter/up-enc') {
+    return {
+      status: 200,
+      body: { resourceType: 'Encounter', id: 'up-enc', subject: { reference: 'Patient/up-only' } },
     };
   }
   if (path === '/fhir/Observation/obs-other') return { status: 200, body: obs('obs-other', 'pat-2') };
@@ -288,7 +297,10 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
 
   it('passes the upstream 404 on as it is', async ({ t }) => {
     const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
-    expect((await fhirGet(t.app, 'Patient/nobody', token)).statusCode).toBe(404);
+    const res = await fhirGet(t.app, 'Patient/nobody', token);
+    expect(res.statusCode).toBe(404);
+    // Passed on as it is, and a rejection like any other: the verdict header names the upstream's answer.
+    expect(res.headers['x-sandbox-verdict']).toBe(`rejected: the upstream FHIR server ${base} answered 404`);
   });
 
   it('refuses an upstream that is not an http(s) URL, naming the field', () => {
@@ -301,6 +313,44 @@ describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
     } catch (err) {
       expect((err as ConfigError).issues[0]?.path).toBe('fhir.upstream');
     }
+  });
+});
+
+describe('EHR launches behind the upstream (POST /_sandbox/api/launches)', () => {
+  const launch = (t: TestSandbox, body: Record<string, unknown>) =>
+    admin(t.app, 'POST', '/launches', { clientId: confidentialClient.clientId, ...body });
+
+  it("checks the launch's patient and encounter at the upstream, not in the sandbox's data", async ({
+    t,
+  }) => {
+    const made = await launch(t, { patient: 'up-only', encounter: 'up-enc' });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(seen()).toEqual(['GET /fhir/Patient/up-only', 'GET /fhir/Encounter/up-enc']);
+
+    // pat-3 is a shipped fixture of the sandbox, but the app would read it from the upstream, which has none.
+    const refused = await launch(t, { patient: 'pat-3' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({
+      field: 'patient',
+      message: expect.stringContaining(`no Patient "pat-3" at the FHIR upstream ${base}`) as unknown,
+    });
+    const otherEncounter = await launch(t, { patient: 'pat-1', encounter: 'up-enc' });
+    expect(otherEncounter.statusCode).toBe(400);
+    expect(otherEncounter.json<{ message: string }>().message).toContain(
+      `Encounter "up-enc" belongs to up-only, not pat-1`,
+    );
+  });
+
+  it('answers 502 naming the upstream when it cannot be asked', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ clients, fhir: { upstream: 'http://127.0.0.1:1/fhir' } });
+    const res = await launch(t, { patient: 'up-only' });
+    expect(res.statusCode).toBe(502);
+    expect(res.json()).toMatchObject({
+      error: 'upstream_failed',
+      message: expect.stringContaining(
+        'the upstream FHIR server http://127.0.0.1:1/fhir could not be reached',
+      ) as unknown,
+    });
   });
 });
 
@@ -348,6 +398,8 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(res.headers.location).toBe(`${FHIR_BASE}/Observation/created-1/_history/1`);
     expect(res.headers.etag).toBe('W/"1"');
     expect(res.json()).toMatchObject({ resourceType: 'Observation', id: 'created-1' });
+    // The upstream assigns the id: the verdict names the type, not an id the sandbox made up while checking.
+    expect(await lastVerdictScope(t.app)).toMatchObject({ interaction: 'c', target: 'Observation' });
     expect(seen()).toEqual(['POST /fhir/Observation']);
     const [arrival] = arrivals;
     expect(JSON.parse(arrival?.body ?? '')).toEqual(body);
@@ -417,6 +469,25 @@ describe("Writes forwarded to the upstream after the checks of the sandbox's own
     expect(res.headers.location).toBe(`${FHIR_BASE}/Observation/obs-new/_history/1`);
     expect(seen()).toEqual(['GET /fhir/Observation/obs-new', 'PUT /fhir/Observation/obs-new']);
     expect(arrivals[1]?.headers['if-match']).toBeUndefined();
+  });
+
+  it("refuses a create-on-update of another patient's resource as a create, naming the compartment", async ({
+    t,
+  }) => {
+    const createOnly = await accessToken(t.app, 'launch/patient patient/Observation.c');
+    const res = await fhirWrite(t.app, 'PUT', 'Observation/obs-new', createOnly, obs('obs-new', 'pat-2'));
+    expect(res.statusCode).toBe(403);
+    expect(res.json<{ issue: { diagnostics: string }[] }>().issue[0]?.diagnostics).toBe(
+      "Observation/obs-new belongs to Patient/pat-2: outside the compartment of the token's patient pat-1 (patient/Observation.c)",
+    );
+    expect(await lastVerdictScope(t.app)).toMatchObject({ interaction: 'c', allowed: false });
+    expect(seen()).toEqual([]);
+
+    const readOnly = await accessToken(t.app, 'launch/patient patient/Observation.rs');
+    const none = await fhirWrite(t.app, 'PUT', 'Observation/obs-new', readOnly, obs('obs-new', 'pat-1'));
+    expect(none.json<{ issue: { diagnostics: string }[] }>().issue[0]?.diagnostics).toMatch(
+      /^no granted scope allows updating or creating Observation \(granted: /,
+    );
   });
 
   it('deletes by id after reading the current version, conditional on it', async ({ t }) => {

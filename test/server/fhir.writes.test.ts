@@ -7,6 +7,7 @@ import {
   FHIR_BASE,
   fhirGet,
   fhirWrite,
+  lastExchange,
   lastVerdictScope,
   sandboxTest,
   systemToken,
@@ -224,6 +225,60 @@ describe('a v2 scope query limits writes too (SMART App Launch 2.2 §scopes)', (
       interaction: 'c',
       allowed: false,
       considered: ['patient/Observation.c?category=vital-signs'],
+    });
+  });
+});
+
+describe('412 and 410 at the FHIR base are rejections like any other', () => {
+  it('gives them the OperationOutcome diagnostics as the verdict reason and the X-Sandbox-Verdict header', async ({
+    t,
+  }) => {
+    const token = await tokenFor(t, 'patient/Observation.cruds');
+    const stale = await fhirWrite(t.app, 'PUT', 'Observation/obs-1', token, observation('obs-1', 'pat-1'), {
+      'if-match': 'W/"7"',
+    });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.headers['x-sandbox-verdict']).toBe(
+      'rejected: If-Match names version 7 of Observation/obs-1, but the current version is 1',
+    );
+    expect((await lastExchange(t.app)).verdict.reasons).toEqual([
+      { text: 'conflict: If-Match names version 7 of Observation/obs-1, but the current version is 1' },
+    ]);
+
+    expect((await fhirWrite(t.app, 'DELETE', 'Observation/obs-1', token)).statusCode).toBe(204);
+    const gone = await fhirGet(t.app, 'Observation/obs-1', token);
+    expect(gone.statusCode).toBe(410);
+    expect(String(gone.headers['x-sandbox-verdict'])).toMatch(
+      /^rejected: Observation\/obs-1 was deleted at /,
+    );
+    expect((await lastExchange(t.app)).verdict.reasons[0]?.text).toMatch(
+      /^deleted: Observation\/obs-1 was deleted/,
+    );
+  });
+});
+
+describe('the exchange log names what a create made', () => {
+  it('names the type alone for a refused create, and the assigned id once it is stored', async ({ t }) => {
+    const token = await tokenFor(t, 'patient/Observation.c');
+    const refused = await fhirWrite(t.app, 'POST', 'Observation', token, observation(undefined, 'pat-2'));
+    expect(refused.statusCode).toBe(403);
+    const { verdict } = await lastExchange(t.app);
+    expect(verdict.details?.scope).toMatchObject({
+      interaction: 'c',
+      target: 'Observation',
+      allowed: false,
+    });
+    // No id of a resource that was never stored, in the reason or anywhere in the verdict.
+    expect(JSON.stringify(verdict)).not.toMatch(/Observation\/[0-9a-f]{8}-/);
+    expect(refused.json<{ issue: { diagnostics: string }[] }>().issue[0]?.diagnostics).toContain(
+      'Observation belongs to Patient/pat-2: outside the compartment of',
+    );
+
+    const created = await fhirWrite(t.app, 'POST', 'Observation', token, observation(undefined, 'pat-1'));
+    expect(created.statusCode).toBe(201);
+    expect(await lastVerdictScope(t.app)).toMatchObject({
+      target: `Observation/${created.json<{ id: string }>().id}`,
+      allowed: true,
     });
   });
 });

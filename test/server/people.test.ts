@@ -6,6 +6,7 @@ import {
   answer,
   authorize,
   basic,
+  clientCredentials,
   confidentialClient,
   FHIR_BASE,
   form,
@@ -204,7 +205,7 @@ describe('pickers that fit the app', () => {
   });
 
   it('keeps an EHR launch’s context without asking', async ({ t }) => {
-    const { launch } = t.app.sandbox.launches.create({
+    const { launch } = await t.app.sandbox.launches.create({
       clientId: 'conf-app',
       patient: 'pat-2',
       encounter: 'enc-3',
@@ -228,6 +229,44 @@ describe('pickers that fit the app', () => {
   });
 });
 
+describe('the shipped personas follow the FHIR data', () => {
+  const personaIds = async (t: TestSandbox) =>
+    (await admin(t.app, 'GET', '/personas')).json<{ personas: PersonaConfig[] }>().personas.map((p) => p.id);
+
+  it('adds one for a Patient loaded at run time and drops the one of a deleted Patient', async ({
+    sandboxWith,
+  }) => {
+    const t = await sandboxWith({ clients: [{ ...confidentialClient, scope: 'system/*.cruds' }] });
+    expect(await personaIds(t)).toContain('pat-4');
+    const patient = { resourceType: 'Patient', id: 'pat-new', name: [{ given: ['Noa'], family: 'Berg' }] };
+    const load = { file: 'p.json', content: JSON.stringify(patient) };
+    expect((await admin(t.app, 'POST', '/fhir/load', load)).statusCode).toBe(201);
+    expect((await admin(t.app, 'GET', '/personas/pat-new')).json()).toMatchObject({
+      fhirUser: 'Patient/pat-new',
+      name: 'Noa Berg',
+    });
+
+    const token = (
+      await clientCredentials(t.app, 'conf-app', 's3cret', { params: { scope: 'system/*.cruds' } })
+    ).json<{ access_token: string }>().access_token;
+    const deleted = await t.app.inject({
+      method: 'DELETE',
+      url: '/fhir/Patient/pat-4',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(deleted.statusCode).toBe(204);
+    expect(await personaIds(t)).not.toContain('pat-4');
+    expect((await admin(t.app, 'GET', '/personas')).json()).toMatchObject({ shipped: true });
+  });
+
+  it('leaves a list someone defined as it is', async ({ sandboxWith }) => {
+    const t = await sandboxWith({ personas: [nurse] });
+    const load = { file: 'p.json', content: JSON.stringify({ resourceType: 'Patient', id: 'pat-new' }) };
+    expect((await admin(t.app, 'POST', '/fhir/load', load)).statusCode).toBe(201);
+    expect(await personaIds(t)).toEqual(['nurse-kim']);
+  });
+});
+
 describe('a user who is no persona', () => {
   it('takes no persona’s claims when that persona’s sub is the user’s fhirUser', async ({ sandboxWith }) => {
     // mallory's own sub is prac-2's reference; prac-2, launched by the EHR, is no persona and has it as sub.
@@ -239,7 +278,7 @@ describe('a user who is no persona', () => {
       claims: { role: 'admin' },
     };
     const t = await sandboxWith({ personas: [mallory], clients: [...standardClients] });
-    const { launch } = t.app.sandbox.launches.create({
+    const { launch } = await t.app.sandbox.launches.create({
       clientId: 'conf-app',
       patient: 'pat-1',
       fhirUser: 'Practitioner/prac-2',

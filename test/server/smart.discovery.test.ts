@@ -29,7 +29,7 @@ async function standalone(t: TestSandbox, scope: string): Promise<TokenBody> {
 
 /** An EHR launch (SMART App Launch 2.2 §EHR launch) of the public launch client; the token response body. */
 async function ehrLaunch(t: TestSandbox): Promise<TokenBody> {
-  const { launch } = t.app.sandbox.launches.create({
+  const { launch } = await t.app.sandbox.launches.create({
     clientId: 'launch-app',
     smartStyleUrl: 'http://127.0.0.1:5555/style.json',
   });

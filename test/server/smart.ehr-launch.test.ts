@@ -22,21 +22,21 @@ const it = sandboxTest({
 });
 
 describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the EHR', () => {
-  it('builds the launch URL from the client launchUrl with iss = FHIR base and an opaque launch value', ({
+  it('builds the launch URL from the client launchUrl with iss = FHIR base and an opaque launch value', async ({
     t,
   }) => {
-    const created = t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-2' });
+    const created = await t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-2' });
     const url = new URL(created.url ?? '');
     expect(`${url.origin}${url.pathname}`).toBe(LAUNCH_URL);
     expect(url.searchParams.get('iss')).toBe(FHIR_BASE);
     expect(url.searchParams.get('launch')).toBe(created.launch);
     expect(created.launch).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(created.expiresAt).toBe(t.clock.now() + LAUNCH_LIFETIME_MS);
-    expect(t.app.sandbox.launches.create({ clientId: 'launch-app' }).launch).not.toBe(created.launch);
+    expect((await t.app.sandbox.launches.create({ clientId: 'launch-app' })).launch).not.toBe(created.launch);
   });
 
-  it('fills missing context fields from the config launch and keeps what the launch sets', ({ t }) => {
-    const created = t.app.sandbox.launches.create({
+  it('fills missing context fields from the config launch and keeps what the launch sets', async ({ t }) => {
+    const created = await t.app.sandbox.launches.create({
       clientId: 'launch-app',
       patient: 'pat-3',
       encounter: 'enc-4',
@@ -57,15 +57,17 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     });
   });
 
-  it('refuses an unknown client and a context the FHIR data contradicts with a typed error', ({ t }) => {
-    expect(() => t.app.sandbox.launches.create({ clientId: 'nobody' })).toThrow(LaunchError);
+  it('refuses an unknown client and a context the FHIR data contradicts with a typed error', async ({
+    t,
+  }) => {
+    await expect(t.app.sandbox.launches.create({ clientId: 'nobody' })).rejects.toThrow(LaunchError);
     try {
-      t.app.sandbox.launches.create({ clientId: 'nobody' });
+      await t.app.sandbox.launches.create({ clientId: 'nobody' });
     } catch (err) {
       expect((err as LaunchError).reason).toBe('unknown_client');
     }
     try {
-      t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-2', encounter: 'enc-1' });
+      await t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-2', encounter: 'enc-1' });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(LaunchError);
@@ -77,7 +79,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
   it('returns the bound context in the token response and in the access token (docs/endpoints.md#ehr-launch)', async ({
     t,
   }) => {
-    const { launch } = t.app.sandbox.launches.create({
+    const { launch } = await t.app.sandbox.launches.create({
       clientId: 'launch-app',
       patient: 'pat-2',
       encounter: 'enc-3',
@@ -114,7 +116,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
   it('accepts the authorization request as a form POST (SMART App Launch 2.2 authorize-post)', async ({
     t,
   }) => {
-    const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-3' });
+    const { launch } = await t.app.sandbox.launches.create({ clientId: 'launch-app', patient: 'pat-3' });
     const res = await postForm(t.app, '/authorize', {
       response_type: 'code',
       client_id: 'launch-app',
@@ -134,7 +136,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
   });
 
   it('may be authorized again while it lives (an app restarting its authorization)', async ({ t }) => {
-    const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
+    const { launch } = await t.app.sandbox.launches.create({ clientId: 'launch-app' });
     expect((await launchAuthorize(t.app, launch)).code).toBeDefined();
     expect((await launchAuthorize(t.app, launch)).code).toBeDefined();
   });
@@ -147,7 +149,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
   });
 
   it('refuses an expired launch value', async ({ t }) => {
-    const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
+    const { launch } = await t.app.sandbox.launches.create({ clientId: 'launch-app' });
     t.clock.advance(LAUNCH_LIFETIME_MS);
     const { location, code } = await launchAuthorize(t.app, launch);
     expect(code).toBeUndefined();
@@ -162,14 +164,14 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
         { clientId: 'other-app', redirectUris: [REDIRECT], launchUrl: 'http://127.0.0.1:5556/launch' },
       ],
     });
-    const { launch } = t.app.sandbox.launches.create({ clientId: 'other-app' });
+    const { launch } = await t.app.sandbox.launches.create({ clientId: 'other-app' });
     const { location } = await launchAuthorize(t.app, launch);
     expect(location?.searchParams.get('error')).toBe('invalid_request');
     expect(location?.searchParams.get('error_description')).toContain('another client');
   });
 
   it('requires the launch scope with a launch value', async ({ t }) => {
-    const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
+    const { launch } = await t.app.sandbox.launches.create({ clientId: 'launch-app' });
     const { location } = await launchAuthorize(t.app, launch, { scope: 'openid patient/*.rs' });
     expect(location?.searchParams.get('error')).toBe('invalid_scope');
     expect(location?.searchParams.get('error_description')).toContain('needs the launch scope');
@@ -178,7 +180,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
   it('checks aud against the FHIR base on an EHR launch too (docs/endpoints.md#authorization-endpoint)', async ({
     t,
   }) => {
-    const { launch } = t.app.sandbox.launches.create({ clientId: 'launch-app' });
+    const { launch } = await t.app.sandbox.launches.create({ clientId: 'launch-app' });
     const { location } = await launchAuthorize(t.app, launch, { aud: 'https://evil.example/fhir' });
     expect(location?.searchParams.get('error')).toBe('invalid_request');
     expect(location?.searchParams.get('error_description')).toContain('FHIR base');

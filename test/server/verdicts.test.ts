@@ -146,7 +146,7 @@ describe('the X-Sandbox-Verdict header', () => {
     expect(res.statusCode).toBe(400);
     expect(res.body).toBe('{"error":"invalid_client"}');
     const header = String(res.headers['x-sandbox-verdict']);
-    expect(header).toBe('rejected: wrong client_secret for client conf-app - RFC 6749 S2.3');
+    expect(header).toBe('rejected: wrong client_secret for client conf-app - RFC 6749 sec. 2.3');
     expect(header).toMatch(/^[\x20-\x7e]{1,512}$/);
   });
 
@@ -166,6 +166,15 @@ describe('the X-Sandbox-Verdict header', () => {
       expect(String(res.headers['x-sandbox-verdict']), res.body).toMatch(/^rejected: [\x20-\x7e]+$/);
     }
     expect((await clientCredentials(t.app)).headers['x-sandbox-verdict']).toBeUndefined();
+  });
+
+  it('keeps a section sign readable in ASCII as "sec. "', async ({ t }) => {
+    const granted = await clientCredentials(t.app, 'conf-app', 's3cret', {
+      params: { scope: 'system/Observation.rs' },
+    });
+    const res = await fhirGet(t.app, 'Patient/pat-1', granted.json<{ access_token: string }>().access_token);
+    expect(res.statusCode).toBe(403);
+    expect(String(res.headers['x-sandbox-verdict'])).toContain('SMART App Launch 2.2 sec. scopes');
   });
 
   it('is readable by a browser app: CORS exposes it', async ({ t }) => {

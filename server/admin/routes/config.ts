@@ -1,8 +1,14 @@
-import type { ResolvedConfig } from '../../config/defaults.js';
 import { ConfigSchema } from '../../config/schema.js';
 import { ConfigError, parseConfig } from '../../config/validate.js';
+import { configuredContext } from '../../launch/launches.js';
+import type { Sandbox } from '../../sandbox.js';
 import { invalidInput } from '../errors.js';
-import { ResolvedConfigSchema, StorageViewSchema, type StorageView } from '../shapes.js';
+import {
+  EffectiveConfigSchema,
+  StorageViewSchema,
+  type EffectiveConfig,
+  type StorageView,
+} from '../shapes.js';
 import { adminRoutes, route } from '../operation.js';
 
 /**
@@ -20,8 +26,8 @@ export const configRoutes = adminRoutes('config', (sandbox) => [
 
   route('GET', '/config/effective', 'getEffectiveConfig', {
     summary: 'The settings in force, every default applied (read-only)',
-    schema: { response: { 200: ResolvedConfigSchema } },
-    handler: async (): Promise<ResolvedConfig> => sandbox.settings,
+    schema: { response: { 200: EffectiveConfigSchema } },
+    handler: async () => effectiveConfig(sandbox),
   }),
 
   route('GET', '/storage', 'getStorage', {
@@ -63,3 +69,28 @@ export const configRoutes = adminRoutes('config', (sandbox) => [
     },
   }),
 ]);
+
+/**
+ * The settings in force, the FHIR data's sources and the default launch context. `fhir.upstream` persists with
+ * the rest of the config in the data folder's state, so this is where a later run shows it is still forwarding.
+ */
+function effectiveConfig(sandbox: Sandbox): EffectiveConfig {
+  const fhir = sandbox.config.fhir;
+  return {
+    ...sandbox.settings,
+    fhir: {
+      fixtures: fhir?.fixtures !== false,
+      load: [...(fhir?.load ?? [])],
+      upstream: fhir?.upstream ?? null,
+      upstreamAuthorization:
+        fhir?.upstreamAuthorization === undefined ? null : maskAuthorization(fhir.upstreamAuthorization),
+    },
+    launch: configuredContext(sandbox.config),
+  };
+}
+
+/** An Authorization header with its credentials hidden: the scheme stays readable (RFC 9110 §11.4). */
+export function maskAuthorization(header: string): string {
+  const scheme = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?= )/.exec(header)?.[0];
+  return scheme === undefined ? '****' : `${scheme} ****`;
+}

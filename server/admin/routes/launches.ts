@@ -1,7 +1,7 @@
 import { absoluteUrl } from '../../config/validate.js';
 import { launchPatientChoices } from '../../launch/context-check.js';
 import { LaunchError } from '../../launch/launches.js';
-import { invalidInput, notFound } from '../errors.js';
+import { AdminError, invalidInput, notFound } from '../errors.js';
 import { checkFrameFraming, ehrPageUrl } from '../../ehr/frames.js';
 import type { CreatedLaunch } from '../../launch/launches.js';
 import {
@@ -34,7 +34,7 @@ export const launchRoutes = adminRoutes('launches', (sandbox) => [
       const launchUrl = request.body.launchUrl;
       const problem = launchUrl === undefined ? undefined : absoluteUrl(launchUrl, ['http:', 'https:']);
       if (problem !== undefined) throw invalidInput([{ path: 'launchUrl', message: problem }]);
-      const created = asAdminError(() => sandbox.launches.create(request.body));
+      const created = await asAdminError(() => sandbox.launches.create(request.body));
       return reply.code(201).send(launchResult(created));
     },
   }),
@@ -43,7 +43,7 @@ export const launchRoutes = adminRoutes('launches', (sandbox) => [
     summary: 'Mints a launch and the EHR page that frames the app under a patient banner',
     schema: { body: EhrLaunchRequestSchema, response: { 201: EhrLaunchResultSchema } },
     handler: async (request, reply) => {
-      const frame = asAdminError(() => sandbox.ehrFrames.create(request.body));
+      const frame = await asAdminError(() => sandbox.ehrFrames.create(request.body));
       return reply.code(201).send({
         page: ehrPageUrl(sandbox, frame.id),
         launch: launchResult(frame.launch),
@@ -63,13 +63,17 @@ function launchResult(created: CreatedLaunch) {
   };
 }
 
-/** Runs a launch-minting step, answering an unknown client with 404 and a bad context with 400. */
-function asAdminError<T>(mint: () => T): T {
+/**
+ * Runs a launch-minting step, answering an unknown client with 404, a FHIR upstream that could not be asked with
+ * 502 naming it, and a bad context with 400.
+ */
+async function asAdminError<T>(mint: () => Promise<T>): Promise<T> {
   try {
-    return mint();
+    return await mint();
   } catch (err) {
     if (!(err instanceof LaunchError)) throw err;
     if (err.reason === 'unknown_client') throw notFound(err.message);
+    if (err.reason === 'upstream_failed') throw new AdminError(502, 'upstream_failed', err.message);
     throw invalidInput(err.issues);
   }
 }
