@@ -4,6 +4,7 @@ import type {
   FhirDataSummary,
   FhirLoadResult,
   GrantList,
+  IssuerList,
   KeyList,
   KeyRotation,
   KeyView,
@@ -124,12 +125,16 @@ export interface AdminApi {
   getFhirSummary(): Promise<FhirDataSummary>;
   /** Loads one file of FHIR data (Bundle, resource or NDJSON), all or nothing (README "Your FHIR data"). */
   loadFhir(file: string, content: string): Promise<FhirLoadResult>;
+  /** Every issuer of the sandbox, the default first (README "Many issuers"). */
+  listIssuers(): Promise<IssuerList['issuers']>;
 }
 
 export interface AdminApiOptions {
   readonly origin: string;
   readonly token: () => string | undefined;
   readonly fetch?: typeof fetch;
+  /** The admin API prefix to address: one issuer's (`/_sandbox/api/issuers/NAME`); default ADMIN_PREFIX. */
+  readonly adminPath?: string;
 }
 
 /** The query of `GET /exchanges` (docs/admin-api.md#exchanges). */
@@ -191,6 +196,7 @@ interface AdminResponses {
   'DELETE /clients/:clientId/queued-claims': undefined;
   'GET /fhir': FhirDataSummary;
   'POST /fhir/load': FhirLoadResult;
+  'GET /issuers': IssuerList;
 }
 type AdminRoute = keyof AdminResponses;
 
@@ -204,7 +210,7 @@ interface CallOptions {
 /** Creates the admin API client; every failure becomes an `AdminApiError` with the server's own words. */
 export function createAdminApi(options: AdminApiOptions): AdminApi {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const base = `${options.origin}${ADMIN_PREFIX}`;
+  const base = `${options.origin}${options.adminPath ?? ADMIN_PREFIX}`;
 
   function headers(): Record<string, string> {
     const token = options.token();
@@ -339,5 +345,6 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     },
     getFhirSummary: async () => call('GET /fhir'),
     loadFhir: async (file, content) => call('POST /fhir/load', { body: { file, content } }),
+    listIssuers: async () => (await call('GET /issuers')).issuers,
   };
 }

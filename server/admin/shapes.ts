@@ -452,3 +452,4 @@ export const IssuerListSchema = Type.Object(
   { issuers: Type.Array(IssuerViewSchema) },
   { additionalProperties: false },
 );
+export type IssuerList = Static<typeof IssuerListSchema>;

@@ -73,6 +73,7 @@ export function fakeApi(overrides: Partial<AdminApi> = {}): AdminApi & { clients
       clients.splice(i, 1);
     },
     listGrants: async (): Promise<Artefact[]> => [],
+    listIssuers: notHere('issuers'),
     revokeArtefact: notHere('grants'),
     listPersonas: notHere('personas'),
     createPersona: notHere('personas'),
