@@ -33,7 +33,11 @@ function exchange(name: string, tokenPath: string, code: string): WireRequest {
   };
 }
 
-function json(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): WireResponse {
+function json(
+  status: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): WireResponse {
   return {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
@@ -79,7 +83,11 @@ describe('comparing one step against two issuers (Flow Lab "Compare issuers")', 
   });
 
   it('names the fields only one issuer answers with, on the side that has them', () => {
-    expect(row(rows, 'field', 'patient')).toMatchObject({ kind: 'only-left', left: 'pat-1', right: undefined });
+    expect(row(rows, 'field', 'patient')).toMatchObject({
+      kind: 'only-left',
+      left: 'pat-1',
+      right: undefined,
+    });
     expect(row(rows, 'field', 'scope')?.kind).toBe('only-left');
     expect(row(rows, 'field', 'refresh_token')).toMatchObject({ kind: 'only-right', right: 'rt-b' });
     expect(row(rows, 'header', 'access-control-allow-origin')?.kind).toBe('only-left');
@@ -134,7 +142,10 @@ describe('comparing one step against two issuers (Flow Lab "Compare issuers")', 
     });
     const rows2 = compareExchanges(
       side('medirecords', undefined, redirected('c1')),
-      side('iehr', undefined, { ...redirected('c2'), redirectedTo: `${ORIGIN}/_sandbox/callback?error=access_denied` }),
+      side('iehr', undefined, {
+        ...redirected('c2'),
+        redirectedTo: `${ORIGIN}/_sandbox/callback?error=access_denied`,
+      }),
     );
     expect(row(rows2, 'status', 'status')).toMatchObject({ kind: 'same', left: 'redirect' });
     expect(row(rows2, 'outcome', 'outcome')).toMatchObject({
