@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
 import { compareExchanges, differenceCount, type ExchangeSide } from '../../renderer/flow-lab/compare.js';
-import type { WireRequest, WireResponse } from '../../renderer/flow-lab/wire.js';
+import { flowById, INITIAL_STATE, type FlowContext } from '../../renderer/flow-lab/flows.js';
+import { runStep, type WalkedStep } from '../../renderer/flow-lab/runner.js';
+import {
+  encodeForm,
+  type Transport,
+  type WireRequest,
+  type WireResponse,
+} from '../../renderer/flow-lab/wire.js';
+import { ADMIN_TOKEN, ORIGIN as SANDBOX_ORIGIN, startSandbox } from '../helpers/sandbox.js';
 
 const ORIGIN = 'http://127.0.0.1:9710';
 
@@ -159,5 +168,97 @@ describe('comparing one step against two issuers (Flow Lab "Compare issuers")', 
 
   it('has nothing to compare for a step the app does alone', () => {
     expect(compareExchanges(side('a', undefined, undefined), side('b', undefined, undefined))).toEqual([]);
+  });
+});
+
+/** The walk's transport answered by the app itself; a redirect is reported as the browser would follow it. */
+function injectTransport(app: FastifyInstance): Transport {
+  return async (request) => {
+    const url = new URL(request.url);
+    const headers: Record<string, string> = { host: url.host, ...request.headers };
+    let payload: string | undefined;
+    if (request.form !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      payload = encodeForm(request.form);
+    } else if (request.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(request.json);
+    }
+    const res = await app.inject({
+      method: request.method,
+      url: `${url.pathname}${url.search}`,
+      headers,
+      ...(payload === undefined ? {} : { payload }),
+    });
+    const location = res.headers.location;
+    const redirected = res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string';
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = String(v);
+    return {
+      status: redirected ? 200 : res.statusCode,
+      headers: flat,
+      body: redirected ? '' : res.body,
+      redirectedTo: redirected ? new URL(location, request.url).toString() : undefined,
+    };
+  };
+}
+
+describe('one walk per issuer, each through its own admin prefix and discovery', () => {
+  it('walks code + PKCE against MediRecords and iEHR; the exchanges differ where the vendors do', async () => {
+    const { app } = await startSandbox({
+      issuers: [
+        { name: 'medirecords', profile: 'medirecords' },
+        { name: 'iehr', profile: 'iehr' },
+      ],
+    });
+    try {
+      const transport = injectTransport(app);
+      const ctxOf = (name: string): FlowContext => ({
+        origin: SANDBOX_ORIGIN,
+        adminToken: ADMIN_TOKEN,
+        issuer: { admin: `/_sandbox/api/issuers/${name}`, fhirBase: `${SANDBOX_ORIGIN}/i/${name}/fhir` },
+      });
+      const walk = async (name: string): Promise<WalkedStep[]> => {
+        let state = INITIAL_STATE;
+        const walked: WalkedStep[] = [];
+        for (const step of flowById('code-pkce-public').steps.slice(0, 5)) {
+          const done = await runStep(step, state, ctxOf(name), transport);
+          walked.push(done);
+          state = done.after;
+        }
+        return walked;
+      };
+      const [mr, iehr] = [await walk('medirecords'), await walk('iehr')];
+      // The Flow Lab's client is registered with each issuer, not with the default one.
+      expect(mr[0]?.request?.url).toBe(
+        `${SANDBOX_ORIGIN}/_sandbox/api/issuers/medirecords/clients/flow-lab-public`,
+      );
+      expect(mr[0]?.response?.status).toBe(201);
+      const root = await app.inject({
+        url: '/_sandbox/api/clients',
+        headers: { host: '127.0.0.1:9710', authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(root.body).not.toContain('flow-lab-public');
+      // Each side read its own discovery, and so exchanged its code at its own vendor's token path.
+      expect(iehr[1]?.request?.url).toBe(`${SANDBOX_ORIGIN}/i/iehr/fhir/.well-known/smart-configuration`);
+      const sideOf = (walked: WalkedStep[], name: string): ExchangeSide => ({
+        request: walked[4]?.request,
+        response: walked[4]?.response,
+        origin: SANDBOX_ORIGIN,
+        issuer: `${SANDBOX_ORIGIN}/i/${name}`,
+        admin: `/_sandbox/api/issuers/${name}`,
+      });
+      const rows = compareExchanges(sideOf(mr, 'medirecords'), sideOf(iehr, 'iehr'));
+      expect(row(rows, 'outcome', 'outcome')).toMatchObject({ kind: 'same', left: 'accepted' });
+      expect(row(rows, 'endpoint', 'url')).toMatchObject({
+        kind: 'differs',
+        left: `${SANDBOX_ORIGIN}/i/medirecords/oauth/smartauth/token`,
+        right: `${SANDBOX_ORIGIN}/i/iehr/oauth2/token`,
+      });
+      expect(row(rows, 'field', 'patient')?.kind).toBe('only-left');
+      expect(row(rows, 'field', 'refresh_token')?.kind).toBe('only-right');
+    } finally {
+      await app.close();
+    }
   });
 });
