@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, openView, startCli, test as base, type RunningSandbox } from './sandbox.js';
+import { expect, openView, startCli, test as oneIssuer, type RunningSandbox } from './sandbox.js';
 
 /** A sandbox serving MediRecords and iEHR beside the default issuer (README "Many issuers"). */
 const TWO_VENDORS = {
@@ -10,7 +10,7 @@ const TWO_VENDORS = {
   ],
 };
 
-const test = base.extend<{ vendors: RunningSandbox }>({
+const test = oneIssuer.extend<{ vendors: RunningSandbox }>({
   vendors: [
     // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring.
     async ({}, use) => {
@@ -83,3 +83,13 @@ test('Flow Lab compares the same code + PKCE flow against MediRecords and iEHR, 
   await page.locator('.flow-lab').evaluate((el) => el.scrollTo(0, 0));
   await page.screenshot({ path: SCREENSHOT });
 });
+
+oneIssuer(
+  'with one issuer the Flow Lab is the single walk, with nothing to compare',
+  async ({ workbench: page }) => {
+    await openView(page, 'Flow Lab');
+    await expect(page.locator('.lab-step-count')).toContainText('Step 1 of 6');
+    await expect(page.getByRole('button', { name: 'Presentation mode' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Compare issuers' })).toHaveCount(0);
+  },
+);
