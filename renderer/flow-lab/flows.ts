@@ -2,6 +2,7 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { pkceMaterial, randomVerifier, type PkceMaterial } from './pkce.js';
 import { basicAuthorization } from '../lib/basic-authorization.js';
 import { parseJson, type WireRequest, type WireResponse } from './wire.js';
+import { ADMIN_PREFIX } from '../api/admin-client.js';
 
 /** The four parties of the sequence diagram. */
 export type Participant = 'app' | 'browser' | 'as' | 'fhir';
@@ -18,6 +19,11 @@ export type FlowId =
 export interface FlowContext {
   readonly origin: string;
   readonly adminToken: string;
+  /**
+   * The issuer the walk talks to (README "Many issuers"): its admin API prefix (`/_sandbox/api/issuers/NAME`)
+   * and its FHIR base. Absent: the default issuer at the root paths.
+   */
+  readonly issuer?: { readonly admin: string; readonly fhirBase: string };
 }
 
 /** What the walk has learnt so far; each step reads it and adds to it. */
@@ -45,7 +51,7 @@ export const INITIAL_STATE: FlowState = { refreshTokens: [] };
  * (the SMART profile's defaults) before discovery has run.
  */
 const at = {
-  fhirBase: (s: FlowState, ctx: FlowContext): string => s.iss ?? `${ctx.origin}/fhir`,
+  fhirBase: (s: FlowState, ctx: FlowContext): string => s.iss ?? ctx.issuer?.fhirBase ?? `${ctx.origin}/fhir`,
   authorize: (s: FlowState, ctx: FlowContext): string => s.endpoints?.authorize ?? `${ctx.origin}/authorize`,
   token: (s: FlowState, ctx: FlowContext): string => s.endpoints?.token ?? `${ctx.origin}/token`,
 };
@@ -225,7 +231,7 @@ export function callbackUrl(ctx: FlowContext): string {
 function adminRequest(ctx: FlowContext, method: 'PUT' | 'POST', path: string, json: unknown): WireRequest {
   return {
     method,
-    url: `${ctx.origin}/_sandbox/api${path}`,
+    url: `${ctx.origin}${ctx.issuer?.admin ?? ADMIN_PREFIX}${path}`,
     headers: { Authorization: `Bearer ${ctx.adminToken}` },
     json,
   };

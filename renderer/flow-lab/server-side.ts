@@ -24,7 +24,13 @@ export function isLogged(url: string): boolean {
 
 /** The admin API as the walk's context reaches it: the lab's own fetch (tests give one) and admin token. */
 function adminOf(fetchImpl: typeof fetch, ctx: FlowContext) {
-  return createAdminApi({ origin: ctx.origin, token: () => ctx.adminToken, fetch: fetchImpl });
+  const issuerAdmin = ctx.issuer?.admin;
+  return createAdminApi({
+    origin: ctx.origin,
+    token: () => ctx.adminToken,
+    fetch: fetchImpl,
+    ...(issuerAdmin === undefined ? {} : { admin: () => issuerAdmin }),
+  });
 }
 
 /** The newest seq in the exchange log, so the record of the next request can be told from older ones. */

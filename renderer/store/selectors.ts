@@ -226,6 +226,7 @@ export function selectGrantFamilies(s: AppState): readonly GrantFamily[] {
 // Flow Lab
 
 export const selectFlowLab = (s: AppState) => s.flowLab;
+export const selectFlowCompare = (s: AppState) => s.flowCompare;
 
 /** Each walked step's outcome: the server's verdict where it recorded one, else the response's own. */
 export function labOutcomes(steps: readonly LabStep[]): StepOutcome[] {

@@ -3,6 +3,7 @@ import { createJSONStorage, persist, type StateStorage } from 'zustand/middlewar
 import { createClientsSlice } from './clients-slice.js';
 import { createExchangesSlice } from './exchanges-slice.js';
 import { createFailuresSlice } from './failures-slice.js';
+import { createFlowCompareSlice } from './flow-compare-slice.js';
 import { createFlowLabSlice } from './flow-lab-slice.js';
 import { createGrantsSlice } from './grants-slice.js';
 import { createInspectorSlice } from './inspector-slice.js';
@@ -65,6 +66,7 @@ export function createAppStore(deps: StoreDeps, storage?: StateStorage): AppStor
         ...createFailuresSlice(deps)(...a),
         ...createUiSlice(deps)(...a),
         ...createFlowLabSlice(deps)(...a),
+        ...createFlowCompareSlice(deps)(...a),
         ...createInspectorSlice(deps)(...a),
         ...createIssuersSlice(deps)(...a),
       }),

@@ -3,6 +3,7 @@ import type { AdminApi } from '../api/admin-client.js';
 import type { ClientsSlice } from './clients-slice.js';
 import type { ExchangesSlice } from './exchanges-slice.js';
 import type { FailuresSlice } from './failures-slice.js';
+import type { FlowCompareSlice } from './flow-compare-slice.js';
 import type { FlowLabSlice } from './flow-lab-slice.js';
 import type { GrantsSlice } from './grants-slice.js';
 import type { InspectorSlice } from './inspector-slice.js';
@@ -39,6 +40,7 @@ export type AppState = SessionSlice &
   FailuresSlice &
   UiSlice &
   FlowLabSlice &
+  FlowCompareSlice &
   InspectorSlice &
   IssuersSlice;
 

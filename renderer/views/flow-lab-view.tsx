@@ -7,8 +7,15 @@ import { isLogged, pkceComparison } from '../flow-lab/server-side.js';
 import { applyEdits } from '../flow-lab/wire.js';
 import { effectiveEdits, requestValue, stateAfter } from '../flow-lab/edits.js';
 import type { FlowLabState } from '../store/flow-lab-slice.js';
-import { selectFlowLab, selectLabOutcomes, selectLabTimeline, selectSession } from '../store/selectors.js';
+import {
+  selectFlowCompare,
+  selectFlowLab,
+  selectLabOutcomes,
+  selectLabTimeline,
+  selectSession,
+} from '../store/selectors.js';
 import { useApp, useDeps } from '../store/react.js';
+import { CompareView } from './flow-lab/compare-view.js';
 import { ExportBar } from './flow-lab/export-bar.js';
 import { AssertionPanel, FamilyTimelineView, PkcePanel } from './flow-lab/explainers.js';
 import { EditFields, RequestPanel } from './flow-lab/request-panel.js';
@@ -34,11 +41,15 @@ function isTyping(target: EventTarget | null): boolean {
   );
 }
 
-/** Presentation mode's keys: Right sends or steps on, Left steps back, Escape leaves. */
-function usePresentationKeys(presenting: boolean) {
-  const labNext = useApp((s) => s.labNext);
-  const labBack = useApp((s) => s.labBack);
+/** Presentation mode's keys: Right sends or steps on, Left steps back, Escape leaves (in either mode). */
+function usePresentationKeys(presenting: boolean, comparing: boolean) {
+  const singleNext = useApp((s) => s.labNext);
+  const singleBack = useApp((s) => s.labBack);
+  const compareNext = useApp((s) => s.compareNext);
+  const compareBack = useApp((s) => s.compareBack);
   const setPresenting = useApp((s) => s.setPresenting);
+  const labNext = comparing ? compareNext : singleNext;
+  const labBack = comparing ? compareBack : singleBack;
   useEffect(() => {
     if (!presenting) return;
     function onKey(event: KeyboardEvent) {
@@ -62,11 +73,17 @@ function usePresentationKeys(presenting: boolean) {
 /** Flow Lab: walk an OAuth or SMART flow one real request at a time, with both sides of each exchange. */
 export function FlowLabView() {
   const lab = useApp(selectFlowLab);
+  const compare = useApp(selectFlowCompare);
   const chooseFlow = useApp((s) => s.chooseFlow);
   const setPresenting = useApp((s) => s.setPresenting);
+  const loadIssuers = useApp((s) => s.loadIssuers);
+  const setCompareOpen = useApp((s) => s.setCompareOpen);
   const root = useRef<HTMLDivElement>(null);
   const flow = flowById(lab.flowId);
-  usePresentationKeys(lab.presenting);
+  // Comparing takes two issuers (README "Many issuers"); with one, the Flow Lab is the single walk alone.
+  const canCompare = compare.issuers.status === 'ready' && compare.issuers.data.length >= 2;
+  const comparing = canCompare && compare.open;
+  usePresentationKeys(lab.presenting, comparing);
 
   // The first visit builds the first step's request; a walk in progress is kept when coming back.
   const started = useRef(false);
@@ -76,55 +93,80 @@ export function FlowLabView() {
     if (lab.steps.length === 0 && lab.busy === 'idle') void chooseFlow(lab.flowId);
   }, [chooseFlow, lab.steps.length, lab.busy, lab.flowId]);
 
+  // Issuers come and go at run time (POST /_sandbox/api/issuers): each visit reads them again.
+  useEffect(() => {
+    void loadIssuers();
+  }, [loadIssuers]);
+
   useEffect(() => {
     if (lab.presenting) root.current?.focus();
   }, [lab.presenting]);
+
+  const presentation = lab.presenting ? (
+    <button type="button" className="button" onClick={() => setPresenting(false)}>
+      Leave presentation (Esc)
+    </button>
+  ) : (
+    <button
+      type="button"
+      className="button"
+      onClick={() => setPresenting(true)}
+      title="Large type for a projector; ← and → step, Esc leaves"
+    >
+      Presentation mode
+    </button>
+  );
+  const keys = lab.presenting ? (
+    <p className="lab-keys muted" aria-hidden="true">
+      → send / next step · ← back · Esc leave
+    </p>
+  ) : null;
 
   return (
     <div
       ref={root}
       tabIndex={-1}
       className={`view-body flow-lab${lab.presenting ? ' presenting' : ''}`}
-      data-flow={lab.flowId}
+      data-flow={comparing ? compare.flowId : lab.flowId}
+      data-mode={comparing ? 'compare' : 'single'}
       aria-label={lab.presenting ? 'Flow Lab presentation' : undefined}
     >
-      <div className="toolbar lab-toolbar">
-        <div className="field lab-picker">
-          <label htmlFor="flow-lab-flow">Flow</label>
-          <select
-            id="flow-lab-flow"
-            value={lab.flowId}
-            disabled={lab.busy !== 'idle'}
-            onChange={(e) => void chooseFlow(e.target.value as FlowId)}
-          >
-            <Options items={FLOWS} value={(f) => f.id} label={(f) => f.title} />
-          </select>
-        </div>
-        <p className="muted lab-summary">{flow.summary}</p>
-        {lab.presenting ? (
-          <button type="button" className="button" onClick={() => setPresenting(false)}>
-            Leave presentation (Esc)
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="button"
-            onClick={() => setPresenting(true)}
-            title="Large type for a projector; ← and → step, Esc leaves"
-          >
-            Presentation mode
-          </button>
-        )}
-      </div>
-      {lab.presenting ? (
-        <p className="lab-keys muted" aria-hidden="true">
-          → send / next step · ← back · Esc leave
-        </p>
-      ) : null}
-      <div className="lab-grid">
-        <LabSide lab={lab} />
-        <LabMain lab={lab} />
-      </div>
+      {comparing ? (
+        <CompareView presentation={presentation} keys={keys} />
+      ) : (
+        <>
+          <div className="toolbar lab-toolbar">
+            <div className="field lab-picker">
+              <label htmlFor="flow-lab-flow">Flow</label>
+              <select
+                id="flow-lab-flow"
+                value={lab.flowId}
+                disabled={lab.busy !== 'idle'}
+                onChange={(e) => void chooseFlow(e.target.value as FlowId)}
+              >
+                <Options items={FLOWS} value={(f) => f.id} label={(f) => f.title} />
+              </select>
+            </div>
+            <p className="muted lab-summary">{flow.summary}</p>
+            {canCompare ? (
+              <button
+                type="button"
+                className="button"
+                onClick={() => setCompareOpen(true)}
+                title="Walk one flow against two issuers, their exchanges side by side"
+              >
+                Compare issuers
+              </button>
+            ) : null}
+            {presentation}
+          </div>
+          {keys}
+          <div className="lab-grid">
+            <LabSide lab={lab} />
+            <LabMain lab={lab} />
+          </div>
+        </>
+      )}
     </div>
   );
 }

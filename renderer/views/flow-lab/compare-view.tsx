@@ -1,0 +1,394 @@
+import { useId, useMemo, useState, type ReactNode } from 'react';
+import { ErrorText, Options } from '../../components/common.js';
+import {
+  compareExchanges,
+  differenceCount,
+  type DiffKind,
+  type DiffRow,
+  type DiffSection,
+  type ExchangeSide,
+} from '../../flow-lab/compare.js';
+import { flowById } from '../../flow-lab/flows.js';
+import {
+  COMPARE_FLOWS,
+  type CompareFlowId,
+  type CompareSide,
+  type ComparedStep,
+  type FlowCompareState,
+  type IssuerView,
+} from '../../store/flow-compare-slice.js';
+import { selectFlowCompare } from '../../store/selectors.js';
+import { useApp, useDeps } from '../../store/react.js';
+
+const SECTION_TITLE: Record<DiffSection, string> = {
+  endpoint: 'Endpoint',
+  param: 'Request parameters',
+  status: 'Status',
+  outcome: 'Outcome',
+  redirect: 'Redirect parameters',
+  field: 'Response fields',
+  header: 'Response headers',
+};
+
+/**
+ * A value as the table shows it. Per-walk values (codes, tokens) are long and never alike: their start is enough
+ * to see one was there. Both issuers share the sandbox's origin, so a URL on it reads from its path on.
+ */
+function shown(row: DiffRow, value: string, origin: string): string {
+  if (row.perWalk && value.length > 16) return `${value.slice(0, 12)}…`;
+  return value.startsWith(`${origin}/`) ? value.slice(origin.length) : value;
+}
+
+function Cell({
+  row,
+  value,
+  origin,
+}: {
+  readonly row: DiffRow;
+  readonly value: string | undefined;
+  readonly origin: string;
+}) {
+  if (value === undefined) return <span className="muted">— none</span>;
+  return (
+    <code className="wrap" title={value}>
+      {shown(row, value, origin)}
+    </code>
+  );
+}
+
+/** The comparison in words and a symbol, never colour alone (WCAG 1.4.1). */
+function verdictText(kind: DiffKind, perWalk: boolean, left: string, right: string): string {
+  switch (kind) {
+    case 'same':
+      return perWalk ? '= both (a per-walk value)' : '= same';
+    case 'differs':
+      return '≠ differs';
+    case 'only-left':
+      return `◀ only ${left}`;
+    case 'only-right':
+      return `▶ only ${right}`;
+  }
+}
+
+function sideOf(step: CompareSide, issuer: IssuerView | undefined, origin: string): ExchangeSide {
+  return {
+    request: step.ok ? step.walked.request : undefined,
+    response: step.ok ? step.walked.response : undefined,
+    origin,
+    issuer: issuer?.issuer ?? origin,
+    admin: issuer?.admin ?? '',
+  };
+}
+
+/** An issuer's name, and its profile when the name does not already say it. */
+function issuerLabel(issuer: IssuerView): string {
+  return issuer.profile === issuer.name ? issuer.name : `${issuer.name} (${issuer.profile})`;
+}
+
+function IssuerName({ issuer }: { readonly issuer: IssuerView | undefined }) {
+  if (issuer === undefined) return <>?</>;
+  return (
+    <span className="issuer-name">
+      <span className="issuer-swatch" style={{ background: issuer.colour }} aria-hidden="true" />
+      {issuer.name}
+      {issuer.profile === issuer.name ? null : <span className="muted"> ({issuer.profile})</span>}
+    </span>
+  );
+}
+
+/**
+ * Flow Lab "Compare issuers" (README "Many issuers"): the same flow against two issuers, step by step, each with
+ * its own discovery and its own Flow Lab client, their exchanges side by side with the differences marked.
+ */
+export function CompareView({
+  presentation,
+  keys,
+}: {
+  /** The presentation mode button, as the single walk shows it. */
+  readonly presentation: ReactNode;
+  /** The key hint shown while presenting. */
+  readonly keys: ReactNode;
+}) {
+  const c = useApp(selectFlowCompare);
+  const choose = useApp((s) => s.chooseComparison);
+  const setOpen = useApp((s) => s.setCompareOpen);
+  const issuers = c.issuers.status === 'ready' ? c.issuers.data : [];
+  const left = issuers.find((i) => i.name === c.left);
+  const right = issuers.find((i) => i.name === c.right);
+  const flow = flowById(c.flowId);
+  const id = useId();
+  const pick = (p: Partial<{ left: string; right: string; flowId: CompareFlowId }>) => {
+    choose({ left: c.left ?? '', right: c.right ?? '', flowId: c.flowId, ...p });
+  };
+  return (
+    <>
+      <div className="toolbar lab-toolbar compare-toolbar">
+        <div className="field">
+          <label htmlFor={`${id}-left`}>Left issuer</label>
+          <select
+            id={`${id}-left`}
+            value={c.left ?? ''}
+            disabled={c.busy}
+            onChange={(e) => pick({ left: e.target.value })}
+          >
+            <Options items={issuers} value={(i) => i.name} label={issuerLabel} />
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-right`}>Right issuer</label>
+          <select
+            id={`${id}-right`}
+            value={c.right ?? ''}
+            disabled={c.busy}
+            onChange={(e) => pick({ right: e.target.value })}
+          >
+            <Options items={issuers} value={(i) => i.name} label={issuerLabel} />
+          </select>
+        </div>
+        <div className="field lab-picker">
+          <label htmlFor={`${id}-flow`}>Compared flow</label>
+          <select
+            id={`${id}-flow`}
+            value={c.flowId}
+            disabled={c.busy}
+            onChange={(e) => {
+              const flowId = COMPARE_FLOWS.find((f) => f === e.target.value);
+              if (flowId !== undefined) pick({ flowId });
+            }}
+          >
+            <Options items={COMPARE_FLOWS} value={(f) => f} label={(f) => flowById(f).title} />
+          </select>
+        </div>
+        <button type="button" className="button" onClick={() => setOpen(false)}>
+          Back to one issuer
+        </button>
+        {presentation}
+      </div>
+      {keys}
+      {c.left === c.right ? (
+        <p className="error-text" role="note">
+          Choose two different issuers to compare.
+        </p>
+      ) : null}
+      <div className="lab-grid issuers-grid">
+        <CompareSteps compare={c} />
+        <CompareMain compare={c} left={left} right={right} stepCount={flow.steps.length} />
+      </div>
+    </>
+  );
+}
+
+function stepDifferences(
+  step: ComparedStep,
+  left: IssuerView | undefined,
+  right: IssuerView | undefined,
+  origin: string,
+) {
+  return differenceCount(
+    compareExchanges(sideOf(step.left, left, origin), sideOf(step.right, right, origin)),
+  );
+}
+
+function CompareSteps({ compare }: { readonly compare: FlowCompareState }) {
+  const goTo = useApp((s) => s.compareGoTo);
+  const origin = useDeps().api.origin;
+  const issuers = compare.issuers.status === 'ready' ? compare.issuers.data : [];
+  const left = issuers.find((i) => i.name === compare.left);
+  const right = issuers.find((i) => i.name === compare.right);
+  return (
+    <aside className="lab-side" aria-label="Compared steps">
+      <ol className="lab-steps" aria-label="Steps">
+        {flowById(compare.flowId).steps.map((s, i) => {
+          const walked = compare.steps[i];
+          const count = walked === undefined ? undefined : stepDifferences(walked, left, right, origin);
+          return (
+            <li key={`${s.id}-${i}`}>
+              <button
+                type="button"
+                className="lab-step-link"
+                aria-current={i === compare.cursor ? 'step' : undefined}
+                disabled={i > compare.steps.length || compare.busy}
+                onClick={() => goTo(i)}
+              >
+                <span>
+                  {i + 1}. {s.title}
+                </span>
+                {count === undefined ? null : (
+                  <span className={`badge ${count === 0 ? 'outcome-accepted' : 'diff-count'}`}>
+                    {count === 0 ? 'alike' : `${count} ${count === 1 ? 'difference' : 'differences'}`}
+                  </span>
+                )}
+              </button>
+            </li>
+          );
+        })}
+      </ol>
+    </aside>
+  );
+}
+
+function CompareMain({
+  compare,
+  left,
+  right,
+  stepCount,
+}: {
+  readonly compare: FlowCompareState;
+  readonly left: IssuerView | undefined;
+  readonly right: IssuerView | undefined;
+  readonly stepCount: number;
+}) {
+  const send = useApp((s) => s.compareSend);
+  const goTo = useApp((s) => s.compareGoTo);
+  const origin = useDeps().api.origin;
+  const [onlyDifferences, setOnlyDifferences] = useState(false);
+  const flow = flowById(compare.flowId);
+  const step = flow.steps[compare.cursor];
+  const walked = compare.steps[compare.cursor];
+  const rows = useMemo(
+    () =>
+      walked === undefined
+        ? []
+        : compareExchanges(sideOf(walked.left, left, origin), sideOf(walked.right, right, origin)),
+    [walked, left, right, origin],
+  );
+  if (step === undefined) return null;
+  const sent = walked !== undefined;
+  const last = compare.cursor === stepCount - 1;
+  const visible = onlyDifferences ? rows.filter((r) => r.kind !== 'same') : rows;
+  const errors =
+    walked === undefined ? [] : [walked.left, walked.right].flatMap((s) => (s.ok ? [] : [s.message]));
+  return (
+    <div className="lab-main">
+      <section className="card lab-step" aria-labelledby="compare-step-title" data-sent={sent}>
+        <p className="muted small lab-step-count">
+          Step {compare.cursor + 1} of {stepCount} · {flow.title} · <IssuerName issuer={left} /> and{' '}
+          <IssuerName issuer={right} />
+        </p>
+        <h2 id="compare-step-title">{step.title}</h2>
+        <p className="lab-sentence">{step.sentence}</p>
+        <p className="narration">
+          {step.narration} <span className="rule">({step.cite})</span>
+        </p>
+        <div className="button-row lab-nav">
+          <button
+            type="button"
+            className="button"
+            onClick={() => goTo(compare.cursor - 1)}
+            disabled={compare.cursor === 0 || compare.busy}
+          >
+            Back
+          </button>
+          {sent ? (
+            last ? (
+              <span className="muted">End of the flow.</span>
+            ) : (
+              <button
+                type="button"
+                className="button primary"
+                onClick={() => goTo(compare.cursor + 1)}
+                disabled={compare.busy}
+              >
+                Next step
+              </button>
+            )
+          ) : (
+            <button
+              type="button"
+              className="button primary"
+              onClick={() => void send()}
+              disabled={compare.busy || left === undefined || right === undefined || left === right}
+            >
+              {compare.busy ? 'Sending…' : step.kind === 'local' ? 'Run on both' : 'Send to both'}
+            </button>
+          )}
+        </div>
+        {errors.map((message) => (
+          <ErrorText key={message} message={message} />
+        ))}
+      </section>
+      {sent && step.kind === 'local' ? (
+        <p className="muted lab-local">This step happens inside the app on both sides: nothing is sent.</p>
+      ) : null}
+      {sent && rows.length > 0 ? (
+        <section className="lab-panel" aria-label="Side by side">
+          <div className="compare-head">
+            <h3>
+              Side by side: {differenceCount(rows)} of {rows.length} rows differ
+            </h3>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={onlyDifferences}
+                onChange={(e) => setOnlyDifferences(e.target.checked)}
+              />{' '}
+              Only the differences
+            </label>
+          </div>
+          <DiffTable rows={visible} left={left} right={right} />
+        </section>
+      ) : null}
+    </div>
+  );
+}
+
+function DiffTable({
+  rows,
+  left,
+  right,
+}: {
+  readonly rows: readonly DiffRow[];
+  readonly left: IssuerView | undefined;
+  readonly right: IssuerView | undefined;
+}) {
+  const origin = useDeps().api.origin;
+  const sections = [...new Set(rows.map((r) => r.section))];
+  return (
+    <table className="table lab-table compare-table">
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">
+            <IssuerName issuer={left} />
+          </th>
+          <th scope="col">
+            <IssuerName issuer={right} />
+          </th>
+          <th scope="col">Compared</th>
+        </tr>
+      </thead>
+      {sections.map((section) => (
+        <tbody key={section} data-section={section}>
+          <tr className="compare-section">
+            <th scope="colgroup" colSpan={4}>
+              {SECTION_TITLE[section]}
+            </th>
+          </tr>
+          {rows
+            .filter((r) => r.section === section)
+            .map((r) => (
+              <tr
+                key={`${section}-${r.name}`}
+                data-name={r.name}
+                data-kind={r.kind}
+                className={`diff-${r.kind}`}
+              >
+                <th scope="row">
+                  <code>{r.name}</code>
+                </th>
+                <td>
+                  <Cell row={r} value={r.left} origin={origin} />
+                </td>
+                <td>
+                  <Cell row={r} value={r.right} origin={origin} />
+                </td>
+                <td className="diff-verdict">
+                  {verdictText(r.kind, r.perWalk, left?.name ?? 'left', right?.name ?? 'right')}
+                </td>
+              </tr>
+            ))}
+        </tbody>
+      ))}
+    </table>
+  );
+}
