@@ -432,3 +432,19 @@ describe('the issuers admin API', () => {
     expect(direct.statusCode).toBe(403);
   });
 });
+
+describe('an issuer’s own settings and colour', () => {
+  it('an issuer’s own config import refuses `issuers` and `https`, which it never serves', async ({ t }) => {
+    for (const [field, value] of [
+      ['issuers', [{ name: 'nested', profile: 'smart' }]],
+      ['https', { enabled: true }],
+    ] as const) {
+      const res = await admin(t.app, 'PUT', '/issuers/iehr/config', { profile: 'iehr', [field]: value });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'invalid_input', field });
+    }
+    const after = (await admin(t.app, 'GET', '/issuers/iehr/config')).json<Record<string, unknown>>();
+    expect(after['issuers']).toBeUndefined();
+    expect(after['https']).toBeUndefined();
+  });
+});
