@@ -447,4 +447,22 @@ describe('an issuer’s own settings and colour', () => {
     expect(after['issuers']).toBeUndefined();
     expect(after['https']).toBeUndefined();
   });
+
+  it('an added issuer takes a palette colour no other issuer shows, after a removal too', async ({
+    sandboxWith,
+  }) => {
+    const { app } = await sandboxWith({
+      issuers: [
+        { name: 'one', profile: 'smart' },
+        { name: 'two', profile: 'smart' },
+      ],
+    });
+    // Removing `one` frees its colour; `three` must not take `two`'s.
+    expect((await admin(app, 'DELETE', '/issuers/one')).statusCode).toBe(204);
+    const added = await admin(app, 'POST', '/issuers', { name: 'three', profile: 'smart' });
+    expect(added.statusCode, added.body).toBe(201);
+    const list = (await admin(app, 'GET', '/issuers')).json<{ issuers: { colour: string }[] }>();
+    const colours = list.issuers.map((i) => i.colour);
+    expect(new Set(colours).size, colours.join(' ')).toBe(colours.length);
+  });
 });
