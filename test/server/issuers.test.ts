@@ -469,6 +469,20 @@ describe('an issuer’s own settings and colour', () => {
     expect(new Set(colours).size, colours.join(' ')).toBe(colours.length);
   });
 
+  it('an issuer name spelled with escapes reaches that issuer, recorded in its own exchange log only', async ({
+    t,
+  }) => {
+    const res = await t.app.inject({ method: 'GET', url: '/i/ieh%72/.well-known/smart-configuration' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ issuer: `${ORIGIN}${IEHR}` });
+    const paths = async (prefix: string): Promise<string[]> =>
+      (await admin(t.app, 'GET', `${prefix}/exchanges`))
+        .json<{ exchanges: { path: string }[] }>()
+        .exchanges.map((e) => e.path);
+    expect(await paths('')).toEqual([]);
+    expect(await paths('/issuers/iehr')).toEqual([`${IEHR}/.well-known/smart-configuration`]);
+  });
+
   // Not fixed: the kept entry (name, profile, clients) is handed to the issuer as its given config at every
   // start, so it wins over what the issuer's own admin API changed since (state-file.ts mergeConfig).
   it.fails('an issuer’s profile changed through its own admin API survives a restart', async () => {
