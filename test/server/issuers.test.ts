@@ -483,6 +483,28 @@ describe('an issuer’s own settings and colour', () => {
     expect(await paths('/issuers/iehr')).toEqual([`${IEHR}/.well-known/smart-configuration`]);
   });
 
+  it('a start that would serve more than 16 issuers with those a data folder keeps is refused, the folder intact', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'issuers-limit-'));
+    try {
+      const sixteen = Array.from({ length: 16 }, (_, i) => ({ name: `kept-${i}`, profile: 'smart' }));
+      const first = await startSandbox({ issuers: sixteen }, { dataDir: dir });
+      await first.app.close();
+      // As `serve --data-dir DIR --issuer one-more=smart`: the folder's 16 and one more.
+      await expect(
+        startSandbox({ issuers: [{ name: 'one-more', profile: 'smart' }] }, { dataDir: dir }),
+      ).rejects.toThrow(/keeps 16 issuers and the config or --issuer adds 1 more: at most 16/);
+      // The next start without it still reads the folder.
+      const again = await startSandbox({}, { dataDir: dir });
+      try {
+        expect(again.app.issuers?.names()).toHaveLength(17);
+      } finally {
+        await again.app.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   // Not fixed: the kept entry (name, profile, clients) is handed to the issuer as its given config at every
   // start, so it wins over what the issuer's own admin API changed since (state-file.ts mergeConfig).
   it.fails('an issuer’s profile changed through its own admin API survives a restart', async () => {
