@@ -1,8 +1,9 @@
+import path from 'node:path';
 import type { webcrypto } from 'node:crypto';
 import { ClientRegistry } from './clients/registry.js';
 import { SystemClock, type Clock } from './clock.js';
 import { resolveConfig, type ResolvedConfig } from './config/defaults.js';
-import type { SandboxConfig } from './config/schema.js';
+import { MAX_ISSUERS, type SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
 import { FhirData, fixtureResources, type FhirResource } from './fhir/data.js';
 import { readFhirSources } from './fhir/load-files.js';
@@ -24,6 +25,7 @@ import {
 } from './keys/key-ring.js';
 import { SigningPool } from './keys/signing-pool.js';
 import { DataFolder } from './persistence/data-folder.js';
+import { StateFileError } from './persistence/json-file.js';
 import { mergeConfig, stateDocument, type StateDocument } from './persistence/state-file.js';
 import type { FailureArm } from './failures/board.js';
 import { profileNamed, type Profile } from './profiles/profile.js';
@@ -235,6 +237,16 @@ export class Sandbox {
     );
     const config =
       state === undefined ? (options.config ?? {}) : mergeConfig(state.config, options.config ?? {});
+    // The issuers the data folder keeps and those the config adds are served together. Past the limit the
+    // start stops here, before a state the next start would refuse ("must not have more than 16") is written.
+    const served = config.issuers?.length ?? 0;
+    if (folder !== undefined && served > MAX_ISSUERS) {
+      const kept = state?.config.issuers?.length ?? 0;
+      throw new StateFileError(
+        path.join(folder.dir, 'state.json'),
+        `keeps ${kept} issuers and the config or --issuer adds ${served - kept} more: at most ${MAX_ISSUERS} beside the default one (the issuers limit); start without the new ones, or remove some first (DELETE /_sandbox/api/issuers/NAME)`,
+      );
+    }
     const fhir = await startingFhirData(config, clock.now());
     if (folder !== undefined) for (const v of await readFhirFile(folder.dir)) fhir.restore(v);
     const sandbox = new Sandbox(config, clock, keys, folder?.dir, options, fhir);

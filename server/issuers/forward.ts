@@ -7,7 +7,7 @@ import { IssuerListSchema, IssuerViewSchema, NoContent } from '../admin/shapes.j
 import { ADMIN_PREFIX, ADMIN_ROUTES, type AdminRoutes } from '../admin/plugin.js';
 import { adminRoutes, locationOf, route } from '../admin/operation.js';
 import type { Sandbox } from '../sandbox.js';
-import { ISSUER_PATH_PREFIX, IssuerChangeError, type Issuers } from './registry.js';
+import { ISSUER_PATH_PREFIX, IssuerChangeError, issuerPath, type Issuers } from './registry.js';
 
 /**
  * The path inside an issuer's app of a URL the root received under `/i/NAME`: the prefix stripped, the query
@@ -43,8 +43,17 @@ function handOver(app: FastifyInstance, request: FastifyRequest, reply: FastifyR
 export function forwardedToIssuer(issuers: Issuers): (path: string) => boolean {
   return (path) => {
     const name = /^\/i\/([^/?]+)/.exec(path)?.[1];
-    return name !== undefined && issuers.get(name) !== undefined;
+    return name !== undefined && issuers.get(decodedName(name)) !== undefined;
   };
+}
+
+/** An issuer name as the router decodes it (`ieh%72` → `iehr`); a malformed escape stays as it is. */
+function decodedName(name: string): string {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
 }
 
 /**
@@ -74,7 +83,10 @@ export function issuerForwarding(root: Sandbox, issuers: Issuers) {
           authorizePath: root.profile.authorizePath,
         });
       }
-      handOver(entry.app, request, reply, request.raw.url ?? '/');
+      // The router decoded the name (`/i/ieh%72` is issuer iehr); the issuer's app strips only its plain
+      // prefix, so the URL is handed over spelled that way.
+      const rest = (request.raw.url ?? '/').replace(/^\/i\/[^/?]*/, '');
+      handOver(entry.app, request, reply, `${issuerPath(entry.name)}${rest}`);
       return undefined;
     };
     scope.all(`${ISSUER_PATH_PREFIX}/:issuer`, forward);

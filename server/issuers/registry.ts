@@ -258,8 +258,14 @@ export class Issuers {
       await app.close();
       throw err;
     }
+    // The first palette colour no issuer shows: after a removal, counting issuers would hand out a colour
+    // still in use. Past the palette's length, colours repeat.
+    const inUse = new Set([this.#rootColour, ...[...this.#entries.values()].map((e) => e.colour)]);
     const colour =
-      entry.colour ?? ISSUER_PALETTE[(this.#entries.size + 1) % ISSUER_PALETTE.length] ?? '#2563eb';
+      entry.colour ??
+      ISSUER_PALETTE.find((c) => !inUse.has(c)) ??
+      ISSUER_PALETTE[(this.#entries.size + 1) % ISSUER_PALETTE.length] ??
+      '#2563eb';
     const started: IssuerEntry = { name: entry.name, colour, sandbox: app.sandbox, app };
     app.sandbox.issuedElsewhere = (token) => this.issuedElsewhere(app.sandbox, token);
     this.#entries.set(entry.name, started);

@@ -49,6 +49,19 @@ export const configRoutes = adminRoutes('config', (sandbox) => [
         if (err instanceof ConfigError) throw invalidInput(err.issues);
         throw err;
       }
+      // An issuer under /i/NAME serves no issuers of its own and shares the server's https: a document naming
+      // either would be kept and exported, yet never served (README "Many issuers").
+      if (sandbox.basePath !== '') {
+        const misplaced = (['issuers', 'https'] as const).filter((field) => config[field] !== undefined);
+        if (misplaced.length > 0) {
+          throw invalidInput(
+            misplaced.map((field) => ({
+              path: field,
+              message: `issuer ${sandbox.issuerName} cannot set ${field}: only the top-level config, the default issuer's, names it`,
+            })),
+          );
+        }
+      }
       const previous = sandbox.exportConfig();
       // Files are read only from the config file the command was started with: an imported document may carry
       // the running list back (export, then import), never name other files for the server to read.
