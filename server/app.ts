@@ -70,9 +70,10 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   // The default issuer's app serves the others under `/i/NAME` (README "Many issuers"), each its own app.
   const issuers =
     prefix === undefined
-      ? new Issuers(sandbox, (name, config) =>
+      ? new Issuers(sandbox, (name, config, restored) =>
           buildServer({
             config,
+            storedConfigWins: restored,
             issuerPath: issuerPath(name),
             issuerName: name,
             originOf: () => sandbox.origin,
@@ -136,7 +137,9 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   });
   if (issuers !== undefined) {
     try {
-      await issuers.start(sandbox.config);
+      // Issuers the config or --issuer names are given; the rest come back from the data folder's state.
+      const given = new Set((options.config?.issuers ?? []).map((i) => i.name));
+      await issuers.start(sandbox.config, given);
     } catch (err) {
       await app.close();
       throw err;

@@ -89,6 +89,11 @@ export interface SandboxOptions {
   readonly issuerName?: string;
   /** The origin to follow instead of one of its own: an issuer follows the root, which is told after listen(). */
   readonly originOf?: () => string;
+  /**
+   * The data folder's config is the one in force, `config` only standing in when the folder has none: an issuer
+   * restored from the default issuer's state, whose own admin API may have changed it since (README "Many issuers").
+   */
+  readonly storedConfigWins?: boolean;
 }
 
 export interface SandboxUrls {
@@ -236,7 +241,11 @@ export class Sandbox {
       clock.now(),
     );
     const config =
-      state === undefined ? (options.config ?? {}) : mergeConfig(state.config, options.config ?? {});
+      state === undefined
+        ? (options.config ?? {})
+        : options.storedConfigWins === true
+          ? state.config
+          : mergeConfig(state.config, options.config ?? {});
     // The issuers the data folder keeps and those the config adds are served together. Past the limit the
     // start stops here, before a state the next start would refuse ("must not have more than 16") is written.
     const served = config.issuers?.length ?? 0;

@@ -68,8 +68,16 @@ export class IssuerChangeError extends Error {
   }
 }
 
-/** Builds the app that serves one more issuer (app.ts: `buildServer` with `issuerPath`). */
-export type BuildIssuer = (name: string, config: SandboxConfig) => Promise<FastifyInstance>;
+/**
+ * Builds the app that serves one more issuer (app.ts: `buildServer` with `issuerPath`). `restored`: the issuer
+ * comes back from the default issuer's state, not from the config or a flag, so what its own data folder keeps
+ * (changed since through its own admin API) is in force, and `config` only stands in when the folder has none.
+ */
+export type BuildIssuer = (
+  name: string,
+  config: SandboxConfig,
+  restored: boolean,
+) => Promise<FastifyInstance>;
 
 /**
  * The issuers of one sandbox (README "Many issuers"): the default one, served by the root app at the root
@@ -105,9 +113,12 @@ export class Issuers {
     return issuers.length === 0 ? next : { ...next, issuers: [...issuers] };
   }
 
-  /** The issuers the config names, started before the root serves anything. */
-  async start(config: SandboxConfig): Promise<void> {
-    for (const entry of config.issuers ?? []) await this.#start(entry, config);
+  /**
+   * The issuers the config names, started before the root serves anything; `given` are the names the config
+   * file or `--issuer` gave, whose entries win over what an issuer's data folder keeps (as the top level does).
+   */
+  async start(config: SandboxConfig, given: ReadonlySet<string>): Promise<void> {
+    for (const entry of config.issuers ?? []) await this.#start(entry, config, !given.has(entry.name));
     this.#kept = config.issuers ?? [];
   }
 
@@ -150,7 +161,7 @@ export class Issuers {
       const top = this.#root.config;
       // The same checks as a config file's `issuers` entry; a ConfigError names each field at fault.
       parseConfig(issuerConfig(entry, top), 'the issuer');
-      const started = await this.#start(entry, top);
+      const started = await this.#start(entry, top, false);
       const before = { config: this.#root.config, kept: this.#kept };
       try {
         await this.#root.changeDurably(
@@ -250,8 +261,8 @@ export class Issuers {
     await Promise.all(apps.map((app) => app.close()));
   }
 
-  async #start(entry: IssuerConfig, top: SandboxConfig): Promise<IssuerEntry> {
-    const app = await this.#build(entry.name, issuerConfig(entry, top));
+  async #start(entry: IssuerConfig, top: SandboxConfig, restored: boolean): Promise<IssuerEntry> {
+    const app = await this.#build(entry.name, issuerConfig(entry, top), restored);
     try {
       await app.ready();
     } catch (err) {

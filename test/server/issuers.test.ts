@@ -505,9 +505,8 @@ describe('an issuer’s own settings and colour', () => {
     }
   });
 
-  // Not fixed: the kept entry (name, profile, clients) is handed to the issuer as its given config at every
-  // start, so it wins over what the issuer's own admin API changed since (state-file.ts mergeConfig).
-  it.fails('an issuer’s profile changed through its own admin API survives a restart', async () => {
+  // Restored from the default issuer's state alone, an issuer's own data folder is what is in force.
+  it('an issuer’s profile changed through its own admin API survives a restart', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'issuers-breaker-'));
     try {
       const first = await startSandbox(config, { dataDir: dir });
