@@ -127,6 +127,16 @@ describe('Activity lists every issuer, merged by time, with an Issuer column and
     expect(detail.status === 'ready' && detail.data.path).toBe('/i/medirecords/oauth2/token');
   });
 
+  it('renders while the issuers are still unknown (the first paint of every page load)', () => {
+    // issuers is idle until GET /issuers answers; a selector handing React a new empty list on every read made
+    // it re-render forever (React #185) and the workbench never painted.
+    const api = fakeApi({ listExchanges: async () => [] });
+    const store = testStore(api);
+    expect(store.getState().issuers.status).toBe('idle');
+    renderInApp(<ActivityView />, api, store);
+    expect(screen.getByRole('form', { name: 'Filter exchanges' })).toBeTruthy();
+  });
+
   it('with one issuer, no Issuer column and no issuer filter (unchanged)', async () => {
     const api = fakeApi({ listExchanges: async () => [] });
     const store = testStore(api);
