@@ -118,7 +118,7 @@ describe('Activity lists every issuer, merged by time, with an Issuer column and
     expect(rows()).toEqual(['default#1', 'medirecords#1', 'default#2', 'medirecords#2']);
     expect(screen.getByText('Issuer', { selector: '.exchange-header span' })).toBeTruthy();
 
-    fireEvent.change(screen.getByLabelText('Issuer'), { target: { value: 'medirecords' } });
+    fireEvent.change(screen.getByLabelText('Filter by issuer'), { target: { value: 'medirecords' } });
     expect(rows()).toEqual(['medirecords#1', 'medirecords#2']);
 
     await store.getState().selectExchange(1, 'medirecords');
@@ -143,7 +143,7 @@ describe('Activity lists every issuer, merged by time, with an Issuer column and
     store.getState().appendExchanges([exchange(1)]);
     await store.getState().loadIssuers();
     renderInApp(<ActivityView />, api, store);
-    expect(screen.queryByLabelText('Issuer')).toBeNull();
+    expect(screen.queryByLabelText('Filter by issuer')).toBeNull();
     expect(screen.queryByText('Issuer', { selector: '.exchange-header span' })).toBeNull();
   });
 });
