@@ -131,7 +131,7 @@ test('the header switcher moves every view to the chosen issuer; Activity lists 
   await expect(page.locator('tr[data-client-id="backend-svc"]')).toHaveCount(0);
 });
 
-test('the issuer switcher passes WCAG 2.1 AA in both themes, and reads at the projector size', async ({
+test('the issuer switcher passes WCAG 2.1 AA in both themes, and the issuer reads at the projector size, presenting too', async ({
   page,
   vendors,
 }) => {
@@ -152,6 +152,31 @@ test('the issuer switcher passes WCAG 2.1 AA in both themes, and reads at the pr
   // At least the size of the view title's neighbours: 16px, legible on a projector from the room.
   const size = await switcher(page).evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
   expect(size).toBeGreaterThanOrEqual(16);
+
+  // Presentation mode covers the header: the room still reads the issuer of the walk, in words, in large type.
+  await switcher(page).selectOption('medirecords');
+  await openView(page, 'Flow Lab');
+  await page.getByRole('button', { name: 'Presentation mode' }).click();
+  const presented = page.locator('.flow-lab.presenting').getByTestId('presented-issuer');
+  await expect(presented).toHaveText('Issuer medirecords · medirecords');
+  // …and the walk does run there: its first request registers the Flow Lab client with MediRecords.
+  await expect(page.locator('.flow-lab.presenting')).toContainText(
+    '/_sandbox/api/issuers/medirecords/clients/',
+  );
+  const presentedSize = await presented.evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  expect(presentedSize).toBeGreaterThanOrEqual(20);
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const result = await new AxeBuilder({ page })
+      .include('.flow-lab.presenting')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    expect(
+      result.violations.map((v) => `${v.id}: ${v.help}`),
+      `presentation in ${colorScheme}`,
+    ).toEqual([]);
+  }
+  await screenshots(page, 'workbench-issuers-presentation');
 });
 
 test('with one issuer (the default config) the header shows no switcher and Activity no Issuer column', async ({
