@@ -198,7 +198,7 @@ function IssuerSwitcher() {
         aria-hidden="true"
         style={{ background: current?.colour ?? 'transparent' }}
       />
-      Issuer
+      Showing issuer
       <select value={chosen} onChange={(e) => choose(e.target.value)} data-testid="issuer-switcher">
         {issuers.map((v) => (
           <option key={v.name} value={v.name}>

@@ -62,9 +62,12 @@ export const createIssuersSlice: SliceCreator<IssuersSlice> = (deps) => (set, ge
   },
 });
 
+/** One empty list for "unknown": a selector must return the same value for the same state, or React re-renders forever. */
+const NO_ISSUERS: readonly IssuerView[] = [];
+
 /** The issuers there are, or none while unknown. */
 export function issuerList(s: { readonly issuers: Remote<readonly IssuerView[]> }): readonly IssuerView[] {
-  return s.issuers.status === 'ready' ? s.issuers.data : [];
+  return s.issuers.status === 'ready' ? s.issuers.data : NO_ISSUERS;
 }
 
 /** The issuer every view shows, once the list is known. */

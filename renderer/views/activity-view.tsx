@@ -72,7 +72,7 @@ function Filters() {
     <form className="filters" aria-label="Filter exchanges" onSubmit={(e) => e.preventDefault()}>
       {many ? (
         <label>
-          Issuer
+          Filter by issuer
           <select value={filters.issuer} onChange={(e) => setFilters({ issuer: e.target.value })}>
             <option value="all">All</option>
             <Options items={issuers} value={(v) => v.name} />

@@ -8,10 +8,12 @@ import { applyEdits } from '../flow-lab/wire.js';
 import { effectiveEdits, requestValue, stateAfter } from '../flow-lab/edits.js';
 import type { FlowLabState } from '../store/flow-lab-slice.js';
 import {
+  selectCurrentIssuer,
   selectFlowCompare,
   selectFlowLab,
   selectLabOutcomes,
   selectLabTimeline,
+  selectManyIssuers,
   selectSession,
 } from '../store/selectors.js';
 import { useApp, useDeps } from '../store/react.js';
@@ -158,6 +160,7 @@ export function FlowLabView() {
                 Compare issuers
               </button>
             ) : null}
+            {lab.presenting ? <PresentedIssuer /> : null}
             {presentation}
           </div>
           {keys}
@@ -168,6 +171,22 @@ export function FlowLabView() {
         </>
       )}
     </div>
+  );
+}
+
+/**
+ * Presentation mode covers the header and its issuer switcher: the room still reads which issuer the walk runs
+ * against, in words (name and profile) beside its colour (WCAG 1.4.1). Absent with one issuer.
+ */
+function PresentedIssuer() {
+  const many = useApp(selectManyIssuers);
+  const issuer = useApp(selectCurrentIssuer);
+  if (!many || issuer === undefined) return null;
+  return (
+    <p className="presented-issuer" data-testid="presented-issuer">
+      <span className="issuer-swatch" aria-hidden="true" style={{ background: issuer.colour }} />
+      Issuer <strong>{issuer.name}</strong> · {issuer.profile}
+    </p>
   );
 }
 

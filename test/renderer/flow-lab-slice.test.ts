@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { selectLabOutcomes, selectLabTimeline } from '../../renderer/store/selectors.js';
 import { createAppStore } from '../../renderer/store/store.js';
-import { fakeApi, memoryStorage } from './fake-api.js';
+import { fakeApi, issuerView, memoryStorage } from './fake-api.js';
 
 const ORIGIN = 'http://127.0.0.1:9710';
 
@@ -61,6 +61,24 @@ function labStore() {
 }
 
 describe('flow lab slice', () => {
+  it('walks against the issuer chosen in the header (README "Many issuers")', async () => {
+    const sandbox = fakeSandbox();
+    const api = fakeApi({
+      listIssuers: async () => [issuerView('default'), issuerView('medirecords', 'medirecords')],
+    });
+    const store = createAppStore({ api, fetch: sandbox.fetchImpl }, memoryStorage());
+    store.getState().signIn('admin-secret', false);
+    await store.getState().loadIssuers();
+    store.getState().chooseIssuer('medirecords');
+    await store.getState().chooseFlow('backend-services');
+    await store.getState().sendLabStep();
+    await store.getState().labNext();
+    // The walk registers its client with MediRecords' own admin API, not the default issuer's.
+    expect(store.getState().flowLab.draft?.url).toBe(
+      `${ORIGIN}/_sandbox/api/issuers/medirecords/clients/flow-lab-backend`,
+    );
+  });
+
   it('walks a step the app does alone, then builds the next request with the admin token', async () => {
     const { store, sent } = labStore();
     await store.getState().chooseFlow('backend-services');
