@@ -1,12 +1,12 @@
-import type { IssuerList } from '../../server/admin/shapes.js';
+import type { IssuerView } from '../api/types.js';
 import { flowById, INITIAL_STATE, type FlowContext, type FlowId, type FlowState } from '../flow-lab/flows.js';
 import { runStep, type WalkedStep } from '../flow-lab/runner.js';
 import { fetchTransport } from '../flow-lab/wire.js';
 import { messageOf } from './errors.js';
-import type { Remote, SliceCreator } from './types.js';
+import { issuerList } from './issuers-slice.js';
+import type { SliceCreator } from './types.js';
 
 /** One issuer as `GET /_sandbox/api/issuers` lists it. */
-export type IssuerView = IssuerList['issuers'][number];
 
 /** The flows a comparison walks: the user-facing code flows every vendor profile serves, and refresh. */
 export const COMPARE_FLOWS = [
@@ -28,8 +28,7 @@ export interface ComparedStep {
 export interface FlowCompareState {
   /** Whether the Flow Lab shows the comparison instead of the single walk (which is kept meanwhile). */
   readonly open: boolean;
-  readonly issuers: Remote<readonly IssuerView[]>;
-  /** The two issuers compared, by name. */
+  /** The two issuers compared, by name, as chosen; `comparedPair` gives the pair in force. */
   readonly left: string | undefined;
   readonly right: string | undefined;
   readonly flowId: CompareFlowId;
@@ -41,8 +40,6 @@ export interface FlowCompareState {
 
 export interface FlowCompareSlice {
   readonly flowCompare: FlowCompareState;
-  /** Reads the sandbox's issuers; the first two become the pair unless a pair is already chosen. */
-  readonly loadIssuers: () => Promise<void>;
   readonly setCompareOpen: (open: boolean) => void;
   /** Chooses the pair and the flow; the walk starts again. */
   readonly chooseComparison: (choice: {
@@ -60,7 +57,6 @@ export interface FlowCompareSlice {
 
 export const INITIAL_FLOW_COMPARE: FlowCompareState = {
   open: false,
-  issuers: { status: 'idle' },
   left: undefined,
   right: undefined,
   flowId: 'code-pkce-public',
@@ -68,6 +64,20 @@ export const INITIAL_FLOW_COMPARE: FlowCompareState = {
   cursor: 0,
   busy: false,
 };
+
+/**
+ * The two issuers compared: the chosen ones while the sandbox still has them, else the first two of the issuers
+ * the header's switcher lists (one list of issuers for the whole workbench: issuers-slice.ts).
+ */
+export function comparedPair(
+  issuers: readonly IssuerView[],
+  c: Pick<FlowCompareState, 'left' | 'right'>,
+): { readonly left: IssuerView | undefined; readonly right: IssuerView | undefined } {
+  const named = (n: string | undefined) => issuers.find((i) => i.name === n);
+  const left = named(c.left) ?? issuers[0];
+  const right = named(c.right) ?? issuers.find((i) => i !== left);
+  return { left, right };
+}
 
 /** What one side has learnt so far: the `after` of its last step that reached its issuer. */
 function stateOf(steps: readonly ComparedStep[], pick: 'left' | 'right'): FlowState {
@@ -83,9 +93,7 @@ export const createFlowCompareSlice: SliceCreator<FlowCompareSlice> = (deps) => 
   const patch = (p: Partial<FlowCompareState>) => set({ flowCompare: { ...get().flowCompare, ...p } });
 
   /** The walk's context for one issuer: its own admin API (its Flow Lab client) and its own FHIR base. */
-  function contextFor(name: string | undefined): FlowContext | undefined {
-    const c = get().flowCompare;
-    const issuer = c.issuers.status === 'ready' ? c.issuers.data.find((i) => i.name === name) : undefined;
+  function contextFor(issuer: IssuerView | undefined): FlowContext | undefined {
     if (issuer === undefined) return undefined;
     const session = get().session;
     return {
@@ -97,21 +105,6 @@ export const createFlowCompareSlice: SliceCreator<FlowCompareSlice> = (deps) => 
 
   return {
     flowCompare: INITIAL_FLOW_COMPARE,
-    loadIssuers: async () => {
-      patch({ issuers: { status: 'loading' } });
-      try {
-        const issuers = await deps.api.listIssuers();
-        const c = get().flowCompare;
-        const known = (n: string | undefined) => issuers.some((i) => i.name === n);
-        const pair = known(c.left) && known(c.right) && c.left !== c.right;
-        patch({
-          issuers: { status: 'ready', data: issuers },
-          ...(pair ? {} : { left: issuers[0]?.name, right: issuers[1]?.name, steps: [], cursor: 0 }),
-        });
-      } catch (err) {
-        patch({ issuers: { status: 'error', message: `the issuers could not be read: ${messageOf(err)}` } });
-      }
-    },
     setCompareOpen: (open) => {
       patch({ open });
     },
@@ -123,8 +116,11 @@ export const createFlowCompareSlice: SliceCreator<FlowCompareSlice> = (deps) => 
       const c = get().flowCompare;
       const step = flowById(c.flowId).steps[c.steps.length];
       if (c.busy || step === undefined || c.cursor !== c.steps.length) return;
-      const sideOf = async (name: string | undefined, pick: 'left' | 'right'): Promise<CompareSide> => {
-        const ctx = contextFor(name);
+      const pair = comparedPair(issuerList(get()), c);
+      const sideOf = async (pick: 'left' | 'right'): Promise<CompareSide> => {
+        const issuer = pair[pick];
+        const name = issuer?.name;
+        const ctx = contextFor(issuer);
         if (ctx === undefined) return { ok: false, message: `no issuer ${name ?? '(none chosen)'}` };
         try {
           return { ok: true, walked: await runStep(step, stateOf(c.steps, pick), ctx, transport) };
@@ -134,7 +130,7 @@ export const createFlowCompareSlice: SliceCreator<FlowCompareSlice> = (deps) => 
       };
       patch({ busy: true });
       // Both at once: the two issuers are independent, and a trainer steps them together.
-      const [left, right] = await Promise.all([sideOf(c.left, 'left'), sideOf(c.right, 'right')]);
+      const [left, right] = await Promise.all([sideOf('left'), sideOf('right')]);
       const now = get().flowCompare;
       // Another pair or flow chosen meanwhile: this answer belongs to a walk that no longer exists.
       if (now.steps !== c.steps || now.flowId !== c.flowId || now.left !== c.left || now.right !== c.right) {

@@ -16,6 +16,7 @@ import {
   selectManyIssuers,
   selectSession,
 } from '../store/selectors.js';
+import { issuerList } from '../store/issuers-slice.js';
 import { useApp, useDeps } from '../store/react.js';
 import { CompareView } from './flow-lab/compare-view.js';
 import { ExportBar } from './flow-lab/export-bar.js';
@@ -83,7 +84,7 @@ export function FlowLabView() {
   const root = useRef<HTMLDivElement>(null);
   const flow = flowById(lab.flowId);
   // Comparing takes two issuers (README "Many issuers"); with one, the Flow Lab is the single walk alone.
-  const canCompare = compare.issuers.status === 'ready' && compare.issuers.data.length >= 2;
+  const canCompare = useApp(issuerList).length >= 2;
   const comparing = canCompare && compare.open;
   usePresentationKeys(lab.presenting, comparing);
 

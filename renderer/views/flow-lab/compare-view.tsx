@@ -15,9 +15,11 @@ import {
   type CompareSide,
   type ComparedStep,
   type FlowCompareState,
-  type IssuerView,
+  comparedPair,
 } from '../../store/flow-compare-slice.js';
 import { selectFlowCompare } from '../../store/selectors.js';
+import { issuerList } from '../../store/issuers-slice.js';
+import type { IssuerView } from '../../api/types.js';
 import { useApp, useDeps } from '../../store/react.js';
 
 const SECTION_TITLE: Record<DiffSection, string> = {
@@ -112,13 +114,12 @@ export function CompareView({
   const c = useApp(selectFlowCompare);
   const choose = useApp((s) => s.chooseComparison);
   const setOpen = useApp((s) => s.setCompareOpen);
-  const issuers = c.issuers.status === 'ready' ? c.issuers.data : [];
-  const left = issuers.find((i) => i.name === c.left);
-  const right = issuers.find((i) => i.name === c.right);
+  const issuers = useApp(issuerList);
+  const { left, right } = comparedPair(issuers, c);
   const flow = flowById(c.flowId);
   const id = useId();
   const pick = (p: Partial<{ left: string; right: string; flowId: CompareFlowId }>) => {
-    choose({ left: c.left ?? '', right: c.right ?? '', flowId: c.flowId, ...p });
+    choose({ left: left?.name ?? '', right: right?.name ?? '', flowId: c.flowId, ...p });
   };
   return (
     <>
@@ -127,7 +128,7 @@ export function CompareView({
           <label htmlFor={`${id}-left`}>Left issuer</label>
           <select
             id={`${id}-left`}
-            value={c.left ?? ''}
+            value={left?.name ?? ''}
             disabled={c.busy}
             onChange={(e) => pick({ left: e.target.value })}
           >
@@ -138,7 +139,7 @@ export function CompareView({
           <label htmlFor={`${id}-right`}>Right issuer</label>
           <select
             id={`${id}-right`}
-            value={c.right ?? ''}
+            value={right?.name ?? ''}
             disabled={c.busy}
             onChange={(e) => pick({ right: e.target.value })}
           >
@@ -165,7 +166,7 @@ export function CompareView({
         {presentation}
       </div>
       {keys}
-      {c.left === c.right ? (
+      {left?.name === right?.name ? (
         <p className="error-text" role="note">
           Choose two different issuers to compare.
         </p>
@@ -192,9 +193,7 @@ function stepDifferences(
 function CompareSteps({ compare }: { readonly compare: FlowCompareState }) {
   const goTo = useApp((s) => s.compareGoTo);
   const origin = useDeps().api.origin;
-  const issuers = compare.issuers.status === 'ready' ? compare.issuers.data : [];
-  const left = issuers.find((i) => i.name === compare.left);
-  const right = issuers.find((i) => i.name === compare.right);
+  const { left, right } = comparedPair(useApp(issuerList), compare);
   return (
     <aside className="lab-side" aria-label="Compared steps">
       <ol className="lab-steps" aria-label="Steps">
