@@ -62,9 +62,15 @@ export const createIssuersSlice: SliceCreator<IssuersSlice> = (deps) => (set, ge
   },
 });
 
+/**
+ * None, while the list is unknown: one array, because a selector must answer the same value for the same state
+ * (a new `[]` on every call makes React's useSyncExternalStore re-render without end).
+ */
+const NO_ISSUERS: readonly IssuerView[] = [];
+
 /** The issuers there are, or none while unknown. */
 export function issuerList(s: { readonly issuers: Remote<readonly IssuerView[]> }): readonly IssuerView[] {
-  return s.issuers.status === 'ready' ? s.issuers.data : [];
+  return s.issuers.status === 'ready' ? s.issuers.data : NO_ISSUERS;
 }
 
 /** The issuer every view shows, once the list is known. */
