@@ -237,11 +237,9 @@ function LabMain({ lab }: { readonly lab: FlowLabState }) {
       <section className="card lab-step" aria-labelledby="lab-step-title" data-sent={sent}>
         <StepText
           titleId="lab-step-title"
-          count={
-            <>
-              Step {lab.cursor + 1} of {flow.steps.length} · {flow.title}
-            </>
-          }
+          cursor={lab.cursor}
+          total={flow.steps.length}
+          flowTitle={flow.title}
           step={step}
         />
         <StepNav

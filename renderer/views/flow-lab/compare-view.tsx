@@ -264,10 +264,12 @@ function CompareMain({
       <section className="card lab-step" aria-labelledby="compare-step-title" data-sent={sent}>
         <StepText
           titleId="compare-step-title"
-          count={
+          cursor={compare.cursor}
+          total={stepCount}
+          flowTitle={flow.title}
+          issuers={
             <>
-              Step {compare.cursor + 1} of {stepCount} · {flow.title} · <IssuerName issuer={left} /> and{' '}
-              <IssuerName issuer={right} />
+              <IssuerName issuer={left} /> and <IssuerName issuer={right} />
             </>
           }
           step={step}

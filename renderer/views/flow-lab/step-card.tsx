@@ -7,17 +7,27 @@ import type { StepDefinition } from '../../flow-lab/flows.js';
  */
 export function StepText({
   titleId,
-  count,
+  cursor,
+  total,
+  flowTitle,
+  issuers,
   step,
 }: {
   readonly titleId: string;
-  /** "Step N of M · flow", and in Compare issuers the two issuers. */
-  readonly count: ReactNode;
+  /** Where the walk stands: the step shown (from 0) of `total`. */
+  readonly cursor: number;
+  readonly total: number;
+  readonly flowTitle: string;
+  /** In Compare issuers, the two issuers. */
+  readonly issuers?: ReactNode;
   readonly step: StepDefinition;
 }) {
   return (
     <>
-      <p className="muted small lab-step-count">{count}</p>
+      <p className="muted small lab-step-count">
+        Step {cursor + 1} of {total} · {flowTitle}
+        {issuers === undefined ? null : <> · {issuers}</>}
+      </p>
       <h2 id={titleId}>{step.title}</h2>
       <p className="lab-sentence">{step.sentence}</p>
       <p className="narration">
