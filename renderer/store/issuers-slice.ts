@@ -62,7 +62,10 @@ export const createIssuersSlice: SliceCreator<IssuersSlice> = (deps) => (set, ge
   },
 });
 
-/** One empty list for "unknown": a selector must return the same value for the same state, or React re-renders forever. */
+/**
+ * None, while the list is unknown: one array, because a selector must answer the same value for the same state
+ * (a new `[]` on every call makes React's useSyncExternalStore re-render without end).
+ */
 const NO_ISSUERS: readonly IssuerView[] = [];
 
 /** The issuers there are, or none while unknown. */

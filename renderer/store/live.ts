@@ -1,3 +1,4 @@
+import { ARTEFACT_EVENTS } from '../../server/artefact-events.js';
 import type { AdminApi } from '../api/admin-client.js';
 import { runEventStream, type SseMessage } from '../api/sse.js';
 import type { ExchangeSummary } from '../api/types.js';
@@ -5,15 +6,7 @@ import { createFrameBatcher, type FrameScheduler } from '../lib/frame-batcher.js
 import type { AppStore } from './store.js';
 
 /** Events after which the Codes & tokens view reloads (the server's domain events, STYLE.md §7). */
-const GRANT_EVENTS = new Set([
-  'code.issued',
-  'code.consumed',
-  'token.issued',
-  'refresh.rotated',
-  'grant.revoked',
-  'token.revoked',
-  'token.expired',
-]);
+const GRANT_EVENTS = new Set<string>(ARTEFACT_EVENTS);
 const FAILURE_EVENTS = new Set(['failure.armed', 'failure.fired', 'failure.disarmed']);
 
 /** Runs `task` at most once per `ms`, always after the last call (trailing), so bursts cost one reload. */

@@ -24,6 +24,7 @@ import { AssertionPanel, FamilyTimelineView, PkcePanel } from './flow-lab/explai
 import { EditFields, RequestPanel } from './flow-lab/request-panel.js';
 import { ResponsePanel, ServerVerdict } from './flow-lab/response-panel.js';
 import { SequenceDiagram } from './flow-lab/sequence-diagram.js';
+import { StepNav, StepText } from './flow-lab/step-card.js';
 import type { StepOutcome } from '../flow-lab/diagram.js';
 
 const OUTCOME_TEXT: Record<NonNullable<StepOutcome>, string> = {
@@ -254,46 +255,23 @@ function LabMain({ lab }: { readonly lab: FlowLabState }) {
   return (
     <div className="lab-main">
       <section className="card lab-step" aria-labelledby="lab-step-title" data-sent={sent}>
-        <p className="muted small lab-step-count">
-          Step {lab.cursor + 1} of {flow.steps.length} · {flow.title}
-        </p>
-        <h2 id="lab-step-title">{step.title}</h2>
-        <p className="lab-sentence">{step.sentence}</p>
-        <p className="narration">
-          {step.narration} <span className="rule">({step.cite})</span>
-        </p>
-        <div className="button-row lab-nav">
-          <button
-            type="button"
-            className="button"
-            onClick={labBack}
-            disabled={lab.cursor === 0 || lab.busy !== 'idle'}
-          >
-            Back
-          </button>
-          {sent ? (
-            last ? (
-              <span className="muted">End of the flow.</span>
-            ) : (
-              <button
-                type="button"
-                className="button primary"
-                onClick={() => void labNext()}
-                disabled={lab.busy !== 'idle'}
-              >
-                Next step
-              </button>
-            )
-          ) : (
-            <button
-              type="button"
-              className="button primary"
-              onClick={() => void sendLabStep()}
-              disabled={lab.busy !== 'idle'}
-            >
-              {lab.busy === 'sending' ? 'Sending…' : stepVerb(step)}
-            </button>
-          )}
+        <StepText
+          titleId="lab-step-title"
+          cursor={lab.cursor}
+          total={flow.steps.length}
+          flowTitle={flow.title}
+          step={step}
+        />
+        <StepNav
+          first={lab.cursor === 0}
+          last={last}
+          sent={sent}
+          busy={lab.busy !== 'idle'}
+          sendLabel={lab.busy === 'sending' ? 'Sending…' : stepVerb(step)}
+          onBack={labBack}
+          onSend={() => void sendLabStep()}
+          onNext={() => void labNext()}
+        >
           {sent ? (
             <button
               type="button"
@@ -304,7 +282,7 @@ function LabMain({ lab }: { readonly lab: FlowLabState }) {
               Change and send again
             </button>
           ) : null}
-        </div>
+        </StepNav>
         {sent ? (
           <p className="muted small lab-rewalk-note">
             {later > 0

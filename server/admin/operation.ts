@@ -1,6 +1,7 @@
 import type {
   ContextConfigDefault,
   FastifyInstance,
+  FastifyReply,
   FastifyRequest,
   FastifySchema,
   RawReplyDefaultExpression,
@@ -81,9 +82,12 @@ export function adminRoutes(
 }
 
 /**
- * Where a resource a POST created answers, for the 201's `Location` (RFC 9110 §10.2.2, §15.3.2): the
- * collection's path under this issuer's admin base (`/_sandbox/api`, or `/_sandbox/api/issuers/NAME`), the id percent-encoded as one path segment.
+ * Answers a POST that created a resource: 201 with its `Location` (RFC 9110 §10.2.2, §15.3.2), the collection's
+ * path under this issuer's admin base (`/_sandbox/api`, or `/_sandbox/api/issuers/NAME`), the id percent-encoded
+ * as one path segment. The handler then returns the resource, which the route's 201 schema serializes.
  */
-export function locationOf(request: FastifyRequest, collection: string, id: string): string {
-  return `${request.server.sandbox.adminPath}/${collection}/${encodeURIComponent(id)}`;
+export function created(request: FastifyRequest, reply: FastifyReply, collection: string, id: string): void {
+  void reply
+    .code(201)
+    .header('Location', `${request.server.sandbox.adminPath}/${collection}/${encodeURIComponent(id)}`);
 }

@@ -5,7 +5,7 @@ import { ConfigError, DEFAULT_ISSUER_NAME } from '../config/validate.js';
 import { AdminError, invalidInput, notFound } from '../admin/errors.js';
 import { IssuerListSchema, IssuerViewSchema, NoContent } from '../admin/shapes.js';
 import { ADMIN_PREFIX, ADMIN_ROUTES, type AdminRoutes } from '../admin/plugin.js';
-import { adminRoutes, locationOf, route } from '../admin/operation.js';
+import { adminRoutes, created, route } from '../admin/operation.js';
 import type { Sandbox } from '../sandbox.js';
 import { ISSUER_PATH_PREFIX, IssuerChangeError, issuerPath, type Issuers } from './registry.js';
 
@@ -142,10 +142,8 @@ export function issuerAdminRoutes(issuers: Issuers, rootApp: () => FastifyInstan
           if (err instanceof IssuerChangeError) throw refusal(err);
           throw err;
         }
-        return reply
-          .code(201)
-          .header('Location', locationOf(request, 'issuers', view.name))
-          .send(view);
+        created(request, reply, 'issuers', view.name);
+        return view;
       },
     }),
 

@@ -5,22 +5,12 @@ import { prepareDataDir } from './data-dir.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './json-file.js';
 import { STATE_FILE, readStateFile, removeStaleTemporaries, type StateDocument } from './state-file.js';
 import { WriteQueue } from './write-queue.js';
+import { ARTEFACT_EVENTS } from '../artefact-events.js';
 
 /** How long issued and revoked artefacts may wait to be written, so a burst shares one write. */
 const PERSIST_DELAY_MS = 1000;
 
 const KEYS_FILE = 'keys.json';
-
-/** The events that change issued artefacts: each one schedules a coalesced write. */
-const ARTEFACT_EVENTS = [
-  'code.issued',
-  'code.consumed',
-  'token.issued',
-  'refresh.rotated',
-  'grant.revoked',
-  'token.revoked',
-  'token.expired',
-] as const;
 
 /**
  * A data folder in use (docs/cli.md#data-folder): what it held at start, and the writer that keeps it current.

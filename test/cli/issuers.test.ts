@@ -3,31 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
-import { runCliToExit, startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
+import { LOOPBACK_HTTP, OIDC_REDIRECT as REDIRECT, oidcCodeFlow } from '../helpers/openid-client.js';
+import { adminCall, runCliToExit, startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
 
 /**
  * README "Many issuers", black-box: one `token-sandbox serve` with a SMART (default), a MediRecords and an iEHR
  * issuer; an independent client (openid-client) runs code + PKCE against each, and tokens never cross them.
  */
 
-const REDIRECT = 'https://myclient/redirect';
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const SECRET = 'abcdef01234567890';
-// eslint-disable-next-line @typescript-eslint/no-deprecated -- plain HTTP on loopback (test/server/profile.openid-client.test.ts)
-const LOOPBACK_HTTP = { execute: [oidc.allowInsecureRequests] };
-
-async function adminCall(cli: RunningCli, method: string, route: string, body?: unknown) {
-  const res = await fetch(`${cli.origin}/_sandbox/api${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${cli.adminToken}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, text: await res.text() };
-}
 
 /** How a client authenticates: iEHR takes HTTP Basic only (its vendor document), the others the form post. */
 type Auth = 'client_secret_post' | 'client_secret_basic';
@@ -59,22 +43,7 @@ async function codeFlow(issuer: string, clientId: string, scope: string, auth: A
     LOOPBACK_HTTP,
   );
   expect(config.serverMetadata().issuer).toBe(issuer);
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT,
-    scope,
-    code_challenge: CHALLENGE,
-    code_challenge_method: 'S256',
-    state: 'st4te',
-    nonce: 'n0nce',
-    aud: `${issuer}/fhir`,
-  });
-  const res = await fetch(url, { redirect: 'manual' });
-  expect(res.status, await res.text()).toBe(302);
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(res.headers.get('location') ?? ''), {
-    pkceCodeVerifier: VERIFIER,
-    expectedState: 'st4te',
-    expectedNonce: 'n0nce',
-  });
+  const tokens = await oidcCodeFlow(config, scope, { params: { aud: `${issuer}/fhir` } });
   expect(tokens.claims()?.iss).toBe(issuer);
   return { config, tokens };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import type { KeyList, KeyRotation } from '../../server/admin/shapes.js';
-import { startCli, type RunningCli } from '../helpers/cli.js';
+import { adminCall, startCli, type RunningCli } from '../helpers/cli.js';
 
 // Black-box: the real command, as built (test/global-setup.ts rebuilds it before every run).
 const TOKEN = 'keys-admin-token';
@@ -30,16 +30,9 @@ async function restart(): Promise<RunningCli> {
   return serve();
 }
 async function call<T>(cli: RunningCli, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${cli.origin}/_sandbox/api${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
+  const res = await adminCall(cli, method, route, body);
+  if (res.status < 200 || res.status > 299) throw new Error(`${method} ${route}: ${res.status} ${res.text}`);
+  return JSON.parse(res.text) as T;
 }
 const jwksKids = async (cli: RunningCli) =>
   ((await (await fetch(`${cli.origin}/.well-known/jwks.json`)).json()) as JSONWebKeySet).keys.map(

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
+import { adminCall, startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
 
 const REDIRECT = 'http://127.0.0.1:5555/cb';
 const nurse = {
@@ -12,18 +12,6 @@ const nurse = {
   name: 'Kim Park',
   claims: { department: 'oncology' },
 };
-
-async function adminCall(cli: RunningCli, method: string, route: string, body?: unknown) {
-  const res = await fetch(`${cli.origin}/_sandbox/api${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${cli.adminToken}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, text: await res.text() };
-}
 
 /** The first page of an interactive authorization request from the public test app. */
 async function authorizePage(cli: RunningCli): Promise<string> {

@@ -102,6 +102,27 @@ export async function runCliToExit(
 }
 
 /**
+ * One admin API call to a running command, with its own admin token; a `body` goes as JSON. Resolves with the
+ * status and the body read to the end (so the socket goes back to the pool).
+ */
+export async function adminCall(
+  cli: RunningCli,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${cli.origin}/_sandbox/api${route}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${cli.adminToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+/**
  * Registers a client_credentials client through the admin API of a running command; resolves with the status
  * (201 once the client is on disk, when the command has a data folder).
  */

@@ -3,20 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import * as oidc from 'openid-client';
 import { buildServer } from '../../server/app.js';
 import { parseConfig } from '../../server/config/validate.js';
-import { CHALLENGE, VERIFIER } from '../helpers/sandbox.js';
+import { LOOPBACK_HTTP, OIDC_REDIRECT as REDIRECT, oidcCodeFlow } from '../helpers/openid-client.js';
 
 /**
  * An independent, certified OpenID Connect client (openid-client) drives each vendor profile through
  * discovery, so the profiles are checked by a client that shares none of our tests' assumptions.
  */
 
-const REDIRECT = 'https://myclient/redirect';
-/**
- * The sandbox serves plain HTTP on loopback. openid-client marks allowInsecureRequests "deprecated" only so
- * that it stands out; it is the documented switch for exactly this.
- */
-// eslint-disable-next-line @typescript-eslint/no-deprecated -- plain HTTP on loopback, see above
-const LOOPBACK_HTTP = { execute: [oidc.allowInsecureRequests] };
 let app: FastifyInstance | undefined;
 afterEach(async () => {
   await app?.close();
@@ -31,34 +24,6 @@ async function listening(config: unknown): Promise<string> {
   const origin = `http://127.0.0.1:${address.port}`;
   app.sandbox.origin = origin;
   return origin;
-}
-
-/** Follows the authorization URL the library built and returns the redirect it answers with. */
-async function callback(url: URL): Promise<URL> {
-  const res = await fetch(url, { redirect: 'manual' });
-  expect(res.status).toBe(302);
-  return new URL(res.headers.get('location') ?? '');
-}
-
-/**
- * The library's authorization code flow with PKCE S256, state and nonce: it builds the authorization URL, which
- * must name `authorizePath`, follows it and redeems the code it comes back with.
- */
-async function codeFlow(config: oidc.Configuration, scope: string, authorizePath: string) {
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT,
-    scope,
-    code_challenge: CHALLENGE,
-    code_challenge_method: 'S256',
-    state: 'st4te',
-    nonce: 'n0nce',
-  });
-  expect(url.pathname).toBe(authorizePath);
-  return oidc.authorizationCodeGrant(config, await callback(url), {
-    pkceCodeVerifier: VERIFIER,
-    expectedState: 'st4te',
-    expectedNonce: 'n0nce',
-  });
 }
 
 describe('openid-client against the vendor profiles', () => {
@@ -82,7 +47,9 @@ describe('openid-client against the vendor profiles', () => {
       LOOPBACK_HTTP,
     );
     expect(config.serverMetadata().token_endpoint).toBe(`${origin}/oauth2/token`);
-    const tokens = await codeFlow(config, 'openid offline_access', '/oauth2/authorize');
+    const tokens = await oidcCodeFlow(config, 'openid offline_access', {
+      authorizePath: '/oauth2/authorize',
+    });
     expect(tokens.token_type).toBe('bearer');
     expect(tokens.claims()?.aud).toBe('ehr-app');
     expect(typeof tokens.refresh_token).toBe('string');
@@ -97,7 +64,9 @@ describe('openid-client against the vendor profiles', () => {
       clients: [{ clientId: 'mr-app', redirectUris: [REDIRECT], scope: 'openid fhirUser launch/patient' }],
     });
     const config = await oidc.discovery(new URL(origin), 'mr-app', undefined, oidc.None(), LOOPBACK_HTTP);
-    const tokens = await codeFlow(config, 'openid fhirUser launch/patient', '/oauth/smartauth/authorize');
+    const tokens = await oidcCodeFlow(config, 'openid fhirUser launch/patient', {
+      authorizePath: '/oauth/smartauth/authorize',
+    });
     expect(tokens.scope).toBe('openid fhirUser launch/patient');
     expect(tokens['patient']).toBe('pat-1');
     expect(tokens.claims()?.sub).toBe('Practitioner/prac-1');

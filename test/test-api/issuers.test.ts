@@ -1,50 +1,18 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   SandboxApiError,
   startSandbox,
-  type ClientConfig,
-  type IssuerHandle,
   type RunningSandbox,
   type StartSandboxOptions,
 } from '../../server/test-api/index.js';
+import { backend, introspect, sandboxStarter, tokenRequest } from '../helpers/test-api.js';
 
 // README "Many issuers" through the test API: one handle per issuer, each scoped to that issuer alone.
 
-const backend: ClientConfig = {
-  clientId: 'backend',
-  clientSecret: 'backend-secret-123',
-  tokenEndpointAuthMethod: 'client_secret_basic',
-  grantTypes: ['client_credentials'],
-  scope: 'system/*.rs',
-};
-
-const started: RunningSandbox[] = [];
-
-async function start(options: StartSandboxOptions = {}): Promise<RunningSandbox> {
-  const sandbox = await startSandbox({
-    clients: [backend],
-    issuers: [{ name: 'medirecords', profile: 'medirecords' }],
-    signingKeys: inject('signingKeys'),
-    ...options,
-  });
-  started.push(sandbox);
-  return sandbox;
-}
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
+const start = sandboxStarter({
+  clients: [backend],
+  issuers: [{ name: 'medirecords', profile: 'medirecords' }],
 });
-
-const basic = `Basic ${Buffer.from('backend:backend-secret-123').toString('base64')}`;
-
-async function introspect(s: IssuerHandle, token: string): Promise<Record<string, unknown>> {
-  const res = await fetch(s.urls.introspect, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
-    body: new URLSearchParams({ token }).toString(),
-  });
-  return (await res.json()) as Record<string, unknown>;
-}
 
 async function clientIds(s: RunningSandbox, issuer: string): Promise<string[]> {
   const res = await fetch(`${s.origin}/_sandbox/api/issuers/${issuer}/clients`, {
@@ -71,11 +39,7 @@ describe('startSandbox({ issuers }): a handle per issuer', () => {
   });
 
   it('takes issuers from config.issuers too', async () => {
-    const s = await startSandbox({
-      config: { issuers: [{ name: 'iehr', profile: 'iehr' }] },
-      signingKeys: inject('signingKeys'),
-    });
-    started.push(s);
+    const s = await start({ config: { issuers: [{ name: 'iehr', profile: 'iehr' }] } }, {});
     expect(s.issuers().map((i) => i.name)).toEqual(['default', 'iehr']);
   });
 
@@ -122,16 +86,10 @@ describe('startSandbox({ issuers }): a handle per issuer', () => {
     const s = await start({ issuers: [{ name: 'iehr', profile: 'iehr', clients: [backend] }] });
     const iehr = s.issuer('iehr');
     await iehr.armFailure({ id: 'token.server_error' });
-    const token = (h: IssuerHandle) =>
-      fetch(h.urls.token, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
-        body: 'grant_type=client_credentials&scope=system%2F*.rs',
-      });
-    expect((await token(iehr)).status).toBe(500);
-    expect((await token(s)).status).toBe(200);
+    expect((await tokenRequest(iehr)).status).toBe(500);
+    expect((await tokenRequest(s)).status).toBe(200);
     await iehr.clearFailures();
-    expect((await token(iehr)).status).toBe(200);
+    expect((await tokenRequest(iehr)).status).toBe(200);
   });
 
   it('names the issuers there are for an unknown name, and for an issuer removed since', async () => {

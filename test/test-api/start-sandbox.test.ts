@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import {
   generateSigningKeys,
   SandboxApiError,
@@ -8,16 +8,9 @@ import {
   type RunningSandbox,
   type StartSandboxOptions,
 } from '../../server/test-api/index.js';
+import { backend, introspect, sandboxStarter, tokenRequest } from '../helpers/test-api.js';
 
 // The package's main export, used over real sockets as a test suite outside this repository uses it.
-
-const backend: ClientConfig = {
-  clientId: 'backend',
-  clientSecret: 'backend-secret-123',
-  tokenEndpointAuthMethod: 'client_secret_basic',
-  grantTypes: ['client_credentials'],
-  scope: 'system/*.rs',
-};
 
 const app: ClientConfig = {
   clientId: 'app',
@@ -27,45 +20,7 @@ const app: ClientConfig = {
   launchUrl: 'http://127.0.0.1:5555/launch',
 };
 
-const started: RunningSandbox[] = [];
-
-async function start(options: StartSandboxOptions = {}): Promise<RunningSandbox> {
-  const sandbox = await startSandbox({
-    clients: [backend, app],
-    signingKeys: inject('signingKeys'),
-    ...options,
-  });
-  started.push(sandbox);
-  return sandbox;
-}
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-
-function basic(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-}
-
-async function tokenRequest(s: RunningSandbox, id = backend.clientId, secret = 'backend-secret-123') {
-  return fetch(s.urls.token, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(id, secret) },
-    body: 'grant_type=client_credentials&scope=system%2F*.rs',
-  });
-}
-
-async function introspect(s: RunningSandbox, token: string): Promise<Record<string, unknown>> {
-  const res = await fetch(s.urls.introspect, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: basic(backend.clientId, 'backend-secret-123'),
-    },
-    body: new URLSearchParams({ token }).toString(),
-  });
-  return (await res.json()) as Record<string, unknown>;
-}
+const start = sandboxStarter({ clients: [backend, app] });
 
 async function fhirRead(s: RunningSandbox, path: string, token: string): Promise<Response> {
   return fetch(`${s.urls.fhirBase}/${path}`, { headers: { authorization: `Bearer ${token}` } });

@@ -21,6 +21,7 @@ import { selectFlowCompare } from '../../store/selectors.js';
 import { issuerList } from '../../store/issuers-slice.js';
 import type { IssuerView } from '../../api/types.js';
 import { useApp, useDeps } from '../../store/react.js';
+import { StepNav, StepText } from './step-card.js';
 
 const SECTION_TITLE: Record<DiffSection, string> = {
   endpoint: 'Endpoint',
@@ -260,48 +261,29 @@ function CompareMain({
   return (
     <div className="lab-main">
       <section className="card lab-step" aria-labelledby="compare-step-title" data-sent={sent}>
-        <p className="muted small lab-step-count">
-          Step {compare.cursor + 1} of {stepCount} · {flow.title} · <IssuerName issuer={left} /> and{' '}
-          <IssuerName issuer={right} />
-        </p>
-        <h2 id="compare-step-title">{step.title}</h2>
-        <p className="lab-sentence">{step.sentence}</p>
-        <p className="narration">
-          {step.narration} <span className="rule">({step.cite})</span>
-        </p>
-        <div className="button-row lab-nav">
-          <button
-            type="button"
-            className="button"
-            onClick={() => goTo(compare.cursor - 1)}
-            disabled={compare.cursor === 0 || compare.busy}
-          >
-            Back
-          </button>
-          {sent ? (
-            last ? (
-              <span className="muted">End of the flow.</span>
-            ) : (
-              <button
-                type="button"
-                className="button primary"
-                onClick={() => goTo(compare.cursor + 1)}
-                disabled={compare.busy}
-              >
-                Next step
-              </button>
-            )
-          ) : (
-            <button
-              type="button"
-              className="button primary"
-              onClick={() => void send()}
-              disabled={compare.busy || left === undefined || right === undefined || left === right}
-            >
-              {compare.busy ? 'Sending…' : step.kind === 'local' ? 'Run on both' : 'Send to both'}
-            </button>
-          )}
-        </div>
+        <StepText
+          titleId="compare-step-title"
+          cursor={compare.cursor}
+          total={stepCount}
+          flowTitle={flow.title}
+          issuers={
+            <>
+              <IssuerName issuer={left} /> and <IssuerName issuer={right} />
+            </>
+          }
+          step={step}
+        />
+        <StepNav
+          first={compare.cursor === 0}
+          last={last}
+          sent={sent}
+          busy={compare.busy}
+          sendDisabled={left === undefined || right === undefined || left === right}
+          sendLabel={compare.busy ? 'Sending…' : step.kind === 'local' ? 'Run on both' : 'Send to both'}
+          onBack={() => goTo(compare.cursor - 1)}
+          onSend={() => void send()}
+          onNext={() => goTo(compare.cursor + 1)}
+        />
         {errors.map((message) => (
           <ErrorText key={message} message={message} />
         ))}

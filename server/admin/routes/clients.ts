@@ -6,7 +6,7 @@ import { clientWarnings } from '../../profiles/serves.js';
 import type { Sandbox } from '../../sandbox.js';
 import { AdminError, invalidInput, notFound } from '../errors.js';
 import { ClientListSchema, NoContent } from '../shapes.js';
-import { adminRoutes, locationOf, route } from '../operation.js';
+import { adminRoutes, created, route } from '../operation.js';
 
 const ClientIdParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 255 }) });
 
@@ -62,10 +62,8 @@ export const clientRoutes = adminRoutes('clients', (sandbox) => [
         () => sandbox.clients.delete(client.clientId),
       );
       sandbox.events.emit('client.changed', { clientId: client.clientId, change: 'added' });
-      return reply
-        .code(201)
-        .header('Location', locationOf(request, 'clients', client.clientId))
-        .send(client);
+      created(request, reply, 'clients', client.clientId);
+      return client;
     },
   }),
 

@@ -6,7 +6,7 @@ import { sandboxDefaultPersona } from '../../people/sign-in.js';
 import { QueueClaimsError, type Sandbox } from '../../sandbox.js';
 import { AdminError, invalidInput, notFound } from '../errors.js';
 import { NoContent, PersonaListSchema, QueueClaimsRequestSchema, QueuedClaimsSchema } from '../shapes.js';
-import { adminRoutes, locationOf, route } from '../operation.js';
+import { adminRoutes, created, route } from '../operation.js';
 
 /** The most personas the sandbox keeps (the config's `personas` has the same bound). */
 export const MAX_PERSONAS = 200;
@@ -104,10 +104,8 @@ export const personaRoutes = adminRoutes('personas', (sandbox) => {
           () => sandbox.personas.put(persona),
           () => sandbox.personas.replaceAll(before),
         );
-        return reply
-          .code(201)
-          .header('Location', locationOf(request, 'personas', persona.id))
-          .send(persona);
+        created(request, reply, 'personas', persona.id);
+        return persona;
       },
     }),
 

@@ -1,0 +1,89 @@
+import type { ReactNode } from 'react';
+import type { StepDefinition } from '../../flow-lab/flows.js';
+
+/**
+ * The top of a Flow Lab step card, the same in the single walk and in Compare issuers: where the walk stands,
+ * what the step is, and the rule it follows.
+ */
+export function StepText({
+  titleId,
+  cursor,
+  total,
+  flowTitle,
+  issuers,
+  step,
+}: {
+  readonly titleId: string;
+  /** Where the walk stands: the step shown (from 0) of `total`. */
+  readonly cursor: number;
+  readonly total: number;
+  readonly flowTitle: string;
+  /** In Compare issuers, the two issuers. */
+  readonly issuers?: ReactNode;
+  readonly step: StepDefinition;
+}) {
+  return (
+    <>
+      <p className="muted small lab-step-count">
+        Step {cursor + 1} of {total} · {flowTitle}
+        {issuers === undefined ? null : <> · {issuers}</>}
+      </p>
+      <h2 id={titleId}>{step.title}</h2>
+      <p className="lab-sentence">{step.sentence}</p>
+      <p className="narration">
+        {step.narration} <span className="rule">({step.cite})</span>
+      </p>
+    </>
+  );
+}
+
+/**
+ * Back, then Send (before the step is sent), Next step (after), or the end of the flow; `children` go after them
+ * in the same row. Every button waits while the walk is `busy`.
+ */
+export function StepNav({
+  first,
+  last,
+  sent,
+  busy,
+  sendDisabled = false,
+  sendLabel,
+  onBack,
+  onSend,
+  onNext,
+  children,
+}: {
+  readonly first: boolean;
+  readonly last: boolean;
+  readonly sent: boolean;
+  readonly busy: boolean;
+  /** Send waits for more than `busy` (Compare issuers: two different issuers chosen). */
+  readonly sendDisabled?: boolean;
+  readonly sendLabel: string;
+  readonly onBack: () => void;
+  readonly onSend: () => void;
+  readonly onNext: () => void;
+  readonly children?: ReactNode;
+}) {
+  return (
+    <div className="button-row lab-nav">
+      <button type="button" className="button" onClick={onBack} disabled={first || busy}>
+        Back
+      </button>
+      {sent ? (
+        last ? (
+          <span className="muted">End of the flow.</span>
+        ) : (
+          <button type="button" className="button primary" onClick={onNext} disabled={busy}>
+            Next step
+          </button>
+        )
+      ) : (
+        <button type="button" className="button primary" onClick={onSend} disabled={busy || sendDisabled}>
+          {sendLabel}
+        </button>
+      )}
+      {children}
+    </div>
+  );
+}
