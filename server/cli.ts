@@ -197,6 +197,15 @@ function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeOptions | 
     }
     return { name, profile: match[2] ?? '' };
   });
+  // A repeated name would otherwise be settled silently by the last flag; the config file refuses it too.
+  issuers.forEach(({ name, profile }, i) => {
+    const first = issuers.findIndex((other) => other.name === name);
+    if (first !== i) {
+      throw new UsageError(
+        `--issuer ${name}=${profile}: the name "${name}" is already given by --issuer ${name}=${issuers[first]?.profile ?? ''}; give each issuer once`,
+      );
+    }
+  });
   return {
     issuers,
     https: values.https === true || values.cert !== undefined || httpsNames.length > 0,

@@ -149,6 +149,10 @@ describe('token-sandbox serve --issuer NAME=PROFILE', () => {
     const profile = await runCliToExit(['serve', '--issuer', 'mr=epic']);
     expect(profile.code).toBe(2);
     expect(profile.stderr).toContain('--issuer mr=epic: the profile must be one of smart, medirecords, iehr');
+    // The same name twice on the command line is refused, not settled silently by the last one.
+    const repeated = await runCliToExit(['serve', '--issuer', 'a=iehr', '--issuer', 'a=smart']);
+    expect(repeated.code).toBe(2);
+    expect(repeated.stderr).toContain('--issuer a=smart: the name "a" is already given by --issuer a=iehr');
     const config = await writeConfig({
       issuers: [
         { name: 'mr', profile: 'medirecords' },
