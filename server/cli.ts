@@ -16,6 +16,8 @@ import { STATE_FILE } from './persistence/state-file.js';
 import { FhirLoadError } from './fhir/load.js';
 import { profileNames } from './profiles/profile.js';
 import { clientWarnings } from './profiles/serves.js';
+import type { Issuers } from './issuers/registry.js';
+import type { Sandbox } from './sandbox.js';
 
 export const DEFAULT_PORT = 9710;
 
@@ -322,6 +324,20 @@ function withIssuerFlags(options: ServeOptions, config: SandboxConfig): SandboxC
 }
 
 /**
+ * How many clients the start-up line reports: each issuer's own when there are several (README "Many issuers"),
+ * since each keeps its own clients; the one count otherwise.
+ */
+function clientCounts(issuers: Issuers | undefined, root: Sandbox): string {
+  const views = issuers?.list() ?? [];
+  if (views.length <= 1) return `${root.clients.list().length} client(s) registered`;
+  const counts = views.map((view) => {
+    const own = view.isDefault ? root : issuers?.get(view.name)?.sandbox;
+    return `${view.name} ${own?.clients.list().length ?? 0}`;
+  });
+  return `clients: ${counts.join(', ')}`;
+}
+
+/**
  * The signals that stop the server gracefully: Ctrl-C, a service manager, and the terminal closing (SIGHUP,
  * whose default would end the process before issued codes and tokens reach the data folder).
  */
@@ -447,7 +463,7 @@ export async function runCli(
     );
   }
   out.write(
-    `token-sandbox: ${sandbox.dataDir === undefined ? 'state in memory only' : `state in ${sandbox.dataDir}`}; ${sandbox.clients.list().length} client(s) registered\n`,
+    `token-sandbox: ${sandbox.dataDir === undefined ? 'state in memory only' : `state in ${sandbox.dataDir}`}; ${clientCounts(app.issuers, sandbox)}\n`,
   );
   const upstream = sandbox.config.fhir?.upstream;
   if (upstream !== undefined) {

@@ -1,7 +1,7 @@
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as oidc from 'openid-client';
 import { LOOPBACK_HTTP, OIDC_REDIRECT as REDIRECT, oidcCodeFlow } from '../helpers/openid-client.js';
 import { adminCall, runCliToExit, startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
@@ -106,6 +106,8 @@ describe('token-sandbox serve --issuer NAME=PROFILE', () => {
     expect(cli.stdout()).toContain(
       `issuer medirecords, profile medirecords; discovery ${cli.origin}/i/medirecords/.well-known/smart-configuration`,
     );
+    // ...and counts each issuer's own clients (none yet: they were added after it).
+    expect(cli.stdout()).toContain(`state in ${dir}; clients: default 0, medirecords 0, iehr 0\n`);
   });
 
   it('a restart after a kill keeps an issuer added through the admin API, its clients and its keys', async () => {
@@ -123,8 +125,15 @@ describe('token-sandbox serve --issuer NAME=PROFILE', () => {
     }
     // Its own folder, private like the root's.
     expect((await stat(path.join(dir, 'issuers', 'acme'))).mode & 0o777).toBe(0o700);
+    // With the default issuer alone, the start-up line counts its clients as it always did.
+    expect(first.stdout()).toContain(`state in ${dir}; 0 client(s) registered\n`);
     const second = await startCli(['--data-dir', dir]);
     try {
+      // With several, it counts each issuer's own: acme's client came back with it.
+      // (printed after the "listening" line startCli waits for).
+      await vi.waitFor(() => {
+        expect(second.stdout()).toContain(`state in ${dir}; clients: default 0, acme 1\n`);
+      });
       const list = await adminCall(second, 'GET', '/issuers');
       expect(list.text).toContain('"name":"acme"');
       const clients = await adminCall(second, 'GET', '/issuers/acme/clients');
