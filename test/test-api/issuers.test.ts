@@ -54,6 +54,24 @@ describe('startSandbox({ issuers }): a handle per issuer', () => {
     expect(await clientIds(s, 'medirecords')).not.toContain('mr-only');
   });
 
+  it("docs/test-api.md's Issuers example: a patient token minted at one issuer reads that patient there", async () => {
+    const client = { ...backend, clientId: 'mr-app', scope: 'launch/patient patient/*.rs' };
+    const s = await start({ clients: [] });
+    const medirecords = s.issuer('medirecords');
+    await medirecords.addClient(client);
+    // The patient comes with launch/patient, as from a standalone launch (SMART App Launch 2.2 §"Scopes for
+    // requesting context data"): patient/*.rs alone leaves the token without one, and a read answers 403.
+    const tokens = await medirecords.issueToken({
+      clientId: client.clientId,
+      scope: 'launch/patient patient/*.rs',
+      patient: 'pat-1',
+    });
+    const read = await fetch(`${medirecords.urls.fhirBase}/Patient/pat-1`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(read.status, await read.text()).toBe(200);
+  });
+
   it("a token issueToken mints at one issuer is refused at the other's introspection, naming its issuer", async () => {
     const s = await start({ issuers: [{ name: 'medirecords', profile: 'medirecords', clients: [backend] }] });
     const mr = s.issuer('medirecords');
