@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { hostGuard } from '../admin/guard.js';
+import { DEFAULT_ISSUER_NAME } from '../config/validate.js';
 import type { Sandbox } from '../sandbox.js';
 import { escapeHtml, sendPage } from './html.js';
 
@@ -24,10 +25,13 @@ export function homeRoutes(sandbox: Sandbox, note?: string) {
             `<tr><th scope="row">${escapeHtml(name ?? '')}</th><td><code>${escapeHtml(url ?? '')}</code></td></tr>`,
         )
         .join('');
+      // sendPage adds " · Token Sandbox" itself; the title says which issuer's endpoints these are, so tabs
+      // open on several issuers tell apart.
+      const title = sandbox.issuerName === DEFAULT_ISSUER_NAME ? 'Endpoints' : `Issuer ${sandbox.issuerName}`;
       return sendPage(
         reply,
         200,
-        'Token Sandbox',
+        title,
         `<h1>Token Sandbox</h1>${note === undefined ? '' : `<p>${escapeHtml(note)}</p>`}<p>Profile: <code>${escapeHtml(sandbox.profile.name)}</code> (${escapeHtml(sandbox.profile.title)})</p><table>${rows}</table>`,
       );
     });

@@ -285,6 +285,13 @@ describe('issuers under /i/NAME', () => {
     expect(own.statusCode, own.body).toBe(200);
   });
 
+  it('/i/NAME shows that issuer’s endpoints page, titled with its name', async ({ t }) => {
+    const res = await t.app.inject({ url: IEHR, headers: { host: '127.0.0.1:9710' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<title>Issuer iehr · Token Sandbox</title>');
+    expect(res.body).toContain(`${IEHR}/oauth2/token`);
+  });
+
   it('a path an issuer does not serve is a 404 naming its own endpoints under /i/NAME', async ({ t }) => {
     const res = await t.app.inject({ method: 'POST', url: `${IEHR}/token` });
     expect(res.statusCode).toBe(404);

@@ -82,6 +82,7 @@ describe('the workbench UI at / (docs/cli.md#output, docs/endpoints.md#sandbox-p
     const res = await app.inject({ url: '/', headers: { host: '127.0.0.1:9710' } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('run npm run build');
+    expect(res.body).toContain('<title>Endpoints · Token Sandbox</title>');
     expect(res.body).toContain('/.well-known/smart-configuration');
     await app.close();
   });
