@@ -99,6 +99,14 @@ export async function issueDirectly(sandbox: Sandbox, request: DirectIssueReques
       `no Patient/${request.patient} in the FHIR data; expected one of: ${ids.join(', ')}`,
     );
   }
+  // The patient rides in the token only as the launch context `launch/patient` asks for (SMART App Launch 2.2
+  // §scopes): given without it, the caller would get a token whose patient/ scopes reach nothing, silently.
+  if (request.patient !== undefined && !granted.includes('launch/patient')) {
+    throw new DirectIssueError(
+      'patient',
+      `a patient is put in context only with the launch/patient scope; add launch/patient to scope (got: ${granted.join(' ')})`,
+    );
+  }
   if (request.fhirUser !== undefined && !/^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(request.fhirUser)) {
     throw new DirectIssueError(
       'fhirUser',

@@ -276,6 +276,17 @@ describe('issueToken from plain JavaScript', () => {
       field: 'patient',
     });
   });
+
+  it('refuses a patient without launch/patient, which would put no patient in the token', async () => {
+    const s = await start();
+    await expect(
+      s.issueToken({ clientId: 'app', scope: 'openid patient/*.rs', patient: 'pat-1' }),
+    ).rejects.toMatchObject({
+      name: 'SandboxApiError',
+      field: 'patient',
+      message: expect.stringContaining('add launch/patient to scope') as unknown,
+    });
+  });
 });
 
 describe('close', () => {
