@@ -1,6 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { SandboxConfig } from '../../server/config/schema.js';
 import {
   confidentialClient,
@@ -10,20 +8,17 @@ import {
   sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
+import { upstreamStandIn, type UpstreamAnswer } from '../helpers/fhir-upstream.js';
 
 /**
  * An upstream that answers whatever the test sets: what the sandbox relays of it must still pass the token's
  * checks (README "A real FHIR server behind the sandbox").
  */
-interface Answer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-let next: (method: string, url: string) => Answer = () => ({ status: 404, body: {} });
-const arrivals: string[] = [];
-let upstream: Server;
-let base = '';
+let next: (method: string, url: string) => UpstreamAnswer = () => ({ status: 404, body: {} });
+const upstream = await upstreamStandIn((method, url) => next(method, url));
+const base = upstream.base;
+/** What reached the upstream, as method and path. */
+const arrivals = () => upstream.arrivals.map((a) => `${a.method} ${a.url}`);
 
 const obs = (id: string, patient: string) => ({
   resourceType: 'Observation',
@@ -33,24 +28,6 @@ const obs = (id: string, patient: string) => ({
   subject: { reference: `Patient/${patient}` },
 });
 const otherPatient = { resourceType: 'Patient', id: 'pat-2', name: [{ family: 'Secret' }] };
-
-beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      arrivals.push(`${req.method ?? ''} ${req.url ?? ''}`);
-      const { status, body, headers } = next(req.method ?? '', req.url ?? '');
-      res.writeHead(status, { 'content-type': 'application/fhir+json', ...headers });
-      res.end(JSON.stringify(body));
-    });
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/fhir`;
-});
-afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
-beforeEach(() => {
-  arrivals.length = 0;
-});
 
 const clients = [
   { ...confidentialClient, scope: 'openid fhirUser launch/patient patient/*.* user/*.* patient/*.cruds' },
@@ -147,6 +124,6 @@ describe("An upstream's answer cannot smuggle another patient's data past the ch
       headers: { authorization: `Bearer ${token}` },
     });
     expect(del.statusCode).toBe(409);
-    expect(arrivals).toEqual(['GET /fhir/Observation/o1', 'GET /fhir/Observation/o1']);
+    expect(arrivals()).toEqual(['GET /fhir/Observation/o1', 'GET /fhir/Observation/o1']);
   });
 });

@@ -1,6 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeEach, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ConfigError, parseConfig } from '../../server/config/validate.js';
 import {
   accessToken,
@@ -14,17 +12,7 @@ import {
   sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
-
-/** What reached the upstream stand-in. */
-interface Arrival {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-const arrivals: Arrival[] = [];
-let base = '';
+import { upstreamStandIn, type UpstreamAnswer } from '../helpers/fhir-upstream.js';
 
 const obs = (id: string, patient: string) => ({
   resourceType: 'Observation',
@@ -47,11 +35,7 @@ const searchset = (entries: Record<string, unknown>[], next?: string) => ({
   })),
 });
 
-interface Answer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
+type Answer = UpstreamAnswer;
 
 /** Writes as HAPI FHIR answers them: the resource as stored, its version in ETag, Location, Content-Location. */
 function written(method: string, path: string | undefined, sent: string): Answer | undefined {
@@ -153,25 +137,7 @@ function answer(method: string, url: string, sent: string): Answer {
   };
 }
 
-// The upstream listens before the file's sandboxes are configured: they name its address.
-const upstream = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.on('end', () => {
-    const sent = Buffer.concat(chunks).toString('utf8');
-    const method = req.method ?? '';
-    arrivals.push({ method, url: req.url ?? '', headers: req.headers, body: sent });
-    const { status, body, headers } = answer(method, req.url ?? '', sent);
-    res.writeHead(status, { 'content-type': 'application/fhir+json;charset=utf-8', ...headers });
-    res.end(JSON.stringify(body));
-  });
-});
-await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/fhir`;
-afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
-beforeEach(() => {
-  arrivals.length = 0;
-});
+const { base, arrivals } = await upstreamStandIn(answer);
 
 const clients = [clinicalClient];
 /** `t` guards the upstream stand-in; `sandboxWith` starts others (another client, another upstream). */
