@@ -36,7 +36,7 @@ export default tseslint.config(
   },
   {
     // The renderer runs in a browser (and the desktop window): it talks to the server over HTTP only, so it
-    // may borrow the server's types but never its runtime code (STYLE.md §11).
+    // may borrow the server's types but never its runtime code.
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx', 'test/renderer/**/*.ts', 'test/renderer/**/*.tsx'],
     extends: [reactHooks.configs.flat['recommended-latest']],
     rules: {
@@ -70,7 +70,7 @@ export default tseslint.config(
     },
   },
   {
-    // Routes sit on top: they use the server's modules, and no module reaches back into them (STYLE.md §15).
+    // Routes sit on top: they use the server's modules, and no module reaches back into them.
     // The app factory (server/app.ts) is the one place that assembles the route plugins.
     files: ['server/*/**/*.ts'],
     ignores: ['server/routes/**'],

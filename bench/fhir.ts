@@ -1,5 +1,5 @@
 /**
- * FHIR read and search throughput on 10,000 loaded resources (issue 17), beside a bare Fastify GET route that
+ * FHIR read and search throughput on 10,000 loaded resources, beside a bare Fastify GET route that
  * answers a JSON body of the same size, in the same run. The data is loaded the way a user loads theirs: a
  * collection Bundle named by the config's `fhir.load`, with the shipped fixtures off.
  */

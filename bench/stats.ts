@@ -88,7 +88,7 @@ export interface TargetCheck {
   readonly met: boolean;
 }
 
-/** The document written to bench/results.json; snake_case keys are the ones the issue names. */
+/** The document written to bench/results.json; its snake_case keys are the ones docs/benchmarks.md defines. */
 export interface BenchResults {
   readonly rs256_tokens_per_s: number;
   readonly es256_tokens_per_s: number;
@@ -138,7 +138,7 @@ function check(name: string, value: number, op: '>=' | '<=', limit: number): Tar
   return { name, value, op, limit, met: op === '>=' ? value >= limit : value <= limit };
 }
 
-/** The issue's targets, checked against a run's figures. */
+/** The targets docs/benchmarks.md states, checked against a run's figures. */
 export function checkTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
   return [
     check('rs256_vs_rsa_sign', r.rs256_vs_rsa_sign, '>=', 0.8),

@@ -1,7 +1,7 @@
 import { expect, openView, test } from './sandbox.js';
 
 test.describe('the admin token in the workbench', () => {
-  test('a navigation to /?token=junk does not sign the workbench out (hardening 11)', async ({
+  test('a navigation to /?token=junk does not sign the workbench out', async ({
     workbench: page,
     sandbox,
   }) => {

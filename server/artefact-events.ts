@@ -2,7 +2,7 @@
 // server module), so the data folder and the Codes & tokens view agree on what changes issued artefacts.
 
 /**
- * The domain events (server/events.ts, STYLE.md §7) that change issued artefacts: the data folder schedules a
+ * The domain events (server/events.ts) that change issued artefacts: the data folder schedules a
  * write after each, and the workbench reloads its Codes & tokens view.
  */
 export const ARTEFACT_EVENTS = [

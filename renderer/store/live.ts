@@ -5,7 +5,7 @@ import type { ExchangeSummary } from '../api/types.js';
 import { createFrameBatcher, type FrameScheduler } from '../lib/frame-batcher.js';
 import type { AppStore } from './store.js';
 
-/** Events after which the Codes & tokens view reloads (the server's domain events, STYLE.md §7). */
+/** Events after which the Codes & tokens view reloads (the server's domain events, server/events.ts). */
 const GRANT_EVENTS = new Set<string>(ARTEFACT_EVENTS);
 const FAILURE_EVENTS = new Set(['failure.armed', 'failure.fired', 'failure.disarmed']);
 

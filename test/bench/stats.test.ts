@@ -105,7 +105,7 @@ describe('ratios and units', () => {
 describe('shapeResults: the bench/results.json document', () => {
   const r = shapeResults(measurements);
 
-  it('carries every key the issue names', () => {
+  it('carries every key docs/benchmarks.md defines', () => {
     for (const key of [
       'rs256_tokens_per_s',
       'es256_tokens_per_s',

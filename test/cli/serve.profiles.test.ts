@@ -3,7 +3,7 @@ import { basic, CHALLENGE, form, VERIFIER } from '../helpers/sandbox.js';
 import { runServe, startServe, tempConfig, type ServeProcess } from '../helpers/serve-process.js';
 
 /**
- * The issue's acceptance: `token-sandbox serve --profile medirecords` (or `iehr`) and a client pointed at the
+ * README "Profiles": `token-sandbox serve --profile medirecords` (or `iehr`) and a client pointed at the
  * documented path works with no other setup than registering a client.
  */
 

@@ -43,7 +43,7 @@ async function startDesktopHost(): Promise<{
   });
 }
 
-describe('desktop app: SIGINT and SIGTERM quit cleanly (hardening #1)', () => {
+describe('desktop app: SIGINT and SIGTERM quit cleanly', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} during admin writes closes the server, exits 0 and keeps every acknowledged write`, async () => {
       const { child, origin, token } = await startDesktopHost();

@@ -132,7 +132,7 @@ async function expectAllAcknowledged(origin: string): Promise<void> {
   expect(inactive).toEqual([]);
 }
 
-describe('SIGTERM and SIGINT under load (hardening #1)', () => {
+describe('SIGTERM and SIGINT under load', () => {
   const signals = Array.from({ length: ROUNDS_PER_SIGNAL * 2 }, (_, i) =>
     i % 2 === 0 ? 'SIGTERM' : 'SIGINT',
   ) satisfies NodeJS.Signals[];

@@ -65,7 +65,7 @@ async function silentAndSlowHeaders(origin: string, path: string, everyMs: numbe
   return [silent, slowHeaders];
 }
 
-describe('slow and silent connections (hardening #4)', () => {
+describe('slow and silent connections', () => {
   it('cuts a client that sends nothing, and one that sends its headers a byte at a time, with a 408 naming the limit', async ({
     startCli,
   }) => {

@@ -70,7 +70,7 @@ describe('the admin token in the page (Jupyter-style ?token=)', () => {
     expect(local.map.has(REMEMBERED_KEY)).toBe(false);
   });
 
-  it('keeps a working token when a page navigates in with ?token=junk (hardening 11)', async () => {
+  it('keeps a working token when a page navigates in with ?token=junk', async () => {
     const { e, replaced, session, local } = env('http://127.0.0.1:9710/?token=junk');
     session.map.set(SESSION_KEY, 'working');
     local.map.set(REMEMBERED_KEY, 'working');

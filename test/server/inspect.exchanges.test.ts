@@ -56,7 +56,7 @@ async function flow(t: TestSandbox): Promise<Flow> {
   };
 }
 
-describe('POST /inspect links to the exchanges the token appeared in (issue 19)', () => {
+describe('POST /inspect links to the exchanges the token appeared in', () => {
   it('finds a token issued at /token, then used at the FHIR base and introspection, in exactly those', async ({
     t,
   }) => {

@@ -36,7 +36,7 @@ interface MaskCase {
 
 const FORM = 'application/x-www-form-urlencoded';
 
-describe('masking fails closed (hardening 10)', () => {
+describe('masking fails closed', () => {
   it.for<[name: string, MaskCase]>([
     [
       'hides a client_secret whose value is badly percent-encoded',
@@ -126,7 +126,7 @@ describe('masking fails closed for multipart, line-based bodies and headers', ()
   });
 });
 
-describe('admin calls are never logged, however spelled (hardening 10)', () => {
+describe('admin calls are never logged, however spelled', () => {
   it.for([
     '/%5Fsandbox/api/config',
     '/%5fsandbox/api/config',
