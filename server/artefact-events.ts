@@ -1,5 +1,5 @@
-// Pure code, no imports: the workbench imports this module too (eslint.config.js allows the renderer this one
-// server module), so the data folder and the Codes & tokens view agree on what changes issued artefacts.
+// Pure code, no imports: the workbench imports this module too (eslint.config.js lists the server modules
+// the renderer may import), so the data folder and the Codes & tokens view agree on what changes issued artefacts.
 
 /**
  * The domain events (server/events.ts) that change issued artefacts: the data folder schedules a

@@ -1,5 +1,5 @@
 // Pure code, no imports: the workbench's Flow Lab imports this module too, so the two sides share one
-// idea of what the exchange log records (eslint.config.js allows the renderer this one server module).
+// idea of what the exchange log records (eslint.config.js lists the server modules the renderer may import).
 
 /**
  * A request path as a router might understand it, for deciding what must stay out of the log: percent-escapes
