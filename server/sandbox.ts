@@ -183,7 +183,8 @@ export class Sandbox {
   readonly #shutdown = new AbortController();
   /** Keeps the state saved; undefined when it lives in memory only. */
   readonly #keeper: StateKeeper | undefined;
-  public config: SandboxConfig;
+  /** The config document in force (docs/config.md), as given or last imported. */
+  config: SandboxConfig;
   readonly clock: Clock;
   readonly keys: KeyRing;
   /**

@@ -10,7 +10,7 @@ import { Sandbox, type SandboxOptions } from '../sandbox.js';
 import { DataFolder } from './data-folder.js';
 import { readFhirFile } from './fhir-file.js';
 import { StateFileError } from './json-file.js';
-import { mergeConfig, stateDocument, type StateDocument } from './state-file.js';
+import { STATE_FILE, mergeConfig, stateDocument, type StateDocument } from './state-file.js';
 
 /** How to start a sandbox: who it is ({@link SandboxOptions}), and where its config, keys and state come from. */
 export interface RestoreOptions extends SandboxOptions {
@@ -60,7 +60,7 @@ export async function restoreSandbox(options: RestoreOptions = {}): Promise<Sand
   if (folder !== undefined && served > MAX_ISSUERS) {
     const kept = state?.config.issuers?.length ?? 0;
     throw new StateFileError(
-      path.join(folder.dir, 'state.json'),
+      path.join(folder.dir, STATE_FILE),
       `keeps ${kept} issuers and the config or --issuer adds ${served - kept} more: at most ${MAX_ISSUERS} beside the default one (the issuers limit); start without the new ones, or remove some first (DELETE /_sandbox/api/issuers/NAME)`,
     );
   }
