@@ -90,6 +90,24 @@ export default tseslint.config(
     },
   },
   {
+    // Sandbox is built from restored parts and writes through the StateKeeper it is given (issue 14):
+    // reading and writing the data folder is persistence/'s job, so Sandbox imports neither it nor the file system.
+    files: ['server/sandbox.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['./persistence/*', 'node:fs', 'node:fs/*', 'node:path'],
+              message: 'Sandbox knows nothing of files: restore and keep state in server/persistence/',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
       globals: {

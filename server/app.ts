@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { Sandbox, type SandboxOptions } from './sandbox.js';
+import type { Sandbox } from './sandbox.js';
+import { restoreSandbox, type RestoreOptions } from './persistence/restore-and-keep.js';
 import { authorizeRoutes } from './routes/authorize.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { jwksRoutes } from './routes/jwks.js';
@@ -21,7 +22,7 @@ import { recordExchanges } from './exchanges/record-hooks.js';
 import { boundShutdown, connectionLimitOptions } from './limits.js';
 import type { TlsMaterial } from './https/certificates.js';
 
-export interface BuildOptions extends SandboxOptions {
+export interface BuildOptions extends RestoreOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** The built workbench UI to serve at `/`; found beside the server when absent, `false` for none. */
   readonly workbenchDir?: string | false;
@@ -44,7 +45,7 @@ declare module 'fastify' {
  * by itself and imports nothing from Electron, so the CLI, the desktop app and tests each own that edge.
  */
 export async function buildServer(options: BuildOptions = {}): Promise<FastifyInstance> {
-  const sandbox = await Sandbox.create(options);
+  const sandbox = await restoreSandbox(options);
   const prefix = options.issuerPath;
   const app = Fastify({
     logger: options.logger ?? false,

@@ -1,14 +1,10 @@
-import path from 'node:path';
-import type { webcrypto } from 'node:crypto';
 import { ClientRegistry } from './clients/registry.js';
-import { SystemClock, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import { resolveConfig, type ResolvedConfig } from './config/defaults.js';
-import { MAX_ISSUERS, type SandboxConfig } from './config/schema.js';
+import type { SandboxConfig } from './config/schema.js';
 import { EventBus } from './events.js';
-import { FhirData, fixtureResources, type FhirResource } from './fhir/data.js';
-import { readFhirSources } from './fhir/load-files.js';
+import type { FhirData, FhirResource } from './fhir/data.js';
 import { FhirLoadError, parseFhirFile } from './fhir/load.js';
-import { FhirFile, readFhirFile } from './persistence/fhir-file.js';
 import { LaunchRegistry } from './launch/launches.js';
 import { EhrFrames } from './ehr/frames.js';
 import { EventJournal } from './admin/event-journal.js';
@@ -18,18 +14,15 @@ import { FailureBoard } from './failures/board.js';
 import type { JSONWebKeySet } from 'jose';
 import {
   DEFAULT_GRACE_SECONDS,
-  KeyRing,
+  type KeyRing,
   type KeyStatus,
   type SigningKey,
   type StoredKeys,
 } from './keys/key-ring.js';
 import { SigningPool } from './keys/signing-pool.js';
-import { DataFolder } from './persistence/data-folder.js';
-import { StateFileError } from './persistence/json-file.js';
-import { mergeConfig, stateDocument, type StateDocument } from './persistence/state-file.js';
 import type { FailureArm } from './failures/board.js';
 import { profileNamed, type Profile } from './profiles/profile.js';
-import { ArtefactStore } from './store/artefacts.js';
+import { ArtefactStore, type ArtefactSnapshot } from './store/artefacts.js';
 import { PendingAuthorizations, type PendingAuthorization } from './store/pending-authorizations.js';
 import { randomToken } from './store/random.js';
 import type { Claims } from './config/schema.js';
@@ -55,16 +48,12 @@ export class QueueClaimsError extends Error {
   }
 }
 
+/** Who a sandbox is and how it runs; what it starts from is {@link SandboxParts}. */
 export interface SandboxOptions {
-  /** A validated config document (docs/config.md); defaults apply to whatever it leaves out. */
-  readonly config?: SandboxConfig;
   /** The origin clients reach the server at; the issuer derives from it. Settable after listen(). */
   readonly origin?: string;
   /** The admin API bearer token; random when absent. */
   readonly adminToken?: string;
-  /** Where state persists; in memory only when absent. */
-  readonly dataDir?: string;
-  readonly clock?: Clock;
   /** Uniform in [0, 1): decides failures armed with `probability`. Injectable for tests. */
   readonly random?: () => number;
   /**
@@ -72,14 +61,6 @@ export interface SandboxOptions {
    * The CLI starts `defaultSigningWorkers()` of them.
    */
   readonly signingWorkers?: number;
-  /** An RS256 key pair already being generated (the CLI starts one before it loads the server). */
-  readonly earlyRs256Key?: Promise<webcrypto.CryptoKeyPair>;
-  /**
-   * Private signing keys to start with, in the shape a data folder's `keys.json` keeps them, so a caller that
-   * starts many sandboxes generates a key once instead of once per sandbox. A data folder's own keys win; with
-   * a data folder that has none yet, these are the keys it keeps.
-   */
-  readonly signingKeys?: StoredKeys;
   /**
    * Where this issuer's paths begin under the origin (README "Many issuers"): `/i/NAME` for an issuer the
    * root serves beside the default one, absent (the root paths) for the default issuer.
@@ -89,11 +70,48 @@ export interface SandboxOptions {
   readonly issuerName?: string;
   /** The origin to follow instead of one of its own: an issuer follows the root, which is told after listen(). */
   readonly originOf?: () => string;
-  /**
-   * The data folder's config is the one in force, `config` only standing in when the folder has none: an issuer
-   * restored from the default issuer's state, whose own admin API may have changed it since (README "Many issuers").
-   */
-  readonly storedConfigWins?: boolean;
+}
+
+/** What a data folder's state file held besides the config: the sandbox picks up where it left off. */
+export interface SavedState {
+  readonly artefacts: ArtefactSnapshot;
+  readonly presets: Readonly<Record<string, FailureArm[]>>;
+  /** Remembered sign-in choices: persona id by client_id. */
+  readonly remembered?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where a sandbox's state is kept beyond memory (a data folder: server/persistence/data-folder.ts). Each write
+ * has landed when its promise resolves; one that fails rejects, and the sandbox undoes the change it was for.
+ */
+export interface StateKeeper {
+  /** The data folder, as people are told where their state is. */
+  readonly dir: string;
+  /** Writes the state as it is now. */
+  persist(): Promise<void>;
+  /** Writes the state a little later, one write for a burst of changes (issued artefacts). */
+  persistSoon(): void;
+  /** Writes the signing keys, after a rotation or retirement. */
+  saveKeys(keys: StoredKeys): Promise<void>;
+  /** Writes the FHIR data's changes as they are now. */
+  persistFhir(): Promise<void>;
+}
+
+/**
+ * What a sandbox is built from, already read and restored (server/persistence/restore-and-keep.ts builds them
+ * from a data folder, or fresh for a sandbox in memory only).
+ */
+export interface SandboxParts {
+  /** The config in force: a validated document (docs/config.md); defaults apply to whatever it leaves out. */
+  readonly config: SandboxConfig;
+  readonly clock: Clock;
+  readonly keys: KeyRing;
+  /** The FHIR base's data set, with the data folder's changes already applied. */
+  readonly fhir: FhirData;
+  /** Where the previous run left off; absent on a first start or in memory only. */
+  readonly saved?: SavedState | undefined;
+  /** Keeps the state saved; absent when it lives in memory only. */
+  readonly keeper?: StateKeeper | undefined;
 }
 
 export interface SandboxUrls {
@@ -163,10 +181,12 @@ export class Sandbox {
    */
   settings: ResolvedConfig;
   readonly #shutdown = new AbortController();
-  /** The data folder that keeps the state; undefined when it lives in memory only. */
-  #folder: DataFolder | undefined;
-  /** Where loaded and written FHIR resources are kept in the data folder. */
-  #fhirFile: FhirFile | undefined;
+  /** Keeps the state saved; undefined when it lives in memory only. */
+  readonly #keeper: StateKeeper | undefined;
+  /** The config document in force (docs/config.md), as given or last imported. */
+  config: SandboxConfig;
+  readonly clock: Clock;
+  readonly keys: KeyRing;
   /**
    * Key changes one after another: a rotation awaits key generation and the keys.json write, and concurrent
    * ones would each pass the MAX_KEYS check before any had added its key, and a failed write's undo would
@@ -176,14 +196,12 @@ export class Sandbox {
   /** Signs tokens off the event loop when the server was built with signing workers. */
   readonly signingPool: SigningPool | undefined;
 
-  private constructor(
-    public config: SandboxConfig,
-    readonly clock: Clock,
-    readonly keys: KeyRing,
-    readonly dataDir: string | undefined,
-    options: SandboxOptions,
-    fhir: FhirData,
-  ) {
+  constructor(parts: SandboxParts, options: SandboxOptions = {}) {
+    const { config, clock, keys, fhir } = parts;
+    this.config = config;
+    this.clock = clock;
+    this.keys = keys;
+    this.#keeper = parts.keeper;
     this.fhir = fhir;
     this.settings = resolveConfig(config);
     this.#origin = options.origin ?? 'http://127.0.0.1';
@@ -221,6 +239,22 @@ export class Sandbox {
     );
     const workers = options.signingWorkers ?? 0;
     this.signingPool = workers > 0 ? new SigningPool(workers) : undefined;
+    if (parts.saved !== undefined) this.#pickUp(parts.saved);
+  }
+
+  /** Takes back what the previous run left: issued artefacts, failure presets, remembered sign-in choices. */
+  #pickUp(saved: SavedState): void {
+    this.store.restore(saved.artefacts);
+    this.issued.seedFrom(this.store);
+    for (const [name, arms] of Object.entries(saved.presets)) this.presets.set(name, arms);
+    for (const [clientId, persona] of Object.entries(saved.remembered ?? {})) {
+      if (this.#choiceStands(clientId, persona)) this.rememberedPersonas.set(clientId, persona);
+    }
+  }
+
+  /** Where the state is kept (the data folder); undefined when it lives in memory only. */
+  get dataDir(): string | undefined {
+    return this.#keeper?.dir;
   }
 
   /** Aborted when the server starts closing: delays end, hung requests and event streams are let go. */
@@ -231,65 +265,6 @@ export class Sandbox {
   /** Lets go of everything that waits (called from the app's `preClose` hook). */
   close(): void {
     this.#shutdown.abort();
-  }
-
-  static async create(options: SandboxOptions = {}): Promise<Sandbox> {
-    const folder = options.dataDir === undefined ? undefined : await DataFolder.open(options.dataDir);
-    const state = folder?.storedState;
-    const clock = options.clock ?? new SystemClock();
-    const keys = await KeyRing.load(folder?.storedKeys ?? options.signingKeys, options.earlyRs256Key, () =>
-      clock.now(),
-    );
-    const config =
-      state === undefined
-        ? (options.config ?? {})
-        : options.storedConfigWins === true
-          ? state.config
-          : mergeConfig(state.config, options.config ?? {});
-    // The issuers the data folder keeps and those the config adds are served together. Past the limit the
-    // start stops here, before a state the next start would refuse ("must not have more than 16") is written.
-    const served = config.issuers?.length ?? 0;
-    if (folder !== undefined && served > MAX_ISSUERS) {
-      const kept = state?.config.issuers?.length ?? 0;
-      throw new StateFileError(
-        path.join(folder.dir, 'state.json'),
-        `keeps ${kept} issuers and the config or --issuer adds ${served - kept} more: at most ${MAX_ISSUERS} beside the default one (the issuers limit); start without the new ones, or remove some first (DELETE /_sandbox/api/issuers/NAME)`,
-      );
-    }
-    const fhir = await startingFhirData(config, clock.now());
-    if (folder !== undefined) for (const v of await readFhirFile(folder.dir)) fhir.restore(v);
-    const sandbox = new Sandbox(config, clock, keys, folder?.dir, options, fhir);
-    if (folder !== undefined) sandbox.#fhirFile = new FhirFile(folder.dir, fhir);
-    const activeKey = sandbox.signingKey();
-    if (folder !== undefined) {
-      // A key that is to persist is written before the server starts: a token signed with a key that was
-      // never saved would stop verifying after a restart, and a failed write stops the start-up instead.
-      await activeKey;
-      await folder.saveKeysIfNew(keys.toStored());
-    } else {
-      // In memory only, the key is generated while routes are registered and the server starts listening:
-      // RSA-2048 generation is most of a cold start. The first request that signs, or asks for the JWKS,
-      // waits for it. The no-op handler only keeps a failure from being an unhandled rejection; those
-      // requests still see it.
-      activeKey.catch(() => undefined);
-    }
-    if (folder !== undefined) {
-      if (state !== undefined) {
-        sandbox.store.restore(state.artefacts);
-        sandbox.issued.seedFrom(sandbox.store);
-        for (const [name, arms] of Object.entries(state.presets)) sandbox.presets.set(name, arms);
-        for (const [clientId, persona] of Object.entries(state.remembered ?? {})) {
-          if (sandbox.clients.get(clientId) !== undefined && sandbox.personas.get(persona) !== undefined) {
-            sandbox.rememberedPersonas.set(clientId, persona);
-          }
-        }
-      }
-      // Every issued or revoked artefact is written soon after (coalesced), so an app's tokens survive a restart.
-      folder.keep(sandbox.events, () => sandbox.snapshot());
-      sandbox.#folder = folder;
-      await sandbox.persist();
-    }
-    return sandbox;
   }
 
   /** The origin clients reach the server at (set by whoever listens); an issuer reads the root's. */
@@ -386,9 +361,9 @@ export class Sandbox {
   }
 
   async #saveKeys(undo: () => void): Promise<void> {
-    if (this.#folder === undefined) return;
+    if (this.#keeper === undefined) return;
     try {
-      await this.#folder.saveKeys(this.keys.toStored());
+      await this.#keeper.saveKeys(this.keys.toStored());
     } catch (err) {
       undo();
       throw err;
@@ -403,7 +378,7 @@ export class Sandbox {
   /** Forgets expired codes, dead grants and spent assertion ids, so memory stays flat. */
   prune(): void {
     // Expired artefacts leave the state file too, not only memory.
-    if (this.store.prune() > 0) this.#folder?.persistSoon();
+    if (this.store.prune() > 0) this.#keeper?.persistSoon();
     this.launches.prune();
     this.ehrFrames.prune();
     this.pendingAuthorizations.prune();
@@ -416,7 +391,7 @@ export class Sandbox {
    * only). Admin writes await it before they answer 2xx, so an acknowledged change survives a crash.
    */
   async persist(): Promise<void> {
-    return this.#folder?.persist();
+    return this.#keeper?.persist();
   }
 
   /**
@@ -440,7 +415,7 @@ export class Sandbox {
   async changeFhir<T>(apply: () => { readonly result: T; readonly undo: () => void }): Promise<T> {
     const { result, undo } = apply();
     try {
-      await this.#fhirFile?.persist();
+      await this.#keeper?.persistFhir();
     } catch (err) {
       undo();
       throw err;
@@ -480,16 +455,16 @@ export class Sandbox {
     });
   }
 
-  /** The state file's content at this moment. */
-  snapshot(): StateDocument {
-    // A choice outlives neither its client nor its persona.
-    const remembered = new Map(
-      [...this.rememberedPersonas].filter(
-        ([clientId, persona]) =>
-          this.clients.get(clientId) !== undefined && this.personas.get(persona) !== undefined,
-      ),
+  /** The remembered sign-in choices that still stand: what the state file keeps. */
+  standingChoices(): Map<string, string> {
+    return new Map(
+      [...this.rememberedPersonas].filter(([clientId, persona]) => this.#choiceStands(clientId, persona)),
     );
-    return stateDocument(this.exportConfig(), this.presets, this.store, remembered);
+  }
+
+  /** A choice outlives neither its client nor its persona. */
+  #choiceStands(clientId: string, persona: string): boolean {
+    return this.clients.get(clientId) !== undefined && this.personas.get(persona) !== undefined;
   }
 
   /** The whole config document as it stands now (docs/config.md): what "export settings" writes. */
@@ -528,9 +503,7 @@ export class Sandbox {
   /** Drops remembered sign-in choices whose client or persona no longer exists. */
   forgetStaleChoices(): void {
     for (const [clientId, persona] of this.rememberedPersonas) {
-      if (this.clients.get(clientId) === undefined || this.personas.get(persona) === undefined) {
-        this.rememberedPersonas.delete(clientId);
-      }
+      if (!this.#choiceStands(clientId, persona)) this.rememberedPersonas.delete(clientId);
     }
   }
 
@@ -572,17 +545,4 @@ export class Sandbox {
       );
     }
   }
-}
-
-/**
- * The FHIR data a start serves before the data folder's changes: the shipped fixtures unless `fhir.fixtures` is
- * false, then every file `fhir.load` names (a file that cannot be loaded stops start-up).
- */
-async function startingFhirData(config: SandboxConfig, now: number): Promise<FhirData> {
-  const max = resolveConfig(config).limits.fhirResources;
-  const data = new FhirData(config.fhir?.fixtures === false ? [] : fixtureResources());
-  const loaded = await readFhirSources(config.fhir?.load ?? [], max - data.size);
-  const at = new Date(now).toISOString();
-  for (const r of loaded) data.put(r, at, 'base');
-  return data;
 }

@@ -1,7 +1,10 @@
 import path from 'node:path';
 import type { EventBus } from '../events.js';
+import type { FhirData } from '../fhir/data.js';
 import { KEYS_FILE_VERSION, type StoredKeys } from '../keys/key-ring.js';
+import type { StateKeeper } from '../sandbox.js';
 import { prepareDataDir } from './data-dir.js';
+import { FhirFile } from './fhir-file.js';
 import { readJsonFile, StateFileError, writeJsonFile } from './json-file.js';
 import { STATE_FILE, readStateFile, removeStaleTemporaries, type StateDocument } from './state-file.js';
 import { WriteQueue } from './write-queue.js';
@@ -14,10 +17,12 @@ const KEYS_FILE = 'keys.json';
 
 /**
  * A data folder in use (docs/cli.md#data-folder): what it held at start, and the writer that keeps it current.
- * The server's state stays in `Sandbox`; this owns the files, the write queue and when writes happen.
+ * The server's state stays in `Sandbox`; this owns the files, the write queues and when writes happen.
  */
-export class DataFolder {
+export class DataFolder implements StateKeeper {
   #writes: WriteQueue | undefined;
+  /** Where loaded and written FHIR resources are kept. */
+  #fhirFile: FhirFile | undefined;
   /** A background write scheduled by persistSoon. */
   #soon: NodeJS.Timeout | undefined;
   /** The last background write failed (reported once until one succeeds). */
@@ -58,10 +63,12 @@ export class DataFolder {
   }
 
   /**
-   * From now on, `snapshot` is written on every `persist()` and soon after every change to issued artefacts.
-   * `snapshot` must read the state synchronously (WriteQueue takes it before its first await).
+   * From now on, `snapshot` is written on every `persist()` and soon after every change to issued artefacts,
+   * and `fhir`'s changed resources on every `persistFhir()`. `snapshot` must read the state synchronously
+   * (WriteQueue takes it before its first await).
    */
-  keep(events: EventBus, snapshot: () => StateDocument): void {
+  keep(events: EventBus, snapshot: () => StateDocument, fhir: FhirData): void {
+    this.#fhirFile = new FhirFile(this.dir, fhir);
     const file = path.join(this.dir, STATE_FILE);
     this.#writes = new WriteQueue(() => writeJsonFile(file, snapshot()));
     // Best effort between admin writes; the admin API awaits persist() itself before it answers.
@@ -77,6 +84,11 @@ export class DataFolder {
     clearTimeout(this.#soon);
     this.#soon = undefined;
     return this.#writes?.request();
+  }
+
+  /** Resolves once the FHIR data as it is now is durably written. */
+  async persistFhir(): Promise<void> {
+    return this.#fhirFile?.persist();
   }
 
   /**

@@ -10,7 +10,8 @@ import { ClientSchema, ConfigSchema, IssuerSchema, FailureArmSchema } from '../c
 import { FAILURE_CATALOG, type FailureMode } from '../failures/catalog.js';
 import { toWireError } from '../oauth/errors.js';
 import { BUILT_IN_PROFILES, type BuiltInProfileName } from '../profiles/profile.js';
-import { Sandbox } from '../sandbox.js';
+import type { Sandbox } from '../sandbox.js';
+import { restoreSandbox } from '../persistence/restore-and-keep.js';
 
 /**
  * The parts of docs/ that are read from the code rather than written by hand: the failure-id table (from
@@ -140,7 +141,7 @@ async function withAdminApi<T>(
   onRoute: (route: RouteOptions) => void,
   use: (app: FastifyInstance, sandbox: Sandbox) => Promise<T>,
 ): Promise<T> {
-  const sandbox = await Sandbox.create({});
+  const sandbox = await restoreSandbox({});
   const app = Fastify({ logger: false });
   app.addHook('onRoute', onRoute);
   try {

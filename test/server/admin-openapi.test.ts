@@ -6,7 +6,7 @@ import { describe, expect } from 'vitest';
 import { ADMIN_PREFIX, adminApi } from '../../server/admin/plugin.js';
 import { rootAdminRoutes } from '../../server/issuers/forward.js';
 import { Issuers } from '../../server/issuers/registry.js';
-import { Sandbox } from '../../server/sandbox.js';
+import { restoreSandbox } from '../../server/persistence/restore-and-keep.js';
 import { ADMIN_TOKEN, admin, fullCodeFlow, launchClient, ORIGIN, sandboxTest } from '../helpers/sandbox.js';
 
 /** docs/admin-api.md#openapi: the admin API described as OpenAPI 3.1, generated from the routes' schemas. */
@@ -36,7 +36,7 @@ function operations(doc: Json): Map<string, Json> {
 
 /** Every route Fastify registers under the admin prefix, in the document's path syntax. */
 async function registeredAdminRoutes(): Promise<string[]> {
-  const sandbox = await Sandbox.create({});
+  const sandbox = await restoreSandbox({});
   const app = Fastify({ logger: false });
   const routes: string[] = [];
   app.addHook('onRoute', (route: RouteOptions) => {
