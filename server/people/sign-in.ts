@@ -11,7 +11,7 @@ import type { SignedIn } from '../store/pending-authorizations.js';
  * none is: the request is then made as that fhirUser alone, with claims read from its FHIR resource.
  */
 export function defaultPersona(sandbox: Sandbox, client: RegisteredClient): PersonaConfig | undefined {
-  const own = client.source.defaultPersona;
+  const own = client.defaultPersona;
   return (own === undefined ? undefined : sandbox.personas.get(own)) ?? sandboxDefaultPersona(sandbox);
 }
 
