@@ -17,7 +17,6 @@ import { ExchangeLog } from './exchanges/exchange-log.js';
 import { FailureBoard } from './failures/board.js';
 import type { JSONWebKeySet } from 'jose';
 import {
-  DEFAULT_GRACE_SECONDS,
   KeyRing,
   type KeyStatus,
   type SigningKey,
@@ -340,12 +339,10 @@ export class Sandbox {
 
   /**
    * Key rollover (README "Key rollover"): a new current key for every algorithm in use; the replaced keys stay
-   * in the JWKS for `graceSeconds` of sandbox clock (DEFAULT_GRACE_SECONDS when absent), then retire. With a
-   * data folder the new keys are in keys.json before this resolves; a failed write changes nothing.
+   * in the JWKS for `graceSeconds` of sandbox clock, then retire. With a data folder the new keys are in
+   * keys.json before this resolves; a failed write changes nothing.
    */
-  async rotateKeys(
-    graceSeconds = DEFAULT_GRACE_SECONDS,
-  ): Promise<{ added: KeyStatus[]; replaced: KeyStatus[] }> {
+  async rotateKeys(graceSeconds: number): Promise<{ added: KeyStatus[]; replaced: KeyStatus[] }> {
     return this.#oneKeyChangeAtATime(() => this.#rotateKeys(graceSeconds));
   }
 
@@ -579,8 +576,9 @@ export class Sandbox {
  * false, then every file `fhir.load` names (a file that cannot be loaded stops start-up).
  */
 async function startingFhirData(config: SandboxConfig, now: number): Promise<FhirData> {
-  const max = resolveConfig(config).limits.fhirResources;
-  const data = new FhirData(config.fhir?.fixtures === false ? [] : fixtureResources());
+  const { limits, fhir } = resolveConfig(config);
+  const data = new FhirData(fhir.fixtures ? fixtureResources() : []);
+  const max = limits.fhirResources;
   const loaded = await readFhirSources(config.fhir?.load ?? [], max - data.size);
   const at = new Date(now).toISOString();
   for (const r of loaded) data.put(r, at, 'base');
