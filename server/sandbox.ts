@@ -16,12 +16,7 @@ import { IssuedIndex } from './admin/issued-index.js';
 import { ExchangeLog } from './exchanges/exchange-log.js';
 import { FailureBoard } from './failures/board.js';
 import type { JSONWebKeySet } from 'jose';
-import {
-  KeyRing,
-  type KeyStatus,
-  type SigningKey,
-  type StoredKeys,
-} from './keys/key-ring.js';
+import { KeyRing, type KeyStatus, type SigningKey, type StoredKeys } from './keys/key-ring.js';
 import { SigningPool } from './keys/signing-pool.js';
 import { DataFolder } from './persistence/data-folder.js';
 import { StateFileError } from './persistence/json-file.js';
