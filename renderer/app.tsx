@@ -215,7 +215,7 @@ function ServerBadge() {
   if (server.status !== 'ready') return null;
   return (
     <span className="server-badge">
-      <code>{server.data.origin}</code> · {server.data.config.profile ?? 'smart'}
+      <code>{server.data.origin}</code> · {server.data.effective.profile}
     </span>
   );
 }

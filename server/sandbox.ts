@@ -12,13 +12,7 @@ import { IssuedIndex } from './admin/issued-index.js';
 import { ExchangeLog } from './exchanges/exchange-log.js';
 import { FailureBoard } from './failures/board.js';
 import type { JSONWebKeySet } from 'jose';
-import {
-  DEFAULT_GRACE_SECONDS,
-  type KeyRing,
-  type KeyStatus,
-  type SigningKey,
-  type StoredKeys,
-} from './keys/key-ring.js';
+import type { KeyRing, KeyStatus, SigningKey, StoredKeys } from './keys/key-ring.js';
 import { SigningPool } from './keys/signing-pool.js';
 import type { FailureArm } from './failures/board.js';
 import { profileNamed, type Profile } from './profiles/profile.js';
@@ -315,12 +309,10 @@ export class Sandbox {
 
   /**
    * Key rollover (README "Key rollover"): a new current key for every algorithm in use; the replaced keys stay
-   * in the JWKS for `graceSeconds` of sandbox clock (DEFAULT_GRACE_SECONDS when absent), then retire. With a
-   * data folder the new keys are in keys.json before this resolves; a failed write changes nothing.
+   * in the JWKS for `graceSeconds` of sandbox clock, then retire. With a data folder the new keys are in
+   * keys.json before this resolves; a failed write changes nothing.
    */
-  async rotateKeys(
-    graceSeconds = DEFAULT_GRACE_SECONDS,
-  ): Promise<{ added: KeyStatus[]; replaced: KeyStatus[] }> {
+  async rotateKeys(graceSeconds: number): Promise<{ added: KeyStatus[]; replaced: KeyStatus[] }> {
     return this.#oneKeyChangeAtATime(() => this.#rotateKeys(graceSeconds));
   }
 

@@ -264,7 +264,7 @@ export function LaunchView() {
                 id="launch-fhir-user"
                 value={fhirUser}
                 onChange={(e) => setFhirUser(e.target.value)}
-                placeholder="Practitioner/prac-1"
+                placeholder={server.status === 'ready' ? server.data.effective.launch.fhirUser : undefined}
               />
             </div>
           ) : null}

@@ -17,8 +17,6 @@ type TryIt =
   | { readonly step: 'failed'; readonly message: string };
 
 export const SAMPLE_CLIENT_ID = 'sample-app';
-/** The patient of the config's default launch context, should a config leave it out. */
-const DEFAULT_PATIENT = 'pat-1';
 
 function sampleClient(): ClientConfig {
   return {
@@ -82,12 +80,12 @@ export function OverviewView() {
       <TryItCard
         tokenEndpoint={d?.token_endpoint}
         fhirBase={`${info.base}/fhir`}
-        patient={info.config.launch?.patient ?? DEFAULT_PATIENT}
+        patient={info.effective.launch.patient}
       />
       <Card title="Endpoints">
         <p className="muted">
-          Profile <strong>{info.config.profile ?? 'smart'}</strong>. Apps find every endpoint through
-          discovery; point yours at the SMART configuration URL.
+          Profile <strong>{info.effective.profile}</strong>. Apps find every endpoint through discovery; point
+          yours at the SMART configuration URL.
         </p>
         <ErrorText
           message={info.discoveryError === undefined ? undefined : `Discovery failed: ${info.discoveryError}`}

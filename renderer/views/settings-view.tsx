@@ -231,7 +231,7 @@ function SigningKeys({ info }: { readonly info: ServerInfo }) {
   const rotateKeys = useApp((s) => s.rotateKeys);
   const retireKey = useApp((s) => s.retireKey);
   const list = info.keys;
-  const [grace, setGrace] = useState(String(list?.defaultGraceSeconds ?? 3600));
+  const [grace, setGrace] = useState(list === undefined ? '' : String(list.defaultGraceSeconds));
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   async function run(action: () => Promise<ActionResult>) {

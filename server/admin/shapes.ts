@@ -324,9 +324,9 @@ export const EffectiveConfigSchema = Type.Object(
     ),
     launch: Type.Object(
       {
-        patient: Type.Optional(Type.String()),
+        patient: Type.String({ description: 'the launch patient (docs/config.md `launch.patient`)' }),
         encounter: Type.Optional(Type.String()),
-        fhirUser: Type.Optional(Type.String()),
+        fhirUser: Type.String({ description: 'the launch user (docs/config.md `launch.fhirUser`)' }),
         fhirContext: Type.Optional(Type.Immutable(Type.Array(Type.Record(Type.String(), Type.Unknown())))),
         intent: Type.Optional(Type.String()),
         needPatientBanner: Type.Optional(Type.Boolean()),

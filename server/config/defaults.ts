@@ -44,6 +44,7 @@ export const ResolvedConfigSchema = Type.Object(
       { capacity: Type.Integer(), verdictHeader: Type.Boolean(), maxBytes: Type.Integer() },
       { additionalProperties: false },
     ),
+    fhir: Type.Object({ fixtures: Type.Boolean() }, { additionalProperties: false }),
   },
   { additionalProperties: false },
 );
@@ -54,10 +55,13 @@ export function resolveConfig(
   config: Pick<Static<typeof ConfigSchema>, keyof ResolvedConfig>,
 ): ResolvedConfig {
   const { profile, authorize, tokens, limits, exchangeLog } = config;
+  // Of `fhir`, only the switch is a setting: its files and upstream are sources, listed as they were given.
+  const fixtures = config.fhir?.fixtures;
+  const fhir = fixtures === undefined ? {} : { fixtures };
   // Value.Default fills in place: work on a copy, so the document stays what was set (an export writes it).
   const filled: unknown = Value.Default(
     ConfigSchema,
-    structuredClone({ profile, authorize, tokens, limits, exchangeLog }),
+    structuredClone({ profile, authorize, tokens, limits, exchangeLog, fhir }),
   );
   if (!Value.Check(ResolvedConfigSchema, filled)) {
     throw new Error('a setting of config/schema.ts ConfigSchema has no default annotation');
@@ -138,6 +142,10 @@ export interface RegisteredClient {
   readonly refreshTokenLifetime: number;
   readonly refreshTokenRotation: boolean;
   readonly refreshTokenReuseDetection: boolean;
+  /** The persona who signs in for this client when nobody picks; undefined: the sandbox's default persona. */
+  readonly defaultPersona: string | undefined;
+  /** Custom claims in every token this client gets (none: an empty record). */
+  readonly claims: Readonly<Record<string, unknown>>;
   /** The document it came from, so an export writes back exactly what was imported. */
   readonly source: ClientConfig;
 }
@@ -168,6 +176,8 @@ export function registerClient(client: ClientConfig, settings: ResolvedConfig): 
     refreshTokenRotation: client.refreshTokenRotation ?? DEFAULTS.client.refreshTokenRotation,
     refreshTokenReuseDetection:
       client.refreshTokenReuseDetection ?? DEFAULTS.client.refreshTokenReuseDetection,
+    defaultPersona: client.defaultPersona,
+    claims: client.claims ?? {},
     source: client,
   };
 }

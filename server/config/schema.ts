@@ -406,6 +406,7 @@ const IssuerSettingsSchema = Type.Object(
           fixtures: Type.Optional(
             Type.Boolean({
               description: 'serve the shipped data set (four patients); false starts the FHIR base empty',
+              default: true,
             }),
           ),
           load: Type.Optional(

@@ -16,7 +16,7 @@ import { launchContextIssues } from '../launch/context-check.js';
 import { configuredContext } from '../launch/launches.js';
 import { redirectUriProblem } from '../oauth/redirect-uri.js';
 import { splitScope } from '../oauth/scopes.js';
-import { clientGrantTypes, resolveAuthMethod } from './defaults.js';
+import { clientGrantTypes, resolveAuthMethod, resolveConfig } from './defaults.js';
 import { reservedClaimIssues } from '../people/claims.js';
 import { fhirUserProblem, fixturePersonas } from '../people/personas.js';
 import type { PersonaConfig } from './schema.js';
@@ -400,7 +400,9 @@ export function parseConfig(doc: unknown, source = 'config', launchData?: FhirDa
   // Data the config loads is read at start-up, after this check: launches are checked against it then.
   // Behind an upstream, the launch patient lives on the upstream server, which is not asked at start-up.
   const ownData =
-    config.fhir?.load !== undefined || config.fhir?.fixtures === false || config.fhir?.upstream !== undefined;
+    config.fhir?.load !== undefined ||
+    !resolveConfig(config).fhir.fixtures ||
+    config.fhir?.upstream !== undefined;
   const data = launchData === undefined ? (ownData ? null : fixtureData()) : launchData;
   if (data !== null) issues.push(...launchContextIssues(configuredContext(config), data, 'launch.'));
   if (issues.length > 0) throw new ConfigError(source, issues);

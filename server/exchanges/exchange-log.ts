@@ -6,8 +6,12 @@ import { RingBuffer } from './ring-buffer.js';
 
 /** How many exchanges are kept unless the config's `exchangeLog.capacity` says otherwise. */
 export const DEFAULT_EXCHANGE_LOG_CAPACITY = DEFAULTS.exchangeLog.capacity;
-/** How many bytes of messages the log keeps unless the config's `exchangeLog.maxBytes` says otherwise. */
-export const DEFAULT_EXCHANGE_LOG_MAX_BYTES = DEFAULTS.exchangeLog.maxBytes;
+
+/**
+ * How many exchanges one `GET /exchanges` page holds: `default` when the query names no `limit`, `max` at most
+ * (docs/admin-api.md#exchanges). The route's schema and `query` both read these.
+ */
+export const EXCHANGE_PAGE = { default: 100, max: 1000 } as const;
 
 interface Entry {
   readonly exchange: Exchange;
@@ -67,7 +71,8 @@ export class ExchangeLog {
   constructor(
     capacity: number,
     private readonly events: EventBus,
-    maxBytes = DEFAULT_EXCHANGE_LOG_MAX_BYTES,
+    /** The config's `exchangeLog.maxBytes`, resolved (config/defaults.ts). */
+    maxBytes: number,
   ) {
     this.#buffer = new RingBuffer(capacity);
     this.#maxBytes = maxBytes;
@@ -155,7 +160,7 @@ export class ExchangeLog {
   }
 
   query(q: ExchangeQuery = {}): Exchange[] {
-    const limit = q.limit ?? 100;
+    const limit = q.limit ?? EXCHANGE_PAGE.default;
     const matches = this.#buffer
       .toArray()
       .map((entry) => entry.exchange)

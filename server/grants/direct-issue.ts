@@ -1,4 +1,3 @@
-import { DEFAULTS } from '../config/defaults.js';
 import { codeContext } from '../launch/code-context.js';
 import { parseClinicalScope, decideScope, splitScope } from '../oauth/scopes.js';
 import type { Sandbox } from '../sandbox.js';
@@ -128,7 +127,7 @@ export async function issueDirectly(sandbox: Sandbox, request: DirectIssueReques
     ...(request.fhirUser === undefined ? {} : { fhirUser: request.fhirUser }),
   };
   const context = codeContext({ config: sandbox.config, fhir: sandbox.fhir }, granted, undefined, picked);
-  const sub = context.fhirUser ?? DEFAULTS.launch.fhirUser;
+  const sub = context.fhirUser;
   const authTime = Math.floor(sandbox.clock.now() / 1000);
   const grant = sandbox.store.createGrant({
     clientId: client.clientId,

@@ -63,6 +63,12 @@ function encounterOf(fhir: FhirData, patient: string, configured: string | undef
 }
 
 /**
+ * A code's launch context: its user is always known, the picked persona's or the configured `launch.fhirUser`
+ * (resolved here, once), so the sub of a code or token issued without a persona is `context.fhirUser`.
+ */
+export type CodeContext = LaunchContext & { readonly fhirUser: string };
+
+/**
  * The launch context a code carries. An EHR launch brings its own (SMART App Launch 2.2 §EHR launch);
  * a standalone launch gets the patient and encounter the scopes ask for (`launch/patient`,
  * `launch/encounter`) from the picker, else from the config's `launch`.
@@ -72,7 +78,7 @@ export function codeContext(
   scope: readonly string[],
   ehrContext: LaunchContext | undefined,
   picked: Picked = {},
-): LaunchContext {
+): CodeContext {
   const configured = configuredContext(sources.config);
   const wantsPatient = scope.includes('launch/patient');
   const wantsEncounter = scope.includes('launch/encounter');
@@ -81,6 +87,8 @@ export function codeContext(
     const encounter = picked.encounter ?? configured.encounter;
     return {
       ...ehrContext,
+      // Every EHR launch inherits the configured fhirUser (launches.ts): this only makes the type say so.
+      fhirUser: ehrContext.fhirUser ?? configured.fhirUser,
       ...(patient === undefined ? {} : { patient }),
       ...(ehrContext.encounter === undefined && wantsEncounter && encounter !== undefined
         ? { encounter }
@@ -94,11 +102,10 @@ export function codeContext(
       (picked.patient === undefined
         ? configured.encounter
         : encounterOf(sources.fhir, picked.patient, configured.encounter)));
-  const fhirUser = picked.fhirUser ?? configured.fhirUser;
   return {
     ...(patient === undefined ? {} : { patient }),
     ...(encounter === undefined ? {} : { encounter }),
-    ...(fhirUser === undefined ? {} : { fhirUser }),
+    fhirUser: picked.fhirUser ?? configured.fhirUser,
     ...(configured.needPatientBanner === undefined
       ? {}
       : { needPatientBanner: configured.needPatientBanner }),

@@ -158,8 +158,11 @@ const CONTEXT_KEYS = [
   'tenant',
 ] as const satisfies readonly (keyof LaunchContext)[];
 
+/** A launch context whose patient and user are always known: the configured one, every default applied. */
+export type ConfiguredContext = LaunchContext & { readonly patient: string; readonly fhirUser: string };
+
 /** The config's `launch` over the documented defaults: the context of any launch that does not say otherwise. */
-export function configuredContext(config: SandboxConfig): LaunchContext {
+export function configuredContext(config: SandboxConfig): ConfiguredContext {
   const { encounter, ...defaults } = DEFAULTS.launch;
   // The default encounter is the default patient's: it goes with that patient only, never with another.
   const samePatient = config.launch?.patient === undefined || config.launch.patient === defaults.patient;

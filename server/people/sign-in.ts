@@ -11,7 +11,7 @@ import type { SignedIn } from '../store/pending-authorizations.js';
  * none is: the request is then made as that fhirUser alone, with claims read from its FHIR resource.
  */
 export function defaultPersona(sandbox: Sandbox, client: RegisteredClient): PersonaConfig | undefined {
-  const own = client.source.defaultPersona;
+  const own = client.defaultPersona;
   return (own === undefined ? undefined : sandbox.personas.get(own)) ?? sandboxDefaultPersona(sandbox);
 }
 
@@ -23,8 +23,7 @@ export function sandboxDefaultPersona(sandbox: Sandbox): PersonaConfig | undefin
   const id = sandbox.config.defaultPersona;
   const named = id === undefined ? undefined : sandbox.personas.get(id);
   if (named !== undefined) return named;
-  const fhirUser = configuredContext(sandbox.config).fhirUser;
-  const same = fhirUser === undefined ? undefined : sandbox.personas.byFhirUser(fhirUser);
+  const same = sandbox.personas.byFhirUser(configuredContext(sandbox.config).fhirUser);
   // With only the shipped personas, a launch.fhirUser that is none of them stays the user, as before personas.
   return same ?? (sandbox.personas.toConfig() === undefined ? undefined : sandbox.personas.list()[0]);
 }

@@ -22,5 +22,5 @@ export function customClaims(
   client: RegisteredClient | undefined,
   persona: PersonaConfig | undefined,
 ): Record<string, unknown> {
-  return { ...client?.source.claims, ...persona?.claims };
+  return { ...client?.claims, ...persona?.claims };
 }

@@ -96,8 +96,9 @@ function stateOf(sandbox: Sandbox): StateDocument {
  * false, then every file `fhir.load` names (a file that cannot be loaded stops start-up).
  */
 async function startingFhirData(config: SandboxConfig, now: number): Promise<FhirData> {
-  const max = resolveConfig(config).limits.fhirResources;
-  const data = new FhirData(config.fhir?.fixtures === false ? [] : fixtureResources());
+  const { limits, fhir } = resolveConfig(config);
+  const data = new FhirData(fhir.fixtures ? fixtureResources() : []);
+  const max = limits.fhirResources;
   const loaded = await readFhirSources(config.fhir?.load ?? [], max - data.size);
   const at = new Date(now).toISOString();
   for (const r of loaded) data.put(r, at, 'base');

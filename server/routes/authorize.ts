@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULTS } from '../config/defaults.js';
 import type { Rejection } from '../exchanges/exchange.js';
 import { fireFailure, interrupt } from '../failures/engine.js';
 import { codeContext, resolveEhrLaunch } from '../launch/code-context.js';
@@ -117,7 +116,7 @@ function approve(
     ...(persona === undefined ? {} : { fhirUser: persona.fhirUser }),
   });
   // The persona's stable sub; a user that is no persona (an EHR launch's other fhirUser) is its fhirUser.
-  const sub = persona === undefined ? (context.fhirUser ?? DEFAULTS.launch.fhirUser) : personaSub(persona);
+  const sub = persona === undefined ? context.fhirUser : personaSub(persona);
   const code = sandbox.store.issueCode({
     clientId: request.clientId,
     redirectUri: request.redirectUri,

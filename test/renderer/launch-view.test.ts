@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { createElement } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EhrLaunchResult, LaunchRequest, PersonaList } from '../../renderer/api/types.js';
 import { LaunchView } from '../../renderer/views/launch-view.js';
-import { fakeApi, testStore } from './fake-api.js';
+import { FAKE_EFFECTIVE_CONFIG, fakeApi, testStore } from './fake-api.js';
 import { renderInApp } from './render-in-app.js';
 
 afterEach(() => {
@@ -61,7 +61,7 @@ async function renderLaunch(overrides: Parameters<typeof fakeApi>[0]) {
   // The tab the view opens; the fake says it opened.
   const open = vi.spyOn(window, 'open').mockReturnValue({ opener: null } as unknown as Window);
   renderInApp(createElement(LaunchView), api, store);
-  return { api, open };
+  return { api, open, store };
 }
 
 /** Renders the view with each "Open in a new window" request recorded; the server answers need_patient_banner true. */
@@ -135,5 +135,15 @@ describe('Launch view: Open in EHR and Open in a new window (README "EHR page")'
     fireEvent.click(screen.getByRole('button', { name: 'Open in a new window' }));
     await waitFor(() => expect(sent).toHaveLength(2));
     expect(sent[1]).toMatchObject({ fhirUser: 'Practitioner/prac-3' });
+  });
+
+  it('suggests the launch user the server has in force, never one of its own', async () => {
+    const launch = { ...FAKE_EFFECTIVE_CONFIG.launch, fhirUser: 'Practitioner/prac-9' };
+    const { store } = await renderLaunch({
+      getEffectiveConfig: async () => ({ ...FAKE_EFFECTIVE_CONFIG, launch }),
+    });
+    await act(() => store.getState().loadServer());
+    fireEvent.change(screen.getByLabelText('User'), { target: { value: 'other' } });
+    expect(screen.getByLabelText<HTMLInputElement>('fhirUser').placeholder).toBe('Practitioner/prac-9');
   });
 });

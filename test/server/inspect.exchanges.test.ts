@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { describe, expect } from 'vitest';
 import { EventBus } from '../../server/events.js';
+import { DEFAULTS } from '../../server/config/defaults.js';
 import type { Exchange } from '../../server/exchanges/exchange.js';
 import { ExchangeLog, MAX_DIGESTS_PER_EXCHANGE } from '../../server/exchanges/exchange-log.js';
 import { tokensIn } from '../../server/exchanges/mask.js';
@@ -143,8 +144,8 @@ describe('the token index in the exchange log', () => {
   });
 
   it('derives digests from a key of its own: another sandbox’s digest of the same token differs', () => {
-    const one = new ExchangeLog(10, new EventBus());
-    const two = new ExchangeLog(10, new EventBus());
+    const one = new ExchangeLog(10, new EventBus(), DEFAULTS.exchangeLog.maxBytes);
+    const two = new ExchangeLog(10, new EventBus(), DEFAULTS.exchangeLog.maxBytes);
     expect(one.digestOf('eyJhbGci.same.token')).toMatch(/^[\w-]{22}$/);
     expect(one.digestOf('eyJhbGci.same.token')).not.toBe(two.digestOf('eyJhbGci.same.token'));
   });

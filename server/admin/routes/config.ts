@@ -92,7 +92,7 @@ function effectiveConfig(sandbox: Sandbox): EffectiveConfig {
   return {
     ...sandbox.settings,
     fhir: {
-      fixtures: fhir?.fixtures !== false,
+      fixtures: sandbox.settings.fhir.fixtures,
       load: [...(fhir?.load ?? [])],
       upstream: fhir?.upstream ?? null,
       upstreamAuthorization:

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { ExchangePageSchema, ExchangeSchema } from '../../exchanges/exchange.js';
+import { EXCHANGE_PAGE } from '../../exchanges/exchange-log.js';
 import { HarSchema, toHar } from '../../exchanges/har.js';
 import { notFound } from '../errors.js';
 import { NoContent } from '../shapes.js';
@@ -8,7 +9,13 @@ import { adminRoutes, route } from '../operation.js';
 const ExchangeQuerySchema = Type.Object(
   {
     since: Type.Optional(Type.Integer({ minimum: 0, description: 'only exchanges after this seq' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: EXCHANGE_PAGE.max,
+        description: `how many exchanges (default ${EXCHANGE_PAGE.default})`,
+      }),
+    ),
     clientId: Type.Optional(Type.String({ minLength: 1 })),
     failure: Type.Optional(Type.String({ minLength: 1, description: 'a failure id, or * for any' })),
     path: Type.Optional(Type.String({ minLength: 1, description: 'only paths starting with this' })),
@@ -33,7 +40,7 @@ const HarQuerySchema = Type.Object(
 );
 /**
  * `GET /exchanges` (docs/admin-api.md#exchanges): every HTTP exchange with the sandbox, secrets masked, with its verdict.
- * Without `since` the newest `limit` (default 100); with it, the first `limit` after that seq, for paging.
+ * Without `since` the newest `limit` (default EXCHANGE_PAGE.default); with it, the first `limit` after that seq, for paging.
  */
 export const exchangeRoutes = adminRoutes('exchanges', (sandbox) => [
   route('GET', '/exchanges', 'listExchanges', {

@@ -65,7 +65,9 @@ export const keyRoutes = adminRoutes('keys', (sandbox) => [
     },
     handler: async (request) => {
       await sandbox.signingKey();
-      const result = await orConflict(() => sandbox.rotateKeys(request.body.graceSeconds));
+      const result = await orConflict(() =>
+        sandbox.rotateKeys(request.body.graceSeconds ?? DEFAULT_GRACE_SECONDS),
+      );
       return { added: result.added.map(view), replaced: result.replaced.map(view) };
     },
   }),

@@ -34,7 +34,7 @@ function namedBy(sandbox: Sandbox, id: string): string[] {
     ...(sandbox.config.defaultPersona === id ? ['the config’s defaultPersona'] : []),
     ...sandbox.clients
       .list()
-      .filter((c) => c.source.defaultPersona === id)
+      .filter((c) => c.defaultPersona === id)
       .map((c) => `client ${c.clientId}`),
   ];
 }
