@@ -91,8 +91,10 @@ export async function startCli(
 export async function runCliToExit(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  /** `bin`: another copy of bin/token-sandbox.js, as for startCli. */
+  bin: string = BIN,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [bin, ...args], { stdio: 'pipe', env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
