@@ -7,14 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { localCertificate, type LocalCertificate } from '../../server/https/certificates.js';
-import {
-  runCliToExit,
-  runUnderNpmStart,
-  secretClient,
-  servedCliTest,
-  startCli,
-  writeConfig,
-} from '../helpers/cli.js';
+import { runCliToExit, runUnderNpmStart, secretClient, servedCliTest, writeConfig } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const CLIENT_SCRIPT = fileURLToPath(new URL('../fixtures/https-code-flow.mjs', import.meta.url));
@@ -143,7 +136,9 @@ describe('token-sandbox serve --cert --key errors', () => {
     expect(stderr).toBe(`token-sandbox: --cert ${missing} cannot be read (no such file)\n`);
   });
 
-  it('serves your own pair named in the config file, relative to it, without making a CA', async () => {
+  it('serves your own pair named in the config file, relative to it, without making a CA', async ({
+    startCli,
+  }) => {
     await ownCertificate();
     const config = path.join(dir, 'own', 'sandbox.json');
     await writeFile(config, JSON.stringify({ https: { cert: 'localhost.pem', key: 'localhost-key.pem' } }));

@@ -11,7 +11,6 @@ import {
   runUnderNpmStart,
   secretClient,
   servedCliTest,
-  startCli,
   writeConfig,
 } from '../helpers/cli.js';
 
@@ -287,7 +286,7 @@ describe('token-sandbox command line errors', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('saves what it answered and exits 0 when its terminal closes (SIGHUP)', async () => {
+  it('saves what it answered and exits 0 when its terminal closes (SIGHUP)', async ({ startCli }) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sandbox-data-'));
     const config = await writeConfig({
       clients: [
