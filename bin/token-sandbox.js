@@ -10,6 +10,11 @@ if (!existsSync(bundle)) {
   );
   process.exit(2);
 }
+// Arguments first (server/cli-args.ts, a few small modules): --help, --version and a wrong flag are answered
+// without loading the server or generating a key.
+const { parseOrAnswer } = await import(new URL('../dist/server/cli-args.js', import.meta.url).href);
+const answered = parseOrAnswer(process.argv.slice(2), process.env, process.stdout, process.stderr);
+if (typeof answered === 'number') process.exit(answered);
 // Start the RSA key's prime search before loading the server, so the two overlap (see early-key.ts).
 const { startRs256KeyGeneration } = await import(
   new URL('../dist/server/keys/early-key.js', import.meta.url).href

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { FAILURE_IDS } from '../failures/ids.js';
+import { ISSUER_NAME_PATTERN, PROFILE_NAMES } from './names.js';
 import { ERROR_FIELDS, OAUTH_ERROR_CODES, OAUTH_ERROR_REASONS } from '../oauth/errors.js';
 import { TOKEN_FIELDS } from '../profiles/token-fields.js';
 
@@ -18,8 +19,7 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
-/** The built-in profiles; a config may describe more in `profiles`. */
-export const PROFILE_NAMES = ['smart', 'medirecords', 'iehr'] as const;
+export { PROFILE_NAMES } from './names.js';
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
@@ -501,8 +501,7 @@ const IssuerSettingsSchema = Type.Object(
 
 /** At most this many issuers beside the default one (README "Many issuers", "Limits"). */
 export const MAX_ISSUERS = 16;
-/** An issuer's name: its path is `/i/NAME`; `default` names the issuer at the root paths. */
-export const ISSUER_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,31}$';
+export { ISSUER_NAME_PATTERN } from './names.js';
 export const IssuerNameSchema = Type.String({ pattern: ISSUER_NAME_PATTERN });
 
 /**

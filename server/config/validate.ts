@@ -20,9 +20,9 @@ import { clientGrantTypes, resolveAuthMethod, resolveConfig } from './defaults.j
 import { reservedClaimIssues } from '../people/claims.js';
 import { fhirUserProblem, fixturePersonas } from '../people/personas.js';
 import type { PersonaConfig } from './schema.js';
+import { DEFAULT_ISSUER_NAME } from './names.js';
 
-/** The name of the issuer at the root paths (sandbox.ts DEFAULT_ISSUER), reserved in `issuers`. */
-export const DEFAULT_ISSUER_NAME = 'default';
+export { DEFAULT_ISSUER_NAME } from './names.js';
 
 export interface ConfigIssue {
   /** Where in the document, as `clients[0].redirectUris[1]`. */

@@ -1,68 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addBackendClient, BIN } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { addBackendClient, BIN, runCliToExit } from '../helpers/cli.js';
+import { processesWithDataDir } from '../helpers/processes.js';
 
 // Black-box: the real command, as built (test/global-setup.ts rebuilds it before every run).
 const TOKEN = 'sigkill-admin-token';
 
-let dir: string;
-const children: ChildProcess[] = [];
+const { dir, start } = processesWithDataDir('token-sandbox-kill-');
 
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'token-sandbox-kill-'));
-});
-afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  await rm(dir, { recursive: true, force: true });
-});
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly origin: string;
-}
-
-function serve(): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [BIN, 'serve', '--port', '0', '--data-dir', dir, '--admin-token', TOKEN],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m?.[1] !== undefined) resolve({ child, origin: m[1] });
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-    });
-    child.on('exit', (code) => {
-      reject(new Error(`exited with ${String(code)} before listening: ${err}`));
-    });
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else
-      child.on('exit', (code) => {
-        resolve(code);
-      });
-  });
+async function serve() {
+  const { child, match, exited } = await start(
+    [BIN, 'serve', '--port', '0', '--data-dir', dir(), '--admin-token', TOKEN],
+    /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+  );
+  return { child, origin: match[1] ?? '', exited };
 }
 
 describe('crash safety of --data-dir (docs/cli.md#data-folder)', () => {
   it('keeps every acknowledged write when the server is SIGKILLed in the middle of a burst', async () => {
-    const { child, origin } = await serve();
+    const { child, origin, exited } = await serve();
     const acknowledged: string[] = [];
     let n = 0;
     const state = { killed: false };
@@ -83,10 +40,10 @@ describe('crash safety of --data-dir (docs/cli.md#data-folder)', () => {
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
-    await exitOf(child);
+    await exited;
     expect(acknowledged.length).toBeGreaterThanOrEqual(60);
 
-    const text = await readFile(path.join(dir, 'state.json'), 'utf8');
+    const text = await readFile(path.join(dir(), 'state.json'), 'utf8');
     expect(() => JSON.parse(text) as unknown).not.toThrow();
 
     const again = await serve();
@@ -98,23 +55,16 @@ describe('crash safety of --data-dir (docs/cli.md#data-folder)', () => {
     );
     expect(acknowledged.filter((id) => !ids.has(id))).toEqual([]);
     again.child.kill('SIGTERM');
-    expect(await exitOf(again.child)).toBe(0);
+    expect(await again.exited).toBe(0);
   }, 60_000);
 
   it('refuses to start on a corrupt state file: exit 2, a clear message, the file untouched', async () => {
-    const file = path.join(dir, 'state.json');
+    const file = path.join(dir(), 'state.json');
     await writeFile(file, '{"version": 1, "conf');
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let err = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-    });
-    expect(await exitOf(child)).toBe(2);
-    expect(err).toContain(`${file} is not valid JSON`);
-    expect(err).toContain('left untouched');
+    const { code, stderr } = await runCliToExit(['serve', '--port', '0', '--data-dir', dir()]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${file} is not valid JSON`);
+    expect(stderr).toContain('left untouched');
     expect(await readFile(file, 'utf8')).toBe('{"version": 1, "conf');
   }, 30_000);
 });

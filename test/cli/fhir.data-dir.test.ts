@@ -148,8 +148,9 @@ describe('FHIR data in the data folder (--data-dir)', () => {
     await cli.stop();
     running = cli = await startCli(['--data-dir', path.join(dir, 'data'), '--admin-token', TOKEN]);
     const state = path.join(dir, 'data', 'state.json');
-    await expect
-      .poll(() => cli.stdout())
-      .toContain(`FHIR base forwards to http://127.0.0.1:9/fhir (fhir.upstream, kept in ${state};`);
+    await cli.printed(
+      'stdout',
+      `FHIR base forwards to http://127.0.0.1:9/fhir (fhir.upstream, kept in ${state};`,
+    );
   });
 });

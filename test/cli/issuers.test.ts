@@ -1,7 +1,7 @@
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { LOOPBACK_HTTP, OIDC_REDIRECT as REDIRECT, oidcCodeFlow } from '../helpers/openid-client.js';
 import { adminCall, runCliToExit, startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
@@ -131,9 +131,7 @@ describe('token-sandbox serve --issuer NAME=PROFILE', () => {
     try {
       // With several, it counts each issuer's own: acme's client came back with it.
       // (printed after the "listening" line startCli waits for).
-      await vi.waitFor(() => {
-        expect(second.stdout()).toContain(`state in ${dir}; clients: default 0, acme 1\n`);
-      });
+      await second.printed('stdout', `state in ${dir}; clients: default 0, acme 1\n`);
       const list = await adminCall(second, 'GET', '/issuers');
       expect(list.text).toContain('"name":"acme"');
       const clients = await adminCall(second, 'GET', '/issuers/acme/clients');
@@ -152,23 +150,25 @@ describe('token-sandbox serve --issuer NAME=PROFILE', () => {
   });
 
   it('a bad --issuer exits 2 naming the flag and what was expected', async () => {
-    const bad = await runCliToExit(['serve', '--issuer', 'Mr=medirecords']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--issuer must be NAME=PROFILE');
-    const profile = await runCliToExit(['serve', '--issuer', 'mr=epic']);
-    expect(profile.code).toBe(2);
-    expect(profile.stderr).toContain('--issuer mr=epic: the profile must be one of smart, medirecords, iehr');
-    // The same name twice on the command line is refused, not settled silently by the last one.
-    const repeated = await runCliToExit(['serve', '--issuer', 'a=iehr', '--issuer', 'a=smart']);
-    expect(repeated.code).toBe(2);
-    expect(repeated.stderr).toContain('--issuer a=smart: the name "a" is already given by --issuer a=iehr');
     const config = await writeConfig({
       issuers: [
         { name: 'mr', profile: 'medirecords' },
         { name: 'mr', profile: 'iehr' },
       ],
     });
-    const duplicate = await runCliToExit(['serve', '--config', config]);
+    const [bad, profile, repeated, duplicate] = await Promise.all([
+      runCliToExit(['serve', '--issuer', 'Mr=medirecords']),
+      runCliToExit(['serve', '--issuer', 'mr=epic']),
+      // The same name twice on the command line is refused, not settled silently by the last one.
+      runCliToExit(['serve', '--issuer', 'a=iehr', '--issuer', 'a=smart']),
+      runCliToExit(['serve', '--config', config]),
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--issuer must be NAME=PROFILE');
+    expect(profile.code).toBe(2);
+    expect(profile.stderr).toContain('--issuer mr=epic: the profile must be one of smart, medirecords, iehr');
+    expect(repeated.code).toBe(2);
+    expect(repeated.stderr).toContain('--issuer a=smart: the name "a" is already given by --issuer a=iehr');
     expect(duplicate.code).toBe(2);
     expect(duplicate.stderr).toContain('issuers[1].name: "mr" is already used by issuers[0]');
   });

@@ -1,27 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCli, writeConfig, type RunningCli } from '../helpers/cli.js';
+import { describe, expect } from 'vitest';
+import { cliTest as it, writeConfig } from '../helpers/cli.js';
 
 /**
  * A client registered with grants or scopes the active profile cannot serve is named at start-up, on
  * stderr, before its first request fails.
  */
 
-let cli: RunningCli | undefined;
-afterEach(async () => {
-  await cli?.stop();
-  cli = undefined;
-});
-
-async function stderrOnceItHas(running: RunningCli, text: string): Promise<string> {
-  const until = Date.now() + 10_000;
-  while (!running.stderr().includes(text) && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return running.stderr();
-}
-
 describe('token-sandbox serve: client warnings', () => {
-  it('warns about a refresh grant and offline_access under medirecords, and about nothing under smart', async () => {
+  it('warns about a refresh grant and offline_access under medirecords, and about nothing under smart', async ({
+    startCli,
+  }) => {
     const config = await writeConfig({
       clients: [
         {
@@ -32,18 +20,19 @@ describe('token-sandbox serve: client warnings', () => {
         },
       ],
     });
-    cli = await startCli(['--config', config, '--profile', 'medirecords']);
-    const stderr = await stderrOnceItHas(cli, 'offline_access');
+    const [medirecords, smart] = await Promise.all([
+      startCli(['--config', config, '--profile', 'medirecords']),
+      startCli(['--config', config]),
+    ]);
+    const stderr = await medirecords.printed('stderr', 'offline_access');
     expect(stderr).toContain(
       'token-sandbox: warning: client mr-app: grant refresh_token is not served by the medirecords profile',
     );
     expect(stderr).toContain(
       'token-sandbox: warning: client mr-app: scope offline_access asks for a refresh token, which the medirecords profile does not issue',
     );
-    await cli.stop();
-
-    cli = await startCli(['--config', config]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(cli.stderr()).not.toContain('warning: client');
+    // Everything it printed from start to end: stop resolves once its output is closed.
+    expect(await smart.stop()).toBe(0);
+    expect(smart.stderr()).not.toContain('warning: client');
   });
 });

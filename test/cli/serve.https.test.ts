@@ -5,16 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
-import { localCertificate } from '../../server/https/certificates.js';
-import {
-  runCliToExit,
-  runUnderNpmStart,
-  secretClient,
-  servedCliTest,
-  startCli,
-  writeConfig,
-} from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { localCertificate, type LocalCertificate } from '../../server/https/certificates.js';
+import { runCliToExit, runUnderNpmStart, secretClient, servedCliTest, writeConfig } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const CLIENT_SCRIPT = fileURLToPath(new URL('../fixtures/https-code-flow.mjs', import.meta.url));
@@ -59,10 +52,7 @@ describe('token-sandbox serve --https --data-dir (README "HTTPS")', () => {
   it('listens on https and prints https URLs, the CA file and how to trust it', async ({ cli }) => {
     expect(cli.origin).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     // The lines after the workbench URL may still be on their way when the helper sees that one.
-    await vi.waitFor(() => {
-      expect(cli.stdout()).toContain('trust that CA once');
-    });
-    const out = cli.stdout();
+    const out = await cli.printed('stdout', 'trust that CA once');
     expect(out).toContain(`workbench ${cli.origin}/?token=`);
     expect(out).toContain(`discovery ${cli.origin}/.well-known/smart-configuration`);
     expect(out).toContain(
@@ -100,6 +90,12 @@ describe('token-sandbox serve --https --data-dir (README "HTTPS")', () => {
 
 describe('token-sandbox serve --cert --key errors', () => {
   let dir: string;
+  /**
+   * A certificate and key of the user's own, made once for the tests that need one (an RSA CA and leaf: most
+   * of a test's time). What making the CA does is the served command's test above.
+   */
+  let ownPair: Promise<LocalCertificate> | undefined;
+  const ownCertificate = () => (ownPair ??= localCertificate({ dir: path.join(dir, 'own') }));
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'sandbox-own-cert-'));
   });
@@ -140,17 +136,20 @@ describe('token-sandbox serve --cert --key errors', () => {
     expect(stderr).toBe(`token-sandbox: --cert ${missing} cannot be read (no such file)\n`);
   });
 
-  it('serves your own pair named in the config file, relative to it, without making a CA', async () => {
-    await localCertificate({ dir: path.join(dir, 'own') });
+  it('serves your own pair named in the config file, relative to it, without making a CA', async ({
+    startCli,
+  }) => {
+    await ownCertificate();
     const config = path.join(dir, 'own', 'sandbox.json');
     await writeFile(config, JSON.stringify({ https: { cert: 'localhost.pem', key: 'localhost-key.pem' } }));
     const own = await startCli(['--config', config]);
     try {
       expect(own.origin).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-      expect(own.stdout()).not.toContain('local CA');
     } finally {
       await own.stop();
     }
+    // Everything it printed, start to end (stop resolves once its output is closed).
+    expect(own.stdout()).not.toContain('local CA');
   });
 
   it('exits 2 naming the config field when https.cert comes without https.key', async () => {
@@ -164,11 +163,11 @@ describe('token-sandbox serve --cert --key errors', () => {
   });
 
   it('exits 2 naming a key that does not match the certificate', async () => {
-    const local = await localCertificate({ dir: path.join(dir, 'https') });
+    const local = await ownCertificate();
     const key = path.join(dir, 'other-key.pem');
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     await writeFile(key, other.export({ type: 'pkcs8', format: 'pem' }));
-    const cert = path.join(dir, 'https', 'localhost.pem');
+    const cert = path.join(dir, 'own', 'localhost.pem');
     expect(local.cert).toContain('BEGIN CERTIFICATE');
     const { code, stderr } = await runCliToExit(['serve', '--port', '0', '--cert', cert, '--key', key]);
     expect(code).toBe(2);

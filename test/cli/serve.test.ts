@@ -1,15 +1,16 @@
 import { describe, expect } from 'vitest';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as oidc from 'openid-client';
 import {
+  BIN,
   runCliToExit,
   type RunningCli,
   runUnderNpmStart,
   secretClient,
   servedCliTest,
-  startCli,
   writeConfig,
 } from '../helpers/cli.js';
 
@@ -122,13 +123,15 @@ describe('token-sandbox command line errors', () => {
   });
 
   it('exits 2 for an unreadable config and for a file that is not JSON', async () => {
-    const missing = await runCliToExit(['serve', '--config', '/nonexistent/sandbox.json']);
+    const broken = await writeConfig({});
+    await writeFile(broken, '{ "clients": [ ');
+    const [missing, notJson] = await Promise.all([
+      runCliToExit(['serve', '--config', '/nonexistent/sandbox.json']),
+      runCliToExit(['serve', '--config', broken]),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('/nonexistent/sandbox.json');
     expect(missing.stderr).toContain('ENOENT');
-    const broken = await writeConfig({});
-    await writeFile(broken, '{ "clients": [ ');
-    const notJson = await runCliToExit(['serve', '--config', broken]);
     expect(notJson.code).toBe(2);
     expect(notJson.stderr).toContain(
       `${broken} is not a valid token-sandbox config: (document): is not valid JSON`,
@@ -136,40 +139,44 @@ describe('token-sandbox command line errors', () => {
   });
 
   it('exits 2 for bad flags with one line that says what was wrong, not the whole usage', async () => {
-    for (const [args, line] of [
+    const cases = [
       [['serve', '--port', 'abc'], '--port must be a whole number from 0 to 65535, got "abc"'],
       [['serve', '--bogus'], 'unknown option --bogus'],
       [['launch'], 'unknown command "launch"; expected "serve"'],
       [['serve', '--profile', 'nope'], '--profile must be one of smart, medirecords, iehr, got "nope"'],
       [['serve', '--port'], '--port needs a value: --port N'],
       [['serve', '--data-dir', '--port', '0'], '--data-dir needs a value: --data-dir DIR'],
-    ] as const) {
-      const { code, stdout, stderr } = await runCliToExit([...args]);
-      expect(code, args.join(' ')).toBe(2);
-      expect(stdout).toBe('');
-      expect(stderr).toBe(`token-sandbox: ${line}. See "token-sandbox --help".\n`);
-    }
+    ] as const;
+    const runs = await Promise.all(cases.map(([args]) => runCliToExit([...args])));
+    cases.forEach(([args, line], i) => {
+      expect(runs[i]?.code, args.join(' ')).toBe(2);
+      expect(runs[i]?.stdout).toBe('');
+      expect(runs[i]?.stderr).toBe(`token-sandbox: ${line}. See "token-sandbox --help".\n`);
+    });
   });
 
   it('suggests the closest flag for a mistyped one', async () => {
-    for (const [typo, flag] of [
+    const typos = [
       ['--prot', '--port'],
       ['--data_dir', '--data-dir'],
       ['--admintoken', '--admin-token'],
       ['--hots', '--host'],
       ['--verison', '--version'],
-    ]) {
-      const { code, stderr } = await runCliToExit(['serve', typo ?? '', '0']);
-      expect(code).toBe(2);
-      expect(stderr).toBe(
-        `token-sandbox: unknown option ${typo ?? ''}; did you mean ${flag ?? ''}? See "token-sandbox --help".\n`,
-      );
-    }
+    ] as const;
     // Outside an npm script (this suite may itself run under `npm test`), and under npx.
-    for (const script of ['', 'npx']) {
-      expect((await runCliToExit(['serve', '0'], { npm_lifecycle_event: script })).stderr).toContain(
-        'unexpected argument "0"; did you mean --port 0?',
+    const scripts = ['', 'npx'];
+    const [typoRuns, scriptRuns] = await Promise.all([
+      Promise.all(typos.map(([typo]) => runCliToExit(['serve', typo, '0']))),
+      Promise.all(scripts.map((script) => runCliToExit(['serve', '0'], { npm_lifecycle_event: script }))),
+    ]);
+    typos.forEach(([typo, flag], i) => {
+      expect(typoRuns[i]?.code).toBe(2);
+      expect(typoRuns[i]?.stderr).toBe(
+        `token-sandbox: unknown option ${typo}; did you mean ${flag}? See "token-sandbox --help".\n`,
       );
+    });
+    for (const run of scriptRuns) {
+      expect(run.stderr).toContain('unexpected argument "0"; did you mean --port 0?');
     }
   });
 
@@ -197,21 +204,72 @@ describe('token-sandbox command line errors', () => {
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
     };
-    expect(await runCliToExit(['--version'])).toEqual({
+    const [version, help] = await Promise.all([
+      runCliToExit(['--version']),
+      runCliToExit(['serve', '--help']),
+    ]);
+    expect(version).toEqual({
       code: 0,
       stdout: `token-sandbox ${pkg.version}\n`,
       stderr: '',
     });
-    const help = await runCliToExit(['serve', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: token-sandbox serve');
     expect(help.stdout).toContain('--version');
     expect(help.stdout).toContain('npm start -- --port 0');
   });
 
-  it('names a free port to try when the port is in use', async ({ startCli }) => {
-    const running = await startCli([]);
-    const port = new URL(running.origin).port;
+  it('answers --help, --version and a wrong flag from the arguments alone, without loading the server', async () => {
+    // A copy of the installed command whose server bundle throws when loaded: what needs only the arguments
+    // must be answered before it (bin/token-sandbox.js, server/cli-args.ts), so a typo answers at once.
+    const root = await mkdtemp(path.join(tmpdir(), 'sandbox-install-'));
+    try {
+      await cp(
+        fileURLToPath(new URL('../../dist/server', import.meta.url)),
+        path.join(root, 'dist', 'server'),
+        {
+          recursive: true,
+          filter: (source) => !source.includes(`${path.sep}cli.bundle.cjs`),
+        },
+      );
+      await writeFile(
+        path.join(root, 'dist', 'server', 'cli.bundle.cjs'),
+        'throw new Error("server loaded");\n',
+      );
+      await cp(BIN, path.join(root, 'bin', 'token-sandbox.js'));
+      await cp(
+        fileURLToPath(new URL('../../package.json', import.meta.url)),
+        path.join(root, 'package.json'),
+      );
+      const bin = path.join(root, 'bin', 'token-sandbox.js');
+      const run = (...args: string[]) => runCliToExit(args, {}, bin);
+      const [bogus, port, help, version, valid] = await Promise.all([
+        run('serve', '--bogus'),
+        run('serve', '--port', 'abc'),
+        run('--help'),
+        run('--version'),
+        run('serve', '--port', '0'),
+      ]);
+      expect(bogus).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'token-sandbox: unknown option --bogus. See "token-sandbox --help".\n',
+      });
+      expect(port.stderr).toBe(
+        'token-sandbox: --port must be a whole number from 0 to 65535, got "abc". See "token-sandbox --help".\n',
+      );
+      expect(help).toMatchObject({ code: 0, stderr: '' });
+      expect(help.stdout).toContain('Usage: token-sandbox serve');
+      expect(version).toMatchObject({ code: 0, stderr: '' });
+      // ...and a start that needs the server does load it.
+      expect(valid.stderr).toContain('server loaded');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('names a free port to try when the port is in use', async ({ cli }) => {
+    const port = new URL(cli.origin).port;
     const { code, stderr } = await runCliToExit(['serve', '--port', port]);
     expect(code).toBe(1);
     const free = /try --port (\d+) \(free just now\), or --port 0 for any free port\.\n$/.exec(stderr)?.[1];
@@ -228,7 +286,7 @@ describe('token-sandbox command line errors', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('saves what it answered and exits 0 when its terminal closes (SIGHUP)', async () => {
+  it('saves what it answered and exits 0 when its terminal closes (SIGHUP)', async ({ startCli }) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sandbox-data-'));
     const config = await writeConfig({
       clients: [
@@ -256,10 +314,9 @@ describe('token-sandbox command line errors', () => {
     expect(await readFile(path.join(dir, 'state.json'), 'utf8')).toContain(code);
   });
 
-  it('closes cleanly with exit code 0 on SIGINT and SIGTERM', async () => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      const running = await startCli([]);
-      expect(await running.stop(signal)).toBe(0);
-    }
+  it('closes cleanly with exit code 0 on SIGINT and SIGTERM', async ({ startCli }) => {
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    const stopped = await Promise.all(signals.map(async (signal) => (await startCli([])).stop(signal)));
+    expect(stopped).toEqual([0, 0]);
   });
 });

@@ -14,7 +14,13 @@ export interface RunningCli {
   /** Everything printed to stdout so far. */
   readonly stdout: () => string;
   readonly stderr: () => string;
-  /** Sends a signal and resolves with the exit code. */
+  /**
+   * Resolves with everything the stream has printed once it contains `text` (at once if it does already), as
+   * the command writes it: lines printed after the `listening on` one may arrive in a later chunk. Rejects if
+   * the command exits first.
+   */
+  readonly printed: (stream: 'stdout' | 'stderr', text: string) => Promise<string>;
+  /** Sends a signal and resolves with the exit code, once all the command printed has been read. */
   readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
@@ -54,7 +60,24 @@ export async function startCli(
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': once it fires, everything the command printed has been read.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const printed = (stream: 'stdout' | 'stderr', text: string) =>
+    new Promise<string>((resolve, reject) => {
+      const current = () => (stream === 'stdout' ? out : err);
+      const check = () => {
+        if (!current().includes(text)) return;
+        child[stream].off('data', check);
+        resolve(current());
+      };
+      // Registered after the accumulating listener above, so `current()` already holds each new chunk.
+      child[stream].on('data', check);
+      check();
+      void exited.then(() => {
+        child[stream].off('data', check);
+        reject(new Error(`exited before printing "${text}" on ${stream}: ${current()}`));
+      });
+    });
   const origin = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`no "listening on" line within 15 s: ${out} ${err}`)),
@@ -80,6 +103,7 @@ export async function startCli(
     adminToken,
     stdout: () => out,
     stderr: () => err,
+    printed,
     stop: async (signal = 'SIGTERM') => {
       child.kill(signal);
       return exited;
@@ -91,8 +115,10 @@ export async function startCli(
 export async function runCliToExit(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  /** `bin`: another copy of bin/token-sandbox.js, as for startCli. */
+  bin: string = BIN,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [bin, ...args], { stdio: 'pipe', env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
