@@ -12,15 +12,8 @@ import {
   sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
-import { upstreamStandIn, type UpstreamAnswer } from '../helpers/fhir-upstream.js';
+import { obs, upstreamStandIn, type UpstreamAnswer } from '../helpers/fhir-upstream.js';
 
-const obs = (id: string, patient: string) => ({
-  resourceType: 'Observation',
-  id,
-  status: 'final',
-  code: { text: id },
-  subject: { reference: `Patient/${patient}` },
-});
 const searchset = (entries: Record<string, unknown>[], next?: string) => ({
   resourceType: 'Bundle',
   type: 'searchset',
