@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { AdminError, notFound } from '../errors.js';
+import { AdminError, found, notFound } from '../errors.js';
 import { ArtefactTokenSchema, GrantListSchema, IssuedArtefactSchema } from '../shapes.js';
 import { adminRoutes, route } from '../operation.js';
 
@@ -22,11 +22,11 @@ const REFUSALS = { revoke: 'not_revocable', expire: 'not_expirable' } as const;
 export const grantRoutes = adminRoutes('grants', (sandbox) => {
   const store = sandbox.store;
 
-  const entryOf = (id: string) => {
-    const entry = sandbox.issued.find(id);
-    if (!entry) throw notFound(`no issued code or token ${id} (the grants view keeps the most recent ones)`);
-    return entry;
-  };
+  const entryOf = (id: string) =>
+    found(
+      sandbox.issued.find(id),
+      `no issued code or token ${id} (the grants view keeps the most recent ones)`,
+    );
 
   /**
    * Revoke and expire: `POST /grants/:id/<verb>` changes one artefact, keeps it and answers it as it is now. An
