@@ -411,6 +411,20 @@ export async function fhirGet(
   });
 }
 
+/**
+ * Reads each FHIR path with `token`, in the order given, and expects the statuses given: one comparison, so a
+ * failure shows what every path answered.
+ */
+export async function expectFhirStatuses(
+  app: FastifyInstance,
+  token: string,
+  expected: Record<string, number>,
+): Promise<void> {
+  const answered: Record<string, number> = {};
+  for (const path of Object.keys(expected)) answered[path] = (await fhirGet(app, path, token)).statusCode;
+  expect(answered).toEqual(expected);
+}
+
 /** Runs authorize and token for the confidential client and returns the token response body. */
 export async function fullCodeFlow(
   app: FastifyInstance,

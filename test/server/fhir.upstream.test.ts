@@ -6,6 +6,7 @@ import {
   clinicalClient,
   confidentialClient,
   FHIR_BASE,
+  expectFhirStatuses,
   fhirGet,
   fhirWrite,
   lastVerdictScope,
@@ -146,9 +147,11 @@ interface Bundle {
 describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
   it('never lets a refused request reach the upstream', async ({ t }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
-    expect((await fhirGet(t.app, 'Observation?patient=pat-2', token)).statusCode).toBe(403);
-    expect((await fhirGet(t.app, 'Condition?patient=pat-1', token)).statusCode).toBe(403);
-    expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
+    await expectFhirStatuses(t.app, token, {
+      'Observation?patient=pat-2': 403,
+      'Condition?patient=pat-1': 403,
+      'Patient/pat-1': 403,
+    });
     expect((await fhirGet(t.app, 'Observation', undefined)).statusCode).toBe(401);
     expect((await fhirGet(t.app, 'Observation', 'not-a-token')).statusCode).toBe(401);
     expect(arrivals).toEqual([]);
