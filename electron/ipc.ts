@@ -39,48 +39,43 @@ export function assertTrustedSender(channel: string, event: SenderEvent, origin:
   }
 }
 
-function assertNoArguments(channel: string, args: readonly unknown[]): void {
-  if (args.length !== 0) throw new IpcRefused(channel, 'takes no arguments');
-}
-
 type Handler = (event: SenderEvent, ...args: unknown[]) => Promise<unknown>;
+type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 
 /** The handlers by channel, exposed for tests; {@link registerIpc} installs them. */
-export function ipcHandlers(
-  caps: IpcCapabilities,
-): Record<(typeof CHANNELS)[keyof typeof CHANNELS], Handler> {
+export function ipcHandlers(caps: IpcCapabilities): Record<Channel, Handler> {
+  /** Every handler checks its sender first (checklist §17), then its arguments, then acts. */
+  const guarded =
+    (channel: Channel, run: (args: readonly unknown[]) => unknown): Handler =>
+    async (event, ...args) => {
+      assertTrustedSender(channel, event, caps.origin());
+      return await run(args);
+    };
+  const withoutArguments = (channel: Channel, run: () => unknown): Handler =>
+    guarded(channel, (args) => {
+      if (args.length !== 0) throw new IpcRefused(channel, 'takes no arguments');
+      return run();
+    });
   return {
-    [CHANNELS.openExternal]: async (event, ...args) => {
-      assertTrustedSender(CHANNELS.openExternal, event, caps.origin());
+    [CHANNELS.openExternal]: guarded(CHANNELS.openExternal, async (args) => {
       const [url] = args;
       if (args.length !== 1 || !isExternalWebUrl(url)) {
         throw new IpcRefused(CHANNELS.openExternal, 'expects one absolute http(s) URL');
       }
       await caps.openExternal(url); // eng-disable OPEN_EXTERNAL_JS_CHECK -- url passed isExternalWebUrl just above: absolute http(s) only
-    },
-    [CHANNELS.revealDataFolder]: async (event, ...args) => {
-      assertTrustedSender(CHANNELS.revealDataFolder, event, caps.origin());
-      assertNoArguments(CHANNELS.revealDataFolder, args);
+    }),
+    [CHANNELS.revealDataFolder]: withoutArguments(CHANNELS.revealDataFolder, async () => {
       await caps.revealDataFolder();
-    },
-    [CHANNELS.appVersion]: async (event, ...args) => {
-      assertTrustedSender(CHANNELS.appVersion, event, caps.origin());
-      assertNoArguments(CHANNELS.appVersion, args);
-      return caps.appVersion();
-    },
-    [CHANNELS.httpsPreference]: async (event, ...args) => {
-      assertTrustedSender(CHANNELS.httpsPreference, event, caps.origin());
-      assertNoArguments(CHANNELS.httpsPreference, args);
-      return caps.httpsPreference();
-    },
-    [CHANNELS.setHttpsPreference]: async (event, ...args) => {
-      assertTrustedSender(CHANNELS.setHttpsPreference, event, caps.origin());
+    }),
+    [CHANNELS.appVersion]: withoutArguments(CHANNELS.appVersion, () => caps.appVersion()),
+    [CHANNELS.httpsPreference]: withoutArguments(CHANNELS.httpsPreference, () => caps.httpsPreference()),
+    [CHANNELS.setHttpsPreference]: guarded(CHANNELS.setHttpsPreference, async (args) => {
       const [enabled] = args;
       if (args.length !== 1 || typeof enabled !== 'boolean') {
         throw new IpcRefused(CHANNELS.setHttpsPreference, 'expects one boolean');
       }
       await caps.setHttpsPreference(enabled);
-    },
+    }),
   };
 }
 

@@ -21,7 +21,7 @@ import { PendingAuthorizations, type PendingAuthorization } from './store/pendin
 import { randomToken } from './store/random.js';
 import type { Claims } from './config/schema.js';
 import { ClaimsSchema } from './config/schema.js';
-import { DEFAULT_ISSUER_NAME, schemaIssues, type ConfigIssue } from './config/validate.js';
+import { DEFAULT_ISSUER_NAME, schemaIssues } from './config/validate.js';
 import {
   MAX_QUEUED_PER_CLIENT,
   QueuedClaims,
@@ -29,17 +29,11 @@ import {
   MAX_QUEUED_COUNT,
 } from './people/claims.js';
 import { PersonaRegistry } from './people/personas.js';
+import { RefusalError } from './refusal-error.js';
 
 /** Why claims could not be queued: `unknown_client` (404), `invalid_claims` (400), `queue_full` (409). */
-export class QueueClaimsError extends Error {
-  constructor(
-    readonly reason: 'unknown_client' | 'invalid_claims' | 'queue_full',
-    message: string,
-    readonly issues: readonly ConfigIssue[] = [],
-  ) {
-    super(message);
-    this.name = 'QueueClaimsError';
-  }
+export class QueueClaimsError extends RefusalError<'unknown_client' | 'invalid_claims' | 'queue_full'> {
+  override readonly name = 'QueueClaimsError';
 }
 
 /** Who a sandbox is and how it runs; what it starts from is {@link SandboxParts}. */

@@ -49,6 +49,12 @@ export function notFound(message: string): AdminError {
   return new AdminError(404, 'not_found', message);
 }
 
+/** What a lookup by the path's id or name found, or a 404 with `message` saying what was not there. */
+export function found<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw notFound(message);
+  return value;
+}
+
 /**
  * Validates each part of a request against its TypeBox schema, with the same messages the config file gets.
  * Unlike Fastify's default Ajv setup it never strips unknown fields silently: they are errors.

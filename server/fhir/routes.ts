@@ -263,50 +263,73 @@ export function fhirRoutes(sandbox: Sandbox) {
         });
       });
 
-      secured.get<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
-        const { type, id } = request.params;
-        if (!isR4ResourceType(type)) return unsupportedType(reply, type);
-        const upstream = upstreamFor();
-        if (upstream !== undefined) {
-          // Fetch, then check: the compartment of a resource is only known once it is read (README). A read
-          // that no scope could allow is refused first, without asking the upstream.
-          if (!forwardableId(id)) return invalidId(reply, id);
-          const who = accessFor(request);
-          if (!mayReadType(who, type, id)) enforce(request, authorizeRead(who, { resourceType: type, id }));
-          return withUpstream(reply, upstream, async () => {
-            const answer = await upstream.get(
-              `${type}/${encodeURIComponent(id)}`,
-              queryOf(request),
-              request.headers,
-            );
-            // Whatever the status (a 203, a 404 with a body), a resource reaches the app only once checked.
-            const body = answer.body;
-            if (
-              (answer.status >= 200 && answer.status < 300) ||
-              (body !== undefined && body['resourceType'] !== 'OperationOutcome')
-            ) {
-              if (!isResource(answer.body) || answer.body.resourceType !== type) {
-                return upstreamFailed(
-                  reply,
-                  upstream,
-                  `answered ${type}/${id} with something that is not a ${type}`,
-                );
+      /**
+       * Read and delete by id (FHIR R4 http.html#read, #delete) begin alike: a type this server does not serve
+       * is a 404 whatever the id; with an upstream, an id it could not be asked about is a 400 before anything
+       * is sent (FHIR R4 datatypes.html#id); then the upstream is asked, or the sandbox's own data answers.
+       */
+      const byId =
+        (interaction: { readonly upstream: ByIdStep<[Upstream]>; readonly local: ByIdStep }) =>
+        async (
+          request: FastifyRequest<{ Params: { type: string; id: string } }>,
+          reply: FastifyReply,
+        ): Promise<FastifyReply> => {
+          const { type, id } = request.params;
+          if (!isR4ResourceType(type)) return unsupportedType(reply, type);
+          const upstream = upstreamFor();
+          if (upstream === undefined) return interaction.local(request, reply, type, id);
+          return forwardableId(id)
+            ? interaction.upstream(request, reply, type, id, upstream)
+            : invalidId(reply, id);
+        };
+
+      // FHIR R4 http.html#read
+      secured.get<{ Params: { type: string; id: string } }>(
+        '/:type/:id',
+        byId({
+          upstream: async (request, reply, type, id, upstream) => {
+            // Fetch, then check: the compartment of a resource is only known once it is read (README). A read
+            // that no scope could allow is refused first, without asking the upstream.
+            const who = accessFor(request);
+            if (!mayReadType(who, type, id)) enforce(request, authorizeRead(who, { resourceType: type, id }));
+            return withUpstream(reply, upstream, async () => {
+              const answer = await upstream.get(
+                `${type}/${encodeURIComponent(id)}`,
+                queryOf(request),
+                request.headers,
+              );
+              // Whatever the status (a 203, a 404 with a body), a resource reaches the app only once checked.
+              const body = answer.body;
+              if (
+                (answer.status >= 200 && answer.status < 300) ||
+                (body !== undefined && body['resourceType'] !== 'OperationOutcome')
+              ) {
+                if (!isResource(answer.body) || answer.body.resourceType !== type) {
+                  return upstreamFailed(
+                    reply,
+                    upstream,
+                    `answered ${type}/${id} with something that is not a ${type}`,
+                  );
+                }
+                enforce(request, authorizeRead(who, answer.body));
               }
-              enforce(request, authorizeRead(who, answer.body));
+              return relay(reply, upstream, answer);
+            });
+          },
+          local: async (request, reply, type, id) => {
+            const found = sandbox.fhir.version(type, id);
+            if (!found)
+              return sendOutcome(reply, 404, 'not-found', `${type}/${id} is not known to this server`);
+            // Scopes first: a token that may not read the resource must not learn that it was deleted.
+            enforce(request, authorizeRead(accessFor(request), found.resource));
+            if (found.deleted) {
+              // FHIR R4 http.html#read: a deleted resource answers 410 Gone.
+              return sendOutcome(reply, 410, 'deleted', `${type}/${id} was deleted at ${found.lastUpdated}`);
             }
-            return relay(reply, upstream, answer);
-          });
-        }
-        const found = sandbox.fhir.version(type, id);
-        if (!found) return sendOutcome(reply, 404, 'not-found', `${type}/${id} is not known to this server`);
-        // Scopes first: a token that may not read the resource must not learn that it was deleted.
-        enforce(request, authorizeRead(accessFor(request), found.resource));
-        if (found.deleted) {
-          // FHIR R4 http.html#read: a deleted resource answers 410 Gone.
-          return sendOutcome(reply, 410, 'deleted', `${type}/${id} was deleted at ${found.lastUpdated}`);
-        }
-        return reply.type(FHIR_JSON).header('etag', etag(found)).send(found.resource);
-      });
+            return reply.type(FHIR_JSON).header('etag', etag(found)).send(found.resource);
+          },
+        }),
+      );
 
       /** The body of a create or update, checked as a load checks a resource; 400 naming the field. */
       const bodyResource = (
@@ -639,58 +662,59 @@ export function fhirRoutes(sandbox: Sandbox) {
       );
 
       // FHIR R4 http.html#delete
-      secured.delete<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
-        const { type, id } = request.params;
-        if (!isR4ResourceType(type)) return unsupportedType(reply, type);
-        const upstream = upstreamFor();
-        if (upstream !== undefined) {
-          if (!forwardableId(id)) return invalidId(reply, id);
-          const who = accessFor(request);
-          // A delete no scope could allow is refused before the upstream is asked anything.
-          if (!mayWriteType(who, 'd', type))
-            enforce(request, authorizeWrite(who, 'd', { resourceType: type, id }));
-          return withUpstream(reply, upstream, async () => {
-            const current = await readCurrent(upstream, type, id);
-            if (current.kind !== 'found') return relay(reply, upstream, current.answer, { bodyless: true });
-            enforce(request, authorizeWrite(who, 'd', current.resource));
-            const condition = upstreamCondition(request, reply, `${type}/${id}`, current.etag, true);
-            if (!('ifMatch' in condition)) return condition;
-            const answer = await upstream.write(
-              'DELETE',
-              `${type}/${encodeURIComponent(id)}`,
-              request.headers,
-              {
-                ifMatch: condition.ifMatch,
-              },
-            );
-            return relayWritten(
-              reply,
-              upstream,
-              answer,
-              { type, id },
-              (r) => authorizeWrite(who, 'd', r).allowed,
-            );
-          });
-        }
-        const current = sandbox.fhir.version(type, id);
-        if (current === undefined) {
-          return sendOutcome(reply, 404, 'not-found', `${type}/${id} is not known to this server`);
-        }
-        enforce(request, authorizeWrite(accessFor(request), 'd', current.resource));
-        const failed = preconditionFails(request, reply, `${type}/${id}`, current);
-        if (failed !== undefined) return failed;
-        // Deleting what is already deleted changes nothing and succeeds (http.html#delete).
-        if (!current.deleted) {
-          const now = new Date(sandbox.clock.now()).toISOString();
-          await sandbox.changeFhir(() => ({
-            result: sandbox.fhir.delete(type, id, now),
-            undo: () => {
-              sandbox.fhir.restore(current);
-            },
-          }));
-        }
-        return reply.code(204).send();
-      });
+      secured.delete<{ Params: { type: string; id: string } }>(
+        '/:type/:id',
+        byId({
+          upstream: async (request, reply, type, id, upstream) => {
+            const who = accessFor(request);
+            // A delete no scope could allow is refused before the upstream is asked anything.
+            if (!mayWriteType(who, 'd', type))
+              enforce(request, authorizeWrite(who, 'd', { resourceType: type, id }));
+            return withUpstream(reply, upstream, async () => {
+              const current = await readCurrent(upstream, type, id);
+              if (current.kind !== 'found') return relay(reply, upstream, current.answer, { bodyless: true });
+              enforce(request, authorizeWrite(who, 'd', current.resource));
+              const condition = upstreamCondition(request, reply, `${type}/${id}`, current.etag, true);
+              if (!('ifMatch' in condition)) return condition;
+              const answer = await upstream.write(
+                'DELETE',
+                `${type}/${encodeURIComponent(id)}`,
+                request.headers,
+                {
+                  ifMatch: condition.ifMatch,
+                },
+              );
+              return relayWritten(
+                reply,
+                upstream,
+                answer,
+                { type, id },
+                (r) => authorizeWrite(who, 'd', r).allowed,
+              );
+            });
+          },
+          local: async (request, reply, type, id) => {
+            const current = sandbox.fhir.version(type, id);
+            if (current === undefined) {
+              return sendOutcome(reply, 404, 'not-found', `${type}/${id} is not known to this server`);
+            }
+            enforce(request, authorizeWrite(accessFor(request), 'd', current.resource));
+            const failed = preconditionFails(request, reply, `${type}/${id}`, current);
+            if (failed !== undefined) return failed;
+            // Deleting what is already deleted changes nothing and succeeds (http.html#delete).
+            if (!current.deleted) {
+              const now = new Date(sandbox.clock.now()).toISOString();
+              await sandbox.changeFhir(() => ({
+                result: sandbox.fhir.delete(type, id, now),
+                undo: () => {
+                  sandbox.fhir.restore(current);
+                },
+              }));
+            }
+            return reply.code(204).send();
+          },
+        }),
+      );
 
       secured.get<{ Params: { type: string } }>('/:type', async (request, reply) => {
         const { type } = request.params;
@@ -817,6 +841,15 @@ function forwardableId(id: string): boolean {
 
 /** RFC 9110 §8.8.3: an entity tag, weak (`W/"3"`) or strong (`"3"`); its opaque part is what versions compare by. */
 const OPAQUE_TAG = /^\s*(?:W\/)?("[^"]*")\s*$/;
+
+/** One step of an interaction by id (`byId`): its type and id taken from the path, and what it needs beside. */
+type ByIdStep<Extra extends unknown[] = []> = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  type: string,
+  id: string,
+  ...extra: Extra
+) => Promise<FastifyReply>;
 
 function invalidId(reply: FastifyReply, id: string): FastifyReply {
   return sendOutcome(

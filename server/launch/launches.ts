@@ -6,6 +6,7 @@ import type { FhirData } from '../fhir/data.js';
 import { UpstreamError, upstreamOf } from '../fhir/upstream.js';
 import type { LaunchContext } from '../store/artefacts.js';
 import { randomToken } from '../store/random.js';
+import { RefusalError } from '../refusal-error.js';
 import { launchContextIssues, upstreamContextIssues, type LaunchContextIssue } from './context-check.js';
 
 /**
@@ -58,16 +59,8 @@ export type LaunchLookup =
  * Why a launch could not be created; the admin API answers `unknown_client` with 404, `upstream_failed` (the
  * FHIR upstream could not be asked about the context) with 502, and `invalid_context` with 400.
  */
-export class LaunchError extends Error {
-  constructor(
-    readonly reason: 'unknown_client' | 'invalid_context' | 'upstream_failed',
-    message: string,
-    /** The fields at fault, for `invalid_context`. */
-    readonly issues: readonly LaunchContextIssue[] = [],
-  ) {
-    super(message);
-    this.name = 'LaunchError';
-  }
+export class LaunchError extends RefusalError<'unknown_client' | 'invalid_context' | 'upstream_failed'> {
+  override readonly name = 'LaunchError';
 }
 
 /**

@@ -48,3 +48,12 @@ export async function upstreamStandIn(
   });
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`, arrivals };
 }
+
+/** A final Observation `id` in the compartment of `Patient/<patient>`, as an upstream would hold it. */
+export const obs = (id: string, patient: string) => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  code: { text: id },
+  subject: { reference: `Patient/${patient}` },
+});

@@ -109,6 +109,16 @@ export async function startSandbox(
   return { app, clock };
 }
 
+/**
+ * Listens on a free port of 127.0.0.1, for the tests that need a real socket (a hang, raw bytes, an event
+ * stream, keep-alive load); resolves with the port.
+ */
+export async function listenLocally(app: FastifyInstance): Promise<number> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
 /** What a sandbox test receives: its sandbox, and a way to start others that close with it. */
 export interface SandboxFixtures {
   /** A sandbox with the file's config, started when a test first names it and closed after that test. */
@@ -399,6 +409,20 @@ export async function fhirGet(
     url: `/fhir/${path}`,
     headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers },
   });
+}
+
+/**
+ * Reads each FHIR path with `token`, in the order given, and expects the statuses given: one comparison, so a
+ * failure shows what every path answered.
+ */
+export async function expectFhirStatuses(
+  app: FastifyInstance,
+  token: string,
+  expected: Record<string, number>,
+): Promise<void> {
+  const answered: Record<string, number> = {};
+  for (const path of Object.keys(expected)) answered[path] = (await fhirGet(app, path, token)).statusCode;
+  expect(answered).toEqual(expected);
 }
 
 /** Runs authorize and token for the confidential client and returns the token response body. */

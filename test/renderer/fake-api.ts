@@ -10,6 +10,7 @@ import type {
   IssuerView,
 } from '../../renderer/api/types.js';
 import type { Inspection } from '../../server/tokens/inspection.js';
+import { DEFAULT_EFFECTIVE_CONFIG } from '../helpers/effective-config.js';
 import { createAppStore, type AppStore } from '../../renderer/store/store.js';
 
 /** The values in force the fake lists for every client (the real server works them out per client). */
@@ -24,22 +25,8 @@ export const FAKE_EFFECTIVE_CLIENT: EffectiveClient = {
   refreshTokenReuseDetection: true,
 };
 
-/** The settings in force the fake reports. */
-export const FAKE_EFFECTIVE_CONFIG: EffectiveConfig = {
-  profile: 'smart',
-  authorize: { mode: 'auto' },
-  tokens: {
-    signingAlg: 'RS256',
-    codeLifetime: 60,
-    accessTokenLifetime: 3600,
-    refreshTokenLifetime: 2592000,
-    assertionAudience: 'token-url',
-  },
-  limits: { liveCodes: 5000, pendingAuthorizations: 1000, parameterLength: 2048, fhirResources: 50000 },
-  exchangeLog: { capacity: 5000, verdictHeader: true, maxBytes: 67108864 },
-  fhir: { fixtures: true, load: [], upstream: null, upstreamAuthorization: null },
-  launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
-};
+/** The settings in force the fake reports: the server's defaults. */
+export const FAKE_EFFECTIVE_CONFIG: EffectiveConfig = DEFAULT_EFFECTIVE_CONFIG;
 
 /** An issuer as `GET /issuers` lists it, at `origin`; `name` `default` is the one at the root paths. */
 export function issuerView(name: string, profile = 'smart', colour = '#2563eb'): IssuerView {

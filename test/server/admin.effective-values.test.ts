@@ -1,4 +1,5 @@
 import { describe, expect } from 'vitest';
+import { DEFAULT_EFFECTIVE_CONFIG } from '../helpers/effective-config.js';
 import { admin, REDIRECT, sandboxTest } from '../helpers/sandbox.js';
 
 const it = sandboxTest();
@@ -13,21 +14,7 @@ describe('admin API: the values in force (docs/admin-api.md#config, docs/config.
     const t = await sandboxWith({ clients: [] });
     const effective = await admin(t.app, 'GET', '/config/effective');
     expect(effective.statusCode).toBe(200);
-    expect(effective.json()).toEqual({
-      profile: 'smart',
-      authorize: { mode: 'auto' },
-      tokens: {
-        signingAlg: 'RS256',
-        codeLifetime: 60,
-        accessTokenLifetime: 3600,
-        refreshTokenLifetime: 2592000,
-        assertionAudience: 'token-url',
-      },
-      limits: { liveCodes: 5000, pendingAuthorizations: 1000, parameterLength: 2048, fhirResources: 50000 },
-      exchangeLog: { capacity: 5000, verdictHeader: true, maxBytes: 67108864 },
-      fhir: { fixtures: true, load: [], upstream: null, upstreamAuthorization: null },
-      launch: { patient: 'pat-1', encounter: 'enc-1', fhirUser: 'Practitioner/prac-1' },
-    });
+    expect(effective.json()).toEqual(DEFAULT_EFFECTIVE_CONFIG);
     expect((await admin(t.app, 'GET', '/config')).json()).toEqual({ clients: [] });
   });
 

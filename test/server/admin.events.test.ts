@@ -2,6 +2,7 @@ import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../server/app.js';
+import { listenLocally } from '../helpers/sandbox.js';
 
 const TOKEN = 'events-admin-token';
 let app: FastifyInstance;
@@ -9,9 +10,7 @@ let port: number;
 
 beforeEach(async () => {
   app = await buildServer({ adminToken: TOKEN, signingKeys: inject('signingKeys') });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  port = typeof address === 'object' && address !== null ? address.port : 0;
+  port = await listenLocally(app);
   app.sandbox.origin = `http://127.0.0.1:${port}`;
 });
 afterEach(async () => {

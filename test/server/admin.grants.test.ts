@@ -91,11 +91,17 @@ describe('"expire now" (POST /grants/:id/expire)', () => {
     expect(res.json<{ error_description: string }>().error_description).toContain('expired');
   });
 
-  it('refuses to expire an id_token (409) and an unknown id (404)', async ({ t }) => {
+  it('refuses to expire or revoke an id_token (409, docs/admin-api.md#grants) and an unknown id (404)', async ({
+    t,
+  }) => {
     await fullCodeFlow(t.app);
-    expect((await admin(t.app, 'POST', `/grants/${(await one(t, 'id_token')).id}/expire`)).statusCode).toBe(
-      409,
-    );
+    const idToken = (await one(t, 'id_token')).id;
+    const expired = await admin(t.app, 'POST', `/grants/${idToken}/expire`);
+    expect(expired.statusCode).toBe(409);
+    expect(expired.json()).toMatchObject({ error: 'not_expirable' });
+    const revoked = await admin(t.app, 'POST', `/grants/${idToken}/revoke`);
+    expect(revoked.statusCode).toBe(409);
+    expect(revoked.json()).toMatchObject({ error: 'not_revocable' });
     expect((await admin(t.app, 'POST', '/grants/nope/expire')).statusCode).toBe(404);
   });
 });

@@ -2,7 +2,7 @@ import http from 'node:http';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { admin, startSandbox } from '../helpers/sandbox.js';
+import { admin, listenLocally, startSandbox } from '../helpers/sandbox.js';
 import { DEFAULT_EXCHANGE_LOG_CAPACITY } from '../../server/exchanges/exchange-log.js';
 
 describe('the exchange log holds its bound (docs/admin-api.md#exchanges)', () => {
@@ -47,9 +47,7 @@ describe('the exchange log holds its bound (docs/admin-api.md#exchanges)', () =>
     const { app } = await startSandbox({ exchangeLog: { capacity: 1_000 } });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     try {
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      const address = app.server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const port = await listenLocally(app);
       const get = (n: number) =>
         new Promise<void>((resolve, reject) => {
           http

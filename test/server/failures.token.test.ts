@@ -9,6 +9,7 @@ import {
   clientCredentials,
   form,
   introspect,
+  listenLocally,
   postForm,
   redeem,
   sharedSandboxTest,
@@ -305,16 +306,9 @@ describe('token.hang over a real socket', () => {
     });
   }
 
-  async function until(predicate: () => Promise<boolean>): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      if (await predicate()) return;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error('condition not reached in 2 s');
-  }
-
-  it('answers nothing until the client gives up, then holds no socket; the next request is answered', async () => {
-    const app = await buildServer({
+  /** A server, not yet listening, with one client_credentials client and the hang armed as `hang` says. */
+  async function hangingServer(hang: { readonly id: 'token.hang'; readonly times?: number }) {
+    return buildServer({
       config: parseConfig({
         clients: [
           {
@@ -324,13 +318,23 @@ describe('token.hang over a real socket', () => {
             scope: 'system/*.rs',
           },
         ],
-        failures: [{ id: 'token.hang', times: 1 }],
+        failures: [hang],
       }),
     });
+  }
+
+  async function until(predicate: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      if (await predicate()) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error('condition not reached in 2 s');
+  }
+
+  it('answers nothing until the client gives up, then holds no socket; the next request is answered', async () => {
+    const app = await hangingServer({ id: 'token.hang', times: 1 });
     try {
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      const address = app.server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const port = await listenLocally(app);
       app.sandbox.origin = `http://127.0.0.1:${port}`;
       expect(await tokenRequest(port, 300)).toBe('gave up');
       const connections = () =>
@@ -350,22 +354,8 @@ describe('token.hang over a real socket', () => {
   });
 
   it('lets close() finish at once while a request hangs, dropping its connection', async () => {
-    const app = await buildServer({
-      config: parseConfig({
-        clients: [
-          {
-            clientId: 'conf-app',
-            clientSecret: 's3cret',
-            grantTypes: ['client_credentials'],
-            scope: 'system/*.rs',
-          },
-        ],
-        failures: [{ id: 'token.hang' }],
-      }),
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const app = await hangingServer({ id: 'token.hang' });
+    const port = await listenLocally(app);
     const pending = tokenRequest(port, 30_000);
     await until(async () => app.sandbox.failures.list()[0]?.fired === 1);
     const started = performance.now();

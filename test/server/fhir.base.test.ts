@@ -4,6 +4,7 @@ import {
   accessToken,
   systemToken,
   basic,
+  expectFhirStatuses,
   fhirGet,
   ORIGIN,
   FHIR_BASE,
@@ -213,22 +214,24 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
     t,
   }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Observation.rs?category=laboratory');
-    expect((await fhirGet(t.app, 'Observation/obs-3', token)).statusCode).toBe(200);
-    expect((await fhirGet(t.app, 'Observation/obs-1', token)).statusCode).toBe(403);
+    await expectFhirStatuses(t.app, token, { 'Observation/obs-3': 200, 'Observation/obs-1': 403 });
     const labs = await fhirGet(t.app, 'Observation?patient=pat-1&category=laboratory', token);
     expect(ids(labs.json<Bundle>())).toEqual(['obs-3', 'obs-4']);
-    expect((await fhirGet(t.app, 'Observation?patient=pat-1', token)).statusCode).toBe(403);
-    expect((await fhirGet(t.app, 'Observation?category=vital-signs', token)).statusCode).toBe(403);
-    expect((await fhirGet(t.app, 'Observation?category=laboratory,vital-signs', token)).statusCode).toBe(403);
+    await expectFhirStatuses(t.app, token, {
+      'Observation?patient=pat-1': 403,
+      'Observation?category=vital-signs': 403,
+      'Observation?category=laboratory,vital-signs': 403,
+    });
   });
 
   it('tells v2 read (r) from search (s)', async ({ t }) => {
     const readOnly = await accessToken(t.app, 'launch/patient patient/Patient.r');
-    expect((await fhirGet(t.app, 'Patient/pat-1', readOnly)).statusCode).toBe(200);
-    expect((await fhirGet(t.app, 'Patient?_id=pat-1', readOnly)).statusCode).toBe(403);
+    await expectFhirStatuses(t.app, readOnly, { 'Patient/pat-1': 200, 'Patient?_id=pat-1': 403 });
     const searchOnly = await accessToken(t.app, 'launch/patient patient/Observation.s');
-    expect((await fhirGet(t.app, 'Observation?patient=pat-1', searchOnly)).statusCode).toBe(200);
-    expect((await fhirGet(t.app, 'Observation/obs-1', searchOnly)).statusCode).toBe(403);
+    await expectFhirStatuses(t.app, searchOnly, {
+      'Observation?patient=pat-1': 200,
+      'Observation/obs-1': 403,
+    });
   });
 
   it('honours v1 patient/*.read for read and search', async ({ sandboxWith }) => {
@@ -257,14 +260,12 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
   it('lets a patient user see only their own compartment with user/ scopes', async ({ sandboxWith }) => {
     const t = await sandboxWith({ launch: { fhirUser: 'Patient/pat-2' } });
     const token = await accessToken(t.app, 'openid fhirUser user/*.rs');
-    expect((await fhirGet(t.app, 'Patient/pat-2', token)).statusCode).toBe(200);
-    expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
+    await expectFhirStatuses(t.app, token, { 'Patient/pat-2': 200, 'Patient/pat-1': 403 });
   });
 
   it('lets the fhirUser scope read the signed-in user, and nobody else', async ({ t }) => {
     const token = await accessToken(t.app, 'openid fhirUser launch/patient patient/*.rs');
-    expect((await fhirGet(t.app, 'Practitioner/prac-1', token)).statusCode).toBe(200);
-    expect((await fhirGet(t.app, 'Practitioner/prac-2', token)).statusCode).toBe(403);
+    await expectFhirStatuses(t.app, token, { 'Practitioner/prac-1': 200, 'Practitioner/prac-2': 403 });
   });
 
   it('lets a backend services token with system/ scopes read any patient, within its types', async ({
@@ -272,7 +273,6 @@ describe('FHIR base: SMART App Launch 2.2 §scopes enforcement', () => {
   }) => {
     const token = await systemToken(t.app, 'system/Observation.rs system/Patient.r');
     expect((await fhirGet(t.app, 'Observation?patient=pat-4', token)).json<Bundle>().total).toBe(2);
-    expect((await fhirGet(t.app, 'Patient/pat-3', token)).statusCode).toBe(200);
-    expect((await fhirGet(t.app, 'Condition/cond-1', token)).statusCode).toBe(403);
+    await expectFhirStatuses(t.app, token, { 'Patient/pat-3': 200, 'Condition/cond-1': 403 });
   });
 });

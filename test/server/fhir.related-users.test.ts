@@ -4,6 +4,7 @@ import {
   admin,
   confidentialClient,
   FHIR_BASE,
+  expectFhirStatuses,
   fhirGet,
   fullCodeFlow,
   sandboxTest,
@@ -121,10 +122,12 @@ describe('user/ scopes for a Person user', () => {
   it('sees both linked patients (one through a RelatedPerson), not a third', async ({ sandboxWith }) => {
     const { t, token } = await userToken(sandboxWith, 'Person/per-1');
     expect(await observationSubjects(t, token)).toEqual(new Set(['Patient/pat-1', 'Patient/pat-2']));
-    expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(200);
-    expect((await fhirGet(t.app, 'Patient/pat-2', token)).statusCode).toBe(200);
-    expect((await fhirGet(t.app, 'Patient/pat-3', token)).statusCode).toBe(403);
-    expect((await fhirGet(t.app, 'Observation/obs-9', token)).statusCode).toBe(403);
+    await expectFhirStatuses(t.app, token, {
+      'Patient/pat-1': 200,
+      'Patient/pat-2': 200,
+      'Patient/pat-3': 403,
+      'Observation/obs-9': 403,
+    });
   });
 
   it('is refused everything, with the reason, when it links to no patient', async ({ sandboxWith }) => {

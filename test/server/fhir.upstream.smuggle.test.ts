@@ -8,7 +8,7 @@ import {
   sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
-import { upstreamStandIn, type UpstreamAnswer } from '../helpers/fhir-upstream.js';
+import { obs, upstreamStandIn, type UpstreamAnswer } from '../helpers/fhir-upstream.js';
 
 /**
  * An upstream that answers whatever the test sets: what the sandbox relays of it must still pass the token's
@@ -20,13 +20,6 @@ const base = upstream.base;
 /** What reached the upstream, as method and path. */
 const arrivals = () => upstream.arrivals.map((a) => `${a.method} ${a.url}`);
 
-const obs = (id: string, patient: string) => ({
-  resourceType: 'Observation',
-  id,
-  status: 'final',
-  code: { text: id },
-  subject: { reference: `Patient/${patient}` },
-});
 const otherPatient = { resourceType: 'Patient', id: 'pat-2', name: [{ family: 'Secret' }] };
 
 const clients = [

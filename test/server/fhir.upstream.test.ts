@@ -6,21 +6,15 @@ import {
   clinicalClient,
   confidentialClient,
   FHIR_BASE,
+  expectFhirStatuses,
   fhirGet,
   fhirWrite,
   lastVerdictScope,
   sandboxTest,
   type TestSandbox,
 } from '../helpers/sandbox.js';
-import { upstreamStandIn, type UpstreamAnswer } from '../helpers/fhir-upstream.js';
+import { obs, upstreamStandIn, type UpstreamAnswer } from '../helpers/fhir-upstream.js';
 
-const obs = (id: string, patient: string) => ({
-  resourceType: 'Observation',
-  id,
-  status: 'final',
-  code: { text: id },
-  subject: { reference: `Patient/${patient}` },
-});
 const searchset = (entries: Record<string, unknown>[], next?: string) => ({
   resourceType: 'Bundle',
   type: 'searchset',
@@ -153,9 +147,11 @@ interface Bundle {
 describe('A real FHIR server behind the sandbox (fhir.upstream)', () => {
   it('never lets a refused request reach the upstream', async ({ t }) => {
     const token = await accessToken(t.app, 'launch/patient patient/Observation.rs');
-    expect((await fhirGet(t.app, 'Observation?patient=pat-2', token)).statusCode).toBe(403);
-    expect((await fhirGet(t.app, 'Condition?patient=pat-1', token)).statusCode).toBe(403);
-    expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
+    await expectFhirStatuses(t.app, token, {
+      'Observation?patient=pat-2': 403,
+      'Condition?patient=pat-1': 403,
+      'Patient/pat-1': 403,
+    });
     expect((await fhirGet(t.app, 'Observation', undefined)).statusCode).toBe(401);
     expect((await fhirGet(t.app, 'Observation', 'not-a-token')).statusCode).toBe(401);
     expect(arrivals).toEqual([]);

@@ -1,5 +1,12 @@
 import { describe, expect } from 'vitest';
-import { confidentialClient, FHIR_BASE, fhirGet, fullCodeFlow, sandboxTest } from '../helpers/sandbox.js';
+import {
+  confidentialClient,
+  expectFhirStatuses,
+  FHIR_BASE,
+  fhirGet,
+  fullCodeFlow,
+  sandboxTest,
+} from '../helpers/sandbox.js';
 
 /**
  * A persona's fhirUser may be an absolute URL (SMART App Launch 2.2 §fhirUser). A patient named so is still a
@@ -13,8 +20,7 @@ const it = sandboxTest({
 describe('user/ scopes for a patient persona named by absolute URL', () => {
   it('cannot read another patient', async ({ t }) => {
     const token = String((await fullCodeFlow(t.app, { scope: 'openid fhirUser user/*.rs' }))['access_token']);
-    expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
-    expect((await fhirGet(t.app, 'Patient/pat-2', token)).statusCode).toBe(200);
+    await expectFhirStatuses(t.app, token, { 'Patient/pat-1': 403, 'Patient/pat-2': 200 });
   });
 
   it('searches only their own observations', async ({ t }) => {

@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../server/app.js';
+import { listenLocally } from '../helpers/sandbox.js';
 
 // Refusals written before a request exists (README "Limits"): each names the limit it hit.
 let app: FastifyInstance | undefined;
@@ -14,9 +15,7 @@ afterEach(async () => {
 /** Sends raw bytes to a listening server and resolves with everything it writes back before closing. */
 async function raw(request: string): Promise<string> {
   app = await buildServer({ workbenchDir: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const port = await listenLocally(app);
   const socket = connect({ host: '127.0.0.1', port });
   let received = '';
   socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));

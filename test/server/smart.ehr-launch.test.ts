@@ -5,7 +5,7 @@ import {
   CHALLENGE,
   EHR_SCOPE,
   FHIR_BASE,
-  fhirGet,
+  expectFhirStatuses,
   LAUNCH_URL,
   launchAuthorize,
   launchClients,
@@ -109,8 +109,7 @@ describe('SMART App Launch 2.2 §EHR launch: the sandbox launches the app as the
     expect(idToken['fhirUser']).toBe(`${FHIR_BASE}/Practitioner/prac-1`);
     // The token reads the launch patient, and only that patient.
     const token = String(body['access_token']);
-    expect((await fhirGet(t.app, 'Patient/pat-2', token)).statusCode).toBe(200);
-    expect((await fhirGet(t.app, 'Patient/pat-1', token)).statusCode).toBe(403);
+    await expectFhirStatuses(t.app, token, { 'Patient/pat-2': 200, 'Patient/pat-1': 403 });
   });
 
   it('accepts the authorization request as a form POST (SMART App Launch 2.2 authorize-post)', async ({

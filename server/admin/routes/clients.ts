@@ -4,7 +4,7 @@ import { effectiveClient } from '../../config/defaults.js';
 import { clientIssues, defaultPersonaIssues } from '../../config/validate.js';
 import { clientWarnings } from '../../profiles/serves.js';
 import type { Sandbox } from '../../sandbox.js';
-import { AdminError, invalidInput, notFound } from '../errors.js';
+import { AdminError, found, invalidInput } from '../errors.js';
 import { ClientListSchema, NoContent } from '../shapes.js';
 import { adminRoutes, created, route } from '../operation.js';
 
@@ -71,9 +71,8 @@ export const clientRoutes = adminRoutes('clients', (sandbox) => [
     summary: 'One client exactly as registered, ready to PUT back',
     schema: { params: ClientIdParams, response: { 200: ClientSchema } },
     handler: async (request) => {
-      const found = sandbox.clients.get(request.params.clientId);
-      if (!found) throw notFound(`no client ${request.params.clientId}`);
-      return found.source;
+      return found(sandbox.clients.get(request.params.clientId), `no client ${request.params.clientId}`)
+        .source;
     },
   }),
 
@@ -114,8 +113,10 @@ export const clientRoutes = adminRoutes('clients', (sandbox) => [
     summary: 'Removes a client',
     schema: { params: ClientIdParams, response: { 204: NoContent } },
     handler: async (request, reply) => {
-      const previous = sandbox.clients.get(request.params.clientId)?.source;
-      if (previous === undefined) throw notFound(`no client ${request.params.clientId}`);
+      const previous = found(
+        sandbox.clients.get(request.params.clientId)?.source,
+        `no client ${request.params.clientId}`,
+      );
       await sandbox.changeDurably(
         () => sandbox.clients.delete(previous.clientId),
         () => sandbox.clients.put(previous),

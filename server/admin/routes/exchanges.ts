@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { ExchangePageSchema, ExchangeSchema } from '../../exchanges/exchange.js';
 import { EXCHANGE_PAGE } from '../../exchanges/exchange-log.js';
 import { HarSchema, toHar } from '../../exchanges/har.js';
-import { notFound } from '../errors.js';
+import { found } from '../errors.js';
 import { NoContent } from '../shapes.js';
 import { adminRoutes, route } from '../operation.js';
 
@@ -94,9 +94,10 @@ export const exchangeRoutes = adminRoutes('exchanges', (sandbox) => [
     summary: 'One exchange, request and response, secrets masked',
     schema: { params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }), response: { 200: ExchangeSchema } },
     handler: async (request) => {
-      const found = sandbox.exchanges.get(request.params.seq);
-      if (!found) throw notFound(`exchange ${request.params.seq} is not (or no longer) in the log`);
-      return found;
+      return found(
+        sandbox.exchanges.get(request.params.seq),
+        `exchange ${request.params.seq} is not (or no longer) in the log`,
+      );
     },
   }),
 

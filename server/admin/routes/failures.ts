@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { FailureArmSchema } from '../../config/schema.js';
 import { FAILURE_CATALOG } from '../../failures/catalog.js';
 import { FAILURE_IDS } from '../../failures/ids.js';
-import { notFound } from '../errors.js';
+import { found, notFound } from '../errors.js';
 import {
   ArmedFailureSchema,
   ArmedListSchema,
@@ -107,8 +107,7 @@ export const failureRoutes = adminRoutes('failures', (sandbox) => {
       summary: "Arms a preset's failures in place of those armed now",
       schema: { params: PresetParams, response: { 200: ArmedListSchema } },
       handler: async (request) => {
-        const preset = sandbox.presets.get(request.params.name);
-        if (preset === undefined) throw notFound(`no preset ${request.params.name}`);
+        const preset = found(sandbox.presets.get(request.params.name), `no preset ${request.params.name}`);
         sandbox.failures.replaceAll(preset);
         await sandbox.persist();
         return { armed: sandbox.failures.list() };

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { AdminError, notFound } from '../errors.js';
+import { AdminError, found, notFound } from '../errors.js';
 import { ArtefactTokenSchema, GrantListSchema, IssuedArtefactSchema } from '../shapes.js';
 import { adminRoutes, route } from '../operation.js';
 
@@ -12,6 +12,8 @@ const GrantQuery = Type.Object(
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+/** The 409 code each change answers for an id_token (docs/admin-api.md#grants). */
+const REFUSALS = { revoke: 'not_revocable', expire: 'not_expirable' } as const;
 
 /**
  * `GET /grants` (docs/admin-api.md#grants): recently issued codes and tokens with their state; `POST /grants/:id/revoke`
@@ -20,28 +22,35 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 })
 export const grantRoutes = adminRoutes('grants', (sandbox) => {
   const store = sandbox.store;
 
-  const entryOf = (id: string) => {
-    const entry = sandbox.issued.find(id);
-    if (!entry) throw notFound(`no issued code or token ${id} (the grants view keeps the most recent ones)`);
-    return entry;
-  };
+  const entryOf = (id: string) =>
+    found(
+      sandbox.issued.find(id),
+      `no issued code or token ${id} (the grants view keeps the most recent ones)`,
+    );
 
   /**
-   * Revoke and expire: one artefact changed and kept, answered as it is now. An id_token is out of the
-   * server's hands once issued (the client checks it itself), so both refuse it with a 409 saying why.
+   * Revoke and expire: `POST /grants/:id/<verb>` changes one artefact, keeps it and answers it as it is now. An
+   * id_token is out of the server's hands once issued (the client checks it itself), so both refuse it with a
+   * 409 saying why.
    */
-  const change = async (
-    id: string,
-    refusal: string,
+  const changeRoute = (
+    verb: 'revoke' | 'expire',
+    operationId: string,
+    summary: string,
     why: string,
     act: (entry: ReturnType<typeof entryOf>) => void,
-  ) => {
-    const entry = entryOf(id);
-    if (entry.kind === 'id_token') throw new AdminError(409, refusal, why);
-    act(entry);
-    await sandbox.persist();
-    return sandbox.issued.view(entry.id);
-  };
+  ) =>
+    route('POST', `/grants/:id/${verb}`, operationId, {
+      summary,
+      schema: { params: IdParams, response: { 200: IssuedArtefactSchema } },
+      handler: async (request) => {
+        const entry = entryOf(request.params.id);
+        if (entry.kind === 'id_token') throw new AdminError(409, REFUSALS[verb], why);
+        act(entry);
+        await sandbox.persist();
+        return sandbox.issued.view(entry.id);
+      },
+    });
 
   return [
     route('GET', '/grants', 'listGrants', {
@@ -82,38 +91,30 @@ export const grantRoutes = adminRoutes('grants', (sandbox) => {
       },
     }),
 
-    route('POST', '/grants/:id/revoke', 'revokeGrant', {
-      summary: 'Revokes a code or token and what was issued from it',
-      schema: { params: IdParams, response: { 200: IssuedArtefactSchema } },
-      handler: async (request) =>
-        change(
-          request.params.id,
-          'not_revocable',
-          'an id_token is a signed statement the client checks itself; revoke the refresh or access token of its grant instead',
-          (entry) => {
-            // RFC 7009 §2.1 in spirit: whatever was issued from a code or refresh token goes with it.
-            store.revoke(
-              entry,
-              entry.kind === 'refresh_token'
-                ? 'refresh token revoked from the admin API'
-                : 'revoked from the admin API',
-            );
-          },
-        ),
-    }),
+    changeRoute(
+      'revoke',
+      'revokeGrant',
+      'Revokes a code or token and what was issued from it',
+      'an id_token is a signed statement the client checks itself; revoke the refresh or access token of its grant instead',
+      (entry) => {
+        // RFC 7009 §2.1 in spirit: whatever was issued from a code or refresh token goes with it.
+        store.revoke(
+          entry,
+          entry.kind === 'refresh_token'
+            ? 'refresh token revoked from the admin API'
+            : 'revoked from the admin API',
+        );
+      },
+    ),
 
-    route('POST', '/grants/:id/expire', 'expireGrant', {
-      summary: 'Expires a code or token now',
-      schema: { params: IdParams, response: { 200: IssuedArtefactSchema } },
-      handler: async (request) =>
-        change(
-          request.params.id,
-          'not_expirable',
-          'an id_token carries its own exp and is checked by the client; the server cannot expire it early',
-          (entry) => {
-            store.expire(entry);
-          },
-        ),
-    }),
+    changeRoute(
+      'expire',
+      'expireGrant',
+      'Expires a code or token now',
+      'an id_token carries its own exp and is checked by the client; the server cannot expire it early',
+      (entry) => {
+        store.expire(entry);
+      },
+    ),
   ];
 });

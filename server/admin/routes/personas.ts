@@ -4,7 +4,7 @@ import { personaIssues } from '../../config/validate.js';
 import { personaSub } from '../../people/personas.js';
 import { sandboxDefaultPersona } from '../../people/sign-in.js';
 import { QueueClaimsError, type Sandbox } from '../../sandbox.js';
-import { AdminError, invalidInput, notFound } from '../errors.js';
+import { AdminError, found, invalidInput, notFound } from '../errors.js';
 import { NoContent, PersonaListSchema, QueueClaimsRequestSchema, QueuedClaimsSchema } from '../shapes.js';
 import { adminRoutes, created, route } from '../operation.js';
 
@@ -72,9 +72,7 @@ export const personaRoutes = adminRoutes('personas', (sandbox) => {
       summary: 'One persona',
       schema: { params: PersonaParams, response: { 200: PersonaSchema } },
       handler: async (request) => {
-        const found = sandbox.personas.get(request.params.id);
-        if (found === undefined) throw notFound(`no persona ${request.params.id}`);
-        return found;
+        return found(sandbox.personas.get(request.params.id), `no persona ${request.params.id}`);
       },
     }),
 
