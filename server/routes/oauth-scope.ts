@@ -10,9 +10,12 @@ import {
 } from '../oauth/errors.js';
 import {
   acceptRawBodies,
+  FORM_TYPE,
   OAUTH_BODY_LIMIT,
+  parseForm,
   parseStrictForm,
   parseStrictQuery,
+  queryOf,
   requireFormContentType,
   type Params,
 } from '../oauth/form.js';
@@ -88,17 +91,38 @@ function readFormBodyOnly(request: FastifyRequest, body: string): Params {
   return parseStrictForm(body);
 }
 
-/** The parameters of a form POST, parsed strictly; also refuses secrets in the URL (RFC 6749 §2.3.1). */
+/** Parameters that are secrets: RFC 6749 §2.3.1 says they "MUST NOT be included in the request URI". */
+const URL_FORBIDDEN_CREDENTIALS = ['client_secret', 'client_assertion', 'code_verifier', 'refresh_token'];
+
+/**
+ * Refuses any parameter in the URL of a body-only endpoint (docs/endpoints.md#request-parsing). The query
+ * is decoded by the one form parser, so `client%5Fsecret` is the `client_secret` it means: a raw match on
+ * the undecoded text would let percent-encoding slip a secret past RFC 6749 §2.3.1. A parameter the
+ * endpoint would not read is refused too, rather than silently ignored, so a client that put its request
+ * in the URL learns where it belongs. The error names parameters, never echoes a value.
+ */
+function refuseQueryParams(url: string): void {
+  const names = [...parseForm(queryOf(url)).keys()];
+  if (names.length === 0) return;
+  const credentials = names.filter((name) => URL_FORBIDDEN_CREDENTIALS.includes(name));
+  if (credentials.length > 0) {
+    throw new InvalidRequest(
+      `credentials must be sent in the request body, never in the URL: ${credentials.join(', ')}`,
+      { rule: 'RFC 6749 §2.3.1' },
+    );
+  }
+  // A hostile URL may hold thousands of names: the description lists a few, each cut short.
+  const listed = names.slice(0, 5).map((name) => name.slice(0, 40));
+  const more = names.length > listed.length ? ` and ${names.length - listed.length} more` : '';
+  throw new InvalidRequest(
+    `parameters in the URL are not read here (${listed.join(', ')}${more}); send them in the ${FORM_TYPE} request body`,
+    { rule: 'RFC 6749 §4.1.3, RFC 7662 §2.1, RFC 7009 §2.1: parameters in the form body' },
+  );
+}
+
+/** The parameters of a form POST, parsed strictly; parameters in the URL are refused (`refuseQueryParams`). */
 export function readFormBody(request: FastifyRequest): Params {
   requireFormContentType(request.headers['content-type']);
-  const query = request.url.indexOf('?');
-  if (
-    query !== -1 &&
-    /(^|&)(client_secret|client_assertion|code_verifier|refresh_token)=/.test(request.url.slice(query + 1))
-  ) {
-    throw new InvalidRequest('credentials must be sent in the request body, never in the URL', {
-      rule: 'RFC 6749 §2.3.1',
-    });
-  }
+  refuseQueryParams(request.url);
   return parseStrictForm(typeof request.body === 'string' ? request.body : '');
 }
