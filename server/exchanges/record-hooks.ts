@@ -65,7 +65,7 @@ interface Pending {
 declare module 'fastify' {
   interface FastifyRequest {
     sandboxExchange?: Pending;
-    /** Set by the error paths (`sendOAuthError`, `sendBearerError`, the authorize route) for the verdict. */
+    /** Set by the error paths (`sendOAuthError`, `rejectBearer`, the authorize route) for the verdict. */
     sandboxRejection?: Rejection;
     /** Structured facts an endpoint's checks recorded (the token route's PKCE comparison), accepted or not. */
     sandboxDetails?: VerdictDetails;

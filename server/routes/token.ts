@@ -7,10 +7,10 @@ import { refreshTokenGrant } from '../grants/refresh-token.js';
 import { fireFailure, interrupt, reshapeTokenResponse } from '../failures/engine.js';
 import { authenticateClient, type ClientAuthContext } from '../oauth/client-auth.js';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
-import { requireParam, type Params } from '../oauth/form.js';
+import { readParams, requireParam, type Params } from '../oauth/form.js';
 import type { Profile } from '../profiles/profile.js';
 import type { Sandbox } from '../sandbox.js';
-import { NO_STORE, readParams, speakOAuth } from './oauth-scope.js';
+import { NO_STORE, speakOAuth } from '../oauth/respond.js';
 import { onlyThroughProfilePath, PROFILE_ROUTES } from './profile-paths.js';
 
 const GRANT_HANDLERS: Readonly<Record<GrantType, GrantHandler>> = {
