@@ -13,7 +13,8 @@ import type {
 } from './exchange.js';
 import { isLoggedPath } from './logged-paths.js';
 import { FORM_TYPE, mediaType, parseForm, queryOf, type MultiParams } from '../oauth/form.js';
-import { clientIdOf, maskBody, maskForm, maskHeaders, tokensIn } from './mask.js';
+import { clientIdOf } from '../oauth/authorization.js';
+import { maskBody, maskForm, maskHeaders, tokensIn } from './mask.js';
 
 /** Bodies longer than this are cut in the log, so one large request cannot take the log's memory. */
 export const MAX_LOGGED_BODY = 4096;

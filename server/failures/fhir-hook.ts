@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { clientIdOf } from '../exchanges/mask.js';
+import { clientIdOf } from '../oauth/authorization.js';
 import type { Sandbox } from '../sandbox.js';
 import { fireFailure, interrupt } from './engine.js';
 
@@ -21,7 +21,7 @@ export function isProtectedFhirPath(path: string): boolean {
 export function injectFhirFailures(app: FastifyInstance, sandbox: Sandbox): void {
   app.addHook('preHandler', async (request, reply) => {
     if (!isProtectedFhirPath(request.url.split('?')[0] ?? '')) return;
-    const clientId = clientIdOf(request.headers.authorization, new Map());
+    const clientId = clientIdOf(request.headers.authorization);
     const failure = fireFailure(sandbox, request, 'fhir', clientId);
     if (failure === undefined) return;
     const outcome = await interrupt(sandbox, request, reply, failure);

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Sandbox } from '../sandbox.js';
-import { bearerToken, checkAccessToken, type AccessTokenClaims } from '../tokens/verify.js';
+import { checkAccessToken, type AccessTokenClaims } from '../tokens/verify.js';
+import { bearerToken } from './authorization.js';
 import {
   InsufficientScope,
   InvalidToken,
