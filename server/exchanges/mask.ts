@@ -5,6 +5,7 @@ import {
   FORM_TYPE,
   formPairs,
   mediaType,
+  pathOf,
   queryOf,
 } from '../oauth/form.js';
 
@@ -186,8 +187,8 @@ function maskAuthorization(value: string): string {
 }
 
 function maskLocation(value: string): string {
-  const q = value.indexOf('?');
-  return q === -1 ? value : `${value.slice(0, q + 1)}${maskForm(queryOf(value))}`;
+  const path = pathOf(value);
+  return path === value ? value : `${path}?${maskForm(queryOf(value))}`;
 }
 
 /** Headers as strings, with credentials masked. */

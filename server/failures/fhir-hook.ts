@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { clientIdOf } from '../oauth/authorization.js';
 import type { Sandbox } from '../sandbox.js';
 import { fireFailure, interrupt } from './engine.js';
+import { pathOf } from '../oauth/form.js';
 
 /**
  * Whether a path is a FHIR resource request that needs a bearer token: the FHIR base and everything under
@@ -20,7 +21,7 @@ export function isProtectedFhirPath(path: string): boolean {
  */
 export function injectFhirFailures(app: FastifyInstance, sandbox: Sandbox): void {
   app.addHook('preHandler', async (request, reply) => {
-    if (!isProtectedFhirPath(request.url.split('?')[0] ?? '')) return;
+    if (!isProtectedFhirPath(pathOf(request.url))) return;
     const clientId = clientIdOf(request.headers.authorization);
     const failure = fireFailure(sandbox, request, 'fhir', clientId);
     if (failure === undefined) return;

@@ -9,6 +9,7 @@ import {
   toWireError,
   type OAuthError,
 } from './errors.js';
+import { scopeWords } from './scopes.js';
 
 /**
  * Bearer tokens at a resource server (RFC 6750): requiring one, checking its scope, and the challenge that
@@ -47,7 +48,7 @@ export async function requireBearer(sandbox: Sandbox, request: FastifyRequest): 
 
 /** Whether a token's scope holds a word (`openid`, `fhirUser`): scope is space-delimited (RFC 6749 §3.3). */
 export function hasScope(claims: AccessTokenClaims, word: string): boolean {
-  return claims.scope.split(' ').includes(word);
+  return scopeWords(claims.scope).includes(word);
 }
 
 /**

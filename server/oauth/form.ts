@@ -2,7 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidRequest } from './errors.js';
 
 /**
- * The one parser of `application/x-www-form-urlencoded` text (form bodies and query strings) in the server.
+ * The one parser of `application/x-www-form-urlencoded` text (form bodies and query strings) in the server,
+ * and the one place a request URL is split into path and query. The FHIR base alone reads its search
+ * parameters with `URLSearchParams` (fhir/routes.ts): FHIR search repeats names on purpose (RFC 6749's
+ * strictness does not apply) and relays the query to an upstream as sent.
  * Layers, from the wire up: `formPairs` splits the text into the pairs as sent; `parseForm` decodes them into
  * a multi-map (strictly, or leniently for the exchange log, which must read what it cannot decode);
  * `parseStrictForm` refuses a name sent twice and yields one value per name; `readFormBody` and `readParams`
@@ -52,6 +55,12 @@ export function requireFormContentType(contentType: string | undefined): void {
       rule: 'RFC 6749 §3.2',
     });
   }
+}
+
+/** The path of a request URL: everything before the first `?`. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
 }
 
 /** The query string of a request URL: everything after the first `?`. */

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasScope, isBearerError, requireBearer } from '../oauth/bearer.js';
 import { InsufficientScope } from '../oauth/errors.js';
 import { sendOAuthError } from '../oauth/respond.js';
+import { scopeWords } from '../oauth/scopes.js';
 import type { Sandbox } from '../sandbox.js';
 import { fhirUserUrl } from '../fhir/user-claims.js';
 import { claimsAbout, customClaims } from '../people/token-claims.js';
@@ -25,7 +26,7 @@ export function userinfoRoutes(sandbox: Sandbox) {
           rule: 'OpenID Connect Core §5.3',
         });
       }
-      const scope = claims.scope.split(' ');
+      const scope = scopeWords(claims.scope);
       // OpenID Connect Core §5.3.2: the claims of the granted scopes (`profile`: name …), as the id_token has them.
       // Custom claims of the client and the persona too (queued ones belong to the tokens that took them).
       const persona =
