@@ -104,6 +104,31 @@ describe('the refusal is in the active vendor words', () => {
     },
   );
 
+  const medirecords = sandboxTest({ profile: 'medirecords' });
+
+  medirecords(
+    'MediRecords: a valid code redemption with ?foo=bar is 400 invalid_request naming foo, and still redeemable',
+    async ({ t }) => {
+      const { code } = await authorize(t.app, { aud: undefined }, '/oauth/smartauth/authorize');
+      const params = {
+        grant_type: 'authorization_code',
+        code: code ?? '',
+        redirect_uri: REDIRECT,
+        code_verifier: VERIFIER,
+        client_id: 'conf-app',
+      };
+      const res = await post(t, '/oauth/smartauth/token?foo=bar', params);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        error: 'invalid_request',
+        error_description:
+          'parameters in the URL are not read here (foo); send them in the application/x-www-form-urlencoded request body',
+      });
+      // Refused before anything was consumed: the same code still redeems from the body.
+      expect((await post(t, '/oauth/smartauth/token', params)).statusCode).toBe(200);
+    },
+  );
+
   it('a profile with parameterLocation "query-or-body" still reads the whole request from the URL', async ({
     sandboxWith,
   }) => {
