@@ -5,6 +5,7 @@ import { Value } from 'typebox/value';
 import { schemaIssues, type ConfigIssue } from '../config/validate.js';
 import { logUnexpected } from '../log-unexpected.js';
 import type { AdminErrorSchema } from './shapes.js';
+import { pathOf } from '../oauth/form.js';
 
 /** The admin API's error body: a code, a sentence, and the field at fault when there is one. */
 export interface AdminErrorBody {
@@ -102,7 +103,7 @@ export function speakAdminErrors(app: FastifyInstance): void {
       .headers({ 'Cache-Control': 'no-store' })
       .send({
         error: 'not_found',
-        message: `no admin route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+        message: `no admin route ${request.method} ${pathOf(request.url)}`,
       }),
   );
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sameSecret } from '../oauth/same-secret.js';
+import { parseAuthorization } from '../oauth/authorization.js';
 import type { Sandbox } from '../sandbox.js';
 
 /**
@@ -58,7 +59,9 @@ export function isAdminToken(sandbox: Sandbox, presented: string | undefined): b
  * parameter: URLs end up in history, logs and Referer headers (RFC 6750 §2.3, §5.3).
  */
 function presentedToken(request: FastifyRequest): string | undefined {
-  return /^Bearer (\S+)$/i.exec(request.headers.authorization?.trim() ?? '')?.[1];
+  const auth = parseAuthorization(request.headers.authorization);
+  // Any token without spaces: the comparison is what decides, not the RFC 6750 b64token syntax.
+  return auth?.kind === 'bearer' && /^\S+$/.test(auth.credentials) ? auth.credentials : undefined;
 }
 
 /** The 403 for a foreign `Host` or `Origin`, sent; undefined when the request may pass. */

@@ -16,6 +16,7 @@ import { keyRoutes } from './routes/keys.js';
 import { inspectRoutes } from './routes/inspect.js';
 import { launchRoutes } from './routes/launches.js';
 import { personaRoutes } from './routes/personas.js';
+import { pathOf } from '../oauth/form.js';
 
 /** Where the admin API lives (docs/admin-api.md). */
 export const ADMIN_PREFIX = '/_sandbox/api';
@@ -81,7 +82,7 @@ export function adminApi(sandbox: Sandbox, groups: readonly AdminRoutes[] = ADMI
     // guard above answers them (403 for a foreign page) and no CORS header is ever sent (docs/admin-api.md#guard).
     // A refusal, not an operation: left out of the OpenAPI document.
     app.options('/*', { schema: { hide: true } }, async (request) => {
-      throw notFound(`no admin route OPTIONS ${request.url.split('?')[0] ?? ''}`);
+      throw notFound(`no admin route OPTIONS ${pathOf(request.url)}`);
     });
   };
 }

@@ -1,10 +1,11 @@
-import { decodeJwt } from 'jose';
+import { decodeBasic, parseAuthorization } from '../oauth/authorization.js';
 import {
   decodeFormComponent,
   decodeLeniently,
   FORM_TYPE,
   formPairs,
   mediaType,
+  pathOf,
   queryOf,
 } from '../oauth/form.js';
 
@@ -167,25 +168,27 @@ export function maskBody(contentType: string | undefined, text: string): string 
 
 /** RFC 6750 §2.1, RFC 9449 §7.1: the token after `Bearer` or `DPoP`, which the log shortens. */
 function bearerOf(value: string): { scheme: string; token: string } | undefined {
-  const [scheme = '', token = ''] = value.trim().split(/\s+/, 2);
-  return /^(bearer|dpop)$/i.test(scheme) ? { scheme, token } : undefined;
+  const auth = parseAuthorization(value);
+  return auth?.kind === 'bearer' || auth?.kind === 'dpop'
+    ? { scheme: auth.scheme, token: auth.credentials }
+    : undefined;
 }
 
+/** The exchange log's Authorization: a bearer token shortened, Basic showing its client id, the rest hidden. */
 function maskAuthorization(value: string): string {
   const bearer = bearerOf(value);
   if (bearer !== undefined) return `${bearer.scheme} ${shorten(bearer.token)}`;
-  const [scheme = '', credentials = ''] = value.trim().split(/\s+/, 2);
-  if (/^basic$/i.test(scheme)) {
-    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    return colon > 0 ? `${scheme} (${decoded.slice(0, colon)}:${HIDDEN})` : `${scheme} ${HIDDEN}`;
+  const auth = parseAuthorization(value);
+  if (auth?.kind === 'basic') {
+    const clientId = decodeBasic(auth.credentials)?.clientId;
+    return clientId === undefined ? `${auth.scheme} ${HIDDEN}` : `${auth.scheme} (${clientId}:${HIDDEN})`;
   }
   return HIDDEN;
 }
 
 function maskLocation(value: string): string {
-  const q = value.indexOf('?');
-  return q === -1 ? value : `${value.slice(0, q + 1)}${maskForm(queryOf(value))}`;
+  const path = pathOf(value);
+  return path === value ? value : `${path}?${maskForm(queryOf(value))}`;
 }
 
 /** Headers as strings, with credentials masked. */
@@ -270,38 +273,4 @@ export function tokensIn(message: RawMessage): string[] {
     }
   }
   return found.filter((value) => value !== '');
-}
-
-/** The client a request speaks for, when it says so: Basic credentials, a client_id field, a bearer token. */
-export function clientIdOf(
-  authorization: string | undefined,
-  params: ReadonlyMap<string, string>,
-): string | undefined {
-  const fromParams = params.get('client_id');
-  if (fromParams !== undefined) return fromParams;
-  const [scheme = '', credentials = ''] = authorization?.trim().split(/\s+/, 2) ?? [];
-  if (/^basic$/i.test(scheme)) {
-    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    // RFC 6749 §2.3.1: the Basic user name is the form-encoded client_id.
-    return colon <= 0 ? undefined : decodeFormComponent(decoded.slice(0, colon));
-  }
-  if (/^bearer$/i.test(scheme)) {
-    try {
-      const claim = decodeJwt(credentials)['client_id'];
-      return typeof claim === 'string' ? claim : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  const assertion = params.get('client_assertion');
-  if (assertion !== undefined) {
-    try {
-      const iss = decodeJwt(assertion).iss;
-      return typeof iss === 'string' ? iss : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }

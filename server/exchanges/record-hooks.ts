@@ -12,8 +12,9 @@ import type {
   VerdictDetails,
 } from './exchange.js';
 import { isLoggedPath } from './logged-paths.js';
-import { FORM_TYPE, mediaType, parseForm, queryOf, type MultiParams } from '../oauth/form.js';
-import { clientIdOf, maskBody, maskForm, maskHeaders, tokensIn } from './mask.js';
+import { FORM_TYPE, mediaType, parseForm, pathOf, queryOf, type MultiParams } from '../oauth/form.js';
+import { clientIdOf } from '../oauth/authorization.js';
+import { maskBody, maskForm, maskHeaders, tokensIn } from './mask.js';
 
 /** Bodies longer than this are cut in the log, so one large request cannot take the log's memory. */
 export const MAX_LOGGED_BODY = 4096;
@@ -65,7 +66,7 @@ interface Pending {
 declare module 'fastify' {
   interface FastifyRequest {
     sandboxExchange?: Pending;
-    /** Set by the error paths (`sendOAuthError`, `sendBearerError`, the authorize route) for the verdict. */
+    /** Set by the error paths (`sendOAuthError`, `rejectBearer`, the authorize route) for the verdict. */
     sandboxRejection?: Rejection;
     /** Structured facts an endpoint's checks recorded (the token route's PKCE comparison), accepted or not. */
     sandboxDetails?: VerdictDetails;
@@ -278,7 +279,7 @@ function record(sandbox: Sandbox, request: FastifyRequest, reply: FastifyReply |
     time: new Date(pending.time).toISOString(),
     durationMs: Math.round((performance.now() - pending.startedAt) * 100) / 100,
     method: request.method,
-    path: url.split('?')[0] ?? url,
+    path: pathOf(url),
     status,
     ...(clientId === undefined ? {} : { clientId }),
     ...(request.sandboxFailure === undefined ? {} : { failure: request.sandboxFailure }),
@@ -311,7 +312,7 @@ export function recordExchanges(
   recordedElsewhere: (path: string) => boolean = () => false,
 ): void {
   app.addHook('onRequest', (request, reply, done) => {
-    const path = request.originalUrl.split('?')[0] ?? '';
+    const path = pathOf(request.originalUrl);
     // The admin token is the sandbox's master key: a request that carries it is never kept, at any path.
     if (isLoggedPath(path) && !recordedElsewhere(path) && !presentsAdminToken(sandbox, request)) {
       request.sandboxExchange = {

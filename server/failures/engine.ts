@@ -12,6 +12,7 @@ import {
 import { toSeconds } from '../clock.js';
 import type { TokenResponse } from '../grants/grant.js';
 import type { Sandbox } from '../sandbox.js';
+import { usesScheme } from '../oauth/authorization.js';
 import type { FiredFailure } from './board.js';
 import {
   DEFAULT_SLOW_MS,
@@ -64,7 +65,7 @@ export async function interrupt(
   if (delay > 0) await wait(sandbox, delay);
   switch (mode.effect.kind) {
     case 'error':
-      throw mode.effect.error({ ...known, usedBasic: /^basic /i.test(request.headers.authorization ?? '') });
+      throw mode.effect.error({ ...known, usedBasic: usesScheme(request.headers.authorization, 'basic') });
     case 'hang':
       await holdUntilGone(sandbox, reply, mode.effect.closeAfterMs);
       return 'hung';

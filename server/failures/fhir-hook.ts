@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { clientIdOf } from '../exchanges/mask.js';
+import { clientIdOf } from '../oauth/authorization.js';
 import type { Sandbox } from '../sandbox.js';
 import { fireFailure, interrupt } from './engine.js';
+import { pathOf } from '../oauth/form.js';
 
 /**
  * Whether a path is a FHIR resource request that needs a bearer token: the FHIR base and everything under
@@ -20,8 +21,8 @@ export function isProtectedFhirPath(path: string): boolean {
  */
 export function injectFhirFailures(app: FastifyInstance, sandbox: Sandbox): void {
   app.addHook('preHandler', async (request, reply) => {
-    if (!isProtectedFhirPath(request.url.split('?')[0] ?? '')) return;
-    const clientId = clientIdOf(request.headers.authorization, new Map());
+    if (!isProtectedFhirPath(pathOf(request.url))) return;
+    const clientId = clientIdOf(request.headers.authorization);
     const failure = fireFailure(sandbox, request, 'fhir', clientId);
     if (failure === undefined) return;
     const outcome = await interrupt(sandbox, request, reply, failure);

@@ -1,5 +1,5 @@
 import type { ScopeCheck } from '../exchanges/exchange.js';
-import { parseClinicalScope, type ClinicalScope, type Interaction } from '../oauth/scopes.js';
+import { parseClinicalScope, scopeWords, type ClinicalScope, type Interaction } from '../oauth/scopes.js';
 import type { AccessTokenClaims } from '../tokens/verify.js';
 import { isResourceType, type FhirData, type FhirResource, type ResourceType } from './data.js';
 import { referenceParts } from './reference.js';
@@ -66,7 +66,7 @@ function check(
 
 /** What a token may reach at the FHIR base; `data` is read now for whom its user is related to. */
 export function accessOf(claims: AccessTokenClaims, data: UserData): FhirAccess {
-  const tokens = claims.scope.split(' ').filter((s) => s !== '');
+  const tokens = scopeWords(claims.scope);
   return {
     tokens,
     scopes: tokens.flatMap((token) => {

@@ -32,6 +32,7 @@ import { FHIR_JSON, sendFhirError, sendOutcome } from './outcome.js';
 import { FHIR_ID, isR4ResourceType } from './r4-resource-types.js';
 import { isResource, UpstreamError, upstreamOf, type Upstream, type UpstreamAnswer } from './upstream.js';
 import { matchesAll, parseSearch, patientOf, searchQuery, sortMatches } from './search.js';
+import { pathOf, queryOf as queryOfUrl } from '../oauth/form.js';
 
 const VERBS: Readonly<Record<ScopeCheck['interaction'], string>> = {
   c: 'create',
@@ -92,12 +93,7 @@ export function fhirRoutes(sandbox: Sandbox) {
     // Before the bearer check and the not-found handler, so an armed fhir.* failure answers first, everywhere.
     injectFhirFailures(app, sandbox);
     app.setNotFoundHandler((request, reply) =>
-      sendOutcome(
-        reply,
-        404,
-        'not-found',
-        `nothing is served at ${request.method} ${request.url.split('?')[0] ?? ''}`,
-      ),
+      sendOutcome(reply, 404, 'not-found', `nothing is served at ${request.method} ${pathOf(request.url)}`),
     );
 
     app.get('/metadata', async (_request, reply) => reply.type(FHIR_JSON).send(capabilityStatement(sandbox)));
@@ -820,10 +816,12 @@ export function fhirRoutes(sandbox: Sandbox) {
   };
 }
 
-/** The query string of a request, as sent. */
+/**
+ * The query string of a request, as sent. FHIR search reads it with `URLSearchParams`, not form.ts's strict
+ * parser: a search may repeat a name (FHIR R4 search.html#combining: AND) and the upstream gets it as sent.
+ */
 function queryOf(request: FastifyRequest): string {
-  const q = request.url.indexOf('?');
-  return q === -1 ? '' : request.url.slice(q + 1);
+  return queryOfUrl(request.url);
 }
 
 /** 502 naming the upstream (README "A real FHIR server behind the sandbox"). */

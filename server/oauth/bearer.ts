@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Sandbox } from '../sandbox.js';
-import { bearerToken, checkAccessToken, type AccessTokenClaims } from '../tokens/verify.js';
+import { checkAccessToken, type AccessTokenClaims } from '../tokens/verify.js';
+import { bearerToken } from './authorization.js';
 import {
   InsufficientScope,
   InvalidToken,
@@ -8,11 +9,12 @@ import {
   toWireError,
   type OAuthError,
 } from './errors.js';
+import { scopeWords } from './scopes.js';
 
 /**
  * Bearer tokens at a resource server (RFC 6750): requiring one, checking its scope, and the challenge that
  * goes with a refusal. A check throws `InvalidToken` or `InsufficientScope`; the plugin's error handler writes
- * it in the plugin's own shape: `sendBearerError` (OAuth JSON) for userinfo, an OperationOutcome at the FHIR
+ * it in the plugin's own shape: `sendOAuthError` (oauth/respond.ts, OAuth JSON) for userinfo, an OperationOutcome at the FHIR
  * base (fhir/outcome.ts). Both carry the same status and challenge, so a client reads them alike.
  */
 
@@ -46,25 +48,16 @@ export async function requireBearer(sandbox: Sandbox, request: FastifyRequest): 
 
 /** Whether a token's scope holds a word (`openid`, `fhirUser`): scope is space-delimited (RFC 6749 §3.3). */
 export function hasScope(claims: AccessTokenClaims, word: string): boolean {
-  return claims.scope.split(' ').includes(word);
+  return scopeWords(claims.scope).includes(word);
 }
 
 /**
- * Starts the answer to a bearer error whatever its body: the status the class fixes, the challenge, no-store,
- * and the error kept for the exchange log's verdict. The caller sends the body of its response shape.
+ * Starts the answer to a bearer error with a FHIR body: the status the class fixes, the challenge, no-store,
+ * and the error kept for the exchange log's verdict. The caller sends the OperationOutcome.
  */
 export function rejectBearer(request: FastifyRequest, reply: FastifyReply, error: BearerError): FastifyReply {
   request.sandboxRejection = error;
   return reply
     .code(toWireError(error).status)
     .headers({ 'WWW-Authenticate': bearerChallenge(error), 'Cache-Control': 'no-store' });
-}
-
-/** RFC 6750 §3: a bearer error as OAuth JSON (RFC 6749 §5.2 fields), for OAuth endpoints such as userinfo. */
-export function sendBearerError(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  error: BearerError,
-): FastifyReply {
-  return rejectBearer(request, reply, error).send(toWireError(error).body);
 }

@@ -2,7 +2,8 @@ import { sameSecret } from './same-secret.js';
 import type { RegisteredClient } from '../config/defaults.js';
 import type { AuthMethod } from '../config/schema.js';
 import { InvalidClient, InvalidRequest } from './errors.js';
-import { decodeFormComponent, type Params } from './form.js';
+import { decodeBasic, parseAuthorization, usesScheme } from './authorization.js';
+import type { Params } from './form.js';
 import { verifyClientAssertion, JWT_BEARER_ASSERTION, type AssertionContext } from './client-assertion.js';
 
 export interface AuthenticatedClient {
@@ -23,24 +24,19 @@ interface BasicCredentials {
   readonly secret: string;
 }
 
-const BASIC = /^Basic ([A-Za-z0-9+/]+={0,2})$/i;
-
 /**
  * RFC 6749 §2.3.1: the client id and secret are form-urlencoded before they are joined with `:` and
  * base64-encoded, so both are decoded here (appendix B).
  */
-function parseBasic(header: string, challenge: Record<string, string>): BasicCredentials {
-  const match = BASIC.exec(header.trim());
-  const decoded = match?.[1] === undefined ? '' : Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) {
+function parseBasic(header: string | undefined, challenge: Record<string, string>): BasicCredentials {
+  const decoded = decodeBasic(parseAuthorization(header)?.credentials ?? '');
+  if (decoded === undefined) {
     throw new InvalidClient('the Authorization header is not Basic base64(client_id:client_secret)', {
       rule: 'RFC 6749 §2.3.1',
       headers: challenge,
     });
   }
-  const clientId = decodeFormComponent(decoded.slice(0, colon));
-  const secret = decodeFormComponent(decoded.slice(colon + 1));
+  const { clientId, secret } = decoded;
   if (clientId === undefined || secret === undefined) {
     throw new InvalidClient('the Basic credentials are not form-urlencoded as RFC 6749 appendix B requires', {
       rule: 'RFC 6749 §2.3.1',
@@ -60,7 +56,7 @@ export async function authenticateClient(
   ctx: ClientAuthContext,
 ): Promise<AuthenticatedClient> {
   const challenge = { 'WWW-Authenticate': `Basic realm="${ctx.realm}"` };
-  const usedHeader = authorization !== undefined && /^basic /i.test(authorization.trim());
+  const usedHeader = usesScheme(authorization, 'basic');
   if (authorization !== undefined && !usedHeader) {
     throw new InvalidClient('only Basic client authentication is accepted in the Authorization header', {
       rule: 'RFC 6749 §2.3.1',

@@ -1,11 +1,15 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidRequest } from './errors.js';
 
 /**
- * The one parser of `application/x-www-form-urlencoded` text (form bodies and query strings) in the server.
+ * The one parser of `application/x-www-form-urlencoded` text (form bodies and query strings) in the server,
+ * and the one place a request URL is split into path and query. The FHIR base alone reads its search
+ * parameters with `URLSearchParams` (fhir/routes.ts): FHIR search repeats names on purpose (RFC 6749's
+ * strictness does not apply) and relays the query to an upstream as sent.
  * Layers, from the wire up: `formPairs` splits the text into the pairs as sent; `parseForm` decodes them into
  * a multi-map (strictly, or leniently for the exchange log, which must read what it cannot decode);
- * `parseStrictForm` refuses a name sent twice and yields one value per name.
+ * `parseStrictForm` refuses a name sent twice and yields one value per name; `readFormBody` and `readParams`
+ * read an OAuth endpoint's request with them.
  */
 
 /** Parameters of a form body or query string: one value per name, never an array. */
@@ -51,6 +55,12 @@ export function requireFormContentType(contentType: string | undefined): void {
       rule: 'RFC 6749 §3.2',
     });
   }
+}
+
+/** The path of a request URL: everything before the first `?`. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
 }
 
 /** The query string of a request URL: everything after the first `?`. */
@@ -189,4 +199,60 @@ export function requireParam(params: Params, name: string, rule: string): string
     throw new InvalidRequest(`missing required parameter ${name}`, { rule, reason: 'missing_parameter' });
   }
   return value;
+}
+
+/**
+ * The parameters of a token request where the profile reads them. `query-or-body` merges the URL's query
+ * with a form body (a name in both is sent twice, so refused); without a body no content type is needed.
+ */
+export function readParams(request: FastifyRequest, location: 'body' | 'query-or-body'): Params {
+  if (location === 'body') return readFormBody(request);
+  const body = bodyText(request);
+  if (body !== '') requireFormContentType(request.headers['content-type']);
+  // One multi-map of both, so a name in the query and the body is the repeated name `singleValued` refuses.
+  const merged = new Map<string, string[]>();
+  for (const params of [parseForm(queryOf(request.url)), parseForm(body)]) {
+    for (const [name, values] of params) merged.set(name, [...(merged.get(name) ?? []), ...values]);
+  }
+  return singleValued(merged);
+}
+
+function bodyText(request: FastifyRequest): string {
+  return typeof request.body === 'string' ? request.body : '';
+}
+
+/** Parameters that are secrets: RFC 6749 §2.3.1 says they "MUST NOT be included in the request URI". */
+const URL_FORBIDDEN_CREDENTIALS = ['client_secret', 'client_assertion', 'code_verifier', 'refresh_token'];
+
+/**
+ * Refuses any parameter in the URL of a body-only endpoint (docs/endpoints.md#request-parsing). The query
+ * is decoded by the one form parser, so `client%5Fsecret` is the `client_secret` it means: a raw match on
+ * the undecoded text would let percent-encoding slip a secret past RFC 6749 §2.3.1. A parameter the
+ * endpoint would not read is refused too, rather than silently ignored, so a client that put its request
+ * in the URL learns where it belongs. The error names parameters, never echoes a value.
+ */
+function refuseQueryParams(url: string): void {
+  const names = [...parseForm(queryOf(url)).keys()];
+  if (names.length === 0) return;
+  const credentials = names.filter((name) => URL_FORBIDDEN_CREDENTIALS.includes(name));
+  if (credentials.length > 0) {
+    throw new InvalidRequest(
+      `credentials must be sent in the request body, never in the URL: ${credentials.join(', ')}`,
+      { rule: 'RFC 6749 §2.3.1' },
+    );
+  }
+  // A hostile URL may hold thousands of names: the description lists a few, each cut short.
+  const listed = names.slice(0, 5).map((name) => name.slice(0, 40));
+  const more = names.length > listed.length ? ` and ${names.length - listed.length} more` : '';
+  throw new InvalidRequest(
+    `parameters in the URL are not read here (${listed.join(', ')}${more}); send them in the ${FORM_TYPE} request body`,
+    { rule: 'RFC 6749 §4.1.3, RFC 7662 §2.1, RFC 7009 §2.1: parameters in the form body' },
+  );
+}
+
+/** The parameters of a form POST, parsed strictly; parameters in the URL are refused (`refuseQueryParams`). */
+export function readFormBody(request: FastifyRequest): Params {
+  requireFormContentType(request.headers['content-type']);
+  refuseQueryParams(request.url);
+  return parseStrictForm(bodyText(request));
 }

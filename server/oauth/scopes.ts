@@ -21,9 +21,14 @@ const V1_PERMISSIONS: Readonly<Record<string, string>> = { read: 'rs', write: 'c
 const CLINICAL = /^(patient|user|system)\/([A-Z][A-Za-z]*|\*)\.([a-z*]+)(\?.+)?$/;
 const V2_ORDER = 'cruds';
 
+/** The words of a space-delimited scope (RFC 6749 §3.3), as a granted token's scope claim holds them. */
+export function scopeWords(scope: string): string[] {
+  return scope.split(' ').filter((t) => t !== '');
+}
+
 /** Splits a scope parameter into tokens; returns undefined when a token breaks the RFC 6749 §3.3 grammar. */
 export function splitScope(scope: string): string[] | undefined {
-  const tokens = scope.split(' ').filter((t) => t !== '');
+  const tokens = scopeWords(scope);
   return tokens.every((t) => SCOPE_TOKEN.test(t)) ? [...new Set(tokens)] : undefined;
 }
 

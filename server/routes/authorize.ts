@@ -38,7 +38,7 @@ import {
 } from './consent-page.js';
 import { escapeHtml, sendPage } from './html.js';
 import { decisionPath, onlyThroughProfilePath, PROFILE_ROUTES } from './profile-paths.js';
-import { asOAuthError } from './oauth-scope.js';
+import { asOAuthError } from '../oauth/respond.js';
 
 /** What validation reads from the sandbox at the moment of a request (the profile may have changed). */
 function rulesOf(sandbox: Sandbox): AuthorizationRules {

@@ -2,6 +2,7 @@ import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { VERDICT_HEADER } from '../exchanges/record-hooks.js';
 import type { Sandbox } from '../sandbox.js';
+import { pathOf } from '../oauth/form.js';
 
 /**
  * SMART App Launch 2.2 (and docs/endpoints.md#cors): browser apps call discovery, the JWKS, the token,
@@ -44,7 +45,7 @@ export async function registerCors(app: FastifyInstance, sandbox: Sandbox): Prom
   await app.register(cors, {
     delegator: (request: FastifyRequest, callback) => {
       // The path the caller asked for, before the profile rewrite (profile-paths.ts) renamed it.
-      const path = request.originalUrl.split('?')[0] ?? '';
+      const path = pathOf(request.originalUrl);
       callback(null, isOpen(path) ? OPEN : CLOSED);
     },
   });

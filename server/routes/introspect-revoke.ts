@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { toSeconds } from '../clock.js';
 import { authenticateClient } from '../oauth/client-auth.js';
 import { InvalidRequest } from '../oauth/errors.js';
-import { requireParam } from '../oauth/form.js';
+import { readFormBody, requireParam } from '../oauth/form.js';
 import type { Sandbox } from '../sandbox.js';
 import { checkAccessToken } from '../tokens/verify.js';
-import { NO_STORE, readFormBody, speakOAuth } from './oauth-scope.js';
+import { NO_STORE, speakOAuth } from '../oauth/respond.js';
 import { clientAuthContext } from './token.js';
 
 /** RFC 7662 token introspection and RFC 7009 token revocation. */

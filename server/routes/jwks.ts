@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { failureMode } from '../failures/catalog.js';
 import { fireFailure, interrupt } from '../failures/engine.js';
 import type { Sandbox } from '../sandbox.js';
-import { sendOAuthError } from './oauth-scope.js';
+import { sendOAuthError } from '../oauth/respond.js';
 
 /**
  * How long a client may cache the JWKS (docs/endpoints.md#jwks). Short, because a rotation makes a new key

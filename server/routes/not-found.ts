@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { profileNamed, profileNames } from '../profiles/profile.js';
 import type { Sandbox } from '../sandbox.js';
+import { pathOf } from '../oauth/form.js';
 
 /** The body of a 404 outside the FHIR base and the admin API (which answer in their own shapes). */
 export interface NotFoundBody {
@@ -21,7 +22,7 @@ export interface NotFoundBody {
 export function notFoundHandler(sandbox: Sandbox) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const active = sandbox.profile;
-    const path = request.originalUrl.split('?')[0] ?? '';
+    const path = pathOf(request.originalUrl);
     // An issuer under `/i/NAME` sees paths without its prefix (app.ts rewriteUrl); the client used it.
     const base = sandbox.basePath;
     const asked = `${request.method} ${base}${path}`;

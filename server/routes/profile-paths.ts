@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Profile } from '../profiles/profile.js';
+import { pathOf } from '../oauth/form.js';
 
 /**
  * Where the active profile's token and authorization endpoints are routed inside the server.
@@ -25,9 +26,9 @@ export function decisionPath(profile: Profile): string {
 
 /** `rewriteUrl` for the factory: the active profile's endpoint paths to their internal routes. */
 export function rewriteProfilePath(profile: Profile, url: string): string {
-  const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
-  const query = q === -1 ? '' : url.slice(q);
+  const path = pathOf(url);
+  // The query with its `?`, as sent.
+  const query = url.slice(path.length);
   if (path === profile.tokenPath) return `${PROFILE_ROUTES.token}${query}`;
   if (path === profile.authorizePath) return `${PROFILE_ROUTES.authorize}${query}`;
   if (path === decisionPath(profile)) return `${PROFILE_ROUTES.decision}${query}`;

@@ -5,12 +5,13 @@ import { clientCredentialsGrant } from '../grants/client-credentials.js';
 import type { GrantContext, GrantHandler, Note, TokenResponse } from '../grants/grant.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
 import { fireFailure, interrupt, reshapeTokenResponse } from '../failures/engine.js';
+import { usesScheme } from '../oauth/authorization.js';
 import { authenticateClient, type ClientAuthContext } from '../oauth/client-auth.js';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../oauth/errors.js';
-import { requireParam, type Params } from '../oauth/form.js';
+import { readParams, requireParam, type Params } from '../oauth/form.js';
 import type { Profile } from '../profiles/profile.js';
 import type { Sandbox } from '../sandbox.js';
-import { NO_STORE, readParams, speakOAuth } from './oauth-scope.js';
+import { NO_STORE, speakOAuth } from '../oauth/respond.js';
 import { onlyThroughProfilePath, PROFILE_ROUTES } from './profile-paths.js';
 
 const GRANT_HANDLERS: Readonly<Record<GrantType, GrantHandler>> = {
@@ -41,7 +42,7 @@ function requireProfileParams(profile: Profile, params: Params, authorization: s
   const byGrant = (GRANT_TYPES as readonly string[]).includes(grantType ?? '')
     ? profile.requiredParams.byGrant[grantType as GrantType]
     : undefined;
-  const basic = authorization !== undefined && /^basic /i.test(authorization.trim());
+  const basic = usesScheme(authorization, 'basic');
   const missing = [...profile.requiredParams.always, ...(byGrant ?? [])].filter(
     (name) => !params.has(name) && !(name === 'client_id' && basic),
   );

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasScope, isBearerError, requireBearer, sendBearerError } from '../oauth/bearer.js';
+import { hasScope, isBearerError, requireBearer } from '../oauth/bearer.js';
 import { InsufficientScope } from '../oauth/errors.js';
+import { sendOAuthError } from '../oauth/respond.js';
+import { scopeWords } from '../oauth/scopes.js';
 import type { Sandbox } from '../sandbox.js';
 import { fhirUserUrl } from '../fhir/user-claims.js';
 import { claimsAbout, customClaims } from '../people/token-claims.js';
@@ -12,7 +14,7 @@ import { claimsAbout, customClaims } from '../people/token-claims.js';
 export function userinfoRoutes(sandbox: Sandbox) {
   return async (app: FastifyInstance): Promise<void> => {
     app.setErrorHandler((error, request, reply) => {
-      if (isBearerError(error)) return sendBearerError(request, reply, error);
+      if (isBearerError(error)) return sendOAuthError(request, reply, error);
       // Anything else is not ours to word: the parent's handler answers it, as before this plugin had one.
       throw error;
     });
@@ -24,7 +26,7 @@ export function userinfoRoutes(sandbox: Sandbox) {
           rule: 'OpenID Connect Core §5.3',
         });
       }
-      const scope = claims.scope.split(' ');
+      const scope = scopeWords(claims.scope);
       // OpenID Connect Core §5.3.2: the claims of the granted scopes (`profile`: name …), as the id_token has them.
       // Custom claims of the client and the persona too (queued ones belong to the tokens that took them).
       const persona =

@@ -77,9 +77,3 @@ export async function notIssuedHere(sandbox: Sandbox, token: string, otherwise: 
     ? otherwise
     : `issued by issuer ${issuer}, not by issuer ${sandbox.issuerName}: tokens never cross issuers`;
 }
-
-/** The token of an `Authorization: Bearer` header (RFC 6750 §2.1), or undefined. */
-export function bearerToken(authorization: string | undefined): string | undefined {
-  const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization?.trim() ?? '');
-  return m?.[1];
-}

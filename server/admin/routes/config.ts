@@ -2,6 +2,7 @@ import { ConfigSchema } from '../../config/schema.js';
 import { ConfigError, parseConfig } from '../../config/validate.js';
 import { configuredContext } from '../../launch/launches.js';
 import type { Sandbox } from '../../sandbox.js';
+import { parseAuthorization } from '../../oauth/authorization.js';
 import { invalidInput } from '../errors.js';
 import {
   EffectiveConfigSchema,
@@ -96,14 +97,17 @@ function effectiveConfig(sandbox: Sandbox): EffectiveConfig {
       load: [...(fhir?.load ?? [])],
       upstream: fhir?.upstream ?? null,
       upstreamAuthorization:
-        fhir?.upstreamAuthorization === undefined ? null : maskAuthorization(fhir.upstreamAuthorization),
+        fhir?.upstreamAuthorization === undefined ? null : schemeOnly(fhir.upstreamAuthorization),
     },
     launch: configuredContext(sandbox.config),
   };
 }
 
-/** An Authorization header with its credentials hidden: the scheme stays readable (RFC 9110 §11.4). */
-export function maskAuthorization(header: string): string {
-  const scheme = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?= )/.exec(header)?.[0];
-  return scheme === undefined ? '****' : `${scheme} ****`;
+/**
+ * An Authorization header with all of its credentials hidden, only the scheme readable (RFC 9110 §11.4): the
+ * config view, unlike the exchange log's `maskAuthorization`, shows no part of a token or client id.
+ */
+export function schemeOnly(header: string): string {
+  const auth = parseAuthorization(header);
+  return auth === undefined || auth.credentials === '' ? '****' : `${auth.scheme} ****`;
 }

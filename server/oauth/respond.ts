@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { logUnexpected } from '../log-unexpected.js';
+import { bearerChallenge, isBearerError } from './bearer.js';
 import {
   InvalidRequest,
   OAuthError,
@@ -7,16 +8,15 @@ import {
   ServerError,
   toWireError,
   type ErrorShape,
-} from '../oauth/errors.js';
-import {
-  acceptRawBodies,
-  OAUTH_BODY_LIMIT,
-  parseStrictForm,
-  parseStrictQuery,
-  requireFormContentType,
-  type Params,
-} from '../oauth/form.js';
+} from './errors.js';
+import { acceptRawBodies, OAUTH_BODY_LIMIT } from './form.js';
 
+/**
+ * The one writer of OAuth JSON errors (RFC 6749 §5.2, RFC 6750 §3 for bearer errors) for every OAuth
+ * endpoint; routes/ only assembles. The FHIR base writes the same errors as OperationOutcomes (fhir/outcome.ts).
+ */
+
+/** RFC 6749 §5.1: token responses and their errors must not be cached. */
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
 /**
@@ -59,46 +59,10 @@ export function sendOAuthError(
   // The sandbox's own words stay available to the exchange log when a profile rewords the body.
   request.sandboxRejection = oauth;
   const wire = toWireError(oauth, shape);
+  // RFC 6750 §3: a resource server's refusal (userinfo) carries the Bearer challenge.
+  const challenge = isBearerError(oauth) ? { 'WWW-Authenticate': bearerChallenge(oauth) } : {};
   return reply
     .code(wire.status)
-    .headers({ ...NO_STORE, ...wire.headers })
+    .headers({ ...NO_STORE, ...wire.headers, ...challenge })
     .send(wire.body);
-}
-
-/**
- * The parameters of a token request where the profile reads them. `query-or-body` merges the URL's query
- * with a form body (a name in both is sent twice, so refused); without a body no content type is needed.
- */
-export function readParams(request: FastifyRequest, location: 'body' | 'query-or-body'): Params {
-  if (location === 'body') return readFormBody(request);
-  const body = typeof request.body === 'string' ? request.body : '';
-  const fromBody = body === '' ? new Map<string, string>() : readFormBodyOnly(request, body);
-  const merged = new Map(parseStrictQuery(request.url));
-  for (const [name, value] of fromBody) {
-    if (merged.has(name)) {
-      throw new InvalidRequest(`parameter ${name} was sent more than once`, { rule: 'RFC 6749 §3.1' });
-    }
-    merged.set(name, value);
-  }
-  return merged;
-}
-
-function readFormBodyOnly(request: FastifyRequest, body: string): Params {
-  requireFormContentType(request.headers['content-type']);
-  return parseStrictForm(body);
-}
-
-/** The parameters of a form POST, parsed strictly; also refuses secrets in the URL (RFC 6749 §2.3.1). */
-export function readFormBody(request: FastifyRequest): Params {
-  requireFormContentType(request.headers['content-type']);
-  const query = request.url.indexOf('?');
-  if (
-    query !== -1 &&
-    /(^|&)(client_secret|client_assertion|code_verifier|refresh_token)=/.test(request.url.slice(query + 1))
-  ) {
-    throw new InvalidRequest('credentials must be sent in the request body, never in the URL', {
-      rule: 'RFC 6749 §2.3.1',
-    });
-  }
-  return parseStrictForm(typeof request.body === 'string' ? request.body : '');
 }
