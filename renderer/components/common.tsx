@@ -263,11 +263,14 @@ export function Field({
   label,
   hint,
   error,
+  className,
   children,
 }: {
   readonly label: string;
   readonly hint?: string;
   readonly error?: string | undefined;
+  /** Classes beside `field`, for the field's place in its row. */
+  readonly className?: string;
   readonly children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => ReactNode;
 }) {
   const id = useId();
@@ -277,7 +280,9 @@ export function Field({
     .filter((x) => x !== undefined)
     .join(' ');
   return (
-    <div className={`field${error === undefined ? '' : ' invalid'}`}>
+    <div
+      className={['field', className, error === undefined ? undefined : 'invalid'].filter(Boolean).join(' ')}
+    >
       <label htmlFor={id}>{label}</label>
       {children({
         id,

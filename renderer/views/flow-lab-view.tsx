@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { CodeBlock, ErrorText, Options } from '../components/common.js';
+import { SelectField } from '../components/select-field.js';
 import { diagramModel } from '../flow-lab/diagram.js';
 import { toCurlScript, toMarkdown } from '../flow-lab/export.js';
 import { FLOWS, flowById, type FlowId, type StepDefinition } from '../flow-lab/flows.js';
@@ -24,7 +25,7 @@ import { AssertionPanel, FamilyTimelineView, PkcePanel } from './flow-lab/explai
 import { EditFields, RequestPanel } from './flow-lab/request-panel.js';
 import { ResponsePanel, ServerVerdict } from './flow-lab/response-panel.js';
 import { SequenceDiagram } from './flow-lab/sequence-diagram.js';
-import { StepNav, StepText } from './flow-lab/step-card.js';
+import { StepLinks, StepNav, StepText } from './flow-lab/step-card.js';
 import type { StepOutcome } from '../flow-lab/diagram.js';
 
 const OUTCOME_TEXT: Record<NonNullable<StepOutcome>, string> = {
@@ -140,17 +141,15 @@ export function FlowLabView() {
       ) : (
         <>
           <div className="toolbar lab-toolbar">
-            <div className="field lab-picker">
-              <label htmlFor="flow-lab-flow">Flow</label>
-              <select
-                id="flow-lab-flow"
-                value={lab.flowId}
-                disabled={lab.busy !== 'idle'}
-                onChange={(e) => void chooseFlow(e.target.value as FlowId)}
-              >
-                <Options items={FLOWS} value={(f) => f.id} label={(f) => f.title} />
-              </select>
-            </div>
+            <SelectField
+              label="Flow"
+              className="lab-picker"
+              value={lab.flowId}
+              disabled={lab.busy !== 'idle'}
+              onChange={(id) => void chooseFlow(id as FlowId)}
+            >
+              <Options items={FLOWS} value={(f) => f.id} label={(f) => f.title} />
+            </SelectField>
             <p className="muted lab-summary">{flow.summary}</p>
             {canCompare ? (
               <button
@@ -199,30 +198,20 @@ function LabSide({ lab }: { readonly lab: FlowLabState }) {
   const model = useMemo(() => diagramModel(flow, outcomes, lab.cursor), [flow, outcomes, lab.cursor]);
   return (
     <aside className="lab-side" aria-label="Steps and sequence diagram">
-      <ol className="lab-steps" aria-label="Steps">
-        {flow.steps.map((s, i) => {
+      <StepLinks
+        steps={flow.steps}
+        cursor={lab.cursor}
+        reached={lab.steps.length}
+        busy={lab.busy !== 'idle'}
+        onGo={(i) => void labGoTo(i)}
+        outcome={(i) => outcomes[i] ?? 'pending'}
+        badge={(i) => {
           const outcome = outcomes[i];
-          return (
-            <li key={`${s.id}-${i}`}>
-              <button
-                type="button"
-                className="lab-step-link"
-                aria-current={i === lab.cursor ? 'step' : undefined}
-                disabled={i > lab.steps.length || lab.busy !== 'idle'}
-                onClick={() => void labGoTo(i)}
-                data-outcome={outcome ?? 'pending'}
-              >
-                <span>
-                  {i + 1}. {s.title}
-                </span>
-                {outcome === undefined ? null : (
-                  <span className={`badge outcome-${outcome}`}>{OUTCOME_TEXT[outcome]}</span>
-                )}
-              </button>
-            </li>
+          return outcome === undefined ? null : (
+            <span className={`badge outcome-${outcome}`}>{OUTCOME_TEXT[outcome]}</span>
           );
-        })}
-      </ol>
+        }}
+      />
       <SequenceDiagram model={model} onPick={(i) => void labGoTo(i)} />
     </aside>
   );
