@@ -18,7 +18,7 @@ import {
   selectSession,
 } from '../store/selectors.js';
 import { issuerList } from '../store/issuers-slice.js';
-import { useApp, useDeps } from '../store/react.js';
+import { useApp, useDeps, useLoad } from '../store/react.js';
 import { CompareView } from './flow-lab/compare-view.js';
 import { ExportBar } from './flow-lab/export-bar.js';
 import { AssertionPanel, FamilyTimelineView, PkcePanel } from './flow-lab/explainers.js';
@@ -81,7 +81,6 @@ export function FlowLabView() {
   const compare = useApp(selectFlowCompare);
   const chooseFlow = useApp((s) => s.chooseFlow);
   const setPresenting = useApp((s) => s.setPresenting);
-  const loadIssuers = useApp((s) => s.loadIssuers);
   const setCompareOpen = useApp((s) => s.setCompareOpen);
   const root = useRef<HTMLDivElement>(null);
   const flow = flowById(lab.flowId);
@@ -99,9 +98,7 @@ export function FlowLabView() {
   }, [chooseFlow, lab.steps.length, lab.busy, lab.flowId]);
 
   // Issuers come and go at run time (POST /_sandbox/api/issuers): each visit reads them again.
-  useEffect(() => {
-    void loadIssuers();
-  }, [loadIssuers]);
+  useLoad((s) => s.loadIssuers);
 
   useEffect(() => {
     if (lab.presenting) root.current?.focus();

@@ -12,7 +12,7 @@ import { TextField } from '../components/text-field.js';
 import { openInNewTab, type OpenOutcome } from '../lib/open-tab.js';
 import { messageOf } from '../store/errors.js';
 import { selectClientList, selectPersonas, selectServer } from '../store/selectors.js';
-import { useApp, useDeps } from '../store/react.js';
+import { useApp, useDeps, useLoad } from '../store/react.js';
 import { FhirDataCard } from './fhir-data-card.js';
 
 /** The launch flow: a form, then the minted launch with its URL. */
@@ -110,7 +110,6 @@ export function LaunchView() {
   const [patient, setPatient] = useState('');
   const [encounter, setEncounter] = useState('');
   const personas = useApp(selectPersonas);
-  const loadPersonas = useApp((s) => s.loadPersonas);
   const [user, setUser] = useState<UserChoice>({ kind: 'default' });
   const [fhirUser, setFhirUser] = useState('');
   const [choices, setChoices] = useState<readonly LaunchPatientChoice[] | string>([]);
@@ -125,9 +124,7 @@ export function LaunchView() {
     api.listLaunchChoices().then(setChoices, (err: unknown) => setChoices(messageOf(err)));
   }, [api, dataVersion]);
   // The user picker offers the personas: an EHR launch signs in as the one whose fhirUser it names.
-  useEffect(() => {
-    void loadPersonas();
-  }, [loadPersonas]);
+  useLoad((s) => s.loadPersonas);
   const offered = personas.status === 'ready' ? launchPersonas(personas.data.personas) : [];
   const patients = typeof choices === 'string' ? [] : choices;
   const chosenPatient =
