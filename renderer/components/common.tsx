@@ -258,6 +258,43 @@ export function Choice({
   );
 }
 
+/** A group of radio buttons under its legend, one per key of `labels`, in their order. */
+export function RadioGroup<T extends string>({
+  legend,
+  name,
+  labels,
+  value,
+  onChange,
+  className,
+}: {
+  readonly legend: string;
+  /** The radio group's name: one choice of the group at a time. */
+  readonly name: string;
+  readonly labels: Readonly<Record<T, string>>;
+  readonly value: T;
+  readonly onChange: (value: T) => void;
+  /** Classes beside `field`, for the group's place in its row. */
+  readonly className?: string;
+}) {
+  return (
+    <fieldset className={className === undefined ? 'field' : `field ${className}`}>
+      <legend>{legend}</legend>
+      <div className="choice-row">
+        {(Object.keys(labels) as T[]).map((key) => (
+          <Choice
+            key={key}
+            radio={name}
+            value={key}
+            checked={value === key}
+            onChange={() => onChange(key)}
+            label={labels[key]}
+          />
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
 /** A labelled form field: the label, the control, a hint and the field's own error. */
 export function Field({
   label,
