@@ -104,18 +104,15 @@ export function FlowLabView() {
     if (lab.presenting) root.current?.focus();
   }, [lab.presenting]);
 
-  const presentation = lab.presenting ? (
-    <button type="button" className="button" onClick={() => setPresenting(false)}>
-      Leave presentation (Esc)
-    </button>
-  ) : (
+  // One toggle: entering says what presentation mode is for, leaving names its key.
+  const presentation = (
     <button
       type="button"
       className="button"
-      onClick={() => setPresenting(true)}
-      title="Large type for a projector; ← and → step, Esc leaves"
+      onClick={() => setPresenting(!lab.presenting)}
+      title={lab.presenting ? undefined : 'Large type for a projector; ← and → step, Esc leaves'}
     >
-      Presentation mode
+      {lab.presenting ? 'Leave presentation (Esc)' : 'Presentation mode'}
     </button>
   );
   const keys = lab.presenting ? (

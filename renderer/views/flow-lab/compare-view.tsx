@@ -125,22 +125,17 @@ export function CompareView({
   return (
     <>
       <div className="toolbar lab-toolbar compare-toolbar">
-        <SelectField
-          label="Left issuer"
-          value={left?.name ?? ''}
-          disabled={c.busy}
-          onChange={(name) => pick({ left: name })}
-        >
-          <Options items={issuers} value={(i) => i.name} label={issuerLabel} />
-        </SelectField>
-        <SelectField
-          label="Right issuer"
-          value={right?.name ?? ''}
-          disabled={c.busy}
-          onChange={(name) => pick({ right: name })}
-        >
-          <Options items={issuers} value={(i) => i.name} label={issuerLabel} />
-        </SelectField>
+        {(['left', 'right'] as const).map((side) => (
+          <SelectField
+            key={side}
+            label={side === 'left' ? 'Left issuer' : 'Right issuer'}
+            value={(side === 'left' ? left : right)?.name ?? ''}
+            disabled={c.busy}
+            onChange={(name) => pick(side === 'left' ? { left: name } : { right: name })}
+          >
+            <Options items={issuers} value={(i) => i.name} label={issuerLabel} />
+          </SelectField>
+        ))}
         <SelectField
           label="Compared flow"
           className="lab-picker"
