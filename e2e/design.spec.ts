@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, openView, test, tryIt } from './sandbox.js';
+import { expect, openView, test, tryIt, WCAG_21_AA } from './sandbox.js';
 
 const SHOTS = path.resolve(import.meta.dirname, '..', 'test-results', 'screenshots');
 
@@ -17,9 +17,6 @@ const VIEWS = [
   'Token inspector',
   'Personas',
 ] as const;
-
-/** WCAG 2.1 A and AA, the level public-sector accessibility rules cite. */
-const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 /** The serious and critical axe findings on the page as it is now, one line each, for a readable failure. */
 async function seriousFindings(page: Page): Promise<string[]> {

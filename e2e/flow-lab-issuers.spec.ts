@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, openView, startCli, test as oneIssuer, type RunningSandbox } from './sandbox.js';
+import { cliFixture, expect, openView, test as oneIssuer, type RunningSandbox } from './sandbox.js';
 
 /** A sandbox serving MediRecords and iEHR beside the default issuer (README "Many issuers"). */
 const TWO_VENDORS = {
@@ -10,17 +10,7 @@ const TWO_VENDORS = {
   ],
 };
 
-const test = oneIssuer.extend<{ vendors: RunningSandbox }>({
-  vendors: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring.
-    async ({}, use) => {
-      const { sandbox, stop } = await startCli(TWO_VENDORS);
-      await use(sandbox);
-      await stop();
-    },
-    { scope: 'test' },
-  ],
-});
+const test = oneIssuer.extend<{ vendors: RunningSandbox }>({ vendors: cliFixture(TWO_VENDORS) });
 
 const SCREENSHOT = path.resolve(import.meta.dirname, '..', 'docs', 'images', 'flow-lab-two-issuers.png');
 

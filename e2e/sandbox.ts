@@ -105,19 +105,29 @@ export const E2E_CONFIG = {
 };
 
 /**
- * A real server per test, started from the CLI with `E2E_CONFIG`: tests running side by side never see each
- * other's exchanges, grants or armed failures.
+ * A Playwright fixture that starts its own server from the CLI with `config` for one test and stops it after:
+ * `test.extend({ vendors: cliFixture(CONFIG) })` for a spec that needs a second sandbox.
  */
-export const test = base.extend<{ workbench: Page; sandbox: RunningSandbox }>({
-  sandbox: [
+export function cliFixture(
+  config: unknown,
+): [(deps: object, use: (sandbox: RunningSandbox) => Promise<void>) => Promise<void>, { scope: 'test' }] {
+  return [
     // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring.
     async ({}, use) => {
-      const { sandbox, stop } = await startCli(E2E_CONFIG);
+      const { sandbox, stop } = await startCli(config);
       await use(sandbox);
       await stop();
     },
     { scope: 'test' },
-  ],
+  ];
+}
+
+/**
+ * A real server per test, started from the CLI with `E2E_CONFIG`: tests running side by side never see each
+ * other's exchanges, grants or armed failures.
+ */
+export const test = base.extend<{ workbench: Page; sandbox: RunningSandbox }>({
+  sandbox: cliFixture(E2E_CONFIG),
   /** The workbench opened from the start-up URL (with its token), on the Overview. */
   workbench: async ({ page, sandbox }, use) => {
     const errors: string[] = [];
@@ -134,6 +144,21 @@ export const test = base.extend<{ workbench: Page; sandbox: RunningSandbox }>({
 });
 
 export { expect };
+
+/** WCAG 2.1 A and AA, the level public-sector accessibility rules cite: the axe tags every audit runs. */
+export const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/** One token request, as an app would send it: form-encoded, client_secret_basic when a secret is given. */
+export function tokenRequest(url: string, form: Record<string, string>, basic?: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      ...(basic === undefined ? {} : { Authorization: `Basic ${Buffer.from(basic).toString('base64')}` }),
+    },
+    body: new URLSearchParams(form).toString(),
+  });
+}
 
 /** Opens a view from the left navigation and waits for its heading. */
 export async function openView(page: Page, name: string): Promise<void> {

@@ -1,9 +1,8 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, openView, screenshots, test } from './sandbox.js';
+import { expect, openView, screenshots, test, WCAG_21_AA } from './sandbox.js';
 
 const CALLBACK = 'http://127.0.0.1:5555/callback';
-const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 /** Serious and critical WCAG 2.1 AA findings in light and dark, one line each. */
 async function seriousFindings(page: Page): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { expect, openView, test, tryIt } from './sandbox.js';
+import { expect, openView, test, tokenRequest, tryIt } from './sandbox.js';
 
 test.describe('The workbench’s first hour', () => {
   test('after “Try it”, the Overview reads a patient with the token and offers the Launch view', async ({
@@ -66,14 +66,11 @@ test.describe('The workbench’s first hour', () => {
     expect(secret.length).toBeGreaterThanOrEqual(16);
     await expect(done.getByRole('button', { name: 'Copy secret' })).toBeVisible();
     // The shown secret is the one the server holds: a token request with it succeeds.
-    const res = await fetch(`${sandbox.origin}/token`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Authorization: `Basic ${Buffer.from(`reporting-job:${secret}`).toString('base64')}`,
-      },
-      body: 'grant_type=client_credentials',
-    });
+    const res = await tokenRequest(
+      `${sandbox.origin}/token`,
+      { grant_type: 'client_credentials' },
+      `reporting-job:${secret}`,
+    );
     expect(res.status).not.toBe(401);
     await done.getByRole('button', { name: 'Dismiss' }).click();
     await expect(done).toBeHidden();
@@ -100,14 +97,11 @@ test.describe('The workbench’s first hour', () => {
     sandbox,
   }) => {
     // A backend app outside the workbench gets a token.
-    const res = await fetch(`${sandbox.origin}/token`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Authorization: `Basic ${Buffer.from('backend-svc:backend-secret-0001').toString('base64')}`,
-      },
-      body: 'grant_type=client_credentials&scope=system%2F*.rs',
-    });
+    const res = await tokenRequest(
+      `${sandbox.origin}/token`,
+      { grant_type: 'client_credentials', scope: 'system/*.rs' },
+      'backend-svc:backend-secret-0001',
+    );
     expect(res.status).toBe(200);
     await openView(page, 'Codes & tokens');
     await page.getByRole('button', { name: 'Decode' }).first().click();

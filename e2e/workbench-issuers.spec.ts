@@ -6,8 +6,10 @@ import {
   expect,
   openView,
   screenshots,
-  startCli,
+  cliFixture,
   test as oneIssuer,
+  tokenRequest,
+  WCAG_21_AA,
   type RunningSandbox,
 } from './sandbox.js';
 
@@ -17,17 +19,7 @@ const WITH_MEDIRECORDS = {
   issuers: [{ name: 'medirecords', profile: 'medirecords', colour: '#d97706', clients: [] }],
 };
 
-const test = oneIssuer.extend<{ vendors: RunningSandbox }>({
-  vendors: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring.
-    async ({}, use) => {
-      const { sandbox, stop } = await startCli(WITH_MEDIRECORDS);
-      await use(sandbox);
-      await stop();
-    },
-    { scope: 'test' },
-  ],
-});
+const test = oneIssuer.extend<{ vendors: RunningSandbox }>({ vendors: cliFixture(WITH_MEDIRECORDS) });
 
 /** The header's issuer switcher, found the way a screen reader user finds it: by its visible label. */
 const switcher = (page: Page) => page.getByRole('combobox', { name: 'Showing issuer', exact: true });
@@ -43,16 +35,20 @@ async function tokenEndpoint(origin: string, prefix: string): Promise<string> {
   return body.token_endpoint;
 }
 
-/** One token request, as an app would send it: form-encoded, client_secret_basic when a secret is given. */
-function tokenRequest(url: string, form: Record<string, string>, basic?: string): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      ...(basic === undefined ? {} : { Authorization: `Basic ${Buffer.from(basic).toString('base64')}` }),
-    },
-    body: new URLSearchParams(form).toString(),
-  });
+/** No WCAG 2.1 AA finding at all inside `selector`, in the light and in the dark theme. */
+async function expectNoViolations(
+  page: Page,
+  selector: string,
+  message: (colorScheme: 'light' | 'dark') => string,
+): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const result = await new AxeBuilder({ page }).include(selector).withTags(WCAG_21_AA).analyze();
+    expect(
+      result.violations.map((v) => `${v.id}: ${v.help}`),
+      message(colorScheme),
+    ).toEqual([]);
+  }
 }
 
 test('the header switcher moves every view to the chosen issuer; Activity lists both, filters one, and a reload keeps the choice', async ({
@@ -138,17 +134,7 @@ test('the issuer switcher passes WCAG 2.1 AA in both themes, and the issuer read
   await page.setViewportSize({ width: 1920, height: 1080 });
   await page.goto(vendors.workbenchUrl);
   await expect(switcher(page)).toBeVisible();
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    const result = await new AxeBuilder({ page })
-      .include('.view-header')
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-      .analyze();
-    expect(
-      result.violations.map((v) => `${v.id}: ${v.help}`),
-      colorScheme,
-    ).toEqual([]);
-  }
+  await expectNoViolations(page, '.view-header', (colorScheme) => colorScheme);
   // At least the size of the view title's neighbours: 16px, legible on a projector from the room.
   const size = await switcher(page).evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
   expect(size).toBeGreaterThanOrEqual(16);
@@ -165,17 +151,7 @@ test('the issuer switcher passes WCAG 2.1 AA in both themes, and the issuer read
   );
   const presentedSize = await presented.evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
   expect(presentedSize).toBeGreaterThanOrEqual(20);
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    const result = await new AxeBuilder({ page })
-      .include('.flow-lab.presenting')
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-      .analyze();
-    expect(
-      result.violations.map((v) => `${v.id}: ${v.help}`),
-      `presentation in ${colorScheme}`,
-    ).toEqual([]);
-  }
+  await expectNoViolations(page, '.flow-lab.presenting', (colorScheme) => `presentation in ${colorScheme}`);
   await screenshots(page, 'workbench-issuers-presentation');
 });
 

@@ -13,7 +13,7 @@ import {
   selectTheme,
   selectView,
 } from './store/selectors.js';
-import { useApp } from './store/react.js';
+import { useApp, useLoad } from './store/react.js';
 import { VIEW_IDS, type ViewId } from './store/ui-slice.js';
 import { ActivityView } from './views/activity-view.js';
 import { ClientsView } from './views/clients-view.js';
@@ -77,7 +77,6 @@ function Workbench() {
   const loadGrants = useApp((s) => s.loadGrants);
   const loadFailures = useApp((s) => s.loadFailures);
   const loadExchanges = useApp((s) => s.loadExchanges);
-  const loadIssuers = useApp((s) => s.loadIssuers);
   // Every view reads the chosen issuer's state: a switch (a new admin prefix) reloads it all.
   const admin = useApp((s) =>
     s.issuers.status === 'ready' || s.issuers.status === 'error' ? adminPrefixOf(s) : '',
@@ -92,9 +91,7 @@ function Workbench() {
   const headingRef = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
 
-  useEffect(() => {
-    void loadIssuers();
-  }, [loadIssuers]);
+  useLoad((s) => s.loadIssuers);
 
   useEffect(() => {
     if (admin === '') return; // the issuers are not known yet: which one to show is not either

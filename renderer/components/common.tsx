@@ -258,16 +258,56 @@ export function Choice({
   );
 }
 
+/** A group of radio buttons under its legend, one per key of `labels`, in their order. */
+export function RadioGroup<T extends string>({
+  legend,
+  name,
+  labels,
+  value,
+  onChange,
+  className,
+}: {
+  readonly legend: string;
+  /** The radio group's name: one choice of the group at a time. */
+  readonly name: string;
+  readonly labels: Readonly<Record<T, string>>;
+  readonly value: T;
+  readonly onChange: (value: T) => void;
+  /** Classes beside `field`, for the group's place in its row. */
+  readonly className?: string;
+}) {
+  return (
+    <fieldset className={className === undefined ? 'field' : `field ${className}`}>
+      <legend>{legend}</legend>
+      <div className="choice-row">
+        {(Object.keys(labels) as T[]).map((key) => (
+          <Choice
+            key={key}
+            radio={name}
+            value={key}
+            checked={value === key}
+            onChange={() => onChange(key)}
+            label={labels[key]}
+          />
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
 /** A labelled form field: the label, the control, a hint and the field's own error. */
 export function Field({
   label,
   hint,
   error,
+  className,
   children,
 }: {
   readonly label: string;
   readonly hint?: string;
   readonly error?: string | undefined;
+  /** Classes beside `field`, for the field's place in its row. */
+  readonly className?: string;
   readonly children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => ReactNode;
 }) {
   const id = useId();
@@ -277,7 +317,9 @@ export function Field({
     .filter((x) => x !== undefined)
     .join(' ');
   return (
-    <div className={`field${error === undefined ? '' : ' invalid'}`}>
+    <div
+      className={['field', className, error === undefined ? undefined : 'invalid'].filter(Boolean).join(' ')}
+    >
       <label htmlFor={id}>{label}</label>
       {children({
         id,

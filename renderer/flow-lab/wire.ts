@@ -84,26 +84,34 @@ export function parseJson(body: string): Record<string, unknown> | undefined {
 }
 
 /**
+ * What a walk's request carries and its Content-Type: a form-encoded body (RFC 6749 §4.1.3, §3.2) or JSON (the
+ * admin calls); undefined for a request without a body.
+ */
+export function requestBody(request: WireRequest): { contentType: string; body: string } | undefined {
+  if (request.form !== undefined) {
+    return { contentType: 'application/x-www-form-urlencoded', body: encodeForm(request.form) };
+  }
+  if (request.json !== undefined)
+    return { contentType: 'application/json', body: JSON.stringify(request.json) };
+  return undefined;
+}
+
+/**
  * A transport over `fetch`. Redirects are followed (a browser cannot read a redirect's Location without
  * following it), and the response says where it went: the Flow Lab's redirect targets are the sandbox's own
  * callback page, so the final URL is exactly the Location the authorization server sent.
  */
 export function fetchTransport(fetchImpl: typeof fetch = fetch): Transport {
   return async (request) => {
-    const headers: Record<string, string> = { ...request.headers };
-    let body: string | undefined;
-    if (request.form !== undefined) {
-      headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      body = encodeForm(request.form);
-    } else if (request.json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(request.json);
-    }
+    const sent = requestBody(request);
     const response = await fetchImpl(request.url, {
       method: request.method,
-      headers,
+      headers:
+        sent === undefined
+          ? { ...request.headers }
+          : { ...request.headers, 'Content-Type': sent.contentType },
       redirect: 'follow',
-      ...(body === undefined ? {} : { body }),
+      ...(sent === undefined ? {} : { body: sent.body }),
     });
     const responseHeaders: Record<string, string> = {};
     response.headers.forEach((value, name) => (responseHeaders[name] = value));

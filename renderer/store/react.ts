@@ -1,4 +1,4 @@
-import { createContext, useContext } from 'react';
+import { createContext, useContext, useEffect } from 'react';
 import { useStore } from 'zustand';
 import type { AppStore } from './store.js';
 import type { AppState, StoreDeps } from './types.js';
@@ -24,4 +24,15 @@ export function useApp<T>(selector: (state: AppState) => T): T {
 /** The API and fetch the store was built with, for the few calls that are not store actions ("Try it"). */
 export function useDeps(): StoreDeps {
   return useAppContext().deps;
+}
+
+/**
+ * Runs a slice's load action when the component mounts: each visit to a view reads the server's list again
+ * (clients, personas, issuers come and go at run time through the admin API).
+ */
+export function useLoad(pick: (state: AppState) => () => Promise<void>): void {
+  const load = useApp(pick);
+  useEffect(() => {
+    void load();
+  }, [load]);
 }

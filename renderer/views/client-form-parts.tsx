@@ -7,6 +7,27 @@ import type { ClientFormValues, FormErrors } from './client-form-model.js';
 /** Changes one field of the client form. */
 export type SetField = <K extends keyof ClientFormValues>(key: K, value: ClientFormValues[K]) => void;
 
+/** The fields of the client form that hold free text (not a choice among fixed values). */
+export type TextKey = {
+  [K in keyof ClientFormValues]: string extends ClientFormValues[K] ? K : never;
+}[keyof ClientFormValues];
+
+/**
+ * Binds a text field of the client form to its key: its value, the error found for it (by the form or by the
+ * server) and the change that writes it back. Spread into a `TextField`.
+ */
+export function textBinding<K extends TextKey>(
+  values: Pick<ClientFormValues, K>,
+  errors: Pick<FormErrors, K>,
+  set: SetField,
+): (key: K) => { value: string; error: string | undefined; onChange: (value: string) => void } {
+  return (key) => ({
+    value: values[key],
+    error: errors[key],
+    onChange: (value) => set<TextKey>(key, value),
+  });
+}
+
 /**
  * The client secret: hidden until revealed, copyable, and replaceable by a fresh random one (RFC 6749 §2.3.1:
  * the app sends it to the token endpoint).
@@ -108,6 +129,7 @@ export function JwksGroup({
   readonly errors: Pick<FormErrors, 'jwks' | 'jwksUri'>;
   readonly set: SetField;
 }) {
+  const text = textBinding<'jwks' | 'jwksUri'>(values, errors, set);
   return (
     <fieldset className="field span-2">
       <legend>Public keys (JWKS)</legend>
@@ -126,23 +148,9 @@ export function JwksGroup({
         />
       </div>
       {values.jwksSource === 'paste' ? (
-        <TextField
-          label="JWK Set"
-          error={errors.jwks}
-          rows={5}
-          mono
-          value={values.jwks}
-          onChange={(v) => set('jwks', v)}
-          placeholder='{"keys": [ … ]}'
-        />
+        <TextField label="JWK Set" rows={5} mono placeholder='{"keys": [ … ]}' {...text('jwks')} />
       ) : (
-        <TextField
-          label="JWKS URL"
-          error={errors.jwksUri}
-          mono
-          value={values.jwksUri}
-          onChange={(v) => set('jwksUri', v)}
-        />
+        <TextField label="JWKS URL" mono {...text('jwksUri')} />
       )}
     </fieldset>
   );

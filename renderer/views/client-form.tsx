@@ -7,7 +7,7 @@ import {
   type GrantType,
   type ListedClient,
 } from '../api/types.js';
-import { Choice, ErrorText, Field, Options } from '../components/common.js';
+import { Choice, ErrorText, Field, Options, RadioGroup } from '../components/common.js';
 import { TextField } from '../components/text-field.js';
 import { randomSecret } from '../lib/random.js';
 import { useApp } from '../store/react.js';
@@ -21,7 +21,7 @@ import {
   type ClientKind,
   type FormErrors,
 } from './client-form-model.js';
-import { JwksGroup, SecretField, SecurityGroup } from './client-form-parts.js';
+import { JwksGroup, SecretField, SecurityGroup, textBinding } from './client-form-parts.js';
 
 const KIND_LABEL: Record<ClientKind, string> = {
   confidential: 'Confidential (has a secret)',
@@ -114,6 +114,7 @@ export function ClientForm({
   }
 
   const secretMethod = values.kind === 'confidential';
+  const text = textBinding(values, errors, set);
   return (
     <form
       className="card form"
@@ -129,36 +130,22 @@ export function ClientForm({
       <div className="form-grid">
         <TextField
           label="Client ID"
-          error={errors.clientId}
           hint="The client_id the app sends."
           inputRef={firstRef}
-          value={values.clientId}
-          onChange={(v) => set('clientId', v)}
+          {...text('clientId')}
           readOnly={mode === 'update'}
           autoComplete="off"
           spellCheck={false}
         />
-        <TextField
-          label="Name"
-          error={errors.clientName}
-          value={values.clientName}
-          onChange={(v) => set('clientName', v)}
+        <TextField label="Name" {...text('clientName')} />
+        <RadioGroup
+          legend="Type"
+          name="kind"
+          className="span-2"
+          labels={KIND_LABEL}
+          value={values.kind}
+          onChange={setKind}
         />
-        <fieldset className="field span-2">
-          <legend>Type</legend>
-          <div className="choice-row">
-            {(Object.keys(KIND_LABEL) as ClientKind[]).map((kind) => (
-              <Choice
-                key={kind}
-                radio="kind"
-                value={kind}
-                checked={values.kind === kind}
-                onChange={() => setKind(kind)}
-                label={KIND_LABEL[kind]}
-              />
-            ))}
-          </div>
-        </fieldset>
         <Field label="Token endpoint auth method" error={errors.authMethod}>
           {({ id, describedBy }) => (
             <select
@@ -175,31 +162,19 @@ export function ClientForm({
             </select>
           )}
         </Field>
-        {secretMethod ? (
-          <SecretField
-            value={values.clientSecret}
-            error={errors.clientSecret}
-            onChange={(secret) => set('clientSecret', secret)}
-          />
-        ) : (
-          <div />
-        )}
+        {secretMethod ? <SecretField {...text('clientSecret')} /> : <div />}
         <TextField
           label="Redirect URIs"
-          error={errors.redirectUris}
           hint="One per line, compared as exact strings. For http://127.0.0.1 any port matches (RFC 8252 §7.3)."
           rows={3}
           mono
-          value={values.redirectUris}
-          onChange={(v) => set('redirectUris', v)}
+          {...text('redirectUris')}
         />
         <TextField
           label="Launch URL"
-          error={errors.launchUrl}
           hint="Where an EHR launch sends the user (with iss and launch)."
           mono
-          value={values.launchUrl}
-          onChange={(v) => set('launchUrl', v)}
+          {...text('launchUrl')}
           placeholder="http://localhost:3000/launch"
         />
         <fieldset
@@ -224,30 +199,24 @@ export function ClientForm({
         <SecurityGroup values={values} set={set} />
         <TextField
           label="Allowed scopes"
-          error={errors.scope}
           hint="Space-separated. SMART v1 and v2 scopes cover narrower ones."
           rows={2}
           mono
           className="span-2"
-          value={values.scope}
-          onChange={(v) => set('scope', v)}
+          {...text('scope')}
         />
         <div className="field-pair">
           <TextField
             label="Access token lifetime (s)"
-            error={errors.accessTokenLifetime}
             hint="Empty: the server default."
             inputMode="numeric"
-            value={values.accessTokenLifetime}
-            onChange={(v) => set('accessTokenLifetime', v)}
+            {...text('accessTokenLifetime')}
           />
           <TextField
             label="Refresh token lifetime (s)"
-            error={errors.refreshTokenLifetime}
             hint="Empty: the server default."
             inputMode="numeric"
-            value={values.refreshTokenLifetime}
-            onChange={(v) => set('refreshTokenLifetime', v)}
+            {...text('refreshTokenLifetime')}
           />
         </div>
         {values.authMethod === 'private_key_jwt' ? (

@@ -10,7 +10,7 @@ import {
   TableHead,
 } from '../components/common.js';
 import { selectClientEditor, selectClients } from '../store/selectors.js';
-import { useApp } from '../store/react.js';
+import { useApp, useLoad } from '../store/react.js';
 import { kindOf } from './client-form-model.js';
 import { ClientForm, GRANT_LABEL } from './client-form.js';
 
@@ -18,13 +18,10 @@ export function ClientsView() {
   const clients = useApp(selectClients);
   const editor = useApp(selectClientEditor);
   const setEditor = useApp((s) => s.setClientEditor);
-  const loadClients = useApp((s) => s.loadClients);
   // The client just registered, with the secret it was given: shown once, until dismissed or another form opens.
   const [registered, setRegistered] = useState<ClientConfig>();
 
-  useEffect(() => {
-    void loadClients();
-  }, [loadClients]);
+  useLoad((s) => s.loadClients);
 
   const editing =
     editor.mode === 'edit' && clients.status === 'ready'

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { FailureArm, FailureEndpoint } from '../api/types.js';
 import { EmptyState, ErrorText, Loading, Options } from '../components/common.js';
 import {
@@ -7,7 +7,7 @@ import {
   selectFailures,
   type FailureRow,
 } from '../store/selectors.js';
-import { useApp } from '../store/react.js';
+import { useApp, useLoad } from '../store/react.js';
 
 const ENDPOINT_TITLE: Record<FailureEndpoint, string> = {
   token: 'Token endpoint',
@@ -52,12 +52,9 @@ export function armRequest(id: FailureArm['id'], o: ArmOptions): { arm: FailureA
 export function FailuresView() {
   const failures = useApp(selectFailures);
   const groups = useApp(selectFailureGroups);
-  const load = useApp((s) => s.loadFailures);
   const disarmAll = useApp((s) => s.disarmAllFailures);
   const [error, setError] = useState<string>();
-  useEffect(() => {
-    void load();
-  }, [load]);
+  useLoad((s) => s.loadFailures);
   if (failures.status === 'idle' || failures.status === 'loading') return <Loading what="failure modes" />;
   if (failures.status === 'error')
     return <ErrorText message={`Cannot list failure modes: ${failures.message}`} />;

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { CodeBlock, ErrorText, Options } from '../components/common.js';
+import { SelectField } from '../components/select-field.js';
 import { diagramModel } from '../flow-lab/diagram.js';
 import { toCurlScript, toMarkdown } from '../flow-lab/export.js';
 import { FLOWS, flowById, type FlowId, type StepDefinition } from '../flow-lab/flows.js';
@@ -17,14 +18,14 @@ import {
   selectSession,
 } from '../store/selectors.js';
 import { issuerList } from '../store/issuers-slice.js';
-import { useApp, useDeps } from '../store/react.js';
+import { useApp, useDeps, useLoad } from '../store/react.js';
 import { CompareView } from './flow-lab/compare-view.js';
 import { ExportBar } from './flow-lab/export-bar.js';
 import { AssertionPanel, FamilyTimelineView, PkcePanel } from './flow-lab/explainers.js';
 import { EditFields, RequestPanel } from './flow-lab/request-panel.js';
 import { ResponsePanel, ServerVerdict } from './flow-lab/response-panel.js';
 import { SequenceDiagram } from './flow-lab/sequence-diagram.js';
-import { StepNav, StepText } from './flow-lab/step-card.js';
+import { StepLinks, StepNav, StepText } from './flow-lab/step-card.js';
 import type { StepOutcome } from '../flow-lab/diagram.js';
 
 const OUTCOME_TEXT: Record<NonNullable<StepOutcome>, string> = {
@@ -80,7 +81,6 @@ export function FlowLabView() {
   const compare = useApp(selectFlowCompare);
   const chooseFlow = useApp((s) => s.chooseFlow);
   const setPresenting = useApp((s) => s.setPresenting);
-  const loadIssuers = useApp((s) => s.loadIssuers);
   const setCompareOpen = useApp((s) => s.setCompareOpen);
   const root = useRef<HTMLDivElement>(null);
   const flow = flowById(lab.flowId);
@@ -98,26 +98,21 @@ export function FlowLabView() {
   }, [chooseFlow, lab.steps.length, lab.busy, lab.flowId]);
 
   // Issuers come and go at run time (POST /_sandbox/api/issuers): each visit reads them again.
-  useEffect(() => {
-    void loadIssuers();
-  }, [loadIssuers]);
+  useLoad((s) => s.loadIssuers);
 
   useEffect(() => {
     if (lab.presenting) root.current?.focus();
   }, [lab.presenting]);
 
-  const presentation = lab.presenting ? (
-    <button type="button" className="button" onClick={() => setPresenting(false)}>
-      Leave presentation (Esc)
-    </button>
-  ) : (
+  // One toggle: entering says what presentation mode is for, leaving names its key.
+  const presentation = (
     <button
       type="button"
       className="button"
-      onClick={() => setPresenting(true)}
-      title="Large type for a projector; ← and → step, Esc leaves"
+      onClick={() => setPresenting(!lab.presenting)}
+      title={lab.presenting ? undefined : 'Large type for a projector; ← and → step, Esc leaves'}
     >
-      Presentation mode
+      {lab.presenting ? 'Leave presentation (Esc)' : 'Presentation mode'}
     </button>
   );
   const keys = lab.presenting ? (
@@ -140,17 +135,15 @@ export function FlowLabView() {
       ) : (
         <>
           <div className="toolbar lab-toolbar">
-            <div className="field lab-picker">
-              <label htmlFor="flow-lab-flow">Flow</label>
-              <select
-                id="flow-lab-flow"
-                value={lab.flowId}
-                disabled={lab.busy !== 'idle'}
-                onChange={(e) => void chooseFlow(e.target.value as FlowId)}
-              >
-                <Options items={FLOWS} value={(f) => f.id} label={(f) => f.title} />
-              </select>
-            </div>
+            <SelectField
+              label="Flow"
+              className="lab-picker"
+              value={lab.flowId}
+              disabled={lab.busy !== 'idle'}
+              onChange={(id) => void chooseFlow(id as FlowId)}
+            >
+              <Options items={FLOWS} value={(f) => f.id} label={(f) => f.title} />
+            </SelectField>
             <p className="muted lab-summary">{flow.summary}</p>
             {canCompare ? (
               <button
@@ -199,30 +192,20 @@ function LabSide({ lab }: { readonly lab: FlowLabState }) {
   const model = useMemo(() => diagramModel(flow, outcomes, lab.cursor), [flow, outcomes, lab.cursor]);
   return (
     <aside className="lab-side" aria-label="Steps and sequence diagram">
-      <ol className="lab-steps" aria-label="Steps">
-        {flow.steps.map((s, i) => {
+      <StepLinks
+        steps={flow.steps}
+        cursor={lab.cursor}
+        reached={lab.steps.length}
+        busy={lab.busy !== 'idle'}
+        onGo={(i) => void labGoTo(i)}
+        outcome={(i) => outcomes[i] ?? 'pending'}
+        badge={(i) => {
           const outcome = outcomes[i];
-          return (
-            <li key={`${s.id}-${i}`}>
-              <button
-                type="button"
-                className="lab-step-link"
-                aria-current={i === lab.cursor ? 'step' : undefined}
-                disabled={i > lab.steps.length || lab.busy !== 'idle'}
-                onClick={() => void labGoTo(i)}
-                data-outcome={outcome ?? 'pending'}
-              >
-                <span>
-                  {i + 1}. {s.title}
-                </span>
-                {outcome === undefined ? null : (
-                  <span className={`badge outcome-${outcome}`}>{OUTCOME_TEXT[outcome]}</span>
-                )}
-              </button>
-            </li>
+          return outcome === undefined ? null : (
+            <span className={`badge outcome-${outcome}`}>{OUTCOME_TEXT[outcome]}</span>
           );
-        })}
-      </ol>
+        }}
+      />
       <SequenceDiagram model={model} onPick={(i) => void labGoTo(i)} />
     </aside>
   );

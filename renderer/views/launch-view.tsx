@@ -7,10 +7,12 @@ import type {
   PersonaConfig,
 } from '../api/types.js';
 import { CopyValue, EmptyState, ErrorText, Options } from '../components/common.js';
+import { SelectField } from '../components/select-field.js';
+import { TextField } from '../components/text-field.js';
 import { openInNewTab, type OpenOutcome } from '../lib/open-tab.js';
 import { messageOf } from '../store/errors.js';
 import { selectClientList, selectPersonas, selectServer } from '../store/selectors.js';
-import { useApp, useDeps } from '../store/react.js';
+import { useApp, useDeps, useLoad } from '../store/react.js';
 import { FhirDataCard } from './fhir-data-card.js';
 
 /** The launch flow: a form, then the minted launch with its URL. */
@@ -108,7 +110,6 @@ export function LaunchView() {
   const [patient, setPatient] = useState('');
   const [encounter, setEncounter] = useState('');
   const personas = useApp(selectPersonas);
-  const loadPersonas = useApp((s) => s.loadPersonas);
   const [user, setUser] = useState<UserChoice>({ kind: 'default' });
   const [fhirUser, setFhirUser] = useState('');
   const [choices, setChoices] = useState<readonly LaunchPatientChoice[] | string>([]);
@@ -123,9 +124,7 @@ export function LaunchView() {
     api.listLaunchChoices().then(setChoices, (err: unknown) => setChoices(messageOf(err)));
   }, [api, dataVersion]);
   // The user picker offers the personas: an EHR launch signs in as the one whose fhirUser it names.
-  useEffect(() => {
-    void loadPersonas();
-  }, [loadPersonas]);
+  useLoad((s) => s.loadPersonas);
   const offered = personas.status === 'ready' ? launchPersonas(personas.data.personas) : [];
   const patients = typeof choices === 'string' ? [] : choices;
   const chosenPatient =
@@ -196,77 +195,60 @@ export function LaunchView() {
           launch signs in as it) or the config’s launch default.
         </p>
         <div className="form-grid">
-          <div className="field">
-            <label htmlFor="launch-client">Client</label>
-            <select id="launch-client" value={chosen} onChange={(e) => setClientId(e.target.value)}>
-              <Options
-                items={launchable}
-                value={(c) => c.clientId}
-                label={(c) => `${c.clientId} — ${c.launchUrl ?? 'no launch URL'}`}
-              />
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="launch-patient">Patient</label>
-            <select
-              id="launch-patient"
-              value={chosenPatient?.id ?? ''}
-              onChange={(e) => {
-                setPatient(e.target.value);
-                setEncounter('');
-              }}
-            >
-              <Options items={patients} value={(p) => p.id} label={(p) => `${p.name} — ${p.id}`} />
-            </select>
-            {typeof choices === 'string' ? (
-              <ErrorText message={`The patients could not be listed: ${choices}`} />
-            ) : null}
-          </div>
-          <div className="field">
-            <label htmlFor="launch-encounter">Encounter</label>
-            <select
-              id="launch-encounter"
-              value={chosenEncounter ?? ''}
-              onChange={(e) => setEncounter(e.target.value)}
-            >
-              {encounters.length === 0 ? <option value="">No encounter for this patient</option> : null}
-              <Options items={encounters} value={(e) => e.id} label={(e) => e.label} />
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="launch-user">User</label>
-            <select
-              id="launch-user"
-              value={choiceValue(user)}
-              onChange={(e) => setUser(choiceOf(e.target.value))}
-            >
-              <option value="default">
-                {defaults?.fhirUser === undefined
-                  ? 'Config default'
-                  : `Config default — ${defaults.fhirUser}`}
-              </option>
-              <Options
-                items={offered}
-                value={(p) => choiceValue({ kind: 'persona', fhirUser: p.fhirUser })}
-                label={(p) => `${p.name} — ${p.fhirUser}`}
-                id={(p) => p.id}
-              />
-              <option value={OTHER}>Another fhirUser…</option>
-            </select>
-            {personas.status === 'error' ? (
-              <ErrorText message={`The personas could not be listed: ${personas.message}`} />
-            ) : null}
-          </div>
+          <SelectField label="Client" value={chosen} onChange={setClientId}>
+            <Options
+              items={launchable}
+              value={(c) => c.clientId}
+              label={(c) => `${c.clientId} — ${c.launchUrl ?? 'no launch URL'}`}
+            />
+          </SelectField>
+          <SelectField
+            label="Patient"
+            value={chosenPatient?.id ?? ''}
+            onChange={(id) => {
+              setPatient(id);
+              setEncounter('');
+            }}
+            note={
+              typeof choices === 'string' ? (
+                <ErrorText message={`The patients could not be listed: ${choices}`} />
+              ) : null
+            }
+          >
+            <Options items={patients} value={(p) => p.id} label={(p) => `${p.name} — ${p.id}`} />
+          </SelectField>
+          <SelectField label="Encounter" value={chosenEncounter ?? ''} onChange={setEncounter}>
+            {encounters.length === 0 ? <option value="">No encounter for this patient</option> : null}
+            <Options items={encounters} value={(e) => e.id} label={(e) => e.label} />
+          </SelectField>
+          <SelectField
+            label="User"
+            value={choiceValue(user)}
+            onChange={(v) => setUser(choiceOf(v))}
+            note={
+              personas.status === 'error' ? (
+                <ErrorText message={`The personas could not be listed: ${personas.message}`} />
+              ) : null
+            }
+          >
+            <option value="default">
+              {defaults?.fhirUser === undefined ? 'Config default' : `Config default — ${defaults.fhirUser}`}
+            </option>
+            <Options
+              items={offered}
+              value={(p) => choiceValue({ kind: 'persona', fhirUser: p.fhirUser })}
+              label={(p) => `${p.name} — ${p.fhirUser}`}
+              id={(p) => p.id}
+            />
+            <option value={OTHER}>Another fhirUser…</option>
+          </SelectField>
           {user.kind === 'other' ? (
-            <div className="field">
-              <label htmlFor="launch-fhir-user">fhirUser</label>
-              <input
-                id="launch-fhir-user"
-                value={fhirUser}
-                onChange={(e) => setFhirUser(e.target.value)}
-                placeholder={server.status === 'ready' ? server.data.effective.launch.fhirUser : undefined}
-              />
-            </div>
+            <TextField
+              label="fhirUser"
+              value={fhirUser}
+              onChange={setFhirUser}
+              placeholder={server.status === 'ready' ? server.data.effective.launch.fhirUser : undefined}
+            />
           ) : null}
         </div>
         <div className="button-row">

@@ -1,8 +1,8 @@
-import { useEffect, useState, type SubmitEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import type { Claims, PersonaConfig } from '../api/types.js';
 import { Card, EmptyState, ErrorText, Field, Loading, RowAction, TableHead } from '../components/common.js';
 import { selectPersonas } from '../store/selectors.js';
-import { useApp } from '../store/react.js';
+import { useApp, useLoad } from '../store/react.js';
 
 /** The persona form as typed: text until "Save", when it becomes the admin API's persona. */
 export interface PersonaDraft {
@@ -85,14 +85,11 @@ type Editor =
 /** Personas: who signs in at the authorization endpoint, their claims, and the choices remembered per client. */
 export function PersonasView() {
   const personas = useApp(selectPersonas);
-  const load = useApp((s) => s.loadPersonas);
   const remove = useApp((s) => s.deletePersona);
   const forget = useApp((s) => s.forgetRememberedPersona);
   const [editor, setEditor] = useState<Editor>({ mode: 'closed' });
   const [error, setError] = useState<string>();
-  useEffect(() => {
-    void load();
-  }, [load]);
+  useLoad((s) => s.loadPersonas);
 
   if (personas.status === 'idle' || personas.status === 'loading') return <Loading what="personas" />;
   if (personas.status === 'error') return <ErrorText message={`Cannot list personas: ${personas.message}`} />;

@@ -3,6 +3,7 @@ import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/
 import {
   Card,
   Choice,
+  RadioGroup,
   CopyValue,
   ErrorText,
   Field,
@@ -368,20 +369,7 @@ function Appearance() {
   const labels: Record<ThemeChoice, string> = { system: 'Follow the system', light: 'Light', dark: 'Dark' };
   return (
     <Card title="Appearance">
-      <fieldset className="field">
-        <legend>Theme</legend>
-        <div className="choice-row">
-          {(Object.keys(labels) as ThemeChoice[]).map((t) => (
-            <Choice
-              key={t}
-              radio="theme"
-              checked={theme === t}
-              onChange={() => setTheme(t)}
-              label={labels[t]}
-            />
-          ))}
-        </div>
-      </fieldset>
+      <RadioGroup legend="Theme" name="theme" labels={labels} value={theme} onChange={setTheme} />
     </Card>
   );
 }

@@ -23,7 +23,7 @@ import {
   selectServer,
 } from '../store/selectors.js';
 import { messageOf } from '../store/errors.js';
-import { useApp, useDeps } from '../store/react.js';
+import { useApp, useDeps, useLoad } from '../store/react.js';
 
 const KIND_LABEL: Record<ArtefactKind, string> = {
   code: 'Authorization code',
@@ -57,12 +57,9 @@ function useJwks(): JSONWebKeySet | undefined {
 export function TokensView() {
   const grants = useApp(selectGrants);
   const families = useApp(selectGrantFamilies);
-  const load = useApp((s) => s.loadGrants);
   const now = useNow();
   const jwks = useJwks();
-  useEffect(() => {
-    void load();
-  }, [load]);
+  useLoad((s) => s.loadGrants);
   if (grants.status === 'idle' || grants.status === 'loading') return <Loading what="codes and tokens" />;
   if (grants.status === 'error')
     return <ErrorText message={`Cannot list codes and tokens: ${grants.message}`} />;

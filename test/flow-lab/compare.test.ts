@@ -4,7 +4,7 @@ import { compareExchanges, differenceCount, type ExchangeSide } from '../../rend
 import { flowById, INITIAL_STATE, type FlowContext } from '../../renderer/flow-lab/flows.js';
 import { runStep, type WalkedStep } from '../../renderer/flow-lab/runner.js';
 import {
-  encodeForm,
+  requestBody,
   type Transport,
   type WireRequest,
   type WireResponse,
@@ -175,20 +175,16 @@ describe('comparing one step against two issuers (Flow Lab "Compare issuers")', 
 function injectTransport(app: FastifyInstance): Transport {
   return async (request) => {
     const url = new URL(request.url);
-    const headers: Record<string, string> = { host: url.host, ...request.headers };
-    let payload: string | undefined;
-    if (request.form !== undefined) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      payload = encodeForm(request.form);
-    } else if (request.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      payload = JSON.stringify(request.json);
-    }
+    const sent = requestBody(request);
     const res = await app.inject({
       method: request.method,
       url: `${url.pathname}${url.search}`,
-      headers,
-      ...(payload === undefined ? {} : { payload }),
+      headers: {
+        host: url.host,
+        ...request.headers,
+        ...(sent === undefined ? {} : { 'content-type': sent.contentType }),
+      },
+      ...(sent === undefined ? {} : { payload: sent.body }),
     });
     const location = res.headers.location;
     const redirected = res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string';

@@ -60,6 +60,14 @@ function labStore() {
   return { store, sent: sandbox.sent };
 }
 
+/** Sends the step on screen and moves on to the next, `count` steps in all (the last is sent, not left). */
+async function sendSteps(store: ReturnType<typeof labStore>['store'], count: number): Promise<void> {
+  for (let i = 0; i < count; i += 1) {
+    if (i > 0) await store.getState().labNext();
+    await store.getState().sendLabStep();
+  }
+}
+
 describe('flow lab slice', () => {
   it('walks against the issuer chosen in the header (README "Many issuers")', async () => {
     const sandbox = fakeSandbox();
@@ -100,9 +108,7 @@ describe('flow lab slice', () => {
   it('sends an admin call without looking for it in the exchange log, which does not record it', async () => {
     const { store, sent } = labStore();
     await store.getState().chooseFlow('backend-services');
-    await store.getState().sendLabStep();
-    await store.getState().labNext();
-    await store.getState().sendLabStep();
+    await sendSteps(store, 2);
     expect(sent.map((s) => `${s.method} ${new URL(s.url).pathname}`)).toEqual([
       'PUT /_sandbox/api/clients/flow-lab-backend',
     ]);
@@ -113,11 +119,7 @@ describe('flow lab slice', () => {
   it("reads the server's verdict of a logged request from the exchange log, newer than before it was sent", async () => {
     const { store, sent } = labStore();
     await store.getState().chooseFlow('backend-services');
-    await store.getState().sendLabStep();
-    await store.getState().labNext();
-    await store.getState().sendLabStep();
-    await store.getState().labNext();
-    await store.getState().sendLabStep();
+    await sendSteps(store, 3);
     expect(
       sent.slice(1).map((s) => `${s.method} ${new URL(s.url).pathname}${new URL(s.url).search}`),
     ).toEqual([
@@ -138,9 +140,7 @@ describe('flow lab slice', () => {
   it('goes Back to a walked step, and re-walking from it discards the later steps', async () => {
     const { store } = labStore();
     await store.getState().chooseFlow('backend-services');
-    await store.getState().sendLabStep();
-    await store.getState().labNext();
-    await store.getState().sendLabStep();
+    await sendSteps(store, 2);
     store.getState().labBack();
     expect(store.getState().flowLab.cursor).toBe(0);
     expect(store.getState().flowLab.steps).toHaveLength(2);
@@ -161,11 +161,7 @@ describe('flow lab slice', () => {
     const register = store.getState().flowLab;
     expect(register.edits).toEqual({});
     // Register, discover, make the PKCE material: then the authorize step's draft is built.
-    await store.getState().sendLabStep();
-    await store.getState().labNext();
-    await store.getState().sendLabStep();
-    await store.getState().labNext();
-    await store.getState().sendLabStep();
+    await sendSteps(store, 3);
     await store.getState().labNext();
     const authorize = store.getState().flowLab;
     expect(Object.keys(authorize.edits)).toEqual([

@@ -1,4 +1,4 @@
-import { useId, useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { ErrorText, Options } from '../../components/common.js';
 import {
   compareExchanges,
@@ -9,6 +9,7 @@ import {
   type ExchangeSide,
 } from '../../flow-lab/compare.js';
 import { flowById } from '../../flow-lab/flows.js';
+import { SelectField } from '../../components/select-field.js';
 import {
   COMPARE_FLOWS,
   type CompareFlowId,
@@ -21,7 +22,7 @@ import { selectFlowCompare } from '../../store/selectors.js';
 import { issuerList } from '../../store/issuers-slice.js';
 import type { IssuerView } from '../../api/types.js';
 import { useApp, useDeps } from '../../store/react.js';
-import { StepNav, StepText } from './step-card.js';
+import { StepLinks, StepNav, StepText } from './step-card.js';
 
 const SECTION_TITLE: Record<DiffSection, string> = {
   endpoint: 'Endpoint',
@@ -118,49 +119,35 @@ export function CompareView({
   const issuers = useApp(issuerList);
   const { left, right } = comparedPair(issuers, c);
   const flow = flowById(c.flowId);
-  const id = useId();
   const pick = (p: Partial<{ left: string; right: string; flowId: CompareFlowId }>) => {
     choose({ left: left?.name ?? '', right: right?.name ?? '', flowId: c.flowId, ...p });
   };
   return (
     <>
       <div className="toolbar lab-toolbar compare-toolbar">
-        <div className="field">
-          <label htmlFor={`${id}-left`}>Left issuer</label>
-          <select
-            id={`${id}-left`}
-            value={left?.name ?? ''}
+        {(['left', 'right'] as const).map((side) => (
+          <SelectField
+            key={side}
+            label={side === 'left' ? 'Left issuer' : 'Right issuer'}
+            value={(side === 'left' ? left : right)?.name ?? ''}
             disabled={c.busy}
-            onChange={(e) => pick({ left: e.target.value })}
+            onChange={(name) => pick(side === 'left' ? { left: name } : { right: name })}
           >
             <Options items={issuers} value={(i) => i.name} label={issuerLabel} />
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-right`}>Right issuer</label>
-          <select
-            id={`${id}-right`}
-            value={right?.name ?? ''}
-            disabled={c.busy}
-            onChange={(e) => pick({ right: e.target.value })}
-          >
-            <Options items={issuers} value={(i) => i.name} label={issuerLabel} />
-          </select>
-        </div>
-        <div className="field lab-picker">
-          <label htmlFor={`${id}-flow`}>Compared flow</label>
-          <select
-            id={`${id}-flow`}
-            value={c.flowId}
-            disabled={c.busy}
-            onChange={(e) => {
-              const flowId = COMPARE_FLOWS.find((f) => f === e.target.value);
-              if (flowId !== undefined) pick({ flowId });
-            }}
-          >
-            <Options items={COMPARE_FLOWS} value={(f) => f} label={(f) => flowById(f).title} />
-          </select>
-        </div>
+          </SelectField>
+        ))}
+        <SelectField
+          label="Compared flow"
+          className="lab-picker"
+          value={c.flowId}
+          disabled={c.busy}
+          onChange={(chosen) => {
+            const flowId = COMPARE_FLOWS.find((f) => f === chosen);
+            if (flowId !== undefined) pick({ flowId });
+          }}
+        >
+          <Options items={COMPARE_FLOWS} value={(f) => f} label={(f) => flowById(f).title} />
+        </SelectField>
         <button type="button" className="button" onClick={() => setOpen(false)}>
           Back to one issuer
         </button>
@@ -197,32 +184,22 @@ function CompareSteps({ compare }: { readonly compare: FlowCompareState }) {
   const { left, right } = comparedPair(useApp(issuerList), compare);
   return (
     <aside className="lab-side" aria-label="Compared steps">
-      <ol className="lab-steps" aria-label="Steps">
-        {flowById(compare.flowId).steps.map((s, i) => {
+      <StepLinks
+        steps={flowById(compare.flowId).steps}
+        cursor={compare.cursor}
+        reached={compare.steps.length}
+        busy={compare.busy}
+        onGo={goTo}
+        badge={(i) => {
           const walked = compare.steps[i];
           const count = walked === undefined ? undefined : stepDifferences(walked, left, right, origin);
-          return (
-            <li key={`${s.id}-${i}`}>
-              <button
-                type="button"
-                className="lab-step-link"
-                aria-current={i === compare.cursor ? 'step' : undefined}
-                disabled={i > compare.steps.length || compare.busy}
-                onClick={() => goTo(i)}
-              >
-                <span>
-                  {i + 1}. {s.title}
-                </span>
-                {count === undefined ? null : (
-                  <span className={`badge ${count === 0 ? 'outcome-accepted' : 'diff-count'}`}>
-                    {count === 0 ? 'alike' : `${count} ${count === 1 ? 'difference' : 'differences'}`}
-                  </span>
-                )}
-              </button>
-            </li>
+          return count === undefined ? null : (
+            <span className={`badge ${count === 0 ? 'outcome-accepted' : 'diff-count'}`}>
+              {count === 0 ? 'alike' : `${count} ${count === 1 ? 'difference' : 'differences'}`}
+            </span>
           );
-        })}
-      </ol>
+        }}
+      />
     </aside>
   );
 }

@@ -87,3 +87,49 @@ export function StepNav({
     </div>
   );
 }
+
+/**
+ * The numbered list of a flow's steps, the same in the single walk and in Compare issuers: a step opens once the
+ * walk has reached it, the one shown is `aria-current`, and `badge` says how each walked step went.
+ */
+export function StepLinks({
+  steps,
+  cursor,
+  reached,
+  busy,
+  onGo,
+  badge,
+  outcome,
+}: {
+  readonly steps: readonly StepDefinition[];
+  readonly cursor: number;
+  /** How many steps the walk has sent: the one after them is the furthest it can open. */
+  readonly reached: number;
+  readonly busy: boolean;
+  readonly onGo: (index: number) => void;
+  readonly badge: (index: number) => ReactNode;
+  /** The single walk marks each link with its step's outcome (`data-outcome`). */
+  readonly outcome?: (index: number) => string;
+}) {
+  return (
+    <ol className="lab-steps" aria-label="Steps">
+      {steps.map((s, i) => (
+        <li key={`${s.id}-${i}`}>
+          <button
+            type="button"
+            className="lab-step-link"
+            aria-current={i === cursor ? 'step' : undefined}
+            disabled={i > reached || busy}
+            onClick={() => onGo(i)}
+            data-outcome={outcome?.(i)}
+          >
+            <span>
+              {i + 1}. {s.title}
+            </span>
+            {badge(i)}
+          </button>
+        </li>
+      ))}
+    </ol>
+  );
+}
