@@ -54,6 +54,10 @@ export default tseslint.config(
                 '!**/server/exchanges/logged-paths.js',
                 // artefact-events is pure too: the Codes & tokens view reloads on the events the data folder saves on.
                 '!**/server/artefact-events.js',
+                // config/bounds is pure too: the forms refuse exactly what the config schema would.
+                '!**/server/config/',
+                '**/server/config/*',
+                '!**/server/config/bounds.js',
                 'node:*',
                 'fastify',
                 'fastify/*',

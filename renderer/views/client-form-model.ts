@@ -1,4 +1,6 @@
+import { CLIENT_ID, LIFETIME_SECONDS } from '../../server/config/bounds.js';
 import type { AuthMethod, ClientConfig, EffectiveClient, GrantType } from '../api/types.js';
+import { lifetimeProblem } from '../lib/lifetime.js';
 
 /** The three kinds of client people register, each with the auth methods that fit it. */
 export type ClientKind = 'confidential' | 'public' | 'backend';
@@ -97,14 +99,10 @@ function lifetime(
   errors: FormErrors,
   key: keyof ClientFormValues,
 ): number | undefined {
+  const problem = lifetimeProblem(text, name, LIFETIME_SECONDS);
+  if (problem !== undefined) errors[key] = problem;
   const t = text.trim();
-  if (t === '') return undefined;
-  if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > 31_536_000) {
-    errors[key] =
-      `${name} must be a whole number of seconds from 1 to 31536000, or empty for the server default`;
-    return undefined;
-  }
-  return Number(t);
+  return problem !== undefined || t === '' ? undefined : Number(t);
 }
 
 /**
@@ -115,7 +113,10 @@ export function formToClient(v: ClientFormValues): { client: ClientConfig; error
   const errors: FormErrors = {};
   const clientId = v.clientId.trim();
   if (clientId === '') errors.clientId = 'a client ID is required';
-  else if (!/^[\x21-\x7E]+$/.test(clientId)) errors.clientId = 'use printable ASCII without spaces';
+  else if (!new RegExp(CLIENT_ID.pattern).test(clientId))
+    errors.clientId = 'use printable ASCII without spaces';
+  else if (clientId.length > CLIENT_ID.maxLength)
+    errors.clientId = `a client ID is at most ${CLIENT_ID.maxLength} characters (this one has ${clientId.length})`;
   const redirectUris = v.redirectUris
     .split('\n')
     .map((u) => u.trim())

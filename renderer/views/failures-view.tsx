@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { FAILURE_DELAY_MS } from '../../server/config/bounds.js';
 import type { FailureArm, FailureEndpoint } from '../api/types.js';
 import { EmptyState, ErrorText, Loading, Options } from '../components/common.js';
 import {
@@ -36,8 +37,8 @@ export function armRequest(id: FailureArm['id'], o: ArmOptions): { arm: FailureA
   if (probability !== '' && (!Number.isFinite(p) || p < 0 || p > 1))
     return { error: 'probability must be between 0 and 1' };
   const delay = o.delayMs.trim();
-  if (delay !== '' && (!/^\d+$/.test(delay) || Number(delay) > 600_000))
-    return { error: 'delay must be a whole number of milliseconds up to 600000' };
+  if (delay !== '' && (!/^\d+$/.test(delay) || Number(delay) > FAILURE_DELAY_MS.maximum))
+    return { error: `delay must be a whole number of milliseconds up to ${FAILURE_DELAY_MS.maximum}` };
   return {
     arm: {
       id,

@@ -1,4 +1,5 @@
 import { useState, type ChangeEvent, type SubmitEvent } from 'react';
+import { CODE_LIFETIME_SECONDS, LIFETIME_SECONDS } from '../../server/config/bounds.js';
 import { SIGNING_ALG_VALUES, type SandboxConfig, type SigningAlg } from '../api/types.js';
 import {
   Card,
@@ -14,6 +15,7 @@ import {
 } from '../components/common.js';
 import { TextField } from '../components/text-field.js';
 import { downloadText } from '../lib/download.js';
+import { lifetimeProblem, type Bounds } from '../lib/lifetime.js';
 import {
   browserTokenEnvironment,
   forgetAdminToken,
@@ -68,21 +70,29 @@ function DataFolder({ info }: { readonly info: ServerInfo }) {
 
 type Lifetime = 'accessTokenLifetime' | 'refreshTokenLifetime' | 'codeLifetime';
 
-/** The lifetime fields of the token settings: the config field, its label, its name in an error, its bound. */
-const LIFETIMES: readonly { key: Lifetime; label: string; name: string; bound: string }[] = [
+/** The lifetime fields of the token settings: the config field, its label, its name in an error, its bounds. */
+const LIFETIMES: readonly { key: Lifetime; label: string; name: string; bounds: Bounds; hint: string }[] = [
   {
     key: 'accessTokenLifetime',
     label: 'Access token lifetime (s)',
     name: 'access token lifetime',
-    bound: '',
+    bounds: LIFETIME_SECONDS,
+    hint: '',
   },
   {
     key: 'refreshTokenLifetime',
     label: 'Refresh token lifetime (s)',
     name: 'refresh token lifetime',
-    bound: '',
+    bounds: LIFETIME_SECONDS,
+    hint: '',
   },
-  { key: 'codeLifetime', label: 'Code lifetime (s)', name: 'code lifetime', bound: 'At most 600. ' },
+  {
+    key: 'codeLifetime',
+    label: 'Code lifetime (s)',
+    name: 'code lifetime',
+    bounds: CODE_LIFETIME_SECONDS,
+    hint: `At most ${CODE_LIFETIME_SECONDS.maximum}. `,
+  },
 ];
 
 function TokenSettings({ info }: { readonly info: ServerInfo }) {
@@ -102,17 +112,16 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
   async function submit(event: SubmitEvent) {
     event.preventDefault();
     const tokens: NonNullable<SandboxConfig['tokens']> = { signingAlg: alg };
-    for (const { key, name } of LIFETIMES) {
-      const text = lifetimes[key];
-      if (text.trim() === '') continue;
-      if (!/^\d+$/.test(text.trim())) {
-        setResult({
-          ok: false,
-          message: `${name} must be a whole number of seconds, or empty for the default`,
-        });
+    for (const { key, name, bounds } of LIFETIMES) {
+      const text = lifetimes[key].trim();
+      if (text === '') continue;
+      // The same bounds and words as the client form's lifetimes: both read the config schema's bounds.
+      const problem = lifetimeProblem(text, name, bounds);
+      if (problem !== undefined) {
+        setResult({ ok: false, message: problem });
         return;
       }
-      tokens[key] = Number(text.trim());
+      tokens[key] = Number(text);
     }
     const next: SandboxConfig = { ...info.config, tokens };
     const r = await importConfig(next);
@@ -149,11 +158,11 @@ function TokenSettings({ info }: { readonly info: ServerInfo }) {
               </select>
             )}
           </Field>
-          {LIFETIMES.map(({ key, label, bound }) => (
+          {LIFETIMES.map(({ key, label, hint }) => (
             <TextField
               key={key}
               label={label}
-              hint={`${bound}In force: ${inForce[key]}. Empty: the server default.`}
+              hint={`${hint}In force: ${inForce[key]}. Empty: the server default.`}
               inputMode="numeric"
               value={lifetimes[key]}
               onChange={(value) => setLifetimes((l) => ({ ...l, [key]: value }))}

@@ -3,6 +3,7 @@ import { FAILURE_IDS } from '../failures/ids.js';
 import { ISSUER_NAME_PATTERN, PROFILE_NAMES } from './names.js';
 import { ERROR_FIELDS, OAUTH_ERROR_CODES, OAUTH_ERROR_REASONS } from '../oauth/errors.js';
 import { TOKEN_FIELDS } from '../profiles/token-fields.js';
+import { CLIENT_ID, CODE_LIFETIME_SECONDS, FAILURE_DELAY_MS, LIFETIME_SECONDS } from './bounds.js';
 
 /**
  * The config document of docs/config.md: what `--config` reads, what "export settings" writes and
@@ -25,8 +26,7 @@ export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
 const Seconds = (description: string, fallback?: number) =>
   Type.Integer({
-    minimum: 1,
-    maximum: 31_536_000,
+    ...LIFETIME_SECONDS,
     description,
     ...(fallback === undefined ? {} : { default: fallback }),
   });
@@ -146,7 +146,7 @@ export type PersonaConfig = Static<typeof PersonaSchema>;
 
 export const ClientSchema = Type.Object(
   {
-    clientId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' }),
+    clientId: Type.String({ ...CLIENT_ID }),
     clientName: Type.Optional(Type.String({ maxLength: 200 })),
     clientSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     redirectUris: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), { maxItems: 50 })),
@@ -206,7 +206,7 @@ export const FailureArmSchema = Type.Object(
     times: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     clientId: Type.Optional(Type.String({ minLength: 1 })),
-    delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+    delayMs: Type.Optional(Type.Integer({ ...FAILURE_DELAY_MS })),
   },
   { additionalProperties: false },
 );
@@ -352,7 +352,7 @@ const IssuerSettingsSchema = Type.Object(
             Seconds('default refresh token lifetime in seconds (30 days)', 30 * 24 * 3600),
           ),
           // RFC 6749 §4.1.2: a code lives at most 10 minutes; one minute is plenty for a test.
-          codeLifetime: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 60 })),
+          codeLifetime: Type.Optional(Type.Integer({ ...CODE_LIFETIME_SECONDS, default: 60 })),
           assertionAudience: Type.Optional(
             Type.Enum(['token-url', 'issuer-strict'], { default: 'token-url' }),
           ),

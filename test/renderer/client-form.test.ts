@@ -49,6 +49,12 @@ describe('client form', () => {
     expect(backend.errors.jwks).toMatch(/"keys" array/);
   });
 
+  it('refuses a client ID longer than the server’s 255 characters', () => {
+    const { errors } = formToClient({ ...newClientForm('s3cret'), clientId: 'a'.repeat(256) });
+    expect(errors.clientId).toBe('a client ID is at most 255 characters (this one has 256)');
+    expect(formToClient({ ...newClientForm('s3cret'), clientId: 'a'.repeat(255) }).errors).toEqual({});
+  });
+
   it('never sends a secret for a public client, and always requires PKCE for it', () => {
     const { client } = formToClient({
       ...newClientForm('leftover'),

@@ -3,6 +3,7 @@ import { cleanup, fireEvent, screen } from '@testing-library/react';
 import { createElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SandboxConfig } from '../../renderer/api/types.js';
+import { formToClient, newClientForm } from '../../renderer/views/client-form-model.js';
 import { SettingsView } from '../../renderer/views/settings-view.js';
 import { FAKE_EFFECTIVE_CONFIG, fakeApi, testStore } from './fake-api.js';
 import { renderInApp } from './render-in-app.js';
@@ -56,7 +57,7 @@ describe('Settings: saving token lifetimes', () => {
     fireEvent.click(save);
     expect(
       await screen.findByText(
-        'access token lifetime must be a whole number of seconds, or empty for the default',
+        'access token lifetime must be a whole number of seconds from 1 to 31536000, or empty for the server default',
       ),
     ).toBeTruthy();
     expect(sent).toEqual([]);
@@ -66,5 +67,39 @@ describe('Settings: saving token lifetimes', () => {
     expect(sent).toEqual([
       { tokens: { signingAlg: FAKE_EFFECTIVE_CONFIG.tokens.signingAlg, accessTokenLifetime: 900 } },
     ]);
+  });
+});
+
+describe('Settings: lifetimes within the config schema’s bounds (docs/config.md)', () => {
+  it('refuses an access token lifetime over a year with the client form’s words, and sends nothing', async () => {
+    const sent: SandboxConfig[] = [];
+    await renderSettings(FAKE_EFFECTIVE_CONFIG, async (doc) => {
+      sent.push(doc);
+      return doc;
+    });
+    fireEvent.change(screen.getByLabelText('Access token lifetime (s)'), { target: { value: '31536001' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save token settings' }));
+    const { errors } = formToClient({ ...newClientForm('s3cret'), accessTokenLifetime: '31536001' });
+    expect(errors.accessTokenLifetime).toBe(
+      'access token lifetime must be a whole number of seconds from 1 to 31536000, or empty for the server default',
+    );
+    expect(await screen.findByText(errors.accessTokenLifetime ?? '')).toBeTruthy();
+    expect(sent).toEqual([]);
+  });
+
+  it('refuses a code lifetime over ten minutes before asking the server', async () => {
+    const sent: SandboxConfig[] = [];
+    await renderSettings(FAKE_EFFECTIVE_CONFIG, async (doc) => {
+      sent.push(doc);
+      return doc;
+    });
+    fireEvent.change(screen.getByLabelText('Code lifetime (s)'), { target: { value: '601' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save token settings' }));
+    expect(
+      await screen.findByText(
+        'code lifetime must be a whole number of seconds from 1 to 600, or empty for the server default',
+      ),
+    ).toBeTruthy();
+    expect(sent).toEqual([]);
   });
 });
