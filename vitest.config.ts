@@ -7,7 +7,15 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * of the suite's time) buys nothing. Everything else keeps a fresh graph per file: tests that mock modules,
  * swap in a DOM, hook the module loader, or drive processes.
  */
-const SHARED = ['test/server/**/*.test.ts', 'test/flow-lab/**/*.test.ts', 'test/docs/**/*.test.ts'];
+const SHARED = [
+  'test/server/**/*.test.ts',
+  'test/flow-lab/**/*.test.ts',
+  'test/docs/**/*.test.ts',
+  // The test API's own tests and the desktop app's server host build servers the same way; stats is plain code.
+  'test/test-api/**/*.test.ts',
+  'test/electron/server-host.test.ts',
+  'test/bench/**/*.test.ts',
+];
 /** Mock node:crypto for the whole file (vi.mock): the mock must not reach another file's server. */
 const MOCKS_MODULES = ['test/server/secrets.admin-surface.test.ts'];
 /**

@@ -4,7 +4,7 @@ import { get as httpsGet } from 'node:https';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import {
   PortInUseError,
   desktopSettingsFile,
@@ -14,6 +14,7 @@ import {
   type ServerHost,
 } from '../../electron/server-host.js';
 import { parseDesktopArgs, startWithPortChoice } from '../../electron/startup.js';
+import { writeJsonFile } from '../../server/persistence/json-file.js';
 
 let dataDir: string;
 const hosts: ServerHost[] = [];
@@ -28,6 +29,14 @@ afterEach(async () => {
   await Promise.all(blockers.splice(0).map((b) => new Promise((resolve) => b.close(resolve))));
   await rm(dataDir, { recursive: true, force: true });
 });
+
+/**
+ * The data folder as a previous start left it: keys.json holding the run's RSA key (test/global-setup.ts). A
+ * start in an empty folder generates one first (50 to 300 ms), which only the tests of the key itself need.
+ */
+async function keyKept(): Promise<void> {
+  await writeJsonFile(path.join(dataDir, 'keys.json'), inject('signingKeys'));
+}
 
 async function occupyPort(): Promise<number> {
   const blocker = createServer();
@@ -70,6 +79,7 @@ describe('server host: start and stop', () => {
   });
 
   it('stops listening on close, and a second close is harmless', async () => {
+    await keyKept();
     const host = await startServerHost({ dataDir, port: 0 });
     await host.close();
     await host.close();
@@ -88,6 +98,7 @@ describe('server host: start and stop', () => {
   });
 
   it('exports the running config document, clients added since start-up included', async () => {
+    await keyKept();
     const host = await startServerHost({ dataDir, port: 0 });
     hosts.push(host);
     const added = await fetch(`${host.origin}/_sandbox/api/clients`, {
@@ -101,6 +112,7 @@ describe('server host: start and stop', () => {
   });
 
   it('writes "Export Config…" readable by its owner only (0600), even over a file that was world-readable', async () => {
+    await keyKept();
     const host = await startServerHost({ dataDir, port: 0 });
     hosts.push(host);
     const file = path.join(dataDir, 'exported.json');
@@ -113,6 +125,7 @@ describe('server host: start and stop', () => {
 
 describe('server host: port conflict (README.md#desktop-app)', () => {
   it('says which port is taken and offers one that is free', async () => {
+    await keyKept();
     const busy = await occupyPort();
     const error = await startServerHost({ dataDir, port: busy }).then(
       () => undefined,
@@ -129,6 +142,7 @@ describe('server host: port conflict (README.md#desktop-app)', () => {
   });
 
   it('uses the offered port when the user accepts, and remembers it', async () => {
+    await keyKept();
     const busy = await occupyPort();
     await writeFile(desktopSettingsFile(dataDir), JSON.stringify({ port: busy }));
     const ask = vi.fn(async (_conflict: PortInUseError) => true);
@@ -146,6 +160,7 @@ describe('server host: port conflict (README.md#desktop-app)', () => {
   });
 
   it('starts nothing when the user declines', async () => {
+    await keyKept();
     const busy = await occupyPort();
     const ask = vi.fn(async () => false);
     const host = await startWithPortChoice({ dataDir, portOverride: busy, askToUseFreePort: ask });
@@ -154,6 +169,7 @@ describe('server host: port conflict (README.md#desktop-app)', () => {
   });
 
   it('does not save a port given on the command line', async () => {
+    await keyKept();
     const port = await findFreePort();
     const host = await startWithPortChoice({
       dataDir,
@@ -191,6 +207,7 @@ describe('https (Settings → Serve over HTTPS)', () => {
   });
 
   it('starts the server on https with the local CA in the data folder when the settings ask for it', async () => {
+    await keyKept();
     await writeFile(desktopSettingsFile(dataDir), JSON.stringify({ port: 0, https: true }));
     const host = await startWithPortChoice({ dataDir, askToUseFreePort: async () => false });
     if (host === undefined) throw new Error('expected a running host');

@@ -107,20 +107,41 @@ describe('the state file follows the artefacts', () => {
   }
 
   async function eventually(check: () => Promise<boolean>): Promise<void> {
-    const until = Date.now() + 3000;
-    while (!(await check())) {
-      if (Date.now() > until) throw new Error('the state file did not change within 3 s');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // vi.waitFor polls on the real timers, whichever the test has faked.
+    await vi.waitFor(
+      async () => {
+        if (!(await check())) throw new Error('the state file did not change within 3 s');
+      },
+      { timeout: 3000, interval: 20 },
+    );
+  }
+
+  /**
+   * A background save waits PERSIST_DELAY_MS (1 s, server/persistence/data-folder.ts) on setTimeout. Faking
+   * setTimeout alone lets a test move past that wait without sleeping; the writes themselves stay real.
+   */
+  function fakeTheSaveDelay(): void {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  }
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Resolves once the background save in progress has ended: a persist() waits for the write before it. */
+  async function saveEnded(t: TestSandbox): Promise<void> {
+    await t.app.sandbox.persist().catch(() => undefined);
   }
 
   it('expired codes leave state.json once pruned, without any further request', async () => {
     const dir = await tempDir();
     const t = await start({}, dir);
+    fakeTheSaveDelay();
     await authorize(t.app);
+    await vi.advanceTimersByTimeAsync(1000);
     await eventually(async () => (await storedCodes(dir)) === 1);
     t.clock.advance(60 * 60_000);
     t.app.sandbox.prune();
+    await vi.advanceTimersByTimeAsync(1000);
     await eventually(async () => (await storedCodes(dir)) === 0);
   });
 
@@ -130,11 +151,14 @@ describe('the state file follows the artefacts', () => {
     await rm(path.join(dir, 'state.json'));
     await mkdir(path.join(dir, 'state.json'));
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    fakeTheSaveDelay();
     try {
       await authorize(t.app);
-      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      await vi.advanceTimersByTimeAsync(1_300);
+      await saveEnded(t);
       await authorize(t.app);
-      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      await vi.advanceTimersByTimeAsync(1_300);
+      await saveEnded(t);
       const said = stderr.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('could not save'));
       expect(said).toHaveLength(1);
       expect(said[0]).toMatch(/could not save issued tokens to the data folder \(EISDIR/);
@@ -151,14 +175,16 @@ describe('the state file follows the artefacts', () => {
     const watcher = watch(dir, (_event, name) => {
       if (name !== null && /^state\.json\.\d+$/.test(name)) temporaries.add(name);
     });
+    fakeTheSaveDelay();
     try {
-      const started = performance.now();
+      let elapsed = 0;
       // One request every 10 ms, as a page in a loop sends them: each used to start its own write.
       for (let i = 0; i < 60; i++) {
         await authorize(t.app);
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await vi.advanceTimersByTimeAsync(10);
+        elapsed += 10;
       }
-      const elapsed = performance.now() - started;
+      vi.useRealTimers();
       await t.app.close();
       open.splice(0);
       await new Promise((resolve) => setTimeout(resolve, 100));

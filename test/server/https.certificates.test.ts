@@ -2,6 +2,7 @@ import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:cry
 import { existsSync } from 'node:fs';
 import {
   chmod,
+  cp,
   mkdir,
   mkdtemp,
   readFile,
@@ -15,12 +16,13 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   CertificateError,
   FILES,
   LEAF_LIFETIME_DAYS,
   defaultCertificateDir,
+  type LocalCertificate,
   localCertificate,
   ownCertificate,
 } from '../../server/https/certificates.js';
@@ -36,13 +38,35 @@ afterEach(async () => {
 });
 
 const file = (name: keyof typeof FILES) => path.join(dir, 'https', FILES[name]);
+
+/**
+ * One first start (a new CA and its leaf) shared by the file: an RSA-2048 key takes 50 to 300 ms and each start
+ * in a fresh folder makes two, so the tests that only read what a first start wrote read this one, and a test
+ * that changes the folder starts from a copy of it (a sandbox that has started once). The tests of reissuing
+ * still make their own leaf.
+ */
+let firstStartDir: string;
+let firstStart: LocalCertificate;
+beforeAll(async () => {
+  firstStartDir = await mkdtemp(path.join(tmpdir(), 'sandbox-https-first-'));
+  firstStart = await localCertificate({ dir: path.join(firstStartDir, 'https') });
+});
+afterAll(async () => {
+  await rm(firstStartDir, { recursive: true, force: true });
+});
+const firstStartFile = (name: keyof typeof FILES) => path.join(firstStartDir, 'https', FILES[name]);
+
+/** The test's folder as the first start left it (cp keeps each file's and the folder's mode). */
+async function startedOnce(): Promise<void> {
+  await cp(path.join(firstStartDir, 'https'), path.join(dir, 'https'), { recursive: true });
+}
 const mode = async (f: string) => (await stat(f)).mode & 0o777;
 
 describe('serve --https: the local certificate authority', () => {
   it('creates a CA named after Token Sandbox and the machine, with CA:true and keyCertSign only', async () => {
-    const local = await localCertificate({ dir: path.join(dir, 'https') });
+    const local = firstStart;
     expect(local.caCreated).toBe(true);
-    expect(local.caFile).toBe(file('caCert'));
+    expect(local.caFile).toBe(firstStartFile('caCert'));
     const ca = new X509Certificate(await readFile(local.caFile, 'utf8'));
     expect(ca.ca).toBe(true);
     expect(ca.subject).toMatch(/CN=Token Sandbox local CA \S+@\S+/);
@@ -58,7 +82,7 @@ describe('serve --https: the local certificate authority', () => {
   });
 
   it('writes names as UTF8String, which holds the "@" of user@machine (Chromium refuses PrintableString with it)', async () => {
-    const local = await localCertificate({ dir: path.join(dir, 'https') });
+    const local = firstStart;
     for (const pem of [local.cert, await readFile(local.caFile, 'utf8')]) {
       const parsed = forge.pki.certificateFromPem(pem);
       for (const attr of [...parsed.subject.attributes, ...parsed.issuer.attributes]) {
@@ -70,13 +94,13 @@ describe('serve --https: the local certificate authority', () => {
   });
 
   it('keeps both private keys readable by their owner only (0600)', async () => {
-    await localCertificate({ dir: path.join(dir, 'https') });
-    expect(await mode(file('caKey'))).toBe(0o600);
-    expect(await mode(file('key'))).toBe(0o600);
-    expect(await mode(path.join(dir, 'https'))).toBe(0o700);
+    expect(await mode(firstStartFile('caKey'))).toBe(0o600);
+    expect(await mode(firstStartFile('key'))).toBe(0o600);
+    expect(await mode(path.join(firstStartDir, 'https'))).toBe(0o700);
   });
 
   it('reuses the CA and the leaf on the next start', async () => {
+    await startedOnce();
     const first = await localCertificate({ dir: path.join(dir, 'https') });
     const caPem = await readFile(file('caCert'), 'utf8');
     const second = await localCertificate({ dir: path.join(dir, 'https') });
@@ -87,7 +111,7 @@ describe('serve --https: the local certificate authority', () => {
   });
 
   it('issues a leaf for localhost, 127.0.0.1 and ::1, for serverAuth, valid 397 days at most, signed by the CA', async () => {
-    const local = await localCertificate({ dir: path.join(dir, 'https') });
+    const local = firstStart;
     const leaf = new X509Certificate(local.cert);
     const ca = new X509Certificate(await readFile(local.caFile, 'utf8'));
     expect(leaf.ca).toBe(false);
@@ -102,6 +126,7 @@ describe('serve --https: the local certificate authority', () => {
   });
 
   it('adds names asked for (the Android emulator host 10.0.2.2), reissuing a kept leaf that lacks them', async () => {
+    await startedOnce();
     const first = await localCertificate({ dir: path.join(dir, 'https') });
     const local = await localCertificate({
       dir: path.join(dir, 'https'),
@@ -121,6 +146,7 @@ describe('serve --https: the local certificate authority', () => {
   });
 
   it('issues a fresh leaf when the kept one is missing', async () => {
+    await startedOnce();
     const first = await localCertificate({ dir: path.join(dir, 'https') });
     await unlink(file('cert'));
     const second = await localCertificate({ dir: path.join(dir, 'https') });
@@ -130,6 +156,7 @@ describe('serve --https: the local certificate authority', () => {
   });
 
   it('issues a fresh leaf when the kept one has expired (or is about to), under the same CA', async () => {
+    await startedOnce();
     const start = new Date();
     const first = await localCertificate({ dir: path.join(dir, 'https'), now: start });
     const later = new Date(start.getTime() + (LEAF_LIFETIME_DAYS - 1) * DAY);
@@ -140,6 +167,7 @@ describe('serve --https: the local certificate authority', () => {
   });
 
   it('refuses a CA whose key is missing rather than replacing a CA users may trust', async () => {
+    await startedOnce();
     await localCertificate({ dir: path.join(dir, 'https') });
     await unlink(file('caKey'));
     await expect(localCertificate({ dir: path.join(dir, 'https') })).rejects.toThrow(
@@ -150,6 +178,7 @@ describe('serve --https: the local certificate authority', () => {
   });
 
   it.skipIf(process.platform === 'win32')('refuses a CA key that other users can read', async () => {
+    await startedOnce();
     await localCertificate({ dir: path.join(dir, 'https') });
     await chmod(file('caKey'), 0o644);
     await expect(localCertificate({ dir: path.join(dir, 'https') })).rejects.toThrow(
@@ -167,6 +196,7 @@ describe('serve --https: the local certificate authority', () => {
   });
 
   it.skipIf(process.platform === 'win32')('refuses a linked CA key with advice that can work', async () => {
+    await startedOnce();
     await localCertificate({ dir: path.join(dir, 'https') });
     await rename(file('caKey'), path.join(dir, 'elsewhere.pem'));
     await symlink(path.join(dir, 'elsewhere.pem'), file('caKey'));
@@ -206,12 +236,14 @@ describe('serve --https: the local certificate authority', () => {
 
 describe('serve --cert --key: the user’s own certificate', () => {
   it('accepts a matching pair', async () => {
+    await startedOnce();
     const local = await localCertificate({ dir: path.join(dir, 'https') });
     const own = await ownCertificate(file('cert'), file('key'));
     expect(own).toEqual({ cert: local.cert, key: local.key });
   });
 
   it('names the file that cannot be read', async () => {
+    await startedOnce();
     await localCertificate({ dir: path.join(dir, 'https') });
     const missing = path.join(dir, 'nope.pem');
     await expect(ownCertificate(missing, file('key'))).rejects.toThrow(
@@ -223,6 +255,7 @@ describe('serve --cert --key: the user’s own certificate', () => {
   });
 
   it('names a file that is not PEM', async () => {
+    await startedOnce();
     await localCertificate({ dir: path.join(dir, 'https') });
     const junk = path.join(dir, 'junk.pem');
     await writeFile(junk, 'not a certificate');
@@ -235,6 +268,7 @@ describe('serve --cert --key: the user’s own certificate', () => {
   });
 
   it('refuses a key that does not belong to the certificate, naming both files', async () => {
+    await startedOnce();
     await localCertificate({ dir: path.join(dir, 'https') });
     const other = path.join(dir, 'other-key.pem');
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

@@ -13,7 +13,8 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../server/app.js';
 import { ManualClock } from '../../server/clock.js';
@@ -34,8 +35,21 @@ let dir: string;
 const clock = new ManualClock(Date.now());
 const open: FastifyInstance[] = [];
 
+/**
+ * A first start in an empty folder takes the run's RSA key (test/global-setup.ts) instead of generating one,
+ * 50 to 300 ms each, and saves it to keys.json as it would a generated one; a restart is given no key, so
+ * what it signs and verifies with comes from keys.json alone.
+ */
 async function start(config: SandboxConfig = { clients: [confidentialClient] }): Promise<FastifyInstance> {
-  const app = await buildServer({ config, dataDir: dir, clock, origin: ORIGIN, adminToken: ADMIN_TOKEN });
+  const firstStart = !existsSync(path.join(dir, 'keys.json'));
+  const app = await buildServer({
+    config,
+    dataDir: dir,
+    clock,
+    origin: ORIGIN,
+    adminToken: ADMIN_TOKEN,
+    ...(firstStart ? { signingKeys: inject('signingKeys') } : {}),
+  });
   open.push(app);
   return app;
 }
@@ -250,7 +264,7 @@ describe('durable state in --data-dir', () => {
 describe('data folder permissions (as ssh checks ~/.ssh)', () => {
   it('creates a new data folder, and the folders above it, readable by the owner only (0700)', async () => {
     const nested = path.join(dir, 'a', 'b');
-    await buildServer({ dataDir: nested }).then((app) => open.push(app));
+    await buildServer({ dataDir: nested, signingKeys: inject('signingKeys') }).then((app) => open.push(app));
     expect((await stat(path.join(dir, 'a'))).mode & 0o777).toBe(0o700);
     expect((await stat(nested)).mode & 0o777).toBe(0o700);
   });
