@@ -38,6 +38,8 @@ export default defineConfig(({ mode }) => ({
   test: {
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,
+    // A beforeAll that builds servers or formats the docs pages does a test's work: it gets a test's time.
+    hookTimeout: 20_000,
     pool: 'forks',
     maxWorkers: availableParallelism(),
     // `npm run test:faults` (`--mode faults`) runs every round of the fault suite (test/faults/fault-rounds.ts).
