@@ -20,10 +20,10 @@ export interface FlowContext {
   readonly origin: string;
   readonly adminToken: string;
   /**
-   * The issuer the walk talks to (README "Many issuers"): its admin API prefix (`/_sandbox/api/issuers/NAME`)
-   * and its FHIR base. Absent: the default issuer at the root paths.
+   * The issuer the walk talks to (README "Many issuers"): its admin API prefix (`/_sandbox/api/issuers/NAME`),
+   * its base URL (`ORIGIN/i/NAME`) and its FHIR base. Absent: the default issuer at the root paths.
    */
-  readonly issuer?: { readonly admin: string; readonly fhirBase: string };
+  readonly issuer?: { readonly admin: string; readonly base: string; readonly fhirBase: string };
 }
 
 /** What the walk has learnt so far; each step reads it and adds to it. */
@@ -47,13 +47,16 @@ export interface FlowState {
 export const INITIAL_STATE: FlowState = { refreshTokens: [] };
 
 /**
- * Where the walk sends each request: what discovery and the launch taught it, else the sandbox's own paths
- * (the SMART profile's defaults) before discovery has run.
+ * Where the walk sends each request: what discovery and the launch taught it, else the chosen issuer's own
+ * paths (the SMART profile's defaults) when discovery has not answered, so a walk past a failed discovery
+ * still talks to the issuer the header shows.
  */
 const at = {
   fhirBase: (s: FlowState, ctx: FlowContext): string => s.iss ?? ctx.issuer?.fhirBase ?? `${ctx.origin}/fhir`,
-  authorize: (s: FlowState, ctx: FlowContext): string => s.endpoints?.authorize ?? `${ctx.origin}/authorize`,
-  token: (s: FlowState, ctx: FlowContext): string => s.endpoints?.token ?? `${ctx.origin}/token`,
+  authorize: (s: FlowState, ctx: FlowContext): string =>
+    s.endpoints?.authorize ?? `${ctx.issuer?.base ?? ctx.origin}/authorize`,
+  token: (s: FlowState, ctx: FlowContext): string =>
+    s.endpoints?.token ?? `${ctx.issuer?.base ?? ctx.origin}/token`,
 };
 
 /** What a step says and draws: the same whatever it sends. */

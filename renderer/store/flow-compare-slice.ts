@@ -99,7 +99,7 @@ export const createFlowCompareSlice: SliceCreator<FlowCompareSlice> = (deps) => 
     return {
       origin: deps.api.origin,
       adminToken: session.status === 'signed-in' ? session.token : '',
-      issuer: { admin: issuer.admin, fhirBase: issuer.fhirBase },
+      issuer: { admin: issuer.admin, base: issuer.issuer, fhirBase: issuer.fhirBase },
     };
   }
 

@@ -69,7 +69,9 @@ export const createFlowLabSlice: SliceCreator<FlowLabSlice> = (deps) => (set, ge
     return {
       origin: deps.api.origin,
       adminToken: session.status === 'signed-in' ? session.token : '',
-      ...(issuer === undefined ? {} : { issuer: { admin: issuer.admin, fhirBase: issuer.fhirBase } }),
+      ...(issuer === undefined
+        ? {}
+        : { issuer: { admin: issuer.admin, base: issuer.issuer, fhirBase: issuer.fhirBase } }),
     };
   }
 

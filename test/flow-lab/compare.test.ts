@@ -212,7 +212,11 @@ describe('one walk per issuer, each through its own admin prefix and discovery',
       const ctxOf = (name: string): FlowContext => ({
         origin: SANDBOX_ORIGIN,
         adminToken: ADMIN_TOKEN,
-        issuer: { admin: `/_sandbox/api/issuers/${name}`, fhirBase: `${SANDBOX_ORIGIN}/i/${name}/fhir` },
+        issuer: {
+          admin: `/_sandbox/api/issuers/${name}`,
+          base: `${SANDBOX_ORIGIN}/i/${name}`,
+          fhirBase: `${SANDBOX_ORIGIN}/i/${name}/fhir`,
+        },
       });
       const walk = async (name: string): Promise<WalkedStep[]> => {
         let state = INITIAL_STATE;

@@ -103,6 +103,26 @@ describe('Flow Lab engine (pure parts)', () => {
       expect(step.cite).toMatch(/RFC|SMART/);
     }
   });
+
+  it('sends authorize and token to the chosen issuer when discovery has not answered', async () => {
+    const base = 'http://127.0.0.1:9710/i/second';
+    const ctx: FlowContext = {
+      origin: 'http://127.0.0.1:9710',
+      adminToken: ADMIN_TOKEN,
+      issuer: { admin: '/_sandbox/api/issuers/second', base, fhirBase: `${base}/fhir` },
+    };
+    // Discovery failed (an injected failure, say): the walk knows no endpoints, only the issuer it was shown.
+    const state: FlowState = { ...INITIAL_STATE, pkce: await pkceMaterial(VERIFIER), code: 'a-code' };
+    const urlOf = async (flow: FlowId, stepId: string): Promise<string> => {
+      const step = flowById(flow).steps.find((s) => s.id === stepId);
+      if (step?.kind !== 'http') throw new Error(`no http step ${stepId} in ${flow}`);
+      const { url } = await step.build(state, ctx);
+      return url.split('?')[0] ?? url;
+    };
+    expect(await urlOf('code-pkce-public', 'authorize')).toBe(`${base}/authorize`);
+    expect(await urlOf('code-pkce-public', 'exchange')).toBe(`${base}/token`);
+    expect(await urlOf('client-credentials', 'client-credentials')).toBe(`${base}/token`);
+  });
 });
 
 describe('Flow Lab walks against a running sandbox', () => {
