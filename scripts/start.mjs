@@ -10,7 +10,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 
 // `npm start --port 0` leaves --port with npm: say so before either app starts on the wrong port.
-const { VALUE_OPTIONS, npmKeptFlags } = await import('../dist/server/cli-flags.js');
+const { npmKeptFlags } = await import('../dist/server/cli-flags.js');
+const { VALUE_OPTIONS } = await import('../dist/server/cli-options.js');
 const kept = npmKeptFlags(process.env, args, { ...VALUE_OPTIONS, 'user-data-dir': 'DIR' });
 if (kept !== undefined) {
   process.stderr.write(`token-sandbox: ${kept}.\n`);

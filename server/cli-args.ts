@@ -1,6 +1,14 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_ISSUER_NAME, ISSUER_NAME_PATTERN, PROFILE_NAMES } from './config/names.js';
-import { SWITCH_OPTIONS, VALUE_OPTIONS, npmKeptFlags } from './cli-flags.js';
+import { DEFAULT_ISSUER_NAME, ISSUER_NAME_PATTERN } from './config/names.js';
+import { npmKeptFlags } from './cli-flags.js';
+import {
+  DEFAULT_PORT,
+  OPTION_NAMES,
+  PARSER_OPTIONS,
+  SWITCH_OPTIONS,
+  usageText,
+  VALUE_OPTIONS,
+} from './cli-options.js';
 import { packageVersion } from './package-version.js';
 
 /*
@@ -10,37 +18,6 @@ import { packageVersion } from './package-version.js';
  * Only what the arguments alone decide is checked here; what needs the config (a --profile or --issuer
  * profile the config may describe) is checked once the config is read (server/cli.ts).
  */
-
-export const DEFAULT_PORT = 9710;
-
-const USAGE = `Usage: token-sandbox serve [options]
-
-Runs the OAuth 2.0 / SMART on FHIR sandbox server and its workbench UI.
-
-Options:
-  --port N             port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
-  --host H             address to bind (default 127.0.0.1; binding elsewhere exposes the sandbox)
-  --config FILE        config file (JSON) with clients, profile, launch context and failures
-  --profile NAME       token endpoint profile: ${PROFILE_NAMES.join(', ')} or one the config describes
-                       (overrides the config's profile)
-  --issuer NAME=PROFILE
-                       serve one more issuer under /i/NAME with its own clients, keys and tokens
-                       (repeatable), e.g. --issuer medirecords=medirecords
-  --data-dir DIR       keep clients, settings, keys, failure presets and issued grants in DIR
-                       (default: in memory only)
-  --admin-token TOKEN  bearer token for the admin API (default: a random one, printed at start-up)
-  --https              serve https with a certificate from a local CA made once and kept (in DIR/https with
-                       --data-dir, else the user's config folder); prints the CA file to trust
-  --https-name NAME    another name or IP the local certificate covers (repeatable), e.g. 10.0.2.2
-  --cert FILE          serve https with your own certificate (PEM); needs --key
-  --key FILE           the private key (PEM) of --cert
-  --version            print the version
-  -h, --help           show this help
-
-Through npm, put -- before the flags: npm start -- --port 0`;
-
-type ValueOption = keyof typeof VALUE_OPTIONS;
-const FLAGS = [...Object.keys(VALUE_OPTIONS), 'https', 'version', 'help'];
 
 /** Edit distance (insertions, deletions, substitutions, adjacent swaps): how far a typo is from a flag. */
 function distance(a: string, b: string): number {
@@ -63,7 +40,7 @@ function distance(a: string, b: string): number {
 /** ` did you mean --port?` for a flag close enough to a real one to be a typo of it, else nothing. */
 function closestFlag(name: string): string {
   let best: { flag: string; d: number } | undefined;
-  for (const flag of FLAGS) {
+  for (const flag of OPTION_NAMES) {
     const d = distance(name.toLowerCase(), flag);
     if (best === undefined || d < best.d) best = { flag, d };
   }
@@ -78,7 +55,7 @@ function checkOptionNames(args: readonly string[]): void {
     if (arg === '--') return;
     if (arg.startsWith('--')) {
       const name = arg.slice(2).split('=')[0] ?? '';
-      if (!FLAGS.includes(name)) throw new UsageError(`unknown option --${name}${closestFlag(name)}`);
+      if (!OPTION_NAMES.includes(name)) throw new UsageError(`unknown option --${name}${closestFlag(name)}`);
     } else if (arg.startsWith('-') && arg !== '-h' && !/^-\d/.test(arg)) {
       throw new UsageError(`unknown option ${arg}${closestFlag(arg.slice(1))}`);
     }
@@ -112,26 +89,12 @@ function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv): ServeO
       args,
       allowPositionals: true,
       strict: true,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        config: { type: 'string' },
-        profile: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'admin-token': { type: 'string' },
-        https: { type: 'boolean' },
-        'https-name': { type: 'string', multiple: true },
-        issuer: { type: 'string', multiple: true },
-        cert: { type: 'string' },
-        key: { type: 'string' },
-        version: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: PARSER_OPTIONS,
     });
   } catch (err) {
     // Left after checkOptionNames: a value missing (`--port` last) or given a flag (`--port --host`).
     const name = /'--([a-z-]+)/.exec((err as Error).message)?.[1];
-    const placeholder = name === undefined ? undefined : VALUE_OPTIONS[name as ValueOption];
+    const placeholder = name === undefined ? undefined : VALUE_OPTIONS[name];
     throw new UsageError(
       placeholder === undefined
         ? (err as Error).message
@@ -243,7 +206,7 @@ export function parseOrAnswer(
     return 2;
   }
   if (options === 'help') {
-    out.write(`${USAGE}\n`);
+    out.write(`${usageText()}\n`);
     return 0;
   }
   if (options === 'version') {

@@ -1,20 +1,3 @@
-/** The command's options that take a value, with the placeholder the usage shows for each. */
-export const VALUE_OPTIONS = {
-  port: 'N',
-  host: 'H',
-  config: 'FILE',
-  profile: 'NAME',
-  'data-dir': 'DIR',
-  'admin-token': 'TOKEN',
-  cert: 'FILE',
-  key: 'FILE',
-  'https-name': 'NAME',
-  issuer: 'NAME=PROFILE',
-} as const;
-
-/** The command's options that take no value (npm keeps them as `npm_config_NAME=true` and passes nothing). */
-export const SWITCH_OPTIONS = ['https'] as const;
-
 /**
  * `npm start --port 0` gives `--port` to npm, which keeps it as its own config (npm_config_port=true) and
  * passes only `0` on; `npm start --port=0` passes nothing on (npm_config_port=0). Both start the sandbox on the

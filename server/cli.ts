@@ -17,7 +17,7 @@ import { clientWarnings } from './profiles/serves.js';
 import type { Issuers } from './issuers/registry.js';
 import type { Sandbox } from './sandbox.js';
 
-export { DEFAULT_PORT } from './cli-args.js';
+export { DEFAULT_PORT } from './cli-options.js';
 
 function originOf(host: string, port: number, secure: boolean): string {
   return `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -6,6 +6,7 @@ import { rootAdminRoutes } from '../issuers/forward.js';
 import { Issuers } from '../issuers/registry.js';
 import { withTemplateServer } from '../admin/openapi.js';
 import { NoContent } from '../admin/shapes.js';
+import { CLI_OPTIONS, docsLabel, type CliOption } from '../cli-options.js';
 import { ClientSchema, ConfigSchema, IssuerSchema, FailureArmSchema } from '../config/schema.js';
 import { FAILURE_CATALOG, type FailureMode } from '../failures/catalog.js';
 import { toWireError } from '../oauth/errors.js';
@@ -16,7 +17,7 @@ import { restoreSandbox } from '../persistence/restore-and-keep.js';
 /**
  * The parts of docs/ that are read from the code rather than written by hand: the failure-id table (from
  * the catalog and the built-in profiles' error shapes), the admin route list (from the routes the admin
- * plugin registers) and the admin API's OpenAPI document (docs/openapi.json, from the same routes).
+ * plugin registers), the command's options (from server/cli-options.ts) and the admin API's OpenAPI document (docs/openapi.json, from the same routes).
  * `npm run docs` writes the tables between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` and the
  * document whole; a test fails when a committed file differs from what this module renders.
  */
@@ -26,6 +27,7 @@ export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
   'docs/failures.md': ['failures'],
   'docs/admin-api.md': ['admin-routes'],
   'docs/config.md': ['defaults'],
+  'docs/cli.md': ['cli-options'],
 };
 
 /** The files written whole, relative to the repository root. */
@@ -256,12 +258,28 @@ export function renderDefaultsTable(): string {
   );
 }
 
+/**
+ * The Options table of docs/cli.md, from the table the command parses with (server/cli-options.ts). An option
+ * with a value and no default says `none`; `--help` and `--version` have nothing to default.
+ */
+export function renderCliOptionsTable(): string {
+  return table(
+    ['option', 'meaning', 'default'],
+    CLI_OPTIONS.map((option: CliOption) => [
+      docsLabel(option),
+      option.meaning,
+      option.default ?? (option.value === undefined ? '' : 'none'),
+    ]),
+  );
+}
+
 /** Every generated region's content, by region name. */
 export async function renderRegions(): Promise<Record<string, string>> {
   return {
     failures: renderFailureTable(),
     'admin-routes': await renderAdminRoutes(),
     defaults: renderDefaultsTable(),
+    'cli-options': renderCliOptionsTable(),
   };
 }
 

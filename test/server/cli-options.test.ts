@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { parseOrAnswer } from '../../server/cli-args.js';
+import { npmKeptFlags } from '../../server/cli-flags.js';
+import {
+  CLI_OPTIONS,
+  docsLabel,
+  helpLabel,
+  SWITCH_OPTIONS,
+  VALUE_OPTIONS,
+  type CliOption,
+} from '../../server/cli-options.js';
+
+/** `token-sandbox ARGS` answered from the arguments alone, as bin/token-sandbox.js runs it (no server loaded). */
+function answer(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const written = { stdout: '', stderr: '' };
+  const sink = (key: keyof typeof written) =>
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        written[key] += chunk.toString();
+        done();
+      },
+    });
+  const result = parseOrAnswer(args, env, sink('stdout'), sink('stderr'));
+  return { result, ...written };
+}
+
+const options: readonly CliOption[] = CLI_OPTIONS;
+
+// docs/cli.md#options: an option added to the command's table is parsed, suggested, shown and documented, or
+// one of these fails; the table in docs/ is generated (test/docs/generated-docs.test.ts keeps it current).
+describe('the command options, from one table (server/cli-options.ts)', () => {
+  it.each(options.map((option) => [option.name, option] as const))(
+    'the parser takes --%s, with its value when it has one',
+    (_name, option) => {
+      const args = ['serve', `--${option.name}`, ...(option.value === undefined ? [] : [option.value])];
+      const { result, stderr } = answer(args);
+      // Its own rule may still refuse the placeholder (`--port N`), but never as an unknown or valueless flag.
+      expect(stderr).not.toMatch(/unknown option|needs a value/);
+      if (option.name === 'help' || option.name === 'version') expect(result).toBe(0);
+      if (option.short !== undefined) expect(answer(['serve', `-${option.short}`]).stderr).toBe('');
+    },
+  );
+
+  it('shows every option in --help, each on its own line in the flag column', () => {
+    const { result, stdout } = answer(['--help']);
+    expect(result).toBe(0);
+    const lines = stdout.split('\n');
+    for (const option of options) {
+      expect(
+        lines.some((line) => line.startsWith(`  ${helpLabel(option)} `) || line === `  ${helpLabel(option)}`),
+        helpLabel(option),
+      ).toBe(true);
+    }
+    // Aligned and wrapped: no line wider than a terminal's usual width.
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(110);
+  });
+
+  it('documents every option in the Options table of docs/cli.md', async () => {
+    const page = await readFile(new URL('../../docs/cli.md', import.meta.url), 'utf8');
+    for (const option of options) expect(page, docsLabel(option)).toContain(`| ${docsLabel(option)} `);
+  });
+
+  it('suggests each option for a one-letter slip of it', () => {
+    for (const option of options) {
+      const typo = `--${option.name.slice(0, -1)}`;
+      expect(answer(['serve', typo]).stderr, typo).toContain(`; did you mean --${option.name}?`);
+    }
+  });
+
+  it('tells of every value option and switch npm kept for itself (npm start --port 0)', () => {
+    for (const option of options) {
+      if (option.name === 'help' || option.name === 'version') continue;
+      const env = {
+        npm_lifecycle_event: 'start',
+        [`npm_config_${option.name.replaceAll('-', '_')}`]: 'true',
+      };
+      expect(npmKeptFlags(env, [], VALUE_OPTIONS, SWITCH_OPTIONS), option.name).toContain(
+        `npm kept --${option.name} for itself`,
+      );
+    }
+  });
+});
