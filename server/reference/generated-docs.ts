@@ -28,6 +28,7 @@ export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
   'docs/admin-api.md': ['admin-routes'],
   'docs/config.md': ['defaults'],
   'docs/cli.md': ['cli-options'],
+  'README.md': ['cli-options-short'],
 };
 
 /** The files written whole, relative to the repository root. */
@@ -273,6 +274,21 @@ export function renderCliOptionsTable(): string {
   );
 }
 
+/**
+ * README's short table of the options: the `--help` words, with the full meaning a link away in docs/cli.md, so
+ * README cannot drift from the command either.
+ */
+export function renderCliOptionsSummary(): string {
+  return table(
+    ['option', 'meaning', 'default'],
+    CLI_OPTIONS.map((option: CliOption) => [
+      docsLabel(option),
+      option.repeatable === true ? `${option.help} (repeatable)` : option.help,
+      option.default ?? (option.value === undefined ? '' : 'none'),
+    ]),
+  );
+}
+
 /** Every generated region's content, by region name. */
 export async function renderRegions(): Promise<Record<string, string>> {
   return {
@@ -280,6 +296,7 @@ export async function renderRegions(): Promise<Record<string, string>> {
     'admin-routes': await renderAdminRoutes(),
     defaults: renderDefaultsTable(),
     'cli-options': renderCliOptionsTable(),
+    'cli-options-short': renderCliOptionsSummary(),
   };
 }
 
