@@ -63,14 +63,27 @@ export function found<T>(value: T | undefined, message: string): T {
 export const adminValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   // Compiled on first use: Fastify asks for every route's validators while the server starts, and compiling
   // them all there would add tens of milliseconds to every start for routes a headless run may never call.
-  let check: ReturnType<typeof Compile> | undefined;
+  // The schemas are module constants, so every sandbox in the process shares one compiled check per schema.
+  let check: Check | undefined;
   return (value: unknown) => {
-    check ??= Compile(schema);
+    check ??= compiledCheck(schema);
     const converted = httpPart === 'body' ? value : Value.Convert(schema, value);
     if (check.Check(converted)) return { value: converted };
     return { error: invalidInput(schemaIssues(schema, converted), httpPart ?? 'body') };
   };
 };
+
+type Check = ReturnType<typeof Compile>;
+const compiledChecks = new WeakMap<TSchema, Check>();
+
+function compiledCheck(schema: TSchema): Check {
+  let check = compiledChecks.get(schema);
+  if (check === undefined) {
+    check = Compile(schema);
+    compiledChecks.set(schema, check);
+  }
+  return check;
+}
 
 /** Makes an encapsulated scope answer every error as an AdminErrorBody, never a stack trace. */
 export function speakAdminErrors(app: FastifyInstance): void {

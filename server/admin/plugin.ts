@@ -40,6 +40,28 @@ export const ADMIN_ROUTES: readonly AdminRoutes[] = [
   fhirDataRoutes,
 ];
 
+/**
+ * Each response schema without its `default` annotations, copied once per process: the serializer cache
+ * (server/admin/serializer.ts) is keyed by schema, so every sandbox must hand it the same copy, or each one
+ * compiles every serializer again (a test suite starts hundreds of sandboxes; an issuer is one more).
+ */
+const strippedSchemas = new WeakMap<object, unknown>();
+
+function responseWithoutDefaults(response: unknown): unknown {
+  if (typeof response !== 'object' || response === null) return response;
+  return Object.fromEntries(
+    Object.entries(response).map(([status, schema]: [string, unknown]) => {
+      if (typeof schema !== 'object' || schema === null) return [status, schema];
+      let stripped = strippedSchemas.get(schema);
+      if (stripped === undefined) {
+        stripped = withoutDefaults(schema);
+        strippedSchemas.set(schema, stripped);
+      }
+      return [status, stripped];
+    }),
+  );
+}
+
 /** A copy of a JSON schema without its `default` annotations. */
 function withoutDefaults(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withoutDefaults);
@@ -66,7 +88,7 @@ export function adminApi(sandbox: Sandbox, groups: readonly AdminRoutes[] = ADMI
     // own routes (`GET /config/effective`, a listed client's `effective`).
     app.addHook('onRoute', (route) => {
       if (route.schema?.response !== undefined) {
-        route.schema = { ...route.schema, response: withoutDefaults(route.schema.response) };
+        route.schema = { ...route.schema, response: responseWithoutDefaults(route.schema.response) };
       }
     });
     speakAdminErrors(app);
