@@ -1,28 +1,43 @@
 import { availableParallelism } from 'node:os';
-import { configDefaults, defineConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 
 /**
- * Test files that share one module graph per worker (`isolate: false`): they build their servers through the
- * app factory and keep no state in modules, so re-importing Fastify, jose and the server for every file (most
- * of the suite's time) buys nothing. Everything else keeps a fresh graph per file: tests that mock modules,
- * swap in a DOM, hook the module loader, or drive processes.
+ * The unit tests, in-process (`npm run test:unit`): the server through its app factory (`app.inject()`), pure
+ * logic, the desktop app's server host, and the workbench's components in happy-dom. They share one module graph
+ * per worker (`isolate: false`): they keep no state in modules, so re-importing Fastify, jose, React and the
+ * server for every file (most of the suite's time) buys nothing.
  */
-const SHARED = [
+const UNIT = [
   'test/server/**/*.test.ts',
   'test/flow-lab/**/*.test.ts',
   'test/docs/**/*.test.ts',
-  // The test API's own tests and the desktop app's server host build servers the same way; stats is plain code.
   'test/test-api/**/*.test.ts',
-  'test/electron/server-host.test.ts',
   'test/bench/**/*.test.ts',
+  'test/electron/**/*.test.ts',
 ];
-/** Mock node:crypto for the whole file (vi.mock): the mock must not reach another file's server. */
-const MOCKS_MODULES = ['test/server/secrets.admin-surface.test.ts'];
+const RENDERER = ['test/renderer/**/*.test.ts', 'test/renderer/**/*.test.tsx'];
+/** Files that mock modules (vi.mock) for the whole file: the mock must not reach another file's graph. */
+const MOCKS_MODULES = [
+  'test/server/secrets.admin-surface.test.ts',
+  'test/electron/main.test.ts',
+  'test/electron/preload.test.ts',
+];
+/**
+ * The black-box tests: each starts the real command (`bin/token-sandbox.js`) or the built desktop main as its
+ * own process and reads what it prints, writes and answers. A start costs a Node process, the bundle and a key,
+ * so these take most of a run's CPU per test; `npm test` runs them, `npm run test:blackbox` alone.
+ */
+const BLACK_BOX = [
+  'test/cli/**/*.test.ts',
+  'test/electron/quit-on-signal.test.ts',
+  'test/electron/built-main.test.ts',
+  'test/electron/security-gate.test.ts',
+];
 /**
  * The system tests: the fault suite (signals, floods and slow sockets against the real command), the 50,000-request
  * soak of the exchange log, and the packed tarball installed into a fresh project. Each measures the machine as
- * much as the code (wall-clock bounds, npm installs), so they run after the unit projects, one file at a time, with
- * the cores to themselves; `npm test` runs them, `npm run test:unit` does not.
+ * much as the code (wall-clock bounds, npm installs), so they run after the others, one file at a time, with
+ * the cores to themselves; `npm test` runs them.
  */
 const SYSTEM = [
   'test/faults/**/*.test.ts',
@@ -30,10 +45,8 @@ const SYSTEM = [
   'test/server/exchange-log.soak.test.ts',
 ];
 
-// The unit projects take one worker per core. Vitest's default (one fewer than the cores) leaves one worker on
-// a two-core machine: measured back to back on an otherwise idle one, `npm run test:unit` took 95.6 s with it
-// and 66.5 s with two. On a machine other work already saturates, a second worker buys nothing and the
-// command-line tests that start the command a dozen times in a row can run past their 20 s timeout.
+// One worker per core. Vitest's default (one fewer than the cores) leaves one worker on a two-core machine:
+// measured back to back on an otherwise idle one, the unit tests took 95.6 s with it and 66.5 s with two.
 export default defineConfig(({ mode }) => ({
   test: {
     globalSetup: ['test/global-setup.ts'],
@@ -48,21 +61,16 @@ export default defineConfig(({ mode }) => ({
       {
         extends: true,
         test: {
-          name: 'shared',
-          include: SHARED,
-          exclude: [...MOCKS_MODULES, ...SYSTEM],
+          name: 'unit',
+          include: UNIT,
+          exclude: [...MOCKS_MODULES, ...BLACK_BOX, ...SYSTEM],
           isolate: false,
         },
       },
-      {
-        extends: true,
-        test: {
-          name: 'isolated',
-          include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-          exclude: [...configDefaults.exclude, ...SHARED, ...SYSTEM],
-        },
-      },
+      // Its own project so its files, each in happy-dom, share a graph with each other and not with the server's.
+      { extends: true, test: { name: 'renderer', include: RENDERER, isolate: false } },
       { extends: true, test: { name: 'module-mocks', include: MOCKS_MODULES } },
+      { extends: true, test: { name: 'black-box', include: BLACK_BOX } },
       {
         extends: true,
         test: { name: 'system', include: SYSTEM, maxWorkers: 1, sequence: { groupOrder: 1 } },
