@@ -128,28 +128,4 @@ describe('the refusal is in the active vendor words', () => {
       expect((await post(t, '/oauth/smartauth/token', params)).statusCode).toBe(200);
     },
   );
-
-  it('a profile with parameterLocation "query-or-body" still reads the whole request from the URL', async ({
-    sandboxWith,
-  }) => {
-    const t = await sandboxWith({
-      profile: 'medirecords-query',
-      profiles: [{ name: 'medirecords-query', extends: 'medirecords', parameterLocation: 'query-or-body' }],
-    });
-    const { code } = await authorize(t.app, { aud: undefined }, '/oauth/smartauth/authorize');
-    const query = form({
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: REDIRECT,
-      code_verifier: VERIFIER,
-      client_id: 'conf-app',
-    });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/oauth/smartauth/token?${query}`,
-      headers: { ...FORM, ...CONF },
-      payload: '',
-    });
-    expect(res.statusCode).toBe(200);
-  });
 });

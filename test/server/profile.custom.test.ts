@@ -127,21 +127,25 @@ describe('a profile described in the config', () => {
       profile: 'medirecords-query',
       profiles: [{ name: 'medirecords-query', extends: 'medirecords', parameterLocation: 'query-or-body' }],
     });
-    const { code } = await authorize(t.app, { aud: undefined }, '/oauth/smartauth/authorize');
-    const query = new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: REDIRECT,
-      code_verifier: VERIFIER,
-      client_id: 'conf-app',
-    });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/oauth/smartauth/token?${query.toString()}`,
-      headers: { authorization: basic('conf-app', 's3cret') },
-    });
-    expect(res.statusCode).toBe(200);
-    expect(typeof res.json<Record<string, unknown>>()['access_token']).toBe('string');
+    // With no body, and with an empty form body: either way the whole request is read from the URL.
+    for (const body of [{}, { 'content-type': 'application/x-www-form-urlencoded' }]) {
+      const { code } = await authorize(t.app, { aud: undefined }, '/oauth/smartauth/authorize');
+      const query = new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: code ?? '',
+        redirect_uri: REDIRECT,
+        code_verifier: VERIFIER,
+        client_id: 'conf-app',
+      });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/oauth/smartauth/token?${query.toString()}`,
+        headers: { ...body, authorization: basic('conf-app', 's3cret') },
+        payload: '',
+      });
+      expect(res.statusCode).toBe(200);
+      expect(typeof res.json<Record<string, unknown>>()['access_token']).toBe('string');
+    }
   });
 
   it('selects the other reading of a document: iEHR refresh_token for every authorization_code', async ({
