@@ -21,6 +21,16 @@ async function renderSettings(
   renderInApp(createElement(SettingsView), api, store);
 }
 
+/** Settings over the fake server's values, every document it would save recorded instead. */
+async function settingsRecordingSaves(): Promise<SandboxConfig[]> {
+  const sent: SandboxConfig[] = [];
+  await renderSettings(FAKE_EFFECTIVE_CONFIG, async (doc) => {
+    sent.push(doc);
+    return doc;
+  });
+  return sent;
+}
+
 describe('Settings: the server’s values in force (GET /config/effective)', () => {
   it('shows the lifetimes, algorithm and profile the server says are in force, not defaults of its own', async () => {
     await renderSettings({
@@ -46,11 +56,7 @@ describe('Settings: the server’s values in force (GET /config/effective)', () 
 
 describe('Settings: saving token lifetimes', () => {
   it('sends the lifetimes typed, leaves empty ones to the server, and refuses a lifetime that is not seconds', async () => {
-    const sent: SandboxConfig[] = [];
-    await renderSettings(FAKE_EFFECTIVE_CONFIG, async (doc) => {
-      sent.push(doc);
-      return doc;
-    });
+    const sent = await settingsRecordingSaves();
     const access = screen.getByLabelText('Access token lifetime (s)');
     const save = screen.getByRole('button', { name: 'Save token settings' });
     fireEvent.change(access, { target: { value: '15 min' } });
@@ -72,11 +78,7 @@ describe('Settings: saving token lifetimes', () => {
 
 describe('Settings: lifetimes within the config schema’s bounds (docs/config.md)', () => {
   it('refuses an access token lifetime over a year with the client form’s words, and sends nothing', async () => {
-    const sent: SandboxConfig[] = [];
-    await renderSettings(FAKE_EFFECTIVE_CONFIG, async (doc) => {
-      sent.push(doc);
-      return doc;
-    });
+    const sent = await settingsRecordingSaves();
     fireEvent.change(screen.getByLabelText('Access token lifetime (s)'), { target: { value: '31536001' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save token settings' }));
     const { errors } = formToClient({ ...newClientForm('s3cret'), accessTokenLifetime: '31536001' });
@@ -88,11 +90,7 @@ describe('Settings: lifetimes within the config schema’s bounds (docs/config.m
   });
 
   it('refuses a code lifetime over ten minutes before asking the server', async () => {
-    const sent: SandboxConfig[] = [];
-    await renderSettings(FAKE_EFFECTIVE_CONFIG, async (doc) => {
-      sent.push(doc);
-      return doc;
-    });
+    const sent = await settingsRecordingSaves();
     fireEvent.change(screen.getByLabelText('Code lifetime (s)'), { target: { value: '601' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save token settings' }));
     expect(
