@@ -32,7 +32,23 @@ export async function fetchSmartConfiguration(
   if (result.status !== 200 || typeof result.body !== 'object' || result.body === null) {
     throw new Error(`discovery answered ${result.status}`);
   }
-  return result.body as SmartConfiguration;
+  return smartConfiguration(result.body);
+}
+
+/**
+ * A discovery document the workbench can use: the two endpoints SMART App Launch 2.2 §Response requires are
+ * strings. An injected failure or another server may answer 200 with anything; say what is missing instead.
+ */
+function smartConfiguration(body: object): SmartConfiguration {
+  const authorize = 'authorization_endpoint' in body ? body.authorization_endpoint : undefined;
+  const token = 'token_endpoint' in body ? body.token_endpoint : undefined;
+  if (typeof authorize !== 'string' || typeof token !== 'string') {
+    const missing = Object.entries({ authorization_endpoint: authorize, token_endpoint: token })
+      .filter(([, value]) => typeof value !== 'string')
+      .map(([field]) => field);
+    throw new Error(`discovery answered without ${missing.join(' or ')}`);
+  }
+  return { ...body, authorization_endpoint: authorize, token_endpoint: token };
 }
 
 /** The credentials part of a request for a client with a secret, in the way it registered. */
