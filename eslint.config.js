@@ -54,6 +54,8 @@ export default tseslint.config(
                 '!**/server/exchanges/logged-paths.js',
                 // artefact-events is pure too: the Codes & tokens view reloads on the events the data folder saves on.
                 '!**/server/artefact-events.js',
+                // paths is pure too: the admin prefix and the loopback names, spelled once for both sides.
+                '!**/server/paths.js',
                 // config/bounds is pure too: the forms refuse exactly what the config schema would.
                 '!**/server/config/',
                 '**/server/config/*',

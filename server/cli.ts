@@ -15,6 +15,7 @@ import { FhirLoadError } from './fhir/load.js';
 import { profileNames } from './profiles/profile.js';
 import { clientWarnings } from './profiles/serves.js';
 import type { Issuers } from './issuers/registry.js';
+import { LOOPBACK_NAMES } from './paths.js';
 import type { Sandbox } from './sandbox.js';
 
 export { DEFAULT_PORT } from './cli-options.js';
@@ -274,7 +275,7 @@ export async function runCli(
       process.stderr.write(`token-sandbox: warning: client ${client.clientId}: ${warning}.\n`);
     }
   }
-  if (!['127.0.0.1', '::1', 'localhost'].includes(options.host)) {
+  if (!LOOPBACK_NAMES.includes(options.host)) {
     process.stderr.write(
       `token-sandbox: warning: bound to ${options.host}, reachable beyond this machine.\n`,
     );

@@ -38,8 +38,9 @@ import type {
   StorageView,
 } from './types.js';
 
-/** Where the admin API lives on the sandbox's origin (docs/admin-api.md). */
-export const ADMIN_PREFIX = '/_sandbox/api';
+import { ADMIN_PREFIX } from '../../server/paths.js';
+
+export { ADMIN_PREFIX };
 
 /** An admin request that failed, worded for the person looking at the form or button that sent it. */
 export class AdminApiError extends Error {

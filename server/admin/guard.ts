@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sameSecret } from '../oauth/same-secret.js';
 import { parseAuthorization } from '../oauth/authorization.js';
 import type { Sandbox } from '../sandbox.js';
+import { LOOPBACK_NAMES, urlHost } from '../paths.js';
 
 /**
  * The admin surface's guard (docs/admin-api.md#guard). Binding to 127.0.0.1 does not stop a web page from reaching the
@@ -10,8 +11,6 @@ import type { Sandbox } from '../sandbox.js';
  * foreign `Origin` is refused, and every request carries the per-start bearer token. No CORS headers are
  * ever sent, so a browser never lets a foreign page read an answer.
  */
-
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'] as const;
 
 function originParts(sandbox: Sandbox): { protocol: string; host: string; port: string } {
   const url = new URL(sandbox.origin);
@@ -22,7 +21,7 @@ function originParts(sandbox: Sandbox): { protocol: string; host: string; port: 
 export function allowedHosts(sandbox: Sandbox): Set<string> {
   const { host, port } = originParts(sandbox);
   const hosts = new Set<string>([host.toLowerCase()]);
-  for (const name of LOOPBACK_NAMES) {
+  for (const name of LOOPBACK_NAMES.map(urlHost)) {
     hosts.add(port === '' ? name : `${name}:${port}`);
     if (port === '') hosts.add(`${name}:80`);
   }

@@ -18,8 +18,9 @@ import { launchRoutes } from './routes/launches.js';
 import { personaRoutes } from './routes/personas.js';
 import { pathOf } from '../oauth/form.js';
 
-/** Where the admin API lives (docs/admin-api.md). */
-export const ADMIN_PREFIX = '/_sandbox/api';
+import { ADMIN_PREFIX } from '../paths.js';
+
+export { ADMIN_PREFIX };
 
 /** A group of admin routes; register more with `adminApi(sandbox, [...ADMIN_ROUTES, yours])`. */
 export type AdminRoutes = (sandbox: Sandbox) => (app: FastifyInstance) => Promise<void>;

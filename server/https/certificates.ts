@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import forge from 'node-forge';
 import writeFileAtomic from 'write-file-atomic';
 import { CertificateError } from './certificate-error.js';
+import { LOOPBACK_NAMES } from '../paths.js';
 
 export { CertificateError };
 
@@ -35,7 +36,7 @@ export interface LocalCertificate extends TlsMaterial {
 }
 
 /** The names every local leaf covers: the loopback name and both loopback addresses. */
-export const LOCAL_NAMES: readonly string[] = ['localhost', '127.0.0.1', '::1'];
+export const LOCAL_NAMES = LOOPBACK_NAMES;
 
 /**
  * Browsers refuse server certificates valid for more than 398 days (CA/Browser Forum Baseline Requirements
