@@ -252,11 +252,14 @@ function SigningKeys({ info }: { readonly info: ServerInfo }) {
   }
   async function rotate(event: SubmitEvent) {
     event.preventDefault();
-    if (!/^\d+$/.test(grace.trim())) {
+    const typed = grace.trim();
+    if (typed !== '' && !/^\d+$/.test(typed)) {
       setError('the grace period is a whole number of seconds, 0 to retire the old key at once');
       return;
     }
-    await run(() => rotateKeys(Number(grace.trim())));
+    // Left empty (the key list, with the server's default, came after the field was made), the server applies
+    // its own default grace: POST /keys/rotate without graceSeconds.
+    await run(() => rotateKeys(typed === '' ? undefined : Number(typed)));
   }
   const time = (iso: string | undefined) => (iso === undefined ? '' : new Date(iso).toLocaleString());
   return (

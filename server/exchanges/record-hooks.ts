@@ -13,7 +13,7 @@ import type {
 } from './exchange.js';
 import { isLoggedPath } from './logged-paths.js';
 import { FORM_TYPE, mediaType, parseForm, pathOf, queryOf, type MultiParams } from '../oauth/form.js';
-import { clientIdOf } from '../oauth/authorization.js';
+import { clientIdOf, parseAuthorization } from '../oauth/authorization.js';
 import { maskBody, maskForm, maskHeaders, tokensIn } from './mask.js';
 
 /** Bodies longer than this are cut in the log, so one large request cannot take the log's memory. */
@@ -35,7 +35,10 @@ function wordsOf(value: string): string[] {
     const decoded = Buffer.from(word, 'base64').toString('utf8');
     if (decoded.includes(':')) words.push(...decoded.split(':'));
   }
-  return [value.trim(), ...words];
+  // The credentials after a scheme whole, as the admin guard reads them (guard.ts): an admin token may hold
+  // `,` or `;` (docs/cli.md `--admin-token`: any printable characters), which the split above would cut.
+  const credentials = parseAuthorization(value)?.credentials;
+  return [value.trim(), ...(credentials === undefined ? [] : [credentials]), ...words];
 }
 
 /**

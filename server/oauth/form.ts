@@ -209,12 +209,16 @@ export function readParams(request: FastifyRequest, location: 'body' | 'query-or
   if (location === 'body') return readFormBody(request);
   const body = bodyText(request);
   if (body !== '') requireFormContentType(request.headers['content-type']);
-  // One multi-map of both, so a name in the query and the body is the repeated name `singleValued` refuses.
-  const merged = new Map<string, string[]>();
-  for (const params of [parseForm(queryOf(request.url)), parseForm(body)]) {
-    for (const [name, values] of params) merged.set(name, [...(merged.get(name) ?? []), ...values]);
+  // Each place is read as a form of its own first, so an empty value is omitted there (RFC 6749 §3.1) before
+  // the two meet; a name with a value in both was sent twice (§3.1), and refused as `singleValued` would.
+  const merged = new Map(parseStrictQuery(request.url));
+  for (const [name, value] of parseStrictForm(body)) {
+    if (merged.has(name)) {
+      throw new InvalidRequest(`parameter ${name} was sent more than once`, { rule: 'RFC 6749 §3.1' });
+    }
+    merged.set(name, value);
   }
-  return singleValued(merged);
+  return merged;
 }
 
 function bodyText(request: FastifyRequest): string {

@@ -79,4 +79,31 @@ describe('Settings: signing keys (README "Key rollover")', () => {
     expect(await screen.findByText(/the grace period is a whole number of seconds/)).toBeTruthy();
     expect(calls).toEqual([]);
   });
+
+  it("rotates with the server's default grace when the key list came only after the view opened", async () => {
+    // GET /keys failed on the first load (the card says the server does not list its keys); a later reload
+    // of the server view brings the list, and the field must not stay without the server's default.
+    const calls: string[] = [];
+    let fail = true;
+    const api = fakeApi({
+      listKeys: async () => {
+        if (fail) throw new Error('unavailable');
+        return { keys: [CURRENT], maxKeys: 20, defaultGraceSeconds: 3600 };
+      },
+      rotateKeys: async (graceSeconds) => {
+        calls.push(`rotate ${String(graceSeconds)}`);
+        return { added: [], replaced: [] };
+      },
+    });
+    const store = testStore(api);
+    await store.getState().loadServer();
+    renderInApp(createElement(SettingsView), api, store);
+    fail = false;
+    await store.getState().loadServer();
+    await screen.findByRole('table', { name: 'Signing keys' });
+    fireEvent.click(screen.getByRole('button', { name: 'Rotate' }));
+    // No graceSeconds sent: POST /keys/rotate applies the server's default (docs/admin-api.md).
+    await waitFor(() => expect(calls).toEqual(['rotate undefined']));
+    expect(screen.queryByText(/the grace period is a whole number of seconds/)).toBeNull();
+  });
 });

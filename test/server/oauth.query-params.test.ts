@@ -129,3 +129,30 @@ describe('the refusal is in the active vendor words', () => {
     },
   );
 });
+
+describe('a query-or-body profile reads the URL and the body as one request (docs/endpoints.md#request-parsing)', () => {
+  const queryOrBody = sandboxTest({
+    profile: 'smart-query',
+    profiles: [{ name: 'smart-query', extends: 'smart', parameterLocation: 'query-or-body' }],
+  });
+  const TOKEN = '/token';
+
+  queryOrBody(
+    'an empty parameter in one place is omitted (RFC 6749 §3.1), so the other place may send it',
+    async ({ t }) => {
+      for (const [url, params] of [
+        [`${TOKEN}?scope=`, CLIENT_CREDENTIALS],
+        [`${TOKEN}?scope=system%2F*.rs`, { grant_type: 'client_credentials', scope: '' }],
+      ] as const) {
+        const res = await post(t, url, params);
+        expect(res.statusCode, res.body).toBe(200);
+      }
+    },
+  );
+
+  queryOrBody('a name with a value in both places is sent twice, and refused', async ({ t }) => {
+    const res = await post(t, `${TOKEN}?scope=system%2F*.rs`, CLIENT_CREDENTIALS);
+    expect(res.statusCode).toBe(400);
+    expect(description(res)).toBe('parameter scope was sent more than once');
+  });
+});
