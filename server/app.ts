@@ -132,7 +132,7 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   timer.unref();
   app.addHook('onClose', async () => {
     clearInterval(timer);
-    // SIGTERM/SIGINT: whatever changed last is on disk before the process exits.
+    // SIGTERM/SIGINT/SIGHUP: whatever changed last is on disk before the process exits.
     await sandbox.persist();
     await sandbox.stopSigningWorkers();
   });

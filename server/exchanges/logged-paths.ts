@@ -31,10 +31,12 @@ export function canonicalPath(path: string): string {
 }
 
 /**
- * Whether a request belongs in the exchange log: everything sent to the sandbox (OAuth endpoints, discovery,
- * the FHIR base, unknown paths) except the admin API itself and the workbench's own page and assets. The
- * admin API is recognised however its path is spelled (`/%5Fsandbox/api`, `//_sandbox/api`, `/x/../_sandbox`):
- * its answers carry the config export and its requests the admin token.
+ * Whether a request's path belongs in the exchange log: everything sent to the sandbox (OAuth endpoints,
+ * discovery, the FHIR base, unknown paths) except the workbench's own page and assets and every path under
+ * `/_sandbox/` (the admin API, the EHR page, the callback page). `/_sandbox` is recognised however its path is
+ * spelled (`/%5Fsandbox/api`, `//_sandbox/api`, `/x/../_sandbox`): the admin API's answers carry the config
+ * export and its requests the admin token. A request that carries the admin token is left out at any path
+ * (record-hooks.ts). The rule as users read it: docs/endpoints.md "What the exchange log records".
  */
 export function isLoggedPath(path: string): boolean {
   const canonical = canonicalPath(path);

@@ -202,10 +202,6 @@ export async function readStateFile(dataDir: string): Promise<StateDocument | un
 }
 
 /**
- * Config at start: what the data folder holds, with the config file (and `--profile`) on top. Clients the
- * file names replace stored ones of the same client_id; the rest of the stored clients stay.
- */
-/**
  * The config without `fhir.load`: files are read only from the config file given at start-up, so a state file
  * (written by an earlier release, or edited) never makes the server read a file that file does not name.
  */
@@ -216,6 +212,10 @@ function withoutStartupFiles<T extends Pick<SandboxConfig, 'fhir'>>(config: T): 
   return { ...config, fhir };
 }
 
+/**
+ * Config at start: what the data folder holds, with the config file (and `--profile`) on top. Clients the
+ * file names replace stored ones of the same client_id; the rest of the stored clients stay.
+ */
 export function mergeConfig(storedDocument: SandboxConfig, given: SandboxConfig): SandboxConfig {
   const stored = withoutStartupFiles(storedDocument);
   const clients = new Map((stored.clients ?? []).map((c) => [c.clientId, c]));

@@ -1,7 +1,8 @@
 import type { Profile } from './profile.js';
 
 /**
- * The iEHR token endpoint document (POST /oauth2/token). Each field cites the row it reproduces;
+ * The iEHR token endpoint document (POST /oauth2/token; test/fixtures/iehr-oauth2-token-endpoint.txt, copied
+ * verbatim from the vendor's). Each field cites the row it reproduces;
  * docs/profiles.md maps every row to its test.
  */
 export const iehrProfile: Profile = {

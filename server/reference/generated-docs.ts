@@ -28,7 +28,7 @@ export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
   'docs/admin-api.md': ['admin-routes'],
   'docs/config.md': ['defaults'],
   'docs/cli.md': ['cli-options'],
-  'README.md': ['cli-options-short'],
+  'README.md': ['cli-options-short', 'admin-routes-short'],
 };
 
 /** The files written whole, relative to the repository root. */
@@ -227,6 +227,19 @@ export async function renderAdminRoutes(): Promise<string> {
   );
 }
 
+/**
+ * README's short route list: each route and what it does, from the same rows as docs/admin-api.md's table, so
+ * README cannot drift from the routes either. Bodies and answers stay a link away (the link sits beside the
+ * region in README, written from README's location).
+ */
+export async function renderAdminRoutesSummary(): Promise<string> {
+  const rows = await adminRouteRows();
+  return table(
+    ['route', 'does'],
+    rows.map((r) => [`\`${r.method} ${r.url}\``, r.summary]),
+  );
+}
+
 interface DefaultRow {
   readonly path: string;
   readonly value: unknown;
@@ -297,6 +310,7 @@ export async function renderRegions(): Promise<Record<string, string>> {
     defaults: renderDefaultsTable(),
     'cli-options': renderCliOptionsTable(),
     'cli-options-short': renderCliOptionsSummary(),
+    'admin-routes-short': await renderAdminRoutesSummary(),
   };
 }
 
