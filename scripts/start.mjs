@@ -1,6 +1,6 @@
 // `npm start` (after the build): the desktop app where the Electron binary exists or can be fetched;
 // otherwise one line saying why, then the headless server, which prints the workbench URL with its token.
-// Arguments pass through: `npm start -- --port 0`.
+// Arguments pass through (`npm start -- --port 0`); the desktop app reads --port and --user-data-dir (README).
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +9,10 @@ import { findElectron } from './electron-bin.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 
-// `npm start --port 0` leaves --port with npm: say so before either app starts on the wrong port.
+// `npm start --port 0` (or `--https`) leaves the flag with npm: say so before either app starts without it.
 const { npmKeptFlags } = await import('../dist/server/cli-flags.js');
-const { VALUE_OPTIONS } = await import('../dist/server/cli-options.js');
-const kept = npmKeptFlags(process.env, args, { ...VALUE_OPTIONS, 'user-data-dir': 'DIR' });
+const { SWITCH_OPTIONS, VALUE_OPTIONS } = await import('../dist/server/cli-options.js');
+const kept = npmKeptFlags(process.env, args, { ...VALUE_OPTIONS, 'user-data-dir': 'DIR' }, SWITCH_OPTIONS);
 if (kept !== undefined) {
   process.stderr.write(`token-sandbox: ${kept}.\n`);
   process.exit(2);

@@ -2,7 +2,9 @@
 // workbench URL. Runs scripts/start.mjs after the build (`npm test` builds; so does `npm run typecheck`).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { findElectron } from '../../scripts/electron-bin.mjs';
@@ -60,6 +62,33 @@ describe('npm start --port 0 (npm keeps --port for itself)', () => {
       'token-sandbox: npm kept --port --user-data-dir for itself and did not pass it on; put -- before the ' +
         'flags: npm start -- --port 0 --user-data-dir /tmp/x.\n',
     );
+  });
+
+  it('says so for a switch too (npm start --https), before the desktop app starts without it', async () => {
+    // A stand-in Electron that says it ran: without the check, the desktop app would start on plain http.
+    const dist = await mkdtemp(path.join(tmpdir(), 'token-sandbox-electron-'));
+    await writeFile(path.join(dist, 'electron'), '#!/bin/sh\necho electron ran\n', { mode: 0o755 });
+    const child = spawn(process.execPath, ['scripts/start.mjs'], {
+      env: {
+        ...process.env,
+        ELECTRON_OVERRIDE_DIST_PATH: dist,
+        npm_lifecycle_event: 'start',
+        npm_config_https: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    await rm(dist, { recursive: true, force: true });
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'token-sandbox: npm kept --https for itself and did not pass it on; put -- before the flags: ' +
+        'npm start -- --https.\n',
+    );
+    expect(code).toBe(2);
   });
 });
 
