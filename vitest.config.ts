@@ -5,16 +5,11 @@ import { defineConfig } from 'vitest/config';
  * The unit tests, in-process (`npm run test:unit`): the server through its app factory (`app.inject()`), pure
  * logic, the desktop app's server host, and the workbench's components in happy-dom. They share one module graph
  * per worker (`isolate: false`): they keep no state in modules, so re-importing Fastify, jose, React and the
- * server for every file (most of the suite's time) buys nothing.
+ * server for every file (most of the suite's time) buys nothing. Every test file the other projects do not take
+ * is a unit test, so a file in a new folder runs here rather than nowhere (test/meta/projects.test.ts checks that
+ * each file runs in exactly one project).
  */
-const UNIT = [
-  'test/server/**/*.test.ts',
-  'test/flow-lab/**/*.test.ts',
-  'test/docs/**/*.test.ts',
-  'test/test-api/**/*.test.ts',
-  'test/bench/**/*.test.ts',
-  'test/electron/**/*.test.ts',
-];
+const UNIT = ['test/**/*.test.ts', 'test/**/*.test.tsx'];
 const RENDERER = ['test/renderer/**/*.test.ts', 'test/renderer/**/*.test.tsx'];
 /** Files that mock modules (vi.mock) for the whole file: the mock must not reach another file's graph. */
 const MOCKS_MODULES = [
@@ -63,7 +58,7 @@ export default defineConfig(({ mode }) => ({
         test: {
           name: 'unit',
           include: UNIT,
-          exclude: [...MOCKS_MODULES, ...BLACK_BOX, ...SYSTEM],
+          exclude: [...RENDERER, ...MOCKS_MODULES, ...BLACK_BOX, ...SYSTEM],
           isolate: false,
         },
       },

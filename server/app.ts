@@ -41,6 +41,21 @@ declare module 'fastify' {
 }
 
 /**
+ * The root's build options an issuer is built from too, so a new build option reaches issuers unless it is
+ * named here. Left out: the root's own early key and https listener (issuers are served through the root's),
+ * its origin (issuers follow it through originOf), and its signing workers, which every issuer would otherwise
+ * multiply into a pool of its own.
+ */
+function issuerSharedOptions(options: BuildOptions): BuildOptions {
+  const shared: { -readonly [K in keyof BuildOptions]: BuildOptions[K] } = { ...options };
+  delete shared.earlyRs256Key;
+  delete shared.https;
+  delete shared.origin;
+  delete shared.signingWorkers;
+  return shared;
+}
+
+/**
  * Builds the sandbox server: a Fastify instance that is ready to `inject()` or `listen()`. It never listens
  * by itself and imports nothing from Electron, so the CLI, the desktop app and tests each own that edge.
  */
@@ -69,10 +84,12 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   boundShutdown(app);
   app.decorate('sandbox', sandbox);
   // The default issuer's app serves the others under `/i/NAME` (README "Many issuers"), each its own app.
+  const shared = issuerSharedOptions(options);
   const issuers =
     prefix === undefined
       ? new Issuers(sandbox, (name, config, restored) =>
           buildServer({
+            ...shared,
             config,
             storedConfigWins: restored,
             issuerPath: issuerPath(name),
@@ -81,9 +98,6 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
             adminToken: sandbox.adminToken,
             clock: sandbox.clock,
             workbenchDir: false,
-            ...(options.logger === undefined ? {} : { logger: options.logger }),
-            ...(options.random === undefined ? {} : { random: options.random }),
-            ...(options.signingKeys === undefined ? {} : { signingKeys: options.signingKeys }),
             ...(sandbox.dataDir === undefined ? {} : { dataDir: issuerDataDir(sandbox.dataDir, name) }),
           }),
         )

@@ -5,6 +5,7 @@ import {
   DEFAULT_PORT,
   OPTION_NAMES,
   PARSER_OPTIONS,
+  type OptionName,
   SWITCH_OPTIONS,
   usageText,
   VALUE_OPTIONS,
@@ -80,6 +81,27 @@ export interface ServeOptions {
   /** `--issuer NAME=PROFILE`, in order; the profile is checked once the config is read. */
   readonly issuers: readonly { readonly name: string; readonly profile: string }[];
 }
+
+/**
+ * The field of ServeOptions each option fills (`answered` for those answered before serving). Typed by the option
+ * table, so a row added to server/cli-options.ts is a compile error here until it names its field; that field is
+ * then a compile error in parseServeArgs's result until it is read, and in runCli until a step uses it.
+ */
+export const SERVE_FIELDS = {
+  port: 'port',
+  host: 'host',
+  config: 'configFile',
+  profile: 'profile',
+  'data-dir': 'dataDir',
+  issuer: 'issuers',
+  'admin-token': 'adminToken',
+  https: 'https',
+  'https-name': 'httpsNames',
+  cert: 'certFile',
+  key: 'keyFile',
+  help: 'answered',
+  version: 'answered',
+} as const satisfies Record<OptionName, keyof ServeOptions | 'answered'>;
 
 function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv): ServeOptions | 'help' | 'version' {
   checkOptionNames(args);

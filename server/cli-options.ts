@@ -5,7 +5,10 @@ import { PROFILE_NAMES } from './config/names.js';
  * The command's options, written once. The parser's options (server/cli-args.ts), the lists npm's flag check
  * reads (server/cli-flags.ts, scripts/start.mjs), the flags a typo is matched against, the `--help` text and
  * the Options table of docs/cli.md (a generated region, server/reference/generated-docs.ts) are all read from
- * this table, so an option added here is parsed, checked, suggested, shown and documented at once.
+ * this table: a row added here is parsed, suggested, shown and documented at once. What it means is not
+ * automatic: checking its value and carrying it into ServeOptions (server/cli-args.ts, SERVE_FIELDS and
+ * parseServeArgs) and using it (server/cli.ts, runCli) are written by hand, and the compiler refuses a row until
+ * each is (SERVE_FIELDS must name its field, parseServeArgs must fill it, one of runCli's steps must read it).
  * bin/token-sandbox.js loads this before the server's bundle: it stays free of imports but the import-free
  * names module, so answering `--help` or a typo stays as fast as Node's start.
  */
@@ -122,6 +125,9 @@ export const CLI_OPTIONS = [
 ] as const satisfies readonly CliOption[];
 
 type Row = (typeof CLI_OPTIONS)[number];
+
+/** An option's name, without dashes. */
+export type OptionName = Row['name'];
 
 /** The options as node:util's parseArgs takes them, typed per option so its `values` are too. */
 export type ParserOptions = {

@@ -24,6 +24,25 @@ function originOf(host: string, port: number, secure: boolean): string {
   return `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/*
+ * What each step of runCli reads of the options. Between them they must read every field: runCli takes the
+ * options as EveryFieldRead, so a field added to ServeOptions (a new option, server/cli-options.ts) that no step
+ * reads is a compile error naming it, not an option parsed and then silently ignored.
+ */
+/** What reading the config reads: the config file and the flags that override it. */
+type ConfigFlags = Pick<ServeOptions, 'configFile' | 'profile' | 'issuers'>;
+/** What choosing the certificate reads. */
+type TlsFlags = Pick<
+  ServeOptions,
+  'configFile' | 'certFile' | 'keyFile' | 'https' | 'httpsNames' | 'dataDir'
+>;
+/** What runCli hands to buildServer and listen() itself. */
+type ServerFlags = Pick<ServeOptions, 'dataDir' | 'adminToken' | 'port' | 'host'>;
+/** `T` when the steps read every field of it; else a type nothing is assignable to, naming the unread fields. */
+type EveryFieldRead<T, Read extends keyof T> = [Exclude<keyof T, Read>] extends [never]
+  ? T
+  : { readonly unread: Exclude<keyof T, Read> };
+
 /** What start-up serves https with, or undefined for plain http. */
 interface TlsPlan {
   readonly material: TlsMaterial;
@@ -35,7 +54,7 @@ interface TlsPlan {
  * The certificate to serve with: flags first, then the config's `https` section (whose files are relative to
  * the config file). The certificate module is loaded only here, so a plain-http start never pays for it.
  */
-async function resolveTls(options: ServeOptions, config: SandboxConfig): Promise<TlsPlan | undefined> {
+async function resolveTls(options: TlsFlags, config: SandboxConfig): Promise<TlsPlan | undefined> {
   const section = config.https;
   const base =
     options.configFile === undefined ? process.cwd() : path.dirname(path.resolve(options.configFile));
@@ -77,7 +96,7 @@ async function resolveTls(options: ServeOptions, config: SandboxConfig): Promise
   return { material: local, local };
 }
 
-async function loadConfig(options: ServeOptions): Promise<SandboxConfig> {
+async function loadConfig(options: ConfigFlags): Promise<SandboxConfig> {
   const config = withIssuerFlags(
     options,
     options.configFile === undefined ? {} : await loadConfigFile(options.configFile),
@@ -97,7 +116,7 @@ async function loadConfig(options: ServeOptions): Promise<SandboxConfig> {
  * has sets its profile, any other adds one. Checked after the config is read, because the config may describe
  * the profile a flag names.
  */
-function withIssuerFlags(options: ServeOptions, config: SandboxConfig): SandboxConfig {
+function withIssuerFlags(options: ConfigFlags, config: SandboxConfig): SandboxConfig {
   if (options.issuers.length === 0) return config;
   const names = profileNames(config);
   const issuers = [...(config.issuers ?? [])];
@@ -150,8 +169,9 @@ export async function runCli(
   early: { readonly rs256Key?: Promise<webcrypto.CryptoKeyPair> } = {},
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const options = parseOrAnswer(args, env, out, process.stderr);
-  if (typeof options === 'number') return options;
+  const parsed = parseOrAnswer(args, env, out, process.stderr);
+  if (typeof parsed === 'number') return parsed;
+  const options: EveryFieldRead<ServeOptions, keyof (ConfigFlags & TlsFlags & ServerFlags)> = parsed;
   let config: SandboxConfig;
   let tls: TlsPlan | undefined;
   try {

@@ -15,7 +15,7 @@ import {
   type OAuthErrorReason,
 } from '../oauth/errors.js';
 import type { FailureEndpoint } from '../admin/shapes.js';
-import type { FailureId } from './ids.js';
+import { FAILURE_IDS, type FailureId } from './ids.js';
 
 export type { FailureEndpoint };
 
@@ -87,39 +87,36 @@ function injected(Class: ErrorClass, imitation: Imitation) {
   } as const;
 }
 
-function mode(
-  id: FailureId,
-  endpoint: FailureEndpoint,
-  produces: string,
-  effect: FailureEffect,
-): readonly [FailureId, FailureMode] {
-  return [id, { id, endpoint, produces, effect }];
+/** A mode as the catalog declares it, under its id. */
+type FailureSpec = Omit<FailureMode, 'id'>;
+
+function mode(endpoint: FailureEndpoint, produces: string, effect: FailureEffect): FailureSpec {
+  return { endpoint, produces, effect };
 }
 
 function error(
-  id: FailureId,
   endpoint: FailureEndpoint,
   produces: string,
   Class: ErrorClass,
   imitation: Imitation,
-): readonly [FailureId, FailureMode] {
-  return mode(id, endpoint, produces, injected(Class, imitation));
+): FailureSpec {
+  return mode(endpoint, produces, injected(Class, imitation));
 }
 
 /**
- * Every failure mode of docs/failures.md, declared as data. The engine (`engine.ts`) is the one place that applies
+ * Every failure mode of docs/failures.md, declared as data, keyed by id: the type makes a missing, unknown or
+ * repeated id a compile error rather than a failed test. The engine (`engine.ts`) is the one place that applies
  * them; endpoints only say where in their pipeline a failure may strike.
  */
-export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
-  error(
-    'token.invalid_request',
+const FAILURE_MODES: Readonly<Record<FailureId, FailureSpec>> = {
+  'token.invalid_request': error(
     'token',
     '400 invalid_request',
     InvalidRequest,
     // The genuine case the document tables name first: a required parameter left out.
     { description: 'missing required parameter code', rule: 'RFC 6749 §5.2', reason: 'missing_parameter' },
   ),
-  mode('token.invalid_client', 'token', '401 invalid_client (WWW-Authenticate when Basic was used)', {
+  'token.invalid_client': mode('token', '401 invalid_client (WWW-Authenticate when Basic was used)', {
     kind: 'error',
     error: (context) =>
       new InvalidClient(`wrong client_secret for client ${clientOf(context)}`, {
@@ -128,8 +125,7 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
         ...(context.usedBasic ? { headers: { 'WWW-Authenticate': 'Basic realm="token-sandbox"' } } : {}),
       }),
   }),
-  error(
-    'token.invalid_grant',
+  'token.invalid_grant': error(
     'token',
     '400 invalid_grant',
     InvalidGrant,
@@ -140,20 +136,19 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
       reason: 'code_invalid',
     },
   ),
-  error('token.unauthorized_client', 'token', '400 unauthorized_client', UnauthorizedClient, {
+  'token.unauthorized_client': error('token', '400 unauthorized_client', UnauthorizedClient, {
     description: (c) => `client ${clientOf(c)} is not allowed the ${c.grantType ?? 'requested'} grant`,
     rule: 'RFC 6749 §5.2',
   }),
-  error('token.unsupported_grant_type', 'token', '400 unsupported_grant_type', UnsupportedGrantType, {
+  'token.unsupported_grant_type': error('token', '400 unsupported_grant_type', UnsupportedGrantType, {
     description: (c) => `grant_type ${c.grantType ?? 'of this request'} is not supported by this server`,
     rule: 'RFC 6749 §5.2',
   }),
-  error('token.invalid_scope', 'token', '400 invalid_scope', InvalidScope, {
+  'token.invalid_scope': error('token', '400 invalid_scope', InvalidScope, {
     description: (c) => `scope not allowed for client ${clientOf(c)}`,
     rule: 'RFC 6749 §5.2',
   }),
-  error(
-    'token.server_error',
+  'token.server_error': error(
     'token',
     '500 server_error',
     ServerError,
@@ -163,8 +158,7 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
       rule: 'RFC 6749 §5.2; RFC 9110 §15.6.1',
     },
   ),
-  mode(
-    'token.temporarily_unavailable',
+  'token.temporarily_unavailable': mode(
     'token',
     `503 temporarily_unavailable, Retry-After: ${RETRY_AFTER_SECONDS}`,
     {
@@ -181,18 +175,17 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
     },
   ),
   // The seed documents' named cases: the error a real server gives for each, worded as ours are.
-  error('token.redirect_uri_mismatch', 'token', '400 invalid_grant: redirect_uri mismatch', InvalidGrant, {
+  'token.redirect_uri_mismatch': error('token', '400 invalid_grant: redirect_uri mismatch', InvalidGrant, {
     description: 'redirect_uri does not match the one the code was issued for',
     rule: 'RFC 6749 §4.1.3',
     reason: 'redirect_uri_mismatch',
   }),
-  error('token.missing_code_verifier', 'token', '400 invalid_grant: missing code_verifier', InvalidGrant, {
+  'token.missing_code_verifier': error('token', '400 invalid_grant: missing code_verifier', InvalidGrant, {
     description: 'code_verifier is missing; the code was issued with a code_challenge',
     rule: 'RFC 7636 §4.6',
     reason: 'missing_code_verifier',
   }),
-  error(
-    'token.code_verifier_failed',
+  'token.code_verifier_failed': error(
     'token',
     '400 invalid_grant: code_verifier check failed',
     InvalidGrant,
@@ -202,34 +195,33 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
       reason: 'code_verifier_failed',
     },
   ),
-  error('token.code_consumed', 'token', '400 invalid_grant: code already used', InvalidGrant, {
+  'token.code_consumed': error('token', '400 invalid_grant: code already used', InvalidGrant, {
     description: 'this code was already used',
     rule: 'RFC 6749 §4.1.2',
     reason: 'code_consumed',
   }),
-  error('token.refresh_revoked', 'token', '400 invalid_grant: refresh token revoked', InvalidGrant, {
+  'token.refresh_revoked': error('token', '400 invalid_grant: refresh token revoked', InvalidGrant, {
     description: 'the refresh token has been revoked',
     rule: 'RFC 7009 §2',
     reason: 'refresh_revoked',
   }),
-  mode('token.slow', 'token', `the normal answer, after delayMs (default ${DEFAULT_SLOW_MS} ms)`, {
+  'token.slow': mode('token', `the normal answer, after delayMs (default ${DEFAULT_SLOW_MS} ms)`, {
     kind: 'delay',
   }),
-  mode('token.hang', 'token', 'no answer at all until the client gives up', { kind: 'hang' }),
-  mode('token.malformed_json', 'token', '200 with a truncated JSON body', {
+  'token.hang': mode('token', 'no answer at all until the client gives up', { kind: 'hang' }),
+  'token.malformed_json': mode('token', '200 with a truncated JSON body', {
     kind: 'respond',
     shape: 'malformed_json',
   }),
-  mode('token.missing_access_token', 'token', '200 without access_token', {
+  'token.missing_access_token': mode('token', '200 without access_token', {
     kind: 'respond',
     shape: 'missing_access_token',
   }),
-  mode('token.expired_token', 'token', '200 with expires_in 0 and an access token already expired', {
+  'token.expired_token': mode('token', '200 with expires_in 0 and an access token already expired', {
     kind: 'respond',
     shape: 'expired_token',
   }),
-  mode(
-    'token.bad_signature',
+  'token.bad_signature': mode(
     'token',
     '200 with tokens signed by a key not in the JWKS, under a published kid',
     {
@@ -237,28 +229,27 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
       shape: 'bad_signature',
     },
   ),
-  mode('token.unknown_kid', 'token', '200 with tokens whose kid is not in the JWKS', {
+  'token.unknown_kid': mode('token', '200 with tokens whose kid is not in the JWKS', {
     kind: 'respond',
     shape: 'unknown_kid',
   }),
-  error('authorize.access_denied', 'authorize', 'redirect with error=access_denied', AccessDenied, {
+  'authorize.access_denied': error('authorize', 'redirect with error=access_denied', AccessDenied, {
     description: 'the user denied the request',
     rule: 'RFC 6749 §4.1.2.1',
   }),
-  error('authorize.invalid_scope', 'authorize', 'redirect with error=invalid_scope', InvalidScope, {
+  'authorize.invalid_scope': error('authorize', 'redirect with error=invalid_scope', InvalidScope, {
     description: (c) => `scope not allowed for client ${clientOf(c)}`,
     rule: 'RFC 6749 §4.1.2.1',
   }),
-  error('authorize.server_error', 'authorize', 'redirect with error=server_error', ServerError, {
+  'authorize.server_error': error('authorize', 'redirect with error=server_error', ServerError, {
     description: 'the authorization server met an unexpected condition',
     rule: 'RFC 6749 §4.1.2.1',
   }),
-  error('fhir.invalid_token', 'fhir', '401 invalid_token with WWW-Authenticate', InvalidToken, {
+  'fhir.invalid_token': error('fhir', '401 invalid_token with WWW-Authenticate', InvalidToken, {
     description: 'the access token has been revoked',
     rule: 'RFC 6750 §3.1',
   }),
-  error(
-    'fhir.insufficient_scope',
+  'fhir.insufficient_scope': error(
     'fhir',
     '403 insufficient_scope with WWW-Authenticate',
     InsufficientScope,
@@ -267,12 +258,11 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
       rule: 'SMART App Launch 2.2 §scopes; RFC 6750 §3.1',
     },
   ),
-  error('jwks.server_error', 'jwks', '500 server_error instead of the key set', ServerError, {
+  'jwks.server_error': error('jwks', '500 server_error instead of the key set', ServerError, {
     description: 'unexpected server error; the sandbox log has the details',
     rule: 'RFC 9110 §15.6.1',
   }),
-  mode(
-    'jwks.temporarily_unavailable',
+  'jwks.temporarily_unavailable': mode(
     'jwks',
     `503 with Retry-After: ${RETRY_AFTER_SECONDS} instead of the key set`,
     {
@@ -284,21 +274,24 @@ export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map([
         }),
     },
   ),
-  mode(
-    'jwks.hang',
+  'jwks.hang': mode(
     'jwks',
     `no answer; the connection is closed after ${JWKS_HANG_MS / 1000} s (or when the client gives up)`,
     { kind: 'hang', closeAfterMs: JWKS_HANG_MS },
   ),
-  mode(
-    'jwks.stale_cache',
+  'jwks.stale_cache': mode(
     'jwks',
     `the key set with Cache-Control: max-age=${STALE_JWKS_MAX_AGE_SECONDS}, so a caching client keeps it past a rotation`,
     { kind: 'cache', maxAgeSeconds: STALE_JWKS_MAX_AGE_SECONDS },
   ),
-]);
+};
 
-/** The declared mode of an id; every id of `FAILURE_IDS` has one (checked by a test). */
+/** The modes in the order of `FAILURE_IDS` (grouped by endpoint), as docs/failures.md and the admin API list them. */
+export const FAILURE_CATALOG: ReadonlyMap<FailureId, FailureMode> = new Map(
+  FAILURE_IDS.map((id) => [id, { id, ...FAILURE_MODES[id] }]),
+);
+
+/** The declared mode of an id; every id of `FAILURE_IDS` has one (FAILURE_MODES's type sees to it). */
 export function failureMode(id: FailureId): FailureMode {
   const found = FAILURE_CATALOG.get(id);
   if (!found) throw new Error(`failure mode ${id} is not declared in the catalog`);

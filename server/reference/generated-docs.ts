@@ -28,7 +28,7 @@ export const GENERATED_PAGES: Readonly<Record<string, readonly string[]>> = {
   'docs/admin-api.md': ['admin-routes'],
   'docs/config.md': ['defaults'],
   'docs/cli.md': ['cli-options'],
-  'README.md': ['cli-options-short', 'admin-routes-short'],
+  'README.md': ['cli-options-short', 'admin-routes-short', 'failures-short'],
 };
 
 /** The files written whole, relative to the repository root. */
@@ -80,6 +80,17 @@ export function renderFailureTable(): string {
   return table(
     ['id', 'endpoint', 'answers', ...PROFILE_ORDER.map((p) => `\`${p}\``), 'own `error_description`'],
     rows,
+  );
+}
+
+/**
+ * README's failure table: each id, its endpoint and what a client sees, from the catalog, so a new id shows up
+ * there at once; each profile's wording is a link away in docs/failures.md.
+ */
+export function renderFailureSummary(): string {
+  return table(
+    ['id', 'endpoint', 'answers'],
+    [...FAILURE_CATALOG.values()].map((mode) => [`\`${mode.id}\``, mode.endpoint, mode.produces]),
   );
 }
 
@@ -306,6 +317,7 @@ export function renderCliOptionsSummary(): string {
 export async function renderRegions(): Promise<Record<string, string>> {
   return {
     failures: renderFailureTable(),
+    'failures-short': renderFailureSummary(),
     'admin-routes': await renderAdminRoutes(),
     defaults: renderDefaultsTable(),
     'cli-options': renderCliOptionsTable(),

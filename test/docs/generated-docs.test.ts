@@ -44,6 +44,11 @@ describe('the generated parts of docs/ (docs/README.md#generated-sections)', () 
     }
   });
 
+  it("give every failure id its own row in README's table, so a new id cannot be left out of it", () => {
+    const readme = pages.find((page) => page.path === 'README.md');
+    for (const id of FAILURE_IDS) expect(readme?.current).toContain(`| \`${id}\``);
+  });
+
   it('refuses a page whose markers are missing, rather than leaving stale text', () => {
     expect(() => fillRegions('# no markers\n', ['failures'], { failures: 'x' })).toThrow(RegionError);
     expect(fillRegions('a\n<!-- generated:x -->\nold\n<!-- /generated:x -->\nb\n', ['x'], { x: 'new' })).toBe(

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseOrAnswer } from '../../server/cli-args.js';
+import { parseOrAnswer, SERVE_FIELDS, type ServeOptions } from '../../server/cli-args.js';
 import { npmKeptFlags } from '../../server/cli-flags.js';
 import {
   CLI_OPTIONS,
@@ -10,6 +10,7 @@ import {
   SWITCH_OPTIONS,
   VALUE_OPTIONS,
   type CliOption,
+  type OptionName,
 } from '../../server/cli-options.js';
 
 /** `token-sandbox ARGS` answered from the arguments alone, as bin/token-sandbox.js runs it (no server loaded). */
@@ -27,6 +28,41 @@ function answer(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 const options: readonly CliOption[] = CLI_OPTIONS;
+
+/** What `serve ARGS` is asked to do; fails the test when the arguments are answered instead. */
+function served(args: readonly string[]): ServeOptions {
+  const { result, stderr } = answer(['serve', ...args]);
+  if (typeof result === 'number') throw new Error(`serve ${args.join(' ')} exited ${result}: ${stderr}`);
+  return result;
+}
+
+/** A valid use of each option that serves, with what it needs beside it. */
+const SAMPLES: Readonly<Record<Exclude<OptionName, 'help' | 'version'>, readonly string[]>> = {
+  port: ['--port', '0'],
+  host: ['--host', '::1'],
+  config: ['--config', 'sandbox.json'],
+  profile: ['--profile', 'iehr'],
+  'data-dir': ['--data-dir', 'state'],
+  issuer: ['--issuer', 'medirecords=medirecords'],
+  'admin-token': ['--admin-token', 'token-1234'],
+  https: ['--https'],
+  'https-name': ['--https-name', '10.0.2.2'],
+  cert: ['--cert', 'cert.pem', '--key', 'key.pem'],
+  key: ['--key', 'key.pem', '--cert', 'cert.pem'],
+};
+
+// An option parsed and then dropped before ServeOptions would start the server as if it had not been given.
+describe('every option reaches what serve is asked to do (SERVE_FIELDS)', () => {
+  it('names exactly the fields of ServeOptions, each filled by some option', () => {
+    const fields = Object.values(SERVE_FIELDS).filter((field) => field !== 'answered');
+    expect(new Set(fields)).toEqual(new Set(Object.keys(served([]))));
+  });
+
+  it.each(Object.entries(SAMPLES))('--%s changes the field it names', (name, args) => {
+    const field = SERVE_FIELDS[name as keyof typeof SAMPLES];
+    expect(served(args)[field]).not.toEqual(served([])[field]);
+  });
+});
 
 // docs/cli.md#options: an option added to the command's table is parsed, suggested, shown and documented, or
 // one of these fails; the table in docs/ is generated (test/docs/generated-docs.test.ts keeps it current).
