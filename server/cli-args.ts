@@ -126,6 +126,14 @@ function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv): ServeO
   const { values, positionals } = parsed;
   if (values.help === true) return 'help';
   if (values.version === true) return 'version';
+  // `--host=` or `--data-dir ""` is a value left out, not one to use: an empty host binds every interface and
+  // an empty data folder is the current directory.
+  for (const [name, value] of Object.entries(values)) {
+    const placeholder = VALUE_OPTIONS[name];
+    if (placeholder !== undefined && (Array.isArray(value) ? value.includes('') : value === '')) {
+      throw new UsageError(`--${name} needs a value: --${name} ${placeholder}`);
+    }
+  }
   const [command, ...extra] = positionals;
   const npm = npmKeptFlags(env, command === 'serve' ? extra : positionals, VALUE_OPTIONS, SWITCH_OPTIONS);
   if (npm !== undefined) throw new UsageError(npm);

@@ -79,6 +79,17 @@ describe('the command options, from one table (server/cli-options.ts)', () => {
     },
   );
 
+  // `--host=` bound every interface (printing http://:PORT) and `--data-dir=` kept state in the current directory.
+  it.each(Object.entries(VALUE_OPTIONS))('refuses an empty --%s, in either form', (name, placeholder) => {
+    for (const args of [[`--${name}=`], [`--${name}`, '']]) {
+      const { result, stderr } = answer(['serve', ...args]);
+      expect(result, args.join(' ')).toBe(2);
+      expect(stderr).toBe(
+        `token-sandbox: --${name} needs a value: --${name} ${placeholder}. See "token-sandbox --help".\n`,
+      );
+    }
+  });
+
   it('shows every option in --help, each on its own line in the flag column', () => {
     const { result, stdout } = answer(['--help']);
     expect(result).toBe(0);
