@@ -43,8 +43,9 @@ declare module 'fastify' {
 /**
  * The root's build options an issuer is built from too, so a new build option reaches issuers unless it is
  * named here. Left out: the root's own early key and https listener (issuers are served through the root's),
- * its origin (issuers follow it through originOf), and its signing workers, which every issuer would otherwise
- * multiply into a pool of its own.
+ * its origin (issuers follow it through originOf), its signing workers, which every issuer would otherwise
+ * multiply into a pool of its own, and its starting signing keys: those are for many sandboxes to share
+ * (startSandbox), while each issuer of one signs with its own, or a token of one verifies against another's JWKS.
  */
 function issuerSharedOptions(options: BuildOptions): BuildOptions {
   const shared: { -readonly [K in keyof BuildOptions]: BuildOptions[K] } = { ...options };
@@ -52,6 +53,7 @@ function issuerSharedOptions(options: BuildOptions): BuildOptions {
   delete shared.https;
   delete shared.origin;
   delete shared.signingWorkers;
+  delete shared.signingKeys;
   return shared;
 }
 

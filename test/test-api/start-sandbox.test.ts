@@ -80,6 +80,19 @@ describe('startSandbox: a sandbox in process, on 127.0.0.1', () => {
       ((await (await fetch(s.urls.jwks)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
     expect(await kid(a)).toEqual(await kid(b));
   });
+
+  // The keys are for many sandboxes, not for the issuers of one: an issuer signing with the root's key publishes
+  // the root's kid, so a token of one verifies against another's JWKS (README "Many issuers": its own keys).
+  it('an issuer beside the default one signs with a key of its own, signingKeys or not', async () => {
+    const s = await start({ issuers: [{ name: 'two', profile: 'smart' }] });
+    const kids = async (url: string) =>
+      ((await (await fetch(url)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    const [root, two] = await Promise.all([
+      kids(s.urls.jwks),
+      kids(`${s.urls.issuer}/i/two/.well-known/jwks.json`),
+    ]);
+    expect(two.filter((kid) => root.includes(kid))).toEqual([]);
+  });
 });
 
 describe('issueToken: a valid token without the authorization dance', () => {
