@@ -19,10 +19,17 @@ export function npmKeptFlags(
   if (script === undefined) return undefined;
   const values = [...positionals];
   const kept: { flag: string; value: string }[] = [];
+  const config = (name: string) => env[`npm_config_${name.replaceAll('-', '_')}`];
+  // The values npm passed on are in the command line's order, the flags it kept are not: with two or more of
+  // them (`npm start --data-dir /tmp/x --port 0`) which value was whose is unknown, so each gets its placeholder.
+  const pairable = Object.keys(flags).filter((name) => config(name) === 'true').length < 2;
   for (const [name, placeholder] of Object.entries(flags)) {
-    const value = env[`npm_config_${name.replaceAll('-', '_')}`];
+    const value = config(name);
     if (value === undefined) continue;
-    kept.push({ flag: `--${name}`, value: value === 'true' ? (values.shift() ?? placeholder) : value });
+    kept.push({
+      flag: `--${name}`,
+      value: value !== 'true' ? value : pairable ? (values.shift() ?? placeholder) : placeholder,
+    });
   }
   for (const name of switches) {
     if (env[`npm_config_${name.replaceAll('-', '_')}`] === 'true')

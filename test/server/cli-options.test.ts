@@ -116,6 +116,16 @@ describe('the command options, from one table (server/cli-options.ts)', () => {
     }
   });
 
+  // npm start --data-dir /tmp/x --port 0: npm passes on "/tmp/x 0" and sets npm_config_port and _data_dir, in no
+  // order of the command line's; pairing them in the table's order suggested --port /tmp/x --data-dir 0.
+  it('never pairs a passed-on value with the wrong kept flag', () => {
+    const env = { npm_lifecycle_event: 'start', npm_config_data_dir: 'true', npm_config_port: 'true' };
+    expect(npmKeptFlags(env, ['/tmp/x', '0'], VALUE_OPTIONS, SWITCH_OPTIONS)).toBe(
+      'npm kept --port --data-dir for itself and did not pass it on; put -- before the flags: ' +
+        'npm start -- --port N --data-dir DIR',
+    );
+  });
+
   it('tells of every value option and switch npm kept for itself (npm start --port 0)', () => {
     for (const option of options) {
       if (option.name === 'help' || option.name === 'version') continue;
