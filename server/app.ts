@@ -20,6 +20,7 @@ import { Issuers, issuerDataDir, issuerPath } from './issuers/registry.js';
 import { forwardedToIssuer, insideIssuer, issuerForwarding, rootAdminRoutes } from './issuers/forward.js';
 import { recordExchanges } from './exchanges/record-hooks.js';
 import { boundShutdown, connectionLimitOptions } from './limits.js';
+import type { StoredKeys } from './keys/key-ring.js';
 import type { TlsMaterial } from './https/certificates.js';
 
 export interface BuildOptions extends RestoreOptions {
@@ -28,6 +29,13 @@ export interface BuildOptions extends RestoreOptions {
   readonly workbenchDir?: string | false;
   /** Serve https with this certificate and key (server/https/certificates.ts); plain http when absent. */
   readonly https?: TlsMaterial;
+  /**
+   * Starting keys for the issuers beside the default one, handed out in the order they are built: the first
+   * issuer takes the first entry, and one past the list makes its own. Like `signingKeys`, they let a suite that
+   * starts many sandboxes skip generating RSA keys; every entry must hold keys no other entry (and not
+   * `signingKeys`) holds, or a token of one issuer would verify against another's JWKS.
+   */
+  readonly issuerSigningKeys?: readonly StoredKeys[];
 }
 
 const PRUNE_INTERVAL_MS = 30_000;
@@ -54,6 +62,7 @@ function issuerSharedOptions(options: BuildOptions): BuildOptions {
   delete shared.origin;
   delete shared.signingWorkers;
   delete shared.signingKeys;
+  delete shared.issuerSigningKeys;
   return shared;
 }
 
@@ -87,11 +96,14 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
   app.decorate('sandbox', sandbox);
   // The default issuer's app serves the others under `/i/NAME` (README "Many issuers"), each its own app.
   const shared = issuerSharedOptions(options);
+  const issuerKeys = [...(options.issuerSigningKeys ?? [])];
   const issuers =
     prefix === undefined
-      ? new Issuers(sandbox, (name, config, restored) =>
-          buildServer({
+      ? new Issuers(sandbox, (name, config, restored) => {
+          const signingKeys = issuerKeys.shift();
+          return buildServer({
             ...shared,
+            ...(signingKeys === undefined ? {} : { signingKeys }),
             config,
             storedConfigWins: restored,
             issuerPath: issuerPath(name),
@@ -101,8 +113,8 @@ export async function buildServer(options: BuildOptions = {}): Promise<FastifyIn
             clock: sandbox.clock,
             workbenchDir: false,
             ...(sandbox.dataDir === undefined ? {} : { dataDir: issuerDataDir(sandbox.dataDir, name) }),
-          }),
-        )
+          });
+        })
       : undefined;
   app.decorate('issuers', issuers);
   // Before any route, so every route inherits the hooks.

@@ -101,6 +101,7 @@ export async function startSandbox(
   const app = await buildServer({
     adminToken: ADMIN_TOKEN,
     signingKeys: inject('signingKeys'),
+    issuerSigningKeys: inject('issuerSigningKeys'),
     ...options,
     config: parseConfig(doc),
     clock,

@@ -128,6 +128,25 @@ describe('issuers under /i/NAME', () => {
     expect(urls).toContain(`${ORIGIN}${MR}/oauth/smartauth/token`);
   });
 
+  it('each issuer signs with a key of its own, never the root’s or another issuer’s', async ({ t }) => {
+    const mr = await medirecordsTokens(t.app);
+    const iehr = await iehrTokens(t.app);
+    const kid = (jwt: unknown) =>
+      (JSON.parse(Buffer.from(String(jwt).split('.')[0] ?? '', 'base64url').toString()) as { kid?: string })
+        .kid;
+    const published = async (prefix: string) =>
+      (await t.app.inject({ method: 'GET', url: `${prefix}/.well-known/jwks.json` }))
+        .json<{ keys: { kid: string }[] }>()
+        .keys.map((k) => k.kid);
+    const mrKid = kid(mr['access_token']);
+    const iehrKid = kid(iehr['access_token']);
+    expect(new Set([mrKid, iehrKid]).size).toBe(2);
+    expect(await published(MR)).toContain(mrKid);
+    expect(await published(IEHR)).not.toContain(mrKid);
+    expect(await published('')).not.toContain(mrKid);
+    expect(await published('')).not.toContain(iehrKid);
+  });
+
   it('a token of one issuer is refused at another, naming the issuer that issued it', async ({ t }) => {
     const mr = await medirecordsTokens(t.app);
     const iehr = await iehrTokens(t.app);
