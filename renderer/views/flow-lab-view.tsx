@@ -25,7 +25,7 @@ import { AssertionPanel, FamilyTimelineView, PkcePanel } from './flow-lab/explai
 import { EditFields, RequestPanel } from './flow-lab/request-panel.js';
 import { ResponsePanel, ServerVerdict } from './flow-lab/response-panel.js';
 import { SequenceDiagram } from './flow-lab/sequence-diagram.js';
-import { StepLinks, StepNav, StepText } from './flow-lab/step-card.js';
+import { StepCard, StepLinks, StepNav } from './flow-lab/step-card.js';
 import type { StepOutcome } from '../flow-lab/diagram.js';
 
 const OUTCOME_TEXT: Record<NonNullable<StepOutcome>, string> = {
@@ -237,14 +237,7 @@ function LabMain({ lab }: { readonly lab: FlowLabState }) {
   const edited = walked === undefined ? [] : Object.entries(walked.walked.edits);
   return (
     <div className="lab-main">
-      <section className="card lab-step" aria-labelledby="lab-step-title" data-sent={sent}>
-        <StepText
-          titleId="lab-step-title"
-          cursor={lab.cursor}
-          total={flow.steps.length}
-          flowTitle={flow.title}
-          step={step}
-        />
+      <StepCard sent={sent} cursor={lab.cursor} total={flow.steps.length} flowTitle={flow.title} step={step}>
         <StepNav
           first={lab.cursor === 0}
           last={last}
@@ -284,7 +277,7 @@ function LabMain({ lab }: { readonly lab: FlowLabState }) {
             ))}
           </p>
         ) : null}
-      </section>
+      </StepCard>
 
       {!sent && step.kind === 'http' && lab.draft !== undefined ? (
         <>

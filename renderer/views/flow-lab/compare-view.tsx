@@ -22,7 +22,7 @@ import { selectFlowCompare } from '../../store/selectors.js';
 import { issuerList } from '../../store/issuers-slice.js';
 import type { IssuerView } from '../../api/types.js';
 import { useApp, useDeps } from '../../store/react.js';
-import { StepLinks, StepNav, StepText } from './step-card.js';
+import { StepCard, StepLinks, StepNav } from './step-card.js';
 
 const SECTION_TITLE: Record<DiffSection, string> = {
   endpoint: 'Endpoint',
@@ -237,19 +237,18 @@ function CompareMain({
     walked === undefined ? [] : [walked.left, walked.right].flatMap((s) => (s.ok ? [] : [s.message]));
   return (
     <div className="lab-main">
-      <section className="card lab-step" aria-labelledby="compare-step-title" data-sent={sent}>
-        <StepText
-          titleId="compare-step-title"
-          cursor={compare.cursor}
-          total={stepCount}
-          flowTitle={flow.title}
-          issuers={
-            <>
-              <IssuerName issuer={left} /> and <IssuerName issuer={right} />
-            </>
-          }
-          step={step}
-        />
+      <StepCard
+        sent={sent}
+        cursor={compare.cursor}
+        total={stepCount}
+        flowTitle={flow.title}
+        issuers={
+          <>
+            <IssuerName issuer={left} /> and <IssuerName issuer={right} />
+          </>
+        }
+        step={step}
+      >
         <StepNav
           first={compare.cursor === 0}
           last={last}
@@ -264,7 +263,7 @@ function CompareMain({
         {errors.map((message) => (
           <ErrorText key={message} message={message} />
         ))}
-      </section>
+      </StepCard>
       {sent && step.kind === 'local' ? (
         <p className="muted lab-local">This step happens inside the app on both sides: nothing is sent.</p>
       ) : null}

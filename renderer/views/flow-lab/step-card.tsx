@@ -1,19 +1,21 @@
-import type { ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
 import type { StepDefinition } from '../../flow-lab/flows.js';
 
 /**
- * The top of a Flow Lab step card, the same in the single walk and in Compare issuers: where the walk stands,
- * what the step is, and the rule it follows.
+ * A Flow Lab step card, the same in the single walk and in Compare issuers: where the walk stands, what the step
+ * is and the rule it follows, then `children` (its buttons, errors and notes).
  */
-export function StepText({
-  titleId,
+export function StepCard({
+  sent,
   cursor,
   total,
   flowTitle,
   issuers,
   step,
+  children,
 }: {
-  readonly titleId: string;
+  /** Whether the step has been sent (styles the card). */
+  readonly sent: boolean;
   /** Where the walk stands: the step shown (from 0) of `total`. */
   readonly cursor: number;
   readonly total: number;
@@ -21,9 +23,11 @@ export function StepText({
   /** In Compare issuers, the two issuers. */
   readonly issuers?: ReactNode;
   readonly step: StepDefinition;
+  readonly children: ReactNode;
 }) {
+  const titleId = useId();
   return (
-    <>
+    <section className="card lab-step" aria-labelledby={titleId} data-sent={sent}>
       <p className="muted small lab-step-count">
         Step {cursor + 1} of {total} · {flowTitle}
         {issuers === undefined ? null : <> · {issuers}</>}
@@ -33,7 +37,8 @@ export function StepText({
       <p className="narration">
         {step.narration} <span className="rule">({step.cite})</span>
       </p>
-    </>
+      {children}
+    </section>
   );
 }
 
