@@ -3,7 +3,7 @@ import { flowById, INITIAL_STATE, type FlowContext, type FlowId, type FlowState 
 import { runStep, type WalkedStep } from '../flow-lab/runner.js';
 import { fetchTransport } from '../flow-lab/wire.js';
 import { messageOf } from './errors.js';
-import { issuerList } from './issuers-slice.js';
+import { flowContextOf, issuerList } from './issuers-slice.js';
 import type { SliceCreator } from './types.js';
 
 /** One issuer as `GET /_sandbox/api/issuers` lists it. */
@@ -94,13 +94,7 @@ export const createFlowCompareSlice: SliceCreator<FlowCompareSlice> = (deps) => 
 
   /** The walk's context for one issuer: its own admin API (its Flow Lab client) and its own FHIR base. */
   function contextFor(issuer: IssuerView | undefined): FlowContext | undefined {
-    if (issuer === undefined) return undefined;
-    const session = get().session;
-    return {
-      origin: deps.api.origin,
-      adminToken: session.status === 'signed-in' ? session.token : '',
-      issuer: { admin: issuer.admin, base: issuer.issuer, fhirBase: issuer.fhirBase },
-    };
+    return issuer === undefined ? undefined : flowContextOf(deps.api.origin, get().session, issuer);
   }
 
   return {

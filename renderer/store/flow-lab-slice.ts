@@ -4,7 +4,7 @@ import { isLogged, latestSeq, serverRecordOf, type ServerRecord } from '../flow-
 import { fetchTransport, type WireRequest } from '../flow-lab/wire.js';
 import { effectiveEdits, requestValue, stateAfter } from '../flow-lab/edits.js';
 import { messageOf } from './errors.js';
-import { currentIssuer } from './issuers-slice.js';
+import { currentIssuer, flowContextOf } from './issuers-slice.js';
 import type { SliceCreator } from './types.js';
 
 /** A step as the Flow Lab walked it: what went over the wire, and the server's own record of it. */
@@ -63,16 +63,8 @@ export const createFlowLabSlice: SliceCreator<FlowLabSlice> = (deps) => (set, ge
   const patch = (p: Partial<FlowLabState>) => set({ flowLab: { ...get().flowLab, ...p } });
 
   function context(): FlowContext {
-    const session = get().session;
     // The walk talks to the issuer the header shows, as every view does (README "Many issuers").
-    const issuer = currentIssuer(get());
-    return {
-      origin: deps.api.origin,
-      adminToken: session.status === 'signed-in' ? session.token : '',
-      ...(issuer === undefined
-        ? {}
-        : { issuer: { admin: issuer.admin, base: issuer.issuer, fhirBase: issuer.fhirBase } }),
-    };
+    return flowContextOf(deps.api.origin, get().session, currentIssuer(get()));
   }
 
   /** Builds the request of the next step to send, and prefills its edit fields. */

@@ -1,5 +1,7 @@
 import { ADMIN_PREFIX } from '../api/admin-client.js';
 import type { IssuerView } from '../api/types.js';
+import type { FlowContext } from '../flow-lab/flows.js';
+import type { Session } from './session-slice.js';
 import { messageOf } from './errors.js';
 import type { Remote, SliceCreator, StoreDeps } from './types.js';
 
@@ -76,6 +78,20 @@ export function issuerList(s: { readonly issuers: Remote<readonly IssuerView[]> 
 /** The issuer every view shows, once the list is known. */
 export function currentIssuer(s: IssuersSlice): IssuerView | undefined {
   return issuerList(s).find((v) => v.name === s.issuerName);
+}
+
+/**
+ * What a Flow Lab walk needs to reach the sandbox: its origin, the signed-in admin token, and the issuer it talks
+ * to (its admin prefix, base and FHIR base); no issuer: the default one at the root paths.
+ */
+export function flowContextOf(origin: string, session: Session, issuer: IssuerView | undefined): FlowContext {
+  return {
+    origin,
+    adminToken: session.status === 'signed-in' ? session.token : '',
+    ...(issuer === undefined
+      ? {}
+      : { issuer: { admin: issuer.admin, base: issuer.issuer, fhirBase: issuer.fhirBase } }),
+  };
 }
 
 /**

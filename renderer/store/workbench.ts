@@ -1,4 +1,4 @@
-import { createAdminApi, type AdminApi } from '../api/admin-client.js';
+import { ADMIN_PREFIX, createAdminApi, type AdminApi } from '../api/admin-client.js';
 import { adminPrefixOf, issuerList, MAX_FOLLOWED_ISSUERS } from './issuers-slice.js';
 import { connectLive } from './live.js';
 import { createAppStore, type AppStore } from './store.js';
@@ -26,7 +26,7 @@ export function createWorkbench(options: WorkbenchOptions): { api: AdminApi; sto
       const session = holder.store?.getState().session;
       return session?.status === 'signed-in' ? session.token : undefined;
     },
-    admin: () => (holder.store === undefined ? '/_sandbox/api' : adminPrefixOf(holder.store.getState())),
+    admin: () => (holder.store === undefined ? ADMIN_PREFIX : adminPrefixOf(holder.store.getState())),
   });
   const store = createAppStore(
     {
