@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_ISSUER_NAME, ISSUER_NAME_PATTERN } from './config/names.js';
 import { npmKeptFlags } from './cli-flags.js';
 import {
+  DEFAULT_HOST,
   DEFAULT_PORT,
   OPTION_NAMES,
   PARSER_OPTIONS,
@@ -202,7 +203,7 @@ function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv): ServeO
     certFile: values.cert,
     keyFile: values.key,
     port,
-    host: values.host ?? '127.0.0.1',
+    host: values.host ?? DEFAULT_HOST,
     configFile: values.config,
     profile: values.profile,
     dataDir: values['data-dir'],

@@ -14,6 +14,7 @@ import { PROFILE_NAMES } from './config/names.js';
  */
 
 export const DEFAULT_PORT = 9710;
+export const DEFAULT_HOST = '127.0.0.1';
 
 /** One option of `token-sandbox serve`. */
 export interface CliOption {
@@ -47,7 +48,7 @@ export const CLI_OPTIONS = [
     help: 'address to bind; anything but loopback exposes the sandbox',
     meaning:
       'address to bind. The default is loopback only; anything else exposes the sandbox and a warning says so',
-    default: '`127.0.0.1`',
+    default: `\`${DEFAULT_HOST}\``,
   },
   {
     name: 'config',

@@ -15,13 +15,13 @@ import { FhirLoadError } from './fhir/load.js';
 import { profileNames } from './profiles/profile.js';
 import { clientWarnings } from './profiles/serves.js';
 import type { Issuers } from './issuers/registry.js';
-import { LOOPBACK_NAMES } from './paths.js';
+import { LOOPBACK_NAMES, urlHost } from './paths.js';
 import type { Sandbox } from './sandbox.js';
 
 export { DEFAULT_PORT } from './cli-options.js';
 
 function originOf(host: string, port: number, secure: boolean): string {
-  return `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return `${secure ? 'https' : 'http'}://${urlHost(host)}:${port}`;
 }
 
 /*
@@ -182,11 +182,7 @@ export async function runCli(
       process.stderr.write(usageErrorLine(err));
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof CertificateError) {
-      process.stderr.write(`token-sandbox: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof StateFileError) {
+    if (err instanceof ConfigError || err instanceof CertificateError || err instanceof StateFileError) {
       process.stderr.write(`token-sandbox: ${err.message}\n`);
       return 2;
     }

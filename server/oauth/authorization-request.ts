@@ -9,6 +9,7 @@ import {
   UnsupportedResponseType,
 } from './errors.js';
 import {
+  bodyText,
   FORM_TYPE,
   mediaType,
   parseForm,
@@ -45,7 +46,7 @@ export function readAuthorizationParams(request: FastifyRequest): MultiParams {
       rule: 'OpenID Connect Core §3.1.2.1',
     });
   }
-  return withoutEmpty(parseForm(typeof request.body === 'string' ? request.body : ''));
+  return withoutEmpty(parseForm(bodyText(request)));
 }
 
 /** The one value of a parameter sent once; undefined when absent or repeated. */

@@ -221,7 +221,8 @@ export function readParams(request: FastifyRequest, location: 'body' | 'query-or
   return merged;
 }
 
-function bodyText(request: FastifyRequest): string {
+/** A request's raw body (every OAuth scope reads bodies as strings: acceptRawBodies), or '' when it has none. */
+export function bodyText(request: FastifyRequest): string {
   return typeof request.body === 'string' ? request.body : '';
 }
 

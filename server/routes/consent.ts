@@ -4,7 +4,7 @@ import { codeContext, type Picked } from '../launch/code-context.js';
 import { toSeconds } from '../clock.js';
 import type { RegisteredClient } from '../config/defaults.js';
 import { AccessDenied, InvalidRequest, OAuthError } from '../oauth/errors.js';
-import { parseStrictForm, requireFormContentType } from '../oauth/form.js';
+import { bodyText, parseStrictForm, requireFormContentType } from '../oauth/form.js';
 import { personaSub } from '../people/personas.js';
 import { asksWhoSignsIn, defaultPersona, rememberedSignIn } from '../people/sign-in.js';
 import type { Sandbox } from '../sandbox.js';
@@ -169,7 +169,7 @@ export function consentDecisionRoute(app: FastifyInstance, sandbox: Sandbox): vo
     let decision: Decision;
     try {
       requireFormContentType(request.headers['content-type']);
-      const form = parseStrictForm(typeof request.body === 'string' ? request.body : '');
+      const form = parseStrictForm(bodyText(request));
       pending = takePending(sandbox, form.get('request'));
       const step = form.get('step') === 'sign-in' ? 'sign-in' : 'consent';
       // A deny ends the request from either page (Cancel on the sign-in step, Deny on the consent page, or a
